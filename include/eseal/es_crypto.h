@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/**
+ * @file es_crypto.h
+ * @brief SM2, SM3, SM4, HMAC-SM3 and the CSPRNG (GB/T 32918, 32905, 32907).
+ *
+ * Implemented on OpenSSL 3 in src/crypto/, the only place that includes
+ * OpenSSL headers. The SM2 distinguishing identifier is always set
+ * explicitly (GM/T 0009 default ES_SM2_DEFAULT_ID), because OpenSSL's own
+ * default differs between versions.
+ */
+#ifndef ESEAL_ES_CRYPTO_H
+#define ESEAL_ES_CRYPTO_H
+
+#include "es_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ES_SM2_DEFAULT_ID "1234567812345678"
+#define ES_SM2_DEFAULT_ID_LEN 16
+#define ES_SM3_DIGEST_LEN 32
+#define ES_SM4_KEY_LEN 16
+#define ES_SM4_BLOCK_LEN 16
+/** Largest DER SM2 signature: SEQUENCE{INTEGER(33), INTEGER(33)}. */
+#define ES_SM2_MAX_SIG_LEN 72
+
+/* ---- random ---------------------------------------------------------- */
+
+/** Fill @p out with @p len bytes from the CSPRNG. */
+ES_EXTERN(int) es_random(uint8_t *out, size_t len) ES_WARN_UNUSED;
+
+/* ---- SM3 ------------------------------------------------------------- */
+
+/** Streaming SM3. Opaque; allocate with es_sm3_new(). */
+typedef struct es_sm3 es_sm3;
+ES_EXTERN(int) es_sm3_new(es_sm3 **out) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm3_update(es_sm3 *h, const void *data, size_t len) ES_WARN_UNUSED;
+/** Finish and reset, so the object can hash the next message. */
+ES_EXTERN(int) es_sm3_final(es_sm3 *h, uint8_t out[ES_SM3_DIGEST_LEN]) ES_WARN_UNUSED;
+ES_EXTERN(void) es_sm3_free(es_sm3 *h);
+/** One-shot SM3 (plain, no Z). */
+ES_EXTERN(int) es_sm3(uint8_t out[ES_SM3_DIGEST_LEN], const void *data, size_t len) ES_WARN_UNUSED;
+/** HMAC-SM3 (RFC 2104 over SM3). */
+ES_EXTERN(int) es_hmac_sm3(uint8_t out[ES_SM3_DIGEST_LEN], const uint8_t *key, size_t keylen,
+			   const void *data, size_t len) ES_WARN_UNUSED;
+/** PBKDF2-HMAC-SM3 (RFC 8018) for deriving keys from PINs. */
+ES_EXTERN(int) es_pbkdf2_sm3(uint8_t *out, size_t outlen, const char *pass, size_t passlen,
+			     const uint8_t *salt, size_t saltlen, unsigned iterations) ES_WARN_UNUSED;
+
+/** Constant-time comparison: 0 when equal, -1 otherwise. */
+ES_EXTERN(int) es_ct_eq(const void *a, const void *b, size_t len) ES_WARN_UNUSED;
+/** Wipe memory in a way the compiler cannot remove. */
+ES_EXTERN(void) es_wipe(void *p, size_t len);
+
+/* ---- SM4 ------------------------------------------------------------- */
+
+/** SM4-ECB on exactly one block (for vector tests; never for data). */
+ES_EXTERN(int) es_sm4_encrypt_block(uint8_t out[16], const uint8_t key[16], const uint8_t in[16]) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm4_decrypt_block(uint8_t out[16], const uint8_t key[16], const uint8_t in[16]) ES_WARN_UNUSED;
+/** SM4-CBC with PKCS#7 padding; @p out is appended to. */
+ES_EXTERN(int) es_sm4_cbc_encrypt(es_buf *out, const uint8_t key[16], const uint8_t iv[16],
+				  const uint8_t *in, size_t len) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm4_cbc_decrypt(es_buf *out, const uint8_t key[16], const uint8_t iv[16],
+				  const uint8_t *in, size_t len) ES_WARN_UNUSED;
+/** SM4-CTR (no padding); encryption and decryption are the same call. */
+ES_EXTERN(int) es_sm4_ctr(es_buf *out, const uint8_t key[16], const uint8_t iv[16],
+			  const uint8_t *in, size_t len) ES_WARN_UNUSED;
+
+/**
+ * Authenticated encryption for data at rest: SM4-CTR then HMAC-SM3
+ * (encrypt-then-MAC) with independent keys derived from one 32-byte key.
+ * Output = version(1) ‖ iv(16) ‖ ciphertext ‖ tag(32). @p aad is
+ * authenticated, not encrypted (may be NULL with length 0).
+ * es_seal_box_open() checks the tag in constant time before decrypting
+ * and returns ES_EVERIFY for a wrong key or any modified byte.
+ */
+#define ES_BOX_KEY_LEN 32
+#define ES_BOX_OVERHEAD (1 + 16 + 32)
+ES_EXTERN(int) es_box_seal(es_buf *out, const uint8_t key[ES_BOX_KEY_LEN], const uint8_t *aad,
+			   size_t aadlen, const uint8_t *in, size_t len) ES_WARN_UNUSED;
+ES_EXTERN(int) es_box_open(es_buf *out, const uint8_t key[ES_BOX_KEY_LEN], const uint8_t *aad,
+			   size_t aadlen, const uint8_t *in, size_t len) ES_WARN_UNUSED;
+
+/* ---- SM2 ------------------------------------------------------------- */
+
+/** An SM2 key pair or public key. Opaque; wraps the crypto library's key. */
+typedef struct es_sm2_key es_sm2_key;
+
+ES_EXTERN(int) es_sm2_key_generate(es_sm2_key **out) ES_WARN_UNUSED;
+/** Public key from DER SubjectPublicKeyInfo. */
+ES_EXTERN(int) es_sm2_key_from_spki(es_sm2_key **out, const uint8_t *der, size_t len) ES_WARN_UNUSED;
+/** Public key from the 65-byte uncompressed point 04‖x‖y. */
+ES_EXTERN(int) es_sm2_key_from_point(es_sm2_key **out, const uint8_t point[65]) ES_WARN_UNUSED;
+/** Private key from a 32-byte scalar (tests and vectors). */
+ES_EXTERN(int) es_sm2_key_from_scalar(es_sm2_key **out, const uint8_t d[32]) ES_WARN_UNUSED;
+/**
+ * Read a PEM private key (PKCS#8, encrypted when @p pass is not NULL) or
+ * a PEM public key.
+ */
+ES_EXTERN(int) es_sm2_key_from_pem(es_sm2_key **out, const uint8_t *pem, size_t len,
+				   const char *pass) ES_WARN_UNUSED;
+/**
+ * Write the private key as PKCS#8 PEM, encrypted with PBES2
+ * (PBKDF2-HMAC-SM3, SM4-CBC) when @p pass is not NULL.
+ */
+ES_EXTERN(int) es_sm2_key_private_pem(es_buf *out, const es_sm2_key *key, const char *pass) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm2_key_public_pem(es_buf *out, const es_sm2_key *key) ES_WARN_UNUSED;
+/** DER SubjectPublicKeyInfo. */
+ES_EXTERN(int) es_sm2_key_spki(es_buf *out, const es_sm2_key *key) ES_WARN_UNUSED;
+/** 65-byte uncompressed public point. */
+ES_EXTERN(int) es_sm2_key_point(uint8_t out[65], const es_sm2_key *key) ES_WARN_UNUSED;
+ES_EXTERN(bool) es_sm2_key_has_private(const es_sm2_key *key);
+/** New reference to the same key (refcounted). */
+ES_EXTERN(es_sm2_key *) es_sm2_key_ref(es_sm2_key *key);
+ES_EXTERN(void) es_sm2_key_free(es_sm2_key *key);
+
+/** Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) (GB/T 32918.2 §5.5). */
+ES_EXTERN(int) es_sm2_z(uint8_t z[32], const es_sm2_key *key, const uint8_t *id, size_t idlen) ES_WARN_UNUSED;
+
+/**
+ * SM2 signing with SM3 over a message: e = SM3(Z ‖ M).
+ * @p id NULL means ES_SM2_DEFAULT_ID. Output is DER SEQUENCE{r, s}
+ * (GB/T 35276), appended to @p sig.
+ */
+ES_EXTERN(int) es_sm2_sign(es_buf *sig, const es_sm2_key *key, const uint8_t *id, size_t idlen,
+			   const void *msg, size_t len) ES_WARN_UNUSED;
+/**
+ * Verify an SM2-with-SM3 signature over a message. @p sig may be DER
+ * SEQUENCE{r, s} or raw 64-byte r‖s. Returns 0 if valid, ES_EVERIFY if not,
+ * ES_EMALFORMED if the signature cannot be decoded.
+ */
+ES_EXTERN(int) es_sm2_verify(const es_sm2_key *key, const uint8_t *id, size_t idlen, const void *msg,
+			     size_t len, const uint8_t *sig, size_t siglen) ES_WARN_UNUSED;
+/** Sign / verify a precomputed e (32 bytes), no Z added. */
+ES_EXTERN(int) es_sm2_sign_digest(es_buf *sig, const es_sm2_key *key, const uint8_t e[32]) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm2_verify_digest(const es_sm2_key *key, const uint8_t e[32], const uint8_t *sig,
+				    size_t siglen) ES_WARN_UNUSED;
+
+/**
+ * A signer bound to one key and ID: Z is computed once, then each
+ * signature costs one SM3 over the message and one SM2 operation.
+ * Thread-compatible: one signer per thread.
+ */
+typedef struct es_sm2_signer es_sm2_signer;
+ES_EXTERN(int) es_sm2_signer_new(es_sm2_signer **out, es_sm2_key *key, const uint8_t *id,
+				 size_t idlen) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm2_signer_sign(es_sm2_signer *s, es_buf *sig, const void *msg, size_t len) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm2_signer_verify(es_sm2_signer *s, const void *msg, size_t len, const uint8_t *sig,
+				    size_t siglen) ES_WARN_UNUSED;
+ES_EXTERN(void) es_sm2_signer_free(es_sm2_signer *s);
+
+/** Convert raw 64-byte r‖s to DER and back. */
+ES_EXTERN(int) es_sm2_sig_raw_to_der(es_buf *out, const uint8_t raw[64]) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm2_sig_der_to_raw(uint8_t raw[64], const uint8_t *der, size_t len) ES_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
