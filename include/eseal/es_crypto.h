@@ -32,13 +32,13 @@ ES_EXTERN(int) es_random(uint8_t *out, size_t len) ES_WARN_UNUSED;
 
 /* ---- SM3 ------------------------------------------------------------- */
 
-/** Streaming SM3. Opaque; allocate with es_sm3_new(). */
-typedef struct es_sm3 es_sm3;
-ES_EXTERN(int) es_sm3_new(es_sm3 **out) ES_WARN_UNUSED;
-ES_EXTERN(int) es_sm3_update(es_sm3 *h, const void *data, size_t len) ES_WARN_UNUSED;
+/** Streaming SM3 context (the type is es_sm3_ctx; es_sm3() is the one-shot). */
+typedef struct es_sm3_ctx es_sm3_ctx;
+ES_EXTERN(int) es_sm3_new(es_sm3_ctx **out) ES_WARN_UNUSED;
+ES_EXTERN(int) es_sm3_update(es_sm3_ctx *h, const void *data, size_t len) ES_WARN_UNUSED;
 /** Finish and reset, so the object can hash the next message. */
-ES_EXTERN(int) es_sm3_final(es_sm3 *h, uint8_t out[ES_SM3_DIGEST_LEN]) ES_WARN_UNUSED;
-ES_EXTERN(void) es_sm3_free(es_sm3 *h);
+ES_EXTERN(int) es_sm3_final(es_sm3_ctx *h, uint8_t out[ES_SM3_DIGEST_LEN]) ES_WARN_UNUSED;
+ES_EXTERN(void) es_sm3_free(es_sm3_ctx *h);
 /** One-shot SM3 (plain, no Z). */
 ES_EXTERN(int) es_sm3(uint8_t out[ES_SM3_DIGEST_LEN], const void *data, size_t len) ES_WARN_UNUSED;
 /** HMAC-SM3 (RFC 2104 over SM3). */

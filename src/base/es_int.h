@@ -13,7 +13,7 @@
 
 #include "eseal/es_types.h"
 #include "eseal/es_error.h"
-#include "limits.h"
+#include "es_limits.h"
 #include "mem.h"
 
 #define ES_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

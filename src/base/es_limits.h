@@ -3,8 +3,8 @@
  * The single list of input limits. Each has its reason; docs/limits.md
  * mirrors this file.
  */
-#ifndef ES_LIMITS_H
-#define ES_LIMITS_H
+#ifndef ES_ES_LIMITS_H
+#define ES_ES_LIMITS_H
 
 /* Largest SESeal we read or write. Real seals are 2-40 KB (picture +
  * certificates); 4 MiB allows a large OFD-in-seal picture. */

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages eseal needs to build, run and test.
+# Idempotent: does nothing when everything is present. Run as root
+# (or with sudo available).
+set -euo pipefail
+
+# One package a line: what it is for.
+PACKAGES=(
+  build-essential   # gcc, make
+  cmake             # build system
+  pkg-config        # finds libraries
+  clang             # libFuzzer targets (make check smoke, make fuzz)
+  libclang-rt-14-dev # sanitizer/fuzzer runtimes for clang
+  libssl-dev        # OpenSSL 3: SM2/SM3/SM4, X.509, CMS, time stamps
+  openssl           # independent cross-checks in tests
+  libcmocka-dev     # unit tests
+  libjansson-dev    # JSON output and API
+  libzip-dev        # OFD packages
+  libxml2-dev       # OFD XML
+  zip               # test fixtures
+  unzip
+  # --- seal images (render layer) ---
+  libcairo2-dev
+  libfreetype-dev
+  libpng-dev
+  libjpeg-dev
+  fonts-arphic-uming   # Song-style (明/宋体) CJK font for seal text
+  fonts-wqy-zenhei     # fallback CJK font
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

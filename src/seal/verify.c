@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * Verification of seals and SES signatures, in the order of GB/T 38540
+ * §6.3 (seal) and §7.3 (signature) as summarised in STANDARDS.md §1.9.
+ * Every step is one named check in the report; nothing here decides a
+ * verdict except es_report_finish().
+ */
+#include "es_int.h"
+#include "seal/seal_int.h"
+#include "seal/verify_int.h"
+#include "estime.h"
+
+static void copy_text(char *dst, size_t cap, es_bytes b)
+{
+	size_t n = b.len < cap - 1 ? b.len : cap - 1;
+	memcpy(dst, b.ptr, n);
+	dst[n] = '\0';
+	/* never let a NUL or control byte from the input into a report */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)dst[i] < 0x20)
+			dst[i] = '?';
+}
+
+es_time es_verify__now(const es_verify_options *o)
+{
+	return o->now ? o->now : es_time_now();
+}
+
+static void subject_of(char *dst, size_t cap, const es_cert *c)
+{
+	es_buf b = ES_BUF_INIT;
+	if (es_cert_subject(&b, c) == 0 && b.ptr)
+		snprintf(dst, cap, "%s", (char *)b.ptr);
+	else
+		snprintf(dst, cap, "(unreadable subject)");
+	es_buf_release(&b);
+}
+
+void es_verify__cert_check(es_sig_report *s, const char *name, const char *role, const es_cert *c,
+			   const es_verify_options *o, es_time at, const char *at_what)
+{
+	char t_at[32], t_nb[32], t_na[32], note[200] = "";
+	es_time nb = es_cert_not_before(c), na = es_cert_not_after(c), now = es_verify__now(o);
+	es_path_result pr;
+	int ku = es_cert_key_usage(c);
+
+	es_time_iso(t_at, at);
+	es_time_iso(t_nb, nb);
+	es_time_iso(t_na, na);
+	if (at < nb || at > na) {
+		es_sig_report_check(s, name, ES_RESULT_FAIL, false,
+				    "%s certificate was not valid at %s %s (valid %s .. %s)", role, at_what,
+				    t_at, t_nb, t_na);
+		return;
+	}
+	if (ku >= 0 && !(ku & (ES_KU_DIGITAL_SIGNATURE | ES_KU_NON_REPUDIATION))) {
+		es_sig_report_check(s, name, ES_RESULT_FAIL, false,
+				    "%s certificate key usage allows neither digitalSignature nor nonRepudiation",
+				    role);
+		return;
+	}
+	if (na < now)
+		snprintf(note, sizeof(note), "; expired since %s, judged at %s %s", t_na, at_what, t_at);
+	if (es_trust_verify(&pr, o->trust, c, o->certs, o->ncerts, at, 0) < 0) {
+		es_sig_report_check(s, name, ES_RESULT_WARN, true, "%s certificate path not checked: %s",
+				    role, es_error_last()->message);
+		return;
+	}
+	switch (pr.status) {
+	case ES_PATH_OK:
+		if (pr.revocation_checked)
+			es_sig_report_check(s, name, ES_RESULT_PASS, false,
+					    "%s certificate chains to a trust anchor, valid and not revoked at %s %s%s",
+					    role, at_what, t_at, note);
+		else
+			es_sig_report_check(s, name, ES_RESULT_WARN, false,
+					    "%s certificate chains to a trust anchor and is valid at %s %s; revocation not checked (no CRL of its issuer in the trust store)%s",
+					    role, at_what, t_at, note);
+		break;
+	case ES_PATH_NO_TRUST_STORE:
+		es_sig_report_check(s, name, ES_RESULT_WARN, true,
+				    "%s certificate not checked against any trust anchor: none configured (use --trust DIR)%s",
+				    role, note);
+		break;
+	case ES_PATH_UNKNOWN_ISSUER:
+	case ES_PATH_CRL_PROBLEM:
+	case ES_PATH_OTHER:
+		es_sig_report_check(s, name, ES_RESULT_WARN, true, "%s certificate: %s%s", role, pr.reason,
+				    note);
+		break;
+	default:
+		es_sig_report_check(s, name, ES_RESULT_FAIL, false, "%s certificate: %s", role, pr.reason);
+		break;
+	}
+}
+
+static bool is_sm2_sm3(es_bytes oid)
+{
+	return es_oid_equal(oid, ES_OID_SM2_SM3);
+}
+
+/* Seal steps shared by bare seals and the seal inside a signature. */
+static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_options *o, es_time at,
+			bool bare)
+{
+	const es_seal_fields *f = es_seal_fields_get(seal);
+	es_cert *maker = NULL;
+	const es_sm2_key *pub = NULL;
+	char ts[32], te[32], ta[32];
+	int err;
+
+	s->seal_version = f->version;
+	copy_text(s->esid, sizeof(s->esid), f->esid);
+	copy_text(s->seal_name, sizeof(s->seal_name), f->name);
+	copy_text(s->vid, sizeof(s->vid), f->vid);
+	s->seal_type = f->type;
+	s->seal_valid_start = f->valid_start;
+	s->seal_valid_end = f->valid_end;
+	s->quirks |= f->quirks;
+
+	/* seal-signature: the maker's SM2 signature over SES_SealInfo (v4) or SEQ{...} (v1) */
+	if (es_cert_from_der(&maker, f->maker_cert.ptr, f->maker_cert.len) < 0) {
+		es_sig_report_check(s, "seal-signature", ES_RESULT_FAIL, false,
+				    "maker certificate in the seal cannot be read: %s", es_error_last()->message);
+	} else if (!is_sm2_sm3(f->sign_alg)) {
+		char oid[96] = "?";
+		(void)es_oid_to_text(oid, sizeof(oid), f->sign_alg);
+		es_sig_report_check(s, "seal-signature", ES_RESULT_SKIP, true,
+				    "maker signature algorithm %s is not supported (only SM2-with-SM3)", oid);
+	} else if ((err = es_cert_pubkey(&pub, maker)) < 0) {
+		es_sig_report_check(s, "seal-signature", ES_RESULT_FAIL, false,
+				    "maker certificate does not hold an SM2 key: %s", es_error_last()->message);
+	} else {
+		es_bytes signed_part = f->version == 1 ? f->sign_data : f->seal_info;
+		err = es_sm2_verify(pub, NULL, 0, signed_part.ptr, signed_part.len, f->signed_value.ptr,
+				    f->signed_value.len);
+		if (err == 0)
+			es_sig_report_check(s, "seal-signature", ES_RESULT_PASS, false,
+					    "maker signature verifies over %s",
+					    f->version == 1 ? "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm} (GM/T 0031-2014)"
+							    : "SES_SealInfo");
+		else
+			es_sig_report_check(s, "seal-signature", ES_RESULT_FAIL, false,
+					    "maker signature invalid: it does not verify over %s with the maker certificate",
+					    f->version == 1 ? "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}"
+							    : "SES_SealInfo");
+	}
+	if (maker) {
+		subject_of(s->maker, sizeof(s->maker), maker);
+		es_verify__cert_check(s, "maker-chain", "maker", maker, o, f->create_date, "the seal's createDate");
+	} else {
+		es_sig_report_check(s, "maker-chain", ES_RESULT_FAIL, false, "no readable maker certificate");
+	}
+	es_cert_free(maker);
+
+	/* seal-validity */
+	es_time_iso(ts, f->valid_start);
+	es_time_iso(te, f->valid_end);
+	es_time_iso(ta, at);
+	if (f->valid_start > f->valid_end) {
+		es_sig_report_check(s, "seal-validity", ES_RESULT_FAIL, false,
+				    "seal validity is empty: validStart %s is after validEnd %s", ts, te);
+	} else if (at < f->valid_start) {
+		es_sig_report_check(s, "seal-validity", ES_RESULT_FAIL, false, "%s %s is before the seal's validStart %s",
+				    bare ? "now," : "signing time", ta, ts);
+	} else if (at > f->valid_end) {
+		if (bare)
+			es_sig_report_check(s, "seal-validity", ES_RESULT_WARN, true,
+					    "seal expired at %s (valid %s .. %s); it can no longer be used to sign", te,
+					    ts, te);
+		else
+			es_sig_report_check(s, "seal-validity", ES_RESULT_FAIL, false,
+					    "signing time %s is after the seal's validEnd %s", ta, te);
+	} else {
+		es_sig_report_check(s, "seal-validity", ES_RESULT_PASS, false, "%s %s lies within the seal validity %s .. %s",
+				    bare ? "now," : "signing time", ta, ts, te);
+	}
+
+	/* unknown critical extensions make the seal unusable (X.509 rule, applied to ExtData) */
+	for (size_t i = 0; i < f->nexts; i++) {
+		if (f->exts[i].critical && !es_seal__ext_known(f->exts[i].oid)) {
+			char oid[96] = "?";
+			(void)es_oid_to_text(oid, sizeof(oid), f->exts[i].oid);
+			es_sig_report_check(s, "format", ES_RESULT_FAIL, false,
+					    "seal carries an unknown critical extension %s", oid);
+		}
+	}
+}
+
+static void status_check(es_sig_report *s, const es_verify_options *o, es_time at, bool bare)
+{
+	es_status_info st;
+	char since[32];
+
+	if (!o->status) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_SKIP, false,
+				    "no seal status source configured; revocation of the seal not checked");
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	if (o->status(&st, s->esid, o->status_payload) < 0) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true, "seal status source failed: %s",
+				    es_error_last()->message);
+		return;
+	}
+	es_time_iso(since, st.since);
+	switch (st.status) {
+	case ES_STATUS_ACTIVE:
+		es_sig_report_check(s, "seal-status", ES_RESULT_PASS, false, "seal '%s' is active", s->esid);
+		break;
+	case ES_STATUS_UNKNOWN:
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "seal '%s' is not known to the status source", s->esid);
+		break;
+	default:
+		if (bare || st.since <= at)
+			es_sig_report_check(s, "seal-status", ES_RESULT_FAIL, false,
+					    "seal '%s' is %s since %s%s%s: the seal is void", s->esid,
+					    es_seal_status_name(st.status), since, st.reason[0] ? " — " : "",
+					    st.reason);
+		else
+			es_sig_report_check(s, "seal-status", ES_RESULT_WARN, false,
+					    "seal '%s' was %s at %s, after this signature was made%s%s: the seal is void and must not be used again",
+					    s->esid, es_seal_status_name(st.status), since,
+					    st.reason[0] ? " — " : "", st.reason);
+		break;
+	}
+}
+
+static void format_check(es_sig_report *s, const char *what, int version, unsigned quirks)
+{
+	char names[300] = "";
+	size_t pos = 0;
+	if (es_sig_report_get(s, "format"))
+		return; /* a failure already recorded (e.g. critical extension) */
+	for (unsigned b = 1; b; b <<= 1) {
+		const char *n = (quirks & b) ? es_quirk_name(b) : NULL;
+		if (n && b != ES_QUIRK_SIGNED_HASH_DIRECTLY) {
+			int k = snprintf(names + pos, sizeof(names) - pos, "%s%s", pos ? ", " : "", n);
+			if (k > 0 && (size_t)k < sizeof(names) - pos)
+				pos += (size_t)k;
+		}
+	}
+	if (pos)
+		es_sig_report_check(s, "format", ES_RESULT_WARN, false,
+				    "%s v%d (%s) parsed, with vendor deviations accepted: %s", what, version,
+				    version == 1 ? "GM/T 0031-2014" : version == 4 ? "GB/T 38540-2020" : "GM/T 0031-2025",
+				    names);
+	else
+		es_sig_report_check(s, "format", ES_RESULT_PASS, false, "%s v%d (%s), well-formed DER", what,
+				    version,
+				    version == 1 ? "GM/T 0031-2014" : version == 4 ? "GB/T 38540-2020" : "GM/T 0031-2025");
+}
+
+int es_verify_seal(es_report *r, const es_seal *seal, const es_verify_options *o)
+{
+	es_sig_report *s;
+	int err;
+	es_time now = es_verify__now(o);
+
+	if ((err = es_report_add(r, &s)) < 0)
+		return err;
+	snprintf(s->id, sizeof(s->id), "seal");
+	snprintf(s->type, sizeof(s->type), "seal");
+	seal_checks(s, seal, o, now, true);
+	format_check(s, "SESeal", s->seal_version, s->quirks);
+	status_check(s, o, now, true);
+	es_report_finish(r);
+	return 0;
+}
+
+static bool hash_eq(es_bytes a, const uint8_t *b, size_t n)
+{
+	return a.len == n && memcmp(a.ptr, b, n) == 0;
+}
+
+static void signer_in_seal(es_sig_report *s, const es_seal_fields *sf, const es_cert *cert)
+{
+	es_bytes der = es_cert_der(cert);
+	uint8_t h[32], hz[32], z[32];
+	const es_sm2_key *pub = NULL;
+	bool have_z = false;
+
+	if (sf->cert_list_type == 1) {
+		for (size_t i = 0; i < sf->ncerts; i++)
+			if (sf->certs[i].len == der.len && memcmp(sf->certs[i].ptr, der.ptr, der.len) == 0) {
+				es_sig_report_check(s, "signer-in-seal", ES_RESULT_PASS, false,
+						    "signer certificate is entry %zu of the seal's certList", i + 1);
+				return;
+			}
+		if (sf->ncerts == 0)
+			es_sig_report_check(s, "signer-in-seal", ES_RESULT_FAIL, false,
+					    "the seal's certList holds no certificate, so no signer is allowed");
+		else
+			es_sig_report_check(s, "signer-in-seal", ES_RESULT_FAIL, false,
+					    "signer certificate is not in the seal's certList (%zu certificate%s): the seal was not made for this signer",
+					    sf->ncerts, sf->ncerts == 1 ? "" : "s");
+		return;
+	}
+	if (es_sm3(h, der.ptr, der.len) < 0)
+		goto fail;
+	if (es_cert_pubkey(&pub, cert) == 0 && es_sm2_z(z, pub, NULL, 0) == 0) {
+		es_sm3_ctx *c = NULL;
+		if (es_sm3_new(&c) == 0 && es_sm3_update(c, z, 32) == 0 && es_sm3_update(c, der.ptr, der.len) == 0 &&
+		    es_sm3_final(c, hz) == 0)
+			have_z = true;
+		es_sm3_free(c);
+	}
+	for (size_t i = 0; i < sf->ndigests; i++) {
+		if (hash_eq(sf->digests[i].value, h, 32)) {
+			es_sig_report_check(s, "signer-in-seal", ES_RESULT_PASS, false,
+					    "SM3 digest of the signer certificate is entry %zu of the seal's certList", i + 1);
+			return;
+		}
+		if (have_z && hash_eq(sf->digests[i].value, hz, 32)) {
+			es_sig_report_check(s, "signer-in-seal", ES_RESULT_PASS, false,
+					    "SM3(Z ‖ certificate) of the signer is entry %zu of the seal's certList (Z-prefixed digest variant)",
+					    i + 1);
+			return;
+		}
+	}
+fail:
+	es_sig_report_check(s, "signer-in-seal", ES_RESULT_FAIL, false,
+			    "no digest in the seal's certList matches the signer certificate");
+}
+
+void es_verify__data_hash(es_sig_report *s, es_bytes data_hash, const es_verify_options *o)
+{
+	uint8_t h[32];
+	if (!o->has_original) {
+		es_sig_report_check(s, "data-hash", ES_RESULT_SKIP, true,
+				    "no original supplied, so dataHash cannot be compared (use --original FILE%s%s)",
+				    s->property_info[0] ? "; propertyInfo names " : "", s->property_info);
+		return;
+	}
+	if (data_hash.len != 32) {
+		es_sig_report_check(s, "data-hash", ES_RESULT_FAIL, false,
+				    "dataHash is %zu bytes, not an SM3 digest", data_hash.len);
+		return;
+	}
+	if (es_sm3(h, o->original, o->original_len) < 0) {
+		es_sig_report_check(s, "data-hash", ES_RESULT_WARN, true, "cannot hash the original: %s",
+				    es_error_last()->message);
+		return;
+	}
+	if (memcmp(h, data_hash.ptr, 32) == 0)
+		es_sig_report_check(s, "data-hash", ES_RESULT_PASS, false,
+				    "dataHash equals SM3 of the original (%zu bytes)", o->original_len);
+	else
+		es_sig_report_check(s, "data-hash", ES_RESULT_FAIL, false,
+				    "dataHash does not match SM3 of the original: the document was changed after signing");
+}
+
+int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *o)
+{
+	const es_sig_fields *f = es_ses_sig_fields_get(sig);
+	const es_seal_fields *sf = es_seal_fields_get(f->seal);
+	es_sig_report *s;
+	es_cert *signer = NULL;
+	const es_sm2_key *pub = NULL;
+	es_time at = f->time_info;
+	int err;
+
+	if ((err = es_report_add(r, &s)) < 0)
+		return err;
+	snprintf(s->id, sizeof(s->id), "signature");
+	snprintf(s->type, sizeof(s->type), "Seal");
+	copy_text(s->property_info, sizeof(s->property_info), f->property_info);
+	s->quirks |= f->quirks;
+	s->signing_time = f->time_info;
+	snprintf(s->signing_time_source, sizeof(s->signing_time_source), "%s", f->time_info ? "timeInfo" : "");
+
+	if (es_cert_from_der(&signer, f->cert.ptr, f->cert.len) < 0) {
+		es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
+				    "signer certificate cannot be read: %s", es_error_last()->message);
+	} else {
+		subject_of(s->signer, sizeof(s->signer), signer);
+	}
+
+	/* timestamp: fixes the signing time when present (GB/T 38540 §7.3 step 5) */
+	if (f->timestamp.len) {
+		es_tst_info ti;
+		memset(&ti, 0, sizeof(ti));
+		err = es_tst_verify(&ti, f->timestamp.ptr, f->timestamp.len, f->signature.ptr, f->signature.len);
+		if (err == 0) {
+			char tg[32];
+			es_time_iso(tg, ti.gen_time);
+			at = ti.gen_time;
+			s->signing_time = at;
+			snprintf(s->signing_time_source, sizeof(s->signing_time_source), "timestamp");
+			if (ti.tsa_cert)
+				es_verify__cert_check(s, "timestamp", "time-stamping authority", ti.tsa_cert, o,
+						      ti.gen_time, "the time stamp");
+			{
+				const es_check *c = es_sig_report_get(s, "timestamp");
+				if (c && c->result == ES_RESULT_PASS)
+					es_sig_report_check(s, "timestamp", ES_RESULT_PASS, false,
+							    "time stamp over the signature value verifies; genTime %s; %s",
+							    tg, c->reason);
+				else if (c && c->result == ES_RESULT_WARN)
+					es_sig_report_check(s, "timestamp", ES_RESULT_WARN, c->indeterminate,
+							    "time stamp verifies (genTime %s) but its authority: %s", tg,
+							    c->reason);
+			}
+			if (f->time_info && f->time_info > ti.gen_time + 300)
+				es_sig_report_info(s, "note", "timeInfo is later than the time stamp's genTime");
+		} else {
+			es_sig_report_check(s, "timestamp", ES_RESULT_FAIL, false, "time stamp does not verify: %s",
+					    ti.reason[0] ? ti.reason : es_error_last()->message);
+		}
+		es_tst_info_release(&ti);
+	} else {
+		es_sig_report_check(s, "timestamp", ES_RESULT_SKIP, false,
+				    "no time stamp; the signing time is the signer's own timeInfo");
+	}
+	if (at == 0) {
+		at = es_verify__now(o);
+		es_sig_report_info(s, "note", "timeInfo unreadable; times judged now");
+	}
+
+	seal_checks(s, f->seal, o, at, false);
+
+	if (signer) {
+		signer_in_seal(s, sf, signer);
+		es_verify__cert_check(s, "signer-chain", "signer", signer, o, at,
+				      strcmp(s->signing_time_source, "timestamp") == 0
+					      ? "the time-stamped signing time" : "the signing time (timeInfo)");
+
+		/* signature over the received TBS_Sign bytes */
+		if (!is_sm2_sm3(f->sign_alg)) {
+			char oid[96] = "?";
+			(void)es_oid_to_text(oid, sizeof(oid), f->sign_alg);
+			es_sig_report_check(s, "signature", ES_RESULT_SKIP, true,
+					    "signature algorithm %s is not supported (only SM2-with-SM3)", oid);
+		} else if (es_cert_pubkey(&pub, signer) < 0) {
+			es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
+					    "signer certificate does not hold an SM2 key");
+		} else if (es_sm2_verify(pub, NULL, 0, f->tbs.ptr, f->tbs.len, f->signature.ptr,
+					 f->signature.len) == 0) {
+			es_sig_report_check(s, "signature", ES_RESULT_PASS, false,
+					    "signer's SM2 signature verifies over TBS_Sign");
+		} else if (f->data_hash.len == 32 &&
+			   es_sm2_verify_digest(pub, f->data_hash.ptr, f->signature.ptr, f->signature.len) == 0) {
+			s->quirks |= ES_QUIRK_SIGNED_HASH_DIRECTLY;
+			es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
+					    "signature does not verify over TBS_Sign; it verifies over dataHash directly (vendor quirk 'signed-hash-directly', non-conformant to GM/T 0031 and GB/T 38540: TBS_Sign, and with it the seal, is not protected)");
+		} else {
+			es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
+					    "signer's SM2 signature does not verify over TBS_Sign");
+		}
+	} else {
+		es_sig_report_check(s, "signer-in-seal", ES_RESULT_FAIL, false, "no readable signer certificate");
+		es_sig_report_check(s, "signer-chain", ES_RESULT_FAIL, false, "no readable signer certificate");
+	}
+	if (f->tbs_version != (uint64_t)sf->header_version)
+		es_sig_report_info(s, "note", "TBS_Sign.version %llu differs from the seal header version %llu",
+				   (unsigned long long)f->tbs_version, (unsigned long long)sf->header_version);
+
+	es_verify__data_hash(s, f->data_hash, o);
+	format_check(s, "SES_Signature", f->version, s->quirks);
+	status_check(s, o, at, false);
+	es_cert_free(signer);
+	es_report_finish(r);
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#ifndef ES_VERIFY_INT_H
+#define ES_VERIFY_INT_H
+#include "eseal/es_verify.h"
+
+es_time es_verify__now(const es_verify_options *o);
+/* Validity at @at, key usage, and path to an anchor, as one named check. */
+void es_verify__cert_check(es_sig_report *s, const char *name, const char *role, const es_cert *c,
+			   const es_verify_options *o, es_time at, const char *at_what);
+/* The data-hash check: SM3(original) against @data_hash. */
+void es_verify__data_hash(es_sig_report *s, es_bytes data_hash, const es_verify_options *o);
+/* GM/T 0010 / PKCS#7 SignedData and raw SM2 (src/seal/cms.c). */
+int es_verify__cms(es_sig_report *s, const uint8_t *der, size_t len, const es_verify_options *o);
+int es_verify__raw_sm2(es_sig_report *s, const uint8_t *der, size_t len, const es_verify_options *o);
+
+#endif
