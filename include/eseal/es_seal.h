@@ -144,11 +144,11 @@ ES_EXTERN(void) es_ses_sig_free(es_ses_sig *sig);
 
 /** Seal kinds (R1) and the SES_ESPropertyInfo.type written for each. */
 typedef enum es_seal_kind {
-	ES_SEAL_OFFICIAL = 1,    /**< 单位公章 (type 1) */
-	ES_SEAL_SPECIAL,         /**< 专用章, with a function (types 2-4, 99) */
-	ES_SEAL_POSITION,        /**< 职务章, e.g. 法定代表人 (type 5) */
-	ES_SEAL_PERSONAL,        /**< 个人名章/签名 (type 6) */
-	ES_SEAL_DEVICE,          /**< 设备(服务器)印章 (type 7) */
+	ES_KIND_OFFICIAL = 1,    /**< 单位公章 (type 1) */
+	ES_KIND_SPECIAL,         /**< 专用章, with a function (types 2-4, 99) */
+	ES_KIND_POSITION,        /**< 职务章, e.g. 法定代表人 (type 5) */
+	ES_KIND_PERSONAL,        /**< 个人名章/签名 (type 20) */
+	ES_KIND_DEVICE,          /**< 设备(服务器)印章 (type 30) */
 } es_seal_kind;
 
 typedef enum es_seal_function {
@@ -201,7 +201,7 @@ typedef struct es_seal_make_options {
 	const char *multi_cert_reason;
 } es_seal_make_options;
 #define ES_SEAL_MAKE_OPTIONS_VERSION 1
-#define ES_SEAL_MAKE_OPTIONS_INIT { ES_SEAL_MAKE_OPTIONS_VERSION, ES_SEAL_OFFICIAL, 0, NULL, NULL, NULL, NULL, 0, 1, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL }
+#define ES_SEAL_MAKE_OPTIONS_INIT { ES_SEAL_MAKE_OPTIONS_VERSION, ES_KIND_OFFICIAL, 0, NULL, NULL, NULL, NULL, 0, 1, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL }
 
 /**
  * Make a v4 SESeal in canonical DER, appended to @p out.

@@ -80,6 +80,8 @@ int es_der_read_oid(es_der *d, es_bytes *out);
 int es_der_read_octets(es_der *d, es_bytes *out);
 /* BIT STRING: @out are the bytes after the unused-bits octet; padding bits must be zero. */
 int es_der_read_bits(es_der *d, es_bytes *out, unsigned *unused);
+/* BIT STRING holding whole octets (signatures, hashes): unused bits must be 0. */
+int es_der_read_bytes_bits(es_der *d, es_bytes *out);
 /* IA5String (bytes < 0x80). */
 int es_der_read_ia5(es_der *d, es_bytes *out);
 /* UTF8String (valid UTF-8, no overlongs or surrogates). */

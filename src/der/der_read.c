@@ -302,6 +302,18 @@ fail:
 	return err;
 }
 
+int es_der_read_bytes_bits(es_der *d, es_bytes *out)
+{
+	es_der save = *d;
+	unsigned unused;
+	int err = es_der_read_bits(d, out, &unused);
+	if (err == 0 && unused != 0) {
+		*d = save;
+		return es_error_set(ES_EMALFORMED, "der: BIT STRING of whole octets has %u unused bits", unused);
+	}
+	return err;
+}
+
 bool es_der_is_ia5(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -257,7 +257,7 @@ static int parse_seal_at(es_seal *s)
 		    (err = es_der_read_tag(&si, ES_DER_OCTET_STRING, &cert_tlv)) < 0 ||
 		    (err = es_der_read_tag(&si, ES_DER_OID, &alg_tlv)) < 0 ||
 		    (err = es_der_check_oid(alg_tlv.value)) < 0 ||
-		    (err = es_der_read_bits(&si, &f->signed_value, NULL)) < 0 ||
+		    (err = es_der_read_bytes_bits(&si, &f->signed_value)) < 0 ||
 		    (err = es_der_finish(&si, "SES_SignInfo")) < 0)
 			return es_error_wrap(err, "seal: SES_SignInfo");
 		f->maker_cert = cert_tlv.value;
@@ -277,13 +277,13 @@ static int parse_seal_at(es_seal *s)
 	} else {
 		if ((err = es_der_read_octets(&top, &f->maker_cert)) < 0 ||
 		    (err = es_der_read_oid(&top, &f->sign_alg)) < 0 ||
-		    (err = es_der_read_bits(&top, &f->signed_value, NULL)) < 0)
+		    (err = es_der_read_bytes_bits(&top, &f->signed_value)) < 0)
 			return es_error_wrap(err, "seal: SESeal");
 		if (!es_der_empty(&top)) {
 			/* GM/T 0031-2025: timeStamp [0] BIT STRING OPTIONAL */
 			es_der ts;
 			if ((err = es_der_enter(&top, ES_DER_CONTEXT(0), &ts, NULL)) < 0 ||
-			    (err = es_der_read_bits(&ts, &f->timestamp, NULL)) < 0 ||
+			    (err = es_der_read_bytes_bits(&ts, &f->timestamp)) < 0 ||
 			    (err = es_der_finish(&ts, "SESeal.timeStamp")) < 0)
 				return es_error_wrap(err, "seal: SESeal.timeStamp");
 		}
@@ -379,7 +379,7 @@ static int parse_sig(es_ses_sig *g)
 		if ((err = es_der_peek(&tbs, &tag)) < 0)
 			return es_error_wrap(err, "signature: timeInfo");
 		if (tag == ES_DER_BIT_STRING) {
-			if ((err = es_der_read_bits(&tbs, &f->time_info_raw, NULL)) < 0)
+			if ((err = es_der_read_bytes_bits(&tbs, &f->time_info_raw)) < 0)
 				return es_error_wrap(err, "signature: timeInfo");
 			f->time_info = parse_text_time(f->time_info_raw);
 			f->quirks |= ES_QUIRK_V1_TIMEINFO_TEXT;
@@ -390,7 +390,7 @@ static int parse_sig(es_ses_sig *g)
 		if ((err = read_time_v(&tbs, 4, &f->time_info, &f->quirks, "timeInfo")) < 0)
 			return err;
 	}
-	if ((err = es_der_read_bits(&tbs, &f->data_hash, NULL)) < 0 ||
+	if ((err = es_der_read_bytes_bits(&tbs, &f->data_hash)) < 0 ||
 	    (err = es_der_read_ia5(&tbs, &f->property_info)) < 0)
 		return es_error_wrap(err, "signature: TBS_Sign");
 	if (n == 2) {
@@ -409,12 +409,12 @@ static int parse_sig(es_ses_sig *g)
 		return es_error_wrap(err, "signature");
 
 	if (n == 2) {
-		if ((err = es_der_read_bits(&top, &f->signature, NULL)) < 0)
+		if ((err = es_der_read_bytes_bits(&top, &f->signature)) < 0)
 			return es_error_wrap(err, "signature: SES_Signature.signature");
 	} else {
 		if ((err = es_der_read_octets(&top, &f->cert)) < 0 ||
 		    (err = es_der_read_oid(&top, &f->sign_alg)) < 0 ||
-		    (err = es_der_read_bits(&top, &f->signature, NULL)) < 0)
+		    (err = es_der_read_bytes_bits(&top, &f->signature)) < 0)
 			return es_error_wrap(err, "signature: SES_Signature");
 		if (n == 5) {
 			/* timeStamp [0] BIT STRING OPTIONAL: explicit (written), implicit or bare (read). */
@@ -423,7 +423,7 @@ static int parse_sig(es_ses_sig *g)
 			if (tag == ES_DER_CONTEXT(0)) {
 				es_der x;
 				if ((err = es_der_enter(&top, tag, &x, NULL)) < 0 ||
-				    (err = es_der_read_bits(&x, &f->timestamp, NULL)) < 0 ||
+				    (err = es_der_read_bytes_bits(&x, &f->timestamp)) < 0 ||
 				    (err = es_der_finish(&x, "timeStamp")) < 0)
 					return es_error_wrap(err, "signature: timeStamp");
 			} else if (tag == ES_DER_CONTEXT_PRIM(0) || tag == ES_DER_BIT_STRING) {

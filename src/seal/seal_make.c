@@ -11,8 +11,8 @@ static const struct {
 	const char *name;
 	int kind;
 } kinds[] = {
-	{ "official", ES_SEAL_OFFICIAL }, { "special", ES_SEAL_SPECIAL }, { "position", ES_SEAL_POSITION },
-	{ "personal", ES_SEAL_PERSONAL }, { "device", ES_SEAL_DEVICE },
+	{ "official", ES_KIND_OFFICIAL }, { "special", ES_KIND_SPECIAL }, { "position", ES_KIND_POSITION },
+	{ "personal", ES_KIND_PERSONAL }, { "device", ES_KIND_DEVICE },
 };
 
 static const struct {
@@ -67,11 +67,11 @@ const char *es_seal_function_name(int function)
 uint64_t es_seal_type_code(int kind, int function)
 {
 	switch (kind) {
-	case ES_SEAL_OFFICIAL: return 1;
-	case ES_SEAL_POSITION: return 5;
-	case ES_SEAL_PERSONAL: return 20;
-	case ES_SEAL_DEVICE: return 30;
-	case ES_SEAL_SPECIAL:
+	case ES_KIND_OFFICIAL: return 1;
+	case ES_KIND_POSITION: return 5;
+	case ES_KIND_PERSONAL: return 20;
+	case ES_KIND_DEVICE: return 30;
+	case ES_KIND_SPECIAL:
 		for (size_t i = 1; i < ES_ARRAY_LEN(functions); i++)
 			if (functions[i].function == function)
 				return functions[i].type;
@@ -168,12 +168,12 @@ int es_seal_make(es_buf *out, const es_seal_make_options *opt, const es_cert *ma
 		return es_error_set(ES_EINVAL, "seal: unknown options version %u", opt->version);
 	if ((err = es_esid_check(opt->esid)) < 0)
 		return err;
-	if (opt->kind < ES_SEAL_OFFICIAL || opt->kind > ES_SEAL_DEVICE)
+	if (opt->kind < ES_KIND_OFFICIAL || opt->kind > ES_KIND_DEVICE)
 		return es_error_set(ES_EINVAL, "seal: unknown seal kind %d", opt->kind);
-	if (opt->kind == ES_SEAL_SPECIAL && (opt->function <= ES_FUNC_NONE || opt->function > ES_FUNC_CUSTOMS))
+	if (opt->kind == ES_KIND_SPECIAL && (opt->function <= ES_FUNC_NONE || opt->function > ES_FUNC_CUSTOMS))
 		return es_error_set(ES_EINVAL,
 				    "seal: a special-purpose seal needs its function (contract, finance, invoice, certificate, letter, audit, customs)");
-	if (opt->kind != ES_SEAL_SPECIAL && opt->function != ES_FUNC_NONE)
+	if (opt->kind != ES_KIND_SPECIAL && opt->function != ES_FUNC_NONE)
 		return es_error_set(ES_EINVAL, "seal: only special-purpose seals have a function");
 	if (!opt->name || !opt->name[0] || strlen(opt->name) > 200 ||
 	    !es_der_is_utf8((const uint8_t *)opt->name, strlen(opt->name)))

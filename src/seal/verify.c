@@ -146,8 +146,32 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 							    : "SES_SealInfo");
 	}
 	if (maker) {
+		es_time nb = es_cert_not_before(maker), na = es_cert_not_after(maker);
 		subject_of(s->maker, sizeof(s->maker), maker);
-		es_verify__cert_check(s, "maker-chain", "maker", maker, o, f->create_date, "the seal's createDate");
+		if ((f->create_date < nb || f->create_date > na) && at >= nb && at <= na) {
+			/*
+			 * createDate is the maker's own claim; some makers write the
+			 * application date. The seal existed when it was used, so judge
+			 * the maker certificate then, and say so.
+			 */
+			const es_check *c;
+			char cd[32];
+			es_time_iso(cd, f->create_date);
+			es_verify__cert_check(s, "maker-chain", "maker", maker, o, at,
+					      bare ? "the verification time" : "the signing time");
+			c = es_sig_report_get(s, "maker-chain");
+			if (c && c->result == ES_RESULT_PASS)
+				es_sig_report_check(s, "maker-chain", ES_RESULT_WARN, false,
+						    "%s; the seal's createDate %s lies outside the maker certificate validity",
+						    c->reason, cd);
+			else if (c)
+				es_sig_report_check(s, "maker-chain", c->result, c->indeterminate,
+						    "%s; the seal's createDate %s lies outside the maker certificate validity",
+						    c->reason, cd);
+		} else {
+			es_verify__cert_check(s, "maker-chain", "maker", maker, o, f->create_date,
+					      "the seal's createDate");
+		}
 	} else {
 		es_sig_report_check(s, "maker-chain", ES_RESULT_FAIL, false, "no readable maker certificate");
 	}

@@ -76,3 +76,33 @@ int tu_run(es_buf *out, const char *fmt, ...)
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
+
+#include <zip.h>
+
+void tu_zip_read(es_buf *out, const char *zip_path, const char *entry)
+{
+	int zerr = 0;
+	zip_t *z = zip_open(zip_path, ZIP_RDONLY, &zerr);
+	zip_file_t *f;
+	zip_stat_t st;
+	uint8_t chunk[8192];
+	zip_int64_t n;
+
+	es_buf_init(out, 0);
+	if (!z)
+		fail_msg("cannot open zip %s (%d)", zip_path, zerr);
+	if (zip_stat(z, entry, 0, &st) != 0 || !(f = zip_fopen(z, entry, 0)))
+		fail_msg("no entry %s in %s", entry, zip_path);
+	while ((n = zip_fread(f, chunk, sizeof(chunk))) > 0)
+		if (es_buf_put(out, chunk, (size_t)n) != 0)
+			fail_msg("entry too large");
+	zip_fclose(f);
+	zip_close(z);
+}
+
+void tu_zip_read_sample(es_buf *out, const char *sample, const char *entry)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", ES_SAMPLES_DIR, sample);
+	tu_zip_read(out, path, entry);
+}

@@ -19,6 +19,16 @@ const char *tu_tmpdir(void);
 /* Run a shell command, capture stdout into @out (may be NULL); returns exit status. */
 int tu_run(es_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Read one entry of a zip (OFD) file, or of shared/samples/<sample>. */
+void tu_zip_read(es_buf *out, const char *zip_path, const char *entry);
+void tu_zip_read_sample(es_buf *out, const char *sample, const char *entry);
+
+/* Deliberately ignore a result (the report is what is checked). */
+static inline void tu_ignore(int rc)
+{
+	(void)rc;
+}
+
 #define TU_OK(expr)                                                                    \
 	do {                                                                           \
 		int tu_err_ = (expr);                                                  \

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * Shared CLI plumbing for keys, certificates and the authority folder
+ * that 'eseal ca init' creates:
+ *
+ *   DIR/trust/root.crt, root.crl    trust anchor and its CRL (--trust DIR/trust)
+ *   DIR/maker.crt, DIR/tsa.crt       seal-maker (制章者) and time-stamping certificates
+ *   DIR/private/NAME.key             PKCS#8 keys encrypted with PBES2/SM4 (mode 0600)
+ *   DIR/private/passphrase           generated demo passphrase, only when
+ *                                    ESEAL_PASSPHRASE was not set at init
+ *   DIR/signers/<esID>.crt, .key     signer (签章者) certificates and keys
+ *   DIR/seals/<esID>.esl             seals made here
+ *   DIR/revoked.txt                  serial, time, reason per revoked certificate
+ */
+#ifndef ES_CLI_PKI_H
+#define ES_CLI_PKI_H
+#include "cli.h"
+#include "eseal/es_pki.h"
+#include "eseal/es_seal.h"
+
+typedef struct cli_certs {
+	es_cert *v[64];
+	size_t n;
+} cli_certs;
+
+/* Load PEM (one or more), DER certificates, or a seal's certList (.esl). */
+int cli_certs_load(cli_certs *c, const char *path);
+void cli_certs_release(cli_certs *c);
+int cli_cert_load(es_cert **out, const char *path);
+int cli_cert_save(const char *path, const es_cert *c);
+
+/* The key passphrase: $ESEAL_PASSPHRASE, else DIR/private/passphrase. */
+int cli_passphrase(char *out, size_t cap, const char *dir);
+int cli_key_load(es_sm2_key **out, const char *path, const char *pass);
+int cli_key_save(const char *path, const es_sm2_key *key, const char *pass);
+
+/* "DIR/<rel>" into @out. */
+void cli_path(char *out, size_t cap, const char *dir, const char *rel);
+
+#endif

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * eseal verify FILE [--original FILE] [--trust DIR] [--cert FILE]...
+ *              [--status FILE] [--at TIME] [--json]
+ * The stable scripting entry point: exit 0 valid, 1 invalid,
+ * 2 indeterminate, 3 usage or I/O error.
+ */
+#include "cli.h"
+#include "cli_pki.h"
+#include "eseal/es_verify.h"
+#include "estime.h"
+#include <getopt.h>
+
+static const char usage_text[] =
+	"usage: eseal verify FILE [options]\n"
+	"\n"
+	"Verify an electronic seal (.esl), an SES_Signature, a GM/T 0010 SignedData,\n"
+	"a bare SM2 signature, an OFD or a PDF. The kind is recognised by content.\n"
+	"\n"
+	"options:\n"
+	"  --original FILE   the signed original (what dataHash covers; for OFD\n"
+	"                    signed values, the Signature.xml)\n"
+	"  --trust DIR       trust anchors, intermediates and CRLs (*.pem, *.crt,\n"
+	"                    *.cer, *.der, *.crl); without it chains are indeterminate\n"
+	"  --cert FILE       a certificate (PEM/DER) or a seal (.esl) whose certList\n"
+	"                    supplies certificates, for signatures that embed none;\n"
+	"                    may be repeated\n"
+	"  --status FILE     seal status list (JSON: {\"seals\": [{\"esid\", \"status\",\n"
+	"                    \"since\", \"reason\"}]}) for revoked, lost, suspended seals\n"
+	"  --at TIME         verify as of TIME (2025-01-31 or 2025-01-31T08:00:00Z)\n"
+	"  --json            print the report as JSON\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error\n";
+
+typedef struct status_list {
+	json_t *root;
+} status_list;
+
+static int status_lookup(es_status_info *out, const char *esid, void *payload)
+{
+	status_list *sl = payload;
+	json_t *seals = json_object_get(sl->root, "seals"), *e;
+	size_t i;
+	json_array_foreach(seals, i, e) {
+		const char *id = json_string_value(json_object_get(e, "esid"));
+		const char *st = json_string_value(json_object_get(e, "status"));
+		const char *since = json_string_value(json_object_get(e, "since"));
+		const char *reason = json_string_value(json_object_get(e, "reason"));
+		if (!id || strcmp(id, esid) != 0 || !st)
+			continue;
+		out->status = ES_STATUS_UNKNOWN;
+		for (int s = ES_STATUS_ACTIVE; s <= ES_STATUS_EXPIRED; s++)
+			if (strcmp(st, es_seal_status_name((es_seal_status)s)) == 0)
+				out->status = (es_seal_status)s;
+		if (!since || es_time_parse(&out->since, since) != 0)
+			out->since = 0;
+		snprintf(out->reason, sizeof(out->reason), "%s", reason ? reason : "");
+		return 0;
+	}
+	out->status = ES_STATUS_UNKNOWN;
+	return 0;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "original", required_argument, NULL, 'o' }, { "trust", required_argument, NULL, 't' },
+		{ "cert", required_argument, NULL, 'c' },     { "status", required_argument, NULL, 's' },
+		{ "at", required_argument, NULL, 'a' },       { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+	};
+	const char *original = NULL, *trust_dir = NULL, *status_file = NULL, *at = NULL;
+	const char *cert_files[16];
+	size_t ncert_files = 0;
+	bool json = false;
+	int c, rc = ES_EXIT_USAGE;
+	es_buf file = ES_BUF_INIT, orig = ES_BUF_INIT, out = ES_BUF_INIT;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	es_trust *trust = NULL;
+	cli_certs certs = { 0 };
+	status_list sl = { NULL };
+	es_report report;
+
+	es_report_init(&report);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': original = optarg; break;
+		case 't': trust_dir = optarg; break;
+		case 'c':
+			if (ncert_files >= ES_ARRAY_LEN(cert_files))
+				return cli_usage_error("verify", "too many --cert options (at most 16)");
+			cert_files[ncert_files++] = optarg;
+			break;
+		case 's': status_file = optarg; break;
+		case 'a': at = optarg; break;
+		case 'j': json = true; break;
+		case 'h': fputs(usage_text, stdout); return ES_EXIT_OK;
+		default: return cli_usage_error("verify", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("verify", "expected exactly one FILE to verify");
+
+	es_error_clear();
+	if (cli_read_file(&file, argv[optind]) < 0) {
+		rc = json ? cli_fail_json("read") : cli_fail("cannot read '%s'", argv[optind]);
+		goto done;
+	}
+	if (original) {
+		if (cli_read_file(&orig, original) < 0) {
+			rc = json ? cli_fail_json("read") : cli_fail("cannot read original '%s'", original);
+			goto done;
+		}
+		vo.original = orig.ptr;
+		vo.original_len = orig.len;
+		vo.has_original = true;
+	}
+	if (trust_dir) {
+		if (es_trust_new(&trust) < 0 || es_trust_load_dir(trust, trust_dir) < 0) {
+			rc = json ? cli_fail_json("trust") : cli_fail("cannot load trust store '%s'", trust_dir);
+			goto done;
+		}
+		vo.trust = trust;
+	}
+	for (size_t i = 0; i < ncert_files; i++) {
+		if (cli_certs_load(&certs, cert_files[i]) < 0) {
+			rc = json ? cli_fail_json("cert") : cli_fail("cannot load certificates from '%s'", cert_files[i]);
+			goto done;
+		}
+	}
+	vo.certs = certs.v;
+	vo.ncerts = certs.n;
+	if (status_file) {
+		json_error_t je;
+		sl.root = json_load_file(status_file, 0, &je);
+		if (!sl.root || !json_is_array(json_object_get(sl.root, "seals"))) {
+			es_error_set(ES_EMALFORMED, "line %d: %s", je.line, sl.root ? "no \"seals\" array" : je.text);
+			rc = json ? cli_fail_json("status") : cli_fail("cannot read status list '%s'", status_file);
+			goto done;
+		}
+		vo.status = status_lookup;
+		vo.status_payload = &sl;
+	}
+	if (at && es_time_parse(&vo.now, at) != 0) {
+		rc = cli_usage_error("verify", "--at '%s' is not a date (2025-01-31 or 2025-01-31T08:00:00Z)", at);
+		goto done;
+	}
+
+	if (es_verify_file(&report, file.ptr, file.len, &vo) < 0 && report.nsigs == 0) {
+		rc = json ? cli_fail_json("verify") : cli_fail("cannot verify '%s'", argv[optind]);
+		goto done;
+	}
+	es_report_finish(&report);
+	if (json ? es_report_json(&out, &report) : es_report_text(&out, &report)) {
+		rc = cli_fail("cannot format the report");
+		goto done;
+	}
+	fwrite(out.ptr, 1, out.len, stdout);
+	if (json)
+		fputc('\n', stdout);
+	rc = report.verdict == ES_VERDICT_VALID ? ES_EXIT_OK
+	     : report.verdict == ES_VERDICT_INVALID ? ES_EXIT_INVALID : ES_EXIT_INDETERMINATE;
+done:
+	es_report_release(&report);
+	es_buf_release(&file);
+	es_buf_release(&orig);
+	es_buf_release(&out);
+	es_trust_free(trust);
+	cli_certs_release(&certs);
+	json_decref(sl.root);
+	return rc;
+}

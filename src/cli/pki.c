@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include "cli_pki.h"
+#include "file.h"
+
+void cli_path(char *out, size_t cap, const char *dir, const char *rel)
+{
+	snprintf(out, cap, "%s/%s", dir, rel);
+}
+
+static int add(cli_certs *c, es_cert *cert)
+{
+	if (c->n >= ES_ARRAY_LEN(c->v)) {
+		es_cert_free(cert);
+		return es_error_set(ES_ELIMIT, "more than %zu certificates", ES_ARRAY_LEN(c->v));
+	}
+	c->v[c->n++] = cert;
+	return 0;
+}
+
+int cli_certs_load(cli_certs *c, const char *path)
+{
+	es_buf b = ES_BUF_INIT;
+	es_cert *cert = NULL;
+	int err;
+
+	if ((err = es_file_read(&b, path, ES_MAX_INPUT_FILE)) < 0)
+		return err;
+	if (b.len > 10 && memmem(b.ptr, b.len, "-----BEGIN CERTIFICATE-----", 27)) {
+		const uint8_t *p = b.ptr, *end = b.ptr + b.len;
+		while ((p = memmem(p, (size_t)(end - p), "-----BEGIN CERTIFICATE-----", 27)) != NULL) {
+			if ((err = es_cert_from_pem(&cert, p, (size_t)(end - p))) < 0 || (err = add(c, cert)) < 0)
+				goto done;
+			p += 27;
+		}
+	} else if (es_cert_from_der(&cert, b.ptr, b.len) == 0) {
+		err = add(c, cert);
+	} else {
+		es_seal *seal = NULL;
+		if ((err = es_seal_parse(&seal, b.ptr, b.len)) < 0) {
+			err = es_error_set(ES_EMALFORMED, "'%s' is neither a certificate (PEM/DER) nor a seal", path);
+			goto done;
+		}
+		const es_seal_fields *f = es_seal_fields_get(seal);
+		for (size_t i = 0; i < f->ncerts && err == 0; i++)
+			if (es_cert_from_der(&cert, f->certs[i].ptr, f->certs[i].len) == 0)
+				err = add(c, cert);
+		if (err == 0 && f->ncerts == 0)
+			err = es_error_set(ES_ENOTFOUND, "seal '%s' lists no certificates", path);
+		es_seal_free(seal);
+	}
+done:
+	es_buf_release(&b);
+	return err;
+}
+
+void cli_certs_release(cli_certs *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		es_cert_free(c->v[i]);
+	c->n = 0;
+}
+
+int cli_cert_load(es_cert **out, const char *path)
+{
+	cli_certs c = { 0 };
+	int err = cli_certs_load(&c, path);
+	if (err < 0)
+		return err;
+	*out = c.v[0];
+	for (size_t i = 1; i < c.n; i++)
+		es_cert_free(c.v[i]);
+	return 0;
+}
+
+int cli_cert_save(const char *path, const es_cert *c)
+{
+	es_buf b = ES_BUF_INIT;
+	int err = es_cert_to_pem(&b, c);
+	if (err == 0)
+		err = es_file_write(path, b.ptr, b.len, 0644);
+	es_buf_release(&b);
+	return err;
+}
+
+int cli_passphrase(char *out, size_t cap, const char *dir)
+{
+	const char *env = getenv("ESEAL_PASSPHRASE");
+	char path[4096];
+	es_buf b = ES_BUF_INIT;
+	int err;
+
+	if (env && env[0]) {
+		if (strlen(env) >= cap)
+			return es_error_set(ES_EINVAL, "ESEAL_PASSPHRASE is too long");
+		snprintf(out, cap, "%s", env);
+		return 0;
+	}
+	if (!dir)
+		return es_error_set(ES_EINVAL, "no key passphrase: set ESEAL_PASSPHRASE");
+	cli_path(path, sizeof(path), dir, "private/passphrase");
+	if ((err = es_file_read(&b, path, 1024)) < 0)
+		return es_error_set(ES_EINVAL, "no key passphrase: set ESEAL_PASSPHRASE (no %s/private/passphrase)", dir);
+	while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
+		b.len--;
+	if (b.len == 0 || b.len >= cap) {
+		es_buf_release_secret(&b);
+		return es_error_set(ES_EMALFORMED, "the passphrase file is empty or too long");
+	}
+	memcpy(out, b.ptr, b.len);
+	out[b.len] = '\0';
+	es_buf_release_secret(&b);
+	return 0;
+}
+
+int cli_key_load(es_sm2_key **out, const char *path, const char *pass)
+{
+	es_buf b = ES_BUF_INIT;
+	int err = es_file_read(&b, path, 1 << 20);
+	if (err == 0)
+		err = es_sm2_key_from_pem(out, b.ptr, b.len, pass);
+	es_buf_release_secret(&b);
+	if (err < 0)
+		return es_error_wrap(err, "key '%s'", path);
+	return 0;
+}
+
+int cli_key_save(const char *path, const es_sm2_key *key, const char *pass)
+{
+	es_buf b = ES_BUF_INIT;
+	int err = es_sm2_key_private_pem(&b, key, pass);
+	if (err == 0)
+		err = es_file_write(path, b.ptr, b.len, 0600);
+	es_buf_release_secret(&b);
+	return err;
+}

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Making seals, signing with them, and the verifier's verdicts on our own output. */
+#include "pki_fixture.h"
+#include "eseal/es_verify.h"
+#include "file.h"
+
+static fx_pki P;
+
+static int setup(void **state)
+{
+	(void)state;
+	fx_pki_init(&P);
+	fx_pki_crl(&P, NULL, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fx_pki_free(&P);
+	return 0;
+}
+
+static const es_check *check(const es_report *r, size_t i, const char *name)
+{
+	const es_check *c;
+	assert_true(i < r->nsigs);
+	c = es_sig_report_get(&r->sigs[i], name);
+	if (!c)
+		fail_msg("no check '%s' in the report", name);
+	return c;
+}
+
+static void expect(const es_report *r, const char *name, es_result res)
+{
+	const es_check *c = check(r, 0, name);
+	if (c->result != res)
+		fail_msg("check %s: %s (%s), expected %s", name, es_result_name(c->result), c->reason,
+			 es_result_name(res));
+}
+
+static void sign_data(es_buf *sig, es_seal *seal, const char *data, bool tsa, es_time t)
+{
+	es_sign_options so = ES_SIGN_OPTIONS_INIT;
+	so.data = (const uint8_t *)data;
+	so.data_len = strlen(data);
+	so.property_info = "contract.txt";
+	so.time = t;
+	if (tsa) {
+		so.tsa_cert = P.tsa;
+		so.tsa_key = P.tsa_key;
+	}
+	TU_OK(es_ses_sign(sig, &so, seal, P.signer, P.signer_key));
+}
+
+static void test_make__fields_round_trip(void **state)
+{
+	es_buf der = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	const es_seal_fields *f;
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	f = es_seal_fields_get(seal);
+	assert_int_equal(f->version, 4);
+	assert_int_equal(f->header_version, 4);
+	assert_memory_equal(f->esid.ptr, FX_ESID, 14);
+	assert_int_equal(f->type, 1);
+	assert_int_equal(f->cert_list_type, 1);
+	assert_int_equal(f->ncerts, 1);
+	assert_int_equal(f->valid_start, es_cert_not_before(P.signer));
+	assert_int_equal(f->valid_end, es_cert_not_after(P.signer));
+	assert_int_equal(f->picture_width, 42);
+	assert_int_equal(f->quirks, 0);
+	assert_int_equal(f->der.len, der.len);
+	es_seal_free(seal);
+	es_buf_release(&der);
+}
+
+static void test_make__refuses_what_the_rules_forbid(void **state)
+{
+	es_buf der = ES_BUF_INIT;
+	es_seal_make_options mo = ES_SEAL_MAKE_OPTIONS_INIT;
+	es_cert *two[2] = { P.signer, P.maker };
+	es_cert *one[1] = { P.signer };
+	(void)state;
+	mo.esid = FX_ESID;
+	mo.name = "示例科技有限公司";
+	mo.signers = one;
+	mo.nsigners = 1;
+	mo.picture_type = "PNG";
+	mo.picture = fx_png;
+	mo.picture_len = sizeof(fx_png);
+	mo.width_mm = mo.height_mm = 42;
+
+	mo.esid = "1234";
+	assert_int_equal(es_seal_make(&der, &mo, P.maker, P.maker_key, P.trust), ES_EINVAL);
+	mo.esid = FX_ESID;
+	mo.valid_end = es_cert_not_after(P.signer) + FX_DAY; /* outlives the certificate */
+	assert_int_equal(es_seal_make(&der, &mo, P.maker, P.maker_key, P.trust), ES_EINVAL);
+	assert_non_null(strstr(es_error_last()->message, "signer certificate validity"));
+	mo.valid_end = 0;
+	assert_int_equal(es_seal_make(&der, &mo, P.maker, P.signer_key, P.trust), ES_EINVAL); /* wrong key */
+	mo.signers = two;
+	mo.nsigners = 2;
+	assert_int_equal(es_seal_make(&der, &mo, P.maker, P.maker_key, P.trust), ES_EDENIED); /* no reason */
+	mo.signers = one;
+	mo.nsigners = 1;
+	mo.kind = ES_KIND_SPECIAL; /* special without its function */
+	assert_int_equal(es_seal_make(&der, &mo, P.maker, P.maker_key, P.trust), ES_EINVAL);
+	mo.function = ES_FUNC_CONTRACT;
+	TU_OK(es_seal_make(&der, &mo, P.maker, P.maker_key, P.trust));
+	assert_int_equal(der.len > 0, 1);
+	es_buf_release(&der);
+}
+
+static void test_sign__valid_with_trust_and_timestamp(void **state)
+{
+	es_buf der = ES_BUF_INIT, sig = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	es_report r;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	const char *doc = "合同正文 contract body";
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	sign_data(&sig, seal, doc, true, 0);
+
+	vo.trust = P.trust;
+	vo.original = (const uint8_t *)doc;
+	vo.original_len = strlen(doc);
+	vo.has_original = true;
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+	assert_string_equal(r.format, "ses");
+	for (size_t i = 0; i < r.sigs[0].nchecks; i++)
+		if (r.sigs[0].checks[i].result != ES_RESULT_PASS && strcmp(r.sigs[0].checks[i].name, "seal-status") != 0)
+			fail_msg("%s: %s", r.sigs[0].checks[i].name, r.sigs[0].checks[i].reason);
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
+	assert_string_equal(r.sigs[0].signing_time_source, "timestamp");
+	es_report_release(&r);
+
+	/* a changed original */
+	vo.original = (const uint8_t *)"tampered";
+	vo.original_len = 8;
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+	expect(&r, "data-hash", ES_RESULT_FAIL);
+	assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+	es_report_release(&r);
+
+	/* no original: indeterminate, not valid */
+	vo.has_original = false;
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+	expect(&r, "data-hash", ES_RESULT_SKIP);
+	assert_int_equal(r.verdict, ES_VERDICT_INDETERMINATE);
+	es_report_release(&r);
+
+	/* no trust store: indeterminate */
+	vo.has_original = true;
+	vo.original = (const uint8_t *)doc;
+	vo.original_len = strlen(doc);
+	vo.trust = NULL;
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+	expect(&r, "signer-chain", ES_RESULT_WARN);
+	assert_int_equal(r.verdict, ES_VERDICT_INDETERMINATE);
+	es_report_release(&r);
+
+	es_seal_free(seal);
+	es_buf_release(&der);
+	es_buf_release(&sig);
+}
+
+static void test_sign__refusals(void **state)
+{
+	es_buf der = ES_BUF_INIT, sig = ES_BUF_INIT;
+	es_seal *seal = NULL, *v1 = NULL;
+	es_sign_options so = ES_SIGN_OPTIONS_INIT;
+	es_buf v1b = ES_BUF_INIT;
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	so.data = (const uint8_t *)"x";
+	so.data_len = 1;
+	/* a certificate not in the certList */
+	assert_int_equal(es_ses_sign(&sig, &so, seal, P.maker, P.maker_key), ES_EDENIED);
+	/* a key that is not the certificate's */
+	assert_int_equal(es_ses_sign(&sig, &so, seal, P.signer, P.maker_key), ES_EINVAL);
+	/* outside the validity */
+	so.time = es_cert_not_after(P.signer) + FX_DAY;
+	assert_int_equal(es_ses_sign(&sig, &so, seal, P.signer, P.signer_key), ES_EEXPIRED);
+	so.time = 0;
+	/* non-ASCII propertyInfo */
+	so.property_info = "合同";
+	assert_int_equal(es_ses_sign(&sig, &so, seal, P.signer, P.signer_key), ES_EINVAL);
+	/* v1 seals are read, never used to sign */
+	tu_read_sample(&v1b, "ofdrw_test_v1_seal.esl");
+	TU_OK(es_seal_parse(&v1, v1b.ptr, v1b.len));
+	so.property_info = NULL;
+	assert_int_equal(es_ses_sign(&sig, &so, v1, P.signer, P.signer_key), ES_ENOTSUPPORTED);
+	es_seal_free(v1);
+	es_buf_release(&v1b);
+	es_seal_free(seal);
+	es_buf_release(&der);
+	es_buf_release(&sig);
+}
+
+static void test_sign__cert_digest_list(void **state)
+{
+	es_buf der = ES_BUF_INIT, sig = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	es_report r;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	(void)state;
+	fx_make_seal(&der, &P, 2);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	assert_int_equal(es_seal_fields_get(seal)->ndigests, 1);
+	sign_data(&sig, seal, "abc", false, 0);
+	vo.trust = P.trust;
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+	expect(&r, "signer-in-seal", ES_RESULT_PASS);
+	expect(&r, "signature", ES_RESULT_PASS);
+	es_report_release(&r);
+	es_seal_free(seal);
+	es_buf_release(&der);
+	es_buf_release(&sig);
+}
+
+/* Seal status source for the tests: revoked at a chosen time. */
+static es_time revoked_at;
+static int status_revoked(es_status_info *out, const char *esid, void *payload)
+{
+	(void)payload;
+	out->status = strcmp(esid, FX_ESID) == 0 ? ES_STATUS_REVOKED : ES_STATUS_UNKNOWN;
+	out->since = revoked_at;
+	snprintf(out->reason, sizeof(out->reason), "unit renamed");
+	return 0;
+}
+
+static void test_verify__revoked_seal_is_void(void **state)
+{
+	es_buf der = ES_BUF_INIT, sig = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	es_report r;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	const es_check *c;
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	sign_data(&sig, seal, "abc", false, P.now - 3600);
+	vo.trust = P.trust;
+	vo.status = status_revoked;
+
+	revoked_at = P.now; /* after signing: a warning that the seal is void */
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+	c = check(&r, 0, "seal-status");
+	assert_int_equal(c->result, ES_RESULT_WARN);
+	assert_non_null(strstr(c->reason, "void"));
+	es_report_release(&r);
+
+	revoked_at = P.now - 7200; /* before signing: invalid */
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+	c = check(&r, 0, "seal-status");
+	assert_int_equal(c->result, ES_RESULT_FAIL);
+	assert_non_null(strstr(c->reason, "void"));
+	assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+	es_report_release(&r);
+
+	/* a bare revoked seal fails */
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, der.ptr, der.len, &vo));
+	assert_string_equal(r.format, "seal");
+	expect(&r, "seal-status", ES_RESULT_FAIL);
+	es_report_release(&r);
+	es_seal_free(seal);
+	es_buf_release(&der);
+	es_buf_release(&sig);
+}
+
+static void test_verify__revoked_signer_certificate(void **state)
+{
+	es_buf der = ES_BUF_INIT, sig = ES_BUF_INIT, crl = ES_BUF_INIT, serial = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	es_report r;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	es_trust *t = NULL;
+	es_crl_entry e;
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	sign_data(&sig, seal, "abc", false, P.now - 3600);
+	TU_OK(es_cert_serial_hex(&serial, P.signer));
+	e.serial_hex = (const char *)serial.ptr;
+	e.reason = 1;
+
+	for (int before = 0; before < 2; before++) {
+		e.revoked_at = before ? P.now - 7200 : P.now - 60;
+		es_buf_release(&crl);
+		TU_OK(es_crl_issue(&crl, P.root, P.root_key, &e, 1, P.now - FX_DAY, P.now + FX_DAY, 2));
+		TU_OK(es_trust_new(&t));
+		TU_OK(es_trust_add_anchor(t, es_cert_ref(P.root)));
+		TU_OK(es_trust_add_crl(t, crl.ptr, crl.len));
+		vo.trust = t;
+		es_report_init(&r);
+		TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+		expect(&r, "signer-chain", before ? ES_RESULT_FAIL : ES_RESULT_PASS);
+		es_report_release(&r);
+		es_trust_free(t);
+	}
+	es_buf_release(&crl);
+	es_buf_release(&serial);
+	es_seal_free(seal);
+	es_buf_release(&der);
+	es_buf_release(&sig);
+}
+
+/* Every byte of our own seal and signature matters: flip each, never valid, never a crash. */
+static void test_verify__bit_flips_never_valid(void **state)
+{
+	es_buf der = ES_BUF_INIT, sig = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	sign_data(&sig, seal, "abc", false, 0);
+	vo.trust = P.trust;
+	vo.original = (const uint8_t *)"abc";
+	vo.original_len = 3;
+	vo.has_original = true;
+	for (int which = 0; which < 2; which++) {
+		es_buf *b = which ? &sig : &der;
+		for (size_t i = 0; i < b->len; i++) {
+			es_report r;
+			b->ptr[i] ^= 0x01;
+			es_report_init(&r);
+			tu_ignore(es_verify_file(&r, b->ptr, b->len, &vo));
+			if (r.verdict == ES_VERDICT_VALID && r.nsigs)
+				fail_msg("%s: flipping byte %zu still verifies", which ? "signature" : "seal", i);
+			es_report_release(&r);
+			b->ptr[i] ^= 0x01;
+		}
+		for (size_t n = 0; n < b->len; n++) { /* truncation at every offset */
+			es_report r;
+			es_report_init(&r);
+			tu_ignore(es_verify_file(&r, b->ptr, n, &vo));
+			assert_true(r.verdict != ES_VERDICT_VALID || r.nsigs == 0);
+			es_report_release(&r);
+		}
+	}
+	es_seal_free(seal);
+	es_buf_release(&der);
+	es_buf_release(&sig);
+}
+
+/* What we write verifies in OpenSSL, and openssl asn1parse reads the structures. */
+static void test_interop__openssl_verifies_our_signatures(void **state)
+{
+	es_buf der = ES_BUF_INIT, sig = ES_BUF_INIT, pem = ES_BUF_INIT, out = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	es_ses_sig *ses = NULL;
+	const char *dir = tu_tmpdir();
+	char p[512];
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	sign_data(&sig, seal, "abc", true, 0);
+	TU_OK(es_ses_sig_parse(&ses, sig.ptr, sig.len));
+	{
+		const es_seal_fields *f = es_seal_fields_get(seal);
+		const es_sig_fields *g = es_ses_sig_fields_get(ses);
+		snprintf(p, sizeof(p), "%s/sealinfo.der", dir);
+		TU_OK(es_file_write(p, f->seal_info.ptr, f->seal_info.len, 0644));
+		snprintf(p, sizeof(p), "%s/sealsig.der", dir);
+		TU_OK(es_file_write(p, f->signed_value.ptr, f->signed_value.len, 0644));
+		snprintf(p, sizeof(p), "%s/tbs.der", dir);
+		TU_OK(es_file_write(p, g->tbs.ptr, g->tbs.len, 0644));
+		snprintf(p, sizeof(p), "%s/sig.der", dir);
+		TU_OK(es_file_write(p, g->signature.ptr, g->signature.len, 0644));
+	}
+	TU_OK(es_sm2_key_public_pem(&pem, P.maker_key));
+	snprintf(p, sizeof(p), "%s/maker.pem", dir);
+	TU_OK(es_file_write(p, pem.ptr, pem.len, 0644));
+	es_buf_release(&pem);
+	TU_OK(es_sm2_key_public_pem(&pem, P.signer_key));
+	snprintf(p, sizeof(p), "%s/signer.pem", dir);
+	TU_OK(es_file_write(p, pem.ptr, pem.len, 0644));
+	snprintf(p, sizeof(p), "%s/seal.esl", dir);
+	TU_OK(es_file_write(p, der.ptr, der.len, 0644));
+	snprintf(p, sizeof(p), "%s/sig.ses", dir);
+	TU_OK(es_file_write(p, sig.ptr, sig.len, 0644));
+
+	assert_int_equal(tu_run(&out, "openssl pkeyutl -verify -pubin -inkey %s/maker.pem -rawin -digest sm3 "
+				      "-pkeyopt distid:1234567812345678 -in %s/sealinfo.der -sigfile %s/sealsig.der 2>&1",
+				dir, dir, dir), 0);
+	assert_non_null(strstr((char *)out.ptr, "Signature Verified Successfully"));
+	es_buf_release(&out);
+	assert_int_equal(tu_run(&out, "openssl pkeyutl -verify -pubin -inkey %s/signer.pem -rawin -digest sm3 "
+				      "-pkeyopt distid:1234567812345678 -in %s/tbs.der -sigfile %s/sig.der 2>&1",
+				dir, dir, dir), 0);
+	assert_non_null(strstr((char *)out.ptr, "Signature Verified Successfully"));
+	es_buf_release(&out);
+	/* a flipped TBS fails in OpenSSL too: the check above can fail */
+	assert_int_not_equal(tu_run(NULL, "printf 'x' | dd of=%s/tbs.der bs=1 seek=20 conv=notrunc 2>/dev/null; "
+					  "openssl pkeyutl -verify -pubin -inkey %s/signer.pem -rawin -digest sm3 "
+					  "-pkeyopt distid:1234567812345678 -in %s/tbs.der -sigfile %s/sig.der >/dev/null 2>&1",
+				  dir, dir, dir, dir), 0);
+	assert_int_equal(tu_run(&out, "openssl asn1parse -inform DER -in %s/seal.esl -i 2>&1", dir), 0);
+	assert_non_null(strstr((char *)out.ptr, "IA5STRING         :" FX_ESID));
+	assert_non_null(strstr((char *)out.ptr, "SM2-with-SM3"));
+	es_buf_release(&out);
+	assert_int_equal(tu_run(&out, "openssl asn1parse -inform DER -in %s/sig.ses -i 2>&1", dir), 0);
+	assert_non_null(strstr((char *)out.ptr, "GENERALIZEDTIME"));
+	assert_non_null(strstr((char *)out.ptr, "cont [ 0 ]")); /* the explicit [0] time stamp */
+	es_buf_release(&out);
+	tu_run(NULL, "rm -rf %s", dir);
+	es_ses_sig_free(ses);
+	es_seal_free(seal);
+	es_buf_release(&der);
+	es_buf_release(&sig);
+	es_buf_release(&pem);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_make__fields_round_trip),
+		cmocka_unit_test(test_make__refuses_what_the_rules_forbid),
+		cmocka_unit_test(test_sign__valid_with_trust_and_timestamp),
+		cmocka_unit_test(test_sign__refusals),
+		cmocka_unit_test(test_sign__cert_digest_list),
+		cmocka_unit_test(test_verify__revoked_seal_is_void),
+		cmocka_unit_test(test_verify__revoked_signer_certificate),
+		cmocka_unit_test(test_verify__bit_flips_never_valid),
+		cmocka_unit_test(test_interop__openssl_verifies_our_signatures),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
