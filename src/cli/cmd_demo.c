@@ -25,8 +25,9 @@ static int run(const char *what, int (*fn)(int, char **), const char *const *arg
 		argc++;
 	}
 	argv[argc] = NULL;
-	printf("\n$ eseal %s", what);
-	for (int i = 1; i < argc; i++)
+	(void)what;
+	printf("\n$ eseal");
+	for (int i = 0; i < argc; i++)
 		printf(" %s", argv[i]);
 	printf("\n");
 	fflush(stdout);

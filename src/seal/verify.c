@@ -155,19 +155,15 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 			 * the maker certificate then, and say so.
 			 */
 			const es_check *c;
-			char cd[32];
+			char cd[32], why[sizeof(c->reason)];
 			es_time_iso(cd, f->create_date);
 			es_verify__cert_check(s, "maker-chain", "maker", maker, o, at,
 					      bare ? "the verification time" : "the signing time");
 			c = es_sig_report_get(s, "maker-chain");
-			if (c && c->result == ES_RESULT_PASS)
-				es_sig_report_check(s, "maker-chain", ES_RESULT_WARN, false,
-						    "%s; the seal's createDate %s lies outside the maker certificate validity",
-						    c->reason, cd);
-			else if (c)
-				es_sig_report_check(s, "maker-chain", c->result, c->indeterminate,
-						    "%s; the seal's createDate %s lies outside the maker certificate validity",
-						    c->reason, cd);
+			snprintf(why, sizeof(why), "%s", c->reason);
+			es_sig_report_check(s, "maker-chain", c->result == ES_RESULT_PASS ? ES_RESULT_WARN : c->result,
+					    c->indeterminate,
+					    "%s; the seal's createDate %s lies outside the maker certificate validity", why, cd);
 		} else {
 			es_verify__cert_check(s, "maker-chain", "maker", maker, o, f->create_date,
 					      "the seal's createDate");
@@ -412,19 +408,18 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 			at = ti.gen_time;
 			s->signing_time = at;
 			snprintf(s->signing_time_source, sizeof(s->signing_time_source), "timestamp");
-			if (ti.tsa_cert)
+			if (ti.tsa_cert) {
+				const es_check *c;
+				char why[sizeof(c->reason)];
 				es_verify__cert_check(s, "timestamp", "time-stamping authority", ti.tsa_cert, o,
 						      ti.gen_time, "the time stamp");
-			{
-				const es_check *c = es_sig_report_get(s, "timestamp");
-				if (c && c->result == ES_RESULT_PASS)
-					es_sig_report_check(s, "timestamp", ES_RESULT_PASS, false,
-							    "time stamp over the signature value verifies; genTime %s; %s",
-							    tg, c->reason);
-				else if (c && c->result == ES_RESULT_WARN)
-					es_sig_report_check(s, "timestamp", ES_RESULT_WARN, c->indeterminate,
-							    "time stamp verifies (genTime %s) but its authority: %s", tg,
-							    c->reason);
+				c = es_sig_report_get(s, "timestamp");
+				snprintf(why, sizeof(why), "%s", c->reason);
+				es_sig_report_check(s, "timestamp", c->result, c->indeterminate,
+						    "time stamp over the signature value verifies, genTime %s; %s", tg, why);
+			} else {
+				es_sig_report_check(s, "timestamp", ES_RESULT_WARN, true,
+						    "time stamp verifies (genTime %s) but names no authority certificate", tg);
 			}
 			if (f->time_info && f->time_info > ti.gen_time + 300)
 				es_sig_report_info(s, "note", "timeInfo is later than the time stamp's genTime");

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# The two commands of the README: `make run` and `make check`.
+# Everything else here is a step of those two, or a long job of its own
+# (`make fuzz`, `make bench`).
+
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 20
+FUZZ_LONG_SECONDS ?= 600
+DATA        ?= data
+SAN_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+               UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+
+.PHONY: all deps build test asan fuzz-build fuzz-smoke fuzz check run bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake -S . -B build -DES_DEVELOPER=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j$(JOBS)
+
+test: build
+	ctest --test-dir build --output-on-failure -j$(JOBS)
+
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	@cmake -S . -B build-asan -DES_DEVELOPER=ON -DES_SANITIZE='address;undefined' \
+		-DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-asan -j$(JOBS)
+	$(SAN_ENV) ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+
+fuzz-build: deps
+	@CC=clang cmake -S . -B build-fuzz -DES_FUZZ=ON -DES_SANITIZE='address;undefined' \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-fuzz -j$(JOBS) --target $(FUZZ_TARGETS)
+
+# Every libFuzzer target for FUZZ_SECONDS, seeded with its committed corpus
+# (new inputs go to a scratch folder, the committed corpus stays as it is).
+fuzz-smoke: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		name=$${t#fuzz_}; scratch=$$(mktemp -d); \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		$(SAN_ENV) ./build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+			-max_len=65536 -print_final_stats=1 -artifact_prefix=$$scratch/ \
+			$$scratch fuzz/corpora/$$name 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || true; \
+		if ls $$scratch/crash-* $$scratch/leak-* $$scratch/timeout-* >/dev/null 2>&1; then \
+			echo "fuzz: $$t found a problem:"; ls $$scratch; exit 1; fi; \
+		rm -rf $$scratch; \
+	done
+
+fuzz: FUZZ_SECONDS = $(FUZZ_LONG_SECONDS)
+fuzz: fuzz-smoke
+
+check: test asan fuzz-smoke
+	@echo "make check: all test suites passed (build, ASan/UBSan, fuzz smoke)"
+
+run: build
+	@./build/eseal demo --dir $(DATA)
+	@echo
+	@echo "The platform console arrives with the HTTP service; until then the"
+	@echo "authority, seal and signature above live in ./$(DATA)."
+
+bench: build
+	@./build/eseal_bench
+
+clean:
+	rm -rf build build-asan build-fuzz

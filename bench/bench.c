@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * make bench: rates of our paths beside the raw OpenSSL rates measured on
+ * the same machine (`openssl speed sm2`, `openssl speed -evp sm3`), as
+ * ratios. Prints figures; asserts nothing.
+ */
+#include "es_int.h"
+#include "eseal/es_crypto.h"
+#include "eseal/es_pki.h"
+#include "eseal/es_seal.h"
+#include "eseal/es_verify.h"
+#include "eseal/es_render.h"
+#include "estime.h"
+#include <time.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define RUN_FOR(seconds, count, body)                                  \
+	do {                                                           \
+		double t0_ = now_s(), el_;                             \
+		count = 0;                                             \
+		do {                                                   \
+			for (int k_ = 0; k_ < 16; k_++) {              \
+				body;                                  \
+				count++;                               \
+			}                                              \
+			el_ = now_s() - t0_;                           \
+		} while (el_ < (seconds));                             \
+		rate = (double)count / el_;                            \
+	} while (0)
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, es_error_last()->message);
+	exit(3);
+}
+
+/* Parse "sm2 ... sign/s verify/s" and the SM3 16384-byte column from openssl speed. */
+static void openssl_rates(double *sign, double *verify, double *sm3_mbs)
+{
+	char line[1024];
+	FILE *p = popen("openssl speed -seconds 2 sm2 2>/dev/null", "r");
+	*sign = *verify = *sm3_mbs = 0;
+	while (p && fgets(line, sizeof(line), p)) {
+		double a, b, c, d;
+		/* " 256 bits SM2 (CurveSM2)   0.0003s   0.0011s   3279.2    935.3" */
+		char *s = strstr(line, "(CurveSM2)");
+		if (s && sscanf(s + 10, "%lfs %lfs %lf %lf", &a, &b, &c, &d) == 4) {
+			*sign = c;
+			*verify = d;
+		}
+	}
+	if (p)
+		pclose(p);
+	p = popen("openssl speed -seconds 2 -bytes 16384 -evp sm3 2>/dev/null", "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		double kbs;
+		if (strncmp(line, "sm3", 3) == 0 && sscanf(line + 3, "%lfk", &kbs) == 1)
+			*sm3_mbs = kbs / 1000.0;
+	}
+	if (p)
+		pclose(p);
+}
+
+static es_cert *issue(es_sm2_key *key, int profile, const char *subj, const es_cert *iss, es_sm2_key *iss_key)
+{
+	es_issue_options io = ES_ISSUE_OPTIONS_INIT;
+	es_cert *c = NULL;
+	es_time now = es_time_now();
+	io.profile = profile;
+	io.subject = subj;
+	io.not_before = now - 86400;
+	io.not_after = now + 365 * 86400;
+	if (es_cert_issue(&c, &io, key, iss, iss_key) < 0)
+		die("issue");
+	return c;
+}
+
+int main(void)
+{
+	double raw_sign, raw_verify, raw_sm3, rate;
+	unsigned long n;
+	es_sm2_key *rk, *mk, *sk;
+	es_cert *root, *maker, *signer;
+	es_trust *trust;
+	es_buf png = ES_BUF_INIT, seal_der = ES_BUF_INIT, sig = ES_BUF_INIT, tmp = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	es_seal_make_options mo = ES_SEAL_MAKE_OPTIONS_INIT;
+	es_sign_options so = ES_SIGN_OPTIONS_INIT;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	es_render_options ro = ES_RENDER_OPTIONS_INIT;
+	uint8_t msg[32] = { 1 }, h[32];
+	static uint8_t big[1 << 20];
+	es_sm2_signer *signer_ctx = NULL;
+
+	printf("eseal %s benchmark (one core; rates per second)\n\n", es_version());
+	openssl_rates(&raw_sign, &raw_verify, &raw_sm3);
+	printf("%-44s %12.1f\n", "openssl speed sm2: sign/s", raw_sign);
+	printf("%-44s %12.1f\n", "openssl speed sm2: verify/s", raw_verify);
+	printf("%-44s %12.1f\n\n", "openssl speed -evp sm3 (16 KiB): MB/s", raw_sm3);
+
+	if (es_sm2_key_generate(&rk) || es_sm2_key_generate(&mk) || es_sm2_key_generate(&sk))
+		die("keygen");
+	root = issue(rk, ES_PROFILE_ROOT_CA, "/C=CN/O=Bench/CN=Root", NULL, rk);
+	maker = issue(mk, ES_PROFILE_SEAL_MAKER, "/C=CN/O=Bench/CN=Maker", root, rk);
+	signer = issue(sk, ES_PROFILE_SIGNER, "/C=CN/O=91110105061311021A示例/CN=11010500000001", root, rk);
+	if (es_trust_new(&trust) || es_trust_add_anchor(trust, es_cert_ref(root)))
+		die("trust");
+
+	/* SM2 primitives through our layer */
+	RUN_FOR(2.0, n, { tmp.len = 0; if (es_sm2_sign(&tmp, sk, NULL, 0, msg, sizeof(msg))) die("sign"); });
+	printf("%-44s %12.1f   ratio %.2f\n", "es_sm2_sign (32-byte message): sign/s", rate, rate / raw_sign);
+	if (es_sm2_signer_new(&signer_ctx, sk, NULL, 0))
+		die("signer");
+	RUN_FOR(2.0, n, { tmp.len = 0; if (es_sm2_signer_sign(signer_ctx, &tmp, msg, sizeof(msg))) die("sign"); });
+	printf("%-44s %12.1f   ratio %.2f\n", "es_sm2_signer (Z cached): sign/s", rate, rate / raw_sign);
+	{
+		es_buf s1 = ES_BUF_INIT;
+		if (es_sm2_sign(&s1, sk, NULL, 0, msg, sizeof(msg)))
+			die("sign");
+		RUN_FOR(2.0, n, { if (es_sm2_verify(sk, NULL, 0, msg, sizeof(msg), s1.ptr, s1.len)) die("verify"); });
+		printf("%-44s %12.1f   ratio %.2f\n", "es_sm2_verify: verify/s", rate, rate / raw_verify);
+		es_buf_release(&s1);
+	}
+	memset(big, 0x61, sizeof(big));
+	RUN_FOR(2.0, n, { if (es_sm3(h, big, sizeof(big))) die("sm3"); });
+	printf("%-44s %12.1f   ratio %.2f\n\n", "es_sm3 (1 MiB): MB/s", rate * 1.048576, raw_sm3 > 0 ? rate * 1.048576 / raw_sm3 : 0);
+
+	/* seals */
+	ro.name = "示例科技有限公司";
+	ro.dpi = 300;
+	if (es_render_png(&png, &ro))
+		die("render");
+	mo.esid = "11010500000001";
+	mo.name = "示例科技有限公司";
+	mo.signers = &signer;
+	mo.nsigners = 1;
+	mo.picture_type = "PNG";
+	mo.picture = png.ptr;
+	mo.picture_len = png.len;
+	mo.width_mm = mo.height_mm = 42;
+	RUN_FOR(2.0, n, { seal_der.len = 0; if (es_seal_make(&seal_der, &mo, maker, mk, NULL)) die("seal make"); });
+	printf("%-44s %12.1f   ratio %.2f (one SM2 signature each)\n", "seals made/s (Ø42 PNG impression)", rate,
+	       rate / raw_sign);
+	printf("%-44s %12zu\n", "  seal size, bytes", seal_der.len);
+	if (es_seal_parse(&seal, seal_der.ptr, seal_der.len))
+		die("parse");
+	so.data = msg;
+	so.data_len = sizeof(msg);
+	RUN_FOR(2.0, n, { sig.len = 0; if (es_ses_sign(&sig, &so, seal, signer, sk)) die("ses sign"); });
+	printf("%-44s %12.1f   ratio %.2f (one SM2 signature each)\n", "SES signatures/s", rate, rate / raw_sign);
+
+	vo.trust = trust;
+	vo.original = msg;
+	vo.original_len = sizeof(msg);
+	vo.has_original = true;
+	RUN_FOR(2.0, n, {
+		es_report r;
+		es_report_init(&r);
+		if (es_verify_file(&r, sig.ptr, sig.len, &vo)) die("verify");
+		es_report_release(&r);
+	});
+	/* a full verification does 2 SM2 verifications (maker over SES_SealInfo,
+	 * signer over TBS_Sign) plus 2 certificate-path checks (2 more) */
+	printf("%-44s %12.1f   ratio %.2f per SM2 verification (4 each)\n", "SES verifications/s (full report)", rate,
+	       rate * 4 / raw_verify);
+
+	RUN_FOR(2.0, n, { png.len = 0; ro.dpi = 600; if (es_render_png(&png, &ro)) die("render"); });
+	printf("\n%-44s %12.1f\n", "renders/s (Ø42 official seal, 600 DPI PNG)", rate);
+	RUN_FOR(2.0, n, { png.len = 0; if (es_render_svg(&png, &ro)) die("render"); });
+	printf("%-44s %12.1f\n", "renders/s (Ø42 official seal, SVG)", rate);
+
+	es_sm2_signer_free(signer_ctx);
+	es_seal_free(seal);
+	es_buf_release(&png);
+	es_buf_release(&seal_der);
+	es_buf_release(&sig);
+	es_buf_release(&tmp);
+	es_trust_free(trust);
+	es_cert_free(root);
+	es_cert_free(maker);
+	es_cert_free(signer);
+	es_sm2_key_free(rk);
+	es_sm2_key_free(mk);
+	es_sm2_key_free(sk);
+	return 0;
+}
