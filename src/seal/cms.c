@@ -231,7 +231,7 @@ int es_verify__cms(es_sig_report *s, const uint8_t *der, size_t len, const es_ve
 	s->signing_time = c.signing_time;
 	snprintf(s->signing_time_source, sizeof(s->signing_time_source), "%s", c.signing_time ? "signingTime" : "");
 	es_verify__cert_check(s, "signer-chain", "signer", cert, o, at,
-			      c.signing_time ? "the signingTime attribute" : "the verification time");
+			      c.signing_time ? "the signingTime attribute" : "the verification time", c.signing_time != 0);
 
 	/* What the signer's key signed. */
 	if (c.has_econtent) {
@@ -347,7 +347,7 @@ int es_verify__raw_sm2(es_sig_report *s, const uint8_t *der, size_t len, const e
 			es_sig_report_check(s, "data-hash", ES_RESULT_PASS, false,
 					    "the signature covers the original bytes directly");
 			es_verify__cert_check(s, "signer-chain", "signer", o->certs[i], o, es_verify__now(o),
-					      "the verification time (the signature carries no time)");
+					      "the verification time (the signature carries no time)", false);
 			return 0;
 		}
 	}

@@ -37,7 +37,7 @@ static void subject_of(char *dst, size_t cap, const es_cert *c)
 }
 
 void es_verify__cert_check(es_sig_report *s, const char *name, const char *role, const es_cert *c,
-			   const es_verify_options *o, es_time at, const char *at_what)
+			   const es_verify_options *o, es_time at, const char *at_what, bool time_known)
 {
 	char t_at[32], t_nb[32], t_na[32], note[200] = "";
 	es_time nb = es_cert_not_before(c), na = es_cert_not_after(c), now = es_verify__now(o);
@@ -47,6 +47,13 @@ void es_verify__cert_check(es_sig_report *s, const char *name, const char *role,
 	es_time_iso(t_at, at);
 	es_time_iso(t_nb, nb);
 	es_time_iso(t_na, na);
+	if (!time_known && at > na) {
+		/* no time to judge by: an expired certificate is undecidable, not proof of forgery */
+		es_sig_report_check(s, name, ES_RESULT_WARN, true,
+				    "%s certificate expired at %s and the signature carries no signing time, so it cannot be told whether it was made while the certificate was valid",
+				    role, t_na);
+		return;
+	}
 	if (at < nb || at > na) {
 		es_sig_report_check(s, name, ES_RESULT_FAIL, false,
 				    "%s certificate was not valid at %s %s (valid %s .. %s)", role, at_what,
@@ -158,7 +165,7 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 			char cd[32], why[sizeof(c->reason)];
 			es_time_iso(cd, f->create_date);
 			es_verify__cert_check(s, "maker-chain", "maker", maker, o, at,
-					      bare ? "the verification time" : "the signing time");
+					      bare ? "the verification time" : "the signing time", !bare);
 			c = es_sig_report_get(s, "maker-chain");
 			snprintf(why, sizeof(why), "%s", c->reason);
 			es_sig_report_check(s, "maker-chain", c->result == ES_RESULT_PASS ? ES_RESULT_WARN : c->result,
@@ -166,7 +173,7 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 					    "%s; the seal's createDate %s lies outside the maker certificate validity", why, cd);
 		} else {
 			es_verify__cert_check(s, "maker-chain", "maker", maker, o, f->create_date,
-					      "the seal's createDate");
+					      "the seal's createDate", true);
 		}
 	} else {
 		es_sig_report_check(s, "maker-chain", ES_RESULT_FAIL, false, "no readable maker certificate");
@@ -412,7 +419,7 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 				const es_check *c;
 				char why[sizeof(c->reason)];
 				es_verify__cert_check(s, "timestamp", "time-stamping authority", ti.tsa_cert, o,
-						      ti.gen_time, "the time stamp");
+						      ti.gen_time, "the time stamp", true);
 				c = es_sig_report_get(s, "timestamp");
 				snprintf(why, sizeof(why), "%s", c->reason);
 				es_sig_report_check(s, "timestamp", c->result, c->indeterminate,
@@ -432,7 +439,8 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 		es_sig_report_check(s, "timestamp", ES_RESULT_SKIP, false,
 				    "no time stamp; the signing time is the signer's own timeInfo");
 	}
-	if (at == 0) {
+	bool time_known = at != 0;
+	if (!time_known) {
 		at = es_verify__now(o);
 		es_sig_report_info(s, "note", "timeInfo unreadable; times judged now");
 	}
@@ -443,7 +451,8 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 		signer_in_seal(s, sf, signer);
 		es_verify__cert_check(s, "signer-chain", "signer", signer, o, at,
 				      strcmp(s->signing_time_source, "timestamp") == 0
-					      ? "the time-stamped signing time" : "the signing time (timeInfo)");
+					      ? "the time-stamped signing time" : "the signing time (timeInfo)",
+				      time_known);
 
 		/* signature over the received TBS_Sign bytes */
 		if (!is_sm2_sm3(f->sign_alg)) {

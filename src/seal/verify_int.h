@@ -4,9 +4,10 @@
 #include "eseal/es_verify.h"
 
 es_time es_verify__now(const es_verify_options *o);
-/* Validity at @at, key usage, and path to an anchor, as one named check. */
+/* Validity at @at, key usage, and path to an anchor, as one named check.
+ * @time_known false: @at is only the verification time (the signature has no time). */
 void es_verify__cert_check(es_sig_report *s, const char *name, const char *role, const es_cert *c,
-			   const es_verify_options *o, es_time at, const char *at_what);
+			   const es_verify_options *o, es_time at, const char *at_what, bool time_known);
 /* The data-hash check: SM3(original) against @data_hash. */
 void es_verify__data_hash(es_sig_report *s, es_bytes data_hash, const es_verify_options *o);
 /* GM/T 0010 / PKCS#7 SignedData and raw SM2 (src/seal/cms.c). */
