@@ -180,6 +180,29 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 	}
 	es_cert_free(maker);
 
+	/* GM/T 0031-2025: a v5 seal may carry a time stamp over its signature value */
+	if (f->timestamp.len) {
+		es_tst_info ti;
+		char tg[32], cd[32];
+		memset(&ti, 0, sizeof(ti));
+		es_time_iso(cd, f->create_date);
+		if (es_tst_verify(&ti, f->timestamp.ptr, f->timestamp.len, f->signed_value.ptr, f->signed_value.len) < 0) {
+			es_sig_report_check(s, "seal-timestamp", ES_RESULT_FAIL, false,
+					    "the seal's time stamp does not verify: %s",
+					    ti.reason[0] ? ti.reason : es_error_last()->message);
+		} else {
+			es_time_iso(tg, ti.gen_time);
+			if (f->create_date > ti.gen_time)
+				es_sig_report_check(s, "seal-timestamp", ES_RESULT_FAIL, false,
+						    "the seal's createDate %s is after its time stamp %s", cd, tg);
+			else
+				es_sig_report_check(s, "seal-timestamp", ES_RESULT_PASS, false,
+						    "the seal's time stamp over the maker signature verifies (genTime %s, createDate %s)",
+						    tg, cd);
+		}
+		es_tst_info_release(&ti);
+	}
+
 	/* seal-validity */
 	es_time_iso(ts, f->valid_start);
 	es_time_iso(te, f->valid_end);

@@ -3,6 +3,7 @@
 #include "pki_fixture.h"
 #include "eseal/es_verify.h"
 #include "file.h"
+#include "der/der.h"
 
 static fx_pki P;
 
@@ -426,6 +427,94 @@ static void test_interop__openssl_verifies_our_signatures(void **state)
 	es_buf_release(&pem);
 }
 
+/* GM/T 0031-2025 (v5): header version 5 and SESeal.timeStamp [0] over the maker signature. */
+static void build_v5(es_buf *out, es_time create, bool stamp)
+{
+	es_buf info = ES_BUF_INIT, sig = ES_BUF_INIT, tok = ES_BUF_INIT;
+	es_der_writer w;
+	es_bytes signer = es_cert_der(P.signer), maker = es_cert_der(P.maker);
+	es_der_writer_init(&w, &info);
+	es_der_begin(&w, ES_DER_SEQUENCE);
+	es_der_begin(&w, ES_DER_SEQUENCE);
+	es_der_put_ia5(&w, "ES", 2);
+	es_der_put_uint(&w, 5);
+	es_der_put_ia5(&w, "TEST", 4);
+	es_der_end(&w);
+	es_der_put_ia5(&w, FX_ESID, 14);
+	es_der_begin(&w, ES_DER_SEQUENCE);
+	es_der_put_uint(&w, 1);
+	es_der_put_utf8(&w, "v5", 2);
+	es_der_put_uint(&w, 1);
+	es_der_begin(&w, ES_DER_SEQUENCE);
+	es_der_put_octets(&w, signer.ptr, signer.len);
+	es_der_end(&w);
+	es_der_put_gentime(&w, create);
+	es_der_put_gentime(&w, es_cert_not_before(P.signer));
+	es_der_put_gentime(&w, es_cert_not_after(P.signer));
+	es_der_end(&w);
+	es_der_begin(&w, ES_DER_SEQUENCE);
+	es_der_put_ia5(&w, "PNG", 3);
+	es_der_put_octets(&w, fx_png, sizeof(fx_png));
+	es_der_put_uint(&w, 42);
+	es_der_put_uint(&w, 42);
+	es_der_end(&w);
+	es_der_end(&w);
+	TU_OK(es_der_writer_finish(&w));
+	TU_OK(es_sm2_sign(&sig, P.maker_key, NULL, 0, info.ptr, info.len));
+	TU_OK(es_tst_create(&tok, P.tsa, P.tsa_key, sig.ptr, sig.len, 0, NULL));
+	es_der_writer_init(&w, out);
+	es_der_begin(&w, ES_DER_SEQUENCE);
+	es_der_put_raw(&w, info.ptr, info.len);
+	es_der_put_octets(&w, maker.ptr, maker.len);
+	es_der_put_oid(&w, ES_OID_SM2_SM3);
+	es_der_put_bits(&w, sig.ptr, sig.len);
+	if (stamp) {
+		es_der_begin(&w, ES_DER_CONTEXT(0));
+		es_der_put_bits(&w, tok.ptr, tok.len);
+		es_der_end(&w);
+	}
+	es_der_end(&w);
+	TU_OK(es_der_writer_finish(&w));
+	es_buf_release(&info);
+	es_buf_release(&sig);
+	es_buf_release(&tok);
+}
+
+static void test_verify__v5_seal_with_time_stamp(void **state)
+{
+	es_buf der = ES_BUF_INIT;
+	es_report r;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	(void)state;
+	vo.trust = P.trust;
+	build_v5(&der, P.now - 60, true);
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, der.ptr, der.len, &vo));
+	assert_int_equal(r.sigs[0].seal_version, 5);
+	expect(&r, "seal-signature", ES_RESULT_PASS);
+	expect(&r, "seal-timestamp", ES_RESULT_PASS);
+	expect(&r, "format", ES_RESULT_PASS);
+	es_report_release(&r);
+	es_buf_release(&der);
+
+	/* a createDate after the time stamp fails */
+	build_v5(&der, P.now + 3600, true);
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, der.ptr, der.len, &vo));
+	expect(&r, "seal-timestamp", ES_RESULT_FAIL);
+	es_report_release(&r);
+	es_buf_release(&der);
+
+	/* header version 5 without the time stamp still reads as v5 */
+	build_v5(&der, P.now - 60, false);
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, der.ptr, der.len, &vo));
+	assert_int_equal(r.sigs[0].seal_version, 5);
+	assert_null(es_sig_report_get(&r.sigs[0], "seal-timestamp"));
+	es_report_release(&r);
+	es_buf_release(&der);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_verify__revoked_signer_certificate),
 		cmocka_unit_test(test_verify__bit_flips_never_valid),
 		cmocka_unit_test(test_interop__openssl_verifies_our_signatures),
+		cmocka_unit_test(test_verify__v5_seal_with_time_stamp),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

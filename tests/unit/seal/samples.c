@@ -258,8 +258,8 @@ static void test_samples__truncation_and_flips(void **state)
 			assert_true(err < 0 || r.verdict != ES_VERDICT_VALID);
 			es_report_release(&r);
 		}
-		/* flips: every byte outside the (large) picture, a stride inside it */
-		for (size_t i = 0; i < b.len; i += (i > 600 && i + 2000 < b.len) ? 97 : 1) {
+		/* a bit flip at every offset */
+		for (size_t i = 0; i < b.len; i++) {
 			es_report r;
 			b.ptr[i] ^= 0x80;
 			es_report_init(&r);
