@@ -26,6 +26,18 @@ PACKAGES=(
   libjpeg-dev
   fonts-arphic-uming   # Song-style (明/宋体) CJK font for seal text
   fonts-wqy-zenhei     # fallback CJK font
+  fonts-dejavu-core    # digits of seal codes and taxpayer ids (Arial-like sans)
+  # --- platform store (SQLite, PostgreSQL) ---
+  libsqlite3-dev
+  libpq-dev
+  postgresql           # throwaway test cluster (initdb/pg_ctl) in make check
+  # --- PDF layer (MuPDF, static archives + what they link) ---
+  libmupdf-dev
+  libmujs-dev
+  libgumbo-dev
+  libopenjp2-7-dev
+  libjbig2dec0-dev
+  poppler-utils        # pdfsig, pdftoppm, pdftotext: independent checks in tests
 )
 
 missing=()

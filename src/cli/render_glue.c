@@ -18,7 +18,7 @@ int cli_render_impression(es_buf *out, unsigned *w, unsigned *h, int kind, int f
 			  const char *esid, bool keep_size)
 {
 	es_render_options ro = ES_RENDER_OPTIONS_INIT;
-	es_render_kind rk = ES_SEAL_OFFICIAL;
+	es_render_kind rk = ES_RENDER_OFFICIAL;
 	const char *text = NULL;
 	char arc[512];
 	int err;
@@ -28,7 +28,7 @@ int cli_render_impression(es_buf *out, unsigned *w, unsigned *h, int kind, int f
 		for (size_t i = 0; i < ES_ARRAY_LEN(function_text); i++)
 			if (function_text[i].function == function)
 				text = function_text[i].text;
-		rk = function == ES_FUNC_INVOICE ? ES_SEAL_INVOICE : ES_SEAL_SPECIAL;
+		rk = function == ES_FUNC_INVOICE ? ES_RENDER_INVOICE : ES_RENDER_SPECIAL;
 		/* "某某公司合同专用章": the unit name goes on the arc, the function under the star */
 		if (text) {
 			size_t n = strlen(arc), t = strlen(text);
@@ -36,9 +36,9 @@ int cli_render_impression(es_buf *out, unsigned *w, unsigned *h, int kind, int f
 				arc[n - t] = '\0';
 		}
 	} else if (kind == ES_KIND_PERSONAL) {
-		rk = ES_SEAL_PERSONAL;
+		rk = ES_RENDER_PERSONAL;
 	} else if (kind == ES_KIND_POSITION) {
-		rk = ES_SEAL_POSITION;
+		rk = ES_RENDER_POSITION;
 	}
 	if ((err = es_render_options_preset(&ro, rk)) < 0)
 		return err;
