@@ -4,13 +4,14 @@
 #include "cli_seal.h"
 #include "file.h"
 #include "estime.h"
+#include "der/der.h"
 #include <getopt.h>
 
 static const char seal_usage[] =
 	"usage: eseal seal make --dir DIR --esid ESID --name NAME [--kind KIND]\n"
 	"                       [--function FUNC] [--picture FILE] [--size WxH]\n"
 	"                       [--signer CERT]... [--reason TEXT] [--cert-list-type 1|2]\n"
-	"                       [--vid VENDOR] [-o FILE] [--json]\n"
+	"                       [--vid VENDOR] [--ext OID[!]=HEX]... [-o FILE] [--json]\n"
 	"       eseal seal show SEAL [--picture-out FILE] [--json]\n"
 	"\n"
 	"make   a GB/T 38540-2020 (v4) seal signed by the authority's seal maker\n"
@@ -24,6 +25,8 @@ static const char seal_usage[] =
 	"              rendered impression, or 42x42)\n"
 	"  --signer    signer certificate allowed to use the seal (default\n"
 	"              DIR/signers/<esID>.crt); a second one needs --reason\n"
+	"  --ext       an ExtData: OID, '!' after it for critical, '=' and the value\n"
+	"              in hex, e.g. 1.2.156.112600.7.1=3132 (may be repeated)\n"
 	"  -o FILE     output (default DIR/seals/<esID>.esl)\n"
 	"show   print a seal's fields; --picture-out writes its impression\n";
 
@@ -42,6 +45,36 @@ static const char *picture_type_of(const uint8_t *p, size_t n)
 	return NULL;
 }
 
+/* "1.2.3[!]=A1B2": the OID text stays in @arg (the '=' or '!' is cut). */
+static int parse_ext(es_seal_ext *x, es_buf *val, char *arg)
+{
+	char *eq = strchr(arg, '='), *hex;
+	uint8_t oid[64];
+	es_buf_init(val, 1 << 20);
+	if (!eq)
+		return -1;
+	*eq = '\0';
+	hex = eq + 1;
+	x->critical = eq > arg && eq[-1] == '!';
+	if (x->critical)
+		eq[-1] = '\0';
+	if (es_oid_from_text(oid, sizeof(oid), arg) < 0 || strlen(hex) % 2 != 0)
+		return -1;
+	for (size_t i = 0; hex[i]; i += 2) {
+		unsigned v;
+		uint8_t b;
+		if (sscanf(hex + i, "%2x", &v) != 1)
+			return -1;
+		b = (uint8_t)v;
+		if (es_buf_put(val, &b, 1) < 0)
+			return -1;
+	}
+	x->oid = arg;
+	x->value = val->ptr;
+	x->len = val->len;
+	return 0;
+}
+
 static int seal_make(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -51,12 +84,15 @@ static int seal_make(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },     { "signer", required_argument, NULL, 'g' },
 		{ "reason", required_argument, NULL, 'r' },   { "cert-list-type", required_argument, NULL, 'l' },
 		{ "vid", required_argument, NULL, 'v' },      { "output", required_argument, NULL, 'o' },
+		{ "ext", required_argument, NULL, 'x' },
 		{ "json", no_argument, NULL, 'j' },           { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *picture = NULL, *size = NULL, *output = NULL, *kind = "official", *func = NULL;
 	const char *signer_files[ES_SEAL_MAX_CERTS];
-	size_t nsigner_files = 0;
+	size_t nsigner_files = 0, nexts = 0;
+	es_seal_ext exts[ES_SEAL_MAX_EXTS];
+	es_buf extvals[ES_SEAL_MAX_EXTS];
 	unsigned w = 0, h = 0;
 	bool json = false;
 	int c, rc = ES_EXIT_USAGE;
@@ -86,6 +122,16 @@ static int seal_make(int argc, char **argv)
 		case 'r': mo.multi_cert_reason = optarg; break;
 		case 'l': mo.cert_list_type = (int)strtol(optarg, NULL, 10); break;
 		case 'v': mo.vid = optarg; break;
+		case 'x':
+			if (nexts >= ES_SEAL_MAX_EXTS)
+				return cli_usage_error("seal make", "at most %d --ext", ES_SEAL_MAX_EXTS);
+			if (parse_ext(&exts[nexts], &extvals[nexts], optarg) < 0) {
+				for (size_t i = 0; i <= nexts; i++)
+					es_buf_release(&extvals[i]);
+				return cli_usage_error("seal make", "--ext '%s' is not OID[!]=HEX", optarg);
+			}
+			nexts++;
+			break;
 		case 'o': output = optarg; break;
 		case 'j': json = true; break;
 		case 'h': fputs(seal_usage, stdout); return ES_EXIT_OK;
@@ -122,6 +168,8 @@ static int seal_make(int argc, char **argv)
 	}
 	mo.picture = pic.ptr;
 	mo.picture_len = pic.len;
+	mo.exts = exts;
+	mo.nexts = nexts;
 	mo.width_mm = w;
 	mo.height_mm = h;
 
@@ -181,6 +229,8 @@ done:
 	es_sm2_key_free(maker_key);
 	cli_certs_release(&signers);
 	es_trust_free(trust);
+	for (size_t i = 0; i < nexts; i++)
+		es_buf_release(&extvals[i]);
 	return rc;
 }
 

@@ -68,6 +68,13 @@ expect 0 -- $ESEAL seal make --dir "$D" --esid $ESID --name 示例科技有限�
 expect 0 -- $ESEAL seal make --dir "$D" --esid $ESID --name 示例科技有限公司合同专用章 --kind special --function contract -o "$T/contract.esl"
 expect 3 -- $ESEAL seal make --dir "$D" --esid $ESID --name x --kind special   # function missing
 expect 3 -- $ESEAL seal make --dir "$D" --esid $ESID --name x --kind nosuch
+expect 0 -- $ESEAL seal make --dir "$D" --esid $ESID --name 示例科技有限公司 --ext '1.2.156.112600.7.3=414243' -o "$T/ext.esl" --json
+expect 0 -- $ESEAL seal show "$T/ext.esl" --json
+[ "$(json_get 'd["extensions"]')" = "1" ] && ok || bad "extension not written"
+expect 0 -- $ESEAL seal make --dir "$D" --esid $ESID --name 示例科技有限公司 --ext '1.2.3.4!=00' -o "$T/crit.esl"
+expect 1 -- $ESEAL verify "$T/crit.esl" --trust "$D/trust"
+has "unknown critical extension 1.2.3.4"
+expect 3 -- $ESEAL seal make --dir "$D" --esid $ESID --name x --ext 'nonsense'
 expect 0 -- $ESEAL seal show "$D/seals/$ESID.esl" --json --picture-out "$T/pic.png"
 [ "$(json_get 'd["esid"]')" = "$ESID" ] && ok || bad "seal show esid"
 [ "$(head -c 4 "$T/pic.png" | tail -c 3)" = PNG ] && ok || bad "picture is not a PNG"
