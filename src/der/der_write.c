@@ -49,7 +49,7 @@ void es_der_begin(es_der_writer *w, uint8_t tag)
 		return;
 	}
 	w->open[w->nopen++] = w->out->len;
-	put_header(w, tag, 0); /* one placeholder length byte */
+	put_header(w, tag, 0); /* one length byte, fixed by es_der_end() */
 }
 
 void es_der_end(es_der_writer *w)
