@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* eseal platform ... | eseal jobs run | eseal registry import (docs/cli/platform.md) */
+#include "cli.h"
+#include "eseal/es_platform.h"
+#include "eseal/es_seal.h"
+#include "estime.h"
+#include "file.h"
+#include <getopt.h>
+#include <sys/stat.h>
+
+/* Refused by a rule or a role (ES_EDENIED). */
+#define ES_EXIT_DENIED 4
+
+static const char platform_usage[] =
+	"usage: eseal platform [--dir DIR] [--store URI] [--as LOGIN] [--json] COMMAND ...\n"
+	"\n"
+	"  init                                   create DIR, its master key, the schema and\n"
+	"                                         the authority; account 'admin' (sysadmin)\n"
+	"  region add CODE NAME                   GB/T 2260 region (province, city, county)\n"
+	"  unit add --name N --credit-code C --region R [--superior ID] [--legal-rep N]\n"
+	"  person add --name N --id RESIDENT-ID [--mobile M] [--unit ID]\n"
+	"  person show ID                         ID and mobile masked unless your role needs them\n"
+	"  account add LOGIN --roles R[,R] [--unit ID] [--region CODE]\n"
+	"                                         roles: applicant maker reviewer unit-admin\n"
+	"                                         use-approver auditor sysadmin\n"
+	"  app create --business B --unit ID --name SEAL-NAME --handler N --handler-mobile M\n"
+	"             --handler-id ID [--kind K] [--function F] [--size WxH] [--holder PERSON]\n"
+	"             [--target ESID] [--reason R] [--impression PNG] [--multi-cert-reason R]\n"
+	"             [--batch ID]                 business: apply renew change revoke loss\n"
+	"                                         reissue pin-unlock reenable\n"
+	"  app attach APP --kind K FILE           red-header letter, ID copy, summary table\n"
+	"  app submit|forward|check|make|file|deliver APP\n"
+	"  app approve APP [--reason R]  |  app reject APP --reason R\n"
+	"  app state APP  |  app batch-summary BATCH   (申请汇总表, JSON)\n"
+	"  seal confirm|use|show ESID            confirm the impression (activates the seal)\n"
+	"  seal export ESID -o FILE               the seal (.esl, DER)\n"
+	"  seal authorise ESID --unit ID --from DATE --to DATE --letter TEXT\n"
+	"  status ESID                            status lookup (the verifier's source)\n"
+	"  status list [-o FILE]                  the signed status list (FILE.sig: SM2 signature)\n"
+	"  outbox deliver                         deliver due filings (备案)\n"
+	"  bench [N]                              applications end to end per second\n"
+	"\n"
+	"  --dir DIR      platform folder (default $ESEAL_PLATFORM_DIR or ./eseal-platform)\n"
+	"  --store URI    sqlite:PATH (default sqlite:DIR/platform.db) or postgres:CONNINFO\n"
+	"                 (also $ESEAL_STORE)\n"
+	"  --as LOGIN     acting account (default: the system account, for bootstrap)\n"
+	"  --outbox-url U deliver filings by HTTP POST to U (also $ESEAL_OUTBOX_URL)\n"
+	"  master key     $ESEAL_MASTER_KEY (64 hex digits) or DIR/master.key\n"
+	"  legacy codes   DIR/legacy-codes.txt: credit codes accepted despite a failing\n"
+	"                 check character (one a line)\n"
+	"\n"
+	"exit codes: 0 done, 3 usage or I/O error, 4 refused by a rule or a role\n";
+
+static const char jobs_usage[] = "usage: eseal jobs run [--dir DIR] [--store URI] [--as LOGIN] [--json]\n"
+				 "\n"
+				 "Expire seals past their validity, suspend seals unused for a year,\n"
+				 "deliver due filings. Run it daily (cron, systemd timer).\n"
+				 "exit codes: 0 done, 3 usage or I/O error, 4 refused\n";
+
+static const char registry_usage[] =
+	"usage: eseal registry import FILE [--dir DIR] [--store URI] [--as LOGIN] [--json]\n"
+	"       eseal registry psb-import FILE [...]\n"
+	"\n"
+	"psb-import: seal codes and impressions from a public-security export (JSON\n"
+	"array of {seal_code, credit_code, name, kind, impression: base64 PNG}); a later\n"
+	"application of that unit, kind and name takes the code and the impression.\n"
+	"\n"
+	"import:"
+	"Commercial registration feed (H§7): CSV with the header\n"
+	"name,credit_code,region,legal_rep, or a JSON array of objects with those\n"
+	"keys. Each entity gets its unit record and a standard official seal, active\n"
+	"at once, without application. Rerunning skips entities already done.\n"
+	"exit codes: 0 done, 3 usage or I/O error, 4 refused\n";
+
+typedef struct popts {
+	const char *dir, *store, *as, *outbox_url;
+	bool json;
+	/* subcommand options */
+	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
+		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter;
+	int64_t unit, superior, holder, batch;
+	bool have_unit;
+	int nargs;
+	char *args[8];
+} popts;
+
+static int parse_opts(popts *o, int argc, char **argv, const char *usage)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 1 },         { "store", required_argument, NULL, 2 },
+		{ "as", required_argument, NULL, 3 },          { "json", no_argument, NULL, 4 },
+		{ "name", required_argument, NULL, 5 },        { "credit-code", required_argument, NULL, 6 },
+		{ "region", required_argument, NULL, 7 },      { "superior", required_argument, NULL, 8 },
+		{ "legal-rep", required_argument, NULL, 9 },   { "id", required_argument, NULL, 10 },
+		{ "mobile", required_argument, NULL, 11 },     { "unit", required_argument, NULL, 12 },
+		{ "roles", required_argument, NULL, 13 },      { "business", required_argument, NULL, 14 },
+		{ "kind", required_argument, NULL, 15 },       { "function", required_argument, NULL, 16 },
+		{ "size", required_argument, NULL, 17 },       { "holder", required_argument, NULL, 18 },
+		{ "handler", required_argument, NULL, 19 },    { "handler-mobile", required_argument, NULL, 20 },
+		{ "handler-id", required_argument, NULL, 21 }, { "target", required_argument, NULL, 22 },
+		{ "reason", required_argument, NULL, 23 },     { "impression", required_argument, NULL, 24 },
+		{ "multi-cert-reason", required_argument, NULL, 25 }, { "output", required_argument, NULL, 'o' },
+		{ "from", required_argument, NULL, 26 },       { "to", required_argument, NULL, 27 },
+		{ "letter", required_argument, NULL, 28 },     { "batch", required_argument, NULL, 29 },
+		{ "outbox-url", required_argument, NULL, 30 }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	memset(o, 0, sizeof(*o));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		char *end = NULL;
+		switch (c) {
+		case 1: o->dir = optarg; break;
+		case 2: o->store = optarg; break;
+		case 3: o->as = optarg; break;
+		case 4: o->json = true; break;
+		case 5: o->name = optarg; break;
+		case 6: o->credit = optarg; break;
+		case 7: o->region = optarg; break;
+		case 8: o->superior = strtoll(optarg, &end, 10); break;
+		case 9: o->legal_rep = optarg; break;
+		case 10: o->id = optarg; break;
+		case 11: o->mobile = optarg; break;
+		case 12: o->unit = strtoll(optarg, &end, 10); o->have_unit = true; break;
+		case 13: o->roles = optarg; break;
+		case 14: o->business = optarg; break;
+		case 15: o->kind = optarg; break;
+		case 16: o->function = optarg; break;
+		case 17: o->size = optarg; break;
+		case 18: o->holder = strtoll(optarg, &end, 10); break;
+		case 19: o->handler = optarg; break;
+		case 20: o->handler_mobile = optarg; break;
+		case 21: o->handler_id = optarg; break;
+		case 22: o->target = optarg; break;
+		case 23: o->reason = optarg; break;
+		case 24: o->impression = optarg; break;
+		case 25: o->multi = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 26: o->from = optarg; break;
+		case 27: o->to = optarg; break;
+		case 28: o->letter = optarg; break;
+		case 29: o->batch = strtoll(optarg, &end, 10); break;
+		case 30: o->outbox_url = optarg; break;
+		case 'h': fputs(usage, stdout); return -1;
+		default: return -2;
+		}
+		if (end && *end) {
+			fprintf(stderr, "eseal: option '%s' needs a number\n", optarg);
+			return -2;
+		}
+	}
+	/* GNU getopt moved the positional words (in order) behind the options */
+	while (optind < argc && o->nargs < (int)ES_ARRAY_LEN(o->args))
+		o->args[o->nargs++] = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "eseal: too many arguments\n");
+		return -2;
+	}
+	if (!o->dir)
+		o->dir = getenv("ESEAL_PLATFORM_DIR");
+	if (!o->dir)
+		o->dir = "eseal-platform";
+	if (!o->store)
+		o->store = getenv("ESEAL_STORE");
+	if (!o->outbox_url)
+		o->outbox_url = getenv("ESEAL_OUTBOX_URL");
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int parse_key(uint8_t key[32], const char *hex, size_t len)
+{
+	while (len && (hex[len - 1] == '\n' || hex[len - 1] == '\r' || hex[len - 1] == ' '))
+		len--;
+	if (len != 64)
+		return es_error_set(ES_EINVAL, "the master key must be 64 hex digits");
+	for (size_t i = 0; i < 32; i++) {
+		int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
+		if (a < 0 || b < 0)
+			return es_error_set(ES_EINVAL, "the master key must be 64 hex digits");
+		key[i] = (uint8_t)(a << 4 | b);
+	}
+	return 0;
+}
+
+static int master_key(uint8_t key[32], const char *dir, bool create)
+{
+	const char *env = getenv("ESEAL_MASTER_KEY");
+	char path[4096];
+	es_buf b = ES_BUF_INIT;
+	int err;
+	if (env)
+		return parse_key(key, env, strlen(env));
+	snprintf(path, sizeof(path), "%s/master.key", dir);
+	if (es_file_exists(path) != 1) {
+		if (!create)
+			return es_error_set(ES_ENOTFOUND, "no master key: run 'eseal platform init' or set ESEAL_MASTER_KEY");
+		char hex[65];
+		uint8_t k[32];
+		if ((err = es_random(k, sizeof(k))) < 0)
+			return err;
+		for (size_t i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", k[i]);
+		es_wipe(k, sizeof(k));
+		if ((err = es_mkdirs(dir, 0700)) < 0 || (err = es_file_write(path, hex, 64, 0600)) < 0)
+			return err;
+		es_wipe(hex, sizeof(hex));
+	}
+	if ((err = es_file_read(&b, path, 4096)) < 0)
+		return err;
+	err = parse_key(key, (const char *)b.ptr, b.len);
+	es_buf_release_secret(&b);
+	return err;
+}
+
+typedef struct legacy_list {
+	char *v[256];
+	size_t n;
+	es_buf text;
+} legacy_list;
+
+static void legacy_load(legacy_list *l, const char *dir)
+{
+	char path[4096];
+	memset(l, 0, sizeof(*l));
+	es_buf_init(&l->text, 1 << 20);
+	snprintf(path, sizeof(path), "%s/legacy-codes.txt", dir);
+	if (es_file_exists(path) != 1 || es_file_read(&l->text, path, 1 << 20) < 0 || es_buf_put(&l->text, "", 1) < 0) {
+		es_error_clear();
+		return;
+	}
+	char *p = (char *)l->text.ptr;
+	while (*p && l->n < ES_ARRAY_LEN(l->v)) {
+		size_t n = strcspn(p, "\r\n");
+		char *next = p + n + (p[n] ? 1 : 0);
+		p[n] = 0;
+		if (n && p[0] != '#')
+			l->v[l->n++] = p;
+		p = next;
+	}
+}
+
+static int open_platform(es_platform **p, const popts *o, bool create, legacy_list *legacy)
+{
+	uint8_t key[32];
+	char store[4200];
+	es_platform_options po = ES_PLATFORM_OPTIONS_INIT;
+	int err;
+	if ((err = master_key(key, o->dir, create)) < 0)
+		return err;
+	if (!create && es_file_exists(o->dir) != 1)
+		return es_error_set(ES_ENOTFOUND, "no platform folder '%s': run 'eseal platform init'", o->dir);
+	if (o->store)
+		snprintf(store, sizeof(store), "%s", o->store);
+	else
+		snprintf(store, sizeof(store), "sqlite:%s/platform.db", o->dir);
+	legacy_load(legacy, o->dir);
+	po.store = store;
+	po.dir = o->dir;
+	po.master_key = key;
+	po.outbox_url = o->outbox_url;
+	po.legacy_codes = (const char *const *)legacy->v;
+	po.nlegacy = legacy->n;
+	err = es_platform_open(p, &po);
+	es_wipe(key, sizeof(key));
+	return err;
+}
+
+static int actor_of(es_platform *p, const popts *o, int64_t *actor)
+{
+	*actor = ES_ACTOR_SYSTEM;
+	if (!o->as)
+		return 0;
+	return es_platform_account_find(p, o->as, actor);
+}
+
+static int done_rc(const popts *o, int err, const char *what)
+{
+	if (err == 0)
+		return ES_EXIT_OK;
+	if (o->json)
+		cli_fail_json(what);
+	else
+		cli_fail("%s", what);
+	return err == ES_EDENIED ? ES_EXIT_DENIED : ES_EXIT_USAGE;
+}
+
+static void print_id(const popts *o, const char *key, int64_t id)
+{
+	if (o->json)
+		cli_print_json(json_pack("{s:I}", key, (json_int_t)id));
+	else
+		printf("%s %lld\n", key, (long long)id);
+}
+
+static int need(const popts *o, int n, const char *what)
+{
+	if (o->nargs < n)
+		return cli_usage_error("platform", "%s", what);
+	return 0;
+}
+
+static int64_t num(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	return *end ? -1 : v;
+}
+
+static int plat_init(es_platform *p, const popts *o)
+{
+	int64_t id;
+	es_buf root = ES_BUF_INIT;
+	char path[4096];
+	int err = es_platform_account_find(p, "admin", &id);
+	if (err == ES_ENOTFOUND) {
+		es_error_clear();
+		err = es_platform_account_add(p, ES_ACTOR_SYSTEM, "admin", ES_ROLE_SYSADMIN, 0, NULL, &id);
+	}
+	if (err == 0) {
+		snprintf(path, sizeof(path), "%s/trust", o->dir);
+		if ((err = es_mkdirs(path, 0755)) == 0 && (err = es_platform_authority_pem(p, &root, NULL)) == 0) {
+			snprintf(path, sizeof(path), "%s/trust/root.crt", o->dir);
+			err = es_file_write(path, root.ptr, root.len, 0644);
+		}
+	}
+	es_buf_release(&root);
+	if (err == 0) {
+		if (o->json)
+			cli_print_json(json_pack("{s:s, s:s, s:I}", "dir", o->dir, "trust", path, "admin", (json_int_t)id));
+		else
+			printf("platform ready in %s (trust anchor %s, account 'admin')\n", o->dir, path);
+	}
+	return done_rc(o, err, "platform init");
+}
+
+static int parse_size(const char *s, unsigned *w, unsigned *h)
+{
+	unsigned a, b;
+	char x;
+	if (!s) {
+		*w = *h = 42;
+		return 0;
+	}
+	if (sscanf(s, "%u%c%u", &a, &x, &b) != 3 || (x != 'x' && x != 'X'))
+		return es_error_set(ES_EINVAL, "--size must be WIDTHxLENGTH in millimetres, e.g. 42x42");
+	*w = a;
+	*h = b;
+	return 0;
+}
+
+static int plat_app(es_platform *p, const popts *o, int64_t actor)
+{
+	const char *verb = o->args[1];
+	int err;
+	if (strcmp(verb, "create") == 0) {
+		es_app_form f = ES_APP_FORM_INIT;
+		es_buf imp = ES_BUF_INIT;
+		int64_t id = 0;
+		f.business = es_business_parse(o->business ? o->business : "apply");
+		f.kind = es_seal_kind_from_name(o->kind ? o->kind : "official");
+		f.function = o->function ? es_seal_function_from_name(o->function) : 0;
+		if (f.business < 0 || f.kind < 0 || f.function < 0)
+			return cli_usage_error("platform", "unknown --business, --kind or --function");
+		if (!o->have_unit)
+			return cli_usage_error("platform", "app create needs --unit");
+		f.unit_id = o->unit;
+		f.seal_name = o->name;
+		f.holder_person = o->holder;
+		f.handler_name = o->handler;
+		f.handler_mobile = o->handler_mobile;
+		f.handler_id = o->handler_id;
+		f.target_esid = o->target;
+		f.reason = o->reason;
+		f.multi_cert_reason = o->multi;
+		f.batch_id = o->batch;
+		if ((err = parse_size(o->size, &f.width_mm, &f.height_mm)) < 0)
+			return done_rc(o, err, "app create");
+		if (o->impression) {
+			if ((err = cli_read_file(&imp, o->impression)) < 0)
+				return done_rc(o, err, "reading the impression");
+			f.impression = imp.ptr;
+			f.impression_len = imp.len;
+		}
+		err = es_platform_app_create(p, actor, &f, &id);
+		es_buf_release(&imp);
+		if (err == 0)
+			print_id(o, "application", id);
+		return done_rc(o, err, "app create");
+	}
+	if (need(o, 3, "which application?"))
+		return ES_EXIT_USAGE;
+	int64_t app = num(o->args[2]);
+	char esid[15] = "";
+	if (strcmp(verb, "submit") == 0)
+		err = es_platform_app_submit(p, actor, app);
+	else if (strcmp(verb, "forward") == 0)
+		err = es_platform_app_forward(p, actor, app);
+	else if (strcmp(verb, "check") == 0)
+		err = es_platform_app_check(p, actor, app);
+	else if (strcmp(verb, "approve") == 0)
+		err = es_platform_app_review(p, actor, app, true, o->reason);
+	else if (strcmp(verb, "reject") == 0)
+		err = es_platform_app_review(p, actor, app, false, o->reason);
+	else if (strcmp(verb, "make") == 0)
+		err = es_platform_app_make(p, actor, app, esid);
+	else if (strcmp(verb, "file") == 0)
+		err = es_platform_app_file(p, actor, app);
+	else if (strcmp(verb, "deliver") == 0)
+		err = es_platform_app_deliver(p, actor, app);
+	else if (strcmp(verb, "attach") == 0) {
+		es_buf data = ES_BUF_INIT;
+		if (o->nargs < 4 || !o->kind)
+			return cli_usage_error("platform", "app attach APP --kind K FILE");
+		if ((err = cli_read_file(&data, o->args[3])) == 0) {
+			const char *base = strrchr(o->args[3], '/');
+			err = es_platform_app_attach(p, actor, app, o->kind, base ? base + 1 : o->args[3], data.ptr, data.len);
+		}
+		es_buf_release(&data);
+	} else if (strcmp(verb, "batch-summary") == 0) {
+		es_buf js = ES_BUF_INIT;
+		if ((err = es_platform_batch_summary(p, actor, app, &js)) == 0) {
+			fwrite(js.ptr, 1, js.len, stdout);
+			fputc('\n', stdout);
+		}
+		es_buf_release(&js);
+		return done_rc(o, err, "batch summary");
+	} else if (strcmp(verb, "state") == 0) {
+		char st[16];
+		if ((err = es_platform_app_state(p, app, st, sizeof(st))) == 0) {
+			if (o->json)
+				cli_print_json(json_pack("{s:I, s:s}", "application", (json_int_t)app, "state", st));
+			else
+				printf("%s\n", st);
+		}
+		return done_rc(o, err, "app state");
+	} else {
+		return cli_usage_error("platform", "unknown app command '%s'", verb);
+	}
+	if (err == 0) {
+		char st[16] = "";
+		if (es_platform_app_state(p, app, st, sizeof(st)) < 0)
+			es_error_clear();
+		if (o->json)
+			cli_print_json(json_pack("{s:I, s:s, s:s}", "application", (json_int_t)app, "state", st, "esid", esid));
+		else if (esid[0])
+			printf("application %lld %s, seal %s\n", (long long)app, st, esid);
+		else
+			printf("application %lld %s\n", (long long)app, st);
+	}
+	return done_rc(o, err, verb);
+}
+
+static int plat_seal_status(es_platform *p, const popts *o, const char *esid)
+{
+	es_status_info si;
+	char since[32];
+	int err = es_platform_status_fn(&si, esid, p);
+	if (err == 0) {
+		es_time_iso(since, si.since);
+		if (o->json)
+			cli_print_json(json_pack("{s:s, s:s, s:s, s:s}", "esid", esid, "status", es_seal_status_name(si.status),
+						 "since", since, "reason", si.reason));
+		else
+			printf("%s %s since %s%s%s\n", esid, es_seal_status_name(si.status), since, si.reason[0] ? ": " : "",
+			       si.reason);
+	}
+	return done_rc(o, err, "status");
+}
+
+static int plat_seal(es_platform *p, const popts *o, int64_t actor)
+{
+	const char *verb = o->args[1];
+	int err;
+	if (need(o, 3, "which seal (esID)?"))
+		return ES_EXIT_USAGE;
+	const char *esid = o->args[2];
+	if (strcmp(verb, "confirm") == 0) {
+		err = es_platform_seal_confirm(p, actor, esid);
+	} else if (strcmp(verb, "use") == 0) {
+		err = es_platform_seal_use(p, actor, esid);
+	} else if (strcmp(verb, "authorise") == 0 || strcmp(verb, "authorize") == 0) {
+		es_time from, to;
+		if (!o->have_unit || !o->from || !o->to || es_time_parse(&from, o->from) != 0 || es_time_parse(&to, o->to) != 0)
+			return cli_usage_error("platform", "seal authorise needs --unit, --from DATE and --to DATE");
+		err = es_platform_seal_authorise(p, actor, esid, o->unit, from, to, o->letter);
+	} else if (strcmp(verb, "export") == 0) {
+		es_buf der = ES_BUF_INIT;
+		if (!o->output)
+			return cli_usage_error("platform", "seal export needs -o FILE");
+		if ((err = es_platform_allowed(p, actor, ES_ACT_READ, -1)) == 0 &&
+		    (err = es_platform_seal_der(p, esid, &der)) == 0)
+			err = cli_write_file(o->output, der.ptr, der.len);
+		es_buf_release(&der);
+		return done_rc(o, err, "seal export");
+	} else if (strcmp(verb, "show") == 0) {
+		es_seal_record r;
+		char vs[32], ve[32], since[32];
+		if ((err = es_platform_allowed(p, actor, ES_ACT_READ, -1)) == 0 && (err = es_platform_seal_get(p, esid, &r)) == 0) {
+			es_time_iso(vs, r.valid_start);
+			es_time_iso(ve, r.valid_end);
+			es_time_iso(since, r.state_since);
+			if (o->json)
+				cli_print_json(json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "esid", r.esid,
+							 "state", r.state, "kind", r.kind, "name", r.name, "unit",
+							 (json_int_t)r.unit_id, "valid_start", vs, "valid_end", ve, "since", since,
+							 "reason", r.state_reason, "replaced_by", r.replaced_by, "confirmed",
+							 r.confirmed));
+			else
+				printf("esid %s\nstate %s since %s%s%s\nkind %s\nname %s\nunit %lld\nvalid %s .. %s\n%s%s%s",
+				       r.esid, r.state, since, r.state_reason[0] ? ": " : "", r.state_reason, r.kind, r.name,
+				       (long long)r.unit_id, vs, ve, r.replaced_by[0] ? "replaced by " : "", r.replaced_by,
+				       r.replaced_by[0] ? "\n" : "");
+		}
+		return done_rc(o, err, "seal show");
+	} else {
+		return cli_usage_error("platform", "unknown seal command '%s'", verb);
+	}
+	if (err == 0) {
+		if (o->json)
+			cli_print_json(json_pack("{s:s, s:s}", "esid", esid, "done", verb));
+		else
+			printf("seal %s: %s done\n", esid, verb);
+	}
+	return done_rc(o, err, verb);
+}
+
+static int plat_status(es_platform *p, const popts *o)
+{
+	if (o->nargs >= 2 && strcmp(o->args[1], "list") != 0)
+		return plat_seal_status(p, o, o->args[1]);
+	es_buf json = ES_BUF_INIT, sig = ES_BUF_INIT;
+	char path[4096];
+	int err = es_platform_status_list(p, &json, &sig);
+	if (err == 0) {
+		if (o->output && strcmp(o->output, "-") != 0) {
+			snprintf(path, sizeof(path), "%s.sig", o->output);
+			if ((err = cli_write_file(o->output, json.ptr, json.len)) == 0)
+				err = cli_write_file(path, sig.ptr, sig.len);
+		} else {
+			fwrite(json.ptr, 1, json.len, stdout);
+			fputc('\n', stdout);
+		}
+	}
+	es_buf_release(&json);
+	es_buf_release(&sig);
+	return done_rc(o, err, "status list");
+}
+
+int cmd_platform(int argc, char **argv)
+{
+	popts o;
+	es_platform *p = NULL;
+	legacy_list legacy;
+	int64_t actor = 0, id = 0;
+	int rc, err = 0;
+	memset(&legacy, 0, sizeof(legacy));
+	rc = parse_opts(&o, argc, argv, platform_usage);
+	if (rc == -1)
+		return ES_EXIT_OK;
+	if (rc < 0)
+		return cli_usage_error("platform", "bad option");
+	if (o.nargs < 1)
+		return cli_usage_error("platform", "which command? (init, region, unit, person, account, app, seal, status, "
+						   "outbox, bench)");
+	const char *cmd = o.args[0];
+	if (strcmp(cmd, "bench") == 0) {
+		double rate = 0;
+		unsigned n = o.nargs >= 2 ? (unsigned)num(o.args[1]) : 20;
+		char store[4200];
+		if (o.store)
+			snprintf(store, sizeof(store), "%s", o.store);
+		else
+			snprintf(store, sizeof(store), "sqlite:%s/bench.db", o.dir);
+		if ((err = es_mkdirs(o.dir, 0700)) == 0)
+			err = es_platform_bench(store, o.dir, n ? n : 20, &rate);
+		if (err == 0) {
+			if (o.json)
+				cli_print_json(json_pack("{s:I, s:f}", "applications", (json_int_t)n, "per_second", rate));
+			else
+				printf("%.2f applications/s end to end (%u)\n", rate, n);
+		}
+		return done_rc(&o, err, "bench");
+	}
+	bool init = strcmp(cmd, "init") == 0;
+	if ((err = open_platform(&p, &o, init, &legacy)) < 0) {
+		rc = done_rc(&o, err, "opening the platform");
+		goto done;
+	}
+	if ((err = actor_of(p, &o, &actor)) < 0) {
+		rc = done_rc(&o, err, "--as");
+		goto done;
+	}
+	if (init) {
+		rc = plat_init(p, &o);
+	} else if (strcmp(cmd, "region") == 0) {
+		if (o.nargs < 4 || strcmp(o.args[1], "add") != 0) {
+			rc = cli_usage_error("platform", "region add CODE NAME");
+			goto done;
+		}
+		rc = done_rc(&o, es_platform_region_add(p, actor, o.args[2], o.args[3]), "region add");
+		if (rc == 0)
+			printf(o.json ? "{\"region\": \"%s\"}\n" : "region %s\n", o.args[2]);
+	} else if (strcmp(cmd, "unit") == 0) {
+		es_unit_info u = { o.name, o.credit, o.region, o.superior, o.legal_rep };
+		if (o.nargs < 2 || strcmp(o.args[1], "add") != 0) {
+			rc = cli_usage_error("platform", "unit add --name N --credit-code C --region R");
+			goto done;
+		}
+		err = es_platform_unit_add(p, actor, &u, &id);
+		if (err == 0)
+			print_id(&o, "unit", id);
+		rc = done_rc(&o, err, "unit add");
+	} else if (strcmp(cmd, "person") == 0) {
+		if (o.nargs >= 3 && strcmp(o.args[1], "show") == 0) {
+			char name[256], rid[32], mob[32];
+			err = es_platform_person_get(p, actor, num(o.args[2]), name, sizeof(name), rid, mob, sizeof(rid));
+			if (err == 0) {
+				if (o.json)
+					cli_print_json(json_pack("{s:s, s:s, s:s}", "name", name, "id", rid, "mobile", mob));
+				else
+					printf("%s %s %s\n", name, rid, mob);
+			}
+			rc = done_rc(&o, err, "person show");
+		} else if (o.nargs >= 2 && strcmp(o.args[1], "add") == 0) {
+			err = es_platform_person_add(p, actor, o.name, o.id, o.mobile, o.unit, &id);
+			if (err == 0)
+				print_id(&o, "person", id);
+			rc = done_rc(&o, err, "person add");
+		} else {
+			rc = cli_usage_error("platform", "person add|show");
+		}
+	} else if (strcmp(cmd, "account") == 0) {
+		if (o.nargs < 3 || strcmp(o.args[1], "add") != 0) {
+			rc = cli_usage_error("platform", "account add LOGIN --roles R");
+			goto done;
+		}
+		unsigned roles = es_role_parse(o.roles);
+		if (!roles) {
+			rc = cli_usage_error("platform", "--roles: applicant, maker, reviewer, unit-admin, use-approver, auditor, "
+							 "sysadmin (comma-separated)");
+			goto done;
+		}
+		err = es_platform_account_add(p, actor, o.args[2], roles, o.unit, o.region, &id);
+		if (err == 0)
+			print_id(&o, "account", id);
+		rc = done_rc(&o, err, "account add");
+	} else if (strcmp(cmd, "app") == 0) {
+		rc = o.nargs < 2 ? cli_usage_error("platform", "app what?") : plat_app(p, &o, actor);
+	} else if (strcmp(cmd, "seal") == 0) {
+		rc = o.nargs < 2 ? cli_usage_error("platform", "seal what?") : plat_seal(p, &o, actor);
+	} else if (strcmp(cmd, "status") == 0) {
+		rc = plat_status(p, &o);
+	} else if (strcmp(cmd, "outbox") == 0) {
+		unsigned sent = 0, failed = 0;
+		if ((err = es_platform_allowed(p, actor, ES_ACT_OUTBOX, -1)) == 0)
+			err = es_platform_outbox_deliver(p, &sent, &failed);
+		if (err == 0) {
+			if (o.json)
+				cli_print_json(json_pack("{s:i, s:i}", "sent", (int)sent, "failed", (int)failed));
+			else
+				printf("filings sent %u, failed %u (retried later)\n", sent, failed);
+		}
+		rc = done_rc(&o, err, "outbox deliver");
+	} else {
+		rc = cli_usage_error("platform", "unknown command '%s'", cmd);
+	}
+done:
+	es_platform_close(p);
+	es_buf_release(&legacy.text);
+	return rc;
+}
+
+int cmd_jobs(int argc, char **argv)
+{
+	popts o;
+	es_platform *p = NULL;
+	legacy_list legacy;
+	int64_t actor;
+	es_jobs_result jr;
+	int rc = parse_opts(&o, argc, argv, jobs_usage), err;
+	if (rc == -1)
+		return ES_EXIT_OK;
+	if (rc < 0 || o.nargs < 1 || strcmp(o.args[0], "run") != 0)
+		return cli_usage_error("jobs", "usage: eseal jobs run");
+	memset(&legacy, 0, sizeof(legacy));
+	if ((err = open_platform(&p, &o, false, &legacy)) == 0 && (err = actor_of(p, &o, &actor)) == 0 &&
+	    (err = es_platform_jobs_run(p, actor, &jr)) == 0) {
+		if (o.json)
+			cli_print_json(json_pack("{s:i, s:i, s:i, s:i}", "expired", (int)jr.expired, "suspended",
+						 (int)jr.suspended, "filings_sent", (int)jr.delivered, "filings_failed",
+						 (int)jr.failed));
+		else
+			printf("expired %u, suspended %u, filings sent %u, failed %u\n", jr.expired, jr.suspended, jr.delivered,
+			       jr.failed);
+	}
+	rc = done_rc(&o, err, "jobs run");
+	es_platform_close(p);
+	es_buf_release(&legacy.text);
+	return rc;
+}
+
+int cmd_registry(int argc, char **argv)
+{
+	popts o;
+	es_platform *p = NULL;
+	legacy_list legacy;
+	int64_t actor;
+	es_registry_result rr;
+	es_buf feed = ES_BUF_INIT;
+	int rc = parse_opts(&o, argc, argv, registry_usage), err;
+	if (rc == -1)
+		return ES_EXIT_OK;
+	if (rc < 0 || o.nargs < 2 || (strcmp(o.args[0], "import") != 0 && strcmp(o.args[0], "psb-import") != 0))
+		return cli_usage_error("registry", "usage: eseal registry import|psb-import FILE");
+	if (strcmp(o.args[0], "psb-import") == 0) {
+		unsigned n = 0;
+		memset(&legacy, 0, sizeof(legacy));
+		if ((err = cli_read_file(&feed, o.args[1])) == 0 && (err = open_platform(&p, &o, false, &legacy)) == 0 &&
+		    (err = actor_of(p, &o, &actor)) == 0 && (err = es_platform_psb_import(p, actor, feed.ptr, feed.len, &n)) == 0) {
+			if (o.json)
+				cli_print_json(json_pack("{s:i}", "imported", (int)n));
+			else
+				printf("seal codes imported %u\n", n);
+		}
+		rc = done_rc(&o, err, "registry psb-import");
+		es_platform_close(p);
+		es_buf_release(&feed);
+		es_buf_release(&legacy.text);
+		return rc;
+	}
+	memset(&legacy, 0, sizeof(legacy));
+	memset(&rr, 0, sizeof(rr));
+	if ((err = cli_read_file(&feed, o.args[1])) == 0 && (err = open_platform(&p, &o, false, &legacy)) == 0 &&
+	    (err = actor_of(p, &o, &actor)) == 0)
+		err = es_platform_registry_import(p, actor, feed.ptr, feed.len, &rr);
+	if (err == 0 || rr.entities) {
+		if (o.json && err == 0)
+			cli_print_json(json_pack("{s:i, s:i, s:i}", "entities", (int)rr.entities, "seals_made",
+						 (int)rr.seals_made, "skipped", (int)rr.skipped));
+		else if (!o.json)
+			printf("entities %u, seals made %u, skipped (done before) %u\n", rr.entities, rr.seals_made, rr.skipped);
+	}
+	rc = done_rc(&o, err, "registry import");
+	es_platform_close(p);
+	es_buf_release(&feed);
+	es_buf_release(&legacy.text);
+	return rc;
+}

@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Applications: draft → submitted → checked → approved/rejected → made → filed → delivered. */
+#include "es_int.h"
+#include "platform_int.h"
+#include "eseal/es_ids.h"
+#include "estime.h"
+#include <jansson.h>
+
+#define DAY 86400LL
+
+typedef struct app_row {
+	int64_t id, unit_id, applicant, checked_by, holder;
+	int business;
+	char state[16], kind[16], function[16], office[7], target[15], unit_region[7];
+	char seal_name[ES_PLAT_MAX_NAME + 1], reason[ES_PLAT_MAX_REASON + 1], multi[ES_PLAT_MAX_REASON + 1];
+	int64_t width, height;
+	es_buf impression;
+	bool found;
+} app_row;
+
+static int app_row_fn(void *vctx, const es_sval *c, size_t n)
+{
+	app_row *a = vctx;
+	char biz[16];
+	if (n < 16)
+		return ES_EINTERNAL;
+	a->found = true;
+	a->id = c[0].i;
+	es_platform__copy(biz, sizeof(biz), &c[1]);
+	a->business = es_business_parse(biz);
+	es_platform__copy(a->state, sizeof(a->state), &c[2]);
+	a->unit_id = c[3].i;
+	a->applicant = c[4].i;
+	es_platform__copy(a->kind, sizeof(a->kind), &c[5]);
+	es_platform__copy(a->function, sizeof(a->function), &c[6]);
+	es_platform__copy(a->seal_name, sizeof(a->seal_name), &c[7]);
+	a->width = c[8].i;
+	a->height = c[9].i;
+	es_platform__copy(a->target, sizeof(a->target), &c[10]);
+	es_platform__copy(a->reason, sizeof(a->reason), &c[11]);
+	es_platform__copy(a->office, sizeof(a->office), &c[12]);
+	a->checked_by = c[13].type == ES_SV_INT ? c[13].i : 0;
+	es_platform__copy(a->multi, sizeof(a->multi), &c[14]);
+	es_platform__copy(a->unit_region, sizeof(a->unit_region), &c[15]);
+	a->holder = n > 17 && c[17].type == ES_SV_INT ? c[17].i : 0;
+	if (n > 16 && c[16].type == ES_SV_BLOB) {
+		int err = es_buf_put(&a->impression, c[16].b, c[16].len);
+		if (err < 0)
+			return err;
+	}
+	return 1;
+}
+
+static int app_load(es_platform *p, int64_t id, app_row *a)
+{
+	memset(a, 0, sizeof(*a));
+	es_buf_init(&a->impression, ES_PLAT_MAX_IMPRESSION);
+	es_sval pv[1] = { ES_SV_I(id) };
+	int err = es_store_exec(p->st,
+				"SELECT a.id, a.business, a.state, a.unit_id, a.applicant, a.seal_kind, a.seal_function, "
+				"a.seal_name, a.width_mm, a.height_mm, a.target_esid, a.reason, a.office_region, a.checked_by, "
+				"a.multi_cert_reason, u.region, a.impression, a.holder_person "
+				"FROM applications a JOIN units u ON u.id = a.unit_id WHERE a.id = ?",
+				pv, 1, app_row_fn, a, NULL);
+	if (err < 0)
+		return err;
+	if (!a->found)
+		return es_error_set(ES_ENOTFOUND, "no application %lld", (long long)id);
+	return 0;
+}
+
+static void app_release(app_row *a)
+{
+	es_buf_release(&a->impression);
+}
+
+static void idstr(char out[24], int64_t id)
+{
+	snprintf(out, 24, "%lld", (long long)id);
+}
+
+/* ---- the target seal of renew/change/revoke/... ------------------------- */
+
+typedef struct seal_brief {
+	char state[16];
+	int64_t unit_id;
+	es_time valid_end;
+	bool found;
+} seal_brief;
+
+static int brief_row(void *vctx, const es_sval *c, size_t n)
+{
+	seal_brief *s = vctx;
+	if (n < 3)
+		return ES_EINTERNAL;
+	es_platform__copy(s->state, sizeof(s->state), &c[0]);
+	s->unit_id = c[1].i;
+	s->valid_end = c[2].i;
+	s->found = true;
+	return 1;
+}
+
+static int seal_brief_get(es_platform *p, const char *esid, seal_brief *s)
+{
+	memset(s, 0, sizeof(*s));
+	es_sval pv[1] = { ES_SV_S(esid) };
+	int err = es_store_exec(p->st, "SELECT state, unit_id, valid_end FROM seals WHERE esid = ?", pv, 1, brief_row, s,
+				NULL);
+	if (err < 0)
+		return err;
+	if (!s->found)
+		return es_error_set(ES_ENOTFOUND, "no seal %s", esid);
+	return 0;
+}
+
+/* Business rules about the target seal, checked at creation and again at making. */
+static int check_target(es_platform *p, int biz, const char *esid, int64_t unit_id)
+{
+	seal_brief s;
+	int err;
+	if (biz == ES_BIZ_APPLY)
+		return 0;
+	if (!esid || !*esid)
+		return es_error_set(ES_EINVAL, "a %s application names the seal concerned (target esID)", es_business_name(biz));
+	if ((err = seal_brief_get(p, esid, &s)) < 0)
+		return err;
+	if (s.unit_id != unit_id)
+		return es_error_set(ES_EDENIED, "seal %s belongs to another unit", esid);
+	es_time now = es_time_now();
+	switch (biz) {
+	case ES_BIZ_RENEW:
+		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0)
+			return es_error_set(ES_EDENIED, "seal %s is %s: only an active seal can be renewed", esid, s.state);
+		if (now >= s.valid_end)
+			return es_error_set(ES_EDENIED, "seal %s has expired: apply for a new seal", esid);
+		if (now < s.valid_end - ES_PLAT_RENEW_WINDOW_DAYS * DAY)
+			return es_error_set(ES_EDENIED,
+					    "seal %s can be renewed only within %d days before it expires: apply again later",
+					    esid, ES_PLAT_RENEW_WINDOW_DAYS);
+		return 0;
+	case ES_BIZ_CHANGE:
+	case ES_BIZ_REVOKE:
+		if (strcmp(s.state, "revoked") == 0)
+			return es_error_set(ES_EDENIED, "seal %s is revoked already", esid);
+		return 0;
+	case ES_BIZ_LOSS:
+		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0 && strcmp(s.state, "suspended") != 0)
+			return es_error_set(ES_EDENIED, "seal %s is %s: nothing to report lost", esid, s.state);
+		return 0;
+	case ES_BIZ_REISSUE:
+		if (strcmp(s.state, "lost") != 0)
+			return es_error_set(ES_EDENIED, "seal %s is %s: reissue follows a loss report; report the loss first",
+					    esid, s.state);
+		return 0;
+	case ES_BIZ_PIN_UNLOCK:
+		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0)
+			return es_error_set(ES_EDENIED, "seal %s is %s: only a usable seal can be unlocked", esid, s.state);
+		return 0;
+	case ES_BIZ_REENABLE:
+		if (strcmp(s.state, "suspended") != 0)
+			return es_error_set(ES_EDENIED, "seal %s is %s: only a suspended seal can be re-enabled", esid, s.state);
+		return 0;
+	default:
+		return es_error_set(ES_EINVAL, "unknown business type");
+	}
+}
+
+/* ---- create ------------------------------------------------------------------- */
+
+typedef struct create_ctx {
+	int64_t actor;
+	const es_app_form *f;
+	int64_t id;
+} create_ctx;
+
+static int create_tx(es_platform *p, void *vctx)
+{
+	create_ctx *c = vctx;
+	const es_app_form *f = c->f;
+	es_buf mob = ES_BUF_INIT, hid = ES_BUF_INIT;
+	char mask[32] = "";
+	int err;
+	es_sval uv[1] = { ES_SV_I(f->unit_id) };
+	int64_t level;
+	if ((err = check_target(p, f->business, f->target_esid, f->unit_id)) < 0)
+		goto done;
+	if ((err = es_store_int(p->st, &level, "SELECT r.level FROM units u JOIN regions r ON r.code = u.region WHERE u.id = ?",
+				uv, 1)) < 0) {
+		if (err == ES_ENOTFOUND)
+			err = es_error_set(ES_ENOTFOUND, "no unit %lld", (long long)f->unit_id);
+		goto done;
+	}
+	if ((err = es_store_next(p->st, &c->id, "application")) < 0)
+		goto done;
+	if (f->handler_mobile && (err = es_platform__seal_pii(p, &mob, "handler.mobile", f->handler_mobile)) < 0)
+		goto done;
+	if (f->handler_id) {
+		if ((err = es_platform__seal_pii(p, &hid, "handler.id", f->handler_id)) < 0)
+			goto done;
+		es_id_mask(mask, sizeof(mask), f->handler_id);
+	}
+	es_time now = es_time_now();
+	const char *kind = es_seal_kind_name(f->kind);
+	const char *func = f->function ? es_seal_function_name(f->function) : NULL;
+	es_sval pv[22] = {
+		ES_SV_I(c->id), ES_SV_S(es_business_name(f->business)), ES_SV_I(f->unit_id), ES_SV_I(c->actor),
+		f->batch_id ? ES_SV_I(f->batch_id) : ES_SV_NUL, ES_SV_S(kind), ES_SV_S(func), ES_SV_S(f->seal_name),
+		ES_SV_I(f->width_mm), ES_SV_I(f->height_mm), f->holder_person ? ES_SV_I(f->holder_person) : ES_SV_NUL,
+		ES_SV_S(f->handler_name), f->handler_mobile ? ES_SV_B(mob.ptr, mob.len) : ES_SV_NUL,
+		f->handler_id ? ES_SV_B(hid.ptr, hid.len) : ES_SV_NUL, f->handler_id ? ES_SV_S(mask) : ES_SV_NUL,
+		ES_SV_S(f->target_esid), ES_SV_S(f->reason), ES_SV_B(f->impression, f->impression_len),
+		ES_SV_S(f->impression ? "PNG" : NULL), ES_SV_S(f->multi_cert_reason), ES_SV_I(now), ES_SV_I(now),
+	};
+	{
+		/* bind the unit id last (the SELECT's WHERE) */
+		es_sval all[23];
+		memcpy(all, pv, sizeof(pv));
+		all[22] = ES_SV_I(f->unit_id);
+		err = es_store_exec(p->st,
+				    "INSERT INTO applications (id, business, state, unit_id, applicant, batch_id, seal_kind, "
+				    "seal_function, seal_name, width_mm, height_mm, holder_person, handler_name, handler_mobile_enc, "
+				    "handler_id_enc, handler_id_mask, target_esid, reason, impression, impression_type, "
+				    "multi_cert_reason, office_region, created_at, updated_at) "
+				    "SELECT ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, u.region, ?, ? "
+				    "FROM units u WHERE u.id = ?",
+				    all, 23, NULL, NULL, NULL);
+		if (err < 0)
+			goto done;
+	}
+	char ids[24];
+	idstr(ids, c->id);
+	err = es_platform__transition(p, "application", ids, NULL, "draft", c->actor, es_business_name(f->business), NULL);
+done:
+	es_buf_release(&mob);
+	es_buf_release(&hid);
+	return err;
+}
+
+static int validate_form(es_platform *p, int64_t actor, const es_app_form *f)
+{
+	int err;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_APP_CREATE, f->unit_id, NULL)) < 0)
+		return err;
+	if (!es_business_name(f->business))
+		return es_error_set(ES_EINVAL, "unknown business type: use apply, renew, change, revoke, loss, reissue, "
+					       "pin-unlock or reenable");
+	if (strcmp(es_seal_kind_name(f->kind), "unknown") == 0)
+		return es_error_set(ES_EINVAL, "unknown seal kind");
+	if (f->kind == ES_KIND_SPECIAL && (f->function == 0 || strcmp(es_seal_function_name(f->function), "unknown") == 0))
+		return es_error_set(ES_EINVAL, "a special seal needs its function type (contract, finance, ...)");
+	if ((err = es_platform__check_text("seal name", f->seal_name, ES_PLAT_MAX_NAME, true)) < 0 ||
+	    (err = es_platform__check_text("handler name", f->handler_name, ES_PLAT_MAX_NAME, true)) < 0 ||
+	    (err = es_platform__check_text("reason", f->reason, ES_PLAT_MAX_REASON, false)) < 0 ||
+	    (err = es_platform__check_text("multi-certificate reason", f->multi_cert_reason, ES_PLAT_MAX_REASON, false)) < 0)
+		return err;
+	if (f->width_mm == 0 || f->height_mm == 0 || f->width_mm > 80 || f->height_mm > 80)
+		return es_error_set(ES_EINVAL, "seal width and length must be 1-80 mm (measure the physical impression)");
+	if (!f->handler_mobile || !f->handler_id)
+		return es_error_set(ES_EINVAL, "the handler's mobile and ID number are required (form item 5)");
+	if (strlen(f->handler_mobile) != 11 || strspn(f->handler_mobile, "0123456789") != 11)
+		return es_error_set(ES_EINVAL, "handler mobile must be 11 digits");
+	if ((err = es_resident_id_check(f->handler_id)) < 0)
+		return es_error_wrap(err, "handler ID number is not valid (GB 11643)");
+	if ((f->kind == ES_KIND_PERSONAL || f->kind == ES_KIND_POSITION) && !f->holder_person &&
+	    f->business == ES_BIZ_APPLY)
+		return es_error_set(ES_EINVAL, "a personal or position seal needs its holder (a registered person)");
+	if ((f->business == ES_BIZ_CHANGE || f->business == ES_BIZ_REVOKE || f->business == ES_BIZ_LOSS) &&
+	    (!f->reason || !*f->reason))
+		return es_error_set(ES_EINVAL, "a %s application needs the reason", es_business_name(f->business));
+	if (f->impression_len > ES_PLAT_MAX_IMPRESSION)
+		return es_error_set(ES_ELIMIT, "impression larger than %u bytes", ES_PLAT_MAX_IMPRESSION);
+	if (f->impression && (f->impression_len < 8 || memcmp(f->impression, "\x89PNG", 4) != 0))
+		return es_error_set(ES_EINVAL, "the impression must be a PNG image (use 'eseal image import' first)");
+	return 0;
+}
+
+int es_platform_app_create(es_platform *p, int64_t actor, const es_app_form *f, int64_t *id)
+{
+	ES_ASSERT_ARG(p && f);
+	int err;
+	if ((err = validate_form(p, actor, f)) < 0)
+		return err;
+	create_ctx c = { actor, f, 0 };
+	if ((err = es_platform__tx(p, create_tx, &c)) < 0)
+		return err;
+	if (id)
+		*id = c.id;
+	return 0;
+}
+
+/* The batch form (FG 四): many seals of one unit in one transaction, one batch id. */
+typedef struct batch_ctx {
+	int64_t actor;
+	const es_app_form *forms;
+	size_t n;
+	int64_t batch, *ids;
+} batch_ctx;
+
+static int batch_tx(es_platform *p, void *vctx)
+{
+	batch_ctx *b = vctx;
+	int err;
+	if ((err = es_store_next(p->st, &b->batch, "batch")) < 0)
+		return err;
+	for (size_t i = 0; i < b->n; i++) {
+		es_app_form f = b->forms[i];
+		f.batch_id = b->batch;
+		create_ctx c = { b->actor, &f, 0 };
+		if ((err = create_tx(p, &c)) < 0)
+			return es_error_wrap(err, "batch item %zu", i + 1);
+		if (b->ids)
+			b->ids[i] = c.id;
+	}
+	return 0;
+}
+
+int es_platform_app_batch(es_platform *p, int64_t actor, const es_app_form *forms, size_t n, int64_t *batch_id,
+			  int64_t *ids)
+{
+	ES_ASSERT_ARG(p && forms && n > 0);
+	int err;
+	if (n > ES_PLAT_MAX_BATCH)
+		return es_error_set(ES_ELIMIT, "a batch holds at most %d seals: split it", ES_PLAT_MAX_BATCH);
+	for (size_t i = 0; i < n; i++) {
+		if (forms[i].unit_id != forms[0].unit_id)
+			return es_error_set(ES_EINVAL, "a batch is for one unit: item %zu names another", i + 1);
+		if ((err = validate_form(p, actor, &forms[i])) < 0)
+			return es_error_wrap(err, "batch item %zu", i + 1);
+	}
+	batch_ctx b = { actor, forms, n, 0, ids };
+	if ((err = es_platform__tx(p, batch_tx, &b)) < 0)
+		return err;
+	if (batch_id)
+		*batch_id = b.batch;
+	return 0;
+}
+
+typedef struct summary_ctx {
+	json_t *arr;
+} summary_ctx;
+
+static int summary_row(void *vctx, const es_sval *c, size_t n)
+{
+	summary_ctx *x = vctx;
+	char biz[16], state[16], kind[16], func[16], name[ES_PLAT_MAX_NAME + 1], esid[15];
+	if (n < 9)
+		return ES_EINTERNAL;
+	es_platform__copy(biz, sizeof(biz), &c[1]);
+	es_platform__copy(state, sizeof(state), &c[2]);
+	es_platform__copy(kind, sizeof(kind), &c[3]);
+	es_platform__copy(func, sizeof(func), &c[4]);
+	es_platform__copy(name, sizeof(name), &c[5]);
+	es_platform__copy(esid, sizeof(esid), &c[8]);
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "application", (json_int_t)c[0].i, "business",
+			      biz, "state", state, "kind", kind, "function", func, "seal_name", name, "width_mm",
+			      (json_int_t)c[6].i, "length_mm", (json_int_t)c[7].i, "esid", esid);
+	if (!o || json_array_append_new(x->arr, o) < 0)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	return 0;
+}
+
+int es_platform_batch_summary(es_platform *p, int64_t actor, int64_t batch_id, es_buf *json)
+{
+	ES_ASSERT_ARG(p && json);
+	int err;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_READ, -1, NULL)) < 0)
+		return err;
+	summary_ctx x = { json_array() };
+	if (!x.arr)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	es_sval pv[1] = { ES_SV_I(batch_id) };
+	if ((err = es_store_exec(p->st,
+				 "SELECT id, business, state, seal_kind, seal_function, seal_name, width_mm, height_mm, "
+				 "result_esid FROM applications WHERE batch_id = ? ORDER BY id",
+				 pv, 1, summary_row, &x, NULL)) < 0) {
+		json_decref(x.arr);
+		return err;
+	}
+	if (json_array_size(x.arr) == 0) {
+		json_decref(x.arr);
+		return es_error_set(ES_ENOTFOUND, "no batch %lld", (long long)batch_id);
+	}
+	json_t *doc = json_pack("{s:I, s:o}", "batch", (json_int_t)batch_id, "applications", x.arr);
+	char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	json_decref(doc);
+	if (!text)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	err = es_buf_puts(json, text);
+	free(text); /* allocated by jansson */
+	return err;
+}
+
+typedef struct attach_ctx {
+	int64_t actor, app;
+	const char *kind, *name;
+	const uint8_t *data;
+	size_t len;
+} attach_ctx;
+
+static int attach_tx(es_platform *p, void *vctx)
+{
+	attach_ctx *c = vctx;
+	int64_t id;
+	int err;
+	if ((err = es_store_next(p->st, &id, "attachment")) < 0)
+		return err;
+	es_sval pv[5] = { ES_SV_I(id), ES_SV_I(c->app), ES_SV_S(c->kind), ES_SV_S(c->name), ES_SV_B(c->data, c->len) };
+	return es_store_exec(p->st, "INSERT INTO attachments (id, app_id, kind, name, data) VALUES (?, ?, ?, ?, ?)", pv, 5,
+			     NULL, NULL, NULL);
+}
+
+int es_platform_app_attach(es_platform *p, int64_t actor, int64_t app, const char *kind, const char *name,
+			   const uint8_t *data, size_t len)
+{
+	ES_ASSERT_ARG(p && data);
+	app_row a;
+	int err = app_load(p, app, &a);
+	if (err == 0)
+		err = es_platform__authorize(p, actor, ES_ACT_APP_CREATE, a.unit_id, NULL);
+	if (err == 0 && strcmp(a.state, "draft") != 0 && strcmp(a.state, "rejected") != 0)
+		err = es_error_set(ES_EDENIED, "application %lld is %s: attach files while it is a draft or rejected",
+				   (long long)app, a.state);
+	app_release(&a);
+	if (err < 0)
+		return err;
+	if ((err = es_platform__check_text("attachment kind", kind, 32, true)) < 0 ||
+	    (err = es_platform__check_text("attachment name", name, ES_PLAT_MAX_NAME, true)) < 0)
+		return err;
+	if (len > ES_PLAT_MAX_ATTACHMENT)
+		return es_error_set(ES_ELIMIT, "attachment larger than %u bytes", ES_PLAT_MAX_ATTACHMENT);
+	attach_ctx c = { actor, app, kind, name, data, len };
+	return es_platform__tx(p, attach_tx, &c);
+}
+
+/* ---- the steps ------------------------------------------------------------------ */
+
+typedef struct step_ctx {
+	int64_t actor, app;
+	es_action action;
+	bool approve;
+	const char *reason;
+	char esid[15];
+} step_ctx;
+
+static bool is_province(const char *region)
+{
+	return !region[0] || es_region_level(region) == 1;
+}
+
+static int step_tx(es_platform *p, void *vctx)
+{
+	step_ctx *c = vctx;
+	app_row a;
+	es_account acct;
+	char ids[24];
+	int err = app_load(p, c->app, &a);
+	if (err < 0)
+		goto done;
+	idstr(ids, c->app);
+	if ((err = es_platform__authorize(p, c->actor, c->action, a.unit_id, &acct)) < 0)
+		goto done;
+	switch (c->action) {
+	case ES_ACT_APP_SUBMIT:
+		if (strcmp(a.state, "draft") != 0 && strcmp(a.state, "rejected") != 0) {
+			err = es_error_set(ES_EDENIED, "application %s is %s: only a draft or a rejected one can be submitted",
+					   ids, a.state);
+			goto done;
+		}
+		if ((err = check_target(p, a.business, a.target, a.unit_id)) < 0)
+			goto done;
+		if ((err = es_platform__transition(p, "application", ids, a.state, "submitted", c->actor,
+						   strcmp(a.state, "rejected") == 0 ? "resubmitted" : NULL, NULL)) < 0)
+			goto done;
+		if (a.business == ES_BIZ_LOSS) {
+			/* a loss report stops use at once and publishes the status (R5) */
+			int64_t tid;
+			seal_brief s;
+			if ((err = seal_brief_get(p, a.target, &s)) < 0)
+				goto done;
+			if ((err = es_platform__transition(p, "seal", a.target, s.state, "lost", c->actor, a.reason, &tid)) < 0 ||
+			    (err = es_platform__file(p, a.target, "lost", tid)) < 0)
+				goto done;
+		}
+		break;
+	case ES_ACT_APP_FORWARD:
+		if (strcmp(a.state, "submitted") != 0) {
+			err = es_error_set(ES_EDENIED, "application %s is %s: only a submitted one can be forwarded", ids, a.state);
+			goto done;
+		}
+		if (is_province(a.office)) {
+			err = es_error_set(ES_EDENIED, "application %s is at the provincial office already", ids);
+			goto done;
+		}
+		if (strcmp(acct.region, a.office) != 0) {
+			err = es_error_set(ES_EDENIED, "application %s is held by office %s: a maker of that office forwards it",
+					   ids, a.office);
+			goto done;
+		}
+		{
+			char parent[7];
+			memcpy(parent, a.office, 7);
+			if (es_region_level(a.office) == 3)
+				memcpy(parent + 4, "00", 3);
+			else
+				memcpy(parent + 2, "0000", 5);
+			es_sval pv[2] = { ES_SV_S(parent), ES_SV_I(c->app) };
+			if ((err = es_store_exec(p->st, "UPDATE applications SET office_region = ? WHERE id = ?", pv, 2, NULL,
+						 NULL, NULL)) < 0)
+				goto done;
+			char why[64];
+			snprintf(why, sizeof(why), "forwarded from %s to %s", a.office, parent);
+			err = es_platform__transition(p, "application", ids, "submitted", "submitted", c->actor, why, NULL);
+		}
+		break;
+	case ES_ACT_APP_CHECK:
+		if (!is_province(a.office)) {
+			err = es_error_set(ES_EDENIED,
+					   "application %s is at office %s: it must be forwarded to the province first (J§10)", ids,
+					   a.office);
+			goto done;
+		}
+		if (!is_province(acct.region)) {
+			err = es_error_set(ES_EDENIED, "only the provincial office checks and makes: forward the application");
+			goto done;
+		}
+		if ((err = es_platform__transition(p, "application", ids, "submitted", "checked", c->actor, NULL, NULL)) < 0)
+			goto done;
+		{
+			es_sval pv[2] = { ES_SV_I(c->actor), ES_SV_I(c->app) };
+			err = es_store_exec(p->st, "UPDATE applications SET checked_by = ? WHERE id = ?", pv, 2, NULL, NULL, NULL);
+		}
+		break;
+	case ES_ACT_APP_REVIEW:
+		if (a.checked_by == c->actor) {
+			err = es_error_set(ES_EDENIED,
+					   "account %lld checked application %s: a maker never reviews their own work; ask another "
+					   "reviewer",
+					   (long long)c->actor, ids);
+			goto done;
+		}
+		if (!c->approve && (!c->reason || !*c->reason)) {
+			err = es_error_set(ES_EINVAL, "a rejection needs a reason the applicant can act on");
+			goto done;
+		}
+		if ((err = es_platform__transition(p, "application", ids, "checked", c->approve ? "approved" : "rejected",
+						   c->actor, c->reason, NULL)) < 0)
+			goto done;
+		{
+			es_sval pv[3] = { ES_SV_I(c->actor), ES_SV_S(c->reason), ES_SV_I(c->app) };
+			err = es_store_exec(p->st, "UPDATE applications SET reviewed_by = ?, review_reason = ? WHERE id = ?", pv, 3,
+					    NULL, NULL, NULL);
+		}
+		break;
+	case ES_ACT_SEAL_MAKE:
+		if (strcmp(a.state, "approved") != 0) {
+			err = es_error_set(ES_EDENIED, "application %s is %s: only an approved application is carried out", ids,
+					   a.state);
+			goto done;
+		}
+		if (!is_province(acct.region)) {
+			err = es_error_set(ES_EDENIED, "only the provincial office makes seals (J§10)");
+			goto done;
+		}
+		if ((err = check_target(p, a.business, a.target, a.unit_id)) < 0 && a.business != ES_BIZ_LOSS)
+			goto done;
+		err = 0;
+		{
+			int64_t tid;
+			char why[ES_PLAT_MAX_REASON + 64];
+			const uint8_t *imp = a.impression.len ? a.impression.ptr : NULL;
+			int kind = es_seal_kind_from_name(a.kind);
+			int func = a.function[0] ? es_seal_function_from_name(a.function) : 0;
+			seal_brief s;
+			switch (a.business) {
+			case ES_BIZ_APPLY:
+				err = es_platform__make_seal(p, c->actor, a.id, a.unit_id, kind, func, a.seal_name,
+							     (unsigned)a.width, (unsigned)a.height, imp, a.impression.len,
+							     a.multi[0] ? a.multi : NULL, NULL, c->esid);
+				break;
+			case ES_BIZ_RENEW:
+				err = es_platform__make_seal(p, c->actor, a.id, a.unit_id, kind, func, a.seal_name,
+							     (unsigned)a.width, (unsigned)a.height, imp, a.impression.len,
+							     "renewal of the same seal", a.target, c->esid);
+				break;
+			case ES_BIZ_CHANGE:
+			case ES_BIZ_REISSUE:
+				if ((err = seal_brief_get(p, a.target, &s)) < 0)
+					break;
+				if ((err = es_platform__make_seal(p, c->actor, a.id, a.unit_id, kind, func, a.seal_name,
+								  (unsigned)a.width, (unsigned)a.height, imp, a.impression.len,
+								  a.multi[0] ? a.multi : NULL, NULL, c->esid)) < 0)
+					break;
+				snprintf(why, sizeof(why), "%s: replaced by %s%s%s",
+					 a.business == ES_BIZ_CHANGE ? "changed" : "reissued after loss", c->esid,
+					 a.reason[0] ? "; " : "", a.reason);
+				if ((err = es_platform__transition(p, "seal", a.target, s.state, "revoked", c->actor, why, &tid)) < 0 ||
+				    (err = es_platform__file(p, a.target, "revoked", tid)) < 0)
+					break;
+				{
+					es_sval pv[2] = { ES_SV_S(c->esid), ES_SV_S(a.target) };
+					err = es_store_exec(p->st, "UPDATE seals SET replaced_by = ? WHERE esid = ?", pv, 2, NULL, NULL,
+							    NULL);
+				}
+				break;
+			case ES_BIZ_REVOKE:
+				if ((err = seal_brief_get(p, a.target, &s)) < 0)
+					break;
+				memcpy(c->esid, a.target, sizeof(c->esid));
+				if ((err = es_platform__transition(p, "seal", a.target, s.state, "revoked", c->actor, a.reason,
+								   &tid)) < 0)
+					break;
+				err = es_platform__file(p, a.target, "revoked", tid);
+				break;
+			case ES_BIZ_LOSS:
+				memcpy(c->esid, a.target, sizeof(c->esid));
+				break; /* use stopped at submission */
+			case ES_BIZ_PIN_UNLOCK:
+				if ((err = seal_brief_get(p, a.target, &s)) < 0)
+					break;
+				memcpy(c->esid, a.target, sizeof(c->esid));
+				err = es_platform__transition(p, "seal", a.target, s.state, s.state, c->actor,
+							      "PIN unlock carried out", NULL);
+				break;
+			case ES_BIZ_REENABLE:
+				memcpy(c->esid, a.target, sizeof(c->esid));
+				if ((err = es_platform__transition(p, "seal", a.target, "suspended", "active", c->actor,
+								   "re-enabled by application", &tid)) < 0)
+					break;
+				{
+					es_sval pv[2] = { ES_SV_I(es_time_now()), ES_SV_S(a.target) };
+					err = es_store_exec(p->st, "UPDATE seals SET last_used = ? WHERE esid = ?", pv, 2, NULL, NULL,
+							    NULL);
+				}
+				break;
+			default:
+				err = es_error_set(ES_EINTERNAL, "unknown business");
+			}
+			if (err < 0)
+				goto done;
+		}
+		if ((err = es_platform__transition(p, "application", ids, "approved", "made", c->actor, c->esid, NULL)) < 0)
+			goto done;
+		{
+			es_sval pv[3] = { ES_SV_I(c->actor), ES_SV_S(c->esid[0] ? c->esid : NULL), ES_SV_I(c->app) };
+			err = es_store_exec(p->st, "UPDATE applications SET made_by = ?, result_esid = ? WHERE id = ?", pv, 3, NULL,
+					    NULL, NULL);
+		}
+		break;
+	case ES_ACT_APP_FILE:
+		err = es_platform__transition(p, "application", ids, "made", "filed", c->actor, NULL, NULL);
+		break;
+	case ES_ACT_APP_DELIVER:
+		err = es_platform__transition(p, "application", ids, "filed", "delivered", c->actor, NULL, NULL);
+		break;
+	default:
+		err = es_error_set(ES_EINTERNAL, "unknown step");
+	}
+done:
+	app_release(&a);
+	return err;
+}
+
+static int step(es_platform *p, int64_t actor, int64_t app, es_action action, bool approve, const char *reason,
+		char *esid_out)
+{
+	ES_ASSERT_ARG(p);
+	int err;
+	if (reason && (err = es_platform__check_text("reason", reason, ES_PLAT_MAX_REASON, false)) < 0)
+		return err;
+	step_ctx c = { actor, app, action, approve, reason, "" };
+	if ((err = es_platform__tx(p, step_tx, &c)) < 0)
+		return err;
+	if (esid_out)
+		memcpy(esid_out, c.esid, sizeof(c.esid));
+	return 0;
+}
+
+int es_platform_app_submit(es_platform *p, int64_t actor, int64_t app)
+{
+	return step(p, actor, app, ES_ACT_APP_SUBMIT, false, NULL, NULL);
+}
+
+int es_platform_app_forward(es_platform *p, int64_t actor, int64_t app)
+{
+	return step(p, actor, app, ES_ACT_APP_FORWARD, false, NULL, NULL);
+}
+
+int es_platform_app_check(es_platform *p, int64_t actor, int64_t app)
+{
+	return step(p, actor, app, ES_ACT_APP_CHECK, false, NULL, NULL);
+}
+
+int es_platform_app_review(es_platform *p, int64_t actor, int64_t app, bool approve, const char *reason)
+{
+	return step(p, actor, app, ES_ACT_APP_REVIEW, approve, reason, NULL);
+}
+
+int es_platform_app_make(es_platform *p, int64_t actor, int64_t app, char esid_out[15])
+{
+	return step(p, actor, app, ES_ACT_SEAL_MAKE, false, NULL, esid_out);
+}
+
+int es_platform_app_file(es_platform *p, int64_t actor, int64_t app)
+{
+	return step(p, actor, app, ES_ACT_APP_FILE, false, NULL, NULL);
+}
+
+int es_platform_app_deliver(es_platform *p, int64_t actor, int64_t app)
+{
+	return step(p, actor, app, ES_ACT_APP_DELIVER, false, NULL, NULL);
+}
+
+typedef struct state_ctx {
+	char *out;
+	size_t cap;
+	bool found;
+} state_ctx;
+
+static int state_row(void *vctx, const es_sval *c, size_t n)
+{
+	state_ctx *x = vctx;
+	if (n < 1)
+		return ES_EINTERNAL;
+	es_platform__copy(x->out, x->cap, &c[0]);
+	x->found = true;
+	return 1;
+}
+
+int es_platform_app_state(es_platform *p, int64_t app, char *out, size_t cap)
+{
+	ES_ASSERT_ARG(p && out && cap > 0);
+	state_ctx x = { out, cap, false };
+	es_sval pv[1] = { ES_SV_I(app) };
+	int err = es_store_exec(p->st, "SELECT state FROM applications WHERE id = ?", pv, 1, state_row, &x, NULL);
+	if (err < 0)
+		return err;
+	if (!x.found)
+		return es_error_set(ES_ENOTFOUND, "no application %lld", (long long)app);
+	return 0;
+}

@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Opening the platform, the authority, roles and the one permission check,
+ * transactions, transitions and personal data at rest. */
+#include "es_int.h"
+#include "platform_int.h"
+#include "eseal/es_ids.h"
+#include "estime.h"
+#include "file.h"
+
+#define DAY 86400LL
+
+static const struct {
+	unsigned bit;
+	const char *name;
+} role_names[] = {
+	{ ES_ROLE_APPLICANT, "applicant" },     { ES_ROLE_MAKER, "maker" },
+	{ ES_ROLE_REVIEWER, "reviewer" },       { ES_ROLE_UNIT_ADMIN, "unit-admin" },
+	{ ES_ROLE_USE_APPROVER, "use-approver" }, { ES_ROLE_AUDITOR, "auditor" },
+	{ ES_ROLE_SYSADMIN, "sysadmin" },
+};
+
+unsigned es_role_parse(const char *names)
+{
+	unsigned out = 0;
+	const char *p = names;
+	if (!names || !*names)
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		unsigned bit = 0;
+		for (size_t i = 0; i < ES_ARRAY_LEN(role_names); i++)
+			if (strlen(role_names[i].name) == n && memcmp(role_names[i].name, p, n) == 0)
+				bit = role_names[i].bit;
+		if (!bit)
+			return 0;
+		out |= bit;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return out;
+}
+
+const char *es_role_name(unsigned bit)
+{
+	for (size_t i = 0; i < ES_ARRAY_LEN(role_names); i++)
+		if (role_names[i].bit == bit)
+			return role_names[i].name;
+	return NULL;
+}
+
+static const char *const biz_names[] = { NULL, "apply", "renew", "change", "revoke", "loss", "reissue", "pin-unlock", "reenable" };
+
+int es_business_parse(const char *name)
+{
+	for (size_t i = 1; name && i < ES_ARRAY_LEN(biz_names); i++)
+		if (strcmp(biz_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *es_business_name(int biz)
+{
+	return biz >= 1 && (size_t)biz < ES_ARRAY_LEN(biz_names) ? biz_names[biz] : NULL;
+}
+
+unsigned es_region_level(const char *code)
+{
+	if (strcmp(code + 2, "0000") == 0)
+		return 1;
+	if (strcmp(code + 4, "00") == 0)
+		return 2;
+	return 3;
+}
+
+/* ---- the role table: least privilege, checked here only ----------------- */
+
+#define R_ALL (ES_ROLE_APPLICANT | ES_ROLE_MAKER | ES_ROLE_REVIEWER | ES_ROLE_UNIT_ADMIN | ES_ROLE_USE_APPROVER | \
+	       ES_ROLE_AUDITOR | ES_ROLE_SYSADMIN)
+static const struct {
+	es_action action;
+	unsigned roles;
+	bool unit_scoped; /* the actor's own unit only */
+	bool system;      /* the system account may do it */
+	const char *what;
+} rules[] = {
+	{ ES_ACT_READ, R_ALL, false, true, "read records" },
+	{ ES_ACT_READ_PII, ES_ROLE_MAKER | ES_ROLE_REVIEWER, false, false, "see personal data unmasked" },
+	{ ES_ACT_REGION_ADD, ES_ROLE_SYSADMIN, false, true, "add regions" },
+	{ ES_ACT_UNIT_ADD, ES_ROLE_SYSADMIN | ES_ROLE_MAKER, false, true, "register units" },
+	{ ES_ACT_PERSON_ADD, ES_ROLE_SYSADMIN | ES_ROLE_MAKER | ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, false, true,
+	  "register people" },
+	{ ES_ACT_ACCOUNT_ADD, ES_ROLE_SYSADMIN, false, true, "create accounts" },
+	{ ES_ACT_APP_CREATE, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, true, false, "file applications" },
+	{ ES_ACT_APP_SUBMIT, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, true, false, "submit applications" },
+	{ ES_ACT_APP_FORWARD, ES_ROLE_MAKER, false, false, "forward applications" },
+	{ ES_ACT_APP_CHECK, ES_ROLE_MAKER, false, false, "check applications" },
+	{ ES_ACT_APP_REVIEW, ES_ROLE_REVIEWER, false, false, "review applications" },
+	{ ES_ACT_SEAL_MAKE, ES_ROLE_MAKER, false, false, "make seals" },
+	{ ES_ACT_APP_FILE, ES_ROLE_MAKER, false, false, "file seals" },
+	{ ES_ACT_APP_DELIVER, ES_ROLE_MAKER, false, false, "deliver seals" },
+	{ ES_ACT_SEAL_CONFIRM, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, true, false, "confirm impressions" },
+	{ ES_ACT_SEAL_USE, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN | ES_ROLE_USE_APPROVER, false, false, "use seals" },
+	{ ES_ACT_SEAL_AUTHORISE, ES_ROLE_UNIT_ADMIN, true, false, "authorise seal use" },
+	{ ES_ACT_JOBS, ES_ROLE_SYSADMIN, false, true, "run jobs" },
+	{ ES_ACT_REGISTRY, ES_ROLE_SYSADMIN, false, true, "import the registry" },
+	{ ES_ACT_OUTBOX, ES_ROLE_SYSADMIN, false, true, "deliver filings" },
+};
+
+typedef struct acct_ctx {
+	es_account *a;
+	bool found;
+} acct_ctx;
+
+static int acct_row(void *ctx, const es_sval *c, size_t n)
+{
+	acct_ctx *x = ctx;
+	if (n < 3)
+		return ES_EINTERNAL;
+	x->a->roles = (unsigned)c[0].i;
+	x->a->unit_id = c[1].type == ES_SV_INT ? c[1].i : 0;
+	es_platform__copy(x->a->region, sizeof(x->a->region), &c[2]);
+	x->found = true;
+	return 1;
+}
+
+int es_platform__account(es_platform *p, int64_t id, es_account *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	if (id == ES_ACTOR_SYSTEM)
+		return 0;
+	acct_ctx x = { out, false };
+	es_sval pv[1] = { ES_SV_I(id) };
+	int err = es_store_exec(p->st, "SELECT roles, unit_id, region FROM accounts WHERE id = ?", pv, 1, acct_row, &x,
+				NULL);
+	if (err < 0)
+		return err;
+	if (!x.found)
+		return es_error_set(ES_EDENIED, "no account %lld: sign in with an existing account", (long long)id);
+	return 0;
+}
+
+int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct)
+{
+	es_account local;
+	es_account *a = acct ? acct : &local;
+	int err = es_platform__account(p, actor, a);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < ES_ARRAY_LEN(rules); i++) {
+		if (rules[i].action != action)
+			continue;
+		if (actor == ES_ACTOR_SYSTEM) {
+			if (rules[i].system)
+				return 0;
+			return es_error_set(ES_EDENIED, "the system account may not %s: act as a named account", rules[i].what);
+		}
+		if (!(a->roles & rules[i].roles)) {
+			es_buf who = ES_BUF_INIT;
+			for (size_t r = 0; r < ES_ARRAY_LEN(role_names); r++)
+				if ((rules[i].roles & role_names[r].bit) &&
+				    es_buf_printf(&who, "%s%s", who.len ? " or " : "", role_names[r].name) < 0)
+					break;
+			err = es_error_set(ES_EDENIED, "account %lld may not %s: this needs the role %s", (long long)actor,
+					   rules[i].what, who.ptr ? (const char *)who.ptr : "?");
+			es_buf_release(&who);
+			return err;
+		}
+		if (rules[i].unit_scoped && unit_id >= 0 && a->unit_id != unit_id)
+			return es_error_set(ES_EDENIED,
+					    "account %lld may %s only for its own unit: ask an account of unit %lld",
+					    (long long)actor, rules[i].what, (long long)unit_id);
+		return 0;
+	}
+	return es_error_set(ES_EDENIED, "unknown action %d", (int)action);
+}
+
+int es_platform_allowed(es_platform *p, int64_t actor, es_action action, int64_t unit_id)
+{
+	ES_ASSERT_ARG(p);
+	return es_platform__authorize(p, actor, action, unit_id, NULL);
+}
+
+/* ---- transactions and transitions --------------------------------------- */
+
+int es_platform__tx(es_platform *p, es_tx_fn fn, void *ctx)
+{
+	int err;
+	for (int attempt = 0;; attempt++) {
+		p->status_dirty = false;
+		if ((err = es_store_begin(p->st)) < 0) {
+			if (es_store_retryable(p->st) && attempt < ES_STORE_TX_RETRIES)
+				continue;
+			return err;
+		}
+		err = fn(p, ctx);
+		if (err == 0)
+			err = es_store_commit(p->st);
+		if (err == 0)
+			break;
+		bool retry = es_store_retryable(p->st) && attempt < ES_STORE_TX_RETRIES;
+		es_store_rollback(p->st);
+		if (!retry)
+			return err;
+		es_error_clear();
+	}
+	/*
+	 * The change is committed: a failure to write the published copy does not undo
+	 * it. The list is rewritten after the next change (or by es_platform_status_list).
+	 */
+	if (p->status_dirty || p->publish_pending) {
+		p->publish_pending = es_platform__status_publish(p) < 0;
+		if (p->publish_pending)
+			es_error_clear();
+	}
+	return 0;
+}
+
+int es_platform__transition(es_platform *p, const char *object, const char *id, const char *from, const char *to,
+			    int64_t actor, const char *reason, int64_t *tid)
+{
+	int err;
+	int64_t changes = 0, t_id = 0;
+	es_time now = es_time_now();
+	if (!es_store_in_tx(p->st))
+		return es_error_set(ES_EINTERNAL, "transition outside a transaction");
+	if (from) {
+		if (strcmp(object, "application") == 0) {
+			es_sval pv[4] = { ES_SV_S(to), ES_SV_I(now), ES_SV_I(strtoll(id, NULL, 10)), ES_SV_S(from) };
+			err = es_store_exec(p->st, "UPDATE applications SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+					    pv, 4, NULL, NULL, &changes);
+		} else {
+			es_sval pv[5] = { ES_SV_S(to), ES_SV_I(now), ES_SV_S(reason), ES_SV_S(id), ES_SV_S(from) };
+			err = es_store_exec(p->st,
+					    "UPDATE seals SET state = ?, state_since = ?, state_reason = ? WHERE esid = ? AND state = ?",
+					    pv, 5, NULL, NULL, &changes);
+		}
+		if (err < 0)
+			return err;
+		if (changes != 1)
+			return es_error_set(ES_EDENIED, "%s %s is no longer '%s': reload it and try again", object, id, from);
+	}
+	if (strcmp(object, "seal") == 0)
+		p->status_dirty = true;
+	if ((err = es_store_next(p->st, &t_id, "transition")) < 0)
+		return err;
+	es_sval tv[8] = { ES_SV_I(t_id), ES_SV_S(object), ES_SV_S(id), ES_SV_S(from), ES_SV_S(to),
+			  actor == ES_ACTOR_SYSTEM ? ES_SV_NUL : ES_SV_I(actor), ES_SV_S(reason), ES_SV_I(now) };
+	if ((err = es_store_exec(p->st,
+				 "INSERT INTO transitions (id, object, object_id, from_state, to_state, actor, reason, at) "
+				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				 tv, 8, NULL, NULL, NULL)) < 0)
+		return err;
+	if (p->hook && (err = p->hook(p->hook_ctx, object, id, from, to, actor, reason, now, t_id)) < 0)
+		return err;
+	if (tid)
+		*tid = t_id;
+	return 0;
+}
+
+void es_platform_set_transition_hook(es_platform *p, es_transition_hook fn, void *ctx)
+{
+	if (!p)
+		return;
+	p->hook = fn;
+	p->hook_ctx = ctx;
+}
+
+/* ---- personal data ----------------------------------------------------------- */
+
+int es_platform__seal_pii(es_platform *p, es_buf *out, const char *aad, const char *value)
+{
+	return es_box_seal(out, p->data_key, (const uint8_t *)aad, strlen(aad), (const uint8_t *)value, strlen(value));
+}
+
+int es_platform__open_pii(es_platform *p, char *out, size_t cap, const char *aad, const uint8_t *in, size_t len)
+{
+	es_buf b = ES_BUF_INIT;
+	int err = es_box_open(&b, p->data_key, (const uint8_t *)aad, strlen(aad), in, len);
+	if (err == 0) {
+		size_t n = b.len < cap - 1 ? b.len : cap - 1;
+		memcpy(out, b.ptr, n);
+		out[n] = 0;
+	}
+	es_buf_release_secret(&b);
+	return err;
+}
+
+void es_platform__copy(char *dst, size_t cap, const es_sval *v)
+{
+	size_t n = 0;
+	if (v->type == ES_SV_TEXT) {
+		n = v->len < cap - 1 ? v->len : cap - 1;
+		memcpy(dst, v->s, n);
+	} else if (v->type == ES_SV_INT) {
+		snprintf(dst, cap, "%lld", (long long)v->i);
+		return;
+	}
+	dst[n] = 0;
+}
+
+int es_platform__check_text(const char *what, const char *s, size_t max, bool required)
+{
+	if (!s || !*s) {
+		if (required)
+			return es_error_set(ES_EINVAL, "%s is required: fill it in", what);
+		return 0;
+	}
+	if (strlen(s) > max)
+		return es_error_set(ES_ELIMIT, "%s is too long (at most %zu bytes)", what, max);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == '/' || *c == '=' || *c == '\\' || *c == 0x7f)
+			return es_error_set(ES_EINVAL, "%s contains a control character or one of / = \\: remove it", what);
+	return 0;
+}
+
+/* ---- the authority: root, maker certificate and key, data key ---------------- */
+
+static int put_item(es_buf *b, const void *data, size_t len)
+{
+	uint8_t l[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
+	int err = es_buf_put(b, l, 4);
+	return err < 0 ? err : es_buf_put(b, data, len);
+}
+
+static int get_item(es_bytes *out, const uint8_t **p, const uint8_t *end)
+{
+	if (end - *p < 4)
+		return es_error_set(ES_EMALFORMED, "authority record truncated");
+	size_t len = ((size_t)(*p)[0] << 24) | ((size_t)(*p)[1] << 16) | ((size_t)(*p)[2] << 8) | (*p)[3];
+	*p += 4;
+	if ((size_t)(end - *p) < len)
+		return es_error_set(ES_EMALFORMED, "authority record truncated");
+	out->ptr = *p;
+	out->len = len;
+	*p += len;
+	return 0;
+}
+
+static int new_authority(es_buf *blob, const uint8_t master[32])
+{
+	es_sm2_key *rk = NULL, *mk = NULL;
+	es_cert *root = NULL, *maker = NULL;
+	es_buf plain = ES_BUF_INIT, pem = ES_BUF_INIT;
+	uint8_t dk[ES_BOX_KEY_LEN];
+	es_time now = es_time_now();
+	int err;
+	es_issue_options io = ES_ISSUE_OPTIONS_INIT;
+	if ((err = es_sm2_key_generate(&rk)) < 0 || (err = es_sm2_key_generate(&mk)) < 0)
+		goto done;
+	io.profile = ES_PROFILE_ROOT_CA;
+	io.subject = "/C=CN/O=eseal platform/CN=eseal platform root";
+	io.not_before = now - DAY;
+	io.not_after = now + 20 * 365 * DAY;
+	if ((err = es_cert_issue(&root, &io, rk, NULL, rk)) < 0)
+		goto done;
+	io.profile = ES_PROFILE_SEAL_MAKER;
+	io.subject = "/C=CN/O=eseal platform/CN=eseal platform seal maker";
+	io.not_after = now + 15 * 365 * DAY;
+	if ((err = es_cert_issue(&maker, &io, mk, root, rk)) < 0)
+		goto done;
+	if ((err = es_random(dk, sizeof(dk))) < 0)
+		goto done;
+	es_bytes r = es_cert_der(root), m = es_cert_der(maker);
+	if ((err = es_sm2_key_private_pem(&pem, mk, NULL)) < 0 || (err = put_item(&plain, r.ptr, r.len)) < 0 ||
+	    (err = put_item(&plain, m.ptr, m.len)) < 0 || (err = put_item(&plain, pem.ptr, pem.len)) < 0 ||
+	    (err = put_item(&plain, dk, sizeof(dk))) < 0)
+		goto done;
+	pem.len = 0;
+	if ((err = es_sm2_key_private_pem(&pem, rk, NULL)) < 0 || (err = put_item(&plain, pem.ptr, pem.len)) < 0)
+		goto done;
+	err = es_box_seal(blob, master, (const uint8_t *)"authority", 9, plain.ptr, plain.len);
+done:
+	es_wipe(dk, sizeof(dk));
+	es_buf_release_secret(&plain);
+	es_buf_release_secret(&pem);
+	es_cert_free(root);
+	es_cert_free(maker);
+	es_sm2_key_free(rk);
+	es_sm2_key_free(mk);
+	return err;
+}
+
+typedef struct blob_ctx {
+	es_buf *b;
+	bool found;
+} blob_ctx;
+
+static int blob_row(void *ctx, const es_sval *c, size_t n)
+{
+	blob_ctx *x = ctx;
+	if (n < 1 || c[0].type != ES_SV_BLOB)
+		return ES_EINTERNAL;
+	x->found = true;
+	int err = es_buf_put(x->b, c[0].b, c[0].len);
+	return err < 0 ? err : 1;
+}
+
+static int load_authority(es_platform *p, const es_buf *blob)
+{
+	es_buf plain = ES_BUF_INIT;
+	es_bytes r, m, k, d, rk;
+	int err = es_box_open(&plain, p->master, (const uint8_t *)"authority", 9, blob->ptr, blob->len);
+	if (err < 0) {
+		err = es_error_set(ES_EDENIED, "the master key does not open this platform's authority: use the master key "
+					       "the platform was created with");
+		goto done;
+	}
+	const uint8_t *q = plain.ptr, *end = plain.ptr + plain.len;
+	if ((err = get_item(&r, &q, end)) < 0 || (err = get_item(&m, &q, end)) < 0 ||
+	    (err = get_item(&k, &q, end)) < 0 || (err = get_item(&d, &q, end)) < 0 ||
+	    (err = get_item(&rk, &q, end)) < 0)
+		goto done;
+	if (d.len != ES_BOX_KEY_LEN) {
+		err = es_error_set(ES_EMALFORMED, "authority record: bad data key");
+		goto done;
+	}
+	if ((err = es_cert_from_der(&p->root, r.ptr, r.len)) < 0 || (err = es_cert_from_der(&p->maker, m.ptr, m.len)) < 0 ||
+	    (err = es_sm2_key_from_pem(&p->maker_key, k.ptr, k.len, NULL)) < 0 ||
+	    (err = es_sm2_key_from_pem(&p->root_key, rk.ptr, rk.len, NULL)) < 0)
+		goto done;
+	memcpy(p->data_key, d.ptr, d.len);
+done:
+	es_buf_release_secret(&plain);
+	return err;
+}
+
+typedef struct auth_ctx {
+	const es_buf *fresh;
+} auth_ctx;
+
+static int auth_tx(es_platform *p, void *ctx)
+{
+	auth_ctx *a = ctx;
+	es_sval pv[2] = { ES_SV_S("authority"), ES_SV_B(a->fresh->ptr, a->fresh->len) };
+	return es_store_exec(p->st, "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", pv, 2,
+			     NULL, NULL, NULL);
+}
+
+static int setup_authority(es_platform *p)
+{
+	es_buf blob = ES_BUF_INIT, fresh = ES_BUF_INIT;
+	es_sval pv[1] = { ES_SV_S("authority") };
+	blob_ctx x = { &blob, false };
+	int err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL);
+	if (err < 0)
+		goto done;
+	if (!x.found) {
+		auth_ctx a = { &fresh };
+		if ((err = new_authority(&fresh, p->master)) < 0 || (err = es_platform__tx(p, auth_tx, &a)) < 0)
+			goto done;
+		if ((err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL)) < 0)
+			goto done;
+		if (!x.found) {
+			err = es_error_set(ES_EDB, "authority record missing after creation");
+			goto done;
+		}
+	}
+	err = load_authority(p, &blob);
+done:
+	es_buf_release(&blob);
+	es_buf_release(&fresh);
+	return err;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? es_strdup(s) : NULL;
+}
+
+int es_platform_open(es_platform **out, const es_platform_options *opt)
+{
+	ES_ASSERT_ARG(out && opt && opt->store && opt->dir && opt->master_key);
+	int err;
+	*out = NULL;
+	es_platform *p = es_calloc(1, sizeof(*p));
+	if (!p)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	memcpy(p->master, opt->master_key, ES_BOX_KEY_LEN);
+	p->seal_days = opt->seal_days ? opt->seal_days : 730;
+	p->dpi = opt->render_dpi ? opt->render_dpi : 300;
+	p->dir = es_strdup(opt->dir);
+	p->outbox_url = dup_or_null(opt->outbox_url);
+	if (opt->outbox_dir) {
+		p->outbox_dir = es_strdup(opt->outbox_dir);
+	} else {
+		es_buf b = ES_BUF_INIT;
+		if (es_buf_printf(&b, "%s/outbox", opt->dir) == 0)
+			p->outbox_dir = es_strdup((const char *)b.ptr);
+		es_buf_release(&b);
+	}
+	if (!p->dir || !p->outbox_dir || (opt->outbox_url && !p->outbox_url)) {
+		err = es_error_set(ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (opt->nlegacy) {
+		p->legacy = es_calloc(opt->nlegacy, sizeof(char *));
+		if (!p->legacy) {
+			err = es_error_set(ES_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < opt->nlegacy; i++) {
+			if (!(p->legacy[i] = es_strdup(opt->legacy_codes[i]))) {
+				err = es_error_set(ES_ENOMEM, "out of memory");
+				goto fail;
+			}
+			p->nlegacy = i + 1;
+		}
+	}
+	if ((err = es_mkdirs(p->dir, 0700)) < 0)
+		goto fail;
+	if ((err = es_store_open(&p->st, opt->store)) < 0)
+		goto fail;
+	if ((err = setup_authority(p)) < 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	es_platform_close(p);
+	return err;
+}
+
+void es_platform_close(es_platform *p)
+{
+	if (!p)
+		return;
+	es_store_close(p->st);
+	es_free(p->dir);
+	es_free(p->outbox_url);
+	es_free(p->outbox_dir);
+	for (size_t i = 0; i < p->nlegacy; i++)
+		es_free(p->legacy[i]);
+	es_free(p->legacy);
+	es_cert_free(p->root);
+	es_cert_free(p->maker);
+	es_sm2_key_free(p->maker_key);
+	es_sm2_key_free(p->root_key);
+	es_wipe(p->master, sizeof(p->master));
+	es_wipe(p->data_key, sizeof(p->data_key));
+	es_free(p);
+}
+
+int es_platform_authority_pem(es_platform *p, es_buf *root_pem, es_buf *maker_pem)
+{
+	ES_ASSERT_ARG(p);
+	int err = 0;
+	if (root_pem && (err = es_cert_to_pem(root_pem, p->root)) < 0)
+		return err;
+	if (maker_pem)
+		err = es_cert_to_pem(maker_pem, p->maker);
+	return err;
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * Filing outbox (备案): records are written in the same transaction as the
+ * seal change, then delivered by a sender (HTTP POST to a configured URL,
+ * or a file drop). A filing is claimed for a lease, sent, and marked sent;
+ * failures are retried with exponential backoff. Every delivery carries an
+ * idempotency key (the file name of a drop, the Idempotency-Key header of a
+ * POST) so a receiver drops a repeat after a crash between send and mark.
+ */
+#include "es_int.h"
+#include "platform_int.h"
+#include "estime.h"
+#include "file.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <errno.h>
+
+/* A pluggable sender. */
+typedef struct es_filing_sender {
+	const char *name;
+	int (*send)(es_platform *p, const char *target, const char *key, const char *payload, size_t len);
+} es_filing_sender;
+
+static int send_file(es_platform *p, const char *target, const char *key, const char *payload, size_t len)
+{
+	es_buf path = ES_BUF_INIT;
+	int err;
+	if ((err = es_buf_printf(&path, "%s/%s", p->outbox_dir, target)) < 0 ||
+	    (err = es_mkdirs((const char *)path.ptr, 0755)) < 0)
+		goto done;
+	path.len = 0;
+	if ((err = es_buf_printf(&path, "%s/%s/%s.json", p->outbox_dir, target, key)) < 0)
+		goto done;
+	/* same key, same file: a repeat overwrites with identical bytes */
+	err = es_file_write((const char *)path.ptr, payload, len, 0644);
+done:
+	es_buf_release(&path);
+	return err;
+}
+
+static int parse_url(const char *url, struct sockaddr_in *sa, const char **path)
+{
+	char host[64];
+	const char *p;
+	long port = 80;
+	if (strncmp(url, "http://", 7) != 0)
+		return es_error_set(ES_EINVAL, "filing URL must start with http://");
+	p = url + 7;
+	size_t n = strcspn(p, ":/");
+	if (n == 0 || n >= sizeof(host))
+		return es_error_set(ES_EINVAL, "filing URL has no host");
+	memcpy(host, p, n);
+	host[n] = 0;
+	p += n;
+	if (*p == ':') {
+		char *end;
+		port = strtol(p + 1, &end, 10);
+		if (end == p + 1 || port < 1 || port > 65535)
+			return es_error_set(ES_EINVAL, "filing URL has a bad port");
+		p = end;
+	}
+	*path = *p ? p : "/";
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return es_error_set(ES_EINVAL, "filing URL host must be an IPv4 address");
+	return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *q = data;
+	while (len) {
+		ssize_t w = send(fd, q, len, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return es_error_set(ES_EIO, "filing POST: send failed");
+		q += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int send_http(es_platform *p, const char *target, const char *key, const char *payload, size_t len)
+{
+	struct sockaddr_in sa;
+	const char *path = "/";
+	es_buf req = ES_BUF_INIT;
+	char resp[256];
+	size_t got = 0;
+	int fd = -1, err;
+	if ((err = parse_url(p->outbox_url, &sa, &path)) < 0)
+		return err;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return es_error_set(ES_EIO, "filing POST: no socket");
+	struct timeval tv = { ES_PLAT_HTTP_TIMEOUT_S, 0 };
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = es_error_set(ES_EIO, "filing POST: receiver not reachable");
+		goto done;
+	}
+	if ((err = es_buf_printf(&req,
+				 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+				 "Idempotency-Key: %s\r\nX-Filing-Target: %s\r\nContent-Length: %zu\r\n"
+				 "Connection: close\r\n\r\n",
+				 path, "127.0.0.1", key, target, len)) < 0 ||
+	    (err = es_buf_put(&req, payload, len)) < 0)
+		goto done;
+	if ((err = write_all(fd, req.ptr, req.len)) < 0)
+		goto done;
+	while (got < sizeof(resp) - 1) {
+		ssize_t r = recv(fd, resp + got, sizeof(resp) - 1 - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (memchr(resp, '\n', got))
+			break;
+	}
+	resp[got] = 0;
+	if (got < 12 || strncmp(resp, "HTTP/1.", 7) != 0) {
+		err = es_error_set(ES_EIO, "filing POST: no HTTP response");
+		goto done;
+	}
+	if (resp[9] != '2') {
+		err = es_error_set(ES_EIO, "filing POST: receiver answered %.3s", resp + 9);
+		goto done;
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	es_buf_release(&req);
+	return err;
+}
+
+static const es_filing_sender sender_file = { "file", send_file };
+static const es_filing_sender sender_http = { "http", send_http };
+
+typedef struct due {
+	int64_t id, attempts;
+	char key[96], target[16];
+	char *payload;
+} due;
+
+typedef struct due_list {
+	due v[64];
+	size_t n;
+} due_list;
+
+static int due_row(void *vctx, const es_sval *c, size_t n)
+{
+	due_list *l = vctx;
+	if (n < 5 || l->n >= ES_ARRAY_LEN(l->v))
+		return 1;
+	due *d = &l->v[l->n];
+	d->id = c[0].i;
+	es_platform__copy(d->key, sizeof(d->key), &c[1]);
+	es_platform__copy(d->target, sizeof(d->target), &c[2]);
+	d->payload = es_strndup(c[3].s ? c[3].s : "", c[3].len);
+	d->attempts = c[4].i;
+	if (!d->payload)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	l->n++;
+	return 0;
+}
+
+typedef struct claim_ctx {
+	int64_t id;
+	int64_t changes;
+	bool ok;
+	int64_t attempts;
+	const char *error;
+} claim_ctx;
+
+static int claim_tx(es_platform *p, void *vctx)
+{
+	claim_ctx *c = vctx;
+	es_time now = es_time_now();
+	es_sval pv[3] = { ES_SV_I(now + ES_PLAT_OUTBOX_LEASE), ES_SV_I(c->id), ES_SV_I(now) };
+	return es_store_exec(p->st, "UPDATE outbox SET next_at = ? WHERE id = ? AND state = 'pending' AND next_at <= ?", pv,
+			     3, NULL, NULL, &c->changes);
+}
+
+static int mark_tx(es_platform *p, void *vctx)
+{
+	claim_ctx *c = vctx;
+	es_time now = es_time_now();
+	if (c->ok) {
+		es_sval pv[2] = { ES_SV_I(now), ES_SV_I(c->id) };
+		return es_store_exec(p->st,
+				     "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
+				     "WHERE id = ? AND state = 'pending'",
+				     pv, 2, NULL, NULL, NULL);
+	}
+	int64_t back = ES_PLAT_OUTBOX_BACKOFF_BASE;
+	for (int64_t i = 0; i < c->attempts && back < ES_PLAT_OUTBOX_BACKOFF_MAX; i++)
+		back *= 2;
+	if (back > ES_PLAT_OUTBOX_BACKOFF_MAX)
+		back = ES_PLAT_OUTBOX_BACKOFF_MAX;
+	es_sval pv[3] = { ES_SV_I(now + back), ES_SV_S(c->error), ES_SV_I(c->id) };
+	return es_store_exec(p->st,
+			     "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ? AND "
+			     "state = 'pending'",
+			     pv, 3, NULL, NULL, NULL);
+}
+
+int es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed)
+{
+	ES_ASSERT_ARG(p);
+	const es_filing_sender *snd = p->outbox_url ? &sender_http : &sender_file;
+	unsigned ns = 0, nf = 0;
+	int err = 0;
+	for (;;) {
+		due_list l;
+		l.n = 0;
+		es_sval pv[1] = { ES_SV_I(es_time_now()) };
+		if ((err = es_store_exec(p->st,
+					 "SELECT id, idem_key, target, payload, attempts FROM outbox WHERE state = 'pending' AND "
+					 "next_at <= ? ORDER BY id LIMIT 64",
+					 pv, 1, due_row, &l, NULL)) < 0) {
+			for (size_t i = 0; i < l.n; i++)
+				es_free(l.v[i].payload);
+			break;
+		}
+		if (l.n == 0)
+			break;
+		unsigned progressed = 0;
+		for (size_t i = 0; i < l.n; i++) {
+			due *d = &l.v[i];
+			claim_ctx c = { d->id, 0, false, d->attempts, NULL };
+			if (err == 0 && (err = es_platform__tx(p, claim_tx, &c)) == 0 && c.changes == 1) {
+				int se = snd->send(p, d->target, d->key, d->payload, strlen(d->payload));
+				c.ok = se == 0;
+				c.error = se == 0 ? NULL : es_error_last()->message;
+				char msg[256];
+				if (c.error) {
+					snprintf(msg, sizeof(msg), "%s", c.error);
+					c.error = msg;
+				}
+				if ((err = es_platform__tx(p, mark_tx, &c)) == 0) {
+					if (c.ok)
+						ns++;
+					else
+						nf++;
+					progressed++;
+				}
+			}
+			es_free(d->payload);
+		}
+		if (err < 0 || progressed == 0 || nf > 0)
+			break;
+	}
+	if (sent)
+		*sent = ns;
+	if (failed)
+		*failed = nf;
+	return err;
+}
+
+int es_platform_outbox_count(es_platform *p, const char *state, int64_t *n)
+{
+	ES_ASSERT_ARG(p && state && n);
+	es_sval pv[1] = { ES_SV_S(state) };
+	return es_store_int(p->st, n, "SELECT COUNT(*) FROM outbox WHERE state = ?", pv, 1);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#ifndef ES_PLATFORM_INT_H
+#define ES_PLATFORM_INT_H
+#include "eseal/es_platform.h"
+#include "eseal/es_store.h"
+#include "eseal/es_crypto.h"
+#include "eseal/es_pki.h"
+#include "eseal/es_seal.h"
+#include "store/store_limits.h"
+
+struct es_platform {
+	es_store *st;
+	char *dir;
+	char *outbox_url, *outbox_dir;
+	uint8_t master[ES_BOX_KEY_LEN];
+	uint8_t data_key[ES_BOX_KEY_LEN];
+	es_cert *root, *maker;
+	es_sm2_key *maker_key, *root_key;
+	unsigned seal_days, dpi;
+	char **legacy;
+	size_t nlegacy;
+	bool status_dirty;
+	bool publish_pending;   /* the last publication failed: retry after the next change */
+	es_transition_hook hook;
+	void *hook_ctx;
+};
+
+/* The acting account, loaded by es_platform__account(). */
+typedef struct es_account {
+	int64_t id;
+	unsigned roles;
+	int64_t unit_id;   /* 0: none */
+	char region[7];    /* "": province office */
+} es_account;
+
+int es_platform__account(es_platform *p, int64_t id, es_account *out);
+/* The one permission check: role table + unit scope. */
+int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct);
+
+/* Run @p fn inside one transaction (retried on conflicts); regenerate the status list after commit. */
+typedef int (*es_tx_fn)(es_platform *p, void *ctx);
+int es_platform__tx(es_platform *p, es_tx_fn fn, void *ctx);
+
+/*
+ * THE state change of an application ("application", id) or a seal ("seal", esID):
+ * compare-and-set from @p from (NULL: no check, e.g. a new record) to @p to, with
+ * the actor, reason and time recorded in `transitions`. Seal changes mark the status
+ * list dirty. Platform core 2 chains its audit log here. *tid: the transition id.
+ */
+int es_platform__transition(es_platform *p, const char *object, const char *id, const char *from, const char *to,
+			    int64_t actor, const char *reason, int64_t *tid);
+/* Queue the filing records (public security, national platform) of a seal event. */
+int es_platform__file(es_platform *p, const char *esid, const char *event, int64_t tid);
+/* Make a seal for an application (inside the transaction); esid_out gets the new esID. */
+int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_t unit_id, int kind, int function,
+			   const char *name, unsigned w, unsigned h, const uint8_t *impression, size_t imp_len,
+			   const char *multi_reason, const char *keep_esid, char esid_out[15]);
+int es_platform__status_publish(es_platform *p);
+/* The boxed signer key of a seal (tests; key custody is Platform core 2). */
+int es_platform__signer_key(es_platform *p, const char *esid, es_sm2_key **out);
+
+/* Personal data at rest. */
+int es_platform__seal_pii(es_platform *p, es_buf *out, const char *aad, const char *value);
+int es_platform__open_pii(es_platform *p, char *out, size_t cap, const char *aad, const uint8_t *in, size_t len);
+
+/* Credit code: GB 32100, or on the legacy allow-list. */
+int es_uscc_check_or_legacy(es_platform *p, const char *code);
+
+/* Small helpers. */
+void es_platform__copy(char *dst, size_t cap, const es_sval *v);
+int es_platform__check_text(const char *what, const char *s, size_t max, bool required);
+unsigned es_region_level(const char *code);
+
+#endif

@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Seals: making, confirmation, use, authorisation, status. */
+#include "es_int.h"
+#include "platform_int.h"
+#include "eseal/es_render.h"
+#include "estime.h"
+#include "file.h"
+#include <jansson.h>
+
+#define DAY 86400LL
+
+typedef struct unit_row {
+	char name[ES_PLAT_MAX_NAME + 1], credit[19], region[7];
+	bool found;
+} unit_row;
+
+static int unit_row_fn(void *vctx, const es_sval *c, size_t n)
+{
+	unit_row *u = vctx;
+	if (n < 3)
+		return ES_EINTERNAL;
+	es_platform__copy(u->name, sizeof(u->name), &c[0]);
+	es_platform__copy(u->credit, sizeof(u->credit), &c[1]);
+	es_platform__copy(u->region, sizeof(u->region), &c[2]);
+	u->found = true;
+	return 1;
+}
+
+static int unit_get(es_platform *p, int64_t id, unit_row *u)
+{
+	memset(u, 0, sizeof(*u));
+	es_sval pv[1] = { ES_SV_I(id) };
+	int err = es_store_exec(p->st, "SELECT name, credit_code, region FROM units WHERE id = ?", pv, 1, unit_row_fn, u,
+				NULL);
+	if (err == 0 && !u->found)
+		err = es_error_set(ES_ENOTFOUND, "no unit %lld", (long long)id);
+	return err;
+}
+
+static const char *function_text(int function)
+{
+	switch (function) {
+	case ES_FUNC_CONTRACT: return "合同专用章";
+	case ES_FUNC_FINANCE: return "财务专用章";
+	case ES_FUNC_INVOICE: return "发票专用章";
+	case ES_FUNC_CERTIFICATE: return "证照专用章";
+	case ES_FUNC_LETTER: return "公函专用章";
+	case ES_FUNC_AUDIT: return "审验专用章";
+	case ES_FUNC_CUSTOMS: return "报关专用章";
+	default: return NULL;
+	}
+}
+
+static int render_picture(es_platform *p, es_buf *out, int kind, int function, const char *unit_name,
+			  const char *seal_name, const char *credit, const char *esid, unsigned w, unsigned h)
+{
+	es_render_options ro = ES_RENDER_OPTIONS_INIT;
+	es_render_kind rk = ES_RENDER_OFFICIAL;
+	int err;
+	if (kind == ES_KIND_SPECIAL)
+		rk = function == ES_FUNC_INVOICE ? ES_RENDER_INVOICE : ES_RENDER_SPECIAL;
+	else if (kind == ES_KIND_PERSONAL)
+		rk = ES_RENDER_PERSONAL;
+	else if (kind == ES_KIND_POSITION)
+		rk = ES_RENDER_POSITION;
+	if ((err = es_render_options_preset(&ro, rk)) < 0)
+		return err;
+	if (kind == ES_KIND_PERSONAL || kind == ES_KIND_POSITION) {
+		ro.name = seal_name;
+	} else {
+		ro.name = unit_name;
+		ro.code = esid;
+		if (kind == ES_KIND_SPECIAL && function != ES_FUNC_INVOICE)
+			ro.text = function_text(function);
+		if (function == ES_FUNC_INVOICE)
+			ro.taxid = credit;
+	}
+	if (w >= ES_RENDER_MIN_MM && w <= ES_RENDER_MAX_MM) {
+		ro.width_mm = w;
+		if (h >= ES_RENDER_MIN_MM && h <= ES_RENDER_MAX_MM)
+			ro.height_mm = h;
+	}
+	ro.dpi = p->dpi;
+	ro.esid = esid;
+	ro.microgaps = true;
+	return es_render_png(out, &ro);
+}
+
+typedef struct psb_pick {
+	char *esid;
+	es_buf *pic;
+	bool found;
+} psb_pick;
+
+static int psb_row(void *vctx, const es_sval *c, size_t n)
+{
+	psb_pick *k = vctx;
+	if (n < 2)
+		return ES_EINTERNAL;
+	es_platform__copy(k->esid, 15, &c[0]);
+	if (c[1].type == ES_SV_BLOB) {
+		int err = es_buf_put(k->pic, c[1].b, c[1].len);
+		if (err < 0)
+			return err;
+	}
+	k->found = true;
+	return 1;
+}
+
+int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_t unit_id, int kind, int function,
+			   const char *name, unsigned w, unsigned h, const uint8_t *impression, size_t imp_len,
+			   const char *multi_reason, const char *keep_esid, char esid_out[15])
+{
+	unit_row u;
+	es_sm2_key *key = NULL;
+	es_cert *cert = NULL;
+	es_buf pic = ES_BUF_INIT, der = ES_BUF_INIT, pem = ES_BUF_INIT, kenc = ES_BUF_INIT, subj = ES_BUF_INIT;
+	es_buf psb_pic = ES_BUF_INIT;
+	uint8_t hash[ES_SM3_DIGEST_LEN];
+	char esid[15];
+	int err;
+	es_time now = es_time_now();
+	if ((err = unit_get(p, unit_id, &u)) < 0)
+		goto done;
+	esid[0] = 0;
+	if (keep_esid) {
+		snprintf(esid, sizeof(esid), "%s", keep_esid);
+	} else {
+		/* a seal code public security assigned to this unit's seal (psb_seals) comes first */
+		psb_pick pk = { esid, &psb_pic, false };
+		es_sval qv[3] = { ES_SV_S(u.credit), ES_SV_S(es_seal_kind_name(kind)), ES_SV_S(name) };
+		if ((err = es_store_exec(p->st,
+					 "SELECT seal_code, picture FROM psb_seals WHERE credit_code = ? AND kind = ? AND "
+					 "name = ? AND used_by IS NULL AND seal_code NOT IN (SELECT esid FROM seals) "
+					 "ORDER BY seal_code LIMIT 1",
+					 qv, 3, psb_row, &pk, NULL)) < 0)
+			goto done;
+		if (pk.found) {
+			es_sval uv[2] = { ES_SV_S(esid), ES_SV_S(esid) };
+			if ((err = es_store_exec(p->st, "UPDATE psb_seals SET used_by = ? WHERE seal_code = ?", uv, 2, NULL,
+						 NULL, NULL)) < 0)
+				goto done;
+			if (!impression && psb_pic.len) {
+				impression = psb_pic.ptr;
+				imp_len = psb_pic.len;
+			}
+		}
+	}
+	while (!esid[0]) {
+		int64_t seq, taken = 0;
+		char counter[32];
+		snprintf(counter, sizeof(counter), "esid:%s", u.region);
+		if ((err = es_store_next(p->st, &seq, counter)) < 0)
+			goto done;
+		if (seq > 99999999) {
+			err = es_error_set(ES_ELIMIT, "region %s has used all 99999999 seal codes", u.region);
+			goto done;
+		}
+		snprintf(esid, sizeof(esid), "%s%08lld", u.region, (long long)seq);
+		/* skip codes already taken or reserved by a public-security import */
+		es_sval tv[2] = { ES_SV_S(esid), ES_SV_S(esid) };
+		if ((err = es_store_int(p->st, &taken,
+					"SELECT (SELECT COUNT(*) FROM seals WHERE esid = ?) + "
+					"(SELECT COUNT(*) FROM psb_seals WHERE seal_code = ?)",
+					tv, 2)) < 0)
+			goto done;
+		if (taken)
+			esid[0] = 0;
+	}
+	if ((err = es_esid_check(esid)) < 0)
+		goto done;
+	/* picture: the uploaded impression, or drawn by the render layer */
+	if (impression) {
+		if ((err = es_buf_put(&pic, impression, imp_len)) < 0)
+			goto done;
+	} else if ((err = render_picture(p, &pic, kind, function, u.name, name, u.credit, esid, w, h)) < 0) {
+		goto done;
+	}
+	if ((err = es_sm3(hash, pic.ptr, pic.len)) < 0)
+		goto done;
+	/* usually one impression binds one certificate (FG 二.2): a second needs a reason */
+	{
+		int64_t other = 0;
+		es_sval pv[2] = { ES_SV_B(hash, sizeof(hash)), ES_SV_S(esid) };
+		err = es_store_int(p->st, &other,
+				   "SELECT COUNT(*) FROM seals WHERE impression_hash = ? AND state <> 'revoked' AND esid <> ?",
+				   pv, 2);
+		if (err < 0)
+			goto done;
+		if (other > 0 && !multi_reason) {
+			err = es_error_set(ES_EDENIED, "this impression is already bound to another seal's certificate: one "
+						       "impression binds one certificate unless the application records the "
+						       "reason (multi-certificate reason)");
+			goto done;
+		}
+	}
+	/* the signer certificate, issued by the platform root: O = credit code + unit name, CN = esID */
+	{
+		es_issue_options io = ES_ISSUE_OPTIONS_INIT;
+		if ((err = es_buf_printf(&subj, "/C=CN/O=%s%s/CN=%s", u.credit, u.name, esid)) < 0)
+			goto done;
+		io.profile = ES_PROFILE_SIGNER;
+		io.subject = (const char *)subj.ptr;
+		io.not_before = now;
+		io.not_after = now + (es_time)p->seal_days * DAY;
+		if ((err = es_sm2_key_generate(&key)) < 0 || (err = es_cert_issue(&cert, &io, key, p->root, p->root_key)) < 0)
+			goto done;
+	}
+	{
+		es_seal_make_options mo = ES_SEAL_MAKE_OPTIONS_INIT;
+		es_cert *signers[1] = { cert };
+		mo.kind = kind;
+		mo.function = function;
+		mo.esid = esid;
+		mo.name = name;
+		mo.vid = "ESEAL-PLATFORM";
+		mo.signers = signers;
+		mo.nsigners = 1;
+		mo.picture_type = "PNG";
+		mo.picture = pic.ptr;
+		mo.picture_len = pic.len;
+		mo.width_mm = w;
+		mo.height_mm = h;
+		if ((err = es_seal_make(&der, &mo, p->maker, p->maker_key, NULL)) < 0)
+			goto done;
+	}
+	if ((err = es_sm2_key_private_pem(&pem, key, NULL)) < 0 ||
+	    (err = es_box_seal(&kenc, p->data_key, (const uint8_t *)esid, strlen(esid), pem.ptr, pem.len)) < 0)
+		goto done;
+	es_bytes cd = es_cert_der(cert);
+	es_time vs = es_cert_not_before(cert), ve = es_cert_not_after(cert);
+	int64_t tid;
+	if (keep_esid) {
+		char state[16] = "";
+		es_sval pv[8] = { ES_SV_B(der.ptr, der.len), ES_SV_B(pic.ptr, pic.len), ES_SV_B(hash, sizeof(hash)),
+				  ES_SV_B(cd.ptr, cd.len), ES_SV_B(kenc.ptr, kenc.len), ES_SV_I(vs), ES_SV_I(ve),
+				  ES_SV_S(esid) };
+		int64_t changes = 0;
+		if ((err = es_store_exec(p->st,
+					 "UPDATE seals SET seal_der = ?, picture = ?, impression_hash = ?, cert_der = ?, "
+					 "key_enc = ?, valid_start = ?, valid_end = ? WHERE esid = ?",
+					 pv, 8, NULL, NULL, &changes)) < 0)
+			goto done;
+		char why[64], until[32];
+		es_time_iso(until, ve);
+		snprintf(why, sizeof(why), "renewed until %s", until);
+		/* state unchanged: recorded as a transition to itself */
+		es_sval qv[1] = { ES_SV_S(esid) };
+		int64_t active = 0;
+		if ((err = es_store_int(p->st, &active, "SELECT COUNT(*) FROM seals WHERE esid = ? AND state = 'active'", qv,
+					1)) < 0)
+			goto done;
+		snprintf(state, sizeof(state), "%s", active ? "active" : "made");
+		if ((err = es_platform__transition(p, "seal", esid, state, state, actor, why, &tid)) < 0 ||
+		    (err = es_platform__file(p, esid, "renewed", tid)) < 0)
+			goto done;
+	} else {
+		es_sval pv[17] = { ES_SV_S(esid), ES_SV_I(unit_id), app_id ? ES_SV_I(app_id) : ES_SV_NUL,
+				   ES_SV_S(es_seal_kind_name(kind)), ES_SV_S(function ? es_seal_function_name(function) : NULL),
+				   ES_SV_S(name), ES_SV_B(der.ptr, der.len), ES_SV_B(pic.ptr, pic.len),
+				   ES_SV_B(hash, sizeof(hash)), ES_SV_B(cd.ptr, cd.len), ES_SV_B(kenc.ptr, kenc.len),
+				   ES_SV_S(multi_reason), actor == ES_ACTOR_SYSTEM ? ES_SV_NUL : ES_SV_I(actor), ES_SV_I(vs),
+				   ES_SV_I(ve), ES_SV_I(now), ES_SV_I(now) };
+		if ((err = es_store_exec(p->st,
+					 "INSERT INTO seals (esid, unit_id, app_id, kind, function, name, state, seal_der, "
+					 "picture, picture_type, impression_hash, cert_der, key_enc, multi_cert_reason, made_by, "
+					 "valid_start, valid_end, state_since, created_at) "
+					 "VALUES (?, ?, ?, ?, ?, ?, 'made', ?, ?, 'PNG', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+					 pv, 17, NULL, NULL, NULL)) < 0) {
+			if (err == ES_EEXISTS)
+				err = es_error_set(ES_EINTERNAL, "seal code %s allocated twice", esid);
+			goto done;
+		}
+		if ((err = es_platform__transition(p, "seal", esid, NULL, "made", actor, "made", &tid)) < 0 ||
+		    (err = es_platform__file(p, esid, "made", tid)) < 0)
+			goto done;
+	}
+	memcpy(esid_out, esid, sizeof(esid));
+done:
+	es_cert_free(cert);
+	es_sm2_key_free(key);
+	es_buf_release(&pic);
+	es_buf_release(&der);
+	es_buf_release_secret(&pem);
+	es_buf_release(&kenc);
+	es_buf_release(&subj);
+	es_buf_release(&psb_pic);
+	return err;
+}
+
+/* ---- filing records into the outbox ------------------------------------------- */
+
+int es_platform__file(es_platform *p, const char *esid, const char *event, int64_t tid)
+{
+	static const char *const targets[] = { "psb", "national" };
+	char at[32];
+	int err = 0;
+	es_time now = es_time_now();
+	es_time_iso(at, now);
+	json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:I}", "version", 1, "event", event, "esid", esid, "at", at,
+			      "transition", (json_int_t)tid);
+	if (!j)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	char *payload = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!payload)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	for (size_t i = 0; i < ES_ARRAY_LEN(targets) && err == 0; i++) {
+		int64_t id;
+		char key[96];
+		snprintf(key, sizeof(key), "%s-%s-%s-%lld", targets[i], esid, event, (long long)tid);
+		if ((err = es_store_next(p->st, &id, "outbox")) < 0)
+			break;
+		es_sval pv[8] = { ES_SV_I(id), ES_SV_S(key), ES_SV_S(targets[i]), ES_SV_S(esid), ES_SV_S(event),
+				  ES_SV_S(payload), ES_SV_I(now), ES_SV_I(now) };
+		err = es_store_exec(p->st,
+				    "INSERT INTO outbox (id, idem_key, target, esid, event, payload, state, attempts, next_at, "
+				    "created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+				    pv, 8, NULL, NULL, NULL);
+	}
+	free(payload); /* allocated by jansson */
+	return err;
+}
+
+/* ---- confirm, use, authorise ------------------------------------------------------ */
+
+typedef struct seal_ctx {
+	int64_t actor;
+	const char *esid;
+	int64_t grantee;
+	es_time from, to;
+	const char *letter;
+} seal_ctx;
+
+typedef struct srow {
+	char state[16];
+	int64_t unit_id, app_id;
+	es_time valid_end;
+	bool found;
+} srow;
+
+static int srow_fn(void *vctx, const es_sval *c, size_t n)
+{
+	srow *s = vctx;
+	if (n < 4)
+		return ES_EINTERNAL;
+	es_platform__copy(s->state, sizeof(s->state), &c[0]);
+	s->unit_id = c[1].i;
+	s->app_id = c[2].type == ES_SV_INT ? c[2].i : 0;
+	s->valid_end = c[3].i;
+	s->found = true;
+	return 1;
+}
+
+static int srow_get(es_platform *p, const char *esid, srow *s)
+{
+	memset(s, 0, sizeof(*s));
+	es_sval pv[1] = { ES_SV_S(esid) };
+	int err = es_store_exec(p->st, "SELECT state, unit_id, app_id, valid_end FROM seals WHERE esid = ?", pv, 1, srow_fn,
+				s, NULL);
+	if (err == 0 && !s->found)
+		err = es_error_set(ES_ENOTFOUND, "no seal %s", esid);
+	return err;
+}
+
+static int confirm_tx(es_platform *p, void *vctx)
+{
+	seal_ctx *c = vctx;
+	srow s;
+	int err;
+	if ((err = srow_get(p, c->esid, &s)) < 0)
+		return err;
+	if ((err = es_platform__authorize(p, c->actor, ES_ACT_SEAL_CONFIRM, s.unit_id, NULL)) < 0)
+		return err;
+	if (strcmp(s.state, "made") != 0)
+		return es_error_set(ES_EDENIED, "seal %s is %s: only a newly made seal is confirmed", c->esid, s.state);
+	if (s.app_id) {
+		char st[16] = "";
+		if ((err = es_platform_app_state(p, s.app_id, st, sizeof(st))) < 0)
+			return err;
+		if (strcmp(st, "delivered") != 0)
+			return es_error_set(ES_EDENIED, "seal %s has not been delivered yet (application is %s): wait for "
+							"the maker to file and deliver it",
+					    c->esid, st);
+	}
+	if ((err = es_platform__transition(p, "seal", c->esid, "made", "active", c->actor,
+					   "impression confirmed by the applicant", NULL)) < 0)
+		return err;
+	es_sval pv[2] = { ES_SV_I(es_time_now()), ES_SV_S(c->esid) };
+	return es_store_exec(p->st, "UPDATE seals SET confirmed = 1, last_used = ? WHERE esid = ?", pv, 2, NULL, NULL, NULL);
+}
+
+int es_platform_seal_confirm(es_platform *p, int64_t actor, const char *esid)
+{
+	ES_ASSERT_ARG(p && esid);
+	seal_ctx c = { actor, esid, 0, 0, 0, NULL };
+	return es_platform__tx(p, confirm_tx, &c);
+}
+
+static int use_tx(es_platform *p, void *vctx)
+{
+	seal_ctx *c = vctx;
+	es_account a;
+	srow s;
+	int err;
+	es_time now = es_time_now();
+	if ((err = srow_get(p, c->esid, &s)) < 0)
+		return err;
+	if ((err = es_platform__authorize(p, c->actor, ES_ACT_SEAL_USE, -1, &a)) < 0)
+		return err;
+	if (strcmp(s.state, "made") == 0)
+		return es_error_set(ES_EDENIED, "seal %s is not active: the applicant must confirm its impression first",
+				    c->esid);
+	if (strcmp(s.state, "active") != 0)
+		return es_error_set(ES_EDENIED, "seal %s is %s and cannot be used%s", c->esid, s.state,
+				    strcmp(s.state, "suspended") == 0 ? ": file a reenable application" : "");
+	if (now >= s.valid_end)
+		return es_error_set(ES_EDENIED, "seal %s has expired: apply for a new seal", c->esid);
+	if (a.unit_id != s.unit_id) {
+		int64_t n = 0;
+		es_sval pv[4] = { ES_SV_S(c->esid), ES_SV_I(a.unit_id), ES_SV_I(now), ES_SV_I(now) };
+		if ((err = es_store_int(p->st, &n,
+					"SELECT COUNT(*) FROM authorisations WHERE esid = ? AND grantee_unit = ? AND "
+					"valid_from <= ? AND valid_to > ?",
+					pv, 4)) < 0)
+			return err;
+		if (n == 0)
+			return es_error_set(ES_EDENIED, "seal %s belongs to another unit and no authorisation covers today: "
+							"ask the owning unit for an authorisation",
+					    c->esid);
+	}
+	es_sval pv[2] = { ES_SV_I(now), ES_SV_S(c->esid) };
+	return es_store_exec(p->st, "UPDATE seals SET last_used = ? WHERE esid = ?", pv, 2, NULL, NULL, NULL);
+}
+
+int es_platform_seal_use(es_platform *p, int64_t actor, const char *esid)
+{
+	ES_ASSERT_ARG(p && esid);
+	seal_ctx c = { actor, esid, 0, 0, 0, NULL };
+	return es_platform__tx(p, use_tx, &c);
+}
+
+static int authorise_tx(es_platform *p, void *vctx)
+{
+	seal_ctx *c = vctx;
+	srow s;
+	int64_t superior = 0, id;
+	int err;
+	if ((err = srow_get(p, c->esid, &s)) < 0)
+		return err;
+	if ((err = es_platform__authorize(p, c->actor, ES_ACT_SEAL_AUTHORISE, s.unit_id, NULL)) < 0)
+		return err;
+	if (strcmp(s.state, "active") != 0)
+		return es_error_set(ES_EDENIED, "seal %s is %s: only an active seal can be authorised", c->esid, s.state);
+	es_sval gv[1] = { ES_SV_I(c->grantee) };
+	err = es_store_int(p->st, &superior, "SELECT superior FROM units WHERE id = ?", gv, 1);
+	if (err == ES_ENOTFOUND || (err == 0 && superior != s.unit_id))
+		return es_error_set(ES_EDENIED, "unit %lld is not a subordinate of the seal's unit: only a superior unit "
+						"authorises its subordinates",
+				    (long long)c->grantee);
+	if (err < 0)
+		return err;
+	if ((err = es_store_next(p->st, &id, "authorisation")) < 0)
+		return err;
+	es_sval pv[7] = { ES_SV_I(id), ES_SV_S(c->esid), ES_SV_I(c->grantee), ES_SV_I(c->from), ES_SV_I(c->to),
+			  ES_SV_S(c->letter), ES_SV_I(c->actor) };
+	if ((err = es_store_exec(p->st,
+				 "INSERT INTO authorisations (id, esid, grantee_unit, valid_from, valid_to, letter, created_by, "
+				 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				 (es_sval[8]){ pv[0], pv[1], pv[2], pv[3], pv[4], pv[5], pv[6], ES_SV_I(es_time_now()) }, 8,
+				 NULL, NULL, NULL)) < 0)
+		return err;
+	char why[96];
+	snprintf(why, sizeof(why), "use authorised to unit %lld", (long long)c->grantee);
+	return es_platform__transition(p, "seal", c->esid, "active", "active", c->actor, why, NULL);
+}
+
+int es_platform_seal_authorise(es_platform *p, int64_t actor, const char *esid, int64_t grantee_unit, es_time from,
+			       es_time to, const char *letter)
+{
+	ES_ASSERT_ARG(p && esid);
+	int err;
+	if ((err = es_platform__check_text("authorisation letter", letter, ES_PLAT_MAX_REASON, true)) < 0)
+		return err;
+	if (to <= from)
+		return es_error_set(ES_EINVAL, "an authorisation needs a period: the end must follow the start");
+	seal_ctx c = { actor, esid, grantee_unit, from, to, letter };
+	return es_platform__tx(p, authorise_tx, &c);
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+typedef struct get_ctx {
+	es_seal_record *r;
+	bool found;
+} get_ctx;
+
+static int get_row(void *vctx, const es_sval *c, size_t n)
+{
+	get_ctx *x = vctx;
+	es_seal_record *r = x->r;
+	if (n < 11)
+		return ES_EINTERNAL;
+	es_platform__copy(r->esid, sizeof(r->esid), &c[0]);
+	es_platform__copy(r->state, sizeof(r->state), &c[1]);
+	es_platform__copy(r->kind, sizeof(r->kind), &c[2]);
+	es_platform__copy(r->name, sizeof(r->name), &c[3]);
+	r->unit_id = c[4].i;
+	r->valid_start = c[5].i;
+	r->valid_end = c[6].i;
+	r->state_since = c[7].i;
+	es_platform__copy(r->state_reason, sizeof(r->state_reason), &c[8]);
+	es_platform__copy(r->replaced_by, sizeof(r->replaced_by), &c[9]);
+	r->confirmed = c[10].i != 0;
+	x->found = true;
+	return 1;
+}
+
+int es_platform_seal_get(es_platform *p, const char *esid, es_seal_record *out)
+{
+	ES_ASSERT_ARG(p && esid && out);
+	memset(out, 0, sizeof(*out));
+	get_ctx x = { out, false };
+	es_sval pv[1] = { ES_SV_S(esid) };
+	int err = es_store_exec(p->st,
+				"SELECT esid, state, kind, name, unit_id, valid_start, valid_end, state_since, state_reason, "
+				"replaced_by, confirmed FROM seals WHERE esid = ?",
+				pv, 1, get_row, &x, NULL);
+	if (err == 0 && !x.found)
+		err = es_error_set(ES_ENOTFOUND, "no seal %s", esid);
+	return err;
+}
+
+typedef struct der_ctx {
+	es_buf *out;
+	bool found;
+} der_ctx;
+
+static int der_row(void *vctx, const es_sval *c, size_t n)
+{
+	der_ctx *x = vctx;
+	if (n < 1 || c[0].type != ES_SV_BLOB)
+		return ES_EINTERNAL;
+	x->found = true;
+	int err = es_buf_put(x->out, c[0].b, c[0].len);
+	return err < 0 ? err : 1;
+}
+
+int es_platform_seal_der(es_platform *p, const char *esid, es_buf *out)
+{
+	ES_ASSERT_ARG(p && esid && out);
+	der_ctx x = { out, false };
+	es_sval pv[1] = { ES_SV_S(esid) };
+	int err = es_store_exec(p->st, "SELECT seal_der FROM seals WHERE esid = ?", pv, 1, der_row, &x, NULL);
+	if (err == 0 && !x.found)
+		err = es_error_set(ES_ENOTFOUND, "no seal %s", esid);
+	return err;
+}
+
+/* ---- status -------------------------------------------------------------------- */
+
+static es_seal_status status_of(const char *state)
+{
+	if (strcmp(state, "active") == 0)
+		return ES_STATUS_ACTIVE;
+	if (strcmp(state, "lost") == 0)
+		return ES_STATUS_LOST;
+	if (strcmp(state, "revoked") == 0)
+		return ES_STATUS_REVOKED;
+	if (strcmp(state, "expired") == 0)
+		return ES_STATUS_EXPIRED;
+	return ES_STATUS_SUSPENDED; /* suspended, and made but not yet confirmed */
+}
+
+int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
+{
+	es_platform *p = payload;
+	es_seal_record r;
+	if (!out || !esid || !p)
+		return es_error_set(ES_EINVAL, "invalid argument");
+	memset(out, 0, sizeof(*out));
+	int err = es_platform_seal_get(p, esid, &r);
+	if (err == ES_ENOTFOUND) {
+		es_error_clear();
+		out->status = ES_STATUS_UNKNOWN;
+		snprintf(out->reason, sizeof(out->reason), "not registered on this platform");
+		return 0;
+	}
+	if (err < 0)
+		return err;
+	out->status = status_of(r.state);
+	out->since = r.state_since;
+	if (out->status == ES_STATUS_ACTIVE && es_time_now() >= r.valid_end) {
+		out->status = ES_STATUS_EXPIRED;
+		out->since = r.valid_end;
+	}
+	if (strcmp(r.state, "made") == 0)
+		snprintf(out->reason, sizeof(out->reason), "not yet active: impression not confirmed");
+	else
+		snprintf(out->reason, sizeof(out->reason), "%s", r.state_reason);
+	return 0;
+}
+
+typedef struct list_ctx {
+	json_t *arr;
+} list_ctx;
+
+static int list_row(void *vctx, const es_sval *c, size_t n)
+{
+	list_ctx *x = vctx;
+	char esid[15], state[16], reason[ES_PLAT_MAX_REASON + 64], since[32];
+	if (n < 4)
+		return ES_EINTERNAL;
+	es_platform__copy(esid, sizeof(esid), &c[0]);
+	es_platform__copy(state, sizeof(state), &c[1]);
+	es_time_iso(since, c[2].i);
+	es_platform__copy(reason, sizeof(reason), &c[3]);
+	/* "status" is the verifier's vocabulary (eseal verify --status), "state" the platform's */
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "esid", esid, "state", state, "status",
+			      es_seal_status_name(status_of(state)), "since", since, "reason", reason);
+	if (!o || json_array_append_new(x->arr, o) < 0)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	return 0;
+}
+
+int es_platform_status_list(es_platform *p, es_buf *json, es_buf *sig)
+{
+	ES_ASSERT_ARG(p && json && sig);
+	char now[32];
+	int err;
+	es_buf subj = ES_BUF_INIT;
+	es_time_iso(now, es_time_now());
+	list_ctx x = { json_array() };
+	if (!x.arr)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	if ((err = es_store_exec(p->st,
+				 "SELECT esid, state, state_since, state_reason FROM seals WHERE state <> 'active' ORDER BY esid",
+				 NULL, 0, list_row, &x, NULL)) < 0) {
+		json_decref(x.arr);
+		return err;
+	}
+	if ((err = es_cert_subject(&subj, p->maker)) < 0 || (err = es_buf_put(&subj, "", 1)) < 0) {
+		json_decref(x.arr);
+		es_buf_release(&subj);
+		return err;
+	}
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o}", "version", 1, "issuer", (const char *)subj.ptr, "generated", now,
+				"seals", x.arr);
+	es_buf_release(&subj);
+	if (!doc)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	char *text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1) | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	if (!text)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	size_t start = json->len;
+	err = es_buf_puts(json, text);
+	free(text); /* allocated by jansson */
+	if (err < 0)
+		return err;
+	return es_sm2_sign(sig, p->maker_key, NULL, 0, json->ptr + start, json->len - start);
+}
+
+int es_platform_status_list_verify(es_platform *p, const uint8_t *json, size_t len, const uint8_t *sig, size_t siglen)
+{
+	ES_ASSERT_ARG(p && json && sig);
+	const es_sm2_key *pub;
+	int err = es_cert_pubkey(&pub, p->maker);
+	if (err < 0)
+		return err;
+	return es_sm2_verify(pub, NULL, 0, json, len, sig, siglen);
+}
+
+int es_platform__status_publish(es_platform *p)
+{
+	es_buf json = ES_BUF_INIT, sig = ES_BUF_INIT, path = ES_BUF_INIT;
+	int err;
+	if ((err = es_platform_status_list(p, &json, &sig)) < 0)
+		goto done;
+	if ((err = es_buf_printf(&path, "%s/status", p->dir)) < 0 || (err = es_mkdirs((const char *)path.ptr, 0755)) < 0)
+		goto done;
+	path.len = 0;
+	/* signature first: a reader that sees the new list finds its signature in place or retries */
+	if ((err = es_buf_printf(&path, "%s/status/status.json.sig", p->dir)) < 0 ||
+	    (err = es_file_write((const char *)path.ptr, sig.ptr, sig.len, 0644)) < 0)
+		goto done;
+	path.len = 0;
+	if ((err = es_buf_printf(&path, "%s/status/status.json", p->dir)) < 0 ||
+	    (err = es_file_write((const char *)path.ptr, json.ptr, json.len, 0644)) < 0)
+		goto done;
+done:
+	es_buf_release(&json);
+	es_buf_release(&sig);
+	es_buf_release(&path);
+	return err;
+}
+
+/* The signer key of a seal (test support until key custody, Platform core 2, owns it). */
+typedef struct key_ctx {
+	es_platform *p;
+	es_sm2_key **out;
+	const char *esid;
+	bool found;
+} key_ctx;
+
+static int key_row(void *vctx, const es_sval *c, size_t n)
+{
+	key_ctx *k = vctx;
+	es_buf pem = ES_BUF_INIT;
+	if (n < 1 || c[0].type != ES_SV_BLOB)
+		return ES_EINTERNAL;
+	int err = es_box_open(&pem, k->p->data_key, (const uint8_t *)k->esid, strlen(k->esid), c[0].b, c[0].len);
+	if (err == 0)
+		err = es_sm2_key_from_pem(k->out, pem.ptr, pem.len, NULL);
+	es_buf_release_secret(&pem);
+	k->found = true;
+	return err < 0 ? err : 1;
+}
+
+int es_platform__signer_key(es_platform *p, const char *esid, es_sm2_key **out)
+{
+	key_ctx k = { p, out, esid, false };
+	es_sval pv[1] = { ES_SV_S(esid) };
+	int err = es_store_exec(p->st, "SELECT key_enc FROM seals WHERE esid = ?", pv, 1, key_row, &k, NULL);
+	if (err == 0 && !k.found)
+		err = es_error_set(ES_ENOTFOUND, "no seal %s", esid);
+	return err;
+}
