@@ -10,6 +10,7 @@
 #include "eseal/es_seal.h"
 #include "eseal/es_verify.h"
 #include "eseal/es_render.h"
+#include "eseal/es_platform.h"
 #include "estime.h"
 #include <time.h>
 
@@ -174,6 +175,47 @@ int main(void)
 	printf("\n%-44s %12.1f\n", "renders/s (Ø42 official seal, 600 DPI PNG)", rate);
 	RUN_FOR(2.0, n, { png.len = 0; if (es_render_svg(&png, &ro)) die("render"); });
 	printf("%-44s %12.1f\n", "renders/s (Ø42 official seal, SVG)", rate);
+
+	/* the platform: applications processed end to end (apply ... deliver, confirm) */
+	{
+		char dir[] = "/tmp/eseal-bench-XXXXXX", uri[512], line[512];
+		double per = 0;
+		FILE *p;
+		if (mkdtemp(dir)) {
+			snprintf(uri, sizeof(uri), "sqlite:%s/platform.db", dir);
+			if (es_platform_bench(uri, dir, 40, &per) == 0)
+				printf("%-44s %12.1f\n", "applications end to end/s (SQLite)", per);
+			else
+				printf("%-44s %12s  (%s)\n", "applications end to end/s (SQLite)", "failed", es_error_last()->message);
+		}
+		/* PostgreSQL: a throwaway cluster on loopback, as the tests use */
+		p = popen("bash tests/platform/pg.sh start 2>/dev/null", "r");
+		if (p && fgets(line, sizeof(line), p)) {
+			char pgdir[256], cmd[512];
+			int port;
+			pclose(p);
+			p = NULL;
+			if (sscanf(line, "%255s %d", pgdir, &port) == 2) {
+				snprintf(cmd, sizeof(cmd), "bash tests/platform/pg.sh createdb %s %d bench >/dev/null 2>&1", pgdir, port);
+				if (system(cmd) == 0) {
+					char pdir[] = "/tmp/eseal-bench-pg-XXXXXX";
+					snprintf(uri, sizeof(uri), "postgres:host=127.0.0.1 port=%d user=postgres dbname=bench", port);
+					if (mkdtemp(pdir) && es_platform_bench(uri, pdir, 40, &per) == 0)
+						printf("%-44s %12.1f\n", "applications end to end/s (PostgreSQL)", per);
+					else
+						printf("%-44s %12s  (%s)\n", "applications end to end/s (PostgreSQL)", "failed",
+						       es_error_last()->message);
+				}
+				snprintf(cmd, sizeof(cmd), "bash tests/platform/pg.sh stop %s >/dev/null 2>&1", pgdir);
+				if (system(cmd) != 0)
+					fprintf(stderr, "bench: could not stop the PostgreSQL cluster in %s\n", pgdir);
+			}
+		} else {
+			printf("%-44s %12s\n", "applications end to end/s (PostgreSQL)", "skipped: no PostgreSQL");
+		}
+		if (p)
+			pclose(p);
+	}
 
 	es_sm2_signer_free(signer_ctx);
 	es_seal_free(seal);
