@@ -34,6 +34,24 @@ int cli_passphrase(char *out, size_t cap, const char *dir);
 int cli_key_load(es_sm2_key **out, const char *path, const char *pass);
 int cli_key_save(const char *path, const es_sm2_key *key, const char *pass);
 
+/*
+ * What a signing command needs: the seal, the signer certificate and key,
+ * and optionally the authority's time-stamping certificate and key. With
+ * @dir and @esid the files default to DIR/seals/ESID.esl and
+ * DIR/signers/ESID.crt/.key; explicit files override. @need_seal false
+ * for signatures without a seal (OFD Type=Sign).
+ */
+typedef struct cli_signer {
+	es_seal *seal;
+	es_cert *cert, *tsa_cert;
+	es_sm2_key *key, *tsa_key;
+	es_buf seal_der;
+} cli_signer;
+
+int cli_signer_load(cli_signer *s, const char *dir, const char *esid, const char *seal_file, const char *cert_file,
+		    const char *key_file, bool need_seal, bool tsa);
+void cli_signer_release(cli_signer *s);
+
 /* "DIR/<rel>" into @out. */
 void cli_path(char *out, size_t cap, const char *dir, const char *rel);
 

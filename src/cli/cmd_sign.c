@@ -47,12 +47,10 @@ int cmd_sign(int argc, char **argv)
 	const char *prop = NULL, *hash_hex = NULL, *output = NULL, *input = NULL;
 	bool tsa = false, json = false;
 	int c, rc = ES_EXIT_USAGE;
-	char pass[128] = "", p1[4096], p2[4096], p3[4096], outp[4096];
+	char outp[4096];
 	uint8_t hash[32];
-	es_buf data = ES_BUF_INIT, sealb = ES_BUF_INIT, out = ES_BUF_INIT, propb = ES_BUF_INIT;
-	es_seal *seal = NULL;
-	es_cert *cert = NULL, *tsa_cert = NULL;
-	es_sm2_key *key = NULL, *tsa_key = NULL;
+	es_buf data = ES_BUF_INIT, out = ES_BUF_INIT, propb = ES_BUF_INIT;
+	cli_signer sg;
 	es_sign_options so = ES_SIGN_OPTIONS_INIT;
 
 	optind = 0;
@@ -76,42 +74,16 @@ int cmd_sign(int argc, char **argv)
 		input = argv[optind++];
 	if (optind != argc || (!input == !hash_hex))
 		return cli_usage_error("sign", "give one FILE or --hash HEX");
-	if (dir && esid) {
-		snprintf(p1, sizeof(p1), "%s/seals/%s.esl", dir, esid);
-		snprintf(p2, sizeof(p2), "%s/signers/%s.crt", dir, esid);
-		snprintf(p3, sizeof(p3), "%s/signers/%s.key", dir, esid);
-		seal_file = seal_file ? seal_file : p1;
-		cert_file = cert_file ? cert_file : p2;
-		key_file = key_file ? key_file : p3;
-	}
-	if (!seal_file || !cert_file || !key_file)
+	if (hash_hex && unhex32(hash, hash_hex) < 0)
+		return cli_usage_error("sign", "--hash must be 64 hex digits (an SM3 hash)");
+	if (!(dir && esid) && (!seal_file || !cert_file || !key_file))
 		return cli_usage_error("sign", "give --dir and --esid, or --seal, --cert and --key");
 	if (tsa && !dir)
 		return cli_usage_error("sign", "--tsa needs --dir (the authority folder with tsa.crt)");
-	if (hash_hex && unhex32(hash, hash_hex) < 0)
-		return cli_usage_error("sign", "--hash must be 64 hex digits (an SM3 hash)");
-
-	if (cli_passphrase(pass, sizeof(pass), dir) < 0 || cli_key_load(&key, key_file, pass) < 0 ||
-	    cli_cert_load(&cert, cert_file) < 0 || cli_read_file(&sealb, seal_file) < 0 ||
-	    es_seal_parse(&seal, sealb.ptr, sealb.len) < 0) {
-		rc = json ? cli_fail_json("sign") : cli_fail("sign");
-		goto done;
-	}
-	if (tsa) {
-		char tp[4096];
-		cli_path(tp, sizeof(tp), dir, "tsa.crt");
-		if (cli_cert_load(&tsa_cert, tp) < 0) {
-			rc = cli_fail("sign: time-stamping certificate");
-			goto done;
-		}
-		cli_path(tp, sizeof(tp), dir, "private/tsa.key");
-		if (cli_key_load(&tsa_key, tp, pass) < 0) {
-			rc = cli_fail("sign: time-stamping key");
-			goto done;
-		}
-		so.tsa_cert = tsa_cert;
-		so.tsa_key = tsa_key;
-	}
+	if (cli_signer_load(&sg, dir, esid, seal_file, cert_file, key_file, true, tsa) < 0)
+		return json ? cli_fail_json("sign") : cli_fail("sign");
+	so.tsa_cert = sg.tsa_cert;
+	so.tsa_key = sg.tsa_key;
 	if (input) {
 		const char *base = strrchr(input, '/');
 		if (cli_read_file(&data, input) < 0) {
@@ -135,7 +107,7 @@ int cmd_sign(int argc, char **argv)
 		}
 	}
 	so.property_info = propb.len ? (const char *)propb.ptr : NULL;
-	if (es_ses_sign(&out, &so, seal, cert, key) < 0) {
+	if (es_ses_sign(&out, &so, sg.seal, sg.cert, sg.key) < 0) {
 		rc = json ? cli_fail_json("sign") : cli_fail("cannot sign");
 		goto done;
 	}
@@ -156,15 +128,9 @@ int cmd_sign(int argc, char **argv)
 		printf("signed: %s (%zu bytes%s)\n", outp, out.len, tsa ? ", time-stamped" : "");
 	rc = ES_EXIT_OK;
 done:
-	es_wipe(pass, sizeof(pass));
 	es_buf_release(&data);
-	es_buf_release(&sealb);
 	es_buf_release(&out);
 	es_buf_release(&propb);
-	es_seal_free(seal);
-	es_cert_free(cert);
-	es_cert_free(tsa_cert);
-	es_sm2_key_free(key);
-	es_sm2_key_free(tsa_key);
+	cli_signer_release(&sg);
 	return rc;
 }

@@ -133,3 +133,58 @@ int cli_key_save(const char *path, const es_sm2_key *key, const char *pass)
 	es_buf_release_secret(&b);
 	return err;
 }
+
+void cli_signer_release(cli_signer *s)
+{
+	es_seal_free(s->seal);
+	es_cert_free(s->cert);
+	es_cert_free(s->tsa_cert);
+	es_sm2_key_free(s->key);
+	es_sm2_key_free(s->tsa_key);
+	es_buf_release(&s->seal_der);
+	memset(s, 0, sizeof(*s));
+}
+
+int cli_signer_load(cli_signer *s, const char *dir, const char *esid, const char *seal_file, const char *cert_file,
+		    const char *key_file, bool need_seal, bool tsa)
+{
+	char pass[128] = "", p1[4096], p2[4096], p3[4096];
+	int err = 0;
+
+	memset(s, 0, sizeof(*s));
+	es_buf_init(&s->seal_der, ES_MAX_SEAL_DER);
+	if (dir && esid) {
+		snprintf(p1, sizeof(p1), "%s/seals/%s.esl", dir, esid);
+		snprintf(p2, sizeof(p2), "%s/signers/%s.crt", dir, esid);
+		snprintf(p3, sizeof(p3), "%s/signers/%s.key", dir, esid);
+		seal_file = seal_file ? seal_file : p1;
+		cert_file = cert_file ? cert_file : p2;
+		key_file = key_file ? key_file : p3;
+	}
+	if (!cert_file || !key_file || (need_seal && !seal_file))
+		return es_error_set(ES_EINVAL, "give --dir and --esid, or --seal, --cert and --key");
+	if (tsa && !dir)
+		return es_error_set(ES_EINVAL, "--tsa needs --dir (the authority folder with tsa.crt)");
+	if ((err = cli_passphrase(pass, sizeof(pass), dir)) < 0 || (err = cli_key_load(&s->key, key_file, pass)) < 0 ||
+	    (err = cli_cert_load(&s->cert, cert_file)) < 0)
+		goto done;
+	if (need_seal && ((err = es_file_read(&s->seal_der, seal_file, ES_MAX_SEAL_DER)) < 0 ||
+			  (err = es_seal_parse(&s->seal, s->seal_der.ptr, s->seal_der.len)) < 0)) {
+		es_error_wrap(err, "seal '%s'", seal_file);
+		goto done;
+	}
+	if (tsa) {
+		char tp[4096];
+		cli_path(tp, sizeof(tp), dir, "tsa.crt");
+		if ((err = cli_cert_load(&s->tsa_cert, tp)) < 0)
+			goto done;
+		cli_path(tp, sizeof(tp), dir, "private/tsa.key");
+		if ((err = cli_key_load(&s->tsa_key, tp, pass)) < 0)
+			goto done;
+	}
+done:
+	es_wipe(pass, sizeof(pass));
+	if (err < 0)
+		cli_signer_release(s);
+	return err;
+}
