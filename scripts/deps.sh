@@ -38,6 +38,8 @@ PACKAGES=(
   libopenjp2-7-dev
   libjbig2dec0-dev
   poppler-utils        # pdfsig, pdftoppm, pdftotext: independent checks in tests
+  libreoffice-writer-nogui # PDFs from another producer in tests (big; tests skip without it)
+  chromium             # print-to-PDF producer in tests (big; tests skip without it)
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cli_pki.h"
 #include "eseal/es_verify.h"
+#include "eseal/es_pdf.h"
 #include "estime.h"
 #include <getopt.h>
 
@@ -84,6 +85,7 @@ int cmd_verify(int argc, char **argv)
 	es_report report;
 
 	es_report_init(&report);
+	es_verify_register_pdf(es_pdf_verify_file);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

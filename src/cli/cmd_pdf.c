@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* eseal pdf sign|verify|batch — visible electronic seals on PDF (docs/cli/pdf.md) */
+#include "cli_pki.h"
+#include "eseal/es_pdf.h"
+#include "file.h"
+#include <getopt.h>
+
+static const char pdf_usage[] =
+	"usage: eseal pdf sign FILE --dir DIR --esid ESID [-o OUT] [placement] [--ses] [--tsa] [--json]\n"
+	"       eseal pdf sign FILE --seal SEAL --cert CERT --key KEY ...\n"
+	"       eseal pdf batch --dir DIR --esid ESID --out-dir OUTDIR [placement] FILE...\n"
+	"       eseal pdf verify FILE [--trust DIR] [--json]\n"
+	"\n"
+	"Put a visible electronic seal on a PDF by one incremental update (the\n"
+	"original bytes and earlier signatures stay untouched), or verify every\n"
+	"signature of a PDF (same options and exit codes as 'eseal verify').\n"
+	"\n"
+	"  --dir DIR --esid ESID   use DIR/seals/ESID.esl, DIR/signers/ESID.crt/.key\n"
+	"  --seal, --cert, --key   or name the files (key passphrase: $ESEAL_PASSPHRASE)\n"
+	"  --ses                   GB/T 38540 SES_Signature in /Contents (/SubFilter\n"
+	"                          /GB38540.SES); default CMS SM2/SM3 (adbe.pkcs7.detached)\n"
+	"  --tsa                   add a time stamp from DIR's time-stamping authority\n"
+	"placement:\n"
+	"  --page N                page (1-based; default: the last page)\n"
+	"  --x MM --y MM           top-left corner of the seal from the page's top-left (default 20 20)\n"
+	"  --width MM --height MM  seal size (default: the seal picture's size)\n"
+	"  --keyword TEXT          centre the seal on TEXT found on the page\n"
+	"  --riding                riding seal (骑缝章) across the right edge of all pages\n"
+	"  --certify               certifying first signature (DocMDP P=2)\n"
+	"  --picture FILE          appearance picture (PNG/JPEG) instead of the seal's\n"
+	"  --reason TEXT, --location TEXT, --name FIELD\n"
+	"  -o OUT                  output (default FILE with .sealed.pdf)\n";
+
+typedef struct pdf_job {
+	es_seal *seal;
+	es_cert *cert, *tsa_cert;
+	es_sm2_key *key, *tsa_key;
+	es_buf sealb, pic;
+	es_pdf_sign_options so;
+} pdf_job;
+
+static void job_release(pdf_job *j)
+{
+	es_seal_free(j->seal);
+	es_cert_free(j->cert);
+	es_cert_free(j->tsa_cert);
+	es_sm2_key_free(j->key);
+	es_sm2_key_free(j->tsa_key);
+	es_buf_release(&j->sealb);
+	es_buf_release(&j->pic);
+}
+
+static int parse_mm(double *out, const char *s)
+{
+	char *end = NULL;
+	double v = strtod(s, &end);
+	if (!end || *end || end == s || v < -1000 || v > 5000)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int progress(size_t done, size_t total, const char *path, int rc, void *payload)
+{
+	bool json = *(bool *)payload;
+	if (!json)
+		fprintf(stderr, "[%zu/%zu] %s: %s\n", done, total, path, rc == 0 ? "sealed" : es_error_last()->message);
+	return 0;
+}
+
+static void default_output(char *out, size_t cap, const char *in, const char *outdir)
+{
+	const char *base = strrchr(in, '/');
+	size_t n;
+	base = base ? base + 1 : in;
+	n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".pdf") == 0)
+		n -= 4;
+	if (outdir)
+		snprintf(out, cap, "%s/%.*s.sealed.pdf", outdir, (int)n, base);
+	else
+		snprintf(out, cap, "%.*s%.*s.sealed.pdf", (int)(base - in), in, (int)n, base);
+}
+
+static int pdf_sign_cmd(int argc, char **argv, bool batch)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },     { "esid", required_argument, NULL, 'e' },
+		{ "seal", required_argument, NULL, 's' },    { "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },     { "tsa", no_argument, NULL, 't' },
+		{ "ses", no_argument, NULL, 'S' },           { "cms", no_argument, NULL, 'C' },
+		{ "page", required_argument, NULL, 'p' },    { "x", required_argument, NULL, 'x' },
+		{ "y", required_argument, NULL, 'y' },       { "width", required_argument, NULL, 'W' },
+		{ "height", required_argument, NULL, 'H' },  { "keyword", required_argument, NULL, 'K' },
+		{ "riding", no_argument, NULL, 'R' },        { "certify", no_argument, NULL, 'M' },
+		{ "picture", required_argument, NULL, 'P' }, { "reason", required_argument, NULL, 'r' },
+		{ "location", required_argument, NULL, 'l' }, { "name", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },  { "out-dir", required_argument, NULL, 'O' },
+		{ "json", no_argument, NULL, 'j' },          { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *esid = NULL, *seal_file = NULL, *cert_file = NULL, *key_file = NULL;
+	const char *output = NULL, *outdir = NULL, *picture = NULL;
+	bool tsa = false, json = false;
+	int c, rc = ES_EXIT_USAGE;
+	char pass[128] = "", p1[4096], p2[4096], p3[4096], outp[4096];
+	es_buf data = ES_BUF_INIT, out = ES_BUF_INIT;
+	pdf_job j;
+	const char *cmd = batch ? "pdf batch" : "pdf sign";
+
+	memset(&j, 0, sizeof(j));
+	j.so = (es_pdf_sign_options)ES_PDF_SIGN_OPTIONS_INIT;
+	es_buf_init(&j.sealb, ES_BUF_DEFAULT_MAX);
+	es_buf_init(&j.pic, ES_BUF_DEFAULT_MAX);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'e': esid = optarg; break;
+		case 's': seal_file = optarg; break;
+		case 'c': cert_file = optarg; break;
+		case 'k': key_file = optarg; break;
+		case 't': tsa = true; break;
+		case 'S': j.so.encoding = ES_PDF_SES; break;
+		case 'C': j.so.encoding = ES_PDF_CMS; break;
+		case 'p': {
+			char *end = NULL;
+			long v = strtol(optarg, &end, 10);
+			if (!end || *end || v < 0 || v > 1000000)
+				return cli_usage_error(cmd, "--page needs a page number");
+			j.so.page = (int)v;
+			break;
+		}
+		case 'x':
+			if (parse_mm(&j.so.x_mm, optarg) < 0)
+				return cli_usage_error(cmd, "--x needs millimetres");
+			break;
+		case 'y':
+			if (parse_mm(&j.so.y_mm, optarg) < 0)
+				return cli_usage_error(cmd, "--y needs millimetres");
+			break;
+		case 'W':
+			if (parse_mm(&j.so.w_mm, optarg) < 0)
+				return cli_usage_error(cmd, "--width needs millimetres");
+			break;
+		case 'H':
+			if (parse_mm(&j.so.h_mm, optarg) < 0)
+				return cli_usage_error(cmd, "--height needs millimetres");
+			break;
+		case 'K': j.so.keyword = optarg; break;
+		case 'R': j.so.riding = true; break;
+		case 'M': j.so.certify = true; break;
+		case 'P': picture = optarg; break;
+		case 'r': j.so.reason = optarg; break;
+		case 'l': j.so.location = optarg; break;
+		case 'n': j.so.field_name = optarg; break;
+		case 'o': output = optarg; break;
+		case 'O': outdir = optarg; break;
+		case 'j': json = true; break;
+		case 'h': fputs(pdf_usage, stdout); return ES_EXIT_OK;
+		default: return cli_usage_error(cmd, "unknown option");
+		}
+	}
+	if (batch ? (optind >= argc || !outdir) : (optind + 1 != argc))
+		return cli_usage_error(cmd, batch ? "give --out-dir and one or more FILEs" : "give one FILE");
+	if (dir && esid) {
+		snprintf(p1, sizeof(p1), "%s/seals/%s.esl", dir, esid);
+		snprintf(p2, sizeof(p2), "%s/signers/%s.crt", dir, esid);
+		snprintf(p3, sizeof(p3), "%s/signers/%s.key", dir, esid);
+		seal_file = seal_file ? seal_file : p1;
+		cert_file = cert_file ? cert_file : p2;
+		key_file = key_file ? key_file : p3;
+	}
+	if (!seal_file || !cert_file || !key_file)
+		return cli_usage_error(cmd, "give --dir and --esid, or --seal, --cert and --key");
+	if (tsa && !dir)
+		return cli_usage_error(cmd, "--tsa needs --dir (the authority folder with tsa.crt)");
+	if (cli_passphrase(pass, sizeof(pass), dir) < 0 || cli_key_load(&j.key, key_file, pass) < 0 ||
+	    cli_cert_load(&j.cert, cert_file) < 0 || cli_read_file(&j.sealb, seal_file) < 0 ||
+	    es_seal_parse(&j.seal, j.sealb.ptr, j.sealb.len) < 0) {
+		rc = json ? cli_fail_json(cmd) : cli_fail("%s", cmd);
+		goto done;
+	}
+	if (picture) {
+		if (cli_read_file(&j.pic, picture) < 0) {
+			rc = cli_fail("cannot read '%s'", picture);
+			goto done;
+		}
+		j.so.picture = j.pic.ptr;
+		j.so.picture_len = j.pic.len;
+	}
+	if (tsa) {
+		char tp[4096];
+		cli_path(tp, sizeof(tp), dir, "tsa.crt");
+		if (cli_cert_load(&j.tsa_cert, tp) < 0) {
+			rc = cli_fail("%s: time-stamping certificate", cmd);
+			goto done;
+		}
+		cli_path(tp, sizeof(tp), dir, "private/tsa.key");
+		if (cli_key_load(&j.tsa_key, tp, pass) < 0) {
+			rc = cli_fail("%s: time-stamping key", cmd);
+			goto done;
+		}
+		j.so.tsa_cert = j.tsa_cert;
+		j.so.tsa_key = j.tsa_key;
+	}
+	if (batch) {
+		size_t n = (size_t)(argc - optind), nok = 0;
+		char **outs = es_calloc(n, sizeof(char *));
+		int err;
+		if (!outs || es_mkdirs(outdir, 0755) < 0) {
+			es_free(outs);
+			rc = cli_fail("%s: '%s'", cmd, outdir);
+			goto done;
+		}
+		for (size_t i = 0; i < n; i++) {
+			default_output(outp, sizeof(outp), argv[optind + (int)i], outdir);
+			outs[i] = es_malloc(strlen(outp) + 1);
+			if (outs[i])
+				memcpy(outs[i], outp, strlen(outp) + 1);
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!outs[i])
+				goto batch_done;
+		err = es_pdf_sign_batch((const char *const *)(argv + optind), (const char *const *)outs, n, &j.so, j.seal,
+					j.cert, j.key, progress, &json, &nok);
+		if (json)
+			cli_print_json(json_pack("{s:I,s:I,s:I}", "files", (json_int_t)n, "sealed", (json_int_t)nok,
+						 "failed", (json_int_t)(n - nok)));
+		else
+			printf("sealed %zu of %zu files\n", nok, n);
+		rc = err == 0 ? ES_EXIT_OK : ES_EXIT_INVALID;
+batch_done:
+		for (size_t i = 0; i < n; i++)
+			es_free(outs[i]);
+		es_free(outs);
+		goto done;
+	}
+	if (cli_read_file(&data, argv[optind]) < 0) {
+		rc = cli_fail("cannot read '%s'", argv[optind]);
+		goto done;
+	}
+	es_buf_init(&out, (size_t)512 << 20);
+	if (es_pdf_sign(&out, data.ptr, data.len, &j.so, j.seal, j.cert, j.key) < 0) {
+		rc = json ? cli_fail_json(cmd) : cli_fail("cannot seal '%s'", argv[optind]);
+		goto done;
+	}
+	if (output)
+		snprintf(outp, sizeof(outp), "%s", output);
+	else
+		default_output(outp, sizeof(outp), argv[optind], NULL);
+	if (cli_write_file(outp, out.ptr, out.len) < 0) {
+		rc = cli_fail("cannot write '%s'", outp);
+		goto done;
+	}
+	if (json)
+		cli_print_json(json_pack("{s:s,s:I,s:s,s:b}", "output", outp, "bytes", (json_int_t)out.len, "subfilter",
+					 j.so.encoding == ES_PDF_SES ? ES_PDF_SUBFILTER_SES : ES_PDF_SUBFILTER_CMS,
+					 "timestamp", tsa));
+	else if (strcmp(outp, "-") != 0)
+		printf("sealed: %s (%zu bytes, /SubFilter /%s%s)\n", outp, out.len,
+		       j.so.encoding == ES_PDF_SES ? ES_PDF_SUBFILTER_SES : ES_PDF_SUBFILTER_CMS,
+		       tsa ? ", time-stamped" : "");
+	rc = ES_EXIT_OK;
+done:
+	es_wipe(pass, sizeof(pass));
+	es_buf_release(&data);
+	es_buf_release(&out);
+	job_release(&j);
+	return rc;
+}
+
+int cmd_pdf(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		if (argc < 2)
+			return cli_usage_error("pdf", "give a subcommand: sign, batch or verify");
+		fputs(pdf_usage, stdout);
+		return ES_EXIT_OK;
+	}
+	if (strcmp(argv[1], "sign") == 0)
+		return pdf_sign_cmd(argc - 1, argv + 1, false);
+	if (strcmp(argv[1], "batch") == 0)
+		return pdf_sign_cmd(argc - 1, argv + 1, true);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1); /* argv[1] is "verify": same options */
+	return cli_usage_error("pdf", "unknown subcommand '%s'", argv[1]);
+}
