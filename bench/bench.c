@@ -11,6 +11,7 @@
 #include "eseal/es_verify.h"
 #include "eseal/es_render.h"
 #include "eseal/es_platform.h"
+#include "doc/pdf/pdf_int.h"
 #include "estime.h"
 #include <time.h>
 
@@ -175,6 +176,20 @@ int main(void)
 	printf("\n%-44s %12.1f\n", "renders/s (Ø42 official seal, 600 DPI PNG)", rate);
 	RUN_FOR(2.0, n, { png.len = 0; if (es_render_svg(&png, &ro)) die("render"); });
 	printf("%-44s %12.1f\n", "renders/s (Ø42 official seal, SVG)", rate);
+
+	/* documents */
+	{
+		double pdfs = 0, sm2 = 0;
+		size_t bytes = 0;
+		png.len = 0;
+		ro.dpi = 300;
+		if (es_render_png(&png, &ro) == 0 &&
+		    es_pdf__bench(2.0, png.ptr, png.len, signer, sk, &pdfs, &sm2, &bytes) == 0)
+			printf("\n%-44s %12.1f   ratio %.2f (%zu-byte sealed PDF)\n", "one-page PDFs sealed/s (CMS)", pdfs,
+			       pdfs / raw_sign, bytes);
+		else
+			printf("\n%-44s %12s  (%s)\n", "one-page PDFs sealed/s", "failed", es_error_last()->message);
+	}
 
 	/* the platform: applications processed end to end (apply ... deliver, confirm) */
 	{
