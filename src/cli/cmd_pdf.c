@@ -32,21 +32,14 @@ static const char pdf_usage[] =
 	"  -o OUT                  output (default FILE with .sealed.pdf)\n";
 
 typedef struct pdf_job {
-	es_seal *seal;
-	es_cert *cert, *tsa_cert;
-	es_sm2_key *key, *tsa_key;
-	es_buf sealb, pic;
+	cli_signer sg;
+	es_buf pic;
 	es_pdf_sign_options so;
 } pdf_job;
 
 static void job_release(pdf_job *j)
 {
-	es_seal_free(j->seal);
-	es_cert_free(j->cert);
-	es_cert_free(j->tsa_cert);
-	es_sm2_key_free(j->key);
-	es_sm2_key_free(j->tsa_key);
-	es_buf_release(&j->sealb);
+	cli_signer_release(&j->sg);
 	es_buf_release(&j->pic);
 }
 
@@ -103,14 +96,13 @@ static int pdf_sign_cmd(int argc, char **argv, bool batch)
 	const char *output = NULL, *outdir = NULL, *picture = NULL;
 	bool tsa = false, json = false;
 	int c, rc = ES_EXIT_USAGE;
-	char pass[128] = "", p1[4096], p2[4096], p3[4096], outp[4096];
+	char outp[4096];
 	es_buf data = ES_BUF_INIT, out = ES_BUF_INIT;
 	pdf_job j;
 	const char *cmd = batch ? "pdf batch" : "pdf sign";
 
 	memset(&j, 0, sizeof(j));
 	j.so = (es_pdf_sign_options)ES_PDF_SIGN_OPTIONS_INIT;
-	es_buf_init(&j.sealb, ES_BUF_DEFAULT_MAX);
 	es_buf_init(&j.pic, ES_BUF_DEFAULT_MAX);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -163,24 +155,16 @@ static int pdf_sign_cmd(int argc, char **argv, bool batch)
 	}
 	if (batch ? (optind >= argc || !outdir) : (optind + 1 != argc))
 		return cli_usage_error(cmd, batch ? "give --out-dir and one or more FILEs" : "give one FILE");
-	if (dir && esid) {
-		snprintf(p1, sizeof(p1), "%s/seals/%s.esl", dir, esid);
-		snprintf(p2, sizeof(p2), "%s/signers/%s.crt", dir, esid);
-		snprintf(p3, sizeof(p3), "%s/signers/%s.key", dir, esid);
-		seal_file = seal_file ? seal_file : p1;
-		cert_file = cert_file ? cert_file : p2;
-		key_file = key_file ? key_file : p3;
-	}
-	if (!seal_file || !cert_file || !key_file)
+	if (!(dir && esid) && (!seal_file || !cert_file || !key_file))
 		return cli_usage_error(cmd, "give --dir and --esid, or --seal, --cert and --key");
 	if (tsa && !dir)
 		return cli_usage_error(cmd, "--tsa needs --dir (the authority folder with tsa.crt)");
-	if (cli_passphrase(pass, sizeof(pass), dir) < 0 || cli_key_load(&j.key, key_file, pass) < 0 ||
-	    cli_cert_load(&j.cert, cert_file) < 0 || cli_read_file(&j.sealb, seal_file) < 0 ||
-	    es_seal_parse(&j.seal, j.sealb.ptr, j.sealb.len) < 0) {
+	if (cli_signer_load(&j.sg, dir, esid, seal_file, cert_file, key_file, true, tsa) < 0) {
 		rc = json ? cli_fail_json(cmd) : cli_fail("%s", cmd);
 		goto done;
 	}
+	j.so.tsa_cert = j.sg.tsa_cert;
+	j.so.tsa_key = j.sg.tsa_key;
 	if (picture) {
 		if (cli_read_file(&j.pic, picture) < 0) {
 			rc = cli_fail("cannot read '%s'", picture);
@@ -188,21 +172,6 @@ static int pdf_sign_cmd(int argc, char **argv, bool batch)
 		}
 		j.so.picture = j.pic.ptr;
 		j.so.picture_len = j.pic.len;
-	}
-	if (tsa) {
-		char tp[4096];
-		cli_path(tp, sizeof(tp), dir, "tsa.crt");
-		if (cli_cert_load(&j.tsa_cert, tp) < 0) {
-			rc = cli_fail("%s: time-stamping certificate", cmd);
-			goto done;
-		}
-		cli_path(tp, sizeof(tp), dir, "private/tsa.key");
-		if (cli_key_load(&j.tsa_key, tp, pass) < 0) {
-			rc = cli_fail("%s: time-stamping key", cmd);
-			goto done;
-		}
-		j.so.tsa_cert = j.tsa_cert;
-		j.so.tsa_key = j.tsa_key;
 	}
 	if (batch) {
 		size_t n = (size_t)(argc - optind), nok = 0;
@@ -222,8 +191,8 @@ static int pdf_sign_cmd(int argc, char **argv, bool batch)
 		for (size_t i = 0; i < n; i++)
 			if (!outs[i])
 				goto batch_done;
-		err = es_pdf_sign_batch((const char *const *)(argv + optind), (const char *const *)outs, n, &j.so, j.seal,
-					j.cert, j.key, progress, &json, &nok);
+		err = es_pdf_sign_batch((const char *const *)(argv + optind), (const char *const *)outs, n, &j.so, j.sg.seal,
+					j.sg.cert, j.sg.key, progress, &json, &nok);
 		if (json)
 			cli_print_json(json_pack("{s:I,s:I,s:I}", "files", (json_int_t)n, "sealed", (json_int_t)nok,
 						 "failed", (json_int_t)(n - nok)));
@@ -241,7 +210,7 @@ batch_done:
 		goto done;
 	}
 	es_buf_init(&out, (size_t)512 << 20);
-	if (es_pdf_sign(&out, data.ptr, data.len, &j.so, j.seal, j.cert, j.key) < 0) {
+	if (es_pdf_sign(&out, data.ptr, data.len, &j.so, j.sg.seal, j.sg.cert, j.sg.key) < 0) {
 		rc = json ? cli_fail_json(cmd) : cli_fail("cannot seal '%s'", argv[optind]);
 		goto done;
 	}
@@ -263,7 +232,6 @@ batch_done:
 		       tsa ? ", time-stamped" : "");
 	rc = ES_EXIT_OK;
 done:
-	es_wipe(pass, sizeof(pass));
 	es_buf_release(&data);
 	es_buf_release(&out);
 	job_release(&j);
