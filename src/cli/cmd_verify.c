@@ -9,6 +9,7 @@
 #include "cli_pki.h"
 #include "eseal/es_verify.h"
 #include "eseal/es_pdf.h"
+#include "eseal/es_ofd.h"
 #include "estime.h"
 #include <getopt.h>
 
@@ -86,6 +87,7 @@ int cmd_verify(int argc, char **argv)
 
 	es_report_init(&report);
 	es_verify_register_pdf(es_pdf_verify_file);
+	es_verify_register_ofd(es_ofd_verify);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

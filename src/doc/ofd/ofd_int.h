@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Private helpers of the OFD layer (the only users of libxml2). */
+#ifndef ES_OFD_INT_H
+#define ES_OFD_INT_H
+#include "eseal/es_ofd.h"
+#include "ofd_limits.h"
+#include <libxml/tree.h>
+
+/* Parse XML bytes safely (no DTD, no entities, no network, depth limit). */
+int es_ofd__xml_parse(xmlDocPtr *out, const uint8_t *data, size_t len, const char *what);
+/* First child element of @parent with local name @name (any namespace), or NULL. */
+xmlNodePtr es_ofd__child(xmlNodePtr parent, const char *name);
+/* Next sibling element with local name @name after @n, or NULL. */
+xmlNodePtr es_ofd__next(xmlNodePtr n, const char *name);
+/* Attribute value (borrowed into @buf, truncated to @cap) or NULL when absent. */
+const char *es_ofd__attr(xmlNodePtr n, const char *name, char *buf, size_t cap);
+/* Trimmed text content of @n into @buf; returns @buf ("" when empty). */
+const char *es_ofd__text(xmlNodePtr n, char *buf, size_t cap);
+/* Resolve a ST_Loc @loc against the folder of @base ("Doc_0/Signs/Signatures.xml")
+ * into a package name without leading '/'. ES_EMALFORMED on "..", "\\" or overflow. */
+int es_ofd__resolve(char *out, size_t cap, const char *base, const char *loc);
+/* Base64 of @len bytes into @out (NUL-terminated). */
+int es_ofd__b64(char *out, size_t cap, const uint8_t *p, size_t len);
+/* Is @name a safe zip entry name (relative, no "..", no backslash, no NUL)? */
+bool es_ofd__name_ok(const char *name, size_t len);
+/* XML-escape @s and append. */
+int es_ofd__xml_escape(es_buf *b, const char *s);
+
+#endif

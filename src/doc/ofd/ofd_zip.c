@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * OFD packages: a zip read into memory under limits (entry count, sizes,
+ * compression ratio, names), and written back with libzip.
+ */
+#include "es_int.h"
+#include "ofd_int.h"
+#include "der/der.h"
+#include <zip.h>
+
+typedef struct pkg_entry {
+	char *name;
+	uint8_t *data;
+	size_t len;
+	zip_int64_t index;   /* index in the zip read, -1 for a new entry */
+	bool dirty;          /* changed since read */
+	zip_int32_t method;  /* compression method as read */
+} pkg_entry;
+
+/*
+ * A package read from a zip keeps a copy of the zip: writing it back copies
+ * unchanged entries' compressed bytes as they were (no recompression, and
+ * the original entries stay byte-identical), replaces changed ones and
+ * appends new ones.
+ */
+struct es_ofd_pkg {
+	pkg_entry *v;
+	size_t n, cap;
+	uint8_t *orig;       /* copy of the zip read */
+	size_t orig_len;
+	zip_t *za;           /* that zip, open read-only (entries are copied from it) */
+};
+
+int es_ofd_pkg_new(es_ofd_pkg **out)
+{
+	ES_ASSERT_ARG(out);
+	*out = es_calloc(1, sizeof(**out));
+	return *out ? 0 : es_error_set(ES_ENOMEM, "out of memory");
+}
+
+void es_ofd_pkg_free(es_ofd_pkg *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		es_free(p->v[i].name);
+		es_free(p->v[i].data);
+	}
+	es_free(p->v);
+	if (p->za)
+		zip_discard(p->za);
+	es_free(p->orig);
+	es_free(p);
+}
+
+size_t es_ofd_pkg_count(const es_ofd_pkg *p)
+{
+	return p ? p->n : 0;
+}
+
+const char *es_ofd_pkg_name(const es_ofd_pkg *p, size_t i)
+{
+	return p && i < p->n ? p->v[i].name : NULL;
+}
+
+static pkg_entry *find(const es_ofd_pkg *p, const char *name)
+{
+	if (name[0] == '/')
+		name++;
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].name, name) == 0)
+			return &p->v[i];
+	return NULL;
+}
+
+int es_ofd_pkg_get(es_bytes *out, const es_ofd_pkg *p, const char *name)
+{
+	pkg_entry *e;
+	ES_ASSERT_ARG(out && p && name);
+	e = find(p, name);
+	if (!e)
+		return es_error_set(ES_ENOTFOUND, "no file '%s' in the package", name);
+	out->ptr = e->data;
+	out->len = e->len;
+	return 0;
+}
+
+bool es_ofd__name_ok(const char *name, size_t len)
+{
+	const char *seg = name;
+	if (len == 0 || len > ES_OFD_MAX_NAME || name[0] == '/' || memchr(name, '\\', len) ||
+	    (len >= 2 && name[1] == ':') || !es_der_is_utf8((const uint8_t *)name, len))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) /* NUL and control characters */
+			return false;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || name[i] == '/') {
+			size_t sl = (size_t)(name + i - seg);
+			if (sl == 2 && seg[0] == '.' && seg[1] == '.')
+				return false;
+			if (sl == 1 && seg[0] == '.')
+				return false;
+			if (sl == 0 && i != len) /* "a//b" */
+				return false;
+			seg = name + i + 1;
+		}
+	}
+	return true;
+}
+
+/* Take ownership of @data. */
+static int put_owned(es_ofd_pkg *p, const char *name, uint8_t *data, size_t len)
+{
+	pkg_entry *e;
+	if (name[0] == '/')
+		name++;
+	if (!es_ofd__name_ok(name, strlen(name))) {
+		es_free(data);
+		return es_error_set(ES_EINVAL, "unsafe package name '%s'", name);
+	}
+	e = find(p, name);
+	if (e) {
+		es_free(e->data);
+		e->data = data;
+		e->len = len;
+		e->dirty = true;
+		return 0;
+	}
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 32;
+		pkg_entry *nv = es_realloc(p->v, nc * sizeof(*nv));
+		if (!nv) {
+			es_free(data);
+			return es_error_set(ES_ENOMEM, "out of memory");
+		}
+		p->v = nv;
+		p->cap = nc;
+	}
+	e = &p->v[p->n];
+	e->name = es_strdup(name);
+	if (!e->name) {
+		es_free(data);
+		return es_error_set(ES_ENOMEM, "out of memory");
+	}
+	e->data = data;
+	e->len = len;
+	e->index = -1;
+	e->dirty = true;
+	p->n++;
+	return 0;
+}
+
+int es_ofd_pkg_put(es_ofd_pkg *p, const char *name, const void *data, size_t len)
+{
+	uint8_t *copy;
+	ES_ASSERT_ARG(p && name && (data || len == 0));
+	copy = es_malloc(len + 1);
+	if (!copy)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	if (len)
+		memcpy(copy, data, len);
+	copy[len] = 0;
+	return put_owned(p, name, copy, len);
+}
+
+int es_ofd_pkg_remove(es_ofd_pkg *p, const char *name)
+{
+	pkg_entry *e;
+	ES_ASSERT_ARG(p && name);
+	e = find(p, name);
+	if (!e)
+		return es_error_set(ES_ENOTFOUND, "no file '%s' in the package", name);
+	es_free(e->name);
+	es_free(e->data);
+	memmove(e, e + 1, (size_t)(p->v + p->n - (e + 1)) * sizeof(*e));
+	p->n--;
+	return 0;
+}
+
+static size_t lim_or(size_t v, size_t def)
+{
+	return v == 0 || v > def ? def : v;
+}
+
+static int zip_fail(int code, zip_error_t *ze, const char *what)
+{
+	return es_error_set(code, "%s: %s", what, zip_error_strerror(ze));
+}
+
+int es_ofd_pkg_open(es_ofd_pkg **out, const uint8_t *data, size_t len, const es_ofd_limits *lim)
+{
+	int err = 0;
+	zip_error_t ze;
+	zip_source_t *src = NULL;
+	zip_t *za = NULL;
+	es_ofd_pkg *p = NULL;
+	zip_int64_t n;
+	size_t max_entries, max_entry, max_total, max_ratio, total = 0;
+
+	ES_ASSERT_ARG(out && (data || len == 0));
+	*out = NULL;
+	max_entries = lim_or(lim ? lim->max_entries : 0, ES_OFD_MAX_ENTRIES);
+	max_entry = lim_or(lim ? lim->max_entry : 0, ES_OFD_MAX_ENTRY);
+	max_total = lim_or(lim ? lim->max_total : 0, ES_OFD_MAX_TOTAL);
+	max_ratio = lim_or(lim ? lim->max_ratio : 0, ES_OFD_MAX_RATIO);
+	zip_error_init(&ze);
+	if (len > ES_OFD_MAX_PACKAGE)
+		return es_error_set(ES_ELIMIT, "OFD package of %zu bytes exceeds the limit of %zu", len,
+				    (size_t)ES_OFD_MAX_PACKAGE);
+	if (len < 22 || memcmp(data, "PK", 2) != 0)
+		return es_error_set(ES_EMALFORMED, "not an OFD package (zip expected)");
+	if ((err = es_ofd_pkg_new(&p)) < 0)
+		goto done;
+	p->orig = es_malloc(len);
+	if (!p->orig) {
+		err = es_error_set(ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(p->orig, data, len);
+	p->orig_len = len;
+	src = zip_source_buffer_create(p->orig, len, 0, &ze);
+	if (!src) {
+		err = zip_fail(ES_ENOMEM, &ze, "cannot read the zip");
+		goto done;
+	}
+	za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+	if (!za) {
+		err = zip_fail(ES_EMALFORMED, &ze, "not a readable zip");
+		zip_source_free(src);
+		goto done;
+	}
+	n = zip_get_num_entries(za, 0);
+	if (n < 0 || (uint64_t)n > max_entries) {
+		err = es_error_set(ES_ELIMIT, "zip has %lld entries, more than the limit of %zu", (long long)n,
+				   max_entries);
+		goto done;
+	}
+	for (zip_int64_t i = 0; i < n; i++) {
+		zip_stat_t st;
+		const char *name;
+		size_t nlen;
+		zip_file_t *zf;
+		uint8_t *buf;
+		zip_int64_t got;
+
+		zip_stat_init(&st);
+		if (zip_stat_index(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) < 0 || !(st.valid & ZIP_STAT_NAME) ||
+		    !(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE)) {
+			err = es_error_set(ES_EMALFORMED, "zip entry %lld unreadable", (long long)i);
+			goto done;
+		}
+		name = st.name;
+		nlen = strlen(name);
+		if (nlen && name[nlen - 1] == '/' && st.size == 0) {
+			if (!es_ofd__name_ok(name, nlen - 1)) {
+				err = es_error_set(ES_EMALFORMED, "unsafe zip entry name '%s'", name);
+				goto done;
+			}
+			continue; /* a folder */
+		}
+		if (!es_ofd__name_ok(name, nlen)) {
+			err = es_error_set(ES_EMALFORMED, "unsafe zip entry name '%s'", name);
+			goto done;
+		}
+		if (find(p, name)) {
+			err = es_error_set(ES_EMALFORMED, "duplicate zip entry name '%s'", name);
+			goto done;
+		}
+		if (st.size > max_entry) {
+			err = es_error_set(ES_ELIMIT, "zip entry '%s' of %llu bytes exceeds the limit of %zu", name,
+					   (unsigned long long)st.size, max_entry);
+			goto done;
+		}
+		if (ES_ADD_OVERFLOW(total, (size_t)st.size, &total) || total > max_total) {
+			err = es_error_set(ES_ELIMIT, "zip content exceeds the limit of %zu bytes uncompressed",
+					   max_total);
+			goto done;
+		}
+		if (st.size > ES_OFD_RATIO_MIN_SIZE &&
+		    (st.comp_size == 0 || st.size / st.comp_size > max_ratio)) {
+			err = es_error_set(ES_ELIMIT,
+					   "zip entry '%s' compression ratio above %zu (zip bomb?)", name,
+					   max_ratio);
+			goto done;
+		}
+		buf = es_malloc((size_t)st.size + 1);
+		if (!buf) {
+			err = es_error_set(ES_ENOMEM, "out of memory");
+			goto done;
+		}
+		zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
+		if (!zf) {
+			es_free(buf);
+			err = es_error_set(ES_EMALFORMED, "cannot open zip entry '%s': %s", name,
+					   zip_strerror(za));
+			goto done;
+		}
+		got = st.size ? zip_fread(zf, buf, st.size) : 0;
+		if (got < 0 || (zip_uint64_t)got != st.size) {
+			err = es_error_set(ES_EMALFORMED, "cannot read zip entry '%s': %s", name,
+					   zip_file_strerror(zf));
+			zip_fclose(zf);
+			es_free(buf);
+			goto done;
+		}
+		/* read to the end: more data than declared, or a bad CRC (checked by
+		 * libzip at end of data) is a corrupt entry */
+		{
+			uint8_t extra;
+			got = zip_fread(zf, &extra, 1);
+		}
+		if (zip_fclose(zf) != 0 || got != 0) {
+			es_free(buf);
+			err = es_error_set(ES_EMALFORMED, "zip entry '%s' is corrupt (CRC or size)", name);
+			goto done;
+		}
+		buf[st.size] = 0;
+		if ((err = put_owned(p, name, buf, (size_t)st.size)) < 0)
+			goto done;
+		p->v[p->n - 1].index = i;
+		p->v[p->n - 1].dirty = false;
+		p->v[p->n - 1].method = (st.valid & ZIP_STAT_COMP_METHOD) ? (zip_int32_t)st.comp_method : ZIP_CM_DEFLATE;
+	}
+	p->za = za;
+	za = NULL;
+	*out = p;
+	p = NULL;
+done:
+	if (za)
+		zip_discard(za);
+	zip_error_fini(&ze);
+	es_ofd_pkg_free(p);
+	return err;
+}
+
+/* Already-compressed content is stored, not deflated again; so are small
+ * entries (a deflate stream costs ~270 KB of state to set up, more than the
+ * bytes it would save on a signature file). */
+static bool store_entry(const char *name, size_t len)
+{
+	static const char *const ext[] = { ".dat", ".esl", ".png", ".jpg", ".jpeg", ".gif", ".zip", ".ofd" };
+	size_t l = strlen(name);
+	if (len <= 4096)
+		return true;
+	for (size_t i = 0; i < ES_ARRAY_LEN(ext); i++) {
+		size_t el = strlen(ext[i]);
+		if (l > el && strcasecmp(name + l - el, ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+int es_ofd_pkg_write(es_buf *out, const es_ofd_pkg *p)
+{
+	int err = 0;
+	zip_error_t ze;
+	zip_source_t *src = NULL;
+	zip_t *za = NULL, *orig = p ? p->za : NULL;
+	zip_int64_t size;
+
+	ES_ASSERT_ARG(out && p);
+	if (p->n == 0) {
+		/* libzip writes nothing for an empty archive: an end record alone */
+		static const uint8_t eocd[22] = { 'P', 'K', 5, 6 };
+		return es_buf_put(out, eocd, sizeof(eocd));
+	}
+	zip_error_init(&ze);
+	/* unchanged entries are copied compressed from the zip read (p->za), as
+	 * they were: no recompression, and their zip bytes stay identical */
+	src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	if (!src) {
+		err = zip_fail(ES_ENOMEM, &ze, "cannot make a zip");
+		goto done;
+	}
+	zip_source_keep(src);
+	za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	if (!za) {
+		err = zip_fail(ES_EINTERNAL, &ze, "cannot make a zip");
+		goto done;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		zip_source_t *s;
+		zip_int64_t idx;
+		bool copy = orig && !p->v[i].dirty && p->v[i].index >= 0;
+		if (copy)
+			s = zip_source_zip(za, orig, (zip_uint64_t)p->v[i].index, ZIP_FL_COMPRESSED, 0, -1);
+		else
+			s = zip_source_buffer(za, p->v[i].data, p->v[i].len, 0);
+		if (!s) {
+			err = es_error_set(ES_ENOMEM, "zip: %s", zip_strerror(za));
+			goto done;
+		}
+		idx = zip_file_add(za, p->v[i].name, s, ZIP_FL_ENC_UTF_8);
+		if (idx < 0) {
+			zip_source_free(s);
+			err = es_error_set(ES_EINTERNAL, "zip: cannot add '%s': %s", p->v[i].name, zip_strerror(za));
+			goto done;
+		}
+		if (copy) {
+			/* the same method as read: libzip then copies the data raw */
+			zip_set_file_compression(za, (zip_uint64_t)idx, p->v[i].method, 0);
+		} else {
+			zip_set_file_compression(za, (zip_uint64_t)idx,
+						 store_entry(p->v[i].name, p->v[i].len) ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0);
+			/* fixed times keep the output reproducible */
+			zip_file_set_mtime(za, (zip_uint64_t)idx, 1577836800, 0);
+		}
+	}
+	if (zip_close(za) < 0) {
+		err = es_error_set(ES_EIO, "zip: %s", zip_strerror(za));
+		goto done;
+	}
+	za = NULL;
+	if (zip_source_open(src) < 0 || zip_source_seek(src, 0, SEEK_END) < 0 || (size = zip_source_tell(src)) < 0 ||
+	    zip_source_seek(src, 0, SEEK_SET) < 0) {
+		err = es_error_set(ES_EIO, "zip: cannot read back the archive");
+		goto done;
+	}
+	if ((err = es_buf_reserve(out, (size_t)size)) < 0) {
+		zip_source_close(src);
+		goto done;
+	}
+	if (zip_source_read(src, out->ptr + out->len, (zip_uint64_t)size) != size) {
+		zip_source_close(src);
+		err = es_error_set(ES_EIO, "zip: cannot read back the archive");
+		goto done;
+	}
+	out->len += (size_t)size;
+	out->ptr[out->len] = 0;
+	zip_source_close(src);
+done:
+	if (za)
+		zip_discard(za);
+	if (src)
+		zip_source_free(src);
+	zip_error_fini(&ze);
+	return err;
+}

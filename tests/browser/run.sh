@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Independent-reader test: seal OFDs with eseal, render them with ofd.js in
+# headless Chromium (Debian package 'chromium'), and check by screenshot
+# that the seal is visible.
+#   tests/browser/run.sh [path/to/eseal]
+# npm packages are installed at test time into a cache folder outside the
+# tree ($ESEAL_BROWSER_CACHE, default ${TMPDIR:-/tmp}/eseal-browser-test).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+eseal=${1:-$here/../../build/eseal}
+cache=${ESEAL_BROWSER_CACHE:-${TMPDIR:-/tmp}/eseal-browser-test}
+command -v node >/dev/null || { echo "skip: node not installed"; exit 77; }
+command -v npm >/dev/null || { echo "skip: npm not installed"; exit 77; }
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "skip: chromium not installed"; exit 77; }
+mkdir -p "$cache"
+cp "$here/package.json" "$here/render.mjs" "$cache/"
+if [ ! -d "$cache/node_modules/ofd.js" ] || [ ! -d "$cache/node_modules/puppeteer-core" ]; then
+  (cd "$cache" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export ESEAL_PASSPHRASE=browser-test
+"$eseal" ca init --dir "$work/ca" >/dev/null
+"$eseal" cert issue --dir "$work/ca" --esid 11010500000001 --unit 示例科技有限公司 \
+  --credit-code 91110105061311021A >/dev/null
+"$eseal" seal make --dir "$work/ca" --esid 11010500000001 --name 示例科技有限公司 >/dev/null
+"$eseal" ofd make -o "$work/doc.ofd" --title 测试 "电子证照 测试文档" "持证单位：示例科技有限公司（盖章）" \
+  $'\f' "第二页" >/dev/null
+"$eseal" ofd sign "$work/doc.ofd" -o "$work/pos.ofd" --dir "$work/ca" --esid 11010500000001 \
+  --page 1 --x 100 --y 40 >/dev/null
+"$eseal" ofd sign "$work/pos.ofd" -o "$work/riding.ofd" --dir "$work/ca" --esid 11010500000001 \
+  --riding >/dev/null
+"$eseal" verify "$work/riding.ofd" --trust "$work/ca/trust" >/dev/null
+fail=0
+(cd "$cache" && node render.mjs "$work/pos.ofd" "$work/pos.png" 1) || fail=1
+(cd "$cache" && node render.mjs "$work/riding.ofd" "$work/riding.png" 3) || fail=1
+mkdir -p "${ESEAL_BROWSER_OUT:-$work}"
+cp "$work"/*.png "${ESEAL_BROWSER_OUT:-$work}/" 2>/dev/null || true
+exit $fail
