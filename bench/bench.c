@@ -11,6 +11,7 @@
 #include "eseal/es_verify.h"
 #include "eseal/es_render.h"
 #include "eseal/es_platform.h"
+#include "eseal/es_ofd.h"
 #include "doc/pdf/pdf_int.h"
 #include "estime.h"
 #include <time.h>
@@ -189,6 +190,16 @@ int main(void)
 			       pdfs / raw_sign, bytes);
 		else
 			printf("\n%-44s %12s  (%s)\n", "one-page PDFs sealed/s", "failed", es_error_last()->message);
+	}
+
+	{
+		es_ofd_bench_result br;
+		memset(&br, 0, sizeof(br));
+		if (es_ofd_bench(&br, 2.0, seal, signer, sk) == 0)
+			printf("%-44s %12.1f   ratio %.2f (one-page licence, %zu bytes)\n", "OFD documents sealed/s (Type=Seal)",
+			       br.ofd_per_s, br.ofd_per_s / raw_sign, br.ofd_bytes);
+		else
+			printf("%-44s %12s  (%s)\n", "OFD documents sealed/s", "failed", es_error_last()->message);
 	}
 
 	/* the platform: applications processed end to end (apply ... deliver, confirm) */

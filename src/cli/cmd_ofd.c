@@ -48,63 +48,6 @@ static const char ofd_usage[] =
 	"exit codes: 0 success (verify: valid), 1 invalid / batch failures,\n"
 	"            2 indeterminate, 3 usage or I/O error or refused\n";
 
-typedef struct signer {
-	es_seal *seal;
-	es_cert *cert, *tsa_cert;
-	es_sm2_key *key, *tsa_key;
-	es_buf sealb;
-} signer;
-
-static void signer_release(signer *s)
-{
-	es_seal_free(s->seal);
-	es_cert_free(s->cert);
-	es_cert_free(s->tsa_cert);
-	es_sm2_key_free(s->key);
-	es_sm2_key_free(s->tsa_key);
-	es_buf_release(&s->sealb);
-}
-
-static int signer_load(signer *s, const char *dir, const char *esid, const char *seal_file, const char *cert_file,
-		       const char *key_file, bool need_seal, bool tsa)
-{
-	char pass[128] = "", p1[4096], p2[4096], p3[4096];
-	int err = 0;
-	if (dir && esid) {
-		snprintf(p1, sizeof(p1), "%s/seals/%s.esl", dir, esid);
-		snprintf(p2, sizeof(p2), "%s/signers/%s.crt", dir, esid);
-		snprintf(p3, sizeof(p3), "%s/signers/%s.key", dir, esid);
-		seal_file = seal_file ? seal_file : p1;
-		cert_file = cert_file ? cert_file : p2;
-		key_file = key_file ? key_file : p3;
-	}
-	if (!cert_file || !key_file || (need_seal && !seal_file))
-		return es_error_set(ES_EINVAL, "give --dir and --esid, or --seal, --cert and --key");
-	if ((err = cli_passphrase(pass, sizeof(pass), dir)) < 0 || (err = cli_key_load(&s->key, key_file, pass)) < 0 ||
-	    (err = cli_cert_load(&s->cert, cert_file)) < 0)
-		goto done;
-	if (seal_file && need_seal &&
-	    ((err = cli_read_file(&s->sealb, seal_file)) < 0 ||
-	     (err = es_seal_parse(&s->seal, s->sealb.ptr, s->sealb.len)) < 0))
-		goto done;
-	if (tsa) {
-		char tp[4096];
-		if (!dir) {
-			err = es_error_set(ES_EINVAL, "--tsa needs --dir (the authority folder with tsa.crt)");
-			goto done;
-		}
-		cli_path(tp, sizeof(tp), dir, "tsa.crt");
-		if ((err = cli_cert_load(&s->tsa_cert, tp)) < 0)
-			goto done;
-		cli_path(tp, sizeof(tp), dir, "private/tsa.key");
-		if ((err = cli_key_load(&s->tsa_key, tp, pass)) < 0)
-			goto done;
-	}
-done:
-	es_wipe(pass, sizeof(pass));
-	return err;
-}
-
 /* ---- batch ------------------------------------------------------------------ */
 
 typedef struct batch {
@@ -112,7 +55,7 @@ typedef struct batch {
 	char **names;
 	size_t n, next, done, skipped, failed;
 	const es_ofd_sign_options *so;
-	const signer *sg;
+	const cli_signer *sg;
 	pthread_mutex_t mu;
 	json_t *failures;
 	bool json;
@@ -186,7 +129,7 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int run_batch(const char *in_dir, const char *out_dir, const es_ofd_sign_options *so, const signer *sg,
+static int run_batch(const char *in_dir, const char *out_dir, const es_ofd_sign_options *so, const cli_signer *sg,
 		     long jobs, bool json)
 {
 	batch b;
@@ -322,11 +265,11 @@ static int ofd_sign(int argc, char **argv)
 	int c, rc = ES_EXIT_USAGE;
 	unsigned pages[256];
 	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
-	signer sg;
+	cli_signer sg;
 	es_buf in = ES_BUF_INIT, out = ES_BUF_INIT;
 
 	memset(&sg, 0, sizeof(sg));
-	es_buf_init(&sg.sealb, ES_BUF_DEFAULT_MAX);
+	memset(&sg, 0, sizeof(sg));
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "ho:j:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -396,7 +339,7 @@ static int ofd_sign(int argc, char **argv)
 							       : "give one IN.ofd and -o OUT.ofd");
 	if (so.place == ES_OFD_PLACE_NONE && so.type != ES_OFD_SIGN)
 		return cli_usage_error("ofd sign", "--no-stamp is for --type sign");
-	if (signer_load(&sg, dir, esid, seal_file, cert_file, key_file, so.type == ES_OFD_SEAL, tsa) < 0) {
+	if (cli_signer_load(&sg, dir, esid, seal_file, cert_file, key_file, so.type == ES_OFD_SEAL, tsa) < 0) {
 		rc = json ? cli_fail_json("ofd sign") : cli_fail("ofd sign");
 		goto done;
 	}
@@ -426,7 +369,7 @@ static int ofd_sign(int argc, char **argv)
 		       so.whole ? ", sealed whole: no further signature allowed" : "");
 	rc = ES_EXIT_OK;
 done:
-	signer_release(&sg);
+	cli_signer_release(&sg);
 	es_buf_release(&in);
 	es_buf_release(&out);
 	return rc;
@@ -551,11 +494,11 @@ static int ofd_bench(int argc, char **argv)
 	double seconds = 2;
 	bool json = false;
 	int c, rc = ES_EXIT_USAGE;
-	signer sg;
+	cli_signer sg;
 	es_ofd_bench_result br;
 
 	memset(&sg, 0, sizeof(sg));
-	es_buf_init(&sg.sealb, ES_BUF_DEFAULT_MAX);
+	memset(&sg, 0, sizeof(sg));
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -573,7 +516,7 @@ static int ofd_bench(int argc, char **argv)
 		default: return cli_usage_error("ofd bench", "unknown option");
 		}
 	}
-	if (signer_load(&sg, dir, esid, seal_file, cert_file, key_file, true, false) < 0 ||
+	if (cli_signer_load(&sg, dir, esid, seal_file, cert_file, key_file, true, false) < 0 ||
 	    es_ofd_bench(&br, seconds, sg.seal, sg.cert, sg.key) < 0) {
 		rc = cli_fail("ofd bench");
 		goto done;
@@ -586,7 +529,7 @@ static int ofd_bench(int argc, char **argv)
 		       br.ofd_per_s, br.ofd_bytes, br.sm2_per_s, br.ratio);
 	rc = ES_EXIT_OK;
 done:
-	signer_release(&sg);
+	cli_signer_release(&sg);
 	return rc;
 }
 
