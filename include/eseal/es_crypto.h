@@ -39,6 +39,11 @@ ES_EXTERN(int) es_sm3_update(es_sm3_ctx *h, const void *data, size_t len) ES_WAR
 /** Finish and reset, so the object can hash the next message. */
 ES_EXTERN(int) es_sm3_final(es_sm3_ctx *h, uint8_t out[ES_SM3_DIGEST_LEN]) ES_WARN_UNUSED;
 ES_EXTERN(void) es_sm3_free(es_sm3_ctx *h);
+/**
+ * Copy the state of @p src into @p dst (both from es_sm3_new()): hash a
+ * constant prefix once, then continue from the copy for each message.
+ */
+ES_EXTERN(int) es_sm3_copy(es_sm3_ctx *dst, const es_sm3_ctx *src) ES_WARN_UNUSED;
 /** One-shot SM3 (plain, no Z). */
 ES_EXTERN(int) es_sm3(uint8_t out[ES_SM3_DIGEST_LEN], const void *data, size_t len) ES_WARN_UNUSED;
 /** HMAC-SM3 (RFC 2104 over SM3). */
@@ -148,6 +153,10 @@ ES_EXTERN(int) es_sm2_signer_new(es_sm2_signer **out, es_sm2_key *key, const uin
 ES_EXTERN(int) es_sm2_signer_sign(es_sm2_signer *s, es_buf *sig, const void *msg, size_t len) ES_WARN_UNUSED;
 ES_EXTERN(int) es_sm2_signer_verify(es_sm2_signer *s, const void *msg, size_t len, const uint8_t *sig,
 				    size_t siglen) ES_WARN_UNUSED;
+/** Sign a precomputed e = SM3(Z ‖ M) with the signer's key (see es_sm2_signer_z()). */
+ES_EXTERN(int) es_sm2_signer_sign_digest(es_sm2_signer *s, es_buf *sig, const uint8_t e[32]) ES_WARN_UNUSED;
+/** The signer's Z (32 bytes, borrowed), for callers that hash Z ‖ M themselves. */
+ES_EXTERN(const uint8_t *) es_sm2_signer_z(const es_sm2_signer *s);
 ES_EXTERN(void) es_sm2_signer_free(es_sm2_signer *s);
 
 /** Convert raw 64-byte r‖s to DER and back. */

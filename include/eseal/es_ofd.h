@@ -170,9 +170,15 @@ typedef struct es_ofd_sign_options {
 	const char *company;      /**< NULL: "eseal" */
 	const es_cert *tsa_cert;  /**< optional time stamp (Type=Seal) */
 	const es_sm2_key *tsa_key;
+	/**
+	 * Optional: a signer made with es_ses_signer_new() for this seal,
+	 * certificate and key, kept across documents so the seal is hashed
+	 * once (batches; one signer per thread).
+	 */
+	es_ses_signer *signer;
 } es_ofd_sign_options;
 #define ES_OFD_SIGN_OPTIONS_VERSION 1
-#define ES_OFD_SIGN_OPTIONS_INIT { ES_OFD_SIGN_OPTIONS_VERSION, ES_OFD_SEAL, ES_OFD_PLACE_POSITION, 0, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, false, 0, NULL, NULL, NULL, NULL }
+#define ES_OFD_SIGN_OPTIONS_INIT { ES_OFD_SIGN_OPTIONS_VERSION, ES_OFD_SEAL, ES_OFD_PLACE_POSITION, 0, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, false, 0, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Add one signature to an OFD and append the new package to @p out.

@@ -246,6 +246,20 @@ typedef struct es_sign_options {
 ES_EXTERN(int) es_ses_sign(es_buf *out, const es_sign_options *opt, const es_seal *seal,
 			   const es_cert *signer_cert, const es_sm2_key *signer_key) ES_WARN_UNUSED;
 
+/**
+ * A signer for many signatures with one seal: es_ses_signer_new() runs
+ * the checks of the seal, certificate and key once and keeps the signer's
+ * Z and the SM3 state over the constant start of TBS_Sign (the embedded
+ * seal), so each es_ses_signer_sign() hashes only the bytes that change.
+ * The output is the same as es_ses_sign()'s. @p seal must outlive the
+ * signer; certificate and key are referenced. One signer per thread.
+ */
+typedef struct es_ses_signer es_ses_signer;
+ES_EXTERN(int) es_ses_signer_new(es_ses_signer **out, const es_seal *seal, const es_cert *signer_cert,
+				 const es_sm2_key *signer_key) ES_WARN_UNUSED;
+ES_EXTERN(int) es_ses_signer_sign(es_ses_signer *s, es_buf *out, const es_sign_options *opt) ES_WARN_UNUSED;
+ES_EXTERN(void) es_ses_signer_free(es_ses_signer *s);
+
 #ifdef __cplusplus
 }
 #endif

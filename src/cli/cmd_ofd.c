@@ -84,6 +84,12 @@ static void progress(batch *b)
 static void *worker(void *arg)
 {
 	batch *b = arg;
+	es_ofd_sign_options so = *b->so;
+
+	/* one kept signer per thread: the seal is hashed once, not per document */
+	so.signer = NULL;
+	if (so.type == ES_OFD_SEAL && es_ses_signer_new(&so.signer, b->sg->seal, b->sg->cert, b->sg->key) < 0)
+		so.signer = NULL; /* es_ofd_sign reports the same problem per document */
 	for (;;) {
 		size_t i;
 		char in[4096], out[4096];
@@ -92,8 +98,10 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&b->mu);
 		i = b->next++;
 		pthread_mutex_unlock(&b->mu);
-		if (i >= b->n)
+		if (i >= b->n) {
+			es_ses_signer_free(so.signer);
 			return NULL;
+		}
 		snprintf(in, sizeof(in), "%s/%s", b->in_dir, b->names[i]);
 		snprintf(out, sizeof(out), "%s/%s", b->out_dir, b->names[i]);
 		if (es_file_exists(out) > 0) {
@@ -105,7 +113,7 @@ static void *worker(void *arg)
 		}
 		err = es_file_read(&data, in, (size_t)256 << 20 /* the OFD package limit */);
 		if (err == 0)
-			err = es_ofd_sign(&res, data.ptr, data.len, b->so, b->sg->seal, b->sg->cert, b->sg->key);
+			err = es_ofd_sign(&res, data.ptr, data.len, &so, b->sg->seal, b->sg->cert, b->sg->key);
 		if (err == 0)
 			err = es_file_write(out, res.ptr, res.len, 0644);
 		pthread_mutex_lock(&b->mu);

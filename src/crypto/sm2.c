@@ -826,6 +826,19 @@ int es_sm2_signer_sign(es_sm2_signer *s, es_buf *sig, const void *msg, size_t le
 	return sign_e(sig, s->sign, e);
 }
 
+int es_sm2_signer_sign_digest(es_sm2_signer *s, es_buf *sig, const uint8_t e[32])
+{
+	ES_ASSERT_ARG(s && sig && e);
+	if (!s->sign)
+		return es_error_set(ES_EINVAL, "signer key has no private part");
+	return sign_e(sig, s->sign, e);
+}
+
+const uint8_t *es_sm2_signer_z(const es_sm2_signer *s)
+{
+	return s->z;
+}
+
 int es_sm2_signer_verify(es_sm2_signer *s, const void *msg, size_t len, const uint8_t *sig,
 			  size_t siglen)
 {

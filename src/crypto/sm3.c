@@ -46,6 +46,14 @@ int es_sm3_final(es_sm3_ctx *h, uint8_t out[ES_SM3_DIGEST_LEN])
 	return 0;
 }
 
+int es_sm3_copy(es_sm3_ctx *dst, const es_sm3_ctx *src)
+{
+	ES_ASSERT_ARG(dst && src);
+	if (!EVP_MD_CTX_copy_ex(dst->ctx, src->ctx))
+		return es_crypto__fail(ES_ECRYPTO, "sm3 copy failed");
+	return 0;
+}
+
 void es_sm3_free(es_sm3_ctx *h)
 {
 	if (!h)

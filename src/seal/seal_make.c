@@ -323,38 +323,112 @@ static int signer_listed(const es_seal_fields *f, const es_cert *cert)
 			    "signer certificate is not in the seal's certList; the seal must be re-made for this certificate");
 }
 
-int es_ses_sign(es_buf *out, const es_sign_options *opt, const es_seal *seal, const es_cert *signer_cert,
-		const es_sm2_key *signer_key)
+/*
+ * A signer keeps what repeats between signatures with one seal: the checks
+ * of the seal, certificate and key, the signer's Z, and the SM3 state after
+ * Z ‖ the start of TBS_Sign up to and including the embedded seal, which
+ * is the bulk of TBS_Sign (the picture). Only the few bytes after it are
+ * hashed per signature. The state depends on TBS_Sign's outer length, so
+ * it is kept for the last length used (propertyInfo of constant length
+ * keeps it valid across documents).
+ */
+struct es_ses_signer {
+	const es_seal *seal;
+	es_cert *cert;
+	es_sm2_key *key;
+	es_sm2_signer *sm2;
+	es_sm3_ctx *prefix;  /* SM3 over Z ‖ TBS header ‖ version ‖ seal */
+	es_sm3_ctx *work;
+	size_t prefix_for;   /* the TBS content length the prefix was made for; 0: none */
+};
+
+void es_ses_signer_free(es_ses_signer *s)
+{
+	if (!s)
+		return;
+	es_cert_free(s->cert);
+	es_sm2_key_free(s->key);
+	es_sm2_signer_free(s->sm2);
+	es_sm3_free(s->prefix);
+	es_sm3_free(s->work);
+	es_free(s);
+}
+
+int es_ses_signer_new(es_ses_signer **out, const es_seal *seal, const es_cert *signer_cert,
+		      const es_sm2_key *signer_key)
 {
 	const es_seal_fields *f;
 	const es_sm2_key *pub = NULL;
-	es_buf tbs = ES_BUF_INIT, sig = ES_BUF_INIT, token = ES_BUF_INIT;
-	es_der_writer w;
-	uint8_t hash[32];
-	const char *prop;
-	es_time t;
+	es_ses_signer *s;
 	int err;
 
-	ES_ASSERT_ARG(out && opt && seal && signer_cert && signer_key);
-	if (opt->version != ES_SIGN_OPTIONS_VERSION)
-		return es_error_set(ES_EINVAL, "sign: unknown options version %u", opt->version);
+	ES_ASSERT_ARG(out && seal && signer_cert && signer_key);
+	*out = NULL;
 	f = es_seal_fields_get(seal);
 	if (f->version != 4)
 		return es_error_set(ES_ENOTSUPPORTED, "sign: only v4 (GB/T 38540-2020) seals are used for signing; this one is v%d",
 				    f->version);
+	if ((err = es_cert_pubkey(&pub, signer_cert)) < 0)
+		return err;
+	if (!same_key(pub, signer_key))
+		return es_error_set(ES_EINVAL, "sign: the signer key does not belong to the signer certificate");
+	if ((err = signer_listed(f, signer_cert)) < 0 || (err = check_usage(signer_cert, "signer")) < 0)
+		return err;
+	s = es_calloc(1, sizeof(*s));
+	if (!s)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	s->seal = seal;
+	/* references: the caller's objects may be freed while the signer lives */
+	s->cert = es_cert_ref((es_cert *)signer_cert);
+	s->key = es_sm2_key_ref((es_sm2_key *)signer_key);
+	if ((err = es_sm2_signer_new(&s->sm2, s->key, NULL, 0)) < 0 || (err = es_sm3_new(&s->prefix)) < 0 ||
+	    (err = es_sm3_new(&s->work)) < 0) {
+		es_ses_signer_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+/* The DER header of a SEQUENCE with @len content bytes. */
+static size_t seq_header(uint8_t h[6], size_t len)
+{
+	size_t n = 0;
+	h[n++] = ES_DER_SEQUENCE;
+	if (len < 0x80) {
+		h[n++] = (uint8_t)len;
+	} else {
+		int k = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
+		h[n++] = (uint8_t)(0x80 | k);
+		for (int i = k - 1; i >= 0; i--)
+			h[n++] = (uint8_t)(len >> (8 * i));
+	}
+	return n;
+}
+
+int es_ses_signer_sign(es_ses_signer *s, es_buf *out, const es_sign_options *opt)
+{
+	static const uint8_t version4[3] = { ES_DER_INTEGER, 1, 4 };
+	const es_seal_fields *f;
+	es_buf tail = ES_BUF_INIT, sig = ES_BUF_INIT, token = ES_BUF_INIT;
+	es_der_writer w;
+	uint8_t hash[32], e[32], hdr[6];
+	size_t hdr_len, content;
+	const char *prop;
+	es_time t;
+	int err;
+
+	ES_ASSERT_ARG(s && out && opt);
+	if (opt->version != ES_SIGN_OPTIONS_VERSION)
+		return es_error_set(ES_EINVAL, "sign: unknown options version %u", opt->version);
+	f = es_seal_fields_get(s->seal);
 	if (!opt->data && !opt->data_hash)
 		return es_error_set(ES_EINVAL, "sign: nothing to sign (data or data_hash)");
 	prop = opt->property_info ? opt->property_info : "data";
 	if (!prop[0] || strlen(prop) > 1024 || !es_der_is_ia5((const uint8_t *)prop, strlen(prop)))
 		return es_error_set(ES_EINVAL, "sign: propertyInfo must be 1-1024 ASCII characters");
 	t = opt->time ? opt->time : es_time_now();
-
-	if ((err = es_cert_pubkey(&pub, signer_cert)) < 0)
-		return err;
-	if (!same_key(pub, signer_key))
-		return es_error_set(ES_EINVAL, "sign: the signer key does not belong to the signer certificate");
-	if ((err = signer_listed(f, signer_cert)) < 0 || (err = check_valid_at(signer_cert, t, "signer")) < 0 ||
-	    (err = check_usage(signer_cert, "signer")) < 0 || (err = check_chain(opt->trust, signer_cert, t, "signer")) < 0)
+	if ((err = check_valid_at(s->cert, t, "signer")) < 0 || (err = check_chain(opt->trust, s->cert, t, "signer")) < 0)
 		return err;
 	if (t < f->valid_start || t > f->valid_end) {
 		char a[32], b[32];
@@ -369,28 +443,42 @@ int es_ses_sign(es_buf *out, const es_sign_options *opt, const es_seal *seal, co
 		memcpy(hash, opt->data_hash, 32);
 	}
 
-	/* TBS_Sign */
-	es_buf_init(&tbs, ES_MAX_SIG_DER);
-	es_der_writer_init(&w, &tbs);
-	es_der_begin(&w, ES_DER_SEQUENCE);
-	es_der_put_uint(&w, 4);
-	es_der_put_raw(&w, f->der.ptr, f->der.len);
+	/* TBS_Sign ::= SEQUENCE { version, eseal, timeInfo, dataHash, propertyInfo } */
+	es_der_writer_init(&w, &tail);
 	es_der_put_gentime(&w, t);
 	es_der_put_bits(&w, hash, 32);
 	es_der_put_ia5(&w, prop, strlen(prop));
-	es_der_end(&w);
-	if ((err = es_der_writer_finish(&w)) < 0 ||
-	    (err = es_sm2_sign(&sig, signer_key, NULL, 0, tbs.ptr, tbs.len)) < 0)
+	if ((err = es_der_writer_finish(&w)) < 0)
+		goto done;
+	content = sizeof(version4) + f->der.len + tail.len;
+	hdr_len = seq_header(hdr, content);
+	if (s->prefix_for != content) {
+		s->prefix_for = 0;
+		if ((err = es_sm3_final(s->prefix, e)) < 0 || /* resets */
+		    (err = es_sm3_update(s->prefix, es_sm2_signer_z(s->sm2), 32)) < 0 ||
+		    (err = es_sm3_update(s->prefix, hdr, hdr_len)) < 0 ||
+		    (err = es_sm3_update(s->prefix, version4, sizeof(version4))) < 0 ||
+		    (err = es_sm3_update(s->prefix, f->der.ptr, f->der.len)) < 0)
+			goto done;
+		s->prefix_for = content;
+	}
+	/* e = SM3(Z ‖ TBS_Sign), continuing from the kept state */
+	if ((err = es_sm3_copy(s->work, s->prefix)) < 0 || (err = es_sm3_update(s->work, tail.ptr, tail.len)) < 0 ||
+	    (err = es_sm3_final(s->work, e)) < 0 || (err = es_sm2_signer_sign_digest(s->sm2, &sig, e)) < 0)
 		goto done;
 	if (opt->tsa_cert && opt->tsa_key &&
 	    (err = es_tst_create(&token, opt->tsa_cert, opt->tsa_key, sig.ptr, sig.len, 0, NULL)) < 0)
 		goto done;
 
+	/* SES_Signature ::= SEQUENCE { toSign, cert, signatureAlgID, signature, timeStamp [0] } */
 	es_der_writer_init(&w, out);
 	es_der_begin(&w, ES_DER_SEQUENCE);
-	es_der_put_raw(&w, tbs.ptr, tbs.len);
+	es_der_put_raw(&w, hdr, hdr_len);
+	es_der_put_raw(&w, version4, sizeof(version4));
+	es_der_put_raw(&w, f->der.ptr, f->der.len);
+	es_der_put_raw(&w, tail.ptr, tail.len);
 	{
-		es_bytes c = es_cert_der(signer_cert);
+		es_bytes c = es_cert_der(s->cert);
 		es_der_put_octets(&w, c.ptr, c.len);
 	}
 	es_der_put_oid(&w, ES_OID_SM2_SM3);
@@ -403,8 +491,26 @@ int es_ses_sign(es_buf *out, const es_sign_options *opt, const es_seal *seal, co
 	es_der_end(&w);
 	err = es_der_writer_finish(&w);
 done:
-	es_buf_release(&tbs);
+	if (err < 0)
+		s->prefix_for = 0; /* the kept state may be half-updated */
+	es_buf_release(&tail);
 	es_buf_release(&sig);
 	es_buf_release(&token);
+	return err;
+}
+
+int es_ses_sign(es_buf *out, const es_sign_options *opt, const es_seal *seal, const es_cert *signer_cert,
+		const es_sm2_key *signer_key)
+{
+	es_ses_signer *s = NULL;
+	int err;
+
+	ES_ASSERT_ARG(out && opt && seal && signer_cert && signer_key);
+	if (opt->version != ES_SIGN_OPTIONS_VERSION)
+		return es_error_set(ES_EINVAL, "sign: unknown options version %u", opt->version);
+	if ((err = es_ses_signer_new(&s, seal, signer_cert, signer_key)) < 0)
+		return err;
+	err = es_ses_signer_sign(s, out, opt);
+	es_ses_signer_free(s);
 	return err;
 }

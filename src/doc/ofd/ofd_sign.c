@@ -497,7 +497,7 @@ int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_o
 		so.time = t;
 		so.tsa_cert = opt->tsa_cert;
 		so.tsa_key = opt->tsa_key;
-		if ((err = es_ses_sign(&sv, &so, seal, cert, key)) < 0)
+		if ((err = opt->signer ? es_ses_signer_sign(opt->signer, &sv, &so) : es_ses_sign(&sv, &so, seal, cert, key)) < 0)
 			goto done;
 		snprintf(tmp, sizeof(tmp), "%sSeal.esl", folder);
 		if ((err = es_ofd_pkg_put(c.pkg, tmp, f->der.ptr, f->der.len)) < 0)

@@ -515,6 +515,45 @@ static void test_verify__v5_seal_with_time_stamp(void **state)
 	es_buf_release(&der);
 }
 
+/* One signer, many documents: the kept SM3 state follows the TBS length. */
+static void test_sign__signer_reuse(void **state)
+{
+	es_buf der = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	es_ses_signer *sg = NULL;
+	static const char *const props[] = { "a.txt", "b.txt", "a-much-longer-protection-scope.txt", "c.txt",
+					     "/Doc_0/Signs/Sign_0/Signature.xml" };
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	TU_OK(es_ses_signer_new(&sg, seal, P.signer, P.signer_key));
+	for (size_t i = 0; i < ES_ARRAY_LEN(props); i++) {
+		es_buf sig = ES_BUF_INIT;
+		es_sign_options so = ES_SIGN_OPTIONS_INIT;
+		es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+		es_report r;
+		char doc[32];
+		snprintf(doc, sizeof(doc), "document %zu", i);
+		so.data = (const uint8_t *)doc;
+		so.data_len = strlen(doc);
+		so.property_info = props[i];
+		TU_OK(es_ses_signer_sign(sg, &sig, &so));
+		vo.trust = P.trust;
+		vo.original = so.data;
+		vo.original_len = so.data_len;
+		vo.has_original = true;
+		es_report_init(&r);
+		TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+		expect(&r, "signature", ES_RESULT_PASS);
+		expect(&r, "data-hash", ES_RESULT_PASS);
+		es_report_release(&r);
+		es_buf_release(&sig);
+	}
+	es_ses_signer_free(sg);
+	es_seal_free(seal);
+	es_buf_release(&der);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_sign__valid_with_trust_and_timestamp),
 		cmocka_unit_test(test_sign__refusals),
 		cmocka_unit_test(test_sign__cert_digest_list),
+		cmocka_unit_test(test_sign__signer_reuse),
 		cmocka_unit_test(test_verify__revoked_seal_is_void),
 		cmocka_unit_test(test_verify__revoked_signer_certificate),
 		cmocka_unit_test(test_verify__bit_flips_never_valid),
