@@ -31,6 +31,8 @@ PACKAGES=(
   libsqlite3-dev
   libpq-dev
   postgresql           # throwaway test cluster (initdb/pg_ctl) in make check
+  libp11-kit-dev       # PKCS#11 header (p11-kit/pkcs11.h) for the key-store provider
+  softhsm2             # PKCS#11 software token for the key-store tests
   # --- PDF layer (MuPDF, static archives + what they link) ---
   libmupdf-dev
   libmujs-dev

@@ -59,6 +59,11 @@ typedef enum es_action {
 	ES_ACT_JOBS,
 	ES_ACT_REGISTRY,
 	ES_ACT_OUTBOX,
+	ES_ACT_AUDIT,          /**< verify and read the audit log (auditor, sysadmin) */
+	ES_ACT_USE_REQUEST,    /**< file a use request (用印申请) for the unit's seal */
+	ES_ACT_USE_APPROVE,    /**< approve or reject use requests, grant batch authorisations */
+	ES_ACT_TOKEN,          /**< put a seal's key into custody (software token, device) */
+	ES_ACT_BACKUP,         /**< make a backup */
 } es_action;
 /** The system account (id 0) used by jobs and the registry import. */
 #define ES_ACTOR_SYSTEM 0
@@ -89,9 +94,11 @@ typedef struct es_platform_options {
 	/** Credit codes accepted although their check character fails (legacy pilot codes, STANDARDS §4.2). */
 	const char *const *legacy_codes;
 	size_t nlegacy;
+	/** A signed audit checkpoint every this many entries (and on close); 0: 64. */
+	unsigned audit_every;
 } es_platform_options;
 #define ES_PLATFORM_OPTIONS_VERSION 1
-#define ES_PLATFORM_OPTIONS_INIT { ES_PLATFORM_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0 }
+#define ES_PLATFORM_OPTIONS_INIT { ES_PLATFORM_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0 }
 
 ES_EXTERN(int) es_platform_open(es_platform **out, const es_platform_options *opt) ES_WARN_UNUSED;
 ES_EXTERN(void) es_platform_close(es_platform *p);
@@ -278,6 +285,137 @@ ES_EXTERN(int) es_platform_psb_import(es_platform *p, int64_t actor, const uint8
 ES_EXTERN(int) es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed) ES_WARN_UNUSED;
 /** Count filings in state "pending" or "sent". */
 ES_EXTERN(int) es_platform_outbox_count(es_platform *p, const char *state, int64_t *n) ES_WARN_UNUSED;
+
+/* ---- sign-in, audit (R7) ----------------------------------------------------- */
+
+/** Sign in as @p login: audited as "login", or "login-failed" (then ES_EDENIED). */
+ES_EXTERN(int) es_platform_login(es_platform *p, const char *login, int64_t *id) ES_WARN_UNUSED;
+
+/** One audit entry (docs/audit.md gives its canonical byte encoding). */
+typedef struct es_audit_entry {
+	int64_t seq;               /**< 1, 2, 3 ... without gaps */
+	es_time at;
+	int64_t actor;             /**< account id, 0 the system */
+	const char *event;         /**< "transition", "use", "login", "login-failed", "pin-failed", ... */
+	const char *object;        /**< "seal", "application", "account", "use-request", "platform" ... */
+	const char *object_id;
+	const char *detail;        /**< never a secret */
+	uint8_t prev_hash[32];     /**< SM3 of the previous entry's encoding (zeros for entry 1) */
+} es_audit_entry;
+/** Append the canonical encoding of @p e to @p out. */
+ES_EXTERN(int) es_audit_entry_encode(es_buf *out, const es_audit_entry *e) ES_WARN_UNUSED;
+/** Parse a canonical encoding; the strings point into @p buf (not NUL-terminated: lengths in *_len). */
+typedef struct es_audit_view {
+	es_audit_entry e;
+	size_t event_len, object_len, object_id_len, detail_len;
+} es_audit_view;
+ES_EXTERN(int) es_audit_entry_decode(es_audit_view *out, const uint8_t *buf, size_t len) ES_WARN_UNUSED;
+
+typedef struct es_audit_report {
+	int64_t entries;           /**< entries read */
+	int64_t checkpoints;       /**< signed checkpoints verified */
+	int64_t first_bad;         /**< 0: intact; else the first entry that is missing, edited or out of place */
+	char problem[200];         /**< what is wrong with it */
+	uint8_t head[32];          /**< hash of the last entry (anchor it outside the platform) */
+} es_audit_report;
+/**
+ * Verify the audit chain and its signed checkpoints (auditor, sysadmin, system).
+ * 0 if intact; ES_EVERIFY with @p out->first_bad and @p out->problem otherwise.
+ */
+ES_EXTERN(int) es_platform_audit_verify(es_platform *p, int64_t actor, es_audit_report *out) ES_WARN_UNUSED;
+/** Write a signed checkpoint at the current head now (also done on close). */
+ES_EXTERN(int) es_platform_audit_checkpoint(es_platform *p) ES_WARN_UNUSED;
+
+/* ---- use approval (用印申请) and usage records (用章记录), R6 --------------------- */
+
+/** File a use request: seal @p esid on the document with SM3 hash @p doc_hash, for @p purpose. */
+ES_EXTERN(int) es_platform_use_request(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+				       const char *purpose, int64_t *id) ES_WARN_UNUSED;
+/** A use approver approves or rejects (reason required) a request; never their own. */
+ES_EXTERN(int) es_platform_use_decide(es_platform *p, int64_t approver, int64_t request, bool approve,
+				      const char *reason) ES_WARN_UNUSED;
+/** Request state into @p out: "requested", "approved", "rejected", "used". */
+ES_EXTERN(int) es_platform_use_state(es_platform *p, int64_t request, char *out, size_t cap) ES_WARN_UNUSED;
+
+/**
+ * Sign with a platform-held seal: an SES_Signature (GB/T 38540) over @p doc_hash appended
+ * to @p sig_out. Needs the approved request @p request covering exactly this seal and
+ * document hash, not yet used; uses it up and writes a usage record and an audit entry
+ * in one transaction. @p pin: the user PIN when the key is in a software token, else NULL.
+ */
+ES_EXTERN(int) es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+				     int64_t request, const char *pin, es_buf *sig_out) ES_WARN_UNUSED;
+
+/**
+ * Device seals (R2): the key is generated in the holder's device and never enters the
+ * platform. Issue the seal's certificate from the device's PKCS#10 request (DER or PEM);
+ * the certificate (DER) is appended to @p cert_out. The platform copy of the key is destroyed.
+ */
+ES_EXTERN(int) es_platform_seal_bind_device(es_platform *p, int64_t actor, const char *esid, const uint8_t *csr,
+					    size_t csr_len, es_buf *cert_out) ES_WARN_UNUSED;
+/** A use approver grants a standing batch authorisation for a device seal, from..to. */
+ES_EXTERN(int) es_platform_batch_authorise(es_platform *p, int64_t approver, const char *esid, const char *purpose,
+					   es_time from, es_time to, int64_t *id) ES_WARN_UNUSED;
+/**
+ * A device seal is about to sign @p doc_hash: checked against a batch authorisation in
+ * force now; records the use. The device signs only after this returns 0.
+ */
+ES_EXTERN(int) es_platform_device_use(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+				      int64_t *usage_id) ES_WARN_UNUSED;
+/** Number of usage records of a seal. */
+ES_EXTERN(int) es_platform_usage_count(es_platform *p, const char *esid, int64_t *n) ES_WARN_UNUSED;
+
+/* ---- key custody: software token behind PINs (R2, R6 PIN) -------------------------- */
+
+#define ES_PIN_TRIES 5
+/**
+ * Move a seal's key into a software token: SM4 (es_box) under keys derived with
+ * PBKDF2-HMAC-SM3 from the user PIN and from the administrator PIN (unit admin).
+ */
+ES_EXTERN(int) es_platform_token_init(es_platform *p, int64_t actor, const char *esid, const char *user_pin,
+				      const char *admin_pin) ES_WARN_UNUSED;
+/** Check the user PIN (ES_EDENIED on a wrong PIN; locked after ES_PIN_TRIES). */
+ES_EXTERN(int) es_platform_token_check(es_platform *p, int64_t actor, const char *esid, const char *user_pin) ES_WARN_UNUSED;
+/** Change the user PIN (holder, knowing the old one). */
+ES_EXTERN(int) es_platform_token_change_pin(es_platform *p, int64_t actor, const char *esid, const char *old_pin,
+					    const char *new_pin) ES_WARN_UNUSED;
+/**
+ * Reset the user PIN and unlock, with the administrator PIN, only after a PIN-unlock
+ * application (口令解锁) for this seal was carried out; each application unlocks once.
+ */
+ES_EXTERN(int) es_platform_token_reset(es_platform *p, int64_t actor, const char *esid, const char *admin_pin,
+				       const char *new_pin) ES_WARN_UNUSED;
+/**
+ * The software token of seal @p esid behind the key-store interface (es_keystore.h):
+ * login = user PIN (counted and locked as above), find_key(esid), sign_digest (SM2, raw r|s),
+ * reset_pin = es_platform_token_reset (needs the PIN-unlock application). @p actor acts.
+ */
+struct es_keystore;
+ES_EXTERN(int) es_platform_token_keystore(es_platform *p, int64_t actor, const char *esid,
+					  struct es_keystore **out) ES_WARN_UNUSED;
+/** Locked? wrong tries so far? */
+ES_EXTERN(int) es_platform_token_status(es_platform *p, const char *esid, bool *locked, int *fails) ES_WARN_UNUSED;
+
+/* ---- backup and restore (R7) ------------------------------------------------------- */
+
+/**
+ * A consistent online snapshot of the store (SQLite backup API; pg_dump for PostgreSQL),
+ * sealed with es_box under a key derived from the master key (docs/audit.md), written to
+ * @p path through a temporary file, fsync and rename.
+ */
+ES_EXTERN(int) es_platform_backup(es_platform *p, int64_t actor, const char *path) ES_WARN_UNUSED;
+/**
+ * Check a backup made under @p master_key and load it into the fresh store @p store_uri
+ * (a new SQLite file, or an empty PostgreSQL database: the backend the backup was made
+ * on); then open it with folder @p dir and verify the audit chain into @p report.
+ * ES_EVERIFY if the file was altered, cut short or the key is wrong (nothing is written
+ * then), or if the restored audit chain does not verify.
+ */
+ES_EXTERN(int) es_platform_restore(const char *path, const uint8_t master_key[32], const char *store_uri,
+				   const char *dir, es_audit_report *report) ES_WARN_UNUSED;
+/** Unpack a backup file image (the parser the fuzzer exercises): snapshot into @p out. */
+ES_EXTERN(int) es_backup_open(es_buf *out, const uint8_t master_key[32], const uint8_t *file, size_t len,
+			      const char **backend) ES_WARN_UNUSED;
 
 /**
  * Benchmark: @p n applications end to end (create, submit, check, review, make,

@@ -70,6 +70,10 @@ struct es_store_ops {
 	const char *blob_type;
 	/** Is @p code (from exec) a retryable conflict (busy, serialisation, unique race)? */
 	int (*retryable)(void *db);
+	/** A consistent online snapshot appended to @p out (SQLite backup API / pg_dump). */
+	int (*snapshot)(void *db, es_buf *out);
+	/** Load a snapshot into the empty store @p target (a new SQLite file / an empty database). */
+	int (*restore)(const char *target, const uint8_t *snap, size_t len);
 };
 
 typedef struct es_store es_store;
@@ -96,6 +100,10 @@ ES_EXTERN(int) es_store_exec(es_store *st, const char *sql, const es_sval *param
 /** Run a query expecting at most one row of one integer; ES_ENOTFOUND if none. */
 ES_EXTERN(int) es_store_int(es_store *st, int64_t *out, const char *sql, const es_sval *params,
 			    size_t nparams) ES_WARN_UNUSED;
+/** A consistent snapshot of the whole store, taken while others keep writing. */
+ES_EXTERN(int) es_store_snapshot(es_store *st, es_buf *out) ES_WARN_UNUSED;
+/** Load a snapshot (of the same backend) into a new, empty store at @p uri; then es_store_open it. */
+ES_EXTERN(int) es_store_restore(const char *uri, const uint8_t *snap, size_t len) ES_WARN_UNUSED;
 /** Next value of a named counter, inside the current transaction (never reused). */
 ES_EXTERN(int) es_store_next(es_store *st, int64_t *out, const char *counter) ES_WARN_UNUSED;
 

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "eseal/es_platform.h"
 #include "eseal/es_seal.h"
+#include "eseal/es_crypto.h"
 #include "estime.h"
 #include "file.h"
 #include <getopt.h>
@@ -35,6 +36,21 @@ static const char platform_usage[] =
 	"  seal confirm|use|show ESID            confirm the impression (activates the seal)\n"
 	"  seal export ESID -o FILE               the seal (.esl, DER)\n"
 	"  seal authorise ESID --unit ID --from DATE --to DATE --letter TEXT\n"
+	"  use request ESID --document FILE --purpose P   用印申请 (SM3 of FILE)\n"
+	"  use approve ID  |  use reject ID --reason R    (use-approver)\n"
+	"  use state ID\n"
+	"  seal sign ESID --document FILE --request ID -o SIG\n"
+	"                                         SES_Signature over FILE's SM3 hash;\n"
+	"                                         a token seal takes its PIN from $ESEAL_PIN\n"
+	"  seal bind-device ESID --csr FILE -o CERT   device seal from its PKCS#10 request\n"
+	"  seal batch ESID --from DATE --to DATE --purpose P   standing batch authorisation\n"
+	"  seal device-use ESID --document FILE   record a device seal's use (batch)\n"
+	"  token init ESID                        software token: $ESEAL_PIN, $ESEAL_ADMIN_PIN\n"
+	"  token check ESID                       check $ESEAL_PIN\n"
+	"  token change-pin ESID                  $ESEAL_PIN -> $ESEAL_NEW_PIN\n"
+	"  token reset ESID                       after a pin-unlock application:\n"
+	"                                         $ESEAL_ADMIN_PIN, new PIN $ESEAL_NEW_PIN\n"
+	"  token status ESID\n"
 	"  status ESID                            status lookup (the verifier's source)\n"
 	"  status list [-o FILE]                  the signed status list (FILE.sig: SM2 signature)\n"
 	"  outbox deliver                         deliver due filings (备案)\n"
@@ -77,8 +93,9 @@ typedef struct popts {
 	bool json;
 	/* subcommand options */
 	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
-		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter;
-	int64_t unit, superior, holder, batch;
+		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter,
+		*document, *purpose, *csr;
+	int64_t unit, superior, holder, batch, request;
 	bool have_unit;
 	int nargs;
 	char *args[8];
@@ -103,6 +120,8 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "from", required_argument, NULL, 26 },       { "to", required_argument, NULL, 27 },
 		{ "letter", required_argument, NULL, 28 },     { "batch", required_argument, NULL, 29 },
 		{ "outbox-url", required_argument, NULL, 30 }, { "help", no_argument, NULL, 'h' },
+		{ "document", required_argument, NULL, 31 },   { "purpose", required_argument, NULL, 32 },
+		{ "request", required_argument, NULL, 33 },    { "csr", required_argument, NULL, 34 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -142,6 +161,10 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 28: o->letter = optarg; break;
 		case 29: o->batch = strtoll(optarg, &end, 10); break;
 		case 30: o->outbox_url = optarg; break;
+		case 31: o->document = optarg; break;
+		case 32: o->purpose = optarg; break;
+		case 33: o->request = strtoll(optarg, &end, 10); break;
+		case 34: o->csr = optarg; break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
@@ -277,12 +300,13 @@ static int open_platform(es_platform **p, const popts *o, bool create, legacy_li
 	return err;
 }
 
+/* --as LOGIN signs in: audited as a login, or a failed attempt. */
 static int actor_of(es_platform *p, const popts *o, int64_t *actor)
 {
 	*actor = ES_ACTOR_SYSTEM;
 	if (!o->as)
 		return 0;
-	return es_platform_account_find(p, o->as, actor);
+	return es_platform_login(p, o->as, actor);
 }
 
 static int done_rc(const popts *o, int err, const char *what)
@@ -479,6 +503,17 @@ static int plat_seal_status(es_platform *p, const popts *o, const char *esid)
 	return done_rc(o, err, "status");
 }
 
+/* SM3 of a document file. */
+static int doc_hash(uint8_t h[32], const char *path)
+{
+	es_buf b = ES_BUF_INIT;
+	int err = cli_read_file(&b, path);
+	if (err == 0)
+		err = es_sm3(h, b.ptr, b.len);
+	es_buf_release(&b);
+	return err;
+}
+
 static int plat_seal(es_platform *p, const popts *o, int64_t actor)
 {
 	const char *verb = o->args[1];
@@ -495,6 +530,47 @@ static int plat_seal(es_platform *p, const popts *o, int64_t actor)
 		if (!o->have_unit || !o->from || !o->to || es_time_parse(&from, o->from) != 0 || es_time_parse(&to, o->to) != 0)
 			return cli_usage_error("platform", "seal authorise needs --unit, --from DATE and --to DATE");
 		err = es_platform_seal_authorise(p, actor, esid, o->unit, from, to, o->letter);
+	} else if (strcmp(verb, "sign") == 0 || strcmp(verb, "device-use") == 0) {
+		uint8_t h[32];
+		es_buf sig = ES_BUF_INIT;
+		int64_t usage = 0;
+		bool sign = strcmp(verb, "sign") == 0;
+		if (!o->document || (sign && (!o->output || o->request <= 0)))
+			return cli_usage_error("platform", "seal %s needs --document FILE%s", verb,
+					       sign ? ", --request ID and -o SIG" : "");
+		if ((err = doc_hash(h, o->document)) == 0) {
+			if (sign)
+				err = es_platform_seal_sign(p, actor, esid, h, o->request, getenv("ESEAL_PIN"), &sig);
+			else
+				err = es_platform_device_use(p, actor, esid, h, &usage);
+		}
+		if (err == 0 && sign)
+			err = cli_write_file(o->output, sig.ptr, sig.len);
+		es_buf_release(&sig);
+		if (err == 0 && !sign)
+			print_id(o, "usage", usage);
+		if (err == 0 && sign && strcmp(o->output, "-") != 0)
+			printf(o->json ? "{\"signed\": \"%s\"}\n" : "signed %s\n", esid);
+		return done_rc(o, err, verb);
+	} else if (strcmp(verb, "bind-device") == 0) {
+		es_buf csr = ES_BUF_INIT, cert = ES_BUF_INIT;
+		if (!o->csr || !o->output)
+			return cli_usage_error("platform", "seal bind-device ESID --csr FILE -o CERT");
+		if ((err = cli_read_file(&csr, o->csr)) == 0 &&
+		    (err = es_platform_seal_bind_device(p, actor, esid, csr.ptr, csr.len, &cert)) == 0)
+			err = cli_write_file(o->output, cert.ptr, cert.len);
+		es_buf_release(&csr);
+		es_buf_release(&cert);
+		return done_rc(o, err, verb);
+	} else if (strcmp(verb, "batch") == 0) {
+		es_time from, to;
+		int64_t id = 0;
+		if (!o->from || !o->to || !o->purpose || es_time_parse(&from, o->from) != 0 || es_time_parse(&to, o->to) != 0)
+			return cli_usage_error("platform", "seal batch needs --from DATE --to DATE --purpose P");
+		err = es_platform_batch_authorise(p, actor, esid, o->purpose, from, to, &id);
+		if (err == 0)
+			print_id(o, "batch", id);
+		return done_rc(o, err, verb);
 	} else if (strcmp(verb, "export") == 0) {
 		es_buf der = ES_BUF_INIT;
 		if (!o->output)
@@ -533,6 +609,72 @@ static int plat_seal(es_platform *p, const popts *o, int64_t actor)
 		else
 			printf("seal %s: %s done\n", esid, verb);
 	}
+	return done_rc(o, err, verb);
+}
+
+static int plat_use(es_platform *p, const popts *o, int64_t actor)
+{
+	const char *verb = o->args[1];
+	int err;
+	int64_t id = 0;
+	if (strcmp(verb, "request") == 0) {
+		uint8_t h[32];
+		if (o->nargs < 3 || !o->document || !o->purpose)
+			return cli_usage_error("platform", "use request ESID --document FILE --purpose P");
+		if ((err = doc_hash(h, o->document)) == 0)
+			err = es_platform_use_request(p, actor, o->args[2], h, o->purpose, &id);
+		if (err == 0)
+			print_id(o, "request", id);
+		return done_rc(o, err, "use request");
+	}
+	if (o->nargs < 3 || (id = num(o->args[2])) <= 0)
+		return cli_usage_error("platform", "use %s ID", verb);
+	if (strcmp(verb, "approve") == 0 || strcmp(verb, "reject") == 0) {
+		err = es_platform_use_decide(p, actor, id, verb[0] == 'a', o->reason);
+		if (err == 0)
+			printf(o->json ? "{\"request\": %lld, \"done\": \"%s\"}\n" : "request %lld: %s done\n", (long long)id,
+			       verb);
+		return done_rc(o, err, verb);
+	}
+	if (strcmp(verb, "state") == 0) {
+		char st[16];
+		if ((err = es_platform_allowed(p, actor, ES_ACT_READ, -1)) == 0 &&
+		    (err = es_platform_use_state(p, id, st, sizeof(st))) == 0)
+			printf(o->json ? "{\"request\": %lld, \"state\": \"%s\"}\n" : "request %lld %s\n", (long long)id, st);
+		return done_rc(o, err, "use state");
+	}
+	return cli_usage_error("platform", "unknown use command '%s'", verb);
+}
+
+static int plat_token(es_platform *p, const popts *o, int64_t actor)
+{
+	const char *verb = o->args[1];
+	const char *pin = getenv("ESEAL_PIN"), *admin = getenv("ESEAL_ADMIN_PIN"), *newpin = getenv("ESEAL_NEW_PIN");
+	int err;
+	if (o->nargs < 3)
+		return cli_usage_error("platform", "token %s ESID", verb);
+	const char *esid = o->args[2];
+	if (strcmp(verb, "init") == 0) {
+		err = es_platform_token_init(p, actor, esid, pin, admin);
+	} else if (strcmp(verb, "check") == 0) {
+		err = es_platform_token_check(p, actor, esid, pin);
+	} else if (strcmp(verb, "change-pin") == 0) {
+		err = es_platform_token_change_pin(p, actor, esid, pin, newpin);
+	} else if (strcmp(verb, "reset") == 0) {
+		err = es_platform_token_reset(p, actor, esid, admin, newpin);
+	} else if (strcmp(verb, "status") == 0) {
+		bool locked = false;
+		int fails = 0;
+		if ((err = es_platform_allowed(p, actor, ES_ACT_READ, -1)) == 0 &&
+		    (err = es_platform_token_status(p, esid, &locked, &fails)) == 0)
+			printf(o->json ? "{\"locked\": %s, \"wrong_pins\": %d}\n" : "locked %s, wrong PINs %d\n",
+			       locked ? "true" : "false", fails);
+		return done_rc(o, err, "token status");
+	} else {
+		return cli_usage_error("platform", "unknown token command '%s'", verb);
+	}
+	if (err == 0)
+		printf(o->json ? "{\"esid\": \"%s\", \"done\": \"%s\"}\n" : "token %s: %s done\n", esid, verb);
 	return done_rc(o, err, verb);
 }
 
@@ -660,6 +802,10 @@ int cmd_platform(int argc, char **argv)
 		rc = o.nargs < 2 ? cli_usage_error("platform", "app what?") : plat_app(p, &o, actor);
 	} else if (strcmp(cmd, "seal") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "seal what?") : plat_seal(p, &o, actor);
+	} else if (strcmp(cmd, "use") == 0) {
+		rc = o.nargs < 2 ? cli_usage_error("platform", "use what?") : plat_use(p, &o, actor);
+	} else if (strcmp(cmd, "token") == 0) {
+		rc = o.nargs < 2 ? cli_usage_error("platform", "token what?") : plat_token(p, &o, actor);
 	} else if (strcmp(cmd, "status") == 0) {
 		rc = plat_status(p, &o);
 	} else if (strcmp(cmd, "outbox") == 0) {
@@ -757,4 +903,129 @@ int cmd_registry(int argc, char **argv)
 	es_buf_release(&feed);
 	es_buf_release(&legacy.text);
 	return rc;
+}
+
+/* ---- eseal audit | backup | restore (docs/cli/audit.md, backup.md, restore.md) ---- */
+
+static const char audit_usage[] =
+	"usage: eseal audit verify [--dir DIR] [--store URI] [--as LOGIN] [--json]\n"
+	"\n"
+	"Check the audit log: the SM3 hash chain of every entry and the SM2-signed\n"
+	"checkpoints. Names the first entry that is missing, altered or out of place.\n"
+	"--as: an auditor or a system administrator (default: the system account).\n"
+	"exit codes: 0 intact, 1 broken, 3 usage or I/O error, 4 refused\n";
+
+static const char backup_usage[] =
+	"usage: eseal backup FILE [--dir DIR] [--store URI] [--as LOGIN] [--json]\n"
+	"\n"
+	"A consistent online snapshot of the platform store (SQLite backup API, or\n"
+	"pg_dump for PostgreSQL), sealed with SM4 and authenticated under a key\n"
+	"derived from the master key; written through a temporary file, fsync and\n"
+	"rename. Keys inside stay wrapped.\n"
+	"exit codes: 0 done, 3 usage or I/O error, 4 refused\n";
+
+static const char restore_usage[] =
+	"usage: eseal restore FILE --dir NEW-DIR [--store URI] [--json]\n"
+	"\n"
+	"Check FILE (made with the same master key: $ESEAL_MASTER_KEY or the\n"
+	"master.key copied into NEW-DIR), load it into a fresh store (default\n"
+	"sqlite:NEW-DIR/platform.db; a PostgreSQL store must be an empty database),\n"
+	"then verify the audit chain. An altered file or a wrong key is refused.\n"
+	"exit codes: 0 restored and verified, 1 audit chain broken, 3 usage, I/O or\n"
+	"refused file\n";
+
+static void print_report(const popts *o, const es_audit_report *r)
+{
+	char head[65];
+	static const char d[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		head[2 * i] = d[r->head[i] >> 4];
+		head[2 * i + 1] = d[r->head[i] & 15];
+	}
+	head[64] = 0;
+	if (o->json) {
+		cli_print_json(json_pack("{s:b, s:I, s:I, s:I, s:s, s:s}", "intact", r->first_bad == 0, "entries",
+					 (json_int_t)r->entries, "checkpoints", (json_int_t)r->checkpoints, "first_bad",
+					 (json_int_t)r->first_bad, "problem", r->problem, "head", head));
+	} else if (r->first_bad) {
+		printf("audit log BROKEN at entry %lld: %s\n", (long long)r->first_bad, r->problem);
+	} else {
+		printf("audit log intact: %lld entries, %lld signed checkpoints, head %s\n", (long long)r->entries,
+		       (long long)r->checkpoints, head);
+	}
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	popts o;
+	es_platform *p = NULL;
+	legacy_list legacy;
+	int64_t actor = 0;
+	es_audit_report r;
+	int rc = parse_opts(&o, argc, argv, audit_usage), err;
+	if (rc == -1)
+		return ES_EXIT_OK;
+	if (rc < 0 || o.nargs < 1 || strcmp(o.args[0], "verify") != 0)
+		return cli_usage_error("audit", "usage: eseal audit verify");
+	memset(&legacy, 0, sizeof(legacy));
+	memset(&r, 0, sizeof(r));
+	if ((err = open_platform(&p, &o, false, &legacy)) == 0 && (err = actor_of(p, &o, &actor)) == 0)
+		err = es_platform_audit_verify(p, actor, &r);
+	if (err == 0 || err == ES_EVERIFY) {
+		print_report(&o, &r);
+		rc = err == 0 ? ES_EXIT_OK : ES_EXIT_INVALID;
+	} else {
+		rc = done_rc(&o, err, "audit verify");
+	}
+	es_platform_close(p);
+	es_buf_release(&legacy.text);
+	return rc;
+}
+
+int cmd_backup(int argc, char **argv)
+{
+	popts o;
+	es_platform *p = NULL;
+	legacy_list legacy;
+	int64_t actor = 0;
+	int rc = parse_opts(&o, argc, argv, backup_usage), err;
+	if (rc == -1)
+		return ES_EXIT_OK;
+	if (rc < 0 || o.nargs != 1)
+		return cli_usage_error("backup", "usage: eseal backup FILE");
+	memset(&legacy, 0, sizeof(legacy));
+	if ((err = open_platform(&p, &o, false, &legacy)) == 0 && (err = actor_of(p, &o, &actor)) == 0)
+		err = es_platform_backup(p, actor, o.args[0]);
+	if (err == 0)
+		printf(o.json ? "{\"backup\": \"%s\"}\n" : "backup written to %s\n", o.args[0]);
+	rc = done_rc(&o, err, "backup");
+	es_platform_close(p);
+	es_buf_release(&legacy.text);
+	return rc;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	popts o;
+	uint8_t key[32];
+	char store[4200];
+	es_audit_report r;
+	int rc = parse_opts(&o, argc, argv, restore_usage), err;
+	if (rc == -1)
+		return ES_EXIT_OK;
+	if (rc < 0 || o.nargs != 1 || !o.dir)
+		return cli_usage_error("restore", "usage: eseal restore FILE --dir NEW-DIR");
+	if ((err = master_key(key, o.dir, false)) < 0)
+		return done_rc(&o, err, "restore");
+	if (o.store)
+		snprintf(store, sizeof(store), "%s", o.store);
+	else
+		snprintf(store, sizeof(store), "sqlite:%s/platform.db", o.dir);
+	err = es_platform_restore(o.args[0], key, store, o.dir, &r);
+	es_wipe(key, sizeof(key));
+	if (err == 0 || (err == ES_EVERIFY && r.entries + r.first_bad > 0)) {
+		print_report(&o, &r);
+		return err == 0 ? ES_EXIT_OK : ES_EXIT_INVALID;
+	}
+	return done_rc(&o, err, "restore");
 }

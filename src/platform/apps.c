@@ -618,8 +618,10 @@ static int step_tx(es_platform *p, void *vctx)
 				if ((err = seal_brief_get(p, a.target, &s)) < 0)
 					break;
 				memcpy(c->esid, a.target, sizeof(c->esid));
-				err = es_platform__transition(p, "seal", a.target, s.state, s.state, c->actor,
-							      "PIN unlock carried out", NULL);
+				if ((err = es_platform__transition(p, "seal", a.target, s.state, s.state, c->actor,
+								   "PIN unlock carried out", NULL)) < 0)
+					break;
+				err = es_platform__token_grant_unlock(p, a.target, a.id);
 				break;
 			case ES_BIZ_REENABLE:
 				memcpy(c->esid, a.target, sizeof(c->esid));

@@ -105,6 +105,11 @@ static const struct {
 	{ ES_ACT_JOBS, ES_ROLE_SYSADMIN, false, true, "run jobs" },
 	{ ES_ACT_REGISTRY, ES_ROLE_SYSADMIN, false, true, "import the registry" },
 	{ ES_ACT_OUTBOX, ES_ROLE_SYSADMIN, false, true, "deliver filings" },
+	{ ES_ACT_AUDIT, ES_ROLE_AUDITOR | ES_ROLE_SYSADMIN, false, true, "verify the audit log" },
+	{ ES_ACT_USE_REQUEST, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, true, false, "request seal use" },
+	{ ES_ACT_USE_APPROVE, ES_ROLE_USE_APPROVER, false, false, "approve seal use" },
+	{ ES_ACT_TOKEN, ES_ROLE_UNIT_ADMIN, true, false, "manage seal keys and PINs" },
+	{ ES_ACT_BACKUP, ES_ROLE_SYSADMIN, false, true, "make backups" },
 };
 
 typedef struct acct_ctx {
@@ -141,7 +146,7 @@ int es_platform__account(es_platform *p, int64_t id, es_account *out)
 	return 0;
 }
 
-int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct)
+static int authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct)
 {
 	es_account local;
 	es_account *a = acct ? acct : &local;
@@ -154,7 +159,15 @@ int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int6
 		if (actor == ES_ACTOR_SYSTEM) {
 			if (rules[i].system)
 				return 0;
+			p->denied_pending = true;
+			p->denied_actor = actor;
+			p->denied_what = rules[i].what;
 			return es_error_set(ES_EDENIED, "the system account may not %s: act as a named account", rules[i].what);
+		}
+		if (!(a->roles & rules[i].roles) || (rules[i].unit_scoped && unit_id >= 0 && a->unit_id != unit_id)) {
+			p->denied_pending = true;
+			p->denied_actor = actor;
+			p->denied_what = rules[i].what;
 		}
 		if (!(a->roles & rules[i].roles)) {
 			es_buf who = ES_BUF_INIT;
@@ -176,6 +189,16 @@ int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int6
 	return es_error_set(ES_EDENIED, "unknown action %d", (int)action);
 }
 
+/* Refusals are audited: at once outside a transaction, else after its rollback (es_platform__tx). */
+int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct)
+{
+	p->denied_pending = false;
+	int err = authorize(p, actor, action, unit_id, acct);
+	if (err == ES_EDENIED && !es_store_in_tx(p->st))
+		es_platform__audit_denied(p);
+	return err;
+}
+
 int es_platform_allowed(es_platform *p, int64_t actor, es_action action, int64_t unit_id)
 {
 	ES_ASSERT_ARG(p);
@@ -187,6 +210,7 @@ int es_platform_allowed(es_platform *p, int64_t actor, es_action action, int64_t
 int es_platform__tx(es_platform *p, es_tx_fn fn, void *ctx)
 {
 	int err;
+	p->denied_pending = false;
 	for (int attempt = 0;; attempt++) {
 		p->status_dirty = false;
 		if ((err = es_store_begin(p->st)) < 0) {
@@ -201,8 +225,11 @@ int es_platform__tx(es_platform *p, es_tx_fn fn, void *ctx)
 			break;
 		bool retry = es_store_retryable(p->st) && attempt < ES_STORE_TX_RETRIES;
 		es_store_rollback(p->st);
-		if (!retry)
+		if (!retry) {
+			if (err == ES_EDENIED)
+				es_platform__audit_denied(p);
 			return err;
+		}
 		es_error_clear();
 	}
 	/*
@@ -251,6 +278,9 @@ int es_platform__transition(es_platform *p, const char *object, const char *id, 
 				 "INSERT INTO transitions (id, object, object_id, from_state, to_state, actor, reason, at) "
 				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 				 tv, 8, NULL, NULL, NULL)) < 0)
+		return err;
+	/* the audit chain first: a user hook set with es_platform_set_transition_hook cannot skip it */
+	if ((err = es_platform__audit_transition(p, object, id, from, to, actor, reason, t_id)) < 0)
 		return err;
 	if (p->hook && (err = p->hook(p->hook_ctx, object, id, from, to, actor, reason, now, t_id)) < 0)
 		return err;
@@ -480,6 +510,7 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	memcpy(p->master, opt->master_key, ES_BOX_KEY_LEN);
 	p->seal_days = opt->seal_days ? opt->seal_days : 730;
 	p->dpi = opt->render_dpi ? opt->render_dpi : 300;
+	p->audit_every = opt->audit_every ? opt->audit_every : 64;
 	p->dir = es_strdup(opt->dir);
 	p->outbox_url = dup_or_null(opt->outbox_url);
 	if (opt->outbox_dir) {
@@ -525,6 +556,9 @@ void es_platform_close(es_platform *p)
 {
 	if (!p)
 		return;
+	/* a signed checkpoint over the head on every orderly shutdown */
+	if (p->st && p->maker_key && !es_store_in_tx(p->st) && es_platform_audit_checkpoint(p) < 0)
+		es_error_clear();
 	es_store_close(p->st);
 	es_free(p->dir);
 	es_free(p->outbox_url);

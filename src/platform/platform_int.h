@@ -23,6 +23,11 @@ struct es_platform {
 	bool publish_pending;   /* the last publication failed: retry after the next change */
 	es_transition_hook hook;
 	void *hook_ctx;
+	unsigned audit_every;   /* a signed checkpoint every this many audit entries */
+	/* the last refusal by the role table, audited after the rollback */
+	bool denied_pending;
+	int64_t denied_actor;
+	const char *denied_what;
 };
 
 /* The acting account, loaded by es_platform__account(). */
@@ -58,6 +63,24 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 int es_platform__status_publish(es_platform *p);
 /* The boxed signer key of a seal (tests; key custody is Platform core 2). */
 int es_platform__signer_key(es_platform *p, const char *esid, es_sm2_key **out);
+
+/*
+ * Append one entry to the audit chain (inside the current transaction): event, the
+ * object and its id, a detail that never holds a secret. *seq: its sequence number.
+ */
+int es_platform__audit(es_platform *p, int64_t actor, const char *event, const char *object, const char *object_id,
+		       const char *detail, int64_t *seq);
+/* Record a refusal by the role table (after its transaction rolled back). */
+void es_platform__audit_denied(es_platform *p);
+int es_platform__audit_transition(es_platform *p, const char *object, const char *id, const char *from,
+				  const char *to, int64_t actor, const char *reason, int64_t tid);
+/* May @p actor use seal @p esid now (state, validity, unit or authorisation)? Marks it used. */
+int es_platform__use_check(es_platform *p, int64_t actor, const char *esid);
+/* Write a usage record (用章记录) and its audit entry; doc_hash may be NULL. */
+int es_platform__usage(es_platform *p, int64_t actor, const char *esid, const uint8_t *doc_hash, int64_t request,
+		       int64_t batch, int64_t *id);
+/* Called when a PIN-unlock application is carried out (apps.c): allows one reset. */
+int es_platform__token_grant_unlock(es_platform *p, const char *esid, int64_t app_id);
 
 /* Personal data at rest. */
 int es_platform__seal_pii(es_platform *p, es_buf *out, const char *aad, const char *value);

@@ -397,9 +397,10 @@ int es_platform_seal_confirm(es_platform *p, int64_t actor, const char *esid)
 	return es_platform__tx(p, confirm_tx, &c);
 }
 
-static int use_tx(es_platform *p, void *vctx)
+int es_platform__use_check(es_platform *p, int64_t actor, const char *esid)
 {
-	seal_ctx *c = vctx;
+	seal_ctx cc = { actor, esid, 0, 0, 0, NULL };
+	seal_ctx *c = &cc;
 	es_account a;
 	srow s;
 	int err;
@@ -431,6 +432,13 @@ static int use_tx(es_platform *p, void *vctx)
 	}
 	es_sval pv[2] = { ES_SV_I(now), ES_SV_S(c->esid) };
 	return es_store_exec(p->st, "UPDATE seals SET last_used = ? WHERE esid = ?", pv, 2, NULL, NULL, NULL);
+}
+
+static int use_tx(es_platform *p, void *vctx)
+{
+	seal_ctx *c = vctx;
+	int err = es_platform__use_check(p, c->actor, c->esid);
+	return err < 0 ? err : es_platform__usage(p, c->actor, c->esid, NULL, 0, 0, NULL);
 }
 
 int es_platform_seal_use(es_platform *p, int64_t actor, const char *esid)

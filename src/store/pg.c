@@ -3,6 +3,12 @@
 #include "es_int.h"
 #include "store_int.h"
 #include <libpq-fe.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define PG_INT8OID 20
 #define PG_INT2OID 21
@@ -225,6 +231,140 @@ done:
 	return err;
 }
 
+/*
+ * pg_dump / psql run as child processes (no shell). The connection parameters go
+ * to the child in PG* environment variables, never on its command line, so a
+ * password does not show in the process list.
+ */
+static const struct {
+	const char *keyword, *env;
+} pg_envs[] = {
+	{ "host", "PGHOST" },	      { "hostaddr", "PGHOSTADDR" }, { "port", "PGPORT" },
+	{ "dbname", "PGDATABASE" },   { "user", "PGUSER" },	    { "password", "PGPASSWORD" },
+	{ "sslmode", "PGSSLMODE" },   { "passfile", "PGPASSFILE" }, { "connect_timeout", "PGCONNECT_TIMEOUT" },
+};
+
+static void child_env(PQconninfoOption *opts)
+{
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		for (size_t i = 0; i < ES_ARRAY_LEN(pg_envs); i++)
+			if (o->val && strcmp(o->keyword, pg_envs[i].keyword) == 0)
+				setenv(pg_envs[i].env, o->val, 1);
+	unsetenv("PGSERVICE");
+}
+
+/* Run @p argv with the connection of @p opts; feed @p in to its stdin or collect stdout in @p out. */
+static int pg_child(PQconninfoOption *opts, char *const argv[], const uint8_t *in, size_t inlen, es_buf *out)
+{
+	int fds[2];
+	int err = 0, status = 0;
+	if (pipe(fds) != 0)
+		return es_error_set(ES_EIO, "cannot create a pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return es_error_set(ES_EIO, "cannot start %s: %s", argv[0], strerror(errno));
+	}
+	if (pid == 0) {
+		/* dies with its parent: a killed backup leaves no pg_dump behind */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int devnull = open("/dev/null", O_WRONLY);
+		child_env(opts);
+		if (in) {
+			dup2(fds[0], 0);
+			dup2(devnull, 1);
+		} else {
+			dup2(fds[1], 1);
+		}
+		close(fds[0]);
+		close(fds[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (in) {
+		close(fds[0]);
+		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+		for (size_t done = 0; done < inlen;) {
+			ssize_t n = write(fds[1], in + done, inlen - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				err = es_error_set(ES_EIO, "%s stopped reading its input", argv[0]);
+				break;
+			}
+			done += (size_t)n;
+		}
+		close(fds[1]);
+		signal(SIGPIPE, old);
+	} else {
+		close(fds[1]);
+		uint8_t buf[65536];
+		for (;;) {
+			ssize_t n = read(fds[0], buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			if (err == 0)
+				err = es_buf_put(out, buf, (size_t)n);
+		}
+		close(fds[0]);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (err == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		err = es_error_set(ES_EIO, "%s failed (exit status %d)%s", argv[0],
+				   WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				   WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ": is it installed?" : "");
+	return err;
+}
+
+static int pg_snapshot(void *db, es_buf *out)
+{
+	pg_db *d = db;
+	char *argv[] = { (char *)"pg_dump", (char *)"--format=plain", (char *)"--no-owner", (char *)"--no-privileges",
+			 (char *)"--serializable-deferrable", NULL };
+	PQconninfoOption *opts = PQconninfo(d->conn);
+	if (!opts)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	int err = pg_child(opts, argv, NULL, 0, out);
+	PQconninfoFree(opts);
+	return err;
+}
+
+static int pg_restore(const char *conninfo, const uint8_t *snap, size_t len)
+{
+	char *argv[] = { (char *)"psql", (char *)"-X", (char *)"-q", (char *)"-v", (char *)"ON_ERROR_STOP=1",
+			 (char *)"--single-transaction", (char *)"-f", (char *)"-", NULL };
+	char *errmsg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &errmsg);
+	if (!opts) {
+		int err = es_error_set(ES_EINVAL, "bad connection string: %s", errmsg ? errmsg : "out of memory");
+		PQfreemem(errmsg);
+		return err;
+	}
+	/* only into an empty database */
+	PGconn *c = PQconnectdb(conninfo);
+	int err = 0;
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		err = es_error_set(ES_EDB, "cannot connect to postgres: %s", c ? PQerrorMessage(c) : "out of memory");
+	} else {
+		PGresult *r = PQexec(c, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'");
+		if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
+			err = es_error_set(ES_EDB, "postgres: %s", PQerrorMessage(c));
+		else if (strcmp(PQgetvalue(r, 0, 0), "0") != 0)
+			err = es_error_set(ES_EEXISTS, "the target database is not empty: restore into a fresh database");
+		PQclear(r);
+	}
+	PQfinish(c);
+	if (err == 0)
+		err = pg_child(opts, argv, snap, len, NULL);
+	PQconninfoFree(opts);
+	return err;
+}
+
 const struct es_store_ops es_store_pg_ops = {
 	"postgres", pg_open, pg_close, pg_begin, pg_commit, pg_rollback, pg_exec, pg_lock_schema, "BYTEA", pg_retryable,
+	pg_snapshot, pg_restore,
 };

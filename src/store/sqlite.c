@@ -2,7 +2,9 @@
 /* SQLite backend: WAL, foreign keys, busy timeout, prepared statements only. */
 #include "es_int.h"
 #include "store_int.h"
+#include "file.h"
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 typedef struct sq_db {
 	sqlite3 *db;
@@ -190,6 +192,61 @@ done:
 	return err;
 }
 
+/* The online backup API into an in-memory copy, then serialised: one consistent
+ * read of the whole database while other connections keep writing. */
+static int sq_snapshot(void *db, es_buf *out)
+{
+	sq_db *d = db;
+	sqlite3 *mem = NULL;
+	sqlite3_backup *b = NULL;
+	unsigned char *bytes = NULL;
+	sqlite3_int64 size = 0;
+	int err = 0, rc = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		err = es_error_set(ES_EDB, "sqlite: cannot open a memory database: %s", sqlite3_errstr(rc));
+		goto done;
+	}
+	for (int attempt = 0;; attempt++) {
+		b = sqlite3_backup_init(mem, "main", d->db, "main");
+		if (!b) {
+			err = es_error_set(ES_EDB, "sqlite: backup: %s", sqlite3_errmsg(mem));
+			goto done;
+		}
+		rc = sqlite3_backup_step(b, -1);
+		sqlite3_backup_finish(b);
+		if (rc == SQLITE_DONE)
+			break;
+		if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && attempt < 50) {
+			sqlite3_sleep(20);
+			continue;
+		}
+		err = es_error_set(ES_EDB, "sqlite: backup: %s", sqlite3_errstr(rc));
+		goto done;
+	}
+	bytes = sqlite3_serialize(mem, "main", &size, 0);
+	if (!bytes) {
+		err = es_error_set(ES_ENOMEM, "sqlite: cannot serialise the snapshot");
+		goto done;
+	}
+	err = es_buf_put(out, bytes, (size_t)size);
+done:
+	sqlite3_free(bytes);
+	sqlite3_close(mem);
+	return err;
+}
+
+static int sq_restore(const char *path, const uint8_t *snap, size_t len)
+{
+	struct stat sb;
+	if (len < 100 || memcmp(snap, "SQLite format 3", 16) != 0)
+		return es_error_set(ES_EMALFORMED, "the snapshot is not an SQLite database");
+	if (stat(path, &sb) == 0)
+		return es_error_set(ES_EEXISTS, "'%s' exists: restore into a fresh data directory", path);
+	/* temporary file, fsync, rename: never a half-written database under the name */
+	return es_file_write(path, snap, len, 0600);
+}
+
 const struct es_store_ops es_store_sqlite_ops = {
 	"sqlite", sq_open, sq_close, sq_begin, sq_commit, sq_rollback, sq_exec, sq_lock_schema, "BLOB", sq_retryable,
+	sq_snapshot, sq_restore,
 };

@@ -249,3 +249,18 @@ int es_store_next(es_store *st, int64_t *out, const char *counter)
 		return es_error_set(ES_EDB, "counter '%s' returned nothing", counter);
 	return err;
 }
+
+int es_store_snapshot(es_store *st, es_buf *out)
+{
+	ES_ASSERT_ARG(st && out && !st->in_tx);
+	return st->ops->snapshot(st->db, out);
+}
+
+int es_store_restore(const char *uri, const uint8_t *snap, size_t len)
+{
+	ES_ASSERT_ARG(uri && snap);
+	const struct es_store_ops *ops;
+	const char *target;
+	int err = split_uri(&ops, &target, uri);
+	return err < 0 ? err : ops->restore(target, snap, len);
+}

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Use approval and usage records, device seals under batch authorisations, software
+ * tokens behind PINs, backup and restore, and crash tests, on both backends. */
+#include "tp.h"
+#include "eseal/es_crypto.h"
+#include "eseal/es_pki.h"
+#include "eseal/es_keystore.h"
+#include "tp.c.inc"
+
+static int64_t count(tp_env *e, const char *sql)
+{
+	es_store *st = NULL;
+	int64_t n = -1;
+	TU_OK(es_store_open(&st, e->store));
+	TU_OK(es_store_int(st, &n, sql, NULL, 0));
+	es_store_close(st);
+	return n;
+}
+
+static int64_t approver(tp_env *e)
+{
+	int64_t id;
+	TU_OK(es_platform_account_add(e->p, e->admin, "approver", ES_ROLE_USE_APPROVER, 0, NULL, &id));
+	return id;
+}
+
+static void doc(uint8_t h[32], const char *text)
+{
+	TU_OK(es_sm3(h, text, strlen(text)));
+}
+
+static void audit_ok(tp_env *e)
+{
+	es_audit_report r;
+	int err = es_platform_audit_verify(e->p, e->auditor, &r);
+	if (err != 0)
+		fail_msg("audit: %d %lld %s", err, (long long)r.first_bad, r.problem);
+}
+
+static void t_use_approval(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15], st[16];
+	uint8_t h1[32], h2[32];
+	int64_t req, req2, n;
+	es_buf sig = ES_BUF_INIT;
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	doc(h1, "合同一");
+	doc(h2, "合同二");
+	/* no request: refused */
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, esid, h1, 0, NULL, &sig));
+	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h1, "签订采购合同", &req));
+	TP_DENIED(es_platform_use_request(e.p, e.applicant_other, esid, h1, "别人的章", &req2));
+	/* not yet approved */
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, esid, h1, req, NULL, &sig));
+	/* only a use approver approves */
+	TP_DENIED(es_platform_use_decide(e.p, e.applicant, req, true, NULL));
+	TP_DENIED(es_platform_use_decide(e.p, e.reviewer, req, true, NULL));
+	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
+	TU_OK(es_platform_use_state(e.p, req, st, sizeof(st)));
+	assert_string_equal(st, "approved");
+	TP_DENIED(es_platform_use_decide(e.p, appr, req, false, "again"));
+	/* another document: refused */
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, esid, h2, req, NULL, &sig));
+	assert_int_equal(sig.len, 0);
+	TU_OK(es_platform_seal_sign(e.p, e.applicant, esid, h1, req, NULL, &sig));
+	/* the signature is a GB/T 38540 SES_Signature over exactly this hash */
+	es_ses_sig *ss = NULL;
+	TU_OK(es_ses_sig_parse(&ss, sig.ptr, sig.len));
+	es_ses_sig_free(ss);
+	TU_OK(es_platform_use_state(e.p, req, st, sizeof(st)));
+	assert_string_equal(st, "used");
+	/* once */
+	sig.len = 0;
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, esid, h1, req, NULL, &sig));
+	TU_OK(es_platform_usage_count(e.p, esid, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records u JOIN use_requests r ON r.id = u.request_id "
+				   "WHERE u.doc_hash = r.doc_hash AND r.state = 'used'"),
+			 1);
+	/* a rejection needs a reason and blocks use */
+	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h2, "空白公文", &req2));
+	assert_int_equal(es_platform_use_decide(e.p, appr, req2, false, NULL), ES_EINVAL);
+	TU_OK(es_platform_use_decide(e.p, appr, req2, false, "不得在空白文件上用印"));
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, esid, h2, req2, NULL, &sig));
+	/* a suspended or lost seal is not used even with an approval */
+	assert_true(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use-refused'") >= 4);
+	audit_ok(&e);
+	es_buf_release(&sig);
+	tp_teardown(&e);
+}
+
+static void t_device_batch(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15];
+	uint8_t h[32], pt1[65], pt2[65];
+	int64_t batch, n, usage;
+	es_sm2_key *dev = NULL;
+	es_buf csr = ES_BUF_INIT, cert = ES_BUF_INIT, sig = ES_BUF_INIT;
+	es_cert *c = NULL;
+	const es_sm2_key *pub;
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	/* the device makes its key and a PKCS#10 request; the platform issues the certificate */
+	TU_OK(es_sm2_key_generate(&dev));
+	TU_OK(es_csr_make(&csr, dev, "/C=CN/CN=usb key"));
+	TP_DENIED(es_platform_seal_bind_device(e.p, e.applicant, esid, csr.ptr, csr.len, &cert));
+	TU_OK(es_platform_seal_bind_device(e.p, e.unit_admin, esid, csr.ptr, csr.len, &cert));
+	TU_OK(es_cert_from_der(&c, cert.ptr, cert.len));
+	TU_OK(es_cert_pubkey(&pub, c));
+	TU_OK(es_sm2_key_point(pt1, pub));
+	TU_OK(es_sm2_key_point(pt2, dev));
+	assert_memory_equal(pt1, pt2, 65);
+	/* the platform holds no key for it */
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 1);
+	/* the seal record binds the device certificate */
+	es_buf der = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	TU_OK(es_platform_seal_der(e.p, esid, &der));
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	assert_int_equal(es_seal_fields_get(seal)->ncerts, 1);
+	assert_memory_equal(es_seal_fields_get(seal)->certs[0].ptr, cert.ptr, cert.len);
+	es_seal_free(seal);
+	es_buf_release(&der);
+	doc(h, "批量文件");
+	/* no platform signing and no use without an authorisation */
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, esid, h, 1, NULL, &sig));
+	TP_DENIED(es_platform_device_use(e.p, e.applicant, esid, h, &usage));
+	es_time now = es_time_now();
+	TP_DENIED(es_platform_batch_authorise(e.p, e.applicant, esid, "批量用印", now, now + 10 * TP_DAY, &batch));
+	TU_OK(es_platform_batch_authorise(e.p, appr, esid, "批量用印", now, now + 10 * TP_DAY, &batch));
+	for (int i = 0; i < 20; i++) {
+		char t[32];
+		snprintf(t, sizeof(t), "文件 %d", i);
+		doc(h, t);
+		TU_OK(es_platform_device_use(e.p, e.applicant, esid, h, &usage));
+	}
+	TU_OK(es_platform_usage_count(e.p, esid, &n));
+	assert_int_equal(n, 20);
+	/* until it expires */
+	tp_now_days(11);
+	TP_DENIED(es_platform_device_use(e.p, e.applicant, esid, h, &usage));
+	TU_OK(es_platform_usage_count(e.p, esid, &n));
+	assert_int_equal(n, 20);
+	/* a batch authorisation is for device seals only */
+	char esid2[15];
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, esid2);
+	TP_DENIED(es_platform_batch_authorise(e.p, appr, esid2, "批量", es_time_now(), es_time_now() + TP_DAY, &batch));
+	audit_ok(&e);
+	es_cert_free(c);
+	es_sm2_key_free(dev);
+	es_buf_release(&csr);
+	es_buf_release(&cert);
+	es_buf_release(&sig);
+	tp_teardown(&e);
+}
+
+static void t_pin(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15], unlocked_esid[15];
+	uint8_t h[32];
+	int64_t req, app;
+	bool locked;
+	int fails;
+	es_buf sig = ES_BUF_INIT;
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	TP_DENIED(es_platform_token_init(e.p, e.applicant, esid, "u-pin-1234", "a-pin-5678"));
+	assert_int_equal(es_platform_token_init(e.p, e.unit_admin, esid, "123", "a-pin-5678"), ES_EINVAL);
+	TU_OK(es_platform_token_init(e.p, e.unit_admin, esid, "u-pin-1234", "a-pin-5678"));
+	/* the key is no longer under the data key */
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 1);
+	doc(h, "用印文件");
+	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "用印", &req));
+	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, esid, h, req, "wrong-pin", &sig));
+	TU_OK(es_platform_seal_sign(e.p, e.applicant, esid, h, req, "u-pin-1234", &sig));
+	/* five wrong PINs lock the token */
+	for (int i = 1; i <= ES_PIN_TRIES - 1; i++) {
+		TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "wrong-pin"));
+		TU_OK(es_platform_token_status(e.p, esid, &locked, &fails));
+		assert_false(locked);
+	}
+	TU_OK(es_platform_token_check(e.p, e.applicant, esid, "u-pin-1234")); /* resets the count */
+	for (int i = 1; i <= ES_PIN_TRIES; i++)
+		TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "wrong-pin"));
+	TU_OK(es_platform_token_status(e.p, esid, &locked, &fails));
+	assert_true(locked);
+	assert_int_equal(fails, ES_PIN_TRIES);
+	TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "u-pin-1234"));
+	/* the admin PIN alone does not unlock: a PIN-unlock application is needed */
+	TP_DENIED(es_platform_token_reset(e.p, e.unit_admin, esid, "a-pin-5678", "new-pin-999"));
+	es_app_form f = tp_form(&e, ES_BIZ_PIN_UNLOCK, esid);
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
+	tp_process(&e, app, unlocked_esid);
+	assert_string_equal(unlocked_esid, esid);
+	TP_DENIED(es_platform_token_reset(e.p, e.applicant, esid, "a-pin-5678", "new-pin-999"));
+	TP_DENIED(es_platform_token_reset(e.p, e.unit_admin, esid, "wrong-admin", "new-pin-999"));
+	TU_OK(es_platform_token_reset(e.p, e.unit_admin, esid, "a-pin-5678", "new-pin-999"));
+	TU_OK(es_platform_token_status(e.p, esid, &locked, &fails));
+	assert_false(locked);
+	/* the old PIN no longer works, the new one does */
+	TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "u-pin-1234"));
+	TU_OK(es_platform_token_check(e.p, e.applicant, esid, "new-pin-999"));
+	/* one application, one reset */
+	TP_DENIED(es_platform_token_reset(e.p, e.unit_admin, esid, "a-pin-5678", "other-pin-1"));
+	/* the holder changes the PIN */
+	TU_OK(es_platform_token_change_pin(e.p, e.applicant, esid, "new-pin-999", "changed-pin-7"));
+	TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "new-pin-999"));
+	TU_OK(es_platform_token_check(e.p, e.applicant, esid, "changed-pin-7"));
+	/* the same token through the key-store interface */
+	{
+		es_keystore *ks = NULL;
+		uint8_t pub[65], dg[32], raw[64];
+		es_buf der = ES_BUF_INIT;
+		es_sm2_key *pk = NULL;
+		TP_DENIED(es_platform_token_keystore(e.p, e.auditor, esid, &ks));
+		TU_OK(es_platform_token_keystore(e.p, e.applicant, esid, &ks));
+		assert_string_equal(es_keystore_name(ks), "soft");
+		TU_OK(es_keystore_find_key(ks, esid, pub));
+		TP_DENIED(es_keystore_sign_digest(ks, esid, h, raw));
+		TP_DENIED(es_keystore_login(ks, "wrong-pin"));
+		TU_OK(es_keystore_login(ks, "changed-pin-7"));
+		TU_OK(es_sm3(dg, "digest", 6));
+		TU_OK(es_keystore_sign_digest(ks, esid, dg, raw));
+		TU_OK(es_sm2_key_from_point(&pk, pub));
+		TU_OK(es_sm2_sig_raw_to_der(&der, raw));
+		TU_OK(es_sm2_verify_digest(pk, dg, der.ptr, der.len));
+		es_sm2_key_free(pk);
+		es_buf_release(&der);
+		es_keystore_close(ks);
+	}
+	/* every failure is audited; no PIN appears in the audit log */
+	assert_true(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event IN ('pin-failed', 'pin-locked')") >= 10);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%u-pin-1234%' OR detail LIKE "
+				   "'%a-pin-5678%' OR detail LIKE '%wrong-pin%' OR detail LIKE '%new-pin-999%' OR "
+				   "object_id LIKE '%pin-1234%'"),
+			 0);
+	audit_ok(&e);
+	es_buf_release(&sig);
+	tp_teardown(&e);
+}
+
+/* ---- backup and restore --------------------------------------------------------- */
+
+static const char *const tables[] = { "seals", "applications", "transitions", "audit_log", "audit_checkpoints",
+				      "usage_records", "use_requests", "accounts", "units", "people", "outbox" };
+
+static void t_backup(void **state)
+{
+	(void)state;
+	tp_env e, r;
+	char esid[15], path[600], bad[600], sql[128];
+	uint8_t h[32];
+	int64_t req;
+	es_audit_report rep;
+	es_buf sig = ES_BUF_INIT, file = ES_BUF_INIT;
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	doc(h, "备份前的文件");
+	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "用印", &req));
+	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
+	TU_OK(es_platform_seal_sign(e.p, e.applicant, esid, h, req, NULL, &sig));
+	snprintf(path, sizeof(path), "%s/backup.esbk", e.dir);
+	TP_DENIED(es_platform_backup(e.p, e.applicant, path));
+	TU_OK(es_platform_backup(e.p, e.admin, path));
+	/* restore into a fresh directory and store */
+	memset(&r, 0, sizeof(r));
+	snprintf(r.dir, sizeof(r.dir), "%s/restored", e.dir);
+	TU_OK(es_mkdirs(r.dir, 0700));
+	tp_store_uri(r.store, sizeof(r.store), r.dir);
+	TU_OK(es_platform_restore(path, tp_master, r.store, r.dir, &rep));
+	assert_int_equal(rep.first_bad, 0);
+	assert_true(rep.entries > 10);
+	/* every record is there */
+	for (size_t i = 0; i < ES_ARRAY_LEN(tables); i++) {
+		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", tables[i]);
+		int64_t a = count(&e, sql), b = count(&r, sql);
+		/* the original went on after the snapshot only by checkpoints */
+		if (strcmp(tables[i], "audit_checkpoints") != 0 && a != b)
+			fail_msg("%s: %lld rows, restored %lld", tables[i], (long long)a, (long long)b);
+	}
+	/* the restored platform works: it signs with the restored, still wrapped key */
+	tp_open(&r, NULL);
+	es_seal_record sr;
+	TU_OK(es_platform_seal_get(r.p, esid, &sr));
+	assert_string_equal(sr.state, "active");
+	r.auditor = e.auditor;
+	audit_ok(&r);
+	es_platform_close(r.p);
+	/* a restore never overwrites */
+	assert_true(es_platform_restore(path, tp_master, r.store, r.dir, &rep) < 0);
+	es_error_clear();
+	/* one flipped byte anywhere, a cut, or the wrong key: refused, nothing written */
+	TU_OK(es_file_read(&file, path, 1 << 30));
+	uint8_t wrong[32];
+	memcpy(wrong, tp_master, 32);
+	wrong[0] ^= 1;
+	tp_env f;
+	memset(&f, 0, sizeof(f));
+	snprintf(f.dir, sizeof(f.dir), "%s/refused", e.dir);
+	tp_store_uri(f.store, sizeof(f.store), f.dir);
+	assert_int_equal(es_platform_restore(path, wrong, f.store, f.dir, &rep), ES_EVERIFY);
+	size_t offsets[] = { 0, 15, 20, 40, file.len / 2, file.len - 1 };
+	snprintf(bad, sizeof(bad), "%s/bad.esbk", e.dir);
+	for (size_t i = 0; i < ES_ARRAY_LEN(offsets); i++) {
+		file.ptr[offsets[i]] ^= 0x01;
+		TU_OK(es_file_write(bad, file.ptr, file.len, 0600));
+		file.ptr[offsets[i]] ^= 0x01;
+		assert_int_equal(es_platform_restore(bad, tp_master, f.store, f.dir, &rep), ES_EVERIFY);
+	}
+	TU_OK(es_file_write(bad, file.ptr, file.len - 7, 0600));
+	assert_int_equal(es_platform_restore(bad, tp_master, f.store, f.dir, &rep), ES_EVERIFY);
+	if (strcmp(tp_backend, "sqlite") == 0) {
+		char db[600];
+		snprintf(db, sizeof(db), "%s/platform.db", f.dir);
+		assert_int_equal(es_file_exists(db), 0);
+	} else {
+		/* (opening the store to look creates the empty schema) */
+		assert_int_equal(count(&f, "SELECT COUNT(*) FROM audit_log"), 0);
+	}
+	es_buf_release(&file);
+	es_buf_release(&sig);
+	tp_teardown(&e);
+}
+
+/* ---- crash tests ------------------------------------------------------------------ */
+
+static void t_crash_uses(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15];
+	int fds[2];
+	tp_setup(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	assert_int_equal(pipe(fds), 0);
+	pid_t kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		close(fds[0]);
+		e.p = NULL; /* the parent's connection is not ours */
+		tp_open(&e, NULL);
+		for (int i = 0; i < 100000; i++) {
+			if (es_platform_seal_use(e.p, e.applicant, esid) < 0)
+				_exit(1);
+			/* reported only after the commit returned */
+			if (write(fds[1], "u", 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	char x;
+	int64_t reported = 0;
+	while (reported < 15 && read(fds[0], &x, 1) == 1)
+		reported++;
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	while (read(fds[0], &x, 1) == 1)
+		reported++;
+	close(fds[0]);
+	int64_t n;
+	TU_OK(es_platform_usage_count(e.p, esid, &n));
+	/* nothing reported is lost; at most the one in flight committed without its report */
+	assert_true(n >= reported && n <= reported + 1);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use'"), n);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records u WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
+				   "WHERE a.seq = u.audit_seq AND a.event = 'use')"),
+			 0);
+	es_platform_close(e.p);
+	tp_open(&e, NULL);
+	audit_ok(&e);
+	TU_OK(es_platform_seal_use(e.p, e.applicant, esid));
+	audit_ok(&e);
+	tp_teardown(&e);
+}
+
+static void t_crash_backup(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15], path[600];
+	es_audit_report rep;
+	tp_setup(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	snprintf(path, sizeof(path), "%s/crash.esbk", e.dir);
+	for (int round = 0; round < 3; round++) {
+		int fds[2];
+		assert_int_equal(pipe(fds), 0);
+		pid_t kid = fork();
+		assert_true(kid >= 0);
+		if (kid == 0) {
+			close(fds[0]);
+			e.p = NULL;
+			tp_open(&e, NULL);
+			if (write(fds[1], "s", 1) != 1)
+				_exit(1);
+			for (;;)
+				if (es_platform_backup(e.p, e.admin, path) < 0 || es_platform_seal_use(e.p, e.applicant, esid) < 0)
+					_exit(1);
+		}
+		close(fds[1]);
+		char x;
+		assert_int_equal(read(fds[0], &x, 1), 1);
+		close(fds[0]);
+		usleep(20000 + 35000 * round);
+		kill(kid, SIGKILL);
+		waitpid(kid, NULL, 0);
+		/* PATH is absent or a whole, authentic backup; never half a file */
+		if (es_file_exists(path) == 1) {
+			es_buf file = ES_BUF_INIT, snap = ES_BUF_INIT;
+			TU_OK(es_file_read(&file, path, 1 << 30));
+			TU_OK(es_backup_open(&snap, tp_master, file.ptr, file.len, NULL));
+			es_buf_release(&file);
+			es_buf_release(&snap);
+			tp_env r;
+			memset(&r, 0, sizeof(r));
+			snprintf(r.dir, sizeof(r.dir), "%s/r%d", e.dir, round);
+			tp_store_uri(r.store, sizeof(r.store), r.dir);
+			TU_OK(es_platform_restore(path, tp_master, r.store, r.dir, &rep));
+		}
+	}
+	es_platform_close(e.p);
+	tp_open(&e, NULL);
+	audit_ok(&e);
+	tp_teardown(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_use_approval), cmocka_unit_test(t_device_batch), cmocka_unit_test(t_pin),
+		cmocka_unit_test(t_backup),	  cmocka_unit_test(t_crash_uses),   cmocka_unit_test(t_crash_backup),
+	};
+	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-custody");
+}
