@@ -37,6 +37,7 @@ static double now_s(void)
 		rate = (double)count / el_;                            \
 	} while (0)
 
+static void die(const char *what) __attribute__((noreturn));
 static void die(const char *what)
 {
 	fprintf(stderr, "bench: %s: %s\n", what, es_error_last()->message);
@@ -88,7 +89,7 @@ int main(void)
 {
 	double raw_sign, raw_verify, raw_sm3, rate;
 	unsigned long n;
-	es_sm2_key *rk, *mk, *sk;
+	es_sm2_key *rk = NULL, *mk = NULL, *sk = NULL;
 	es_cert *root, *maker, *signer;
 	es_trust *trust;
 	es_buf png = ES_BUF_INIT, seal_der = ES_BUF_INIT, sig = ES_BUF_INIT, tmp = ES_BUF_INIT;

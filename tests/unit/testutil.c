@@ -83,7 +83,7 @@ void tu_zip_read(es_buf *out, const char *zip_path, const char *entry)
 {
 	int zerr = 0;
 	zip_t *z = zip_open(zip_path, ZIP_RDONLY, &zerr);
-	zip_file_t *f;
+	zip_file_t *f = NULL;
 	zip_stat_t st;
 	uint8_t chunk[8192];
 	zip_int64_t n;
