@@ -260,6 +260,23 @@ ES_EXTERN(int) es_ses_signer_new(es_ses_signer **out, const es_seal *seal, const
 ES_EXTERN(int) es_ses_signer_sign(es_ses_signer *s, es_buf *out, const es_sign_options *opt) ES_WARN_UNUSED;
 ES_EXTERN(void) es_ses_signer_free(es_ses_signer *s);
 
+/**
+ * Sign e = SM3(Z ‖ TBS_Sign) (32 bytes) with a key held elsewhere — a
+ * PKCS#11 token, a server cryptographic module, a soft token — appending
+ * the signature (raw 64-byte r‖s or DER) to @p sig.
+ */
+typedef int (*es_sign_digest_fn)(es_buf *sig, const uint8_t e[32], void *payload);
+
+/**
+ * A signer whose private key never enters this process: @p fn signs each
+ * digest. Z comes from @p signer_cert's public key; every signature @p fn
+ * returns is checked against that key before it is used, so a token with
+ * the wrong key is refused (ES_EVERIFY) rather than producing a
+ * signature that cannot verify.
+ */
+ES_EXTERN(int) es_ses_signer_new_external(es_ses_signer **out, const es_seal *seal, const es_cert *signer_cert,
+					  es_sign_digest_fn fn, void *payload) ES_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

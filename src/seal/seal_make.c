@@ -340,6 +340,9 @@ struct es_ses_signer {
 	es_sm3_ctx *prefix;  /* SM3 over Z ‖ TBS header ‖ version ‖ seal */
 	es_sm3_ctx *work;
 	size_t prefix_for;   /* the TBS content length the prefix was made for; 0: none */
+	uint8_t z[32];
+	es_sign_digest_fn external; /* the key is elsewhere (token); then sm2 and key are NULL */
+	void *payload;
 };
 
 void es_ses_signer_free(es_ses_signer *s)
@@ -386,8 +389,64 @@ int es_ses_signer_new(es_ses_signer **out, const es_seal *seal, const es_cert *s
 		es_ses_signer_free(s);
 		return err;
 	}
+	memcpy(s->z, es_sm2_signer_z(s->sm2), 32);
 	*out = s;
 	return 0;
+}
+
+int es_ses_signer_new_external(es_ses_signer **out, const es_seal *seal, const es_cert *signer_cert,
+			       es_sign_digest_fn fn, void *payload)
+{
+	const es_seal_fields *f;
+	const es_sm2_key *pub = NULL;
+	es_ses_signer *s;
+	int err;
+
+	ES_ASSERT_ARG(out && seal && signer_cert && fn);
+	*out = NULL;
+	f = es_seal_fields_get(seal);
+	if (f->version != 4)
+		return es_error_set(ES_ENOTSUPPORTED, "sign: only v4 (GB/T 38540-2020) seals are used for signing; this one is v%d",
+				    f->version);
+	if ((err = es_cert_pubkey(&pub, signer_cert)) < 0 || (err = signer_listed(f, signer_cert)) < 0 ||
+	    (err = check_usage(signer_cert, "signer")) < 0)
+		return err;
+	s = es_calloc(1, sizeof(*s));
+	if (!s)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	s->seal = seal;
+	s->cert = es_cert_ref((es_cert *)signer_cert);
+	s->external = fn;
+	s->payload = payload;
+	if ((err = es_sm2_z(s->z, pub, NULL, 0)) < 0 || (err = es_sm3_new(&s->prefix)) < 0 ||
+	    (err = es_sm3_new(&s->work)) < 0) {
+		es_ses_signer_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+/* e signed by the token, checked against the certificate, as DER. */
+static int sign_external(es_ses_signer *s, es_buf *sig, const uint8_t e[32])
+{
+	es_buf raw = ES_BUF_INIT;
+	const es_sm2_key *pub = NULL;
+	int err;
+
+	if ((err = s->external(&raw, e, s->payload)) < 0)
+		goto done;
+	if ((err = es_cert_pubkey(&pub, s->cert)) < 0)
+		goto done;
+	if (es_sm2_verify_digest(pub, e, raw.ptr, raw.len) != 0) {
+		err = es_error_set(ES_EVERIFY,
+				   "sign: the key store's signature does not verify with the signer certificate (wrong key in the token?)");
+		goto done;
+	}
+	err = raw.len == 64 ? es_sm2_sig_raw_to_der(sig, raw.ptr) : es_buf_put(sig, raw.ptr, raw.len);
+done:
+	es_buf_release(&raw);
+	return err;
 }
 
 /* The DER header of a SEQUENCE with @len content bytes. */
@@ -455,7 +514,7 @@ int es_ses_signer_sign(es_ses_signer *s, es_buf *out, const es_sign_options *opt
 	if (s->prefix_for != content) {
 		s->prefix_for = 0;
 		if ((err = es_sm3_final(s->prefix, e)) < 0 || /* resets */
-		    (err = es_sm3_update(s->prefix, es_sm2_signer_z(s->sm2), 32)) < 0 ||
+		    (err = es_sm3_update(s->prefix, s->z, 32)) < 0 ||
 		    (err = es_sm3_update(s->prefix, hdr, hdr_len)) < 0 ||
 		    (err = es_sm3_update(s->prefix, version4, sizeof(version4))) < 0 ||
 		    (err = es_sm3_update(s->prefix, f->der.ptr, f->der.len)) < 0)
@@ -464,7 +523,8 @@ int es_ses_signer_sign(es_ses_signer *s, es_buf *out, const es_sign_options *opt
 	}
 	/* e = SM3(Z ‖ TBS_Sign), continuing from the kept state */
 	if ((err = es_sm3_copy(s->work, s->prefix)) < 0 || (err = es_sm3_update(s->work, tail.ptr, tail.len)) < 0 ||
-	    (err = es_sm3_final(s->work, e)) < 0 || (err = es_sm2_signer_sign_digest(s->sm2, &sig, e)) < 0)
+	    (err = es_sm3_final(s->work, e)) < 0 ||
+	    (err = s->external ? sign_external(s, &sig, e) : es_sm2_signer_sign_digest(s->sm2, &sig, e)) < 0)
 		goto done;
 	if (opt->tsa_cert && opt->tsa_key &&
 	    (err = es_tst_create(&token, opt->tsa_cert, opt->tsa_key, sig.ptr, sig.len, 0, NULL)) < 0)

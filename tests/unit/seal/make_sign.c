@@ -554,6 +554,93 @@ static void test_sign__signer_reuse(void **state)
 	es_buf_release(&der);
 }
 
+/* A key held elsewhere (a token): the callback signs e; raw r‖s or DER. */
+typedef struct token {
+	es_sm2_key *key;
+	bool raw;
+	int calls;
+} token;
+
+static int token_sign(es_buf *sig, const uint8_t e[32], void *payload)
+{
+	token *t = payload;
+	es_buf der = ES_BUF_INIT;
+	uint8_t raw[64];
+	int err;
+	t->calls++;
+	if ((err = es_sm2_sign_digest(&der, t->key, e)) < 0)
+		return err;
+	if (t->raw) {
+		err = es_sm2_sig_der_to_raw(raw, der.ptr, der.len);
+		if (err == 0)
+			err = es_buf_put(sig, raw, 64);
+	} else {
+		err = es_buf_put(sig, der.ptr, der.len);
+	}
+	es_buf_release(&der);
+	return err;
+}
+
+static void test_sign__external_key(void **state)
+{
+	es_buf der = ES_BUF_INIT;
+	es_seal *seal = NULL;
+	(void)state;
+	fx_make_seal(&der, &P, 1);
+	TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+	for (int raw = 0; raw < 2; raw++) {
+		token t = { P.signer_key, raw != 0, 0 };
+		es_ses_signer *sg = NULL;
+		es_buf sig = ES_BUF_INIT;
+		es_sign_options so = ES_SIGN_OPTIONS_INIT;
+		es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+		es_ses_sig *parsed = NULL;
+		es_report r;
+		so.data = (const uint8_t *)"token";
+		so.data_len = 5;
+		TU_OK(es_ses_signer_new_external(&sg, seal, P.signer, token_sign, &t));
+		TU_OK(es_ses_signer_sign(sg, &sig, &so));
+		assert_int_equal(t.calls, 1);
+		/* always DER in what we write, whatever the token returned */
+		TU_OK(es_ses_sig_parse(&parsed, sig.ptr, sig.len));
+		assert_int_not_equal(es_ses_sig_fields_get(parsed)->signature.len, 64);
+		es_ses_sig_free(parsed);
+		vo.trust = P.trust;
+		vo.original = so.data;
+		vo.original_len = so.data_len;
+		vo.has_original = true;
+		es_report_init(&r);
+		TU_OK(es_verify_file(&r, sig.ptr, sig.len, &vo));
+		expect(&r, "signature", ES_RESULT_PASS);
+		es_report_release(&r);
+		es_buf_release(&sig);
+		es_ses_signer_free(sg);
+	}
+	/* a token holding another key is refused, nothing is written */
+	{
+		token t = { P.maker_key, false, 0 };
+		es_ses_signer *sg = NULL;
+		es_buf sig = ES_BUF_INIT;
+		es_sign_options so = ES_SIGN_OPTIONS_INIT;
+		so.data = (const uint8_t *)"token";
+		so.data_len = 5;
+		TU_OK(es_ses_signer_new_external(&sg, seal, P.signer, token_sign, &t));
+		assert_int_equal(es_ses_signer_sign(sg, &sig, &so), ES_EVERIFY);
+		assert_int_equal(sig.len, 0);
+		es_buf_release(&sig);
+		es_ses_signer_free(sg);
+	}
+	/* a certificate not in the seal's certList is refused up front */
+	{
+		token t = { P.maker_key, false, 0 };
+		es_ses_signer *sg = NULL;
+		assert_int_equal(es_ses_signer_new_external(&sg, seal, P.maker, token_sign, &t), ES_EDENIED);
+		assert_null(sg);
+	}
+	es_seal_free(seal);
+	es_buf_release(&der);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_sign__refusals),
 		cmocka_unit_test(test_sign__cert_digest_list),
 		cmocka_unit_test(test_sign__signer_reuse),
+		cmocka_unit_test(test_sign__external_key),
 		cmocka_unit_test(test_verify__revoked_seal_is_void),
 		cmocka_unit_test(test_verify__revoked_signer_certificate),
 		cmocka_unit_test(test_verify__bit_flips_never_valid),
