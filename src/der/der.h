@@ -118,6 +118,8 @@ typedef struct es_der_writer {
 } es_der_writer;
 
 void es_der_writer_init(es_der_writer *w, es_buf *out);
+/* The identifier and length octets of a TLV with @len content bytes; returns their count (2-6). */
+size_t es_der_header(uint8_t h[6], uint8_t tag, size_t len);
 /* Returns the first error of the whole write, 0 if none, and checks all were closed. */
 int es_der_writer_finish(es_der_writer *w);
 void es_der_begin(es_der_writer *w, uint8_t tag);

@@ -24,9 +24,8 @@ static void put(es_der_writer *w, const void *p, size_t n)
 	w->err = es_buf_put(w->out, p, n);
 }
 
-static void put_header(es_der_writer *w, uint8_t tag, size_t len)
+size_t es_der_header(uint8_t h[6], uint8_t tag, size_t len)
 {
-	uint8_t h[6];
 	size_t n = 0;
 	h[n++] = tag;
 	if (len < 0x80) {
@@ -37,6 +36,13 @@ static void put_header(es_der_writer *w, uint8_t tag, size_t len)
 		for (int i = k - 1; i >= 0; i--)
 			h[n++] = (uint8_t)(len >> (8 * i));
 	}
+	return n;
+}
+
+static void put_header(es_der_writer *w, uint8_t tag, size_t len)
+{
+	uint8_t h[6];
+	size_t n = es_der_header(h, tag, len);
 	put(w, h, n);
 }
 

@@ -449,22 +449,6 @@ done:
 	return err;
 }
 
-/* The DER header of a SEQUENCE with @len content bytes. */
-static size_t seq_header(uint8_t h[6], size_t len)
-{
-	size_t n = 0;
-	h[n++] = ES_DER_SEQUENCE;
-	if (len < 0x80) {
-		h[n++] = (uint8_t)len;
-	} else {
-		int k = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
-		h[n++] = (uint8_t)(0x80 | k);
-		for (int i = k - 1; i >= 0; i--)
-			h[n++] = (uint8_t)(len >> (8 * i));
-	}
-	return n;
-}
-
 int es_ses_signer_sign(es_ses_signer *s, es_buf *out, const es_sign_options *opt)
 {
 	static const uint8_t version4[3] = { ES_DER_INTEGER, 1, 4 };
@@ -510,7 +494,7 @@ int es_ses_signer_sign(es_ses_signer *s, es_buf *out, const es_sign_options *opt
 	if ((err = es_der_writer_finish(&w)) < 0)
 		goto done;
 	content = sizeof(version4) + f->der.len + tail.len;
-	hdr_len = seq_header(hdr, content);
+	hdr_len = es_der_header(hdr, ES_DER_SEQUENCE, content);
 	if (s->prefix_for != content) {
 		s->prefix_for = 0;
 		if ((err = es_sm3_final(s->prefix, e)) < 0 || /* resets */
