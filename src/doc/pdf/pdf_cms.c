@@ -15,6 +15,7 @@
  *       unsignedAttrs [1] { id-aa-timeStampToken } OPTIONAL } } } }
  */
 #include "pdf_int.h"
+#include "eseal/es_cms.h"
 #include "der/der.h"
 #include "estime.h"
 
@@ -32,135 +33,16 @@ void es_pdf__utctime(char out[16], es_time t)
 	snprintf(out, 16, "%.2s%.2s%.2s%.2s%.2s%.2sZ", iso + 2, iso + 5, iso + 8, iso + 11, iso + 14, iso + 17);
 }
 
-/* issuer Name and serialNumber TLVs of a certificate. */
-static int cert_issuer_serial(const es_cert *cert, es_tlv *issuer, es_tlv *serial)
-{
-	es_bytes der = es_cert_der(cert);
-	es_der d, c, tbs;
-	es_tlv alg;
-	uint8_t tag = 0;
-	if (es_der_init(&d, der.ptr, der.len), es_der_enter(&d, ES_DER_SEQUENCE, &c, NULL) < 0 ||
-	    es_der_enter(&c, ES_DER_SEQUENCE, &tbs, NULL) < 0 || es_der_peek(&tbs, &tag) < 0)
-		return es_error_set(ES_EMALFORMED, "pdf: signer certificate is not DER");
-	if (tag == ES_DER_CONTEXT(0)) {
-		es_tlv v;
-		if (es_der_read_tlv(&tbs, &v) < 0)
-			return es_error_set(ES_EMALFORMED, "pdf: signer certificate version");
-	}
-	if (es_der_read_tag(&tbs, ES_DER_INTEGER, serial) < 0 || es_der_read_tag(&tbs, ES_DER_SEQUENCE, &alg) < 0 ||
-	    es_der_read_tag(&tbs, ES_DER_SEQUENCE, issuer) < 0)
-		return es_error_set(ES_EMALFORMED, "pdf: signer certificate issuer/serial");
-	return 0;
-}
-
-static void put_alg(es_der_writer *w, const char *oid)
-{
-	es_der_begin(w, ES_DER_SEQUENCE);
-	es_der_put_oid(w, oid);
-	es_der_end(w);
-}
-
-/* SET OF Attribute contents in DER order (lengths 0x18 < 0x1c < 0x2f). */
-static void put_signed_attrs(es_der_writer *w, const uint8_t digest[32], es_time t)
-{
-	char utc[16];
-	es_pdf__utctime(utc, t);
-	es_der_begin(w, ES_DER_SEQUENCE);
-	es_der_put_oid(w, ES_OID_ATTR_CONTENT_TYPE);
-	es_der_begin(w, ES_DER_SET);
-	es_der_put_oid(w, ES_OID_PKCS7_DATA);
-	es_der_end(w);
-	es_der_end(w);
-	es_der_begin(w, ES_DER_SEQUENCE);
-	es_der_put_oid(w, ES_OID_ATTR_SIGNING_TIME);
-	es_der_begin(w, ES_DER_SET);
-	es_der_put_tlv(w, ES_DER_UTC_TIME, utc, strlen(utc));
-	es_der_end(w);
-	es_der_end(w);
-	es_der_begin(w, ES_DER_SEQUENCE);
-	es_der_put_oid(w, ES_OID_ATTR_MESSAGE_DIGEST);
-	es_der_begin(w, ES_DER_SET);
-	es_der_put_octets(w, digest, 32);
-	es_der_end(w);
-	es_der_end(w);
-}
-
 int es_pdf__cms_build(es_buf *out, const uint8_t digest[32], es_time signing_time, const es_cert *cert,
 		      const es_sm2_key *key, const es_cert *tsa_cert, const es_sm2_key *tsa_key)
 {
-	es_buf attrs = ES_BUF_INIT, sig = ES_BUF_INIT, tst = ES_BUF_INIT;
-	es_der_writer w;
-	es_tlv issuer, serial;
-	es_bytes cder = es_cert_der(cert);
-	int err;
-
-	ES_ASSERT_ARG(out && digest && cert && key);
-	if (signing_time < 0 || signing_time >= (es_time)2524608000) /* UTCTime: before 2050 */
-		return es_error_set(ES_EINVAL, "pdf: signing time out of the UTCTime range");
-	if ((err = cert_issuer_serial(cert, &issuer, &serial)) < 0)
-		goto done;
-	/* DER(SET OF attrs) is what is signed; [0] IMPLICIT replaces the tag. */
-	es_der_writer_init(&w, &attrs);
-	es_der_begin(&w, ES_DER_SET);
-	put_signed_attrs(&w, digest, signing_time);
-	es_der_end(&w);
-	if ((err = es_der_writer_finish(&w)) < 0)
-		goto done;
-	if ((err = es_sm2_sign(&sig, key, NULL, 0, attrs.ptr, attrs.len)) < 0)
-		goto done;
-	if (tsa_cert && tsa_key &&
-	    (err = es_tst_create(&tst, tsa_cert, tsa_key, sig.ptr, sig.len, signing_time, NULL)) < 0)
-		goto done;
-
-	es_der_writer_init(&w, out);
-	es_der_begin(&w, ES_DER_SEQUENCE); /* ContentInfo */
-	es_der_put_oid(&w, ES_OID_PKCS7_SIGNED);
-	es_der_begin(&w, ES_DER_CONTEXT(0));
-	es_der_begin(&w, ES_DER_SEQUENCE); /* SignedData */
-	es_der_put_uint(&w, 1);
-	es_der_begin(&w, ES_DER_SET);
-	put_alg(&w, ES_OID_SM3);
-	es_der_end(&w);
-	es_der_begin(&w, ES_DER_SEQUENCE);
-	es_der_put_oid(&w, ES_OID_PKCS7_DATA);
-	es_der_end(&w);
-	es_der_begin(&w, ES_DER_CONTEXT(0));
-	es_der_put_raw(&w, cder.ptr, cder.len);
-	es_der_end(&w);
-	es_der_begin(&w, ES_DER_SET); /* signerInfos */
-	es_der_begin(&w, ES_DER_SEQUENCE);
-	es_der_put_uint(&w, 1);
-	es_der_begin(&w, ES_DER_SEQUENCE);
-	es_der_put_raw(&w, issuer.whole.ptr, issuer.whole.len);
-	es_der_put_raw(&w, serial.whole.ptr, serial.whole.len);
-	es_der_end(&w);
-	put_alg(&w, ES_OID_SM3);
-	es_der_begin(&w, ES_DER_CONTEXT(0));
-	put_signed_attrs(&w, digest, signing_time);
-	es_der_end(&w);
-	put_alg(&w, ES_OID_SM2_SM3);
-	es_der_put_octets(&w, sig.ptr, sig.len);
-	if (tst.len) {
-		es_der_begin(&w, ES_DER_CONTEXT(1));
-		es_der_begin(&w, ES_DER_SEQUENCE);
-		es_der_put_oid(&w, ES_OID_ATTR_TIMESTAMP_TOKEN);
-		es_der_begin(&w, ES_DER_SET);
-		es_der_put_raw(&w, tst.ptr, tst.len);
-		es_der_end(&w);
-		es_der_end(&w);
-		es_der_end(&w);
-	}
-	es_der_end(&w); /* SignerInfo */
-	es_der_end(&w);
-	es_der_end(&w); /* SignedData */
-	es_der_end(&w);
-	es_der_end(&w); /* ContentInfo */
-	err = es_der_writer_finish(&w);
-done:
-	es_buf_release(&attrs);
-	es_buf_release(&sig);
-	es_buf_release(&tst);
-	return err;
+	es_cms_sign_options co = ES_CMS_SIGN_OPTIONS_INIT;
+	co.flavour = ES_CMS_PKCS7;
+	co.digest = digest;
+	co.signing_time = signing_time;
+	co.tsa_cert = tsa_cert;
+	co.tsa_key = tsa_key;
+	return es_cms_sign_detached(out, &co, cert, key);
 }
 
 /* Skip one element of @d whatever it is. */
