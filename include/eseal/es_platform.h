@@ -341,7 +341,10 @@ ES_EXTERN(int) es_platform_use_state(es_platform *p, int64_t request, char *out,
  * Sign with a platform-held seal: an SES_Signature (GB/T 38540) over @p doc_hash appended
  * to @p sig_out. Needs the approved request @p request covering exactly this seal and
  * document hash, not yet used; uses it up and writes a usage record and an audit entry
- * in one transaction. @p pin: the user PIN when the key is in a software token, else NULL.
+ * in one transaction. @p pin: the user PIN when the key is in a software token or a key
+ * store (es_platform_seal_bind_keystore), else NULL. A key-store seal signs through
+ * es_ses_signer_new_external(): a signature that does not verify with the seal's
+ * certificate (another key in the store) is refused with ES_EVERIFY, nothing is used up.
  */
 ES_EXTERN(int) es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
 				     int64_t request, const char *pin, es_buf *sig_out) ES_WARN_UNUSED;
@@ -395,6 +398,48 @@ ES_EXTERN(int) es_platform_token_keystore(es_platform *p, int64_t actor, const c
 					  struct es_keystore **out) ES_WARN_UNUSED;
 /** Locked? wrong tries so far? */
 ES_EXTERN(int) es_platform_token_status(es_platform *p, const char *esid, bool *locked, int *fails) ES_WARN_UNUSED;
+
+/* ---- key custody: seals whose key is in a key store (R2) ----------------------------- */
+
+/**
+ * Where a seal's signing key is (docs/platform.md, "Keys in key stores"):
+ *
+ *   token:ESID                                 the platform's software token of seal ESID
+ *                                              (es_platform_token_keystore; key label ESID)
+ *   pkcs11:MODULE|TOKEN|KEY[|MECHANISM|KEYTYPE] a PKCS#11 module (absolute path), the token
+ *                                              label (empty: the first token present), the
+ *                                              key label, and the vendor's SM2 mechanism
+ *                                              and key type (0x hex or decimal)
+ *
+ * At most ES_KEY_LOCATION_MAX bytes, printable ASCII; '|' only as the separator.
+ */
+#define ES_KEY_LOCATION_MAX 512
+typedef struct es_key_location {
+	char kind[8];           /**< "token" or "pkcs11" */
+	char esid[15];          /**< token: the seal whose software token holds the key */
+	char module[256];       /**< pkcs11: module path */
+	char token_label[33];   /**< pkcs11: token label ("" = the first token present) */
+	char key_label[128];    /**< the key's label (token: the esID) */
+	unsigned long mechanism;/**< pkcs11: the vendor's SM2 signing mechanism (0: none given) */
+	unsigned long key_type; /**< pkcs11: the vendor's SM2 key type */
+} es_key_location;
+/** Parse a location; ES_EINVAL naming what is wrong. */
+ES_EXTERN(int) es_platform_key_location_parse(es_key_location *out, const char *text) ES_WARN_UNUSED;
+
+/**
+ * Bind seal @p esid (its key held by the platform) to the key at @p location: the key
+ * store is opened, the key found by its label, a certificate issued for its public point
+ * (same subject and end of validity as before) and the seal remade with it, exactly as
+ * es_platform_seal_bind_device() does for a CSR; the platform copy of the key is
+ * destroyed. With @p pin (may be NULL) the binding also logs in and checks that the
+ * store signs with that key (proof of possession). Unit administrator of the seal's unit
+ * (and, for "token:ESID", of that seal's unit). The certificate (DER) is appended to
+ * @p cert_out. es_platform_seal_sign() then signs through the key store with the user PIN.
+ */
+ES_EXTERN(int) es_platform_seal_bind_keystore(es_platform *p, int64_t actor, const char *esid, const char *location,
+					      const char *pin, es_buf *cert_out) ES_WARN_UNUSED;
+/** The key location of a seal into @p out ("" when the platform or a device holds its key). */
+ES_EXTERN(int) es_platform_seal_key_location(es_platform *p, const char *esid, char *out, size_t cap) ES_WARN_UNUSED;
 
 /* ---- backup and restore (R7) ------------------------------------------------------- */
 

@@ -43,6 +43,10 @@ static const char platform_usage[] =
 	"                                         SES_Signature over FILE's SM3 hash;\n"
 	"                                         a token seal takes its PIN from $ESEAL_PIN\n"
 	"  seal bind-device ESID --csr FILE -o CERT   device seal from its PKCS#10 request\n"
+	"  seal bind-key ESID --location LOC -o CERT  seal whose key is in a key store:\n"
+	"                                         LOC token:ESID | pkcs11:MODULE|TOKEN|KEY[|MECH|TYPE];\n"
+	"                                         $ESEAL_PIN (optional) proves the key is there\n"
+	"  seal key-location ESID                 where the seal's key is (empty: platform/device)\n"
 	"  seal batch ESID --from DATE --to DATE --purpose P   standing batch authorisation\n"
 	"  seal device-use ESID --document FILE   record a device seal's use (batch)\n"
 	"  token init ESID                        software token: $ESEAL_PIN, $ESEAL_ADMIN_PIN\n"
@@ -94,7 +98,7 @@ typedef struct popts {
 	/* subcommand options */
 	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
 		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter,
-		*document, *purpose, *csr;
+		*document, *purpose, *csr, *location;
 	int64_t unit, superior, holder, batch, request;
 	bool have_unit;
 	int nargs;
@@ -122,6 +126,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "outbox-url", required_argument, NULL, 30 }, { "help", no_argument, NULL, 'h' },
 		{ "document", required_argument, NULL, 31 },   { "purpose", required_argument, NULL, 32 },
 		{ "request", required_argument, NULL, 33 },    { "csr", required_argument, NULL, 34 },
+		{ "location", required_argument, NULL, 35 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -165,6 +170,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 32: o->purpose = optarg; break;
 		case 33: o->request = strtoll(optarg, &end, 10); break;
 		case 34: o->csr = optarg; break;
+		case 35: o->location = optarg; break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
@@ -561,6 +567,33 @@ static int plat_seal(es_platform *p, const popts *o, int64_t actor)
 			err = cli_write_file(o->output, cert.ptr, cert.len);
 		es_buf_release(&csr);
 		es_buf_release(&cert);
+		return done_rc(o, err, verb);
+	} else if (strcmp(verb, "bind-key") == 0) {
+		es_buf cert = ES_BUF_INIT;
+		if (!o->location || !o->output)
+			return cli_usage_error("platform", "seal bind-key ESID --location LOC -o CERT");
+		if ((err = es_platform_seal_bind_keystore(p, actor, esid, o->location, getenv("ESEAL_PIN"), &cert)) == 0)
+			err = cli_write_file(o->output, cert.ptr, cert.len);
+		es_buf_release(&cert);
+		return done_rc(o, err, verb);
+	} else if (strcmp(verb, "key-location") == 0) {
+		char loc[ES_KEY_LOCATION_MAX + 1];
+		if ((err = es_platform_seal_key_location(p, esid, loc, sizeof(loc))) == 0) {
+			if (o->json) {
+				/* locations are printable ASCII; only '"' and '\\' need escaping */
+				fputs("{\"esid\": \"", stdout);
+				fputs(esid, stdout);
+				fputs("\", \"location\": \"", stdout);
+				for (const char *q = loc; *q; q++) {
+					if (*q == '"' || *q == '\\')
+						putchar('\\');
+					putchar(*q);
+				}
+				fputs("\"}\n", stdout);
+			} else {
+				printf("%s\n", loc);
+			}
+		}
 		return done_rc(o, err, verb);
 	} else if (strcmp(verb, "batch") == 0) {
 		es_time from, to;

@@ -5,6 +5,7 @@
 #include "platform_int.h"
 #include "estime.h"
 #include "eseal/es_keystore.h"
+#include <errno.h>
 
 #define PIN_ITERATIONS 20000u
 #define PIN_MIN 6
@@ -66,7 +67,8 @@ int es_platform_usage_count(es_platform *p, const char *esid, int64_t *n)
 
 typedef struct seal_row {
 	int64_t unit_id;
-	char custody[16]; /* "platform", "soft", "device" */
+	char custody[16]; /* "platform", "soft", "device", "keystore" */
+	char location[ES_KEY_LOCATION_MAX + 1]; /* keystore: where the key is */
 	bool found;
 } seal_row;
 
@@ -77,6 +79,8 @@ static int seal_row_fn(void *vctx, const es_sval *c, size_t n)
 		return ES_EINTERNAL;
 	s->unit_id = c[0].i;
 	es_platform__copy(s->custody, sizeof(s->custody), &c[1]);
+	if (n > 2)
+		es_platform__copy(s->location, sizeof(s->location), &c[2]);
 	if (!s->custody[0])
 		snprintf(s->custody, sizeof(s->custody), "platform");
 	s->found = true;
@@ -88,7 +92,8 @@ static int seal_row_get(es_platform *p, const char *esid, seal_row *s)
 	memset(s, 0, sizeof(*s));
 	es_sval pv[1] = { ES_SV_S(esid) };
 	int err = es_store_exec(p->st,
-				"SELECT s.unit_id, t.kind FROM seals s LEFT JOIN tokens t ON t.esid = s.esid WHERE s.esid = ?",
+				"SELECT s.unit_id, t.kind, t.location FROM seals s LEFT JOIN tokens t ON t.esid = s.esid "
+				"WHERE s.esid = ?",
 				pv, 1, seal_row_fn, s, NULL);
 	if (err == 0 && !s->found)
 		err = es_error_set(ES_ENOTFOUND, "no seal %s", esid);
@@ -108,6 +113,9 @@ typedef struct use_ctx {
 	es_time from, to;
 	const char *pin;
 	es_sm2_key *key;
+	es_keystore *ks;      /* the key is in a key store: sign through it */
+	const char *label;    /* its label there */
+	const char *note;     /* why a use was refused (audit detail) */
 	es_buf *sig;
 } use_ctx;
 
@@ -617,11 +625,23 @@ static int der_fn(void *vctx, const es_sval *c, size_t n)
 	return 1;
 }
 
+/* es_sign_digest_fn: the key store signs e (raw r|s); nothing secret passes here. */
+static int ks_sign_fn(es_buf *sig, const uint8_t e[32], void *payload)
+{
+	use_ctx *c = payload;
+	uint8_t raw[64];
+	int err = es_keystore_sign_digest(c->ks, c->label, e, raw);
+	if (err == 0)
+		err = es_buf_put(sig, raw, sizeof(raw));
+	return err;
+}
+
 static int sign_tx(es_platform *p, void *vctx)
 {
 	use_ctx *c = vctx;
 	req_row r;
 	es_buf sd = ES_BUF_INIT, cd = ES_BUF_INIT;
+	es_ses_signer *signer = NULL;
 	es_seal *seal = NULL;
 	es_cert *cert = NULL;
 	int64_t changes = 0;
@@ -664,10 +684,17 @@ static int sign_tx(es_platform *p, void *vctx)
 		goto done;
 	es_sign_options so = ES_SIGN_OPTIONS_INIT;
 	so.data_hash = c->hash;
-	if ((err = es_ses_sign(c->sig, &so, seal, cert, c->key)) < 0)
+	if (c->ks) {
+		/* the key stays in the key store; the seal layer checks its signature against the certificate */
+		if ((err = es_ses_signer_new_external(&signer, seal, cert, ks_sign_fn, c)) < 0 ||
+		    (err = es_ses_signer_sign(signer, c->sig, &so)) < 0)
+			goto done;
+	} else if ((err = es_ses_sign(c->sig, &so, seal, cert, c->key)) < 0) {
 		goto done;
+	}
 	err = es_platform__usage(p, c->actor, c->esid, c->hash, c->id, 0, NULL);
 done:
+	es_ses_signer_free(signer);
 	es_seal_free(seal);
 	es_cert_free(cert);
 	es_buf_release(&sd);
@@ -678,9 +705,169 @@ done:
 static int denied_tx(es_platform *p, void *vctx)
 {
 	use_ctx *c = vctx;
-	char detail[96];
-	snprintf(detail, sizeof(detail), "refused: request %lld", (long long)c->id);
+	char detail[160];
+	snprintf(detail, sizeof(detail), "refused: request %lld%s%s", (long long)c->id, c->note ? ": " : "",
+		 c->note ? c->note : "");
 	return es_platform__audit(p, c->actor, "use-refused", "seal", c->esid, detail, NULL);
+}
+
+/* ---- keys in key stores ------------------------------------------------------------ */
+
+static bool loc_field_ok(const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)b[i] < 0x20 || (unsigned char)b[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* One '|'-separated field of @p text from *pos into @p out (cap incl. NUL). */
+static int loc_field(char *out, size_t cap, const char *text, size_t *pos, const char *what)
+{
+	const char *b = text + *pos, *bar = strchr(b, '|');
+	size_t n = bar ? (size_t)(bar - b) : strlen(b);
+	if (n >= cap)
+		return es_error_set(ES_EINVAL, "key location: the %s is longer than %zu bytes", what, cap - 1);
+	memcpy(out, b, n);
+	out[n] = 0;
+	*pos += n + (bar ? 1 : 0);
+	return bar ? 1 : 0;
+}
+
+static int loc_number(unsigned long *out, const char *s, const char *what)
+{
+	char *end = NULL;
+	if (!s[0] || s[0] == '-' || s[0] == '+' || s[0] == ' ')
+		return es_error_set(ES_EINVAL, "key location: the %s is not a number", what);
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 0);
+	if (errno || !end || *end)
+		return es_error_set(ES_EINVAL, "key location: the %s is not a number (0x hex or decimal)", what);
+	*out = v;
+	return 0;
+}
+
+int es_platform_key_location_parse(es_key_location *out, const char *text)
+{
+	ES_ASSERT_ARG(out && text);
+	size_t len = strlen(text), pos;
+	int more, err;
+	char mech[24], type[24];
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len > ES_KEY_LOCATION_MAX || !loc_field_ok(text, len))
+		return es_error_set(ES_EINVAL, "key location: 1 to %d printable ASCII characters", ES_KEY_LOCATION_MAX);
+	if (strncmp(text, "token:", 6) == 0) {
+		if (es_esid_check(text + 6) < 0)
+			return es_error_set(ES_EINVAL, "key location: 'token:ESID' names a seal by its 14-digit esID");
+		snprintf(out->kind, sizeof(out->kind), "token");
+		snprintf(out->esid, sizeof(out->esid), "%s", text + 6);
+		snprintf(out->key_label, sizeof(out->key_label), "%s", text + 6);
+		return 0;
+	}
+	if (strncmp(text, "pkcs11:", 7) != 0)
+		return es_error_set(ES_EINVAL, "key location: 'token:ESID' or 'pkcs11:MODULE|TOKEN|KEY[|MECHANISM|KEYTYPE]'");
+	snprintf(out->kind, sizeof(out->kind), "pkcs11");
+	pos = 7;
+	if ((more = loc_field(out->module, sizeof(out->module), text, &pos, "module path")) < 0)
+		return more;
+	if (out->module[0] != '/')
+		return es_error_set(ES_EINVAL, "key location: the PKCS#11 module is given by its absolute path");
+	if (!more || (more = loc_field(out->token_label, sizeof(out->token_label), text, &pos, "token label")) < 0 ||
+	    !more)
+		return more < 0 ? more : es_error_set(ES_EINVAL, "key location: pkcs11:MODULE|TOKEN|KEY needs a key label");
+	if ((more = loc_field(out->key_label, sizeof(out->key_label), text, &pos, "key label")) < 0)
+		return more;
+	if (!out->key_label[0])
+		return es_error_set(ES_EINVAL, "key location: the key label is empty");
+	if (!more)
+		return 0;
+	if ((more = loc_field(mech, sizeof(mech), text, &pos, "mechanism")) < 0)
+		return more;
+	if (!more)
+		return es_error_set(ES_EINVAL, "key location: the SM2 mechanism comes with the vendor's key type");
+	if ((more = loc_field(type, sizeof(type), text, &pos, "key type")) < 0)
+		return more;
+	if (more)
+		return es_error_set(ES_EINVAL, "key location: too many fields");
+	if ((err = loc_number(&out->mechanism, mech, "mechanism")) < 0 || (err = loc_number(&out->key_type, type, "key type")) < 0)
+		return err;
+	return 0;
+}
+
+/* Open the key store holding the key of seal @p esid (custody "soft" or "keystore"). */
+static int keystore_open(es_platform *p, int64_t actor, const char *esid, const seal_row *s, es_key_location *loc,
+			 es_keystore **ks)
+{
+	int err;
+	*ks = NULL;
+	if (strcmp(s->custody, "soft") == 0) {
+		memset(loc, 0, sizeof(*loc));
+		snprintf(loc->kind, sizeof(loc->kind), "token");
+		snprintf(loc->esid, sizeof(loc->esid), "%s", esid);
+		snprintf(loc->key_label, sizeof(loc->key_label), "%s", esid);
+	} else if ((err = es_platform_key_location_parse(loc, s->location)) < 0) {
+		return es_error_set(ES_EDB, "seal %s: stored key location unreadable", esid);
+	}
+	if (strcmp(loc->kind, "token") == 0)
+		return es_platform_token_keystore(p, actor, loc->esid, ks);
+	es_pkcs11_options o = ES_PKCS11_OPTIONS_INIT;
+	o.module = loc->module;
+	o.token_label = loc->token_label[0] ? loc->token_label : NULL;
+	o.sm2_mechanism = loc->mechanism;
+	o.sm2_key_type = loc->key_type;
+	if ((err = es_keystore_pkcs11_open(ks, &o)) < 0) {
+		es_error saved = *es_error_last();
+		return es_error_set(err, "seal %s: the key store is unreachable (%s)", esid, saved.message);
+	}
+	return 0;
+}
+
+typedef struct pinfail_ctx {
+	int64_t actor;
+	const char *esid;
+	int fails;
+	bool locked;
+} pinfail_ctx;
+
+static int pinfail_tx(es_platform *p, void *vctx)
+{
+	pinfail_ctx *c = vctx;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "PKCS#11 key store refused the user PIN (%d of %d)%s", c->fails, ES_KEYSTORE_PIN_TRIES,
+		 c->locked ? ": locked" : "");
+	return es_platform__audit(p, c->actor, c->locked ? "pin-locked" : "pin-failed", "seal", c->esid, detail, NULL);
+}
+
+/* User PIN login; refusals say what the holder does next (never the PIN). A software
+ * token counts and audits its own failures; a PKCS#11 refusal is audited here. */
+static int keystore_login(es_platform *p, int64_t actor, const char *esid, const es_key_location *loc, es_keystore *ks,
+			  const char *pin)
+{
+	int err = es_keystore_login(ks, pin ? pin : "");
+	if (err != ES_EDENIED)
+		return err;
+	if (strcmp(loc->kind, "token") == 0) {
+		bool locked = false;
+		int fails = 0;
+		es_error saved = *es_error_last();
+		if (es_platform_token_status(p, loc->esid, &locked, &fails) < 0)
+			return es_error_set(ES_EDENIED, "%s", saved.message);
+		if (locked)
+			return es_error_set(ES_EDENIED, "PIN refused: the software token%s%s is locked: file a PIN-unlock "
+							"application",
+					    strcmp(loc->esid, esid) != 0 ? " of seal " : "",
+					    strcmp(loc->esid, esid) != 0 ? loc->esid : "");
+		return es_error_set(ES_EDENIED, "PIN refused: wrong PIN (%d of %d wrong tries before the token locks)", fails,
+				    ES_PIN_TRIES);
+	}
+	{
+		es_error saved = *es_error_last();
+		pinfail_ctx pc = { actor, esid, 0, false };
+		es_keystore_pin_state(ks, &pc.fails, &pc.locked);
+		if (es_platform__tx(p, pinfail_tx, &pc) < 0)
+			es_error_clear();
+		return es_error_set(ES_EDENIED, "seal %s: PIN refused: %s", esid, saved.message);
+	}
 }
 
 int es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32], int64_t request,
@@ -688,8 +875,10 @@ int es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const
 {
 	ES_ASSERT_ARG(p && esid && doc_hash && sig_out);
 	seal_row s;
-	es_buf pem = ES_BUF_INIT, sig = ES_BUF_INIT;
+	es_buf sig = ES_BUF_INIT;
 	es_sm2_key *key = NULL;
+	es_keystore *ks = NULL;
+	es_key_location loc;
 	int err;
 	use_ctx c = { .actor = actor, .esid = esid, .hash = doc_hash, .id = request, .sig = &sig };
 	if ((err = seal_row_get(p, esid, &s)) < 0)
@@ -706,15 +895,25 @@ int es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const
 		err = es_error_set(ES_EDENIED, "no use request: every use of seal %s needs an approved use request", esid);
 		goto refused;
 	}
-	if (strcmp(s.custody, "soft") == 0) {
-		if ((err = token_open(p, actor, esid, pin, false, &pem)) < 0 ||
-		    (err = es_sm2_key_from_pem(&key, pem.ptr, pem.len, NULL)) < 0)
+	if (strcmp(s.custody, "soft") == 0 || strcmp(s.custody, "keystore") == 0) {
+		/* software token or key store: log in with the user PIN, sign through the key-store interface */
+		if ((err = keystore_open(p, actor, esid, &s, &loc, &ks)) < 0 || (err = keystore_login(p, actor, esid, &loc, ks, pin)) < 0)
 			goto done;
+		c.ks = ks;
+		c.label = loc.key_label;
 	} else if ((err = es_platform__signer_key(p, esid, &key)) < 0) {
 		goto done;
+	} else {
+		c.key = key;
 	}
-	c.key = key;
 	if ((err = es_platform__tx(p, sign_tx, &c)) < 0) {
+		if (err == ES_EVERIFY) {
+			/* the store signed with another key than the certificate's: nothing was used up */
+			es_error saved = *es_error_last();
+			es_error_set(ES_EVERIFY, "seal %s: %s", esid, saved.message);
+			c.note = "the key store's key does not match the seal's certificate";
+			goto refused;
+		}
 		if (err == ES_EDENIED)
 			goto refused;
 		goto done;
@@ -730,18 +929,33 @@ refused:
 		es_error_set(saved.code, "%s", saved.message);
 	}
 done:
+	if (ks) {
+		/* a failing logout changes nothing about the outcome (the session ends with close) */
+		es_error saved = *es_error_last();
+		if (es_keystore_logout(ks) < 0) {
+			if (err < 0)
+				es_error_set(saved.code, "%s", saved.message);
+			else
+				es_error_clear();
+		}
+		es_keystore_close(ks);
+	}
 	es_sm2_key_free(key);
-	es_buf_release_secret(&pem);
 	es_buf_release(&sig);
 	return err;
 }
 
 /* ---- device seals ------------------------------------------------------------------ */
 
+/* Binding a seal to a key held outside the platform: a device (its CSR) or a key store. */
 typedef struct dev_ctx {
 	int64_t actor;
 	const char *esid;
-	es_csr *csr;
+	const es_sm2_key *pub;   /* the outside key: the new certificate is issued for it */
+	const char *kind;        /* tokens.kind: "device" or "keystore" */
+	const char *location;    /* keystore: tokens.location; NULL for a device */
+	const char *token_esid;  /* "token:ESID": the seal whose software token holds the key */
+	const char *event, *detail; /* audit */
 	es_buf *cert_out;
 } dev_ctx;
 
@@ -773,7 +987,7 @@ static int device_tx(es_platform *p, void *vctx)
 	es_seal *old = NULL;
 	es_cert *cert = NULL;
 	es_buf subj = ES_BUF_INIT, der = ES_BUF_INIT, name = ES_BUF_INIT, ptype = ES_BUF_INIT;
-	const es_sm2_key *pub = NULL;
+	const es_sm2_key *pub = c->pub;
 	es_time now = es_time_now();
 	int err;
 	memset(&r, 0, sizeof(r));
@@ -784,6 +998,18 @@ static int device_tx(es_platform *p, void *vctx)
 	if (strcmp(s.custody, "platform") != 0) {
 		err = es_error_set(ES_EDENIED, "seal %s is already held in a %s token", c->esid, s.custody);
 		goto done;
+	}
+	if (c->token_esid) {
+		/* the software token of another seal: its unit administrator too, and it must be a token */
+		seal_row t;
+		if ((err = seal_row_get(p, c->token_esid, &t)) < 0 ||
+		    (err = es_platform__authorize(p, c->actor, ES_ACT_TOKEN, t.unit_id, NULL)) < 0)
+			goto done;
+		if (strcmp(t.custody, "soft") != 0) {
+			err = es_error_set(ES_EDENIED, "seal %s is not held in a software token: put it in one first (token init)",
+					   c->token_esid);
+			goto done;
+		}
 	}
 	es_sval pv[1] = { ES_SV_S(c->esid) };
 	if ((err = es_store_exec(p->st, "SELECT seal_der, kind, function, unit_id FROM seals WHERE esid = ?", pv, 1,
@@ -800,7 +1026,7 @@ static int device_tx(es_platform *p, void *vctx)
 	/* the device certificate: same subject as the platform-issued one, the device's key */
 	err = es_cert_subject_attr(&subj, prev, "CN");
 	es_cert_free(prev);
-	if (err < 0 || (err = es_csr_pubkey(&pub, c->csr)) < 0)
+	if (err < 0)
 		goto done;
 	{
 		es_buf s2 = ES_BUF_INIT;
@@ -854,15 +1080,14 @@ static int device_tx(es_platform *p, void *vctx)
 					 "valid_end = ? WHERE esid = ?",
 					 uv, 6, NULL, NULL, NULL)) < 0)
 			goto done;
-		es_sval tv[4] = { ES_SV_S(c->esid), ES_SV_B(cd.ptr, cd.len), ES_SV_I(PIN_ITERATIONS), ES_SV_I(now) };
+		es_sval tv[6] = { ES_SV_S(c->esid), ES_SV_S(c->kind), ES_SV_B(cd.ptr, cd.len), ES_SV_I(PIN_ITERATIONS),
+				  ES_SV_I(now), c->location ? ES_SV_S(c->location) : ES_SV_NUL };
 		if ((err = es_store_exec(p->st,
-					 "INSERT INTO tokens (esid, kind, device_cert, iterations, updated_at) "
-					 "VALUES (?, 'device', ?, ?, ?)",
-					 tv, 4, NULL, NULL, NULL)) < 0)
+					 "INSERT INTO tokens (esid, kind, device_cert, iterations, updated_at, location) "
+					 "VALUES (?, ?, ?, ?, ?, ?)",
+					 tv, 6, NULL, NULL, NULL)) < 0)
 			goto done;
-		if ((err = es_platform__audit(p, c->actor, "device-bind", "seal", c->esid,
-					      "certificate issued from the device's PKCS#10 request; platform key destroyed",
-					      NULL)) < 0)
+		if ((err = es_platform__audit(p, c->actor, c->event, "seal", c->esid, c->detail, NULL)) < 0)
 			goto done;
 		c->cert_out->len = 0;
 		err = es_buf_put(c->cert_out, cd.ptr, cd.len);
@@ -884,14 +1109,107 @@ int es_platform_seal_bind_device(es_platform *p, int64_t actor, const char *esid
 	ES_ASSERT_ARG(p && esid && csr && cert_out);
 	es_csr *r = NULL;
 	es_buf tmp = ES_BUF_INIT;
+	const es_sm2_key *pub = NULL;
 	int err = es_csr_parse(&r, csr, csr_len);
 	if (err < 0)
 		return err;
-	dev_ctx c = { actor, esid, r, &tmp };
+	if ((err = es_csr_pubkey(&pub, r)) < 0) {
+		es_csr_free(r);
+		return err;
+	}
+	dev_ctx c = { actor,	 esid, pub, "device", NULL, NULL, "device-bind",
+		      "certificate issued from the device's PKCS#10 request; platform key destroyed", &tmp };
 	if ((err = es_platform__tx(p, device_tx, &c)) == 0)
 		err = es_buf_put(cert_out, tmp.ptr, tmp.len);
 	es_csr_free(r);
 	es_buf_release(&tmp);
+	return err;
+}
+
+/* The key store proves it holds the key: it signs a random digest that verifies with @p pt. */
+static int keystore_possession(es_keystore *ks, const char *label, const es_sm2_key *pub)
+{
+	uint8_t dg[32], raw[64];
+	es_buf der = ES_BUF_INIT;
+	int err;
+	if ((err = es_random(dg, sizeof(dg))) < 0 || (err = es_keystore_sign_digest(ks, label, dg, raw)) < 0 ||
+	    (err = es_sm2_sig_raw_to_der(&der, raw)) < 0)
+		goto done;
+	if (es_sm2_verify_digest(pub, dg, der.ptr, der.len) != 0)
+		err = es_error_set(ES_EVERIFY, "the key store's signature does not verify with the key labelled '%s'", label);
+done:
+	es_buf_release(&der);
+	return err;
+}
+
+int es_platform_seal_bind_keystore(es_platform *p, int64_t actor, const char *esid, const char *location,
+				   const char *pin, es_buf *cert_out)
+{
+	ES_ASSERT_ARG(p && esid && location && cert_out);
+	es_key_location loc;
+	seal_row s;
+	es_keystore *ks = NULL;
+	es_sm2_key *pub = NULL;
+	es_buf tmp = ES_BUF_INIT;
+	uint8_t pt[65];
+	char detail[ES_KEY_LOCATION_MAX + 96];
+	int err;
+	if ((err = es_platform_key_location_parse(&loc, location)) < 0 || (err = seal_row_get(p, esid, &s)) < 0 ||
+	    (err = es_platform__authorize(p, actor, ES_ACT_TOKEN, s.unit_id, NULL)) < 0)
+		return err;
+	if (strcmp(loc.kind, "token") == 0 && strcmp(loc.esid, esid) == 0)
+		return es_error_set(ES_EINVAL, "seal %s cannot hold its own key: put it in a software token with token init",
+				    esid);
+	/* reach the store and read the key's public point (outside the transaction) */
+	{
+		seal_row where = s;
+		snprintf(where.custody, sizeof(where.custody), "keystore");
+		snprintf(where.location, sizeof(where.location), "%s", location);
+		if ((err = keystore_open(p, actor, esid, &where, &loc, &ks)) < 0)
+			goto done;
+	}
+	if (pin && (err = keystore_login(p, actor, esid, &loc, ks, pin)) < 0)
+		goto done;
+	if ((err = es_keystore_find_key(ks, loc.key_label, pt)) < 0)
+		goto done;
+	if ((err = es_sm2_key_from_point(&pub, pt)) < 0) {
+		err = es_error_set(ES_EINVAL, "the key labelled '%s' is not an SM2 key (give the vendor's SM2 mechanism and "
+					      "key type in the location)",
+				   loc.key_label);
+		goto done;
+	}
+	if (pin && (err = keystore_possession(ks, loc.key_label, pub)) < 0)
+		goto done;
+	snprintf(detail, sizeof(detail), "certificate issued for the key at %s; platform key destroyed", location);
+	{
+		dev_ctx c = { actor, esid, pub, "keystore", location, strcmp(loc.kind, "token") == 0 ? loc.esid : NULL,
+			      "keystore-bind", detail, &tmp };
+		if ((err = es_platform__tx(p, device_tx, &c)) == 0)
+			err = es_buf_put(cert_out, tmp.ptr, tmp.len);
+	}
+done:
+	if (ks) {
+		es_error saved = *es_error_last();
+		if (pin && es_keystore_logout(ks) < 0) {
+			if (err < 0)
+				es_error_set(saved.code, "%s", saved.message);
+			else
+				es_error_clear();
+		}
+		es_keystore_close(ks);
+	}
+	es_sm2_key_free(pub);
+	es_buf_release(&tmp);
+	return err;
+}
+
+int es_platform_seal_key_location(es_platform *p, const char *esid, char *out, size_t cap)
+{
+	ES_ASSERT_ARG(p && esid && out && cap);
+	seal_row s;
+	int err = seal_row_get(p, esid, &s);
+	if (err == 0)
+		snprintf(out, cap, "%s", strcmp(s.custody, "keystore") == 0 ? s.location : "");
 	return err;
 }
 

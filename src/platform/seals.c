@@ -107,6 +107,30 @@ static int psb_row(void *vctx, const es_sval *c, size_t n)
 	return 1;
 }
 
+/*
+ * A seal whose key is held outside the platform (its own software token, a
+ * key store, a device: a tokens row) keeps that key when it is renewed:
+ * the new certificate is issued for the public key of the current one and
+ * the custody record stays as it is.
+ */
+typedef struct held_key {
+	es_buf cert;
+	es_buf kenc;
+	bool held;
+} held_key;
+
+static int held_row(void *ctx, const es_sval *c, size_t n)
+{
+	held_key *h = ctx;
+	(void)n;
+	h->held = true;
+	if (c[0].type == ES_SV_BLOB && es_buf_put(&h->cert, c[0].b, c[0].len) < 0)
+		return ES_ENOMEM;
+	if (c[1].type == ES_SV_BLOB && c[1].len && es_buf_put(&h->kenc, c[1].b, c[1].len) < 0)
+		return ES_ENOMEM;
+	return 1;
+}
+
 int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_t unit_id, int kind, int function,
 			   const char *name, unsigned w, unsigned h, const uint8_t *impression, size_t imp_len,
 			   const char *multi_reason, const char *keep_esid, char esid_out[15])
@@ -116,6 +140,8 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 	es_cert *cert = NULL;
 	es_buf pic = ES_BUF_INIT, der = ES_BUF_INIT, pem = ES_BUF_INIT, kenc = ES_BUF_INIT, subj = ES_BUF_INIT;
 	es_buf psb_pic = ES_BUF_INIT;
+	held_key held = { ES_BUF_INIT, ES_BUF_INIT, false };
+	es_cert *old_cert = NULL;
 	uint8_t hash[ES_SM3_DIGEST_LEN];
 	char esid[15];
 	int err;
@@ -124,7 +150,13 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 		goto done;
 	esid[0] = 0;
 	if (keep_esid) {
+		es_sval hv[1] = { ES_SV_S(keep_esid) };
 		snprintf(esid, sizeof(esid), "%s", keep_esid);
+		if ((err = es_store_exec(p->st,
+					 "SELECT s.cert_der, s.key_enc FROM seals s JOIN tokens t ON t.esid = s.esid "
+					 "WHERE s.esid = ?",
+					 hv, 1, held_row, &held, NULL)) < 0)
+			goto done;
 	} else {
 		/* a seal code public security assigned to this unit's seal (psb_seals) comes first */
 		psb_pick pk = { esid, &psb_pic, false };
@@ -203,7 +235,16 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 		io.subject = (const char *)subj.ptr;
 		io.not_before = now;
 		io.not_after = now + (es_time)p->seal_days * DAY;
-		if ((err = es_sm2_key_generate(&key)) < 0 || (err = es_cert_issue(&cert, &io, key, p->root, p->root_key)) < 0)
+		if (held.held) {
+			const es_sm2_key *pub = NULL;
+			if ((err = es_cert_from_der(&old_cert, held.cert.ptr, held.cert.len)) < 0 ||
+			    (err = es_cert_pubkey(&pub, old_cert)) < 0)
+				goto done;
+			key = es_sm2_key_ref((es_sm2_key *)pub);
+		} else if ((err = es_sm2_key_generate(&key)) < 0) {
+			goto done;
+		}
+		if ((err = es_cert_issue(&cert, &io, key, p->root, p->root_key)) < 0)
 			goto done;
 	}
 	{
@@ -224,16 +265,22 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 		if ((err = es_seal_make(&der, &mo, p->maker, p->maker_key, NULL)) < 0)
 			goto done;
 	}
-	if ((err = es_sm2_key_private_pem(&pem, key, NULL)) < 0 ||
-	    (err = es_box_seal(&kenc, p->data_key, (const uint8_t *)esid, strlen(esid), pem.ptr, pem.len)) < 0)
+	if (held.held) {
+		/* the key stays where it is; key_enc keeps what it held (empty for keys outside) */
+		if (held.kenc.len && (err = es_buf_put(&kenc, held.kenc.ptr, held.kenc.len)) < 0)
+			goto done;
+	} else if ((err = es_sm2_key_private_pem(&pem, key, NULL)) < 0 ||
+		   (err = es_box_seal(&kenc, p->data_key, (const uint8_t *)esid, strlen(esid), pem.ptr, pem.len)) < 0) {
 		goto done;
+	}
 	es_bytes cd = es_cert_der(cert);
 	es_time vs = es_cert_not_before(cert), ve = es_cert_not_after(cert);
 	int64_t tid;
 	if (keep_esid) {
 		char state[16] = "";
 		es_sval pv[8] = { ES_SV_B(der.ptr, der.len), ES_SV_B(pic.ptr, pic.len), ES_SV_B(hash, sizeof(hash)),
-				  ES_SV_B(cd.ptr, cd.len), ES_SV_B(kenc.ptr, kenc.len), ES_SV_I(vs), ES_SV_I(ve),
+				  ES_SV_B(cd.ptr, cd.len), ES_SV_B(kenc.len ? kenc.ptr : (const uint8_t *)"", kenc.len),
+				  ES_SV_I(vs), ES_SV_I(ve),
 				  ES_SV_S(esid) };
 		int64_t changes = 0;
 		if ((err = es_store_exec(p->st,
@@ -241,6 +288,14 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 					 "key_enc = ?, valid_start = ?, valid_end = ? WHERE esid = ?",
 					 pv, 8, NULL, NULL, &changes)) < 0)
 			goto done;
+		if (held.held) {
+			/* a device keeps its key: it needs the renewed certificate too */
+			es_sval dv[2] = { ES_SV_B(cd.ptr, cd.len), ES_SV_S(esid) };
+			if ((err = es_store_exec(p->st,
+						 "UPDATE tokens SET device_cert = ? WHERE esid = ? AND device_cert IS NOT NULL",
+						 dv, 2, NULL, NULL, NULL)) < 0)
+				goto done;
+		}
 		char why[64], until[32];
 		es_time_iso(until, ve);
 		snprintf(why, sizeof(why), "renewed until %s", until);
@@ -278,6 +333,9 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 	memcpy(esid_out, esid, sizeof(esid));
 done:
 	es_cert_free(cert);
+	es_cert_free(old_cert);
+	es_buf_release(&held.cert);
+	es_buf_release(&held.kenc);
 	es_sm2_key_free(key);
 	es_buf_release(&pic);
 	es_buf_release(&der);

@@ -437,11 +437,345 @@ static void t_crash_backup(void **state)
 	tp_teardown(&e);
 }
 
+/* ---- seals whose key is in a key store ---------------------------------------------- */
+
+static void sql(tp_env *e, const char *text, const es_sval *pv, size_t n)
+{
+	es_store *st = NULL;
+	TU_OK(es_store_open(&st, e->store));
+	TU_OK(es_store_exec(st, text, pv, n, NULL, NULL, NULL));
+	es_store_close(st);
+}
+
+static void approved(tp_env *e, int64_t appr, const char *esid, const uint8_t h[32], int64_t *req)
+{
+	TU_OK(es_platform_use_request(e->p, e->applicant, esid, h, "用印", req));
+	TU_OK(es_platform_use_decide(e->p, appr, *req, true, NULL));
+}
+
+static void state_is(tp_env *e, int64_t req, const char *want)
+{
+	char st[16];
+	TU_OK(es_platform_use_state(e->p, req, st, sizeof(st)));
+	assert_string_equal(st, want);
+}
+
+static void verifies(tp_env *e, const es_buf *sig, const char *text)
+{
+	es_buf root_pem = ES_BUF_INIT;
+	es_cert *root = NULL;
+	es_trust *trust = NULL;
+	es_report r;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	TU_OK(es_platform_authority_pem(e->p, &root_pem, NULL));
+	TU_OK(es_cert_from_pem(&root, root_pem.ptr, root_pem.len));
+	TU_OK(es_trust_new(&trust));
+	TU_OK(es_trust_add_anchor(trust, root));
+	vo.trust = trust;
+	vo.original = (const uint8_t *)text;
+	vo.original_len = strlen(text);
+	vo.has_original = true;
+	vo.status = es_platform_status_fn;
+	vo.status_payload = e->p;
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, sig->ptr, sig->len, &vo));
+	assert_int_equal(r.nsigs, 1);
+	if (r.verdict != ES_VERDICT_VALID)
+		fail_msg("expected valid, got %s", es_verdict_name(r.verdict));
+	es_report_release(&r);
+	es_trust_free(trust);
+	es_cert_free(root);
+	es_buf_release(&root_pem);
+}
+
+static void t_keystore_token(void **state)
+{
+	(void)state;
+	tp_env e;
+	char a[15], b[15], d[15], loc[64], got[ES_KEY_LOCATION_MAX + 1];
+	const char *text = "令牌中的密钥签署的合同", *text2 = "第二份合同";
+	uint8_t h[32], h2[32], pt_cert[65], pt_tok[65];
+	int64_t req, req2, n;
+	bool locked;
+	int fails;
+	es_buf sig = ES_BUF_INIT, cert = ES_BUF_INIT, der = ES_BUF_INIT;
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, b);
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, d);
+	TU_OK(es_platform_token_init(e.p, e.unit_admin, b, "hold-pin-1", "hold-admin-1"));
+	TU_OK(es_platform_token_init(e.p, e.unit_admin, d, "hold-pin-2", "hold-admin-2"));
+	snprintf(loc, sizeof(loc), "token:%s", b);
+	/* malformed locations, the seal's own key, the wrong role, a seal that is not a token */
+	assert_int_equal(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, "token", NULL, &cert), ES_EINVAL);
+	assert_int_equal(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, "token:123", NULL, &cert), ES_EINVAL);
+	{
+		char self[64];
+		snprintf(self, sizeof(self), "token:%s", a);
+		assert_int_equal(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, self, NULL, &cert), ES_EINVAL);
+		TP_DENIED(es_platform_seal_bind_keystore(e.p, e.unit_admin, d, self, NULL, &cert));
+	}
+	TP_DENIED(es_platform_seal_bind_keystore(e.p, e.applicant, a, loc, NULL, &cert));
+	/* a wrong PIN at binding is refused and counted by the token */
+	TP_DENIED(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, loc, "wrong-pin-x", &cert));
+	TU_OK(es_platform_token_status(e.p, b, &locked, &fails));
+	assert_int_equal(fails, 1);
+	assert_int_equal(cert.len, 0);
+	TU_OK(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, loc, "hold-pin-1", &cert));
+	TU_OK(es_platform_token_status(e.p, b, &locked, &fails));
+	assert_int_equal(fails, 0);
+	/* the certificate is issued for the token's public point and bound into the seal */
+	{
+		es_cert *c = NULL;
+		const es_sm2_key *pk = NULL;
+		es_keystore *ks = NULL;
+		es_seal *seal = NULL;
+		TU_OK(es_cert_from_der(&c, cert.ptr, cert.len));
+		TU_OK(es_cert_pubkey(&pk, c));
+		TU_OK(es_sm2_key_point(pt_cert, pk));
+		TU_OK(es_platform_token_keystore(e.p, e.applicant, b, &ks));
+		TU_OK(es_keystore_find_key(ks, b, pt_tok));
+		es_keystore_close(ks);
+		assert_memory_equal(pt_cert, pt_tok, 65);
+		TU_OK(es_platform_seal_der(e.p, a, &der));
+		TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+		assert_int_equal(es_seal_fields_get(seal)->ncerts, 1);
+		assert_memory_equal(es_seal_fields_get(seal)->certs[0].ptr, cert.ptr, cert.len);
+		es_seal_free(seal);
+		es_cert_free(c);
+	}
+	/* the platform keeps no private key for it */
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 3);
+	TU_OK(es_platform_seal_key_location(e.p, a, got, sizeof(got)));
+	assert_string_equal(got, loc);
+	TU_OK(es_platform_seal_key_location(e.p, b, got, sizeof(got)));
+	assert_string_equal(got, "");
+	/* bound once */
+	TP_DENIED(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, loc, NULL, &cert));
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'keystore-bind'"), 1);
+
+	tp_now_days(1);
+	TU_OK(es_sm3(h, text, strlen(text)));
+	TU_OK(es_sm3(h2, text2, strlen(text2)));
+	/* without an approved request: refused, whatever the PIN */
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h, 0, "hold-pin-1", &sig));
+	TU_OK(es_platform_use_request(e.p, e.applicant, a, h, "用印", &req));
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h, req, "hold-pin-1", &sig));
+	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
+	/* a wrong PIN is refused and counted by the token holding the key */
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h, req, "wrong-pin-x", &sig));
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h, req, NULL, &sig));
+	TU_OK(es_platform_token_status(e.p, b, &locked, &fails));
+	assert_int_equal(fails, 2);
+	assert_false(locked);
+	assert_null(strstr(es_error_last()->message, "wrong-pin-x"));
+	state_is(&e, req, "approved");
+	assert_int_equal(sig.len, 0);
+	/* the right PIN: an SES_Signature that verifies against the platform root */
+	TU_OK(es_platform_seal_sign(e.p, e.applicant, a, h, req, "hold-pin-1", &sig));
+	verifies(&e, &sig, text);
+	state_is(&e, req, "used");
+	TU_OK(es_platform_usage_count(e.p, a, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records u JOIN audit_log l ON l.seq = u.audit_seq "
+				   "JOIN use_requests r ON r.id = u.request_id WHERE l.event = 'use' AND r.state = 'used' "
+				   "AND u.doc_hash = r.doc_hash"),
+			 1);
+	/* once */
+	sig.len = 0;
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h, req, "hold-pin-1", &sig));
+
+	/* five wrong PINs lock the token; then the right PIN is refused too */
+	approved(&e, appr, a, h2, &req2);
+	for (int i = 0; i < ES_PIN_TRIES; i++)
+		TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h2, req2, "wrong-pin-x", &sig));
+	TU_OK(es_platform_token_status(e.p, b, &locked, &fails));
+	assert_true(locked);
+	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h2, req2, "hold-pin-1", &sig));
+	assert_non_null(strstr(es_error_last()->message, "PIN-unlock"));
+	state_is(&e, req2, "approved");
+
+	/* a token whose key does not match the certificate: refused by the seal layer, nothing used up */
+	{
+		char other[64];
+		snprintf(other, sizeof(other), "token:%s", d);
+		es_sval pv[2] = { ES_SV_S(other), ES_SV_S(a) };
+		sql(&e, "UPDATE tokens SET location = ? WHERE esid = ?", pv, 2);
+	}
+	assert_int_equal(es_platform_seal_sign(e.p, e.applicant, a, h2, req2, "hold-pin-2", &sig), ES_EVERIFY);
+	assert_int_equal(sig.len, 0);
+	state_is(&e, req2, "approved");
+	TU_OK(es_platform_usage_count(e.p, a, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use-refused' AND detail LIKE "
+				   "'%does not match%'"),
+			 1);
+
+	/* no PIN in the audit log or the database's text columns */
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%hold-pin%' OR detail LIKE "
+				   "'%wrong-pin%' OR detail LIKE '%hold-admin%'"),
+			 0);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM tokens WHERE location LIKE '%pin%'"), 0);
+	audit_ok(&e);
+	es_buf_release(&sig);
+	es_buf_release(&cert);
+	es_buf_release(&der);
+	tp_teardown(&e);
+}
+
+/* SoftHSM2 has no SM2: the PKCS#11 location is parsed, and an unreachable module is a clear error. */
+static void t_keystore_pkcs11(void **state)
+{
+	(void)state;
+	tp_env e;
+	char a[15], got[ES_KEY_LOCATION_MAX + 1];
+	uint8_t h[32];
+	int64_t req, n;
+	es_key_location l;
+	es_buf sig = ES_BUF_INIT, cert = ES_BUF_INIT;
+	static const char *const bad[] = {
+		"pkcs11:",
+		"pkcs11:libsofthsm2.so|tok|key",
+		"pkcs11:/usr/lib/m.so",
+		"pkcs11:/usr/lib/m.so|tok",
+		"pkcs11:/usr/lib/m.so|tok|",
+		"pkcs11:/usr/lib/m.so|tok|key|0x80000101",
+		"pkcs11:/usr/lib/m.so|tok|key|zz|1",
+		"pkcs11:/usr/lib/m.so|tok|key|-1|1",
+		"pkcs11:/usr/lib/m.so|tok|key|1|2|3",
+		"pkcs11:/usr/lib/m.so|a-token-label-longer-than-32-bytes|key",
+		"pkcs11:/usr/lib/m.so|tok|key\n",
+		"file:/usr/lib/m.so",
+		"",
+	};
+	TU_OK(es_platform_key_location_parse(&l, "pkcs11:/usr/lib/softhsm/libsofthsm2.so|eseal|seal-key|0x80000101|0x80000001"));
+	assert_string_equal(l.kind, "pkcs11");
+	assert_string_equal(l.module, "/usr/lib/softhsm/libsofthsm2.so");
+	assert_string_equal(l.token_label, "eseal");
+	assert_string_equal(l.key_label, "seal-key");
+	assert_true(l.mechanism == 0x80000101ul);
+	assert_true(l.key_type == 0x80000001ul);
+	TU_OK(es_platform_key_location_parse(&l, "pkcs11:/opt/vendor/libp11.so||seal 1"));
+	assert_string_equal(l.token_label, "");
+	assert_string_equal(l.key_label, "seal 1");
+	assert_true(l.mechanism == 0);
+	TU_OK(es_platform_key_location_parse(&l, "token:35000000000001"));
+	assert_string_equal(l.kind, "token");
+	assert_string_equal(l.esid, "35000000000001");
+	for (size_t i = 0; i < ES_ARRAY_LEN(bad); i++)
+		if (es_platform_key_location_parse(&l, bad[i]) != ES_EINVAL)
+			fail_msg("location '%s' accepted", bad[i]);
+
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
+	/* binding to a module that is not there: a clear error, the seal unchanged */
+	int err = es_platform_seal_bind_keystore(e.p, e.unit_admin, a, "pkcs11:/nonexistent/libnone-p11.so|tok|key",
+						 "some-pin-1", &cert);
+	assert_int_equal(err, ES_ENOTFOUND);
+	assert_non_null(strstr(es_error_last()->message, "unreachable"));
+	assert_non_null(strstr(es_error_last()->message, "/nonexistent/libnone-p11.so"));
+	assert_null(strstr(es_error_last()->message, "some-pin-1"));
+	TU_OK(es_platform_seal_key_location(e.p, a, got, sizeof(got)));
+	assert_string_equal(got, "");
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 0);
+	/* a seal recorded as bound to a PKCS#11 key whose module is gone: signing says so, nothing used up */
+	{
+		es_sval pv[2] = { ES_SV_S(a), ES_SV_S("pkcs11:/nonexistent/libnone-p11.so|tok|key|0x80000101|0x80000001") };
+		sql(&e, "INSERT INTO tokens (esid, kind, iterations, updated_at, location) VALUES (?, 'keystore', 0, 0, ?)", pv,
+		    2);
+	}
+	TU_OK(es_platform_seal_key_location(e.p, a, got, sizeof(got)));
+	assert_non_null(strstr(got, "pkcs11:"));
+	TU_OK(es_sm3(h, "文件", strlen("文件")));
+	approved(&e, appr, a, h, &req);
+	err = es_platform_seal_sign(e.p, e.applicant, a, h, req, "some-pin-1", &sig);
+	assert_int_equal(err, ES_ENOTFOUND);
+	assert_non_null(strstr(es_error_last()->message, "unreachable"));
+	assert_null(strstr(es_error_last()->message, "some-pin-1"));
+	state_is(&e, req, "approved");
+	TU_OK(es_platform_usage_count(e.p, a, &n));
+	assert_int_equal(n, 0);
+	audit_ok(&e);
+	es_buf_release(&sig);
+	es_buf_release(&cert);
+	tp_teardown(&e);
+}
+
+/* Renewal keeps a key held outside the platform: the renewed certificate is for the same key. */
+static void t_renew_keeps_held_key(void **state)
+{
+	(void)state;
+	tp_env e;
+	char a[15], a2[15];
+	int64_t app, req;
+	uint8_t h[32], pt_old[65], pt_new[65];
+	es_buf sig = ES_BUF_INIT, der = ES_BUF_INIT;
+	es_seal_record r, r2;
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
+	TU_OK(es_platform_token_init(e.p, e.unit_admin, a, "renew-pin-1", "renew-admin-1"));
+	TU_OK(es_platform_seal_get(e.p, a, &r));
+	{
+		es_seal *seal = NULL;
+		es_cert *c = NULL;
+		const es_sm2_key *pk = NULL;
+		TU_OK(es_platform_seal_der(e.p, a, &der));
+		TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+		TU_OK(es_cert_from_der(&c, es_seal_fields_get(seal)->certs[0].ptr, es_seal_fields_get(seal)->certs[0].len));
+		TU_OK(es_cert_pubkey(&pk, c));
+		TU_OK(es_sm2_key_point(pt_old, pk));
+		es_cert_free(c);
+		es_seal_free(seal);
+		es_buf_release(&der);
+	}
+	es_app_form f = tp_form(&e, ES_BIZ_RENEW, a);
+	tp_now_days(701); /* within 30 days of expiry */
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
+	tp_process(&e, app, a2);
+	assert_string_equal(a, a2);
+	TU_OK(es_platform_seal_get(e.p, a, &r2));
+	assert_true(r2.valid_end > r.valid_end);
+	{
+		es_seal *seal = NULL;
+		es_cert *c = NULL;
+		const es_sm2_key *pk = NULL;
+		TU_OK(es_platform_seal_der(e.p, a, &der));
+		TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+		TU_OK(es_cert_from_der(&c, es_seal_fields_get(seal)->certs[0].ptr, es_seal_fields_get(seal)->certs[0].len));
+		TU_OK(es_cert_pubkey(&pk, c));
+		TU_OK(es_sm2_key_point(pt_new, pk));
+		assert_true(es_cert_not_after(c) > r.valid_end);
+		es_cert_free(c);
+		es_seal_free(seal);
+	}
+	assert_memory_equal(pt_old, pt_new, 65); /* the same key, a new certificate */
+	/* and the renewed seal signs with the token's PIN, as before */
+	tp_now_days(800); /* after the old validity */
+	doc(h, "续期后的合同");
+	TU_OK(es_platform_use_request(e.p, e.applicant, a, h, "用印", &req));
+	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
+	TU_OK(es_platform_seal_sign(e.p, e.applicant, a, h, req, "renew-pin-1", &sig));
+	{
+		es_ses_sig *g = NULL;
+		TU_OK(es_ses_sig_parse(&g, sig.ptr, sig.len));
+		es_ses_sig_free(g);
+	}
+	audit_ok(&e);
+	es_buf_release(&sig);
+	es_buf_release(&der);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_use_approval), cmocka_unit_test(t_device_batch), cmocka_unit_test(t_pin),
 		cmocka_unit_test(t_backup),	  cmocka_unit_test(t_crash_uses),   cmocka_unit_test(t_crash_backup),
+		cmocka_unit_test(t_keystore_token), cmocka_unit_test(t_keystore_pkcs11),
+		cmocka_unit_test(t_renew_keeps_held_key),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-custody");
 }
