@@ -25,7 +25,6 @@ PACKAGES=(
   libpng-dev
   libjpeg-dev
   fonts-arphic-uming   # Song-style (明/宋体) CJK font for seal text
-  fonts-wqy-zenhei     # fallback CJK font
   fonts-dejavu-core    # digits of seal codes and taxpayer ids (Arial-like sans)
   # --- platform store (SQLite, PostgreSQL) ---
   libsqlite3-dev
