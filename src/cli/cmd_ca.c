@@ -113,6 +113,17 @@ static int reason_code(const char *name)
 	return -2;
 }
 
+static int load_root(const char *dir, const char *pass, es_cert **root, es_sm2_key **key)
+{
+	char path[4096];
+	int err;
+	cli_path(path, sizeof(path), dir, "trust/root.crt");
+	if ((err = cli_cert_load(root, path)) < 0)
+		return err;
+	cli_path(path, sizeof(path), dir, "private/root.key");
+	return cli_key_load(key, path, pass);
+}
+
 /* Reissue DIR/trust/root.crl from DIR/revoked.txt. */
 static int write_crl(const char *dir, const char *pass, int days)
 {
@@ -126,11 +137,7 @@ static int write_crl(const char *dir, const char *pass, int days)
 	es_time now = es_time_now();
 	int err;
 
-	cli_path(path, sizeof(path), dir, "trust/root.crt");
-	if ((err = cli_cert_load(&root, path)) < 0)
-		goto done;
-	cli_path(path, sizeof(path), dir, "private/root.key");
-	if ((err = cli_key_load(&key, path, pass)) < 0)
+	if ((err = load_root(dir, pass, &root, &key)) < 0)
 		goto done;
 	cli_path(path, sizeof(path), dir, "revoked.txt");
 	if (es_file_exists(path) && (err = es_file_read(&list, path, 16 << 20)) < 0)
@@ -287,17 +294,6 @@ int cmd_ca(int argc, char **argv)
 	if (strcmp(argv[1], "init") == 0)
 		return ca_init(argc - 1, argv + 1);
 	return cli_usage_error("ca", "unknown subcommand '%s'", argv[1]);
-}
-
-static int load_root(const char *dir, const char *pass, es_cert **root, es_sm2_key **key)
-{
-	char path[4096];
-	int err;
-	cli_path(path, sizeof(path), dir, "trust/root.crt");
-	if ((err = cli_cert_load(root, path)) < 0)
-		return err;
-	cli_path(path, sizeof(path), dir, "private/root.key");
-	return cli_key_load(key, path, pass);
 }
 
 static int cert_issue(int argc, char **argv)
