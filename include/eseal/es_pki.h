@@ -72,6 +72,14 @@ ES_EXTERN(int) es_trust_add_intermediate(es_trust *t, es_cert *c) ES_WARN_UNUSED
 /** Add a DER or PEM CRL; its signature is checked when used. */
 ES_EXTERN(int) es_trust_add_crl(es_trust *t, const uint8_t *data, size_t len) ES_WARN_UNUSED;
 ES_EXTERN(size_t) es_trust_anchor_count(const es_trust *t);
+/**
+ * Parse a DER certificate through @p t's cache of recently seen ones
+ * (verifiers meet the same maker and signer certificates again and again):
+ * a new reference to a shared es_cert, freed with es_cert_free(). @p t may
+ * be NULL (then this is es_cert_from_der()). Thread-safe.
+ */
+ES_EXTERN(int) es_trust_cert_from_der(const es_trust *t, es_cert **out, const uint8_t *der,
+				      size_t len) ES_WARN_UNUSED;
 ES_EXTERN(void) es_trust_free(es_trust *t);
 
 /** Outcome of a path validation, one value per distinct reason. */

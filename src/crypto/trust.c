@@ -12,6 +12,7 @@
 #include "es_int.h"
 #include "file.h"
 #include "crypto/crypto_int.h"
+#include <pthread.h>
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -26,8 +27,17 @@ struct es_crl_item {
 	size_t derlen;
 };
 
+/* Recently parsed certificates, shared by reference (es_trust_cert_from_der). */
+#define ES_TRUST_CERT_CACHE 64
+
 struct es_trust {
 	X509_STORE *store;
+	pthread_mutex_t cache_mu;
+	struct {
+		uint8_t hash[32];
+		es_cert *cert;
+	} cache[ES_TRUST_CERT_CACHE];
+	size_t cache_next;
 	es_cert **anchors;
 	size_t nanchors, capanchors;
 	es_cert **inter;
@@ -53,7 +63,50 @@ int es_trust_new(es_trust **out)
 		es_free(t);
 		return es_crypto__fail(ES_ENOMEM, "cannot allocate a certificate store");
 	}
+	if (pthread_mutex_init(&t->cache_mu, NULL) != 0) {
+		X509_STORE_free(t->store);
+		es_free(t);
+		return es_error_set(ES_EINTERNAL, "cannot create a mutex");
+	}
 	*out = t;
+	return 0;
+}
+
+int es_trust_cert_from_der(const es_trust *ct, es_cert **out, const uint8_t *der, size_t len)
+{
+	es_trust *t = (es_trust *)ct; /* the cache is internally synchronised */
+	uint8_t h[32];
+	es_cert *c = NULL;
+	int err;
+
+	ES_ASSERT_ARG(out && (der || len == 0));
+	*out = NULL;
+	if (!t)
+		return es_cert_from_der(out, der, len);
+	if ((err = es_sm3(h, der, len)) < 0)
+		return err;
+	pthread_mutex_lock(&t->cache_mu);
+	for (size_t i = 0; i < ES_TRUST_CERT_CACHE; i++) {
+		es_cert *k = t->cache[i].cert;
+		if (k && memcmp(t->cache[i].hash, h, 32) == 0 && k->derlen == len && memcmp(k->der, der, len) == 0) {
+			*out = es_cert_ref(k);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&t->cache_mu);
+	if (*out)
+		return 0;
+	if ((err = es_cert_from_der(&c, der, len)) < 0)
+		return err;
+	pthread_mutex_lock(&t->cache_mu);
+	{
+		size_t i = t->cache_next++ % ES_TRUST_CERT_CACHE;
+		es_cert_free(t->cache[i].cert);
+		memcpy(t->cache[i].hash, h, 32);
+		t->cache[i].cert = es_cert_ref(c);
+	}
+	pthread_mutex_unlock(&t->cache_mu);
+	*out = c;
 	return 0;
 }
 
@@ -62,6 +115,9 @@ void es_trust_free(es_trust *t)
 	if (!t)
 		return;
 	X509_STORE_free(t->store);
+	for (size_t i = 0; i < ES_TRUST_CERT_CACHE; i++)
+		es_cert_free(t->cache[i].cert);
+	pthread_mutex_destroy(&t->cache_mu);
 	for (size_t i = 0; i < t->nanchors; i++)
 		es_cert_free(t->anchors[i]);
 	for (size_t i = 0; i < t->ninter; i++)

@@ -126,7 +126,7 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 	s->quirks |= f->quirks;
 
 	/* seal-signature: the maker's SM2 signature over SES_SealInfo (v4) or SEQ{...} (v1) */
-	if (es_cert_from_der(&maker, f->maker_cert.ptr, f->maker_cert.len) < 0) {
+	if (es_trust_cert_from_der(o->trust, &maker, f->maker_cert.ptr, f->maker_cert.len) < 0) {
 		es_sig_report_check(s, "seal-signature", ES_RESULT_FAIL, false,
 				    "maker certificate in the seal cannot be read: %s", es_error_last()->message);
 	} else if (!is_sm2_sm3(f->sign_alg)) {
@@ -420,7 +420,7 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 	s->signing_time = f->time_info;
 	snprintf(s->signing_time_source, sizeof(s->signing_time_source), "%s", f->time_info ? "timeInfo" : "");
 
-	if (es_cert_from_der(&signer, f->cert.ptr, f->cert.len) < 0) {
+	if (es_trust_cert_from_der(o->trust, &signer, f->cert.ptr, f->cert.len) < 0) {
 		es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
 				    "signer certificate cannot be read: %s", es_error_last()->message);
 	} else {

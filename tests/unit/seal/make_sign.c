@@ -641,6 +641,38 @@ static void test_sign__external_key(void **state)
 	es_buf_release(&der);
 }
 
+/* The trust store's certificate cache: the same bytes give the same shared object. */
+static void test_trust__certificate_cache(void **state)
+{
+	es_cert *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	es_bytes s = es_cert_der(P.signer), m = es_cert_der(P.maker);
+	uint8_t *bad;
+	(void)state;
+	TU_OK(es_trust_cert_from_der(P.trust, &a, s.ptr, s.len));
+	TU_OK(es_trust_cert_from_der(P.trust, &b, s.ptr, s.len));
+	assert_ptr_equal(a, b);
+	TU_OK(es_trust_cert_from_der(P.trust, &c, m.ptr, m.len));
+	assert_ptr_not_equal(a, c);
+	TU_OK(es_trust_cert_from_der(NULL, &d, s.ptr, s.len)); /* no store: a fresh parse */
+	assert_ptr_not_equal(a, d);
+	assert_memory_equal(es_cert_der(d).ptr, s.ptr, s.len);
+	/* a changed byte is another certificate (or none), never the cached one */
+	bad = es_malloc(s.len);
+	memcpy(bad, s.ptr, s.len);
+	bad[s.len - 5] ^= 1;
+	{
+		es_cert *e = NULL;
+		if (es_trust_cert_from_der(P.trust, &e, bad, s.len) == 0)
+			assert_ptr_not_equal(e, a);
+		es_cert_free(e);
+	}
+	es_free(bad);
+	es_cert_free(a);
+	es_cert_free(b);
+	es_cert_free(c);
+	es_cert_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_sign__cert_digest_list),
 		cmocka_unit_test(test_sign__signer_reuse),
 		cmocka_unit_test(test_sign__external_key),
+		cmocka_unit_test(test_trust__certificate_cache),
 		cmocka_unit_test(test_verify__revoked_seal_is_void),
 		cmocka_unit_test(test_verify__revoked_signer_certificate),
 		cmocka_unit_test(test_verify__bit_flips_never_valid),
