@@ -102,6 +102,7 @@ int main(void)
 	static uint8_t big[1 << 20];
 	es_sm2_signer *signer_ctx = NULL;
 
+	es_process_tune(); /* as the eseal command does */
 	printf("eseal %s benchmark (one core; rates per second)\n\n", es_version());
 	openssl_rates(&raw_sign, &raw_verify, &raw_sm3);
 	printf("%-44s %12.1f\n", "openssl speed sm2: sign/s", raw_sign);

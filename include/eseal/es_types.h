@@ -75,6 +75,20 @@ ES_EXTERN(es_bytes) es_buf_bytes(const es_buf *b);
 /** Library version string, e.g. "0.1.0". */
 ES_EXTERN(const char *) es_version(void);
 
+/**
+ * Opt-in tuning for a process that seals or verifies many documents (the
+ * eseal command, a batch, a server). It changes process-wide state, so a
+ * library never calls it on its own; call it once, early, before threads:
+ *  - TZ unset: set to ":/etc/localtime" (same zone), because glibc re-reads
+ *    /etc/localtime on every mktime() otherwise, and libzip converts the
+ *    time of every zip entry it reads;
+ *  - glibc malloc keeps up to 32 MiB of freed heap instead of returning it
+ *    to the kernel after every document (brk/munmap and page faults cost
+ *    more than the packaging work itself).
+ * Returns 0; the calls it makes cannot fail in a way that matters.
+ */
+ES_EXTERN(int) es_process_tune(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -52,6 +52,7 @@ static void usage(FILE *to)
 
 int main(int argc, char **argv)
 {
+	es_process_tune();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
