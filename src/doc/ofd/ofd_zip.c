@@ -14,21 +14,17 @@ typedef struct pkg_entry {
 	size_t len;
 	zip_int64_t index;   /* index in the zip read, -1 for a new entry */
 	bool dirty;          /* changed since read */
-	zip_int32_t method;  /* compression method as read */
 } pkg_entry;
 
 /*
- * A package read from a zip keeps a copy of the zip: writing it back copies
- * unchanged entries' compressed bytes as they were (no recompression, and
- * the original entries stay byte-identical), replaces changed ones and
- * appends new ones.
+ * A package read from a zip keeps a copy of the zip: writing it back edits
+ * that copy (es_ofd_pkg_write), so unchanged entries keep their bytes.
  */
 struct es_ofd_pkg {
 	pkg_entry *v;
 	size_t n, cap;
 	uint8_t *orig;       /* copy of the zip read */
 	size_t orig_len;
-	zip_t *za;           /* that zip, open read-only (entries are copied from it) */
 };
 
 int es_ofd_pkg_new(es_ofd_pkg **out)
@@ -47,8 +43,6 @@ void es_ofd_pkg_free(es_ofd_pkg *p)
 		es_free(p->v[i].data);
 	}
 	es_free(p->v);
-	if (p->za)
-		zip_discard(p->za);
 	es_free(p->orig);
 	es_free(p);
 }
@@ -320,10 +314,7 @@ int es_ofd_pkg_open(es_ofd_pkg **out, const uint8_t *data, size_t len, const es_
 			goto done;
 		p->v[p->n - 1].index = i;
 		p->v[p->n - 1].dirty = false;
-		p->v[p->n - 1].method = (st.valid & ZIP_STAT_COMP_METHOD) ? (zip_int32_t)st.comp_method : ZIP_CM_DEFLATE;
 	}
-	p->za = za;
-	za = NULL;
 	*out = p;
 	p = NULL;
 done:
@@ -351,13 +342,45 @@ static bool store_entry(const char *name, size_t len)
 	return false;
 }
 
+/* Add @e to @za, or replace the entry it was read from, with its bytes in memory. */
+static int put_entry(zip_t *za, const pkg_entry *e)
+{
+	zip_source_t *s = zip_source_buffer(za, e->data, e->len, 0);
+	zip_int64_t idx;
+	if (!s)
+		return es_error_set(ES_ENOMEM, "zip: %s", zip_strerror(za));
+	if (e->index >= 0) {
+		idx = e->index;
+		if (zip_file_replace(za, (zip_uint64_t)idx, s, ZIP_FL_ENC_UTF_8) < 0)
+			idx = -1;
+	} else {
+		idx = zip_file_add(za, e->name, s, ZIP_FL_ENC_UTF_8);
+	}
+	if (idx < 0) {
+		zip_source_free(s);
+		return es_error_set(ES_EINTERNAL, "zip: cannot add '%s': %s", e->name, zip_strerror(za));
+	}
+	zip_set_file_compression(za, (zip_uint64_t)idx, store_entry(e->name, e->len) ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0);
+	/* fixed times keep the output reproducible */
+	zip_file_set_mtime(za, (zip_uint64_t)idx, 1577836800, 0);
+	return 0;
+}
+
+/*
+ * A package read from a zip is written as libzip's edit of that zip: entries
+ * not touched are copied raw (compressed bytes as they were, headers written
+ * again from the same fields), changed ones are replaced in place, removed
+ * ones deleted, folder entries kept, and new ones appended in the order they
+ * were put. Nothing is recompressed but what changed.
+ */
 int es_ofd_pkg_write(es_buf *out, const es_ofd_pkg *p)
 {
 	int err = 0;
 	zip_error_t ze;
 	zip_source_t *src = NULL;
-	zip_t *za = NULL, *orig = p ? p->za : NULL;
+	zip_t *za = NULL;
 	zip_int64_t size;
+	bool *kept = NULL;
 
 	ES_ASSERT_ARG(out && p);
 	if (p->n == 0) {
@@ -366,47 +389,57 @@ int es_ofd_pkg_write(es_buf *out, const es_ofd_pkg *p)
 		return es_buf_put(out, eocd, sizeof(eocd));
 	}
 	zip_error_init(&ze);
-	/* unchanged entries are copied compressed from the zip read (p->za), as
-	 * they were: no recompression, and their zip bytes stay identical */
-	src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	if (p->orig) {
+		/* libzip's buffer source frees what it was given once the edit is
+		 * written, so it gets a copy of its own (the package may be
+		 * written again) */
+		uint8_t *copy = es_malloc(p->orig_len);
+		if (!copy) {
+			err = es_error_set(ES_ENOMEM, "out of memory");
+			goto done;
+		}
+		memcpy(copy, p->orig, p->orig_len);
+		src = zip_source_buffer_create(copy, p->orig_len, 1, &ze);
+		if (!src)
+			es_free(copy);
+	} else {
+		src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	}
 	if (!src) {
 		err = zip_fail(ES_ENOMEM, &ze, "cannot make a zip");
 		goto done;
 	}
 	zip_source_keep(src);
-	za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	/* the original was checked on reading (ZIP_CHECKCONS) and is unchanged */
+	za = zip_open_from_source(src, p->orig ? 0 : ZIP_TRUNCATE, &ze);
 	if (!za) {
 		err = zip_fail(ES_EINTERNAL, &ze, "cannot make a zip");
 		goto done;
 	}
-	for (size_t i = 0; i < p->n; i++) {
-		zip_source_t *s;
-		zip_int64_t idx;
-		bool copy = orig && !p->v[i].dirty && p->v[i].index >= 0;
-		if (copy)
-			s = zip_source_zip(za, orig, (zip_uint64_t)p->v[i].index, ZIP_FL_COMPRESSED, 0, -1);
-		else
-			s = zip_source_buffer(za, p->v[i].data, p->v[i].len, 0);
-		if (!s) {
-			err = es_error_set(ES_ENOMEM, "zip: %s", zip_strerror(za));
+	if (p->orig) {
+		zip_int64_t n = zip_get_num_entries(za, 0);
+		kept = es_calloc(n > 0 ? (size_t)n : 1, sizeof(*kept));
+		if (!kept) {
+			err = es_error_set(ES_ENOMEM, "out of memory");
 			goto done;
 		}
-		idx = zip_file_add(za, p->v[i].name, s, ZIP_FL_ENC_UTF_8);
-		if (idx < 0) {
-			zip_source_free(s);
-			err = es_error_set(ES_EINTERNAL, "zip: cannot add '%s': %s", p->v[i].name, zip_strerror(za));
-			goto done;
-		}
-		if (copy) {
-			/* the same method as read: libzip then copies the data raw */
-			zip_set_file_compression(za, (zip_uint64_t)idx, p->v[i].method, 0);
-		} else {
-			zip_set_file_compression(za, (zip_uint64_t)idx,
-						 store_entry(p->v[i].name, p->v[i].len) ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0);
-			/* fixed times keep the output reproducible */
-			zip_file_set_mtime(za, (zip_uint64_t)idx, 1577836800, 0);
+		for (size_t i = 0; i < p->n; i++)
+			if (p->v[i].index >= 0 && p->v[i].index < n)
+				kept[p->v[i].index] = true;
+		for (zip_int64_t i = 0; i < n; i++) {
+			const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+			size_t l = name ? strlen(name) : 0;
+			if (l && name[l - 1] == '/')
+				continue; /* folder entries stay */
+			if (!kept[i] && zip_delete(za, (zip_uint64_t)i) < 0) {
+				err = es_error_set(ES_EINTERNAL, "zip: %s", zip_strerror(za));
+				goto done;
+			}
 		}
 	}
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].dirty && (err = put_entry(za, &p->v[i])) < 0)
+			goto done;
 	if (zip_close(za) < 0) {
 		err = es_error_set(ES_EIO, "zip: %s", zip_strerror(za));
 		goto done;
@@ -430,6 +463,7 @@ int es_ofd_pkg_write(es_buf *out, const es_ofd_pkg *p)
 	out->ptr[out->len] = 0;
 	zip_source_close(src);
 done:
+	es_free(kept);
 	if (za)
 		zip_discard(za);
 	if (src)

@@ -40,6 +40,9 @@ typedef struct rz_entry {
 	const char *data;
 } rz_entry;
 
+/* 2020-01-01 00:00 as an MS-DOS date (a valid one: libzip re-encodes it) */
+#define DOS_DATE ((2020 - 1980) << 9 | 1 << 5 | 1)
+
 static void raw_zip(es_buf *out, const rz_entry *e, size_t n)
 {
 	es_buf cd = ES_BUF_INIT;
@@ -49,12 +52,12 @@ static void raw_zip(es_buf *out, const rz_entry *e, size_t n)
 		size_t nl = strlen(e[i].name), dl = strlen(e[i].data);
 		uint32_t crc = crc32_of((const uint8_t *)e[i].data, dl);
 		offs[i] = out->len;
-		le32(out, 0x04034b50); le16(out, 20); le16(out, 0); le16(out, 0); le16(out, 0); le16(out, 0);
+		le32(out, 0x04034b50); le16(out, 20); le16(out, 0); le16(out, 0); le16(out, 0); le16(out, DOS_DATE);
 		le32(out, crc); le32(out, (uint32_t)dl); le32(out, (uint32_t)dl); le16(out, (unsigned)nl); le16(out, 0);
 		TU_OK(es_buf_put(out, e[i].name, nl));
 		TU_OK(es_buf_put(out, e[i].data, dl));
 		le32(&cd, 0x02014b50); le16(&cd, 20); le16(&cd, 20); le16(&cd, 0); le16(&cd, 0); le16(&cd, 0);
-		le16(&cd, 0); le32(&cd, crc); le32(&cd, (uint32_t)dl); le32(&cd, (uint32_t)dl); le16(&cd, (unsigned)nl);
+		le16(&cd, DOS_DATE); le32(&cd, crc); le32(&cd, (uint32_t)dl); le32(&cd, (uint32_t)dl); le16(&cd, (unsigned)nl);
 		le16(&cd, 0); le16(&cd, 0); le16(&cd, 0); le16(&cd, 0); le32(&cd, 0); le32(&cd, (uint32_t)offs[i]);
 		TU_OK(es_buf_put(&cd, e[i].name, nl));
 	}
@@ -226,6 +229,61 @@ static void test_ofd_zip__put_get_remove_write(void **state)
 	es_buf_release(&z);
 }
 
+/*
+ * Editing a package that was read: the untouched entry's local record
+ * (header, name, data) is copied byte for byte, a replaced entry keeps its
+ * place, a removed one is gone, a folder entry stays, a new one is appended;
+ * and the same package can be written twice with the same result.
+ */
+static void test_ofd_zip__edit_keeps_untouched_bytes(void **state)
+{
+	rz_entry e[] = { { "OFD.xml", "<ofd:OFD>kept</ofd:OFD>" }, { "Doc_0/", "" }, { "Doc_0/a.xml", "<a/>" },
+			 { "Doc_0/gone.xml", "<g/>" } };
+	es_buf z, w1 = ES_BUF_INIT, w2 = ES_BUF_INIT, kept = ES_BUF_INIT;
+	es_ofd_pkg *p = NULL, *q = NULL;
+	es_bytes b;
+	(void)state;
+	raw_zip(&z, e, ES_ARRAY_LEN(e));
+	/* the first local record: 30-byte header, name, data */
+	TU_OK(es_buf_put(&kept, z.ptr, 30 + strlen(e[0].name) + strlen(e[0].data)));
+	TU_OK(es_ofd_pkg_open(&p, z.ptr, z.len, NULL));
+	TU_OK(es_ofd_pkg_put(p, "Doc_0/a.xml", "<a>changed</a>", 14));
+	TU_OK(es_ofd_pkg_remove(p, "Doc_0/gone.xml"));
+	TU_OK(es_ofd_pkg_put(p, "Doc_0/new.xml", "<n/>", 4));
+	TU_OK(es_ofd_pkg_write(&w1, p));
+	TU_OK(es_ofd_pkg_write(&w2, p));
+	assert_int_equal(w1.len, w2.len);
+	assert_memory_equal(w1.ptr, w2.ptr, w1.len);
+	assert_memory_equal(w1.ptr, kept.ptr, kept.len);
+	assert_non_null(memmem(w1.ptr, w1.len, "Doc_0/", 6));
+	assert_null(memmem(w1.ptr, w1.len, "gone.xml", 8));
+	TU_OK(es_ofd_pkg_open(&q, w1.ptr, w1.len, NULL));
+	assert_int_equal(es_ofd_pkg_count(q), 3);
+	assert_string_equal(es_ofd_pkg_name(q, 0), "OFD.xml");
+	assert_string_equal(es_ofd_pkg_name(q, 1), "Doc_0/a.xml");
+	assert_string_equal(es_ofd_pkg_name(q, 2), "Doc_0/new.xml");
+	TU_OK(es_ofd_pkg_get(&b, q, "Doc_0/a.xml"));
+	assert_int_equal(b.len, 14);
+	assert_memory_equal(b.ptr, "<a>changed</a>", 14);
+	TU_OK(es_ofd_pkg_get(&b, q, "OFD.xml"));
+	assert_memory_equal(b.ptr, e[0].data, strlen(e[0].data));
+	/* a removed name put back is a new entry */
+	TU_OK(es_ofd_pkg_put(p, "Doc_0/gone.xml", "<again/>", 8));
+	es_buf_release(&w1);
+	TU_OK(es_ofd_pkg_write(&w1, p));
+	es_ofd_pkg_free(q);
+	TU_OK(es_ofd_pkg_open(&q, w1.ptr, w1.len, NULL));
+	assert_int_equal(es_ofd_pkg_count(q), 4);
+	TU_OK(es_ofd_pkg_get(&b, q, "Doc_0/gone.xml"));
+	assert_memory_equal(b.ptr, "<again/>", 8);
+	es_ofd_pkg_free(p);
+	es_ofd_pkg_free(q);
+	es_buf_release(&z);
+	es_buf_release(&w1);
+	es_buf_release(&w2);
+	es_buf_release(&kept);
+}
+
 static void test_ofd_zip__xml_guards(void **state)
 {
 	static const char xxe[] = "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><a>&x;</a>";
@@ -299,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_ofd_zip__rejects_compression_bomb),
 		cmocka_unit_test(test_ofd_zip__rejects_garbage),
 		cmocka_unit_test(test_ofd_zip__put_get_remove_write),
+		cmocka_unit_test(test_ofd_zip__edit_keeps_untouched_bytes),
 		cmocka_unit_test(test_ofd_zip__xml_guards),
 		cmocka_unit_test(test_ofd_zip__verify_bad_packages),
 	};
