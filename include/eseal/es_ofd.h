@@ -140,6 +140,16 @@ typedef struct es_ofd_text_hit {
 ES_EXTERN(int) es_ofd_find_text(es_ofd_text_hit *hits, size_t max, size_t *n, bool *has_text,
 				const uint8_t *content_xml, size_t len, const char *keyword) ES_WARN_UNUSED;
 
+/**
+ * The R6 blank-page rule alone, streamed: @p out is set when a TextCode of a
+ * TextObject in the page's Content.xml holds a non-blank character. Reading
+ * stops at the first such TextCode, so bytes after it are not examined (a
+ * page that is malformed before it, or that has no text and is malformed
+ * anywhere, is ES_EMALFORMED). Agrees with es_ofd_find_text()'s @p has_text
+ * on every well-formed page.
+ */
+ES_EXTERN(int) es_ofd_page_has_text(bool *out, const uint8_t *content_xml, size_t len) ES_WARN_UNUSED;
+
 /* ---- signing ------------------------------------------------------------------- */
 
 typedef enum es_ofd_sig_type { ES_OFD_SEAL = 0, ES_OFD_SIGN = 1 } es_ofd_sig_type;

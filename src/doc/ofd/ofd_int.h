@@ -5,7 +5,25 @@
 #include "eseal/es_ofd.h"
 #include "ofd_limits.h"
 #include <libxml/tree.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxml/globals.h>
 
+/* libxml2 options for every OFD XML read: no network, no messages, CDATA as text. */
+#define ES_OFD_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA)
+/* The checks before libxml2 sees the bytes: size limits, no DOCTYPE. */
+int es_ofd__xml_precheck(const uint8_t *data, size_t len, const char *what);
+/* libxml2 prints some errors (bad encodings) through its generic handler
+ * whatever the parse options say; OFD parsing silences this thread's
+ * handlers around each parse, so document bytes never reach stderr. */
+typedef struct es_ofd_xml_handlers {
+	xmlGenericErrorFunc generic;
+	void *generic_ctx;
+	xmlStructuredErrorFunc structured;
+	void *structured_ctx;
+} es_ofd_xml_handlers;
+void es_ofd__xml_quiet(es_ofd_xml_handlers *saved);
+void es_ofd__xml_restore(const es_ofd_xml_handlers *saved);
 /* Parse XML bytes safely (no DTD, no entities, no network, depth limit). */
 int es_ofd__xml_parse(xmlDocPtr *out, const uint8_t *data, size_t len, const char *what);
 /* First child element of @parent with local name @name (any namespace), or NULL. */

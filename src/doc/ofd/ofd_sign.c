@@ -170,11 +170,10 @@ static int check_existing(ctx *c, unsigned *max_id)
 static int page_has_text(ctx *c, size_t i, bool *out)
 {
 	es_bytes b;
-	size_t n;
 	*out = false;
 	if (!c->pages[i].content[0] || es_ofd_pkg_get(&b, c->pkg, c->pages[i].content) < 0)
 		return 0; /* no content: blank */
-	return es_ofd_find_text(NULL, 0, &n, out, b.ptr, b.len, NULL);
+	return es_ofd_page_has_text(out, b.ptr, b.len);
 }
 
 static int add_stamp(ctx *c, const stamp *s)

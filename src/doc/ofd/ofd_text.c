@@ -7,6 +7,7 @@
  */
 #include "es_int.h"
 #include "ofd_int.h"
+#include <libxml/xmlreader.h>
 
 #define MAX_DX 4096
 
@@ -257,5 +258,67 @@ done:
 	es_free(f.g);
 	es_buf_release(&f.text);
 	xmlFreeDoc(doc);
+	return err;
+}
+
+/*
+ * The blank-page rule alone: stream the page with an xmlTextReader and stop
+ * at the first TextCode (child of a TextObject) holding a non-blank
+ * character. No tree is built, and a page with text near its start is
+ * decided after a few elements.
+ */
+int es_ofd_page_has_text(bool *out, const uint8_t *content_xml, size_t len)
+{
+	xmlTextReaderPtr r;
+	es_ofd_xml_handlers h;
+	int err, ret, obj_depth = -1;
+
+	ES_ASSERT_ARG(out && (content_xml || len == 0));
+	*out = false;
+	if ((err = es_ofd__xml_precheck(content_xml, len, "Content.xml")) < 0)
+		return err;
+	if (len == 0)
+		return es_error_set(ES_EMALFORMED, "'Content.xml' is empty");
+	es_ofd__xml_quiet(&h);
+	r = xmlReaderForMemory((const char *)content_xml, (int)len, NULL, NULL, ES_OFD_XML_OPTIONS);
+	if (!r) {
+		es_ofd__xml_restore(&h);
+		return es_error_set(ES_ENOMEM, "out of memory");
+	}
+	while ((ret = xmlTextReaderRead(r)) == 1) {
+		int type = xmlTextReaderNodeType(r), depth = xmlTextReaderDepth(r);
+		const char *name;
+		if (type == XML_READER_TYPE_ELEMENT && depth >= ES_OFD_MAX_XML_DEPTH) {
+			err = es_error_set(ES_ELIMIT, "'Content.xml' nests elements deeper than %d", ES_OFD_MAX_XML_DEPTH);
+			break;
+		}
+		if (type == XML_READER_TYPE_END_ELEMENT && depth == obj_depth) {
+			obj_depth = -1;
+			continue;
+		}
+		if (type != XML_READER_TYPE_ELEMENT)
+			continue;
+		name = (const char *)xmlTextReaderConstLocalName(r);
+		if (!name)
+			continue;
+		if (obj_depth < 0 && strcmp(name, "TextObject") == 0) {
+			if (!xmlTextReaderIsEmptyElement(r))
+				obj_depth = depth;
+		} else if (obj_depth >= 0 && depth == obj_depth + 1 && strcmp(name, "TextCode") == 0) {
+			xmlChar *t = xmlTextReaderReadString(r);
+			bool text = t && !blank((const char *)t);
+			xmlFree(t);
+			if (text) {
+				*out = true;
+				break;
+			}
+		}
+	}
+	if (err == 0 && ret < 0)
+		err = es_error_set(ES_EMALFORMED, "'Content.xml' is not well-formed XML");
+	xmlFreeTextReader(r);
+	es_ofd__xml_restore(&h);
+	if (err < 0)
+		*out = false;
 	return err;
 }

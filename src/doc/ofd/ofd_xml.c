@@ -37,12 +37,8 @@ static size_t max_depth(xmlNodePtr n, size_t d, size_t limit)
 	return m;
 }
 
-int es_ofd__xml_parse(xmlDocPtr *out, const uint8_t *data, size_t len, const char *what)
+int es_ofd__xml_precheck(const uint8_t *data, size_t len, const char *what)
 {
-	xmlDocPtr doc;
-	const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-
-	*out = NULL;
 	if (len > ES_OFD_MAX_XML)
 		return es_error_set(ES_ELIMIT, "'%s' of %zu bytes exceeds the XML limit of %zu", what, len,
 				    (size_t)ES_OFD_MAX_XML);
@@ -50,7 +46,55 @@ int es_ofd__xml_parse(xmlDocPtr *out, const uint8_t *data, size_t len, const cha
 		return es_error_set(ES_ELIMIT, "'%s' too large", what);
 	if (has_doctype(data, len))
 		return es_error_set(ES_EMALFORMED, "'%s' has a DOCTYPE (refused: no DTDs or entities in OFD)", what);
-	doc = xmlReadMemory((const char *)data, (int)len, NULL, NULL, opts);
+	/* U+0000 is no XML character; in an ASCII-compatible encoding a NUL byte
+	 * is one (libxml2 would stop reading there and ignore what follows).
+	 * UTF-16 and UTF-32 start with a BOM or a zero byte (XML 1.0 App. F). */
+	if (len >= 2 && data[0] != 0 && data[1] != 0 && !(data[0] == 0xff && data[1] == 0xfe) &&
+	    !(data[0] == 0xfe && data[1] == 0xff) && memchr(data, 0, len))
+		return es_error_set(ES_EMALFORMED, "'%s' has a NUL byte (not allowed in XML)", what);
+	return 0;
+}
+
+static void quiet(void *ctx, const char *msg, ...)
+{
+	ES_UNUSED(ctx);
+	ES_UNUSED(msg);
+}
+
+static void quiet_structured(void *ctx, xmlErrorPtr e)
+{
+	ES_UNUSED(ctx);
+	ES_UNUSED(e);
+}
+
+void es_ofd__xml_quiet(es_ofd_xml_handlers *saved)
+{
+	saved->generic = xmlGenericError;
+	saved->generic_ctx = xmlGenericErrorContext;
+	saved->structured = xmlStructuredError;
+	saved->structured_ctx = xmlStructuredErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+}
+
+void es_ofd__xml_restore(const es_ofd_xml_handlers *saved)
+{
+	xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
+	xmlSetStructuredErrorFunc(saved->structured_ctx, saved->structured);
+}
+
+int es_ofd__xml_parse(xmlDocPtr *out, const uint8_t *data, size_t len, const char *what)
+{
+	es_ofd_xml_handlers h;
+	xmlDocPtr doc;
+	int err;
+
+	*out = NULL;
+	if ((err = es_ofd__xml_precheck(data, len, what)) < 0)
+		return err;
+	es_ofd__xml_quiet(&h);
+	doc = xmlReadMemory((const char *)data, (int)len, NULL, NULL, ES_OFD_XML_OPTIONS);
+	es_ofd__xml_restore(&h);
 	if (!doc || !xmlDocGetRootElement(doc)) {
 		xmlFreeDoc(doc);
 		return es_error_set(ES_EMALFORMED, "'%s' is not well-formed XML", what);

@@ -624,6 +624,68 @@ static void test_ofd_sign__find_text(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The streamed blank-page check agrees with the full parse, and stops early. */
+static void test_ofd_sign__page_has_text(void **state)
+{
+	static const struct {
+		const char *xml;
+		int want; /* 1 text, 0 blank, -1 malformed */
+	} cases[] = {
+		{ "<p><TextObject><TextCode>字</TextCode></TextObject></p>", 1 },
+		{ "<ofd:Page xmlns:ofd=\"http://www.ofdspec.org\"><ofd:Content><ofd:Layer><ofd:TextObject ID=\"1\">"
+		  "<ofd:TextCode X=\"1\" Y=\"2\"> A </ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>", 1 },
+		{ "<p><TextObject><TextCode> \t\n</TextCode></TextObject></p>", 0 },
+		{ "<p><TextObject/><TextObject></TextObject></p>", 0 },
+		{ "<p><TextCode>outside a TextObject</TextCode></p>", 0 },
+		{ "<p><TextObject><g><TextCode>not a direct child</TextCode></g></TextObject></p>", 0 },
+		{ "<p><TextObject><TextObject><TextCode>nested</TextCode></TextObject></TextObject></p>", 0 },
+		{ "<p><TextObject><TextCode>&#x5B57;</TextCode></TextObject></p>", 1 },
+		{ "<p><TextObject><TextCode><![CDATA[x]]></TextCode></TextObject></p>", 1 },
+		{ "<p><PathObject/></p>", 0 },
+		{ "<p><TextObject><TextCode> </TextCode></TextObject></q>", -1 },
+		{ "<p><TextObject><TextCode>", -1 },
+		{ "<p", -1 },
+		{ "", -1 },
+		{ "<?xml version=\"1.0\"?><!DOCTYPE p [<!ENTITY x \"y\">]><p><TextObject><TextCode>&x;</TextCode></TextObject></p>", -1 },
+	};
+	es_buf deep = ES_BUF_INIT;
+	bool text, full;
+	size_t n;
+	(void)state;
+	for (size_t i = 0; i < ES_ARRAY_LEN(cases); i++) {
+		const uint8_t *x = (const uint8_t *)cases[i].xml;
+		size_t len = strlen(cases[i].xml);
+		int err = es_ofd_page_has_text(&text, x, len);
+		if (cases[i].want < 0) {
+			assert_int_equal(err, ES_EMALFORMED);
+			assert_false(text);
+			assert_true(es_ofd_find_text(NULL, 0, &n, &full, x, len, NULL) < 0);
+			continue;
+		}
+		TU_OK(err);
+		assert_int_equal(text, cases[i].want == 1);
+		TU_OK(es_ofd_find_text(NULL, 0, &n, &full, x, len, NULL));
+		assert_int_equal(text, full);
+	}
+	/* reading stops at the first text: a long page's tail is not examined */
+	TU_OK(es_buf_puts(&deep, "<p><TextObject><TextCode>A</TextCode></TextObject>"));
+	for (int i = 0; i < 20000; i++)
+		TU_OK(es_buf_puts(&deep, "<PathObject/>"));
+	TU_OK(es_buf_puts(&deep, "<x></p>"));
+	TU_OK(es_ofd_page_has_text(&text, deep.ptr, deep.len));
+	assert_true(text);
+	assert_int_equal(es_ofd_find_text(NULL, 0, &n, &full, deep.ptr, deep.len, NULL), ES_EMALFORMED);
+	es_buf_release(&deep);
+	es_buf_init(&deep, ES_BUF_DEFAULT_MAX);
+	/* nesting past the limit before any text is refused */
+	for (int i = 0; i < ES_OFD_MAX_XML_DEPTH + 1; i++)
+		TU_OK(es_buf_puts(&deep, "<a>"));
+	for (int i = 0; i < ES_OFD_MAX_XML_DEPTH + 1; i++)
+		TU_OK(es_buf_puts(&deep, "</a>"));
+	assert_int_equal(es_ofd_page_has_text(&text, deep.ptr, deep.len), ES_ELIMIT);
+	es_buf_release(&deep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_ofd_sign__tamper),
 		cmocka_unit_test(test_ofd_sign__stack_onto_vendor_samples),
 		cmocka_unit_test(test_ofd_sign__writer),
+		cmocka_unit_test(test_ofd_sign__page_has_text),
 		cmocka_unit_test(test_ofd_sign__bad_inputs),
 		cmocka_unit_test(test_ofd_sign__find_text),
 	};
