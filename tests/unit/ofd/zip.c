@@ -293,6 +293,13 @@ static void test_ofd_zip__xml_guards(void **state)
 	assert_int_equal(es_ofd__xml_parse(&doc, (const uint8_t *)xxe, strlen(xxe), "x"), ES_EMALFORMED);
 	assert_int_equal(es_ofd__xml_parse(&doc, (const uint8_t *)"<a><b></a>", 10, "x"), ES_EMALFORMED);
 	assert_int_equal(es_ofd__xml_parse(&doc, (const uint8_t *)"", 0, "x"), ES_EMALFORMED);
+	/* libxml2 would stop at the NUL and accept the document */
+	assert_int_equal(es_ofd__xml_parse(&doc, (const uint8_t *)"<a/>\0junk", 9, "x"), ES_EMALFORMED);
+	assert_non_null(strstr(es_error_last()->message, "NUL"));
+	/* UTF-16 (BOM, then zero bytes) is still read */
+	TU_OK(es_ofd__xml_parse(&doc, (const uint8_t *)"\xff\xfe<\0a\0/\0>\0", 10, "x"));
+	xmlFreeDoc(doc);
+	doc = NULL;
 	for (int i = 0; i < ES_OFD_MAX_XML_DEPTH + 1; i++)
 		TU_OK(es_buf_puts(&deep, "<a>"));
 	for (int i = 0; i < ES_OFD_MAX_XML_DEPTH + 1; i++)
