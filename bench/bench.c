@@ -198,8 +198,10 @@ int main(void)
 		es_ofd_bench_result br;
 		memset(&br, 0, sizeof(br));
 		if (es_ofd_bench(&br, 2.0, seal, signer, sk) == 0)
-			printf("%-44s %12.1f   ratio %.2f (one-page licence, %zu bytes)\n", "OFD documents sealed/s (Type=Seal)",
-			       br.ofd_per_s, br.ofd_per_s / raw_sign, br.ofd_bytes);
+			printf("%-44s %12.1f   ratio %.2f (one-page licence, %zu bytes)\n"
+			       "%-44s %12s   ratio %.2f (interleaved with es_sm2_sign, goal >= 0.7)\n",
+			       "OFD documents sealed/s (Type=Seal)", br.ofd_per_s, br.ofd_per_s / raw_sign, br.ofd_bytes,
+			       "", "", br.ratio);
 		else
 			printf("%-44s %12s  (%s)\n", "OFD documents sealed/s", "failed", es_error_last()->message);
 	}

@@ -2,8 +2,9 @@
 /*
  * The OFD reader on arbitrary bytes: zip limits and names, XML parsing
  * (OFD.xml, Signatures.xml, Signature.xml, Document.xml), reference
- * digests and the signed values, through es_ofd_verify(); a package that
- * opens is also written back and reopened.
+ * digests and the signed values, through es_ofd_verify(); the page size
+ * reader (OFD seal pictures); a package that opens is also written back
+ * and reopened.
  */
 #include "es_int.h"
 #include "fuzz.h"
@@ -23,6 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	es_report_release(&r);
 	es_buf_release(&out);
+	{
+		double w = -1, h = -1;
+		if (es_ofd_page_size(data, size, &w, &h) == 0 && !(w > 0 && h > 0))
+			abort(); /* a size it reports is a size */
+	}
 	if (es_ofd_pkg_open(&p, data, size, &lim) == 0) {
 		if (es_ofd_pkg_write(&out, p) != 0 || es_ofd_pkg_open(&q, out.ptr, out.len, NULL) != 0 ||
 		    es_ofd_pkg_count(q) != es_ofd_pkg_count(p))

@@ -121,6 +121,14 @@ typedef struct es_ofd_make_options {
 /** Make an OFD from text lines and images (zip appended to @p out). */
 ES_EXTERN(int) es_ofd_make(es_buf *out, const es_ofd_make_options *opt) ES_WARN_UNUSED;
 
+/**
+ * The page size (PhysicalBox of the document's PageArea, mm) of an OFD, read
+ * through the same guarded reader as signing: used to size a seal whose
+ * picture is an OFD (GB/T 38540 picture type "OFD"). ES_EMALFORMED when the
+ * bytes are not an OFD with a document.
+ */
+ES_EXTERN(int) es_ofd_page_size(const uint8_t *ofd, size_t len, double *w, double *h) ES_WARN_UNUSED;
+
 /* ---- finding text (keyword placement) ----------------------------------------- */
 
 /** Where a piece of text sits on a page (mm, page space, top-left origin). */

@@ -19,10 +19,11 @@ static const char seal_usage[] =
 	"  --kind      official (default), special, position, personal, device\n"
 	"  --function  for special seals: contract, finance, invoice, certificate,\n"
 	"              letter, audit, customs\n"
-	"  --picture   the impression (PNG, SVG, GIF, JPG, BMP); default: rendered\n"
+	"  --picture   the impression (PNG, SVG, GIF, JPG, BMP, or an OFD such as\n"
+	"              'eseal ofd make --page-size 42x42' makes); default: rendered\n"
 	"              from the seal's kind and name ('eseal image render')\n"
 	"  --size      picture size in millimetres, e.g. 42x42 (default: from the\n"
-	"              rendered impression, or 42x42)\n"
+	"              rendered impression, the OFD's page, or 42x42)\n"
 	"  --signer    signer certificate allowed to use the seal (default\n"
 	"              DIR/signers/<esID>.crt); a second one needs --reason\n"
 	"  --ext       an ExtData: OID, '!' after it for critical, '=' and the value\n"
@@ -42,8 +43,13 @@ static const char *picture_type_of(const uint8_t *p, size_t n)
 		return "BMP";
 	if (n >= 5 && (memmem(p, n < 512 ? n : 512, "<svg", 4) != NULL))
 		return "SVG";
+	if (n >= 4 && memcmp(p, "PK\x03\x04", 4) == 0)
+		return "OFD"; /* checked by es_ofd_page_size() */
 	return NULL;
 }
+
+/* The OFD layer is optional: without it an OFD picture is refused. */
+extern int es_ofd_page_size(const uint8_t *ofd, size_t len, double *w, double *h) __attribute__((weak));
 
 /* "1.2.3[!]=A1B2": the OID text stays in @arg (the '=' or '!' is cut). */
 static int parse_ext(es_seal_ext *x, es_buf *val, char *arg)
@@ -154,12 +160,28 @@ static int seal_make(int argc, char **argv)
 		}
 		mo.picture_type = picture_type_of(pic.ptr, pic.len);
 		if (!mo.picture_type) {
-			es_error_set(ES_EINVAL, "not a PNG, SVG, GIF, JPG or BMP image");
+			es_error_set(ES_EINVAL, "not a PNG, SVG, GIF, JPG or BMP image, nor an OFD");
 			rc = cli_fail("picture '%s'", picture);
 			goto done;
 		}
 		if (!size)
 			w = h = 42;
+		if (strcmp(mo.picture_type, "OFD") == 0) {
+			double pw, ph;
+			if (!es_ofd_page_size) {
+				es_error_set(ES_ENOTSUPPORTED, "this eseal was built without the OFD layer");
+				rc = cli_fail("picture '%s'", picture);
+				goto done;
+			}
+			if (es_ofd_page_size(pic.ptr, pic.len, &pw, &ph) < 0) {
+				rc = cli_fail("picture '%s' is not a readable OFD", picture);
+				goto done;
+			}
+			if (!size) { /* the seal's size is its OFD page's */
+				w = (unsigned)(pw + 0.5);
+				h = (unsigned)(ph + 0.5);
+			}
+		}
 	} else if (cli_render_impression(&pic, &w, &h, mo.kind, mo.function, mo.name, mo.esid, size != NULL) < 0) {
 		rc = cli_fail("cannot render the impression (give --picture FILE)");
 		goto done;

@@ -32,9 +32,21 @@ export ESEAL_PASSPHRASE=browser-test
 "$eseal" ofd sign "$work/pos.ofd" -o "$work/riding.ofd" --dir "$work/ca" --esid 11010500000001 \
   --riding >/dev/null
 "$eseal" verify "$work/riding.ofd" --trust "$work/ca/trust" >/dev/null
+# a seal whose picture is an OFD (GB/T 38540 picture type "OFD"): the
+# impression as a 42x42 mm OFD page, which ofd.js draws from the seal itself
+"$eseal" image render --kind official --name 示例科技有限公司 -o "$work/imp.png" >/dev/null
+"$eseal" ofd make -o "$work/sealpic.ofd" --page-size 42x42 --margin 1 \
+  --image "PNG:$work/imp.png:1:0:0:42:42" >/dev/null
+"$eseal" seal make --dir "$work/ca" --esid 11010500000001 --name 示例科技有限公司 \
+  --picture "$work/sealpic.ofd" -o "$work/ofdseal.esl" >/dev/null
+"$eseal" ofd sign "$work/doc.ofd" -o "$work/ofdpic.ofd" --seal "$work/ofdseal.esl" \
+  --cert "$work/ca/signers/11010500000001.crt" --key "$work/ca/signers/11010500000001.key" \
+  --page 1 --x 100 --y 40 >/dev/null
+"$eseal" verify "$work/ofdpic.ofd" --trust "$work/ca/trust" >/dev/null
 fail=0
 (cd "$cache" && node render.mjs "$work/pos.ofd" "$work/pos.png" 1) || fail=1
 (cd "$cache" && node render.mjs "$work/riding.ofd" "$work/riding.png" 3) || fail=1
+(cd "$cache" && node render.mjs "$work/ofdpic.ofd" "$work/ofdpic.png" 1) || fail=1
 mkdir -p "${ESEAL_BROWSER_OUT:-$work}"
 cp "$work"/*.png "${ESEAL_BROWSER_OUT:-$work}/" 2>/dev/null || true
 exit $fail

@@ -80,6 +80,22 @@ expect 0 -- $ESEAL seal show "$D/seals/$ESID.esl" --json --picture-out "$T/pic.p
 [ "$(head -c 4 "$T/pic.png" | tail -c 3)" = PNG ] && ok || bad "picture is not a PNG"
 openssl asn1parse -inform DER -in "$D/seals/$ESID.esl" >/dev/null && ok || bad "openssl asn1parse fails on our seal"
 
+# a seal whose picture is an OFD: sized from the OFD's page; a zip that is no OFD is refused
+if $ESEAL ofd --help >/dev/null 2>&1; then
+	$ESEAL seal show "$D/seals/$ESID.esl" --picture-out "$T/imp.png" >/dev/null
+	expect 0 -- $ESEAL ofd make -o "$T/sealpic.ofd" --page-size 40x30 --margin 1 --image "PNG:$T/imp.png:1:0:0:40:30"
+	expect 0 -- $ESEAL seal make --dir "$D" --esid $ESID --name 示例科技有限公司 --picture "$T/sealpic.ofd" -o "$T/ofdpic.esl" --json
+	expect 0 -- $ESEAL seal show "$T/ofdpic.esl" --json
+	[ "$(json_get 'd["picture_type"]')/$(json_get 'd["width_mm"]')x$(json_get 'd["height_mm"]')" = "OFD/40x30" ] && ok ||
+		bad "OFD picture: $(head -c 300 "$T/out")"
+	expect 0 -- $ESEAL verify "$T/ofdpic.esl" --trust "$D/trust"
+	expect 3 -- $ESEAL ofd make -o "$T/x.ofd" --page-size 0x10
+	printf 'PK\003\004 not a zip' > "$T/bad.ofd"
+	expect 3 -- $ESEAL seal make --dir "$D" --esid $ESID --name 示例科技有限公司 --picture "$T/bad.ofd" -o "$T/bad.esl"
+	grep -q "not a readable OFD" "$T/err" && ok || bad "bad OFD picture: $(head -c 300 "$T/err")"
+	[ ! -e "$T/bad.esl" ] && ok || bad "a seal was written for a bad OFD picture"
+fi
+
 # signing and verifying
 echo "合同正文" > "$T/doc.txt"
 expect 0 -- $ESEAL sign "$T/doc.txt" --dir "$D" --esid $ESID --tsa --json

@@ -113,6 +113,24 @@ static int load_doc(ctx *c)
 	return 0;
 }
 
+int es_ofd_page_size(const uint8_t *ofd, size_t len, double *w, double *h)
+{
+	ctx c;
+	int err;
+
+	ES_ASSERT_ARG((ofd || len == 0) && w && h);
+	memset(&c, 0, sizeof(c));
+	if ((err = es_ofd_pkg_open(&c.pkg, ofd, len, NULL)) == 0 && (err = load_doc(&c)) == 0) {
+		*w = c.pw;
+		*h = c.ph;
+	}
+	es_free(c.pages);
+	xmlFreeDoc(c.ofd);
+	xmlFreeDoc(c.doc);
+	es_ofd_pkg_free(c.pkg);
+	return err;
+}
+
 /* Refuse when an earlier signature protects Signatures.xml; count IDs. */
 static int check_existing(ctx *c, unsigned *max_id)
 {

@@ -624,6 +624,27 @@ static void test_ofd_sign__find_text(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The page size of an OFD (OFD seal pictures are sized by it); bad bytes refused. */
+static void test_ofd_sign__page_size(void **state)
+{
+	es_ofd_make_options mo = ES_OFD_MAKE_OPTIONS_INIT;
+	static const char *const lines[] = { "印" };
+	es_buf doc = ES_BUF_INIT;
+	double w = 0, h = 0;
+	(void)state;
+	mo.page_w = 42;
+	mo.page_h = 30;
+	mo.margin = 1;
+	mo.lines = lines;
+	mo.nlines = 1;
+	TU_OK(es_ofd_make(&doc, &mo));
+	TU_OK(es_ofd_page_size(doc.ptr, doc.len, &w, &h));
+	assert_true(w > 41.99 && w < 42.01 && h > 29.99 && h < 30.01);
+	assert_int_equal(es_ofd_page_size((const uint8_t *)"PK\3\4junk", 8, &w, &h), ES_EMALFORMED);
+	assert_true(es_ofd_page_size(doc.ptr, doc.len / 2, &w, &h) < 0);
+	es_buf_release(&doc);
+}
+
 /* The streamed blank-page check agrees with the full parse, and stops early. */
 static void test_ofd_sign__page_has_text(void **state)
 {
@@ -701,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_ofd_sign__stack_onto_vendor_samples),
 		cmocka_unit_test(test_ofd_sign__writer),
 		cmocka_unit_test(test_ofd_sign__page_has_text),
+		cmocka_unit_test(test_ofd_sign__page_size),
 		cmocka_unit_test(test_ofd_sign__bad_inputs),
 		cmocka_unit_test(test_ofd_sign__find_text),
 	};
