@@ -34,7 +34,9 @@ typedef struct sign_job {
 	size_t reserve;          /* bytes reserved for the signature value */
 	/* MuPDF state, dropped by sign_cleanup() */
 	pdf_document *doc;
-	fz_image *image;
+	fz_image *image;         /* a raster picture (PNG, JPEG, ...), or */
+	fz_display_list *svg;    /* an SVG picture, drawn as vector content */
+	float svg_w, svg_h;      /* its size in points */
 	fz_buffer *tmp;
 	pdf_page *pages[ES_PDF_MAX_PAGES];
 	int npages_loaded;
@@ -99,6 +101,8 @@ static pdf_obj *make_appearance(fz_context *ctx, sign_job *j, pdf_obj *imref, pd
 	/* unit square (image space, top row at y=1) -> display box -> user space -> form space */
 	m = fz_make_matrix(img.x1 - img.x0, 0, 0, -(img.y1 - img.y0), img.x0, img.y1);
 	m = fz_concat(fz_concat(m, inv), fz_translate(-user->x0, -user->y0));
+	if (j->svg) /* a form of svg_w x svg_h points (y up) onto the unit square first */
+		m = fz_concat(fz_scale(1 / j->svg_w, 1 / j->svg_h), m);
 	fz_try(ctx) {
 		fz_append_printf(ctx, buf, "q %g %g %g %g %g %g cm /Im0 Do Q\n", m.a, m.b, m.c, m.d, m.e, m.f);
 		dict = pdf_new_dict(ctx, j->doc, 6);
@@ -214,6 +218,40 @@ static void seal_size(const sign_job *j, float *w, float *h)
 	*h = (float)(hm * MM_TO_PT);
 }
 
+/* An SVG picture (GB/T 38540 picture type "SVG"): its first bytes name it. */
+static bool is_svg(const uint8_t *p, size_t n)
+{
+	size_t k = n < 1024 ? n : 1024;
+	return k >= 4 && memmem(p, k, "<svg", 4) != NULL;
+}
+
+/* The SVG picture as a Form XObject of svg_w x svg_h points, drawn as vectors. */
+static pdf_obj *svg_form(fz_context *ctx, sign_job *j)
+{
+	fz_rect box = fz_make_rect(0, 0, j->svg_w, j->svg_h);
+	fz_device *dev = NULL;
+	pdf_obj *res = NULL, *form = NULL;
+	fz_buffer *contents = NULL;
+	fz_var(dev);
+	fz_var(res);
+	fz_var(contents);
+	fz_var(form);
+	fz_try(ctx) {
+		dev = pdf_page_write(ctx, j->doc, box, &res, &contents);
+		fz_run_display_list(ctx, j->svg, dev, fz_identity, fz_infinite_rect, NULL);
+		fz_close_device(ctx, dev);
+		form = pdf_new_xobject(ctx, j->doc, box, fz_identity, res, contents);
+	}
+	fz_always(ctx) {
+		fz_drop_device(ctx, dev);
+		pdf_drop_obj(ctx, res);
+		fz_drop_buffer(ctx, contents);
+	}
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+	return form;
+}
+
 /* Build every new object in MuPDF's memory. */
 static void build_objects(fz_context *ctx, sign_job *j)
 {
@@ -281,10 +319,21 @@ static void build_objects(fz_context *ctx, sign_job *j)
 	if (piclen > ES_PDF_MAX_PICTURE)
 		fail(ctx, j, es_error_set(ES_ELIMIT, "pdf: picture larger than %zu bytes", ES_PDF_MAX_PICTURE));
 	j->tmp = fz_new_buffer_from_copied_data(ctx, pic, piclen);
-	fz_try(ctx)
-		j->image = fz_new_image_from_buffer(ctx, j->tmp);
-	fz_catch(ctx)
-		fail(ctx, j, es_error_set(ES_ENOTSUPPORTED, "pdf: the appearance picture is not a PNG or JPEG image"));
+	if (is_svg(pic, piclen)) {
+		fz_try(ctx)
+			j->svg = fz_new_display_list_from_svg(ctx, j->tmp, NULL, NULL, &j->svg_w, &j->svg_h);
+		fz_catch(ctx)
+			fail(ctx, j, es_error_set(ES_ENOTSUPPORTED, "pdf: the SVG seal picture cannot be drawn: %s",
+						  fz_caught_message(ctx)));
+		if (!(j->svg_w > 0.01f && j->svg_h > 0.01f && j->svg_w < 14400 && j->svg_h < 14400))
+			fail(ctx, j, es_error_set(ES_EMALFORMED, "pdf: the SVG seal picture has no usable size"));
+	} else {
+		fz_try(ctx)
+			j->image = fz_new_image_from_buffer(ctx, j->tmp);
+		fz_catch(ctx)
+			fail(ctx, j, es_error_set(ES_ENOTSUPPORTED, "pdf: the appearance picture is not a PNG, JPEG "
+								    "or SVG image"));
+	}
 	fz_drop_buffer(ctx, j->tmp);
 	j->tmp = NULL;
 
@@ -295,7 +344,7 @@ static void build_objects(fz_context *ctx, sign_job *j)
 	fz_var(field);
 	fz_var(idx);
 	fz_try(ctx) {
-		imref = pdf_add_image(ctx, j->doc, j->image);
+		imref = j->svg ? svg_form(ctx, j) : pdf_add_image(ctx, j->doc, j->image);
 		if (!o->riding) {
 			pdf_page *page = NULL;
 			fz_rect box;
@@ -724,6 +773,8 @@ static void sign_cleanup(fz_context *ctx, sign_job *j)
 		fz_drop_page(ctx, (fz_page *)j->pages[i]);
 	j->npages_loaded = 0;
 	fz_drop_image(ctx, j->image);
+	fz_drop_display_list(ctx, j->svg);
+	j->svg = NULL;
 	fz_drop_buffer(ctx, j->tmp);
 	pdf_drop_document(ctx, j->doc);
 	fz_free(ctx, j->nums);

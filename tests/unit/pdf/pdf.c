@@ -894,6 +894,64 @@ static void test_riding(void **state)
 	es_buf_release(&out);
 }
 
+/* An SVG seal picture becomes vector content (a Form XObject), at the box, also as a riding seal;
+ * an SVG that cannot be drawn is refused by name. */
+static void test_svg_picture(void **state)
+{
+	es_render_options ro = ES_RENDER_OPTIONS_INIT;
+	es_buf svg = ES_BUF_INIT, in, out;
+	es_report r;
+	es_pdf_sign_options o = ES_PDF_SIGN_OPTIONS_INIT;
+	(void)state;
+	ro.name = "示例科技有限公司";
+	TU_OK(es_render_svg(&svg, &ro));
+	make_pdf(&in, 1, false, false);
+	o.picture = svg.ptr;
+	o.picture_len = svg.len;
+	o.x_mm = 110;
+	o.y_mm = 150;
+	sign_into(&out, &in, &o, seal1);
+	verify(&r, &out);
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
+	es_report_release(&r);
+	/* vectors, not an image: a Form XObject holds the drawing and no /Image is added */
+	assert_non_null(memmem(out.ptr + in.len, out.len - in.len, "/Form", 5));
+	assert_null(memmem(out.ptr + in.len, out.len - in.len, "/Image", 6));
+	if (have_poppler) {
+		size_t nin, nout;
+		red_pixels(&out, 1, 110, 150, 42, 42, &nin, &nout);
+		assert_true(nin > 100);
+		assert_int_equal(nout, 0);
+	}
+	es_buf_release(&in);
+	es_buf_release(&out);
+	make_pdf(&in, 3, false, false);
+	o.riding = true;
+	o.y_mm = 120;
+	sign_into(&out, &in, &o, seal1);
+	verify(&r, &out);
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
+	es_report_release(&r);
+	if (have_poppler) {
+		for (int p = 1; p <= 3; p++) {
+			size_t nin, nout;
+			red_pixels(&out, p, 210 - 14, 120, 14, 42, &nin, &nout);
+			assert_true(nin > 20);
+			assert_int_equal(nout, 0);
+		}
+	}
+	es_buf_release(&out);
+	o.riding = false;
+	o.picture = (const uint8_t *)"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"0\" height=\"0\"><path d=\"M0 0\"/>";
+	o.picture_len = strlen((const char *)o.picture);
+	assert_true(es_pdf_sign(&out, in.ptr, in.len, &o, seal1, pki.signer, pki.signer_key) < 0);
+	assert_non_null(strstr(es_error_last()->message, "SVG"));
+	assert_int_equal(out.len, 0);
+	es_buf_release(&in);
+	es_buf_release(&out);
+	es_buf_release(&svg);
+}
+
 /* DocMDP: a certifying first signature; later signatures are allowed, annotations are not. */
 static void test_certify(void **state)
 {
@@ -1167,6 +1225,7 @@ int main(void)
 		cmocka_unit_test(test_resaved_whole), cmocka_unit_test(test_blank_page_refused),
 		cmocka_unit_test(test_bad_inputs), cmocka_unit_test(test_render_position),
 		cmocka_unit_test(test_keyword), cmocka_unit_test(test_rotated_pages), cmocka_unit_test(test_riding),
+		cmocka_unit_test(test_svg_picture),
 		cmocka_unit_test(test_certify), cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_xref_stream), cmocka_unit_test(test_cairo_producer),
 		cmocka_unit_test(test_libreoffice_producer), cmocka_unit_test(test_chromium_producer),
