@@ -114,6 +114,24 @@ ES_EXTERN(int) es_pdf_sign_batch(const char *const *inputs, const char *const *o
 				 const es_sm2_key *signer_key, es_pdf_progress_fn progress, void *payload,
 				 size_t *nok) ES_WARN_UNUSED;
 
+/* ---- benchmark ----------------------------------------------------------------- */
+
+/** PDFs sealed per second beside raw SM2 signatures per second, interleaved. */
+typedef struct es_pdf_bench_result {
+	double pdf_per_s;
+	double sm2_per_s;         /**< es_sm2_sign() over 2 KB with the same key */
+	double ratio;             /**< pdf_per_s / sm2_per_s */
+	size_t pdf_bytes;         /**< size of the sealed one-page PDF */
+} es_pdf_bench_result;
+
+/**
+ * Seal a generated one-page A4 PDF (CMS encoding, position placement) with
+ * @p seal's picture, or @p picture when given, in alternating 50 ms slices
+ * with es_sm2_sign(), for about 2 x @p seconds.
+ */
+ES_EXTERN(int) es_pdf_bench(es_pdf_bench_result *out, double seconds, const uint8_t *picture, size_t picture_len,
+			    const es_seal *seal, const es_cert *cert, const es_sm2_key *key) ES_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

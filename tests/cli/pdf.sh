@@ -47,6 +47,9 @@ $ESEAL ca init --dir "$D" >/dev/null && $ESEAL cert issue --dir "$D" --esid $ESI
 	&& ok || bad "authority set-up"
 
 expect 0 -- $ESEAL pdf --help
+expect 0 -- $ESEAL pdf bench --dir "$D" --esid $ESID --seconds 0.1 --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["pdf_per_s"] > 0 and d["ratio"] > 0 else 1)' "$T/out" && ok || bad "pdf bench json"
+expect 3 -- $ESEAL pdf bench --dir "$D" --esid $ESID --seconds 0
 expect 0 -- $ESEAL pdf sign "$T/doc.pdf" --dir "$D" --esid $ESID --page 1 --x 120 --y 30 -o "$T/one.pdf" --json
 expect 0 -- $ESEAL pdf sign "$T/one.pdf" --dir "$D" --esid $ESID --ses --tsa --page 1 --x 40 --y 30 -o "$T/two.pdf"
 expect 0 -- $ESEAL verify "$T/two.pdf" --trust "$D/trust" --json

@@ -34,14 +34,8 @@ void es_pdf__utctime(char out[16], es_time t);
 typedef struct es_pdf_range {
 	int64_t b[4];
 } es_pdf_range;
-/*
- * Benchmark for `make bench`: seal a generated one-page A4 PDF (CMS
- * encoding, @picture as appearance) for about @seconds; returns 0 and the
- * PDFs sealed per second, the raw SM2 sign rate of es_sm2_sign() over
- * 32 bytes measured the same way, and the size of one sealed PDF.
- */
-int es_pdf__bench(double seconds, const uint8_t *picture, size_t picture_len, const es_cert *cert,
-		  const es_sm2_key *key, double *pdfs_per_s, double *sm2_per_s, size_t *sealed_bytes);
+/* Forget the kept appearance pictures (tests; a process may call it to free memory). */
+void es_pdf__picture_cache_clear(void);
 /* A one-page A4 PDF with a line of text (Helvetica), appended to @out. */
 int es_pdf__sample(es_buf *out, const char *text);
 #endif

@@ -16,10 +16,141 @@
 #include "der/der.h"
 #include "estime.h"
 #include "file.h"
+#include <pthread.h>
 
 #define MM_TO_PT (72.0 / 25.4)
 #define BR_WIDTH 48 /* room for "[0 a b c]" padded with spaces */
 #define MAX_DIRTY 16
+
+/*
+ * Picture cache. Sealing many PDFs with one seal decodes the same PNG and
+ * deflates the same pixels for every document (most of the time per PDF).
+ * The image XObject and its soft mask are kept, as their dictionaries'
+ * text and their deflated bytes, keyed by the picture's bytes, and written
+ * as they are into the next document. Entries are copied in and out under
+ * a lock, so concurrent signers share it safely.
+ */
+typedef struct pic_stream {
+	char *dict;              /* the dictionary as PDF text, without /Length and /SMask */
+	uint8_t *z;              /* the stream's bytes, as filtered (deflated) */
+	size_t zlen;
+} pic_stream;
+
+typedef struct pic_entry {
+	uint8_t *pic;            /* the picture's bytes: the key, compared whole */
+	size_t pic_len;
+	bool used, has_mask;
+	uint64_t tick;
+	pic_stream img, mask;
+} pic_entry;
+
+#define PIC_CACHE_SLOTS 8
+static pic_entry pic_cache[PIC_CACHE_SLOTS];
+static uint64_t pic_tick;
+static pthread_mutex_t pic_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void pic_stream_free(pic_stream *s)
+{
+	es_free(s->dict);
+	es_free(s->z);
+	memset(s, 0, sizeof(*s));
+}
+
+static void pic_entry_free(pic_entry *e)
+{
+	es_free(e->pic);
+	e->pic = NULL;
+	e->pic_len = 0;
+	pic_stream_free(&e->img);
+	pic_stream_free(&e->mask);
+	e->used = false;
+}
+
+static int pic_stream_copy(pic_stream *d, const pic_stream *s)
+{
+	memset(d, 0, sizeof(*d));
+	if (!s->dict)
+		return 0;
+	d->dict = es_strdup(s->dict);
+	d->z = es_malloc(s->zlen);
+	if (!d->dict || !d->z) {
+		pic_stream_free(d);
+		return -1;
+	}
+	if (s->zlen)
+		memcpy(d->z, s->z, s->zlen);
+	d->zlen = s->zlen;
+	return 0;
+}
+
+static int pic_entry_copy(pic_entry *d, const pic_entry *s)
+{
+	*d = *s;
+	d->pic = NULL;
+	memset(&d->img, 0, sizeof(d->img));
+	memset(&d->mask, 0, sizeof(d->mask));
+	if (!(d->pic = es_malloc(s->pic_len ? s->pic_len : 1)) || pic_stream_copy(&d->img, &s->img) < 0 ||
+	    pic_stream_copy(&d->mask, &s->mask) < 0) {
+		pic_entry_free(d);
+		return -1;
+	}
+	if (s->pic_len)
+		memcpy(d->pic, s->pic, s->pic_len);
+	return 0;
+}
+
+static bool same_picture(const pic_entry *e, const uint8_t *pic, size_t len)
+{
+	return e->used && e->pic_len == len && memcmp(e->pic, pic, len) == 0;
+}
+
+/* Copy the entry for picture @pic into @out; false when absent. */
+static bool pic_cache_get(const uint8_t *pic, size_t len, pic_entry *out)
+{
+	bool found = false;
+	pthread_mutex_lock(&pic_lock);
+	for (size_t i = 0; i < PIC_CACHE_SLOTS && !found; i++)
+		if (same_picture(&pic_cache[i], pic, len)) {
+			found = pic_entry_copy(out, &pic_cache[i]) == 0;
+			pic_cache[i].tick = ++pic_tick;
+		}
+	pthread_mutex_unlock(&pic_lock);
+	return found;
+}
+
+/* Keep a copy of @e, replacing the least recently used slot. */
+static void pic_cache_put(const pic_entry *e)
+{
+	size_t victim = PIC_CACHE_SLOTS;
+	pthread_mutex_lock(&pic_lock);
+	for (size_t i = 0; i < PIC_CACHE_SLOTS; i++)
+		if (same_picture(&pic_cache[i], e->pic, e->pic_len))
+			goto out; /* already there */
+	for (size_t i = 0; i < PIC_CACHE_SLOTS && victim == PIC_CACHE_SLOTS; i++)
+		if (!pic_cache[i].used)
+			victim = i;
+	if (victim == PIC_CACHE_SLOTS) {
+		victim = 0;
+		for (size_t i = 1; i < PIC_CACHE_SLOTS; i++)
+			if (pic_cache[i].tick < pic_cache[victim].tick)
+				victim = i;
+	}
+	pic_entry_free(&pic_cache[victim]);
+	if (pic_entry_copy(&pic_cache[victim], e) == 0) {
+		pic_cache[victim].used = true;
+		pic_cache[victim].tick = ++pic_tick;
+	}
+out:
+	pthread_mutex_unlock(&pic_lock);
+}
+
+void es_pdf__picture_cache_clear(void)
+{
+	pthread_mutex_lock(&pic_lock);
+	for (size_t i = 0; i < PIC_CACHE_SLOTS; i++)
+		pic_entry_free(&pic_cache[i]);
+	pthread_mutex_unlock(&pic_lock);
+}
 
 typedef struct sign_job {
 	/* inputs */
@@ -50,6 +181,13 @@ typedef struct sign_job {
 	int dirty[MAX_DIRTY];
 	int ndirty;
 	char field_name[64];
+	/* the picture cache (raster pictures): a hit skips decoding and deflating */
+	const uint8_t *pic;      /* the picture in use */
+	size_t pic_len;
+	pic_entry hit;           /* a copy of the cached entry, when found */
+	bool have_hit;
+	int img_num, mask_num;   /* objects to capture on a miss (0: none) */
+	pic_entry cap;           /* what write_object captured */
 } sign_job;
 
 /* Throw our own error through MuPDF so fz_always cleans up. */
@@ -252,6 +390,101 @@ static pdf_obj *svg_form(fz_context *ctx, sign_job *j)
 	return form;
 }
 
+/* Parse a dictionary kept as PDF text. */
+static pdf_obj *parse_dict(fz_context *ctx, sign_job *j, const char *text)
+{
+	fz_stream *st = fz_open_memory(ctx, (const unsigned char *)text, strlen(text));
+	pdf_lexbuf lb;
+	pdf_obj *obj = NULL;
+	pdf_lexbuf_init(ctx, &lb, PDF_LEXBUF_SMALL);
+	fz_try(ctx)
+		obj = pdf_parse_stm_obj(ctx, j->doc, st, &lb);
+	fz_always(ctx) {
+		pdf_lexbuf_fin(ctx, &lb);
+		fz_drop_stream(ctx, st);
+	}
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+	if (!pdf_is_dict(ctx, obj)) {
+		pdf_drop_obj(ctx, obj);
+		fz_throw(ctx, FZ_ERROR_GENERIC, "pdf: picture cache entry is not a dictionary");
+	}
+	return obj;
+}
+
+/* A stream object from a kept dictionary and its filtered bytes. */
+static pdf_obj *add_kept_stream(fz_context *ctx, sign_job *j, const pic_stream *ps, pdf_obj *smask)
+{
+	pdf_obj *dict = parse_dict(ctx, j, ps->dict), *ref = NULL;
+	fz_buffer *buf = NULL;
+	fz_var(buf);
+	fz_var(ref);
+	fz_try(ctx) {
+		if (smask)
+			pdf_dict_put(ctx, dict, PDF_NAME(SMask), smask);
+		buf = fz_new_buffer_from_copied_data(ctx, ps->z, ps->zlen);
+		ref = pdf_add_stream(ctx, j->doc, buf, dict, 1);
+	}
+	fz_always(ctx) {
+		fz_drop_buffer(ctx, buf);
+		pdf_drop_obj(ctx, dict);
+	}
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+	return ref;
+}
+
+/* The image (and its soft mask) from the picture cache. */
+static pdf_obj *cached_image(fz_context *ctx, sign_job *j)
+{
+	pdf_obj *mask = NULL, *img = NULL;
+	fz_var(mask);
+	fz_var(img);
+	fz_try(ctx) {
+		if (j->hit.has_mask)
+			mask = add_kept_stream(ctx, j, &j->hit.mask, NULL);
+		img = add_kept_stream(ctx, j, &j->hit.img, mask);
+	}
+	fz_always(ctx)
+		pdf_drop_obj(ctx, mask);
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+	return img;
+}
+
+/* Only direct values (names, numbers, arrays of them, empty dictionaries): nothing to follow. */
+static bool all_direct(fz_context *ctx, pdf_obj *dict, pdf_obj *except)
+{
+	for (int i = 0; i < pdf_dict_len(ctx, dict); i++) {
+		pdf_obj *v = pdf_dict_get_val(ctx, dict, i);
+		if (pdf_dict_get_key(ctx, dict, i) == except)
+			continue;
+		if (pdf_is_indirect(ctx, v))
+			return false;
+		if (pdf_is_array(ctx, v))
+			for (int k = 0; k < pdf_array_len(ctx, v); k++)
+				if (pdf_is_indirect(ctx, pdf_array_get(ctx, v, k)) || pdf_is_dict(ctx, pdf_array_get(ctx, v, k)) ||
+				    pdf_is_array(ctx, pdf_array_get(ctx, v, k)))
+					return false;
+		if (pdf_is_dict(ctx, v) && pdf_dict_len(ctx, v) > 0) /* an empty /DecodeParms is fine */
+			return false;
+	}
+	return true;
+}
+
+/* The decoded picture as a new image; its objects are captured for the cache
+ * when they are plain (an image and at most a soft mask, nothing else). */
+static pdf_obj *added_image(fz_context *ctx, sign_job *j)
+{
+	pdf_obj *img = pdf_add_image(ctx, j->doc, j->image);
+	pdf_obj *mask = pdf_dict_get(ctx, img, PDF_NAME(SMask));
+	if (all_direct(ctx, img, PDF_NAME(SMask)) && (!mask || (pdf_is_indirect(ctx, mask) && all_direct(ctx, mask, NULL)))) {
+		j->img_num = pdf_to_num(ctx, img);
+		j->mask_num = mask ? pdf_to_num(ctx, mask) : 0;
+	}
+	return img;
+}
+
 /* Build every new object in MuPDF's memory. */
 static void build_objects(fz_context *ctx, sign_job *j)
 {
@@ -319,6 +552,8 @@ static void build_objects(fz_context *ctx, sign_job *j)
 	if (piclen > ES_PDF_MAX_PICTURE)
 		fail(ctx, j, es_error_set(ES_ELIMIT, "pdf: picture larger than %zu bytes", ES_PDF_MAX_PICTURE));
 	j->tmp = fz_new_buffer_from_copied_data(ctx, pic, piclen);
+	j->pic = pic;
+	j->pic_len = piclen;
 	if (is_svg(pic, piclen)) {
 		fz_try(ctx)
 			j->svg = fz_new_display_list_from_svg(ctx, j->tmp, NULL, NULL, &j->svg_w, &j->svg_h);
@@ -327,6 +562,8 @@ static void build_objects(fz_context *ctx, sign_job *j)
 						  fz_caught_message(ctx)));
 		if (!(j->svg_w > 0.01f && j->svg_h > 0.01f && j->svg_w < 14400 && j->svg_h < 14400))
 			fail(ctx, j, es_error_set(ES_EMALFORMED, "pdf: the SVG seal picture has no usable size"));
+	} else if (pic_cache_get(pic, piclen, &j->hit)) {
+		j->have_hit = true; /* decoded and deflated before: written as it was */
 	} else {
 		fz_try(ctx)
 			j->image = fz_new_image_from_buffer(ctx, j->tmp);
@@ -344,7 +581,7 @@ static void build_objects(fz_context *ctx, sign_job *j)
 	fz_var(field);
 	fz_var(idx);
 	fz_try(ctx) {
-		imref = j->svg ? svg_form(ctx, j) : pdf_add_image(ctx, j->doc, j->image);
+		imref = j->svg ? svg_form(ctx, j) : j->have_hit ? cached_image(ctx, j) : added_image(ctx, j);
 		if (!o->riding) {
 			pdf_page *page = NULL;
 			fz_rect box;
@@ -484,6 +721,47 @@ static void put_obj_text(fz_context *ctx, sign_job *j, pdf_obj *obj)
 		fz_rethrow(ctx);
 }
 
+/* Keep a new image's dictionary (without /Length and /SMask) and filtered bytes. */
+static void capture(fz_context *ctx, pic_stream *ps, pdf_obj *dict, fz_buffer *raw)
+{
+	pdf_obj *d = pdf_copy_dict(ctx, dict);
+	fz_buffer *txt = NULL;
+	fz_output *fo = NULL;
+	fz_var(txt);
+	fz_var(fo);
+	fz_try(ctx) {
+		unsigned char *data;
+		size_t n, zn;
+		pdf_dict_del(ctx, d, PDF_NAME(Length));
+		pdf_dict_del(ctx, d, PDF_NAME(SMask));
+		txt = fz_new_buffer(ctx, 128);
+		fo = fz_new_output_with_buffer(ctx, txt);
+		pdf_print_obj(ctx, fo, d, 1, 0);
+		fz_close_output(ctx, fo);
+		n = fz_buffer_storage(ctx, txt, &data);
+		zn = fz_buffer_storage(ctx, raw, NULL);
+		pic_stream_free(ps);
+		ps->dict = es_strndup((const char *)data, n);
+		ps->z = es_malloc(zn ? zn : 1);
+		if (ps->dict && ps->z) {
+			unsigned char *zd;
+			fz_buffer_storage(ctx, raw, &zd);
+			if (zn)
+				memcpy(ps->z, zd, zn);
+			ps->zlen = zn;
+		} else {
+			pic_stream_free(ps); /* no memory: this picture is simply not kept */
+		}
+	}
+	fz_always(ctx) {
+		fz_drop_output(ctx, fo);
+		fz_drop_buffer(ctx, txt);
+		pdf_drop_obj(ctx, d);
+	}
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+}
+
 /* Print one object (with its raw stream) as "num gen obj ... endobj". */
 static void write_object(fz_context *ctx, sign_job *j, int num)
 {
@@ -511,6 +789,8 @@ static void write_object(fz_context *ctx, sign_job *j, int num)
 				pdf_dict_put(ctx, obj, PDF_NAME(Filter), PDF_NAME(FlateDecode));
 				pdf_dict_del(ctx, obj, PDF_NAME(DecodeParms));
 			}
+			if (j->img_num && (num == j->img_num || num == j->mask_num))
+				capture(ctx, num == j->img_num ? &j->cap.img : &j->cap.mask, obj, raw);
 			pdf_dict_put_int(ctx, obj, PDF_NAME(Length), (int64_t)fz_buffer_storage(ctx, raw, NULL));
 		} else {
 			obj = pdf_keep_obj(ctx, obj);
@@ -775,6 +1055,9 @@ static void sign_cleanup(fz_context *ctx, sign_job *j)
 	fz_drop_image(ctx, j->image);
 	fz_drop_display_list(ctx, j->svg);
 	j->svg = NULL;
+	pic_entry_free(&j->hit);
+	pic_entry_free(&j->cap);
+	j->have_hit = false;
 	fz_drop_buffer(ctx, j->tmp);
 	pdf_drop_document(ctx, j->doc);
 	fz_free(ctx, j->nums);
@@ -795,6 +1078,15 @@ static int run_sign(fz_context *ctx, sign_job *j)
 		j->doc = es_pdf__open(ctx, j->pdf, j->len);
 		build_objects(ctx, j);
 		write_update(ctx, j, sign_value_cb);
+		if (j->img_num && j->cap.img.dict && (!j->mask_num || j->cap.mask.dict)) {
+			/* the picture is borrowed for the copy the cache makes */
+			j->cap.pic = (uint8_t *)(uintptr_t)j->pic;
+			j->cap.pic_len = j->pic_len;
+			j->cap.has_mask = j->mask_num != 0;
+			pic_cache_put(&j->cap);
+			j->cap.pic = NULL;
+			j->cap.pic_len = 0;
+		}
 	}
 	fz_always(ctx)
 		sign_cleanup(ctx, j);
