@@ -52,6 +52,15 @@ int cli_signer_load(cli_signer *s, const char *dir, const char *esid, const char
 		    const char *key_file, bool need_seal, bool tsa);
 void cli_signer_release(cli_signer *s);
 
+/*
+ * The options every "bench" subcommand takes: (--dir DIR --esid ESID |
+ * --seal S --cert C --key K) [--seconds S] [--json] [--help]. Loads the
+ * signing material into @sg. Returns -1 to go on, or the exit code to
+ * return (help printed, usage error, or the material could not be loaded).
+ */
+int cli_bench_begin(int argc, char **argv, const char *cmd, const char *usage, cli_signer *sg, double *seconds,
+		    bool *json);
+
 /* "DIR/<rel>" into @out. */
 void cli_path(char *out, size_t cap, const char *dir, const char *rel);
 

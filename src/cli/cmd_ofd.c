@@ -504,41 +504,15 @@ done:
 
 static int ofd_bench(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },  { "esid", required_argument, NULL, 'e' },
-		{ "seal", required_argument, NULL, 's' }, { "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },  { "seconds", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'J' },       { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *esid = NULL, *seal_file = NULL, *cert_file = NULL, *key_file = NULL;
-	double seconds = 2;
-	bool json = false;
-	int c, rc = ES_EXIT_USAGE;
+	double seconds;
+	bool json;
+	int rc;
 	cli_signer sg;
 	es_ofd_bench_result br;
 
-	memset(&sg, 0, sizeof(sg));
-	memset(&sg, 0, sizeof(sg));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'e': esid = optarg; break;
-		case 's': seal_file = optarg; break;
-		case 'c': cert_file = optarg; break;
-		case 'k': key_file = optarg; break;
-		case 'S':
-			if (parse_double(&seconds, optarg) < 0 || seconds <= 0 || seconds > 600)
-				return cli_usage_error("ofd bench", "--seconds takes 0..600");
-			break;
-		case 'J': json = true; break;
-		case 'h': fputs(ofd_usage, stdout); return ES_EXIT_OK;
-		default: return cli_usage_error("ofd bench", "unknown option");
-		}
-	}
-	if (cli_signer_load(&sg, dir, esid, seal_file, cert_file, key_file, true, false) < 0 ||
-	    es_ofd_bench(&br, seconds, sg.seal, sg.cert, sg.key) < 0) {
+	if ((rc = cli_bench_begin(argc, argv, "ofd bench", ofd_usage, &sg, &seconds, &json)) >= 0)
+		goto done;
+	if (es_ofd_bench(&br, seconds, sg.seal, sg.cert, sg.key) < 0) {
 		rc = cli_fail("ofd bench");
 		goto done;
 	}

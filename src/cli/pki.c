@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include "cli_pki.h"
 #include "file.h"
+#include <getopt.h>
 
 void cli_path(char *out, size_t cap, const char *dir, const char *rel)
 {
@@ -187,4 +188,44 @@ done:
 	if (err < 0)
 		cli_signer_release(s);
 	return err;
+}
+
+int cli_bench_begin(int argc, char **argv, const char *cmd, const char *usage, cli_signer *sg, double *seconds,
+		    bool *json)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },  { "esid", required_argument, NULL, 'e' },
+		{ "seal", required_argument, NULL, 's' }, { "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },  { "seconds", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' },       { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *esid = NULL, *seal_file = NULL, *cert_file = NULL, *key_file = NULL;
+	char *end;
+	int c;
+
+	memset(sg, 0, sizeof(*sg));
+	*seconds = 2;
+	*json = false;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'e': esid = optarg; break;
+		case 's': seal_file = optarg; break;
+		case 'c': cert_file = optarg; break;
+		case 'k': key_file = optarg; break;
+		case 'S':
+			*seconds = strtod(optarg, &end);
+			if (end == optarg || *end || !(*seconds > 0 && *seconds <= 600))
+				return cli_usage_error(cmd, "--seconds takes 0..600");
+			break;
+		case 'J': *json = true; break;
+		case 'h': fputs(usage, stdout); return ES_EXIT_OK;
+		default: return cli_usage_error(cmd, "unknown option");
+		}
+	}
+	if (cli_signer_load(sg, dir, esid, seal_file, cert_file, key_file, true, false) < 0)
+		return cli_fail("%s", cmd);
+	return -1;
 }
