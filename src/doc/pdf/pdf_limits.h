@@ -18,4 +18,7 @@
 #define ES_PDF_STORE ((size_t)64 << 20)
 /* Most annotations per page compared between revisions. */
 #define ES_PDF_MAX_ANNOTS 4096
+/* Form fields compared between revisions, and the depth of the /Kids tree walked. */
+#define ES_PDF_MAX_FIELDS 4096
+#define ES_PDF_MAX_FIELD_DEPTH 32
 #endif

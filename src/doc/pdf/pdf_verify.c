@@ -381,6 +381,122 @@ static void appearance_hash(fz_context *ctx, pdf_document *doc, int num, uint8_t
 		fz_rethrow(ctx);
 }
 
+/* The terminal form fields of a document (object numbers), walked with limits. */
+typedef struct field_set {
+	int num[ES_PDF_MAX_FIELDS];
+	pdf_obj *obj[ES_PDF_MAX_FIELDS];
+	int n;
+} field_set;
+
+static void collect_fields(fz_context *ctx, pdf_obj *arr, int depth, field_set *f)
+{
+	if (depth > ES_PDF_MAX_FIELD_DEPTH)
+		return;
+	for (int i = 0; i < pdf_array_len(ctx, arr) && f->n < ES_PDF_MAX_FIELDS; i++) {
+		pdf_obj *fld = pdf_array_get(ctx, arr, i), *kids = pdf_dict_get(ctx, fld, PDF_NAME(Kids));
+		bool field_kids = false;
+		/* kids that carry a /T are fields; kids without are its widgets */
+		for (int k = 0; k < pdf_array_len(ctx, kids) && !field_kids; k++)
+			field_kids = pdf_dict_get(ctx, pdf_array_get(ctx, kids, k), PDF_NAME(T)) != NULL;
+		if (field_kids) {
+			collect_fields(ctx, kids, depth + 1, f);
+		} else if (pdf_is_indirect(ctx, fld)) {
+			f->num[f->n] = pdf_to_num(ctx, fld);
+			f->obj[f->n++] = fld;
+		}
+	}
+}
+
+static pdf_obj *field_by_num(const field_set *f, int num)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->num[i] == num)
+			return f->obj[i];
+	return NULL;
+}
+
+static const char *field_label(fz_context *ctx, pdf_obj *fld, char *buf, size_t cap)
+{
+	const char *t = pdf_to_text_string(ctx, pdf_dict_get(ctx, fld, PDF_NAME(T)));
+	snprintf(buf, cap, "%s", t && *t ? t : "(unnamed)");
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = '?';
+	return buf;
+}
+
+/*
+ * What changed in the document itself: catalog entries (an /OpenAction,
+ * /Names with JavaScript or files, /AA, /URI ... added after signing is a
+ * change to the document; /DSS, /Metadata, /Version and /Extensions are
+ * what later signers update, /AcroForm is left to the rules below), and
+ * form fields other than signatures. A field filled
+ * later is allowed by a certifying signature with P=2 or 3 (DocMDP), a
+ * warning for an approval signature (a human decides), and not allowed
+ * with P=1 (already failed). A field added later is not allowed under
+ * DocMDP and a warning otherwise. XFA changes are never allowed.
+ */
+static void compare_document(fz_context *ctx, pdf_document *nd, const pdf_sig *s, pdf_document *old, change_list *c)
+{
+	pdf_obj *ro = pdf_dict_get(ctx, pdf_trailer(ctx, old), PDF_NAME(Root));
+	pdf_obj *rn = pdf_dict_get(ctx, pdf_trailer(ctx, nd), PDF_NAME(Root));
+	pdf_obj *fo = pdf_dict_get(ctx, ro, PDF_NAME(AcroForm)), *fn = pdf_dict_get(ctx, rn, PDF_NAME(AcroForm));
+	field_set *of = NULL, *nf = NULL;
+	char name[64];
+
+	for (int pass = 0; pass < 2; pass++) {
+		pdf_obj *a = pass ? rn : ro, *b = pass ? ro : rn;
+		for (int i = 0; i < pdf_dict_len(ctx, a) && i < 256; i++) {
+			pdf_obj *k = pdf_dict_get_key(ctx, a, i), *vb = pdf_dict_get(ctx, b, k);
+			if (pdf_name_eq(ctx, k, PDF_NAME(AcroForm)) || pdf_name_eq(ctx, k, PDF_NAME(Pages)) ||
+			    pdf_name_eq(ctx, k, PDF_NAME(Metadata)) || pdf_name_eq(ctx, k, PDF_NAME(Version)) ||
+			    strcmp(pdf_to_name(ctx, k), "DSS") == 0 || strcmp(pdf_to_name(ctx, k), "Extensions") == 0)
+				continue; /* what later signers legitimately update */
+			if (!vb)
+				note(c, true, "the document catalog's /%s was %s after signing", pdf_to_name(ctx, k),
+				     pass ? "added" : "removed");
+			else if (!pass && pdf_objcmp_resolve(ctx, pdf_dict_get_val(ctx, a, i), vb) != 0)
+				note(c, true, "the document catalog's /%s was changed after signing", pdf_to_name(ctx, k));
+		}
+	}
+	if (pdf_objcmp_resolve(ctx, pdf_dict_get(ctx, fo, PDF_NAME(XFA)), pdf_dict_get(ctx, fn, PDF_NAME(XFA))) != 0)
+		note(c, true, "the form's XFA was changed after signing");
+	if (!fn)
+		return;
+	fz_var(nf);
+	of = fz_malloc_struct(ctx, field_set);
+	fz_try(ctx) {
+		nf = fz_malloc_struct(ctx, field_set);
+		collect_fields(ctx, pdf_dict_get(ctx, fo, PDF_NAME(Fields)), 0, of);
+		collect_fields(ctx, pdf_dict_get(ctx, fn, PDF_NAME(Fields)), 0, nf);
+		for (int i = 0; i < nf->n; i++) {
+			pdf_obj *now = nf->obj[i], *then = field_by_num(of, nf->num[i]);
+			bool sig = pdf_name_eq(ctx, pdf_dict_get_inheritable(ctx, now, PDF_NAME(FT)), PDF_NAME(Sig));
+			if (!then) {
+				if (!sig)
+					note(c, s->certify_p != 0, "form field '%s' added after signing",
+					     field_label(ctx, now, name, sizeof(name)));
+				continue;
+			}
+			if (sig)
+				continue; /* later signatures are judged by their own checks */
+			if (pdf_objcmp_resolve(ctx, pdf_dict_get(ctx, then, PDF_NAME(V)), pdf_dict_get(ctx, now, PDF_NAME(V))) != 0 &&
+			    s->certify_p != 2 && s->certify_p != 3)
+				note(c, s->certify_p == 1, "form field '%s' filled in after signing",
+				     field_label(ctx, now, name, sizeof(name)));
+		}
+		for (int i = 0; i < of->n; i++)
+			if (!field_by_num(nf, of->num[i]))
+				note(c, true, "form field '%s' removed after signing", field_label(ctx, of->obj[i], name, sizeof(name)));
+	}
+	fz_always(ctx) {
+		fz_free(ctx, of);
+		fz_free(ctx, nf);
+	}
+	fz_catch(ctx)
+		fz_rethrow(ctx);
+}
+
 static void compare_revisions(fz_context *ctx, pdf_document *nd, const pdf_sig *s, pdf_document *old, change_list *c)
 {
 	int nold = pdf_count_pages(ctx, old), nnew = pdf_count_pages(ctx, nd);
@@ -438,6 +554,7 @@ static void compare_revisions(fz_context *ctx, pdf_document *nd, const pdf_sig *
 				     pdf_to_name(ctx, pdf_dict_get(ctx, a, PDF_NAME(Subtype))));
 		}
 	}
+	compare_document(ctx, nd, s, old, c);
 }
 
 /*

@@ -1001,6 +1001,124 @@ static void test_svg_picture(void **state)
 	es_buf_release(&svg);
 }
 
+/* The last "N 0 obj ... endobj\n" of object @num, with @ins put right after its first "<<". */
+static void object_with(const es_buf *b, int num, const char *ins, es_buf *out)
+{
+	char head[32];
+	const char *p, *e, *d;
+	snprintf(head, sizeof(head), "\n%d 0 obj", num);
+	p = find_last(b, head);
+	assert_non_null(p);
+	p++;
+	e = memmem(p, (size_t)((const char *)b->ptr + b->len - p), "endobj", 6);
+	d = memmem(p, (size_t)(e - p), "<<", 2);
+	assert_non_null(e);
+	assert_non_null(d);
+	es_buf_init(out, 0);
+	TU_OK(es_buf_put(out, p, (size_t)(d + 2 - p)));
+	TU_OK(es_buf_puts(out, ins));
+	TU_OK(es_buf_put(out, d + 2, (size_t)(e + 6 - (d + 2))));
+	TU_OK(es_buf_puts(out, "\n"));
+}
+
+/* A one-page PDF with a text field 'Name' (object 6) holding (Alice). */
+static void make_form_pdf(es_buf *out)
+{
+	static const char *const objs[] = {
+		"1 0 obj\n<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[6 0 R]>>>>\nendobj\n",
+		"4 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 3 0 R>>>>"
+		"/Contents 5 0 R/Annots[6 0 R]>>\nendobj\n",
+		"6 0 obj\n<</FT/Tx/T(Name)/V(Alice)/Type/Annot/Subtype/Widget/Rect[72 600 272 620]/P 4 0 R>>\nendobj\n",
+	};
+	static const int nums[] = { 1, 4, 6 };
+	make_pdf(out, 1, false, false);
+	append_update(out, objs, nums, 3);
+}
+
+/* After signing: a field filled in, a field added, the catalog given an
+ * /OpenAction - each reported, and judged by the signature's DocMDP rules. */
+static void test_form_and_catalog_changes(void **state)
+{
+	static const char *const fill[] = {
+		"6 0 obj\n<</FT/Tx/T(Name)/V(Mallory)/Type/Annot/Subtype/Widget/Rect[72 600 272 620]/P 4 0 R>>\nendobj\n",
+	};
+	static const int six[] = { 6 };
+	es_buf in, approval, certified, t = ES_BUF_INIT, root = ES_BUF_INIT;
+	es_report r;
+	es_pdf_sign_options o = ES_PDF_SIGN_OPTIONS_INIT;
+	(void)state;
+	make_form_pdf(&in);
+	sign_into(&approval, &in, &o, seal1);
+	o.certify = true;
+	sign_into(&certified, &in, &o, seal1);
+	verify(&r, &approval);
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
+	es_report_release(&r);
+
+	/* filled in: a warning after an approval signature, allowed by DocMDP P=2 */
+	TU_OK(es_buf_put(&t, approval.ptr, approval.len));
+	append_update(&t, fill, six, 1);
+	verify(&r, &t);
+	assert_int_equal(check_of(&r.sigs[0], "changes"), ES_RESULT_WARN);
+	assert_non_null(strstr(reason_of(&r.sigs[0], "changes"), "form field 'Name' filled in"));
+	es_report_release(&r);
+	t.len = 0;
+	TU_OK(es_buf_put(&t, certified.ptr, certified.len));
+	append_update(&t, fill, six, 1);
+	verify(&r, &t);
+	assert_int_equal(check_of(&r.sigs[0], "changes"), ES_RESULT_PASS);
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
+	es_report_release(&r);
+
+	/* a field added: not allowed under DocMDP, a warning otherwise */
+	{
+		es_buf cat = ES_BUF_INIT;
+		const char *objs[2];
+		int nums[2] = { 1, 40 };
+		object_with(&certified, 1, "", &cat);
+		/* the same catalog with one more field in /Fields */
+		{
+			char *f = strstr((char *)cat.ptr, "/Fields[");
+			es_buf c2 = ES_BUF_INIT;
+			assert_non_null(f);
+			TU_OK(es_buf_put(&c2, cat.ptr, (size_t)(f + 8 - (char *)cat.ptr)));
+			TU_OK(es_buf_puts(&c2, "40 0 R "));
+			TU_OK(es_buf_puts(&c2, f + 8));
+			objs[0] = (const char *)c2.ptr;
+			objs[1] = "40 0 obj\n<</FT/Tx/T(Extra)/V(x)>>\nendobj\n";
+			t.len = 0;
+			TU_OK(es_buf_put(&t, certified.ptr, certified.len));
+			append_update(&t, objs, nums, 2);
+			verify(&r, &t);
+			assert_int_equal(check_of(&r.sigs[0], "changes"), ES_RESULT_FAIL);
+			assert_non_null(strstr(reason_of(&r.sigs[0], "changes"), "form field 'Extra' added"));
+			es_report_release(&r);
+			es_buf_release(&c2);
+		}
+		es_buf_release(&cat);
+	}
+
+	/* the catalog given an /OpenAction: a change to the document, whatever the signature */
+	object_with(&approval, 1, "/OpenAction<</S/JavaScript/JS(app.alert\\(1\\))>>", &root);
+	{
+		const char *objs[1] = { (const char *)root.ptr };
+		int one[1] = { 1 };
+		t.len = 0;
+		TU_OK(es_buf_put(&t, approval.ptr, approval.len));
+		append_update(&t, objs, one, 1);
+	}
+	verify(&r, &t);
+	assert_int_equal(check_of(&r.sigs[0], "changes"), ES_RESULT_FAIL);
+	assert_non_null(strstr(reason_of(&r.sigs[0], "changes"), "catalog's /OpenAction was added"));
+	assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+	es_report_release(&r);
+	es_buf_release(&in);
+	es_buf_release(&approval);
+	es_buf_release(&certified);
+	es_buf_release(&t);
+	es_buf_release(&root);
+}
+
 /* DocMDP: a certifying first signature; later signatures are allowed, annotations are not. */
 static void test_certify(void **state)
 {
@@ -1278,7 +1396,7 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs), cmocka_unit_test(test_render_position),
 		cmocka_unit_test(test_keyword), cmocka_unit_test(test_rotated_pages), cmocka_unit_test(test_riding),
 		cmocka_unit_test(test_svg_picture), cmocka_unit_test(test_picture_cache),
-		cmocka_unit_test(test_certify), cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_certify), cmocka_unit_test(test_form_and_catalog_changes), cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_xref_stream), cmocka_unit_test(test_cairo_producer),
 		cmocka_unit_test(test_libreoffice_producer), cmocka_unit_test(test_chromium_producer),
 		cmocka_unit_test(test_bench),
