@@ -36,6 +36,8 @@ typedef struct es_pdf_range {
 } es_pdf_range;
 /* Forget the kept appearance pictures (tests; a process may call it to free memory). */
 void es_pdf__picture_cache_clear(void);
+/* How many documents were written from the cache so far (tests). */
+uint64_t es_pdf__picture_cache_hits(void);
 /* A one-page A4 PDF with a line of text (Helvetica), appended to @out. */
 int es_pdf__sample(es_buf *out, const char *text);
 #endif

@@ -40,13 +40,15 @@ typedef struct pic_entry {
 	uint8_t *pic;            /* the picture's bytes: the key, compared whole */
 	size_t pic_len;
 	bool used, has_mask;
+	bool is_form;            /* an SVG picture's vector form (no mask) */
+	float form_w, form_h;    /* its size in points */
 	uint64_t tick;
 	pic_stream img, mask;
 } pic_entry;
 
 #define PIC_CACHE_SLOTS 8
 static pic_entry pic_cache[PIC_CACHE_SLOTS];
-static uint64_t pic_tick;
+static uint64_t pic_tick, pic_hits;
 static pthread_mutex_t pic_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void pic_stream_free(pic_stream *s)
@@ -113,6 +115,7 @@ static bool pic_cache_get(const uint8_t *pic, size_t len, pic_entry *out)
 		if (same_picture(&pic_cache[i], pic, len)) {
 			found = pic_entry_copy(out, &pic_cache[i]) == 0;
 			pic_cache[i].tick = ++pic_tick;
+			pic_hits += found;
 		}
 	pthread_mutex_unlock(&pic_lock);
 	return found;
@@ -144,6 +147,15 @@ out:
 	pthread_mutex_unlock(&pic_lock);
 }
 
+uint64_t es_pdf__picture_cache_hits(void)
+{
+	uint64_t n;
+	pthread_mutex_lock(&pic_lock);
+	n = pic_hits;
+	pthread_mutex_unlock(&pic_lock);
+	return n;
+}
+
 void es_pdf__picture_cache_clear(void)
 {
 	pthread_mutex_lock(&pic_lock);
@@ -167,6 +179,7 @@ typedef struct sign_job {
 	pdf_document *doc;
 	fz_image *image;         /* a raster picture (PNG, JPEG, ...), or */
 	fz_display_list *svg;    /* an SVG picture, drawn as vector content */
+	bool is_form;            /* the picture is a form of svg_w x svg_h points */
 	float svg_w, svg_h;      /* its size in points */
 	fz_buffer *tmp;
 	pdf_page *pages[ES_PDF_MAX_PAGES];
@@ -239,7 +252,7 @@ static pdf_obj *make_appearance(fz_context *ctx, sign_job *j, pdf_obj *imref, pd
 	/* unit square (image space, top row at y=1) -> display box -> user space -> form space */
 	m = fz_make_matrix(img.x1 - img.x0, 0, 0, -(img.y1 - img.y0), img.x0, img.y1);
 	m = fz_concat(fz_concat(m, inv), fz_translate(-user->x0, -user->y0));
-	if (j->svg) /* a form of svg_w x svg_h points (y up) onto the unit square first */
+	if (j->is_form) /* a form of svg_w x svg_h points (y up) onto the unit square first */
 		m = fz_concat(fz_scale(1 / j->svg_w, 1 / j->svg_h), m);
 	fz_try(ctx) {
 		fz_append_printf(ctx, buf, "q %g %g %g %g %g %g cm /Im0 Do Q\n", m.a, m.b, m.c, m.d, m.e, m.f);
@@ -363,6 +376,25 @@ static bool is_svg(const uint8_t *p, size_t n)
 	return k >= 4 && memmem(p, k, "<svg", 4) != NULL;
 }
 
+/* No indirect reference anywhere inside @obj (a dictionary kept as text must stand alone). */
+static bool self_contained(fz_context *ctx, pdf_obj *obj, int depth)
+{
+	if (depth > 16)
+		return false;
+	if (depth > 0 && pdf_is_indirect(ctx, obj))
+		return false;
+	if (pdf_is_dict(ctx, obj)) {
+		for (int i = 0; i < pdf_dict_len(ctx, obj); i++)
+			if (!self_contained(ctx, pdf_dict_get_val(ctx, obj, i), depth + 1))
+				return false;
+	} else if (pdf_is_array(ctx, obj)) {
+		for (int i = 0; i < pdf_array_len(ctx, obj); i++)
+			if (!self_contained(ctx, pdf_array_get(ctx, obj, i), depth + 1))
+				return false;
+	}
+	return true;
+}
+
 /* The SVG picture as a Form XObject of svg_w x svg_h points, drawn as vectors. */
 static pdf_obj *svg_form(fz_context *ctx, sign_job *j)
 {
@@ -379,6 +411,8 @@ static pdf_obj *svg_form(fz_context *ctx, sign_job *j)
 		fz_run_display_list(ctx, j->svg, dev, fz_identity, fz_infinite_rect, NULL);
 		fz_close_device(ctx, dev);
 		form = pdf_new_xobject(ctx, j->doc, box, fz_identity, res, contents);
+		if (self_contained(ctx, form, 0))
+			j->img_num = pdf_to_num(ctx, form); /* kept for the next document */
 	}
 	fz_always(ctx) {
 		fz_drop_device(ctx, dev);
@@ -554,7 +588,14 @@ static void build_objects(fz_context *ctx, sign_job *j)
 	j->tmp = fz_new_buffer_from_copied_data(ctx, pic, piclen);
 	j->pic = pic;
 	j->pic_len = piclen;
-	if (is_svg(pic, piclen)) {
+	if (pic_cache_get(pic, piclen, &j->hit)) {
+		/* decoded (and deflated) before: written as it was */
+		j->have_hit = true;
+		j->is_form = j->hit.is_form;
+		j->svg_w = j->hit.form_w;
+		j->svg_h = j->hit.form_h;
+	} else if (is_svg(pic, piclen)) {
+		j->is_form = true;
 		fz_try(ctx)
 			j->svg = fz_new_display_list_from_svg(ctx, j->tmp, NULL, NULL, &j->svg_w, &j->svg_h);
 		fz_catch(ctx)
@@ -562,8 +603,6 @@ static void build_objects(fz_context *ctx, sign_job *j)
 						  fz_caught_message(ctx)));
 		if (!(j->svg_w > 0.01f && j->svg_h > 0.01f && j->svg_w < 14400 && j->svg_h < 14400))
 			fail(ctx, j, es_error_set(ES_EMALFORMED, "pdf: the SVG seal picture has no usable size"));
-	} else if (pic_cache_get(pic, piclen, &j->hit)) {
-		j->have_hit = true; /* decoded and deflated before: written as it was */
 	} else {
 		fz_try(ctx)
 			j->image = fz_new_image_from_buffer(ctx, j->tmp);
@@ -581,7 +620,7 @@ static void build_objects(fz_context *ctx, sign_job *j)
 	fz_var(field);
 	fz_var(idx);
 	fz_try(ctx) {
-		imref = j->svg ? svg_form(ctx, j) : j->have_hit ? cached_image(ctx, j) : added_image(ctx, j);
+		imref = j->have_hit ? cached_image(ctx, j) : j->svg ? svg_form(ctx, j) : added_image(ctx, j);
 		if (!o->riding) {
 			pdf_page *page = NULL;
 			fz_rect box;
@@ -1083,6 +1122,9 @@ static int run_sign(fz_context *ctx, sign_job *j)
 			j->cap.pic = (uint8_t *)(uintptr_t)j->pic;
 			j->cap.pic_len = j->pic_len;
 			j->cap.has_mask = j->mask_num != 0;
+			j->cap.is_form = j->is_form;
+			j->cap.form_w = j->svg_w;
+			j->cap.form_h = j->svg_h;
 			pic_cache_put(&j->cap);
 			j->cap.pic = NULL;
 			j->cap.pic_len = 0;

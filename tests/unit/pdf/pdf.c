@@ -909,7 +909,11 @@ static void test_picture_cache(void **state)
 	o.w_mm = 42;
 	o.h_mm = 42;
 	sign_into(&miss, &in, &o, seal1);
-	sign_into(&hit, &in, &o, seal1);
+	{
+		uint64_t before = es_pdf__picture_cache_hits();
+		sign_into(&hit, &in, &o, seal1);
+		assert_true(es_pdf__picture_cache_hits() == before + 1);
+	}
 	/* about the same update (MuPDF may print a dictionary's keys in another order) */
 	assert_true(hit.len + 64 > miss.len && miss.len + 64 > hit.len);
 	verify(&r, &hit);
@@ -977,7 +981,12 @@ static void test_svg_picture(void **state)
 	make_pdf(&in, 3, false, false);
 	o.riding = true;
 	o.y_mm = 120;
-	sign_into(&out, &in, &o, seal1);
+	{
+		/* the second use of this SVG is written from the picture cache */
+		uint64_t before = es_pdf__picture_cache_hits();
+		sign_into(&out, &in, &o, seal1);
+		assert_true(es_pdf__picture_cache_hits() == before + 1);
+	}
 	verify(&r, &out);
 	assert_int_equal(r.verdict, ES_VERDICT_VALID);
 	es_report_release(&r);
