@@ -33,11 +33,15 @@ int es_error_wrap(int code, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, last_error.message, sizeof(old));
-	if (old[0])
-		snprintf(last_error.message, sizeof(last_error.message), "%s: %s", prefix, old);
-	else
+	if (old[0]) {
+		/* a long chain of causes may be cut short; the message stays usable */
+		int n = snprintf(last_error.message, sizeof(last_error.message), "%s: %s", prefix, old);
+		if (n < 0)
+			memcpy(last_error.message, old, sizeof(old));
+	} else {
 		snprintf(last_error.message, sizeof(last_error.message), "%s: %s", prefix,
 			 es_error_name(code));
+	}
 	last_error.code = code;
 	return code;
 }

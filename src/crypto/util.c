@@ -274,7 +274,7 @@ int es_crypto__tlv(const uint8_t *p, size_t len, uint8_t *tag, size_t *hdr, size
 
 int es_crypto__signed_split(const uint8_t *der, size_t len, es_bytes *tbs, es_bytes *sig)
 {
-	uint8_t tag;
+	uint8_t tag = 0;
 	size_t hdr, vlen, off;
 	int err;
 
@@ -309,7 +309,7 @@ int es_crypto__signed_split(const uint8_t *der, size_t len, es_bytes *tbs, es_by
 
 int es_crypto__verify_signed_sm2(const uint8_t *der, size_t len, int sig_nid, const es_sm2_key *pub)
 {
-	es_bytes tbs, sig;
+	es_bytes tbs = { NULL, 0 }, sig = { NULL, 0 };
 	int err;
 
 	if (sig_nid != NID_SM2_with_SM3)

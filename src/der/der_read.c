@@ -68,7 +68,7 @@ static int parse_tlv(const es_der *d, es_tlv *out, size_t *consumed)
 
 int es_der_read_tlv(es_der *d, es_tlv *out)
 {
-	size_t n;
+	size_t n = 0;
 	int err = parse_tlv(d, out, &n);
 	if (err < 0)
 		return err;
@@ -305,7 +305,7 @@ fail:
 int es_der_read_bytes_bits(es_der *d, es_bytes *out)
 {
 	es_der save = *d;
-	unsigned unused;
+	unsigned unused = 0;
 	int err = es_der_read_bits(d, out, &unused);
 	if (err == 0 && unused != 0) {
 		*d = save;

@@ -430,7 +430,8 @@ static int blob_row(void *ctx, const es_sval *c, size_t n)
 static int load_authority(es_platform *p, const es_buf *blob)
 {
 	es_buf plain = ES_BUF_INIT;
-	es_bytes r, m, k, d, rk;
+	es_bytes r = { NULL, 0 }, m = { NULL, 0 }, k = { NULL, 0 };
+	es_bytes d = { NULL, 0 }, rk = { NULL, 0 };
 	int err = es_box_open(&plain, p->master, (const uint8_t *)"authority", 9, blob->ptr, blob->len);
 	if (err < 0) {
 		err = es_error_set(ES_EDENIED, "the master key does not open this platform's authority: use the master key "

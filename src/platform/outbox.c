@@ -244,7 +244,10 @@ int es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed)
 				c.error = se == 0 ? NULL : es_error_last()->message;
 				char msg[256];
 				if (c.error) {
-					snprintf(msg, sizeof(msg), "%s", c.error);
+					/* last_error is a note for operators: a long one is cut short */
+					int n = snprintf(msg, sizeof(msg), "%s", c.error);
+					if (n < 0)
+						msg[0] = '\0';
 					c.error = msg;
 				}
 				if ((err = es_platform__tx(p, mark_tx, &c)) == 0) {

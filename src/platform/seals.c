@@ -143,7 +143,7 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 	held_key held = { ES_BUF_INIT, ES_BUF_INIT, false };
 	es_cert *old_cert = NULL;
 	uint8_t hash[ES_SM3_DIGEST_LEN];
-	char esid[15];
+	char esid[32]; /* room for region + "%08lld" of any int64; a seal code is 14 characters */
 	int err;
 	es_time now = es_time_now();
 	if ((err = unit_get(p, unit_id, &u)) < 0)
@@ -189,6 +189,11 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 			goto done;
 		}
 		snprintf(esid, sizeof(esid), "%s%08lld", u.region, (long long)seq);
+		if (strlen(esid) != 14) {
+			err = es_error_set(ES_EINVAL, "region code '%s' is not 6 digits: no 14-character seal code",
+					   u.region);
+			goto done;
+		}
 		/* skip codes already taken or reserved by a public-security import */
 		es_sval tv[2] = { ES_SV_S(esid), ES_SV_S(esid) };
 		if ((err = es_store_int(p->st, &taken,
@@ -330,7 +335,8 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 		    (err = es_platform__file(p, esid, "made", tid)) < 0)
 			goto done;
 	}
-	memcpy(esid_out, esid, sizeof(esid));
+	memcpy(esid_out, esid, 15); /* esid_out holds 15 bytes */
+	esid_out[14] = '\0';
 done:
 	es_cert_free(cert);
 	es_cert_free(old_cert);
@@ -660,10 +666,14 @@ int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
 		out->status = ES_STATUS_EXPIRED;
 		out->since = r.valid_end;
 	}
-	if (strcmp(r.state, "made") == 0)
+	if (strcmp(r.state, "made") == 0) {
 		snprintf(out->reason, sizeof(out->reason), "not yet active: impression not confirmed");
-	else
-		snprintf(out->reason, sizeof(out->reason), "%s", r.state_reason);
+	} else {
+		/* es_status_info has room for 128 bytes: a longer reason is cut short */
+		int n = snprintf(out->reason, sizeof(out->reason), "%s", r.state_reason);
+		if (n < 0)
+			out->reason[0] = '\0';
+	}
 	return 0;
 }
 

@@ -518,7 +518,7 @@ static int sniff(const uint8_t *data, size_t len, const char **fmt)
 
 int es_img__decode_rgba(es_img *out, const uint8_t *data, size_t len)
 {
-	const char *fmt;
+	const char *fmt = NULL;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -533,7 +533,7 @@ int es_img__decode_rgba(es_img *out, const uint8_t *data, size_t len)
 
 int es_img__decode(es_img *out, const uint8_t *data, size_t len)
 {
-	const char *fmt;
+	const char *fmt = NULL;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -550,7 +550,7 @@ int es_img__decode(es_img *out, const uint8_t *data, size_t len)
 
 int es_img__probe(es_image_info *out, const uint8_t *data, size_t len)
 {
-	const char *fmt;
+	const char *fmt = NULL;
 	es_img img;
 	int err;
 

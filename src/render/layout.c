@@ -193,7 +193,7 @@ static int geo_add(lay *L, uint32_t cp, es_render_role role, double cx, double c
 /* Draw every glyph box of @role (added by geo_add since index @from). */
 static int draw_role(lay *L, const gtext *t, size_t from)
 {
-	es_item *it;
+	es_item *it = NULL;
 	int err;
 	if (t->n == 0)
 		return 0;
@@ -447,7 +447,7 @@ static unsigned gaps_make(const lay *L, double pos[5], double len_mm[5])
 
 static int border_ellipse(lay *L, double ra, double rb, double width, bool gaps)
 {
-	es_item *it;
+	es_item *it = NULL;
 	double pos[5], len[5];
 	unsigned k = gaps ? gaps_make(L, pos, len) : 0;
 	int err;
@@ -500,7 +500,7 @@ static es_pt rect_at(double hw, double hh, double f, int *side)
 static int border_rect(lay *L, double hw, double hh, double width)
 {
 	static const double cx[4] = { 1, 1, -1, -1 }, cy[4] = { -1, 1, 1, -1 }; /* corner after side */
-	es_item *it;
+	es_item *it = NULL;
 	double pos[5], len[5], per = 4 * (hw + hh);
 	unsigned k = gaps_make(L, pos, len);
 	int err;
@@ -539,7 +539,7 @@ static int border_rect(lay *L, double hw, double hh, double width)
 
 static int star_draw(lay *L, double r)
 {
-	es_item *it;
+	es_item *it = NULL;
 	double ri = r * sin(ES_RAD(18)) / sin(ES_RAD(54)); /* pentagram inner radius */
 	int err;
 
@@ -836,7 +836,7 @@ static int layout_square(lay *L)
 	gtext name;
 	uint32_t cps[8];
 	size_t n;
-	es_item *it;
+	es_item *it = NULL;
 	int err;
 
 	if (has(o->text) || has(o->code) || has(o->lower_text) || has(o->taxid) || has(o->serial))

@@ -375,7 +375,7 @@ static void compact_time(char out[20], es_time t)
 int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_options *opt, const es_seal *seal,
 		const es_cert *cert, const es_sm2_key *key)
 {
-	int err;
+	int err, n;
 	ctx c;
 	unsigned max_id = 0, n_sign = 0;
 	char id[32], folder[NAME_CAP], xml_path[NAME_CAP], tmp[NAME_CAP * 2], when[20];
@@ -414,7 +414,11 @@ int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_o
 		int dl = slash ? (int)(slash - c.spath) + 1 : 0;
 		for (;; n_sign++) {
 			bool used = false;
-			snprintf(folder, sizeof(folder), "%.*sSign_%u/", dl, c.spath, n_sign);
+			n = snprintf(folder, sizeof(folder), "%.*sSign_%u/", dl, c.spath, n_sign);
+			if (n < 0 || (size_t)n >= sizeof(folder) || n_sign > ES_OFD_MAX_SIGNATURES) {
+				err = es_error_set(ES_ELIMIT, "no room for another Sign_N folder next to '%s'", c.spath);
+				goto done;
+			}
 			for (size_t i = 0; i < es_ofd_pkg_count(c.pkg) && !used; i++)
 				used = has_prefix(es_ofd_pkg_name(c.pkg, i), folder);
 			if (!used)
@@ -422,7 +426,11 @@ int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_o
 		}
 	}
 	snprintf(id, sizeof(id), "s%03u", max_id + 1);
-	snprintf(xml_path, sizeof(xml_path), "%sSignature.xml", folder);
+	n = snprintf(xml_path, sizeof(xml_path), "%sSignature.xml", folder);
+	if (n < 0 || (size_t)n >= sizeof(xml_path)) {
+		err = es_error_set(ES_ELIMIT, "signature path '%sSignature.xml' too long", folder);
+		goto done;
+	}
 
 	/* OFD.xml gets <ofd:Signatures> before digesting (ofdrw OFDSigner.exeSign) */
 	if (!c.has_spath) {

@@ -22,7 +22,7 @@ typedef struct osig {
 	char **refs;             /* resolved FileRef names */
 	size_t nrefs;
 	int err;
-	char errmsg[256];
+	char errmsg[sizeof(((es_error *)0)->message)]; /* a whole es_error message */
 } osig;
 
 typedef struct pages {
@@ -124,8 +124,12 @@ static void osig_load(osig *s, const es_ofd_pkg *pkg)
 			snprintf(s->errmsg, sizeof(s->errmsg), "%s", es_error_last()->message);
 			return;
 		}
-		if (!es_ofd__attr(ref, "FileRef", loc, sizeof(loc)) || es_ofd__resolve(name, sizeof(name), "", loc) < 0)
-			snprintf(name, sizeof(name), "?%s", loc);
+		if (!es_ofd__attr(ref, "FileRef", loc, sizeof(loc)) || es_ofd__resolve(name, sizeof(name), "", loc) < 0) {
+			/* "?" marks it unresolvable; cutting the rest of a long name is harmless */
+			int n = snprintf(name, sizeof(name), "?%s", loc);
+			if (n < 0)
+				memcpy(name, "?", 2);
+		}
 		nv = es_realloc(s->refs, (s->nrefs + 1) * sizeof(*nv));
 		if (!nv) {
 			s->err = es_error_set(ES_ENOMEM, "out of memory");

@@ -49,7 +49,7 @@ static void test_x509__real_world_seal_certificate(void **state)
 {
 	es_buf seal, b = ES_BUF_INIT;
 	es_cert *certs[4];
-	size_t n, hdr, off, info_len, cert_len, oid_len, sig_len;
+	size_t n, hdr = 0, off, info_len, cert_len, oid_len, sig_len;
 	const es_sm2_key *pub = NULL;
 	es_time t;
 	(void)state;

@@ -251,6 +251,45 @@ static void test_ofd_sign__whole_refuses_further_signing(void **state)
 	es_buf_release(&one);
 }
 
+/* A Signatures.xml so deep in folders that no Sign_N folder name fits: refused, never a loop. */
+static void test_ofd_sign__no_room_for_sign_folder(void **state)
+{
+	es_buf doc, deep = ES_BUF_INIT, ofdxml = ES_BUF_INIT, out = ES_BUF_INIT, path = ES_BUF_INIT;
+	es_ofd_pkg *p = NULL;
+	es_bytes b;
+	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
+	const char *close_tag;
+	(void)state;
+	make(&doc, lines3, ES_ARRAY_LEN(lines3));
+	TU_OK(es_ofd_pkg_open(&p, doc.ptr, doc.len, NULL));
+	/* 506 bytes of folders and a short file name: 509 of the 512 a name may
+	 * have, but "Sign_0/" no longer fits in the folder */
+	for (int i = 0; i < 50; i++)
+		TU_OK(es_buf_puts(&path, "abcdefghi/"));
+	TU_OK(es_buf_puts(&path, "abcde/S.x"));
+	{
+		static const char sigs[] = "<ofd:Signatures xmlns:ofd=\"http://www.ofdspec.org/2016\"></ofd:Signatures>";
+		TU_OK(es_ofd_pkg_put(p, (const char *)path.ptr, sigs, strlen(sigs)));
+	}
+	TU_OK(es_ofd_pkg_get(&b, p, "OFD.xml"));
+	close_tag = memmem(b.ptr, b.len, "</ofd:DocBody>", 14);
+	assert_non_null(close_tag);
+	TU_OK(es_buf_put(&ofdxml, b.ptr, (size_t)(close_tag - (const char *)b.ptr)));
+	TU_OK(es_buf_printf(&ofdxml, "<ofd:Signatures>/%s</ofd:Signatures>", (const char *)path.ptr));
+	TU_OK(es_buf_puts(&ofdxml, close_tag));
+	TU_OK(es_ofd_pkg_put(p, "OFD.xml", ofdxml.ptr, ofdxml.len));
+	TU_OK(es_ofd_pkg_write(&deep, p));
+	assert_int_equal(sign(&out, &deep, &so), ES_ELIMIT);
+	assert_non_null(strstr(es_error_last()->message, "Sign_N"));
+	assert_int_equal(out.len, 0);
+	es_ofd_pkg_free(p);
+	es_buf_release(&doc);
+	es_buf_release(&deep);
+	es_buf_release(&ofdxml);
+	es_buf_release(&out);
+	es_buf_release(&path);
+}
+
 static void test_ofd_sign__blank_page_refused(void **state)
 {
 	static const char *const blank[] = { "   ", "" };
@@ -714,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_ofd_sign__references_byte_exact_second_reader),
 		cmocka_unit_test(test_ofd_sign__stacking_keeps_earlier_valid),
 		cmocka_unit_test(test_ofd_sign__whole_refuses_further_signing),
+		cmocka_unit_test(test_ofd_sign__no_room_for_sign_folder),
 		cmocka_unit_test(test_ofd_sign__blank_page_refused),
 		cmocka_unit_test(test_ofd_sign__keyword),
 		cmocka_unit_test(test_ofd_sign__riding),

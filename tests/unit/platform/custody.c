@@ -276,7 +276,8 @@ static void t_backup(void **state)
 	TU_OK(es_platform_backup(e.p, e.admin, path));
 	/* restore into a fresh directory and store */
 	memset(&r, 0, sizeof(r));
-	snprintf(r.dir, sizeof(r.dir), "%s/restored", e.dir);
+	int n = snprintf(r.dir, sizeof(r.dir), "%s/restored", e.dir);
+	assert_true(n > 0 && (size_t)n < sizeof(r.dir));
 	TU_OK(es_mkdirs(r.dir, 0700));
 	tp_store_uri(r.store, sizeof(r.store), r.dir);
 	TU_OK(es_platform_restore(path, tp_master, r.store, r.dir, &rep));
@@ -308,7 +309,8 @@ static void t_backup(void **state)
 	wrong[0] ^= 1;
 	tp_env f;
 	memset(&f, 0, sizeof(f));
-	snprintf(f.dir, sizeof(f.dir), "%s/refused", e.dir);
+	n = snprintf(f.dir, sizeof(f.dir), "%s/refused", e.dir);
+	assert_true(n > 0 && (size_t)n < sizeof(f.dir));
 	tp_store_uri(f.store, sizeof(f.store), f.dir);
 	assert_int_equal(es_platform_restore(path, wrong, f.store, f.dir, &rep), ES_EVERIFY);
 	size_t offsets[] = { 0, 15, 20, 40, file.len / 2, file.len - 1 };
@@ -426,7 +428,8 @@ static void t_crash_backup(void **state)
 			es_buf_release(&snap);
 			tp_env r;
 			memset(&r, 0, sizeof(r));
-			snprintf(r.dir, sizeof(r.dir), "%s/r%d", e.dir, round);
+			int n = snprintf(r.dir, sizeof(r.dir), "%s/r%d", e.dir, round);
+			assert_true(n > 0 && (size_t)n < sizeof(r.dir));
 			tp_store_uri(r.store, sizeof(r.store), r.dir);
 			TU_OK(es_platform_restore(path, tp_master, r.store, r.dir, &rep));
 		}
