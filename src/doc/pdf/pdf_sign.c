@@ -395,6 +395,45 @@ static bool self_contained(fz_context *ctx, pdf_obj *obj, int depth)
 	return true;
 }
 
+/*
+ * MuPDF 1.21's SVG path lexer never advances past a '+' that starts a
+ * number ("L+1 2", "points='0,0 +1,1'"): the signer would spin forever on
+ * such a picture (found by fuzz_pdf_picture). A leading '+' changes nothing
+ * in a number, so inside d="..." and points="..." each '+' that is not an
+ * exponent's sign becomes a space ("1+1" is two numbers either way).
+ */
+static bool attr_at(const uint8_t *p, size_t len, size_t i, const char *name, size_t *value, uint8_t *quote)
+{
+	size_t n = strlen(name), k;
+	if (i == 0 || !(p[i - 1] == ' ' || p[i - 1] == '\t' || p[i - 1] == '\n' || p[i - 1] == '\r') ||
+	    i + n >= len || memcmp(p + i, name, n) != 0)
+		return false;
+	for (k = i + n; k < len && (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'); k++)
+		;
+	if (k >= len || p[k] != '=')
+		return false;
+	for (k++; k < len && (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'); k++)
+		;
+	if (k >= len || (p[k] != '"' && p[k] != '\''))
+		return false;
+	*quote = p[k];
+	*value = k + 1;
+	return true;
+}
+
+static void svg_plus_signs(uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t v;
+		uint8_t q;
+		if (!attr_at(p, len, i, "d", &v, &q) && !attr_at(p, len, i, "points", &v, &q))
+			continue;
+		for (i = v; i < len && p[i] != q; i++)
+			if (p[i] == '+' && !(i > v && (p[i - 1] == 'e' || p[i - 1] == 'E')))
+				p[i] = ' ';
+	}
+}
+
 /* The SVG picture as a Form XObject of svg_w x svg_h points, drawn as vectors. */
 static pdf_obj *svg_form(fz_context *ctx, sign_job *j)
 {
@@ -595,7 +634,10 @@ static void build_objects(fz_context *ctx, sign_job *j)
 		j->svg_w = j->hit.form_w;
 		j->svg_h = j->hit.form_h;
 	} else if (is_svg(pic, piclen)) {
+		unsigned char *d;
+		size_t dn = fz_buffer_storage(ctx, j->tmp, &d);
 		j->is_form = true;
+		svg_plus_signs(d, dn); /* j->tmp is our own copy */
 		fz_try(ctx)
 			j->svg = fz_new_display_list_from_svg(ctx, j->tmp, NULL, NULL, &j->svg_w, &j->svg_h);
 		fz_catch(ctx)
