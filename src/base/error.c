@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include "es_int.h"
+#include "text.h"
 #include <stdarg.h>
 
 static _Thread_local es_error last_error;
@@ -20,7 +21,8 @@ int es_error_set(int code, const char *fmt, ...)
 	va_list ap;
 	last_error.code = code;
 	va_start(ap, fmt);
-	vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
+	if (vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap) >= (int)sizeof(last_error.message))
+		es_text_trim_cut(last_error.message); /* a long name cut short stays whole characters */
 	va_end(ap);
 	return code;
 }
@@ -38,6 +40,8 @@ int es_error_wrap(int code, const char *fmt, ...)
 		int n = snprintf(last_error.message, sizeof(last_error.message), "%s: %s", prefix, old);
 		if (n < 0)
 			memcpy(last_error.message, old, sizeof(old));
+		else if (n >= (int)sizeof(last_error.message))
+			es_text_trim_cut(last_error.message);
 	} else {
 		snprintf(last_error.message, sizeof(last_error.message), "%s: %s", prefix,
 			 es_error_name(code));

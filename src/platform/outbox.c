@@ -8,6 +8,7 @@
  * POST) so a receiver drops a repeat after a crash between send and mark.
  */
 #include "es_int.h"
+#include "text.h"
 #include "platform_int.h"
 #include "estime.h"
 #include "file.h"
@@ -244,10 +245,9 @@ int es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed)
 				c.error = se == 0 ? NULL : es_error_last()->message;
 				char msg[256];
 				if (c.error) {
-					/* last_error is a note for operators: a long one is cut short */
-					int n = snprintf(msg, sizeof(msg), "%s", c.error);
-					if (n < 0)
-						msg[0] = '\0';
+					/* last_error is a note for operators: a long one is cut short,
+					 * at a character boundary */
+					es_text_copy(msg, sizeof(msg), c.error);
 					c.error = msg;
 				}
 				if ((err = es_platform__tx(p, mark_tx, &c)) == 0) {

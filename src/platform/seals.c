@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Seals: making, confirmation, use, authorisation, status. */
 #include "es_int.h"
+#include "text.h"
 #include "platform_int.h"
 #include "eseal/es_render.h"
 #include "estime.h"
@@ -669,10 +670,9 @@ int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
 	if (strcmp(r.state, "made") == 0) {
 		snprintf(out->reason, sizeof(out->reason), "not yet active: impression not confirmed");
 	} else {
-		/* es_status_info has room for 128 bytes: a longer reason is cut short */
-		int n = snprintf(out->reason, sizeof(out->reason), "%s", r.state_reason);
-		if (n < 0)
-			out->reason[0] = '\0';
+		/* es_status_info has room for 128 bytes: a longer reason is cut short,
+		 * at a character boundary */
+		es_text_copy(out->reason, sizeof(out->reason), r.state_reason);
 	}
 	return 0;
 }
