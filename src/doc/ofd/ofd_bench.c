@@ -7,13 +7,29 @@
  */
 #include "es_int.h"
 #include "ofd_int.h"
-#include <time.h>
+#include "bench.h"
 
-static double now_s(void)
+/* The two units of es_ofd_bench(): one sealed OFD, one SM2 signature. */
+typedef struct ofd_bench_job {
+	es_buf doc, sealed, sig;
+	es_ofd_sign_options so;
+	const es_seal *seal;
+	const es_cert *cert;
+	const es_sm2_key *key;
+} ofd_bench_job;
+
+static int seal_one(void *arg)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	ofd_bench_job *b = arg;
+	b->sealed.len = 0;
+	return es_ofd_sign(&b->sealed, b->doc.ptr, b->doc.len, &b->so, b->seal, b->cert, b->key);
+}
+
+static int sign_one(void *arg)
+{
+	ofd_bench_job *b = arg;
+	b->sig.len = 0;
+	return es_sm2_sign(&b->sig, b->key, NULL, 0, b->doc.ptr, 2048);
 }
 
 int es_ofd_bench(es_ofd_bench_result *out, double seconds, const es_seal *seal, const es_cert *cert,
@@ -26,12 +42,9 @@ int es_ofd_bench(es_ofd_bench_result *out, double seconds, const es_seal *seal, 
 		"登记机关（盖章）", "2025年01月01日",
 	};
 	es_ofd_make_options mo = ES_OFD_MAKE_OPTIONS_INIT;
-	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
 	es_ofd_image im = { 1, "PNG", NULL, 0, 140, 30, 30, 40 };
+	ofd_bench_job b = { ES_BUF_INIT, ES_BUF_INIT, ES_BUF_INIT, ES_OFD_SIGN_OPTIONS_INIT, seal, cert, key };
 	uint8_t *photo = NULL;
-	es_buf doc = ES_BUF_INIT, sealed = ES_BUF_INIT, sig = ES_BUF_INIT;
-	double t0, el;
-	size_t n;
 	int err;
 
 	ES_ASSERT_ARG(out && seal && cert && key && seconds > 0);
@@ -49,45 +62,21 @@ int es_ofd_bench(es_ofd_bench_result *out, double seconds, const es_seal *seal, 
 	mo.images = &im;
 	mo.nimages = 1;
 	mo.title = "营业执照";
-	if ((err = es_ofd_make(&doc, &mo)) < 0)
+	if ((err = es_ofd_make(&b.doc, &mo)) < 0)
 		goto done;
-	out->ofd_bytes = doc.len;
-	so.x = 120;
-	so.y = 60;
+	out->ofd_bytes = b.doc.len;
+	b.so.x = 120;
+	b.so.y = 60;
 	/* a kept signer, as batches use: the seal is hashed once */
-	if ((err = es_ses_signer_new(&so.signer, seal, cert, key)) < 0)
+	if ((err = es_ses_signer_new(&b.so.signer, seal, cert, key)) < 0 ||
+	    (err = es_bench_interleaved(seconds, seal_one, &b, sign_one, &b, &out->ofd_per_s, &out->sm2_per_s)) < 0)
 		goto done;
-	/* alternate 50 ms slices of each so that both see the same machine load */
-	{
-		double t_ofd = 0, t_sm2 = 0, start = now_s();
-		size_t n_ofd = 0, n_sm2 = 0;
-		while (now_s() - start < 2 * seconds || n_ofd == 0 || n_sm2 == 0) {
-			t0 = now_s();
-			for (n = 0; (el = now_s() - t0) < 0.05 || n == 0; n++) {
-				sealed.len = 0;
-				if ((err = es_ofd_sign(&sealed, doc.ptr, doc.len, &so, seal, cert, key)) < 0)
-					goto done;
-			}
-			t_ofd += el;
-			n_ofd += n;
-			t0 = now_s();
-			for (n = 0; (el = now_s() - t0) < 0.05 || n == 0; n++) {
-				sig.len = 0;
-				if ((err = es_sm2_sign(&sig, key, NULL, 0, doc.ptr, 2048)) < 0)
-					goto done;
-			}
-			t_sm2 += el;
-			n_sm2 += n;
-		}
-		out->ofd_per_s = (double)n_ofd / t_ofd;
-		out->sm2_per_s = (double)n_sm2 / t_sm2;
-	}
-	out->ratio = out->sm2_per_s > 0 ? out->ofd_per_s / out->sm2_per_s : 0;
+	out->ratio = out->ofd_per_s / out->sm2_per_s;
 done:
-	es_ses_signer_free(so.signer);
+	es_ses_signer_free(b.so.signer);
 	es_free(photo);
-	es_buf_release(&doc);
-	es_buf_release(&sealed);
-	es_buf_release(&sig);
+	es_buf_release(&b.doc);
+	es_buf_release(&b.sealed);
+	es_buf_release(&b.sig);
 	return err;
 }

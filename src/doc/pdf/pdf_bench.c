@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A sample one-page PDF and the sealing benchmark (`make bench`). */
 #include "pdf_int.h"
-#include <time.h>
+#include "bench.h"
 
 int es_pdf__sample(es_buf *out, const char *text)
 {
@@ -31,58 +31,49 @@ int es_pdf__sample(es_buf *out, const char *text)
 	return err ? es_error_last()->code : 0;
 }
 
-static double now_s(void)
+/* The two units of es_pdf_bench(): one sealed PDF, one SM2 signature. */
+typedef struct pdf_bench_job {
+	es_buf pdf, sealed, sig;
+	es_pdf_sign_options o;
+	const es_seal *seal;
+	const es_cert *cert;
+	const es_sm2_key *key;
+} pdf_bench_job;
+
+static int seal_one(void *arg)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	pdf_bench_job *b = arg;
+	b->sealed.len = 0;
+	return es_pdf_sign(&b->sealed, b->pdf.ptr, b->pdf.len, &b->o, b->seal, b->cert, b->key);
+}
+
+static int sign_one(void *arg)
+{
+	pdf_bench_job *b = arg;
+	b->sig.len = 0;
+	return es_sm2_sign(&b->sig, b->key, NULL, 0, b->pdf.ptr, b->pdf.len < 2048 ? b->pdf.len : 2048);
 }
 
 int es_pdf_bench(es_pdf_bench_result *out, double seconds, const uint8_t *picture, size_t picture_len,
 		 const es_seal *seal, const es_cert *cert, const es_sm2_key *key)
 {
-	es_buf pdf = ES_BUF_INIT, sealed = ES_BUF_INIT, sig = ES_BUF_INIT;
-	es_pdf_sign_options o = ES_PDF_SIGN_OPTIONS_INIT;
-	double t_pdf = 0, t_sm2 = 0, start, t0, el;
-	size_t n_pdf = 0, n_sm2 = 0, n;
+	pdf_bench_job b = { ES_BUF_INIT, ES_BUF_INIT, ES_BUF_INIT, ES_PDF_SIGN_OPTIONS_INIT, seal, cert, key };
 	int err;
 
 	ES_ASSERT_ARG(out && (picture || seal) && cert && key && seconds > 0);
 	memset(out, 0, sizeof(*out));
-	o.picture = picture;
-	o.picture_len = picture_len;
-	o.page = 1;
-	o.x_mm = 120;
-	o.y_mm = 40;
-	if ((err = es_pdf__sample(&pdf, "Benchmark contract")) < 0)
-		goto done;
-	/* alternate 50 ms slices of each so that both see the same machine load */
-	start = now_s();
-	while (now_s() - start < 2 * seconds || n_pdf == 0 || n_sm2 == 0) {
-		t0 = now_s();
-		for (n = 0; (el = now_s() - t0) < 0.05 || n == 0; n++) {
-			sealed.len = 0;
-			if ((err = es_pdf_sign(&sealed, pdf.ptr, pdf.len, &o, seal, cert, key)) < 0)
-				goto done;
-		}
-		t_pdf += el;
-		n_pdf += n;
-		t0 = now_s();
-		for (n = 0; (el = now_s() - t0) < 0.05 || n == 0; n++) {
-			sig.len = 0;
-			if ((err = es_sm2_sign(&sig, key, NULL, 0, pdf.ptr, pdf.len < 2048 ? pdf.len : 2048)) < 0)
-				goto done;
-		}
-		t_sm2 += el;
-		n_sm2 += n;
+	b.o.picture = picture;
+	b.o.picture_len = picture_len;
+	b.o.page = 1;
+	b.o.x_mm = 120;
+	b.o.y_mm = 40;
+	if ((err = es_pdf__sample(&b.pdf, "Benchmark contract")) == 0 &&
+	    (err = es_bench_interleaved(seconds, seal_one, &b, sign_one, &b, &out->pdf_per_s, &out->sm2_per_s)) == 0) {
+		out->ratio = out->pdf_per_s / out->sm2_per_s;
+		out->pdf_bytes = b.sealed.len;
 	}
-	out->pdf_per_s = (double)n_pdf / t_pdf;
-	out->sm2_per_s = (double)n_sm2 / t_sm2;
-	out->ratio = out->pdf_per_s / out->sm2_per_s;
-	out->pdf_bytes = sealed.len;
-done:
-	es_buf_release(&pdf);
-	es_buf_release(&sealed);
-	es_buf_release(&sig);
+	es_buf_release(&b.pdf);
+	es_buf_release(&b.sealed);
+	es_buf_release(&b.sig);
 	return err;
 }
