@@ -32,7 +32,10 @@ typedef enum es_error_code {
 	ES_EIO = -12,          /**< file or network I/O failed */
 	ES_EDB = -13,          /**< database failure */
 	ES_ENOTSUPPORTED = -14,/**< valid but not supported (algorithm, version) */
-	ES_EDENIED = -15,      /**< refused by a rule or a role */
+	ES_EDENIED = -15,      /**< refused by a role or a rule (the actor is known) */
+	ES_EAUTH = -16,        /**< not authenticated: wrong or unknown password, key, PIN or certificate */
+	ES_ECONFLICT = -17,    /**< lost a compare-and-set to another writer: reload and retry */
+	ES_ESTATE = -18,       /**< the object is in the wrong state for this action */
 	ES_EINTERNAL = -99     /**< a bug: please report */
 } es_error_code;
 

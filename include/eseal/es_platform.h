@@ -96,9 +96,11 @@ typedef struct es_platform_options {
 	size_t nlegacy;
 	/** A signed audit checkpoint every this many entries (and on close); 0: 64. */
 	unsigned audit_every;
+	/** PBKDF2-HMAC-SM3 iterations of new password hashes (es_auth.h); 0: ES_PASSWORD_COST_DEFAULT. */
+	unsigned password_cost;
 } es_platform_options;
 #define ES_PLATFORM_OPTIONS_VERSION 1
-#define ES_PLATFORM_OPTIONS_INIT { ES_PLATFORM_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0 }
+#define ES_PLATFORM_OPTIONS_INIT { .version = ES_PLATFORM_OPTIONS_VERSION }
 
 ES_EXTERN(int) es_platform_open(es_platform **out, const es_platform_options *opt) ES_WARN_UNUSED;
 ES_EXTERN(void) es_platform_close(es_platform *p);

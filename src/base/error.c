@@ -69,6 +69,9 @@ const char *es_error_name(int code)
 	case ES_EDB: return "EDB";
 	case ES_ENOTSUPPORTED: return "ENOTSUPPORTED";
 	case ES_EDENIED: return "EDENIED";
+	case ES_EAUTH: return "EAUTH";
+	case ES_ECONFLICT: return "ECONFLICT";
+	case ES_ESTATE: return "ESTATE";
 	case ES_EINTERNAL: return "EINTERNAL";
 	default: return "EUNKNOWN";
 	}

@@ -4,6 +4,7 @@
 #include "es_int.h"
 #include "platform_int.h"
 #include "eseal/es_ids.h"
+#include "eseal/es_auth.h"
 #include "estime.h"
 #include "file.h"
 
@@ -512,6 +513,7 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	p->seal_days = opt->seal_days ? opt->seal_days : 730;
 	p->dpi = opt->render_dpi ? opt->render_dpi : 300;
 	p->audit_every = opt->audit_every ? opt->audit_every : 64;
+	p->password_cost = opt->password_cost ? opt->password_cost : ES_PASSWORD_COST_DEFAULT;
 	p->dir = es_strdup(opt->dir);
 	p->outbox_url = dup_or_null(opt->outbox_url);
 	if (opt->outbox_dir) {

@@ -24,6 +24,7 @@ struct es_platform {
 	es_transition_hook hook;
 	void *hook_ctx;
 	unsigned audit_every;   /* a signed checkpoint every this many audit entries */
+	unsigned password_cost; /* PBKDF2-HMAC-SM3 iterations of new password hashes */
 	/* the last refusal by the role table, audited after the rollback */
 	bool denied_pending;
 	int64_t denied_actor;
@@ -61,6 +62,9 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 			   const char *name, unsigned w, unsigned h, const uint8_t *impression, size_t imp_len,
 			   const char *multi_reason, const char *keep_esid, char esid_out[15]);
 int es_platform__status_publish(es_platform *p);
+/* The standard impression of a seal kind (the one rule: seals.c); @p esid printed as its code. */
+int es_platform__render_picture(es_platform *p, es_buf *out, int kind, int function, const char *unit_name,
+				const char *seal_name, const char *credit, const char *esid, unsigned w, unsigned h);
 /* The boxed signer key of a seal (tests; key custody is Platform core 2). */
 int es_platform__signer_key(es_platform *p, const char *esid, es_sm2_key **out);
 
@@ -85,6 +89,8 @@ int es_platform__token_grant_unlock(es_platform *p, const char *esid, int64_t ap
 /* Personal data at rest. */
 int es_platform__seal_pii(es_platform *p, es_buf *out, const char *aad, const char *value);
 int es_platform__open_pii(es_platform *p, char *out, size_t cap, const char *aad, const uint8_t *in, size_t len);
+/* 139****5678 */
+void es_platform__mask_mobile(char *out, size_t cap, const char *mobile);
 
 /* Credit code: GB 32100, or on the legacy allow-list. */
 int es_uscc_check_or_legacy(es_platform *p, const char *code);

@@ -229,7 +229,7 @@ typedef struct pget_ctx {
 	size_t name_cap, cap;
 } pget_ctx;
 
-static void mask_mobile(char *out, size_t cap, const char *m)
+void es_platform__mask_mobile(char *out, size_t cap, const char *m)
 {
 	size_t n = strlen(m);
 	if (n == 11)
@@ -260,7 +260,7 @@ static int pget_row(void *vctx, const es_sval *c, size_t n)
 		if (x->pii)
 			snprintf(x->mobile, x->cap, "%s", clear);
 		else
-			mask_mobile(x->mobile, x->cap, clear);
+			es_platform__mask_mobile(x->mobile, x->cap, clear);
 		es_wipe(clear, sizeof(clear));
 	}
 	return 1;

@@ -52,8 +52,8 @@ static const char *function_text(int function)
 	}
 }
 
-static int render_picture(es_platform *p, es_buf *out, int kind, int function, const char *unit_name,
-			  const char *seal_name, const char *credit, const char *esid, unsigned w, unsigned h)
+int es_platform__render_picture(es_platform *p, es_buf *out, int kind, int function, const char *unit_name,
+				const char *seal_name, const char *credit, const char *esid, unsigned w, unsigned h)
 {
 	es_render_options ro = ES_RENDER_OPTIONS_INIT;
 	es_render_kind rk = ES_RENDER_OFFICIAL;
@@ -211,7 +211,7 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 	if (impression) {
 		if ((err = es_buf_put(&pic, impression, imp_len)) < 0)
 			goto done;
-	} else if ((err = render_picture(p, &pic, kind, function, u.name, name, u.credit, esid, w, h)) < 0) {
+	} else if ((err = es_platform__render_picture(p, &pic, kind, function, u.name, name, u.credit, esid, w, h)) < 0) {
 		goto done;
 	}
 	if ((err = es_sm3(hash, pic.ptr, pic.len)) < 0)
