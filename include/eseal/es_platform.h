@@ -224,6 +224,14 @@ ES_EXTERN(int) es_platform_seal_get(es_platform *p, const char *esid, es_seal_re
 /** The seal's DER (SESeal) appended to @p out. */
 ES_EXTERN(int) es_platform_seal_der(es_platform *p, const char *esid, es_buf *out) ES_WARN_UNUSED;
 
+/**
+ * Public by design (R5 公示): the status of seal @p esid at the instant @p at (0: now),
+ * from its recorded state history: the last change at or before @p at, then expiry at
+ * the end of validity. A seal not registered here, or not yet made then, is
+ * ES_STATUS_UNKNOWN with the reason.
+ */
+ES_EXTERN(int) es_platform_seal_status_at(es_platform *p, const char *esid, es_time at,
+					  es_status_info *out) ES_WARN_UNUSED;
 /** Status source for the verifier: @p payload is the es_platform. */
 ES_EXTERN(int) es_platform_status_fn(es_status_info *out, const char *esid, void *payload);
 /**

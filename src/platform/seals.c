@@ -677,6 +677,71 @@ int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
 	return 0;
 }
 
+typedef struct at_ctx {
+	bool found;
+	char state[16];
+	es_time at;
+	char reason[ES_PLAT_MAX_REASON + 64];
+} at_ctx;
+
+static int at_row(void *vctx, const es_sval *c, size_t n)
+{
+	at_ctx *x = vctx;
+	if (n < 3)
+		return ES_EINTERNAL;
+	x->found = true;
+	es_platform__copy(x->state, sizeof(x->state), &c[0]);
+	x->at = c[1].i;
+	es_platform__copy(x->reason, sizeof(x->reason), &c[2]);
+	return 1;
+}
+
+int es_platform_seal_status_at(es_platform *p, const char *esid, es_time at, es_status_info *out)
+{
+	ES_ASSERT_ARG(p && esid && out);
+	es_seal_record r;
+	memset(out, 0, sizeof(*out));
+	if (!at)
+		at = es_time_now();
+	int err = es_platform_seal_get(p, esid, &r);
+	if (err == ES_ENOTFOUND) {
+		es_error_clear();
+		out->status = ES_STATUS_UNKNOWN;
+		snprintf(out->reason, sizeof(out->reason), "not registered on this platform");
+		return 0;
+	}
+	if (err < 0)
+		return err;
+	/* the state history: the last recorded change at or before the instant */
+	at_ctx x = { 0 };
+	es_sval pv[2] = { ES_SV_S(esid), ES_SV_I(at) };
+	if ((err = es_store_exec(p->st,
+				 "SELECT to_state, at, reason FROM transitions WHERE object = 'seal' AND object_id = ? "
+				 "AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
+				 pv, 2, at_row, &x, NULL)) < 0)
+		return err;
+	if (!x.found) {
+		out->status = ES_STATUS_UNKNOWN;
+		snprintf(out->reason, sizeof(out->reason), "the seal was not yet made at that time");
+		return 0;
+	}
+	out->status = status_of(x.state);
+	out->since = x.at;
+	if (out->status == ES_STATUS_ACTIVE && at >= r.valid_end) {
+		out->status = ES_STATUS_EXPIRED;
+		out->since = r.valid_end;
+	} else if (out->status == ES_STATUS_ACTIVE && at < r.valid_start) {
+		out->status = ES_STATUS_UNKNOWN;
+		snprintf(out->reason, sizeof(out->reason), "before the seal's validity");
+		return 0;
+	}
+	if (strcmp(x.state, "made") == 0)
+		snprintf(out->reason, sizeof(out->reason), "not yet active: impression not confirmed");
+	else
+		es_text_copy(out->reason, sizeof(out->reason), x.reason);
+	return 0;
+}
+
 typedef struct list_ctx {
 	json_t *arr;
 } list_ctx;

@@ -277,12 +277,48 @@ static void t_paging(void **state)
 	tp_teardown(&e);
 }
 
+static void t_status_at(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15], tmp[15];
+	int64_t app;
+	es_status_info st;
+	es_time t0;
+	tp_setup(&e);
+	assert_int_equal(es_time_parse(&t0, TP_T0), 0);
+	tp_now_days(1);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	tp_now_days(10);
+	es_app_form f = tp_form(&e, ES_BIZ_REVOKE, esid);
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
+	tp_process(&e, app, tmp);
+	TU_OK(es_platform_seal_status_at(e.p, esid, t0, &st));
+	assert_int_equal(st.status, ES_STATUS_UNKNOWN); /* before it was made */
+	TU_OK(es_platform_seal_status_at(e.p, esid, t0 + 5 * TP_DAY, &st));
+	assert_int_equal(st.status, ES_STATUS_ACTIVE);
+	TU_OK(es_platform_seal_status_at(e.p, esid, t0 + 11 * TP_DAY, &st));
+	assert_int_equal(st.status, ES_STATUS_REVOKED);
+	assert_true(st.since >= t0 + 10 * TP_DAY && st.since < t0 + 11 * TP_DAY);
+	TU_OK(es_platform_seal_status_at(e.p, esid, 0, &st)); /* now */
+	assert_int_equal(st.status, ES_STATUS_REVOKED);
+	TU_OK(es_platform_seal_status_at(e.p, "99999999999999", 0, &st));
+	assert_int_equal(st.status, ES_STATUS_UNKNOWN);
+	/* an active seal at the end of its validity is expired from then */
+	char other[15];
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, other);
+	TU_OK(es_platform_seal_status_at(e.p, other, t0 + 3000 * TP_DAY, &st));
+	assert_int_equal(st.status, ES_STATUS_EXPIRED);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_visibility),
 		cmocka_unit_test(t_waiting_and_expiry),
 		cmocka_unit_test(t_paging),
+		cmocka_unit_test(t_status_at),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-read");
 }
