@@ -169,6 +169,31 @@ ES_EXTERN(int) es_platform_cert_map(es_platform *p, int64_t actor, const char *l
 /** A one-time random challenge for certificate sign-in, valid ES_CHALLENGE_SECONDS on any node. */
 ES_EXTERN(int) es_platform_signin_challenge(es_platform *p, uint8_t out[ES_CHALLENGE_LEN]) ES_WARN_UNUSED;
 
+/* ---- sessions (the console) ------------------------------------------------- */
+
+#define ES_SESSION_IDLE_SECONDS (30 * 60)
+#define ES_SESSION_MAX_SECONDS (12 * 3600)
+/** Session and CSRF tokens: 256 random bits in base64url (43 characters) + NUL. */
+#define ES_SESSION_TOKEN_LEN 44
+/**
+ * Open a session for @p a (signed in by password or certificate): @p token (for
+ * an HttpOnly cookie) and @p csrf (for a header on every change) are new random
+ * tokens; only the SM3 of @p token is stored.
+ */
+ES_EXTERN(int) es_platform_session_open(es_platform *p, const es_actor *a, char token[ES_SESSION_TOKEN_LEN],
+					char csrf[ES_SESSION_TOKEN_LEN]) ES_WARN_UNUSED;
+/**
+ * The actor of session @p token, if it is open, used within ES_SESSION_IDLE_SECONDS
+ * and younger than ES_SESSION_MAX_SECONDS, and its account is not disabled; its CSRF
+ * token into @p csrf (may be NULL). ES_EAUTH otherwise ("sign in again").
+ */
+ES_EXTERN(int) es_platform_session_actor(es_platform *p, const char *token, es_actor **out,
+					 char csrf[ES_SESSION_TOKEN_LEN]) ES_WARN_UNUSED;
+/** End a session (sign-out); audited. Ending an unknown or ended session is not an error. */
+ES_EXTERN(int) es_platform_session_close(es_platform *p, const char *token) ES_WARN_UNUSED;
+/** End every session of account @p login (password change, disabling: done by those calls too). */
+ES_EXTERN(int) es_platform_sessions_end_all(es_platform *p, int64_t actor, const char *login) ES_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

@@ -424,6 +424,9 @@ bool es_cidr_list_match(const char *list, const char *addr)
 	return false;
 }
 
+static void b64url(char *out, const uint8_t *in, size_t n);
+static int end_sessions(es_platform *p, int64_t account);
+
 /* ---- sign-in --------------------------------------------------------------- */
 
 /* The printable form of an attempted login for the audit log (never the password). */
@@ -841,7 +844,8 @@ static int otp_tx(es_platform *p, void *vctx)
 	    (err = es_store_exec(p->st, "INSERT INTO credentials (account_id, hash, must_change, changed_at) VALUES (?, ?, ?, ?)",
 				 pv, 4, NULL, NULL, NULL)) < 0 ||
 	    (err = es_store_exec(p->st, "UPDATE accounts SET failed_signins = 0, locked_until = 0 WHERE id = ?", del, 1,
-				 NULL, NULL, NULL)) < 0)
+				 NULL, NULL, NULL)) < 0 ||
+	    (err = end_sessions(p, id)) < 0) /* a new password ends the sessions opened with the old one */
 		return err;
 	return es_platform__audit(p, x->actor, x->event, "account", x->login, "", NULL);
 }
@@ -908,7 +912,8 @@ static int disable_tx(es_platform *p, void *vctx)
 	if ((err = find_account(p, x->login, &id)) < 0)
 		return err;
 	es_sval pv[2] = { ES_SV_I(x->disabled), ES_SV_I(id) };
-	if ((err = es_store_exec(p->st, "UPDATE accounts SET disabled = ? WHERE id = ?", pv, 2, NULL, NULL, NULL)) < 0)
+	if ((err = es_store_exec(p->st, "UPDATE accounts SET disabled = ? WHERE id = ?", pv, 2, NULL, NULL, NULL)) < 0 ||
+	    (x->disabled && (err = end_sessions(p, id)) < 0))
 		return err;
 	return es_platform__audit(p, x->actor, x->disabled ? "account-disabled" : "account-enabled", "account", x->login,
 				  "", NULL);
@@ -1141,4 +1146,195 @@ int es_platform_signin_challenge(es_platform *p, uint8_t out[ES_CHALLENGE_LEN])
 	if ((err = es_random(out, ES_CHALLENGE_LEN)) < 0)
 		return err;
 	return es_platform__tx(p, challenge_tx, out);
+}
+
+/* ---- sessions ---------------------------------------------------------------- */
+
+static int random_token(char out[ES_SESSION_TOKEN_LEN])
+{
+	uint8_t r[32];
+	int err = es_random(r, sizeof(r));
+	if (err < 0)
+		return err;
+	b64url(out, r, sizeof(r));
+	OPENSSL_cleanse(r, sizeof(r));
+	return 0;
+}
+
+static int end_sessions(es_platform *p, int64_t account)
+{
+	es_sval pv[2] = { ES_SV_I(es_time_now()), ES_SV_I(account) };
+	return es_store_exec(p->st, "UPDATE sessions SET ended_at = ? WHERE account_id = ? AND ended_at IS NULL", pv, 2,
+			     NULL, NULL, NULL);
+}
+
+typedef struct sess_ctx {
+	const es_actor *a;
+	uint8_t hash[32];
+	const char *csrf;
+} sess_ctx;
+
+static int session_open_tx(es_platform *p, void *vctx)
+{
+	sess_ctx *x = vctx;
+	es_time now = es_time_now();
+	es_sval pv[7] = { ES_SV_B(x->hash, 32), ES_SV_I(x->a->account), ES_SV_I(x->a->how), ES_SV_I(x->a->must_change),
+			  ES_SV_S(x->csrf),     ES_SV_I(now),          ES_SV_I(now) };
+	int err = es_store_exec(p->st,
+				"INSERT INTO sessions (token_hash, account_id, how, must_change, csrf, created_at, last_seen) "
+				"VALUES (?, ?, ?, ?, ?, ?, ?)",
+				pv, 7, NULL, NULL, NULL);
+	if (err < 0)
+		return err;
+	return es_platform__audit(p, x->a->account, "session-open", "account", x->a->login, es_auth_kind_name(x->a->how),
+				  NULL);
+}
+
+int es_platform_session_open(es_platform *p, const es_actor *a, char token[ES_SESSION_TOKEN_LEN],
+			     char csrf[ES_SESSION_TOKEN_LEN])
+{
+	ES_ASSERT_ARG(p && a && token && csrf);
+	int err;
+	token[0] = csrf[0] = 0;
+	if (a->how != ES_AUTH_PASSWORD && a->how != ES_AUTH_CERT)
+		return es_error_set(ES_EINVAL, "sessions are for people signed in by password or certificate");
+	if ((err = random_token(token)) < 0 || (err = random_token(csrf)) < 0)
+		return err;
+	sess_ctx x = { a, { 0 }, csrf };
+	if ((err = es_sm3(x.hash, token, strlen(token))) < 0 || (err = es_platform__tx(p, session_open_tx, &x)) < 0) {
+		OPENSSL_cleanse(token, ES_SESSION_TOKEN_LEN);
+		token[0] = csrf[0] = 0;
+	}
+	return err;
+}
+
+typedef struct sess_row {
+	bool found, ended;
+	int64_t account, how, must_change, created, last_seen;
+	char csrf[ES_SESSION_TOKEN_LEN];
+} sess_row;
+
+static int sess_row_fn(void *ctx, const es_sval *c, size_t n)
+{
+	sess_row *r = ctx;
+	if (n < 7)
+		return ES_EINTERNAL;
+	r->found = true;
+	r->account = c[0].i;
+	r->how = c[1].i;
+	r->must_change = c[2].i;
+	es_platform__copy(r->csrf, sizeof(r->csrf), &c[3]);
+	r->created = c[4].i;
+	r->last_seen = c[5].i;
+	r->ended = c[6].type != ES_SV_NULL;
+	return 1;
+}
+
+int es_platform_session_actor(es_platform *p, const char *token, es_actor **out, char csrf[ES_SESSION_TOKEN_LEN])
+{
+	ES_ASSERT_ARG(p && token && out);
+	*out = NULL;
+	uint8_t h[32];
+	sess_row r = { 0 };
+	int err;
+	if (strlen(token) != ES_SESSION_TOKEN_LEN - 1)
+		return es_error_set(ES_EAUTH, "no session: sign in");
+	if ((err = es_sm3(h, token, strlen(token))) < 0)
+		return err;
+	es_sval pv[1] = { ES_SV_B(h, 32) };
+	if ((err = es_store_exec(p->st,
+				 "SELECT account_id, how, must_change, csrf, created_at, last_seen, ended_at FROM sessions "
+				 "WHERE token_hash = ?",
+				 pv, 1, sess_row_fn, &r, NULL)) < 0)
+		return err;
+	es_time now = es_time_now();
+	if (!r.found || r.ended)
+		return es_error_set(ES_EAUTH, "the session has ended: sign in again");
+	if (now - r.last_seen > ES_SESSION_IDLE_SECONDS)
+		return es_error_set(ES_EAUTH, "the session was idle for more than %d minutes: sign in again",
+				    ES_SESSION_IDLE_SECONDS / 60);
+	if (now - r.created > ES_SESSION_MAX_SECONDS)
+		return es_error_set(ES_EAUTH, "the session is older than %d hours: sign in again", ES_SESSION_MAX_SECONDS / 3600);
+	acct_row a;
+	if ((err = acct_load(p, &a, "a.id = ?", ES_SV_I(r.account))) < 0)
+		return err;
+	if (!a.found || a.disabled)
+		return es_error_set(ES_EAUTH, "the account is disabled: ask an administrator");
+	/* the idle clock moves at most once a minute: reads stay reads */
+	if (now - r.last_seen >= 60) {
+		es_sval up[2] = { ES_SV_I(now), ES_SV_B(h, 32) };
+		if ((err = es_store_exec(p->st, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", up, 2, NULL, NULL,
+					 NULL)) < 0)
+			return err;
+	}
+	es_actor *x = actor_new();
+	if (!x)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	actor_fill(x, &a, (es_auth_kind)r.how);
+	x->must_change = r.must_change != 0;
+	if (csrf)
+		memcpy(csrf, r.csrf, sizeof(r.csrf));
+	*out = x;
+	return 0;
+}
+
+typedef struct close_ctx {
+	uint8_t hash[32];
+} close_ctx;
+
+static int session_close_tx(es_platform *p, void *vctx)
+{
+	close_ctx *x = vctx;
+	int64_t account = -1;
+	es_sval pv[1] = { ES_SV_B(x->hash, 32) };
+	int err = es_store_int(p->st, &account, "SELECT account_id FROM sessions WHERE token_hash = ? AND ended_at IS NULL",
+			       pv, 1);
+	if (err == ES_ENOTFOUND) {
+		es_error_clear();
+		return 0;
+	}
+	if (err < 0)
+		return err;
+	es_sval up[2] = { ES_SV_I(es_time_now()), ES_SV_B(x->hash, 32) };
+	if ((err = es_store_exec(p->st, "UPDATE sessions SET ended_at = ? WHERE token_hash = ?", up, 2, NULL, NULL, NULL)) <
+	    0)
+		return err;
+	return es_platform__audit(p, account, "session-close", "account", "", "signed out", NULL);
+}
+
+int es_platform_session_close(es_platform *p, const char *token)
+{
+	ES_ASSERT_ARG(p && token);
+	close_ctx x;
+	int err;
+	if (strlen(token) != ES_SESSION_TOKEN_LEN - 1)
+		return 0;
+	if ((err = es_sm3(x.hash, token, strlen(token))) < 0)
+		return err;
+	return es_platform__tx(p, session_close_tx, &x);
+}
+
+typedef struct endall_ctx {
+	int64_t actor;
+	const char *login;
+} endall_ctx;
+
+static int endall_tx(es_platform *p, void *vctx)
+{
+	endall_ctx *x = vctx;
+	int64_t id;
+	int err;
+	if ((err = find_account(p, x->login, &id)) < 0 || (err = end_sessions(p, id)) < 0)
+		return err;
+	return es_platform__audit(p, x->actor, "sessions-ended", "account", x->login, "", NULL);
+}
+
+int es_platform_sessions_end_all(es_platform *p, int64_t actor, const char *login)
+{
+	ES_ASSERT_ARG(p && login);
+	int err;
+	if ((err = es_platform_allowed(p, actor, ES_ACT_ACCOUNT_ADD, -1)) < 0)
+		return err;
+	endall_ctx x = { actor, login };
+	return es_platform__tx(p, endall_tx, &x);
 }

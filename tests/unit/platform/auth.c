@@ -409,12 +409,86 @@ static void t_cidr(void **state)
 	assert_int_equal(es_cidr_list_check("300.1.1.1/8"), ES_EINVAL);
 }
 
+static void t_sessions(void **state)
+{
+	(void)state;
+	tp_env e;
+	es_actor *a = NULL, *s = NULL;
+	char tok[ES_SESSION_TOKEN_LEN], csrf[ES_SESSION_TOKEN_LEN], csrf2[ES_SESSION_TOKEN_LEN];
+	es_time t0;
+	assert_int_equal(es_time_parse(&t0, TP_T0), 0);
+	tp_setup(&e);
+	set_password(&e, "maker", GOOD_PW);
+	TU_OK(signin(&e, "maker", GOOD_PW, &a));
+	TU_OK(es_platform_session_open(e.p, a, tok, csrf));
+	assert_int_equal(strlen(tok), ES_SESSION_TOKEN_LEN - 1);
+	assert_string_not_equal(tok, csrf);
+	TU_OK(es_platform_session_actor(e.p, tok, &s, csrf2));
+	assert_string_equal(csrf, csrf2);
+	assert_int_equal(es_actor_account(s), e.maker);
+	assert_int_equal(es_actor_how(s), ES_AUTH_PASSWORD);
+	es_actor_free(s);
+	s = NULL;
+	/* a token differing in one character, or of another length */
+	char bad[ES_SESSION_TOKEN_LEN];
+	memcpy(bad, tok, sizeof(bad));
+	bad[0] = bad[0] == 'A' ? 'B' : 'A';
+	expect_auth(es_platform_session_actor(e.p, bad, &s, NULL));
+	expect_auth(es_platform_session_actor(e.p, "short", &s, NULL));
+	/* idle for 31 minutes: over */
+	tp_now("2026-01-01T00:29:00Z");
+	TU_OK(es_platform_session_actor(e.p, tok, &s, NULL));
+	es_actor_free(s);
+	s = NULL;
+	tp_now("2026-01-01T01:00:30Z");
+	expect_auth(es_platform_session_actor(e.p, tok, &s, NULL));
+	assert_non_null(strstr(es_error_last()->message, "idle"));
+	/* kept busy, a session still ends after 12 hours */
+	tp_now(TP_T0);
+	TU_OK(es_platform_session_open(e.p, a, tok, csrf));
+	char when[32];
+	for (long m = 20; m <= 12 * 60; m += 20) {
+		es_time_iso(when, t0 + m * 60);
+		tp_now(when);
+		TU_OK(es_platform_session_actor(e.p, tok, &s, NULL));
+		es_actor_free(s);
+		s = NULL;
+	}
+	es_time_iso(when, t0 + 12 * 3600 + 60);
+	tp_now(when);
+	expect_auth(es_platform_session_actor(e.p, tok, &s, NULL));
+	assert_non_null(strstr(es_error_last()->message, "12 hours"));
+	/* sign-out, password change and disabling end sessions */
+	TU_OK(es_platform_session_open(e.p, a, tok, csrf));
+	TU_OK(es_platform_session_close(e.p, tok));
+	expect_auth(es_platform_session_actor(e.p, tok, &s, NULL));
+	TU_OK(es_platform_session_close(e.p, tok)); /* twice is fine */
+	TU_OK(es_platform_session_open(e.p, a, tok, csrf));
+	TU_OK(es_platform_password_change(e.p, "maker", GOOD_PW, "Another-Good-Pw-9"));
+	expect_auth(es_platform_session_actor(e.p, tok, &s, NULL));
+	TU_OK(es_platform_session_open(e.p, a, tok, csrf));
+	TU_OK(es_platform_account_disable(e.p, e.admin, "maker", true));
+	expect_auth(es_platform_session_actor(e.p, tok, &s, NULL));
+	es_actor_free(a);
+	/* API keys do not open sessions */
+	char key[ES_API_KEY_MAX];
+	es_api_key_spec ks = { "reviewer", "tool", 0, es_time_now() + TP_DAY, NULL };
+	TU_OK(es_platform_api_key_create(e.p, e.admin, &ks, key, NULL));
+	es_credential c = { .kind = ES_AUTH_API_KEY, .api_key = key };
+	TU_OK(es_platform_authenticate(e.p, &c, &a));
+	assert_int_equal(es_platform_session_open(e.p, a, tok, csrf), ES_EINVAL);
+	es_actor_free(a);
+	assert_true(audit_count(&e, "session-open") >= 4);
+	assert_int_equal(audit_count(&e, "session-close"), 1);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_password_rules), cmocka_unit_test(t_cidr),        cmocka_unit_test(t_password_signin),
 		cmocka_unit_test(t_cost_raised),    cmocka_unit_test(t_lockout_two_processes),
-		cmocka_unit_test(t_api_keys),       cmocka_unit_test(t_cert_signin),
+		cmocka_unit_test(t_api_keys),       cmocka_unit_test(t_cert_signin),  cmocka_unit_test(t_sessions),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-auth");
 }
