@@ -15,6 +15,9 @@ PACKAGES=(
   openssl           # independent cross-checks in tests
   libcmocka-dev     # unit tests
   libjansson-dev    # JSON output and API
+  libmicrohttpd-dev # the HTTP service (eseal serve)
+  curl              # HTTP API tests
+  jq                # HTTP API tests read JSON answers
   libzip-dev        # OFD packages
   libxml2-dev       # OFD XML
   zip               # test fixtures

@@ -103,7 +103,18 @@ typedef struct es_platform_options {
 #define ES_PLATFORM_OPTIONS_INIT { .version = ES_PLATFORM_OPTIONS_VERSION }
 
 ES_EXTERN(int) es_platform_open(es_platform **out, const es_platform_options *opt) ES_WARN_UNUSED;
+/** The master key of data directory @p dir: $ESEAL_MASTER_KEY (64 hex digits) or DIR/master.key. */
+ES_EXTERN(int) es_platform_master_key(uint8_t key[32], const char *dir) ES_WARN_UNUSED;
+/**
+ * Open the platform of data directory @p dir: its master key (es_platform_master_key),
+ * store @p store (NULL: sqlite:DIR/platform.db), DIR/legacy-codes.txt; other options
+ * from @p base (may be NULL).
+ */
+ES_EXTERN(int) es_platform_open_dir(es_platform **out, const char *dir, const char *store,
+				    const es_platform_options *base) ES_WARN_UNUSED;
 ES_EXTERN(void) es_platform_close(es_platform *p);
+/** The store answers and its schema is the one this program migrated to (readiness). */
+ES_EXTERN(int) es_platform_ping(es_platform *p) ES_WARN_UNUSED;
 /** 0 if @p actor may take @p action (on @p unit_id, or -1 for none), ES_EDENIED otherwise. */
 ES_EXTERN(int) es_platform_allowed(es_platform *p, int64_t actor, es_action action, int64_t unit_id) ES_WARN_UNUSED;
 

@@ -71,6 +71,9 @@ typedef struct es_list_query {
 } es_list_query;
 #define ES_LIST_QUERY_INIT { .by = -1 }
 
+/** The JSON Schema (2020-12, as OpenAPI 3.1 uses) of one @p kind record, appended to @p json. */
+ES_EXTERN(int) es_record_schema(es_record_kind kind, es_buf *json) ES_WARN_UNUSED;
+
 /** One page of @p kind records visible to @p a, as JSON appended to @p json. */
 ES_EXTERN(int) es_platform_list(es_platform *p, const es_actor *a, es_record_kind kind, const es_list_query *q,
 				es_buf *json) ES_WARN_UNUSED;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* eseal platform ... | eseal jobs run | eseal registry import (docs/cli/platform.md) */
 #include "cli.h"
+#include "eseal/es_auth.h"
 #include "eseal/es_platform.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_crypto.h"
@@ -22,6 +23,9 @@ static const char platform_usage[] =
 	"  person add --name N --id RESIDENT-ID [--mobile M] [--unit ID]\n"
 	"  person show ID                         ID and mobile masked unless your role needs them\n"
 	"  account add LOGIN --roles R[,R] [--unit ID] [--region CODE]\n"
+	"  account otp LOGIN                      print a one-time password for LOGIN (changed\n"
+	"                                         at the first sign-in; docs/identity.md)\n"
+	"  account disable|enable LOGIN           stop (or allow again) every sign-in of LOGIN\n"
 	"                                         roles: applicant maker reviewer unit-admin\n"
 	"                                         use-approver auditor sysadmin\n"
 	"  app create --business B --unit ID --name SEAL-NAME --handler N --handler-mobile M\n"
@@ -817,8 +821,26 @@ int cmd_platform(int argc, char **argv)
 			rc = cli_usage_error("platform", "person add|show");
 		}
 	} else if (strcmp(cmd, "account") == 0) {
+		if (o.nargs == 3 && strcmp(o.args[1], "otp") == 0) {
+			/* a one-time password, printed once: the account changes it at its first sign-in */
+			char otp[ES_OTP_LEN + 1];
+			if ((err = es_platform_account_otp(p, actor, o.args[2], otp)) == 0) {
+				if (o.json)
+					cli_print_json(json_pack("{s:s, s:s}", "login", o.args[2], "one_time_password", otp));
+				else
+					printf("%s\n", otp);
+				es_wipe(otp, sizeof(otp));
+			}
+			rc = done_rc(&o, err, "account otp");
+			goto done;
+		}
+		if (o.nargs == 3 && (strcmp(o.args[1], "disable") == 0 || strcmp(o.args[1], "enable") == 0)) {
+			err = es_platform_account_disable(p, actor, o.args[2], o.args[1][0] == 'd');
+			rc = done_rc(&o, err, "account disable");
+			goto done;
+		}
 		if (o.nargs < 3 || strcmp(o.args[1], "add") != 0) {
-			rc = cli_usage_error("platform", "account add LOGIN --roles R");
+			rc = cli_usage_error("platform", "account add LOGIN --roles R | account otp LOGIN | account disable|enable LOGIN");
 			goto done;
 		}
 		unsigned roles = es_role_parse(o.roles);

@@ -418,7 +418,7 @@ int es_platform_app_attach(es_platform *p, int64_t actor, int64_t app, const cha
 	if (err == 0)
 		err = es_platform__authorize(p, actor, ES_ACT_APP_CREATE, a.unit_id, NULL);
 	if (err == 0 && strcmp(a.state, "draft") != 0 && strcmp(a.state, "rejected") != 0)
-		err = es_error_set(ES_EDENIED, "application %lld is %s: attach files while it is a draft or rejected",
+		err = es_error_set(ES_ESTATE, "application %lld is %s: attach files while it is a draft or rejected",
 				   (long long)app, a.state);
 	app_release(&a);
 	if (err < 0)
@@ -459,10 +459,25 @@ static int step_tx(es_platform *p, void *vctx)
 	idstr(ids, c->app);
 	if ((err = es_platform__authorize(p, c->actor, c->action, a.unit_id, &acct)) < 0)
 		goto done;
+	/* the state each step starts from: another is ES_ESTATE (a lost race shows later as ES_ECONFLICT) */
+	static const struct {
+		es_action action;
+		const char *from, *what;
+	} from_state[] = {
+		{ ES_ACT_APP_FORWARD, "submitted", "forwarded" }, { ES_ACT_APP_CHECK, "submitted", "checked" },
+		{ ES_ACT_APP_REVIEW, "checked", "reviewed" },      { ES_ACT_SEAL_MAKE, "approved", "carried out" },
+		{ ES_ACT_APP_FILE, "made", "filed" },              { ES_ACT_APP_DELIVER, "filed", "delivered" },
+	};
+	for (size_t i = 0; i < ES_ARRAY_LEN(from_state); i++)
+		if (from_state[i].action == c->action && strcmp(a.state, from_state[i].from) != 0) {
+			err = es_error_set(ES_ESTATE, "application %s is %s: it must be %s before it can be %s", ids, a.state,
+					   from_state[i].from, from_state[i].what);
+			goto done;
+		}
 	switch (c->action) {
 	case ES_ACT_APP_SUBMIT:
 		if (strcmp(a.state, "draft") != 0 && strcmp(a.state, "rejected") != 0) {
-			err = es_error_set(ES_EDENIED, "application %s is %s: only a draft or a rejected one can be submitted",
+			err = es_error_set(ES_ESTATE, "application %s is %s: only a draft or a rejected one can be submitted",
 					   ids, a.state);
 			goto done;
 		}
@@ -484,7 +499,7 @@ static int step_tx(es_platform *p, void *vctx)
 		break;
 	case ES_ACT_APP_FORWARD:
 		if (strcmp(a.state, "submitted") != 0) {
-			err = es_error_set(ES_EDENIED, "application %s is %s: only a submitted one can be forwarded", ids, a.state);
+			err = es_error_set(ES_ESTATE, "application %s is %s: only a submitted one can be forwarded", ids, a.state);
 			goto done;
 		}
 		if (is_province(a.office)) {
@@ -553,7 +568,7 @@ static int step_tx(es_platform *p, void *vctx)
 		break;
 	case ES_ACT_SEAL_MAKE:
 		if (strcmp(a.state, "approved") != 0) {
-			err = es_error_set(ES_EDENIED, "application %s is %s: only an approved application is carried out", ids,
+			err = es_error_set(ES_ESTATE, "application %s is %s: only an approved application is carried out", ids,
 					   a.state);
 			goto done;
 		}

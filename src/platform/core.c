@@ -267,7 +267,7 @@ int es_platform__transition(es_platform *p, const char *object, const char *id, 
 		if (err < 0)
 			return err;
 		if (changes != 1)
-			return es_error_set(ES_EDENIED, "%s %s is no longer '%s': reload it and try again", object, id, from);
+			return es_error_set(ES_ECONFLICT, "%s %s is no longer '%s': reload it and try again", object, id, from);
 	}
 	if (strcmp(object, "seal") == 0)
 		p->status_dirty = true;

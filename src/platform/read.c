@@ -872,3 +872,55 @@ int es_platform_app_impression(es_platform *p, const es_actor *a, int64_t app, e
 	es_buf_release(&tmp);
 	return err;
 }
+
+/* ---- schemas ------------------------------------------------------------------------ */
+
+static json_t *col_schema(col_type t)
+{
+	switch (t) {
+	case C_INT:
+		return json_pack("{s:[s,s]}", "type", "integer", "null");
+	case C_BOOL:
+		return json_pack("{s:s}", "type", "boolean");
+	case C_TIME:
+		return json_pack("{s:[s,s], s:s}", "type", "string", "null", "format", "date-time");
+	case C_ROLES:
+		return json_pack("{s:s, s:{s:s}}", "type", "array", "items", "type", "string");
+	default:
+		return json_pack("{s:[s,s]}", "type", "string", "null");
+	}
+}
+
+int es_record_schema(es_record_kind kind, es_buf *json)
+{
+	ES_ASSERT_ARG(json);
+	const rec_def *d = def_of(kind);
+	if (!d)
+		return es_error_set(ES_EINVAL, "unknown record kind %d", (int)kind);
+	json_t *props = json_object(), *req = json_array();
+	for (size_t i = 0; i < d->ncols; i++) {
+		if (json_object_get(props, d->cols[i].json))
+			continue;
+		json_object_set_new(props, d->cols[i].json, col_schema(d->cols[i].type));
+		json_array_append_new(req, json_string(d->cols[i].json));
+	}
+	if (kind == ES_REC_APPLICATION) {
+		json_object_set_new(props, "attachments",
+				    json_pack("{s:s, s:{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}}}", "type", "array", "items",
+					      "type", "object", "properties", "id", "type", "integer", "kind", "type", "string",
+					      "name", "type", "string", "size", "type", "integer"));
+		json_object_set_new(props, "history",
+				    json_pack("{s:s, s:{s:s, s:{s:{s:s}, s:{s:[s,s]}, s:{s:s}, s:{s:[s,s]}, s:{s:[s,s]}, "
+					      "s:{s:s}}}}",
+					      "type", "array", "items", "type", "object", "properties", "id", "type", "integer",
+					      "from", "type", "string", "null", "to", "type", "string", "actor", "type",
+					      "integer", "null", "reason", "type", "string", "null", "at", "type", "string"));
+	}
+	json_t *schema = json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required", req,
+				   "additionalProperties", 0);
+	if (!schema)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	int err = dump(json, schema);
+	json_decref(schema);
+	return err;
+}

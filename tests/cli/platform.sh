@@ -11,7 +11,8 @@ e() { "$ESEAL" platform "$@"; }
 expect_rc() { local want=$1; shift; set +e; "$@" >"$T/out" 2>"$T/err"; local rc=$?; set -e
   [ "$rc" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "expected exit $want, got $rc: $*"; }; }
 
-"$ESEAL" platform --help | grep -q "eseal platform" || fail "help"
+"$ESEAL" platform --help >"$T/help"   # whole, not cut by grep -q (SIGPIPE under pipefail)
+grep -q "eseal platform" "$T/help" || fail "help"
 "$ESEAL" jobs --help | grep -q "jobs run" || fail "jobs help"
 "$ESEAL" registry --help | grep -q "registry import" || fail "registry help"
 e init >/dev/null

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Route handlers: read the request, call one platform function, reply. No
+ * business logic here: the platform API decides (docs/server.md). */
+#include "server.h"
+#include "estime.h"
+#include "eseal/es_seal.h"
+#include <microhttpd.h>
+
+#define COOKIE "eseal_session"
+
+/* ---- operations --------------------------------------------------------------------- */
+
+int h_health(es_req *rq)
+{
+	json_t *v = json_pack("{s:s}", "status", "ok");
+	int err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+int h_ready(es_req *rq)
+{
+	int err = es_platform_ping(rq->p);
+	json_t *v = err == 0 ? json_pack("{s:s}", "status", "ready")
+			     : json_pack("{s:s, s:s}", "status", "not ready", "detail", es_error_last()->message);
+	es_error_clear();
+	int e2 = es_reply_json(rq, err == 0 ? 200 : 503, v);
+	json_decref(v);
+	return e2;
+}
+
+int h_metrics(es_req *rq)
+{
+	es_buf b = ES_BUF_INIT;
+	int err = es_metrics_text(rq->srv, &b);
+	if (err == 0)
+		err = es_reply_text(rq, 200, "text/plain; version=0.0.4", b.ptr, b.len);
+	es_buf_release(&b);
+	return err;
+}
+
+int h_openapi(es_req *rq)
+{
+	es_buf b = ES_BUF_INIT;
+	int err = es_openapi(&b);
+	if (err == 0)
+		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
+	es_buf_release(&b);
+	return err;
+}
+
+/* ---- sessions ------------------------------------------------------------------------ */
+
+static json_t *session_json(const es_actor *a, const char *csrf)
+{
+	json_t *roles = json_array();
+	for (unsigned b = 1; b <= ES_ROLE_SYSADMIN; b <<= 1)
+		if ((es_actor_roles(a) & b) && es_role_name(b))
+			json_array_append_new(roles, json_string(es_role_name(b)));
+	json_t *v = json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:b}", "account", (json_int_t)es_actor_account(a), "login",
+			      es_actor_login(a), "roles", roles, "unit_id",
+			      es_actor_unit(a) ? json_integer(es_actor_unit(a)) : json_null(), "region", es_actor_region(a),
+			      "how", es_auth_kind_name(es_actor_how(a)), "must_change_password",
+			      es_actor_must_change_password(a));
+	if (v && csrf && csrf[0])
+		json_object_set_new(v, "csrf_token", json_string(csrf));
+	return v;
+}
+
+static const char *str_field(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int h_session_open(es_req *rq)
+{
+	static const char *const fields[] = { "login", "password", NULL };
+	json_t *body;
+	es_actor *a = NULL;
+	char token[ES_SESSION_TOKEN_LEN], csrf[ES_SESSION_TOKEN_LEN];
+	int err;
+	if (!es_signin_allowed(rq->srv, rq->client)) {
+		es_error_set(ES_ELIMIT, "too many sign-in attempts from this address: wait a minute");
+		return 429;
+	}
+	if ((err = es_body_object(rq, &body, fields)) != 0)
+		return err;
+	const char *login = str_field(body, "login"), *pw = str_field(body, "password");
+	if (!login || !pw) {
+		json_decref(body);
+		return es_error_set(ES_EINVAL, "give 'login' and 'password' as strings");
+	}
+	es_credential c = { .kind = ES_AUTH_PASSWORD, .login = login, .password = pw, .source_addr = rq->client };
+	err = es_platform_authenticate(rq->p, &c, &a);
+	json_decref(body); /* the password goes with it */
+	if (err == ES_EAUTH)
+		es_signin_failed(rq->srv, rq->client);
+	if (err < 0)
+		return err;
+	if ((err = es_platform_session_open(rq->p, a, token, csrf)) == 0) {
+		snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
+			 rq->srv->secure_cookies ? "; Secure" : "");
+		json_t *v = session_json(a, csrf);
+		err = es_reply_json(rq, 200, v);
+		json_decref(v);
+	}
+	rq->account = es_actor_account(a);
+	es_actor_free(a);
+	es_wipe(token, sizeof(token));
+	return err;
+}
+
+int h_session_get(es_req *rq)
+{
+	json_t *v = session_json(rq->actor, rq->csrf);
+	int err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+int h_session_close(es_req *rq)
+{
+	const char *tok = MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, COOKIE);
+	int err = tok ? es_platform_session_close(rq->p, tok) : 0;
+	if (err < 0)
+		return err;
+	snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		 rq->srv->secure_cookies ? "; Secure" : "");
+	json_t *v = json_pack("{s:b}", "ok", 1);
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+int h_password(es_req *rq)
+{
+	static const char *const fields[] = { "login", "old_password", "new_password", NULL };
+	json_t *body;
+	int err;
+	if (!es_signin_allowed(rq->srv, rq->client)) {
+		es_error_set(ES_ELIMIT, "too many sign-in attempts from this address: wait a minute");
+		return 429;
+	}
+	if ((err = es_body_object(rq, &body, fields)) != 0)
+		return err;
+	const char *login = str_field(body, "login"), *old = str_field(body, "old_password"),
+		   *nw = str_field(body, "new_password");
+	if (!login || !old || !nw)
+		err = es_error_set(ES_EINVAL, "give 'login', 'old_password' and 'new_password' as strings");
+	else
+		err = es_platform_password_change(rq->p, login, old, nw);
+	json_decref(body);
+	if (err == ES_EAUTH)
+		es_signin_failed(rq->srv, rq->client);
+	if (err < 0)
+		return err;
+	json_t *v = json_pack("{s:b}", "ok", 1);
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+/* ---- public status ------------------------------------------------------------------- */
+
+int h_seal_status(es_req *rq)
+{
+	const char *esid = rq->params[0], *at_s = es_query(rq, "at");
+	es_time at = 0;
+	es_status_info st;
+	char when[32], since[32];
+	int err;
+	if (strlen(esid) != 14 || strspn(esid, "0123456789") != 14)
+		return es_error_set(ES_EINVAL, "an esID is 14 digits");
+	if (at_s && es_time_parse(&at, at_s) < 0)
+		return es_error_set(ES_EINVAL, "'at' must be a time like 2026-01-31T08:00:00Z");
+	if ((err = es_platform_seal_status_at(rq->p, esid, at, &st)) < 0)
+		return err;
+	es_time_iso(when, at ? at : es_time_now());
+	es_time_iso(since, st.since);
+	json_t *v = json_pack("{s:s, s:s, s:s, s:o, s:s}", "esid", esid, "status", es_seal_status_name(st.status), "at",
+			      when, "since", st.since ? json_string(since) : json_null(), "reason", st.reason);
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+/* ---- the read side ------------------------------------------------------------------- */
+
+/* "/api/v1/seals/..." → the record kind of the path's third segment. */
+static int kind_of(es_req *rq)
+{
+	static const struct {
+		const char *seg;
+		es_record_kind kind;
+	} map[] = {
+		{ "applications", ES_REC_APPLICATION }, { "seals", ES_REC_SEAL },     { "units", ES_REC_UNIT },
+		{ "people", ES_REC_PERSON },            { "accounts", ES_REC_ACCOUNT }, { "regions", ES_REC_REGION },
+		{ "use-requests", ES_REC_USE_REQUEST }, { "usage", ES_REC_USAGE },    { "audit", ES_REC_AUDIT },
+		{ "outbox", ES_REC_OUTBOX },
+	};
+	const char *seg = rq->route->pattern + strlen("/api/v1/");
+	size_t n = strcspn(seg, "/");
+	for (size_t i = 0; i < ES_ARRAY_LEN(map); i++)
+		if (strlen(map[i].seg) == n && memcmp(map[i].seg, seg, n) == 0)
+			return (int)map[i].kind;
+	return -1;
+}
+
+typedef struct qcheck {
+	const char *bad;
+} qcheck;
+
+static const char *const list_params[] = { "limit", "after", "state", "business", "unit", "office", "batch",
+					   "waiting_for_me", "kind", "expiring_days", "holder", "esid", "from", "to",
+					   "object", "by", NULL };
+
+static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	qcheck *q = cls;
+	for (size_t i = 0; list_params[i]; i++)
+		if (strcmp(list_params[i], key) == 0)
+			return MHD_YES;
+	q->bad = key;
+	return MHD_NO;
+}
+
+static int int_param(es_req *rq, const char *key, int64_t lo, int64_t hi, int64_t *out)
+{
+	const char *v = es_query(rq, key);
+	if (!v)
+		return 0;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || n < lo || n > hi)
+		return es_error_set(ES_EINVAL, "query parameter '%s' must be a number %lld-%lld", key, (long long)lo,
+				    (long long)hi);
+	*out = n;
+	return 0;
+}
+
+static int time_param(es_req *rq, const char *key, es_time *out)
+{
+	const char *v = es_query(rq, key);
+	if (v && es_time_parse(out, v) < 0)
+		return es_error_set(ES_EINVAL, "query parameter '%s' must be a time like 2026-01-31T08:00:00Z", key);
+	return 0;
+}
+
+int h_list(es_req *rq)
+{
+	int kind = kind_of(rq);
+	qcheck qc = { NULL };
+	es_list_query q = ES_LIST_QUERY_INIT;
+	int64_t limit = 0, unit = 0, batch = 0, days = 0, holder = 0, by = -1;
+	int err;
+	if (kind < 0)
+		return es_error_set(ES_EINTERNAL, "route without a record kind");
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, check_param, &qc);
+	if (qc.bad)
+		return es_error_set(ES_EINVAL, "unknown query parameter '%.40s'", qc.bad);
+	if ((err = int_param(rq, "limit", 1, ES_LIST_LIMIT_MAX, &limit)) < 0 ||
+	    (err = int_param(rq, "unit", 1, INT64_MAX, &unit)) < 0 || (err = int_param(rq, "batch", 1, INT64_MAX, &batch)) < 0 ||
+	    (err = int_param(rq, "expiring_days", 1, 3650, &days)) < 0 ||
+	    (err = int_param(rq, "holder", 1, INT64_MAX, &holder)) < 0 || (err = int_param(rq, "by", 0, INT64_MAX, &by)) < 0 ||
+	    (err = time_param(rq, "from", &q.from)) < 0 || (err = time_param(rq, "to", &q.to)) < 0)
+		return err;
+	const char *w = es_query(rq, "waiting_for_me");
+	if (w && strcmp(w, "true") != 0 && strcmp(w, "false") != 0)
+		return es_error_set(ES_EINVAL, "query parameter 'waiting_for_me' must be true or false");
+	q.limit = (unsigned)limit;
+	q.unit = unit;
+	q.batch = batch;
+	q.expiring_days = (int)days;
+	q.holder = holder;
+	q.by = by;
+	q.after = es_query(rq, "after");
+	q.state = es_query(rq, "state");
+	q.business = es_query(rq, "business");
+	q.office = es_query(rq, "office");
+	q.seal_kind = es_query(rq, "kind");
+	q.esid = es_query(rq, "esid");
+	q.object = es_query(rq, "object");
+	q.waiting_for_me = w && strcmp(w, "true") == 0;
+	es_buf b = ES_BUF_INIT;
+	if ((err = es_platform_list(rq->p, rq->actor, (es_record_kind)kind, &q, &b)) == 0)
+		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
+	es_buf_release(&b);
+	return err;
+}
+
+int h_get(es_req *rq)
+{
+	int kind = kind_of(rq);
+	es_buf b = ES_BUF_INIT;
+	int err;
+	if (kind < 0)
+		return es_error_set(ES_EINTERNAL, "route without a record kind");
+	if ((err = es_platform_get(rq->p, rq->actor, (es_record_kind)kind, rq->params[0], &b)) == 0)
+		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
+	es_buf_release(&b);
+	return err;
+}
+
+static int id_param(es_req *rq, int64_t *out)
+{
+	const char *s = rq->params[0];
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || v <= 0)
+		return es_error_set(ES_ENOTFOUND, "no such record '%.24s'", s);
+	*out = v;
+	return 0;
+}
+
+int h_impression(es_req *rq)
+{
+	int64_t app;
+	es_buf b = ES_BUF_INIT;
+	char type[24];
+	int err;
+	if ((err = id_param(rq, &app)) < 0)
+		return err;
+	if ((err = es_platform_app_impression(rq->p, rq->actor, app, &b, type, sizeof(type))) == 0)
+		err = es_reply_text(rq, 200, "image/png", b.ptr, b.len);
+	es_buf_release(&b);
+	return err;
+}
+
+int h_attachment(es_req *rq)
+{
+	int64_t id;
+	es_buf b = ES_BUF_INIT;
+	char name[256], kind[64];
+	int err;
+	if ((err = id_param(rq, &id)) < 0)
+		return err;
+	if ((err = es_platform_attachment_get(rq->p, rq->actor, id, &b, name, sizeof(name), kind, sizeof(kind))) == 0) {
+		/* a download, never rendered in the console's origin */
+		snprintf(rq->extra_header[0], sizeof(rq->extra_header[0]), "Content-Disposition: attachment; filename=\"attachment-%lld\"",
+			 (long long)id);
+		err = es_reply_text(rq, 200, "application/octet-stream", b.ptr, b.len);
+	}
+	es_buf_release(&b);
+	return err;
+}
+
+/* ---- applications ---------------------------------------------------------------------- */
+
+static int reply_record(es_req *rq, unsigned status, es_record_kind kind, int64_t id)
+{
+	char s[24];
+	es_buf b = ES_BUF_INIT;
+	snprintf(s, sizeof(s), "%lld", (long long)id);
+	int err = es_platform_get(rq->p, rq->actor, kind, s, &b);
+	if (err == 0)
+		err = es_reply_text(rq, status, "application/json; charset=utf-8", b.ptr, b.len);
+	es_buf_release(&b);
+	return err;
+}
+
+int h_app_create(es_req *rq)
+{
+	static const char *const fields[] = { "business",     "unit_id",       "seal_kind",   "seal_function", "seal_name",
+					      "width_mm",     "height_mm",     "holder_person", "handler_name", "handler_mobile",
+					      "handler_id",   "target_esid",   "reason",      "multi_cert_reason", "batch_id",
+					      NULL };
+	json_t *b;
+	int err;
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	es_app_form f = ES_APP_FORM_INIT;
+	const char *biz = str_field(b, "business"), *kind = str_field(b, "seal_kind"), *func = str_field(b, "seal_function");
+	f.business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
+	f.kind = kind ? es_seal_kind_from_name(kind) : ES_KIND_OFFICIAL;
+	f.function = func ? es_seal_function_from_name(func) : 0;
+	f.unit_id = json_integer_value(json_object_get(b, "unit_id"));
+	f.seal_name = str_field(b, "seal_name");
+	json_int_t w = json_integer_value(json_object_get(b, "width_mm")), h = json_integer_value(json_object_get(b, "height_mm"));
+	f.width_mm = w > 0 && w < 1000 ? (unsigned)w : 0;
+	f.height_mm = h > 0 && h < 1000 ? (unsigned)h : 0;
+	f.holder_person = json_integer_value(json_object_get(b, "holder_person"));
+	f.handler_name = str_field(b, "handler_name");
+	f.handler_mobile = str_field(b, "handler_mobile");
+	f.handler_id = str_field(b, "handler_id");
+	f.target_esid = str_field(b, "target_esid");
+	f.reason = str_field(b, "reason");
+	f.multi_cert_reason = str_field(b, "multi_cert_reason");
+	f.batch_id = json_integer_value(json_object_get(b, "batch_id"));
+	int64_t id = 0;
+	if (f.business < 0)
+		err = es_error_set(ES_EINVAL, "unknown business '%.32s': apply, renew, change, revoke, loss, reissue, pin-unlock, reenable", biz);
+	else if (kind && f.kind <= 0)
+		err = es_error_set(ES_EINVAL, "unknown seal_kind '%.32s'", kind);
+	else if (func && f.function <= 0)
+		err = es_error_set(ES_EINVAL, "unknown seal_function '%.32s'", func);
+	else
+		err = es_platform_app_create(rq->p, es_actor_account(rq->actor), &f, &id);
+	json_decref(b);
+	if (err < 0)
+		return err;
+	json_t *v = json_pack("{s:I}", "id", (json_int_t)id);
+	err = es_reply_json(rq, 201, v);
+	json_decref(v);
+	return err;
+}
+
+int h_app_step(es_req *rq)
+{
+	int64_t app;
+	int err;
+	char esid[15];
+	if ((err = id_param(rq, &app)) < 0)
+		return err;
+	if (rq->body.len)
+		return es_error_set(ES_EINVAL, "this step takes no body");
+	const char *verb = strrchr(rq->route->pattern, '/') + 1;
+	int64_t me = es_actor_account(rq->actor);
+	if (strcmp(verb, "submit") == 0)
+		err = es_platform_app_submit(rq->p, me, app);
+	else if (strcmp(verb, "forward") == 0)
+		err = es_platform_app_forward(rq->p, me, app);
+	else if (strcmp(verb, "check") == 0)
+		err = es_platform_app_check(rq->p, me, app);
+	else if (strcmp(verb, "make") == 0)
+		err = es_platform_app_make(rq->p, me, app, esid);
+	else if (strcmp(verb, "file") == 0)
+		err = es_platform_app_file(rq->p, me, app);
+	else if (strcmp(verb, "deliver") == 0)
+		err = es_platform_app_deliver(rq->p, me, app);
+	else
+		err = es_error_set(ES_EINTERNAL, "no step '%s'", verb);
+	if (err < 0)
+		return err;
+	return reply_record(rq, 200, ES_REC_APPLICATION, app);
+}
+
+int h_app_review(es_req *rq)
+{
+	static const char *const fields[] = { "approve", "reason", NULL };
+	int64_t app;
+	json_t *b;
+	int err;
+	if ((err = id_param(rq, &app)) < 0 || (err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	json_t *ap = json_object_get(b, "approve");
+	if (!json_is_boolean(ap))
+		err = es_error_set(ES_EINVAL, "'approve' must be true or false");
+	else
+		err = es_platform_app_review(rq->p, es_actor_account(rq->actor), app, json_is_true(ap), str_field(b, "reason"));
+	json_decref(b);
+	if (err < 0)
+		return err;
+	return reply_record(rq, 200, ES_REC_APPLICATION, app);
+}
+
+/* ---- accounts --------------------------------------------------------------------------- */
+
+int h_account_otp(es_req *rq)
+{
+	char otp[ES_OTP_LEN + 1];
+	int err = es_platform_account_otp(rq->p, es_actor_account(rq->actor), rq->params[0], otp);
+	if (err < 0)
+		return err;
+	json_t *v = json_pack("{s:s, s:s}", "login", rq->params[0], "one_time_password", otp);
+	es_wipe(otp, sizeof(otp));
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+int h_api_key_create(es_req *rq)
+{
+	static const char *const fields[] = { "login", "name", "expires", "scope", "allow_from", NULL };
+	json_t *b;
+	int err;
+	char key[ES_API_KEY_MAX];
+	int64_t id = 0;
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	es_api_key_spec s = { str_field(b, "login"), str_field(b, "name"), 0, 0, str_field(b, "allow_from") };
+	const char *exp = str_field(b, "expires"), *scope = str_field(b, "scope");
+	if (!s.login || !s.name || !exp)
+		err = es_error_set(ES_EINVAL, "give 'login', 'name' and 'expires'");
+	else if (es_time_parse(&s.expires, exp) < 0)
+		err = es_error_set(ES_EINVAL, "'expires' must be a time like 2027-01-31T00:00:00Z");
+	else if (scope && (err = es_scope_parse(scope, &s.scope)) < 0)
+		;
+	else
+		err = es_platform_api_key_create(rq->p, es_actor_account(rq->actor), &s, key, &id);
+	json_decref(b);
+	if (err < 0)
+		return err;
+	json_t *v = json_pack("{s:I, s:s}", "id", (json_int_t)id, "key", key);
+	es_wipe(key, sizeof(key));
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+int h_api_key_revoke(es_req *rq)
+{
+	int64_t id;
+	int err;
+	if ((err = id_param(rq, &id)) < 0 || (err = es_platform_api_key_revoke(rq->p, es_actor_account(rq->actor), id)) < 0)
+		return err;
+	json_t *v = json_pack("{s:b}", "ok", 1);
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
