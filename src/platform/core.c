@@ -90,7 +90,7 @@ static const struct {
 	{ ES_ACT_UNIT_ADD, ES_ROLE_SYSADMIN | ES_ROLE_MAKER, false, true, "register units" },
 	{ ES_ACT_PERSON_ADD, ES_ROLE_SYSADMIN | ES_ROLE_MAKER | ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, false, true,
 	  "register people" },
-	{ ES_ACT_ACCOUNT_ADD, ES_ROLE_SYSADMIN, false, true, "create accounts" },
+	{ ES_ACT_ACCOUNT_ADD, ES_ROLE_SYSADMIN, false, true, "create accounts and change their roles" },
 	{ ES_ACT_APP_CREATE, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, true, false, "file applications" },
 	{ ES_ACT_APP_SUBMIT, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, true, false, "submit applications" },
 	{ ES_ACT_APP_FORWARD, ES_ROLE_MAKER, false, false, "forward applications" },
