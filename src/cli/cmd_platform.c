@@ -1065,7 +1065,7 @@ int cmd_audit(int argc, char **argv)
 	if (o.anchor) {
 		if (!(given = es_calloc(1, sizeof(*given))))
 			return done_rc(&o, es_error_set(ES_ENOMEM, "out of memory"), "audit verify");
-		if ((err = es_file_read(&text, o.anchor, 65536)) < 0 ||
+		if ((err = es_file_read(&text, o.anchor, 65536 /* the parser names the real limit */)) < 0 ||
 		    (err = es_audit_anchor_parse(given, text.ptr, text.len)) < 0) {
 			es_error_wrap(err, "anchor '%s'", o.anchor);
 			rc = done_rc(&o, err, "audit verify --anchor");

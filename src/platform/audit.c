@@ -14,7 +14,6 @@
 #define CP2_MAGIC "ES-AUDIT-CP-2"
 #define CP_MAGIC_LEN 13
 #define ANCHOR_FILE "audit-anchor.json"
-#define ANCHOR_MAX 8192
 #define AUDIT_MAX_FIELD 4096
 
 static int put_u64(es_buf *b, uint64_t v)
@@ -511,8 +510,8 @@ int es_audit_anchor_parse(es_audit_anchor *out, const uint8_t *json, size_t len)
 	size_t n = 0;
 	int err = 0;
 	memset(out, 0, sizeof(*out));
-	if (len > ANCHOR_MAX)
-		return es_error_set(ES_ELIMIT, "audit anchor larger than %d bytes", ANCHOR_MAX);
+	if (len > ES_PLAT_MAX_ANCHOR)
+		return es_error_set(ES_ELIMIT, "audit anchor larger than %d bytes", ES_PLAT_MAX_ANCHOR);
 	json_t *doc = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc || !json_is_object(doc)) {
 		json_decref(doc);
@@ -585,7 +584,7 @@ int es_platform__anchor_write(es_platform *p)
 	if ((err = anchor_path(p, &path)) < 0 || (err = cp_load(p, p->anchor_seq, &a[0])) < 0 || a[0].prev_seq < 0)
 		goto done;
 	/* never lower it: another process may have written a newer one */
-	if (es_file_exists((const char *)path.ptr) && es_file_read(&old, (const char *)path.ptr, ANCHOR_MAX) == 0 &&
+	if (es_file_exists((const char *)path.ptr) && es_file_read(&old, (const char *)path.ptr, ES_PLAT_MAX_ANCHOR) == 0 &&
 	    es_audit_anchor_parse(&a[1], old.ptr, old.len) == 0 && a[1].seq >= a[0].seq)
 		goto done;
 	es_error_clear();
@@ -909,7 +908,7 @@ static int load_file_anchor(verify_ctx *v, es_audit_anchor *a, es_buf *where)
 		return err;
 	if (!es_file_exists((const char *)where->ptr))
 		return 0;
-	if ((err = es_file_read(&text, (const char *)where->ptr, ANCHOR_MAX)) < 0 ||
+	if ((err = es_file_read(&text, (const char *)where->ptr, ES_PLAT_MAX_ANCHOR)) < 0 ||
 	    es_audit_anchor_parse(a, text.ptr, text.len) < 0 || cp2_check(v->p, a, &why) < 0 || why) {
 		es_error_clear();
 		bad(v, 1, "the anchor file %s is damaged or not signed by this platform: restore it from a backup",

@@ -694,6 +694,7 @@ static int sign_tx(es_platform *p, void *vctx)
 		goto done;
 	es_sign_options so = ES_SIGN_OPTIONS_INIT;
 	so.data_hash = c->hash;
+	so.time = es_platform__now(p); /* the platform's clock dates the signature */
 	if (c->ks) {
 		/* the key stays in the key store; the seal layer checks its signature against the certificate */
 		if ((err = es_ses_signer_new_external(&signer, seal, cert, ks_sign_fn, c)) < 0 ||
