@@ -297,6 +297,22 @@ static int64_t head_off_checkpoint(tp_env *e)
 	return count(e, "SELECT MAX(seq) FROM audit_log");
 }
 
+/* Each checkpoint carries the platform TSA's time stamp over its message. */
+static void t_checkpoint_time_stamp(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15];
+	history(&e, esid);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_checkpoints WHERE tst IS NULL"), 0);
+	tamper(&e, "UPDATE audit_checkpoints SET tst = NULL WHERE seq = 8");
+	expect_problem(&e, 8, "no time stamp");
+	/* another checkpoint's token does not cover this one */
+	tamper(&e, "UPDATE audit_checkpoints SET tst = (SELECT tst FROM audit_checkpoints WHERE seq = 16) WHERE seq = 8");
+	expect_problem(&e, 8, "a time stamp that does not verify");
+	tp_teardown(&e);
+}
+
 static void t_forge_delete_checkpoints(void **state)
 {
 	(void)state;
@@ -500,7 +516,8 @@ int main(void)
 		cmocka_unit_test(t_encoding),	    cmocka_unit_test(t_intact),	  cmocka_unit_test(t_edit),
 		cmocka_unit_test(t_edit_and_rehash), cmocka_unit_test(t_delete),	  cmocka_unit_test(t_delete_renumbered),
 		cmocka_unit_test(t_reorder),	    cmocka_unit_test(t_truncate), cmocka_unit_test(t_truncate_covered),
-		cmocka_unit_test(t_forged_checkpoint), cmocka_unit_test(t_forge_delete_checkpoints),
+		cmocka_unit_test(t_forged_checkpoint), cmocka_unit_test(t_checkpoint_time_stamp),
+		cmocka_unit_test(t_forge_delete_checkpoints),
 		cmocka_unit_test(t_forge_rewrite_tail), cmocka_unit_test(t_forge_rewrite_tail_and_close),
 		cmocka_unit_test(t_forge_backwards_time), cmocka_unit_test(t_clock_steps_back), cmocka_unit_test(t_anchor),
 		cmocka_unit_test(t_clock_option),
