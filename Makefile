@@ -11,23 +11,29 @@ SAN_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks
                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all deps build test asan fuzz-build fuzz-smoke fuzz check run bench clean
+.PHONY: all deps build release test asan fuzz-build fuzz-smoke fuzz check run bench clean
 
 all: build
 
 deps:
 	@bash scripts/deps.sh
 
+# ./build is the test build: ES_TEST_CLOCK lets the tests move the clock with
+# $ESEAL_FAKE_NOW. `make run` uses ./build-release, where the variable is ignored.
 build: deps
-	@cmake -S . -B build -DES_DEVELOPER=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B build -DES_DEVELOPER=ON -DES_TEST_CLOCK=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build -j$(JOBS)
+
+release: deps
+	@cmake -S . -B build-release -DES_TEST_CLOCK=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-release -j$(JOBS) --target eseal_cli
 
 test: build
 	ctest --test-dir build --output-on-failure -j$(JOBS)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps
-	@cmake -S . -B build-asan -DES_DEVELOPER=ON -DES_SANITIZE='address;undefined' \
+	@cmake -S . -B build-asan -DES_DEVELOPER=ON -DES_TEST_CLOCK=ON -DES_SANITIZE='address;undefined' \
 		-DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-asan -j$(JOBS)
 	$(SAN_ENV) ctest --test-dir build-asan --output-on-failure -j$(JOBS)
@@ -58,8 +64,8 @@ fuzz: fuzz-smoke
 check: test asan fuzz-smoke
 	@echo "make check: all test suites passed (build, ASan/UBSan, fuzz smoke)"
 
-run: build
-	@./build/eseal demo --dir $(DATA)
+run: release
+	@./build-release/eseal demo --dir $(DATA)
 	@echo
 	@echo "The platform console arrives with the HTTP service; until then the"
 	@echo "authority, seal and signature above live in ./$(DATA)."
@@ -68,4 +74,4 @@ bench: build
 	@./build/eseal_bench
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-release build-asan build-fuzz

@@ -33,6 +33,7 @@ PACKAGES=(
   libsqlite3-dev
   libpq-dev
   postgresql           # throwaway test cluster (initdb/pg_ctl) in make check
+  sqlite3              # the CLI audit test forges the log with SQL, as an attacker would
   libp11-kit-dev       # PKCS#11 header (p11-kit/pkcs11.h) for the key-store provider
   softhsm2             # PKCS#11 software token for the key-store tests
   # --- PDF layer (MuPDF, static archives + what they link) ---

@@ -98,6 +98,13 @@ typedef struct es_platform_options {
 	unsigned audit_every;
 	/** PBKDF2-HMAC-SM3 iterations of new password hashes (es_auth.h); 0: ES_PASSWORD_COST_DEFAULT. */
 	unsigned password_cost;
+	/**
+	 * The platform's clock (every record, audit entry, job and checkpoint is dated by it);
+	 * NULL: the system clock. A program that must move time (a test) sets it here: the
+	 * library honours no environment variable for it in a release build.
+	 */
+	es_time (*clock)(void *ctx);
+	void *clock_ctx;
 } es_platform_options;
 #define ES_PLATFORM_OPTIONS_VERSION 1
 #define ES_PLATFORM_OPTIONS_INIT { .version = ES_PLATFORM_OPTIONS_VERSION }
@@ -155,6 +162,9 @@ ES_EXTERN(int) es_platform_person_get(es_platform *p, int64_t actor, int64_t per
 ES_EXTERN(int) es_platform_account_add(es_platform *p, int64_t actor, const char *login, unsigned roles,
 				       int64_t unit_id, const char *region, int64_t *id) ES_WARN_UNUSED;
 ES_EXTERN(int) es_platform_account_find(es_platform *p, const char *login, int64_t *id) ES_WARN_UNUSED;
+/** Replace the roles of account @p login (sysadmin); audited with the old and the new roles. */
+ES_EXTERN(int) es_platform_account_set_roles(es_platform *p, int64_t actor, const char *login,
+					     unsigned roles) ES_WARN_UNUSED;
 
 /* ---- applications --------------------------------------------------------- */
 
@@ -346,6 +356,40 @@ typedef struct es_audit_report {
 ES_EXTERN(int) es_platform_audit_verify(es_platform *p, int64_t actor, es_audit_report *out) ES_WARN_UNUSED;
 /** Write a signed checkpoint at the current head now (also done on close). */
 ES_EXTERN(int) es_platform_audit_checkpoint(es_platform *p) ES_WARN_UNUSED;
+
+#define ES_AUDIT_SIG_MAX 128
+#define ES_AUDIT_TST_MAX 4096
+/**
+ * A signed checkpoint of the audit log (docs/audit.md, "ES-AUDIT-CP-2"): the entry
+ * it covers and its hash, the checkpoint before it, the interval in force, the
+ * maker key's signature and the platform TSA's time stamp over the same message.
+ * `eseal audit anchor` prints the one over the head for an operator to keep
+ * elsewhere; the platform also keeps the newest in DIR/audit-anchor.json.
+ */
+typedef struct es_audit_anchor {
+	int64_t seq;
+	uint8_t hash[32];
+	es_time at;
+	int64_t prev_seq;          /**< 0: the first checkpoint */
+	uint8_t prev_hash[32];     /**< zeros for the first */
+	int64_t every;             /**< a checkpoint is due every this many entries */
+	uint8_t sig[ES_AUDIT_SIG_MAX];
+	size_t sig_len;
+	uint8_t tst[ES_AUDIT_TST_MAX]; /**< RFC 3161 TimeStampToken over the same message */
+	size_t tst_len;
+} es_audit_anchor;
+/** The anchor as JSON (docs/audit.md), appended to @p out. */
+ES_EXTERN(int) es_audit_anchor_json(es_buf *out, const es_audit_anchor *a) ES_WARN_UNUSED;
+/** Parse an anchor's JSON (strict: every field, nothing else); signatures are checked by the platform. */
+ES_EXTERN(int) es_audit_anchor_parse(es_audit_anchor *out, const uint8_t *json, size_t len) ES_WARN_UNUSED;
+/** Sign a checkpoint over the head now and return it (auditor, sysadmin, system). */
+ES_EXTERN(int) es_platform_audit_anchor(es_platform *p, int64_t actor, es_audit_anchor *out) ES_WARN_UNUSED;
+/**
+ * es_platform_audit_verify() and then: @p anchor is signed by this platform and the
+ * log still holds its entry with the same hash (it extends the anchored log).
+ */
+ES_EXTERN(int) es_platform_audit_verify_anchor(es_platform *p, int64_t actor, const es_audit_anchor *anchor,
+					       es_audit_report *out) ES_WARN_UNUSED;
 
 /* ---- use approval (用印申请) and usage records (用章记录), R6 --------------------- */
 

@@ -28,6 +28,8 @@ static const char platform_usage[] =
 	"  account disable|enable LOGIN           stop (or allow again) every sign-in of LOGIN\n"
 	"                                         roles: applicant maker reviewer unit-admin\n"
 	"                                         use-approver auditor sysadmin\n"
+	"  account roles LOGIN --roles R[,R]      replace an account's roles (audited: old\n"
+	"                                         and new roles, by whom)\n"
 	"  app create --business B --unit ID --name SEAL-NAME --handler N --handler-mobile M\n"
 	"             --handler-id ID [--kind K] [--function F] [--size WxH] [--holder PERSON]\n"
 	"             [--target ESID] [--reason R] [--impression PNG] [--multi-cert-reason R]\n"
@@ -102,7 +104,7 @@ typedef struct popts {
 	/* subcommand options */
 	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
 		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter,
-		*document, *purpose, *csr, *location;
+		*document, *purpose, *csr, *location, *anchor;
 	int64_t unit, superior, holder, batch, request;
 	bool have_unit;
 	int nargs;
@@ -130,7 +132,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "outbox-url", required_argument, NULL, 30 }, { "help", no_argument, NULL, 'h' },
 		{ "document", required_argument, NULL, 31 },   { "purpose", required_argument, NULL, 32 },
 		{ "request", required_argument, NULL, 33 },    { "csr", required_argument, NULL, 34 },
-		{ "location", required_argument, NULL, 35 },
+		{ "location", required_argument, NULL, 35 },   { "anchor", required_argument, NULL, 36 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -175,6 +177,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 33: o->request = strtoll(optarg, &end, 10); break;
 		case 34: o->csr = optarg; break;
 		case 35: o->location = optarg; break;
+		case 36: o->anchor = optarg; break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
@@ -839,14 +842,23 @@ int cmd_platform(int argc, char **argv)
 			rc = done_rc(&o, err, "account disable");
 			goto done;
 		}
-		if (o.nargs < 3 || strcmp(o.args[1], "add") != 0) {
-			rc = cli_usage_error("platform", "account add LOGIN --roles R | account otp LOGIN | account disable|enable LOGIN");
+		if (o.nargs < 3 || (strcmp(o.args[1], "add") != 0 && strcmp(o.args[1], "roles") != 0)) {
+			rc = cli_usage_error("platform", "account add LOGIN --roles R | account roles LOGIN --roles R | "
+							 "account otp LOGIN | account disable|enable LOGIN");
 			goto done;
 		}
 		unsigned roles = es_role_parse(o.roles);
 		if (!roles) {
 			rc = cli_usage_error("platform", "--roles: applicant, maker, reviewer, unit-admin, use-approver, auditor, "
 							 "sysadmin (comma-separated)");
+			goto done;
+		}
+		if (strcmp(o.args[1], "roles") == 0) {
+			err = es_platform_account_set_roles(p, actor, o.args[2], roles);
+			if (err == 0)
+				printf(o.json ? "{\"account\": \"%s\", \"roles\": \"%s\"}\n" : "account %s: roles %s\n",
+				       o.args[2], o.roles);
+			rc = done_rc(&o, err, "account roles");
 			goto done;
 		}
 		err = es_platform_account_add(p, actor, o.args[2], roles, o.unit, o.region, &id);
@@ -963,10 +975,18 @@ int cmd_registry(int argc, char **argv)
 /* ---- eseal audit | backup | restore (docs/cli/audit.md, backup.md, restore.md) ---- */
 
 static const char audit_usage[] =
-	"usage: eseal audit verify [--dir DIR] [--store URI] [--as LOGIN] [--json]\n"
+	"usage: eseal audit verify [--anchor FILE] [--dir DIR] [--store URI] [--as LOGIN] [--json]\n"
+	"       eseal audit anchor [-o FILE] [--dir DIR] [--store URI] [--as LOGIN] [--json]\n"
 	"\n"
-	"Check the audit log: the SM3 hash chain of every entry and the SM2-signed\n"
-	"checkpoints. Names the first entry that is missing, altered or out of place.\n"
+	"verify: check the audit log: the SM3 hash chain of every entry, the SM2-signed\n"
+	"and time-stamped checkpoints (one due every audit_every entries, each naming the\n"
+	"one before it), the anchor file DIR/audit-anchor.json, and that time never runs\n"
+	"backwards. Names the first entry that is missing, altered or out of place.\n"
+	"With --anchor FILE (an 'audit anchor' output kept elsewhere): also proves the\n"
+	"log still extends that anchor.\n"
+	"anchor: sign and time-stamp a checkpoint over the head now and print it (head\n"
+	"seq and hash, the signed statement) for an operator to keep outside the platform;\n"
+	"-o FILE writes it there (JSON, as --json prints it).\n"
 	"--as: an auditor or a system administrator (default: the system account).\n"
 	"exit codes: 0 intact, 1 broken, 3 usage or I/O error, 4 refused\n";
 
@@ -1010,6 +1030,42 @@ static void print_report(const popts *o, const es_audit_report *r)
 	}
 }
 
+static int audit_anchor(es_platform *p, const popts *o, int64_t actor)
+{
+	es_audit_anchor *a = es_calloc(1, sizeof(*a));
+	es_buf json = ES_BUF_INIT;
+	int err;
+	if (!a)
+		return done_rc(o, es_error_set(ES_ENOMEM, "out of memory"), "audit anchor");
+	if ((err = es_platform_audit_anchor(p, actor, a)) == 0 && (err = es_audit_anchor_json(&json, a)) == 0 &&
+	    o->output)
+		err = es_file_write(o->output, json.ptr, json.len, 0600);
+	if (err == 0) {
+		if (o->json) {
+			fwrite(json.ptr, 1, json.len, stdout);
+		} else {
+			char h[65], at[32];
+			static const char d[] = "0123456789abcdef";
+			for (int i = 0; i < 32; i++) {
+				h[2 * i] = d[a->hash[i] >> 4];
+				h[2 * i + 1] = d[a->hash[i] & 15];
+			}
+			h[64] = 0;
+			es_time_iso(at, a->at);
+			printf("audit head: entry %lld, hash %s, signed and time-stamped at %s\n", (long long)a->seq, h, at);
+			if (o->output)
+				printf("anchor written to %s: keep it outside the platform; check with 'eseal audit verify "
+				       "--anchor %s'\n",
+				       o->output, o->output);
+			else
+				fwrite(json.ptr, 1, json.len, stdout);
+		}
+	}
+	es_free(a);
+	es_buf_release(&json);
+	return done_rc(o, err, "audit anchor");
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	popts o;
@@ -1017,22 +1073,49 @@ int cmd_audit(int argc, char **argv)
 	legacy_list legacy;
 	int64_t actor = 0;
 	es_audit_report r;
+	es_audit_anchor *given = NULL;
+	es_buf text = ES_BUF_INIT;
 	int rc = parse_opts(&o, argc, argv, audit_usage), err;
 	if (rc == -1)
 		return ES_EXIT_OK;
-	if (rc < 0 || o.nargs < 1 || strcmp(o.args[0], "verify") != 0)
-		return cli_usage_error("audit", "usage: eseal audit verify");
+	if (rc < 0 || o.nargs != 1 || (strcmp(o.args[0], "verify") != 0 && strcmp(o.args[0], "anchor") != 0))
+		return cli_usage_error("audit", "usage: eseal audit verify [--anchor FILE] | eseal audit anchor [-o FILE]");
+	bool anchor = strcmp(o.args[0], "anchor") == 0;
+	if (anchor && o.anchor)
+		return cli_usage_error("audit", "--anchor is for 'audit verify'; 'audit anchor' writes with -o FILE");
 	memset(&legacy, 0, sizeof(legacy));
 	memset(&r, 0, sizeof(r));
-	if ((err = open_platform(&p, &o, false, &legacy)) == 0 && (err = actor_of(p, &o, &actor)) == 0)
-		err = es_platform_audit_verify(p, actor, &r);
-	if (err == 0 || err == ES_EVERIFY) {
+	if (o.anchor) {
+		if (!(given = es_calloc(1, sizeof(*given))))
+			return done_rc(&o, es_error_set(ES_ENOMEM, "out of memory"), "audit verify");
+		if ((err = es_file_read(&text, o.anchor, 65536 /* the parser names the real limit */)) < 0 ||
+		    (err = es_audit_anchor_parse(given, text.ptr, text.len)) < 0) {
+			es_error_wrap(err, "anchor '%s'", o.anchor);
+			rc = done_rc(&o, err, "audit verify --anchor");
+			goto done;
+		}
+	}
+	if ((err = open_platform(&p, &o, false, &legacy)) < 0 || (err = actor_of(p, &o, &actor)) < 0) {
+		rc = done_rc(&o, err, anchor ? "audit anchor" : "audit verify");
+		goto done;
+	}
+	if (anchor) {
+		rc = audit_anchor(p, &o, actor);
+		goto done;
+	}
+	err = given ? es_platform_audit_verify_anchor(p, actor, given, &r) : es_platform_audit_verify(p, actor, &r);
+	if (err == 0 || (err == ES_EVERIFY && r.first_bad)) {
 		print_report(&o, &r);
 		rc = err == 0 ? ES_EXIT_OK : ES_EXIT_INVALID;
 	} else {
 		rc = done_rc(&o, err, "audit verify");
+		if (err == ES_EVERIFY)
+			rc = ES_EXIT_INVALID;
 	}
+done:
 	es_platform_close(p);
+	es_free(given);
+	es_buf_release(&text);
 	es_buf_release(&legacy.text);
 	return rc;
 }

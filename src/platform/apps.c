@@ -9,7 +9,7 @@
 #define DAY 86400LL
 
 typedef struct app_row {
-	int64_t id, unit_id, applicant, checked_by, holder;
+	int64_t id, unit_id, applicant, checked_by, reviewed_by, holder;
 	int business;
 	char state[16], kind[16], function[16], office[7], target[15], unit_region[7];
 	char seal_name[ES_PLAT_MAX_NAME + 1], reason[ES_PLAT_MAX_REASON + 1], multi[ES_PLAT_MAX_REASON + 1];
@@ -43,6 +43,7 @@ static int app_row_fn(void *vctx, const es_sval *c, size_t n)
 	es_platform__copy(a->multi, sizeof(a->multi), &c[14]);
 	es_platform__copy(a->unit_region, sizeof(a->unit_region), &c[15]);
 	a->holder = n > 17 && c[17].type == ES_SV_INT ? c[17].i : 0;
+	a->reviewed_by = n > 18 && c[18].type == ES_SV_INT ? c[18].i : 0;
 	if (n > 16 && c[16].type == ES_SV_BLOB) {
 		int err = es_buf_put(&a->impression, c[16].b, c[16].len);
 		if (err < 0)
@@ -59,7 +60,7 @@ static int app_load(es_platform *p, int64_t id, app_row *a)
 	int err = es_store_exec(p->st,
 				"SELECT a.id, a.business, a.state, a.unit_id, a.applicant, a.seal_kind, a.seal_function, "
 				"a.seal_name, a.width_mm, a.height_mm, a.target_esid, a.reason, a.office_region, a.checked_by, "
-				"a.multi_cert_reason, u.region, a.impression, a.holder_person "
+				"a.multi_cert_reason, u.region, a.impression, a.holder_person, a.reviewed_by "
 				"FROM applications a JOIN units u ON u.id = a.unit_id WHERE a.id = ?",
 				pv, 1, app_row_fn, a, NULL);
 	if (err < 0)
@@ -126,7 +127,7 @@ static int check_target(es_platform *p, int biz, const char *esid, int64_t unit_
 		return err;
 	if (s.unit_id != unit_id)
 		return es_error_set(ES_EDENIED, "seal %s belongs to another unit", esid);
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	switch (biz) {
 	case ES_BIZ_RENEW:
 		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0)
@@ -199,7 +200,7 @@ static int create_tx(es_platform *p, void *vctx)
 			goto done;
 		es_id_mask(mask, sizeof(mask), f->handler_id);
 	}
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	const char *kind = es_seal_kind_name(f->kind);
 	const char *func = f->function ? es_seal_function_name(f->function) : NULL;
 	es_sval pv[22] = {
@@ -442,6 +443,51 @@ typedef struct step_ctx {
 	char esid[15];
 } step_ctx;
 
+/*
+ * Separation of duties (FG 二.2): whoever filed or submitted an application never
+ * checks, reviews or makes it; its checker never reviews it; its reviewer never
+ * makes it. For every business type, through the one rule es_platform__separate.
+ */
+static int separate(es_platform *p, int64_t actor, const app_row *a, es_action action, const char *ids)
+{
+	es_duty d[3];
+	size_t n = 0;
+	int64_t submitted = 0;
+	const char *step, *instead;
+	int err;
+	switch (action) {
+	case ES_ACT_APP_CHECK:
+		step = "check";
+		instead = "ask another maker";
+		break;
+	case ES_ACT_APP_REVIEW:
+		step = "review";
+		instead = "ask another reviewer";
+		break;
+	case ES_ACT_SEAL_MAKE:
+		step = "make";
+		instead = "ask another maker";
+		break;
+	default:
+		return 0;
+	}
+	es_sval pv[2] = { ES_SV_S(ids), ES_SV_I(actor) };
+	if ((err = es_store_int(p->st, &submitted,
+				"SELECT COUNT(*) FROM transitions WHERE object = 'application' AND object_id = ? AND "
+				"actor = ? AND to_state = 'submitted' AND from_state <> 'submitted'",
+				pv, 2)) < 0)
+		return err;
+	d[n++] = (es_duty){ a->applicant, "filed" };
+	d[n++] = (es_duty){ submitted ? actor : 0, "submitted" };
+	if (action == ES_ACT_APP_REVIEW)
+		d[n++] = (es_duty){ a->checked_by, "checked" };
+	if (action == ES_ACT_SEAL_MAKE)
+		d[n++] = (es_duty){ a->reviewed_by, "reviewed" };
+	char matter[48];
+	snprintf(matter, sizeof(matter), "application %s", ids);
+	return es_platform__separate(p, actor, step, matter, d, n, instead);
+}
+
 static bool is_province(const char *region)
 {
 	return !region[0] || es_region_level(region) == 1;
@@ -457,7 +503,8 @@ static int step_tx(es_platform *p, void *vctx)
 	if (err < 0)
 		goto done;
 	idstr(ids, c->app);
-	if ((err = es_platform__authorize(p, c->actor, c->action, a.unit_id, &acct)) < 0)
+	if ((err = es_platform__authorize(p, c->actor, c->action, a.unit_id, &acct)) < 0 ||
+	    (err = separate(p, c->actor, &a, c->action, ids)) < 0)
 		goto done;
 	/* the state each step starts from: another is ES_ESTATE (a lost race shows later as ES_ECONFLICT) */
 	static const struct {
@@ -546,13 +593,6 @@ static int step_tx(es_platform *p, void *vctx)
 		}
 		break;
 	case ES_ACT_APP_REVIEW:
-		if (a.checked_by == c->actor) {
-			err = es_error_set(ES_EDENIED,
-					   "account %lld checked application %s: a maker never reviews their own work; ask another "
-					   "reviewer",
-					   (long long)c->actor, ids);
-			goto done;
-		}
 		if (!c->approve && (!c->reason || !*c->reason)) {
 			err = es_error_set(ES_EINVAL, "a rejection needs a reason the applicant can act on");
 			goto done;
@@ -644,7 +684,7 @@ static int step_tx(es_platform *p, void *vctx)
 								   "re-enabled by application", &tid)) < 0)
 					break;
 				{
-					es_sval pv[2] = { ES_SV_I(es_time_now()), ES_SV_S(a.target) };
+					es_sval pv[2] = { ES_SV_I(es_platform__now(p)), ES_SV_S(a.target) };
 					err = es_store_exec(p->st, "UPDATE seals SET last_used = ? WHERE esid = ?", pv, 2, NULL, NULL,
 							    NULL);
 				}

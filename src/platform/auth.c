@@ -484,7 +484,7 @@ static int acct_load(es_platform *p, acct_row *r, const char *where, es_sval key
 	return es_store_exec(p->st, sql, &key, 1, acct_row_fn, r, NULL);
 }
 
-static void actor_fill(es_actor *a, const acct_row *r, es_auth_kind how)
+static void actor_fill(es_platform *p, es_actor *a, const acct_row *r, es_auth_kind how)
 {
 	a->account = r->id;
 	snprintf(a->login, sizeof(a->login), "%s", r->login);
@@ -492,7 +492,7 @@ static void actor_fill(es_actor *a, const acct_row *r, es_auth_kind how)
 	a->unit = r->unit;
 	snprintf(a->region, sizeof(a->region), "%s", r->region);
 	a->how = how;
-	a->when = es_time_now();
+	a->when = es_platform__now(p);
 }
 
 typedef struct signin_ctx {
@@ -520,7 +520,7 @@ static int password_tx(es_platform *p, void *vctx)
 	char who[72];
 	acct_row r;
 	int err;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	safe_login(who, c->login);
 	if ((err = acct_load(p, &r, "a.login = ?", ES_SV_S(c->login))) < 0)
 		return err;
@@ -578,7 +578,7 @@ static int password_tx(es_platform *p, void *vctx)
 					 NULL)) < 0)
 			return err;
 	}
-	actor_fill(x->actor, &r, ES_AUTH_PASSWORD);
+	actor_fill(p, x->actor, &r, ES_AUTH_PASSWORD);
 	x->actor->must_change = r.must_change;
 	return es_platform__audit(p, r.id, "signin", "account", who, r.must_change ? "password (one-time)" : "password",
 				  NULL);
@@ -649,7 +649,7 @@ static int api_key_tx(es_platform *p, void *vctx)
 		return refuse(p, x, 0, who, "unknown key", "sign-in refused: unknown API key");
 	if (k.revoked)
 		return refuse(p, x, k.account, who, "key revoked", "sign-in refused: the API key was revoked");
-	if (k.expires <= es_time_now())
+	if (k.expires <= es_platform__now(p))
 		return refuse(p, x, k.account, who, "key expired", "sign-in refused: the API key has expired; ask for a new one");
 	if (k.allow[0] && !es_cidr_list_match(k.allow, c->source_addr)) {
 		snprintf(x->refusal_buf, sizeof(x->refusal_buf),
@@ -662,7 +662,7 @@ static int api_key_tx(es_platform *p, void *vctx)
 	if (!r.found || r.disabled)
 		return refuse(p, x, k.account, who, "account disabled",
 			      "sign-in refused: the key's account is disabled; ask an administrator");
-	actor_fill(x->actor, &r, ES_AUTH_API_KEY);
+	actor_fill(p, x->actor, &r, ES_AUTH_API_KEY);
 	x->actor->scope = (uint64_t)k.scope;
 	return 0; /* a successful key use is audited by the actions it takes, not per request */
 }
@@ -696,7 +696,7 @@ static int cert_tx(es_platform *p, void *vctx)
 	const es_sm2_key *pub;
 	char who[72] = "certificate";
 	int err = 0;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	if (es_cert_from_der(&cert, c->cert, c->cert_len) < 0) {
 		es_error_clear();
 		err = refuse(p, x, 0, who, "unreadable certificate", "sign-in refused: the certificate cannot be read");
@@ -762,7 +762,7 @@ static int cert_tx(es_platform *p, void *vctx)
 			     "sign-in refused: the account is disabled; ask an administrator");
 		goto done;
 	}
-	actor_fill(x->actor, &r, ES_AUTH_CERT);
+	actor_fill(p, x->actor, &r, ES_AUTH_CERT);
 	err = es_platform__audit(p, r.id, "signin", "account", r.login, "certificate", NULL);
 done:
 	es_cert_free(cert);
@@ -837,7 +837,7 @@ static int otp_tx(es_platform *p, void *vctx)
 	int err;
 	if ((err = find_account(p, x->login, &id)) < 0)
 		return err;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	es_sval del[1] = { ES_SV_I(id) };
 	es_sval pv[4] = { ES_SV_I(id), ES_SV_S(x->hash), ES_SV_I(x->must_change), ES_SV_I(now) };
 	if ((err = es_store_exec(p->st, "DELETE FROM credentials WHERE account_id = ?", del, 1, NULL, NULL, NULL)) < 0 ||
@@ -984,7 +984,7 @@ static int key_tx(es_platform *p, void *vctx)
 			  ES_SV_S(x->spec->name), ES_SV_B(h, 32),
 			  ES_SV_I((int64_t)x->spec->scope), ES_SV_I(x->spec->expires),
 			  ES_SV_S(x->spec->allow_from), ES_SV_I(x->actor),
-			  ES_SV_I(es_time_now()) };
+			  ES_SV_I(es_platform__now(p)) };
 	if ((err = es_store_exec(p->st,
 				 "INSERT INTO api_keys (id, account_id, name, key_hash, scope, expires_at, allow_from, "
 				 "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1012,7 +1012,7 @@ int es_platform_api_key_create(es_platform *p, int64_t actor, const es_api_key_s
 	if ((err = es_platform__check_text("login", spec->login, 64, true)) < 0 ||
 	    (err = es_platform__check_text("key name", spec->name, 200, true)) < 0)
 		return err;
-	if (spec->expires <= es_time_now())
+	if (spec->expires <= es_platform__now(p))
 		return es_error_set(ES_EINVAL, "an API key needs an expiry in the future");
 	if (spec->allow_from && (err = es_cidr_list_check(spec->allow_from)) < 0)
 		return err;
@@ -1048,7 +1048,7 @@ static int revoke_tx(es_platform *p, void *vctx)
 		return err;
 	if (n != 1)
 		return es_error_set(ES_ENOTFOUND, "no API key %lld in force", (long long)x->id);
-	es_sval pv[2] = { ES_SV_I(es_time_now()), ES_SV_I(x->id) };
+	es_sval pv[2] = { ES_SV_I(es_platform__now(p)), ES_SV_I(x->id) };
 	if ((err = es_store_exec(p->st, "UPDATE api_keys SET revoked_at = ? WHERE id = ?", pv, 2, NULL, NULL, NULL)) < 0)
 		return err;
 	char id[24];
@@ -1082,7 +1082,7 @@ static int map_tx(es_platform *p, void *vctx)
 	if ((err = find_account(p, x->login, &account)) < 0 || (err = es_store_next(p->st, &id, "client_cert")) < 0)
 		return err;
 	es_sval pv[6] = { ES_SV_I(id), ES_SV_I(account), ES_SV_S(x->subject), ES_SV_S(x->issuer), ES_SV_B(x->fp, 32),
-			  ES_SV_I(es_time_now()) };
+			  ES_SV_I(es_platform__now(p)) };
 	err = es_store_exec(p->st,
 			    "INSERT INTO client_certs (id, account_id, subject, issuer, fingerprint, created_at) "
 			    "VALUES (?, ?, ?, ?, ?, ?)",
@@ -1129,7 +1129,7 @@ done:
 static int challenge_tx(es_platform *p, void *vctx)
 {
 	const uint8_t *nonce = vctx;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	es_sval old[1] = { ES_SV_I(now) };
 	es_sval pv[2] = { ES_SV_B(nonce, ES_CHALLENGE_LEN), ES_SV_I(now + ES_CHALLENGE_SECONDS) };
 	int err = es_store_exec(p->st, "DELETE FROM signin_challenges WHERE expires_at <= ?", old, 1, NULL, NULL, NULL);
@@ -1163,7 +1163,7 @@ static int random_token(char out[ES_SESSION_TOKEN_LEN])
 
 static int end_sessions(es_platform *p, int64_t account)
 {
-	es_sval pv[2] = { ES_SV_I(es_time_now()), ES_SV_I(account) };
+	es_sval pv[2] = { ES_SV_I(es_platform__now(p)), ES_SV_I(account) };
 	return es_store_exec(p->st, "UPDATE sessions SET ended_at = ? WHERE account_id = ? AND ended_at IS NULL", pv, 2,
 			     NULL, NULL, NULL);
 }
@@ -1177,7 +1177,7 @@ typedef struct sess_ctx {
 static int session_open_tx(es_platform *p, void *vctx)
 {
 	sess_ctx *x = vctx;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	es_sval pv[7] = { ES_SV_B(x->hash, 32), ES_SV_I(x->a->account), ES_SV_I(x->a->how), ES_SV_I(x->a->must_change),
 			  ES_SV_S(x->csrf),     ES_SV_I(now),          ES_SV_I(now) };
 	int err = es_store_exec(p->st,
@@ -1247,7 +1247,7 @@ int es_platform_session_actor(es_platform *p, const char *token, es_actor **out,
 				 "WHERE token_hash = ?",
 				 pv, 1, sess_row_fn, &r, NULL)) < 0)
 		return err;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	if (!r.found || r.ended)
 		return es_error_set(ES_EAUTH, "the session has ended: sign in again");
 	if (now - r.last_seen > ES_SESSION_IDLE_SECONDS)
@@ -1270,7 +1270,7 @@ int es_platform_session_actor(es_platform *p, const char *token, es_actor **out,
 	es_actor *x = actor_new();
 	if (!x)
 		return es_error_set(ES_ENOMEM, "out of memory");
-	actor_fill(x, &a, (es_auth_kind)r.how);
+	actor_fill(p, x, &a, (es_auth_kind)r.how);
 	x->must_change = r.must_change != 0;
 	if (csrf)
 		memcpy(csrf, r.csrf, sizeof(r.csrf));
@@ -1295,7 +1295,7 @@ static int session_close_tx(es_platform *p, void *vctx)
 	}
 	if (err < 0)
 		return err;
-	es_sval up[2] = { ES_SV_I(es_time_now()), ES_SV_B(x->hash, 32) };
+	es_sval up[2] = { ES_SV_I(es_platform__now(p)), ES_SV_B(x->hash, 32) };
 	if ((err = es_store_exec(p->st, "UPDATE sessions SET ended_at = ? WHERE token_hash = ?", up, 2, NULL, NULL, NULL)) <
 	    0)
 		return err;

@@ -91,7 +91,7 @@ static const struct {
 	{ ES_ACT_UNIT_ADD, ES_ROLE_SYSADMIN | ES_ROLE_MAKER, false, true, "register units" },
 	{ ES_ACT_PERSON_ADD, ES_ROLE_SYSADMIN | ES_ROLE_MAKER | ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, false, true,
 	  "register people" },
-	{ ES_ACT_ACCOUNT_ADD, ES_ROLE_SYSADMIN, false, true, "create accounts" },
+	{ ES_ACT_ACCOUNT_ADD, ES_ROLE_SYSADMIN, false, true, "create accounts and change their roles" },
 	{ ES_ACT_APP_CREATE, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, true, false, "file applications" },
 	{ ES_ACT_APP_SUBMIT, ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN, true, false, "submit applications" },
 	{ ES_ACT_APP_FORWARD, ES_ROLE_MAKER, false, false, "forward applications" },
@@ -121,11 +121,12 @@ typedef struct acct_ctx {
 static int acct_row(void *ctx, const es_sval *c, size_t n)
 {
 	acct_ctx *x = ctx;
-	if (n < 3)
+	if (n < 4)
 		return ES_EINTERNAL;
 	x->a->roles = (unsigned)c[0].i;
 	x->a->unit_id = c[1].type == ES_SV_INT ? c[1].i : 0;
 	es_platform__copy(x->a->region, sizeof(x->a->region), &c[2]);
+	es_platform__copy(x->a->login, sizeof(x->a->login), &c[3]);
 	x->found = true;
 	return 1;
 }
@@ -134,17 +135,31 @@ int es_platform__account(es_platform *p, int64_t id, es_account *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->id = id;
-	if (id == ES_ACTOR_SYSTEM)
+	if (id == ES_ACTOR_SYSTEM) {
+		snprintf(out->login, sizeof(out->login), "system");
 		return 0;
+	}
 	acct_ctx x = { out, false };
 	es_sval pv[1] = { ES_SV_I(id) };
-	int err = es_store_exec(p->st, "SELECT roles, unit_id, region FROM accounts WHERE id = ?", pv, 1, acct_row, &x,
-				NULL);
+	int err = es_store_exec(p->st, "SELECT roles, unit_id, region, login FROM accounts WHERE id = ?", pv, 1, acct_row,
+				&x, NULL);
 	if (err < 0)
 		return err;
 	if (!x.found)
 		return es_error_set(ES_EDENIED, "no account %lld: sign in with an existing account", (long long)id);
 	return 0;
+}
+
+es_time es_platform__now(es_platform *p)
+{
+	return p && p->clock ? p->clock(p->clock_ctx) : es_time_now();
+}
+
+static void deny_pending(es_platform *p, int64_t actor, const char *what)
+{
+	p->denied_pending = true;
+	p->denied_actor = actor;
+	p->denied_what = what;
 }
 
 static int authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct)
@@ -160,34 +175,50 @@ static int authorize(es_platform *p, int64_t actor, es_action action, int64_t un
 		if (actor == ES_ACTOR_SYSTEM) {
 			if (rules[i].system)
 				return 0;
-			p->denied_pending = true;
-			p->denied_actor = actor;
-			p->denied_what = rules[i].what;
+			deny_pending(p, actor, rules[i].what);
 			return es_error_set(ES_EDENIED, "the system account may not %s: act as a named account", rules[i].what);
 		}
-		if (!(a->roles & rules[i].roles) || (rules[i].unit_scoped && unit_id >= 0 && a->unit_id != unit_id)) {
-			p->denied_pending = true;
-			p->denied_actor = actor;
-			p->denied_what = rules[i].what;
-		}
 		if (!(a->roles & rules[i].roles)) {
+			deny_pending(p, actor, rules[i].what);
 			es_buf who = ES_BUF_INIT;
 			for (size_t r = 0; r < ES_ARRAY_LEN(role_names); r++)
 				if ((rules[i].roles & role_names[r].bit) &&
 				    es_buf_printf(&who, "%s%s", who.len ? " or " : "", role_names[r].name) < 0)
 					break;
-			err = es_error_set(ES_EDENIED, "account %lld may not %s: this needs the role %s", (long long)actor,
+			err = es_error_set(ES_EDENIED, "account '%s' may not %s: this needs the role %s", a->login,
 					   rules[i].what, who.ptr ? (const char *)who.ptr : "?");
 			es_buf_release(&who);
 			return err;
 		}
-		if (rules[i].unit_scoped && unit_id >= 0 && a->unit_id != unit_id)
+		if (rules[i].unit_scoped && unit_id >= 0 && a->unit_id != unit_id) {
+			deny_pending(p, actor, rules[i].what);
 			return es_error_set(ES_EDENIED,
-					    "account %lld may %s only for its own unit: ask an account of unit %lld",
-					    (long long)actor, rules[i].what, (long long)unit_id);
+					    "account '%s' may %s only for its own unit: ask an account of unit %lld", a->login,
+					    rules[i].what, (long long)unit_id);
+		}
 		return 0;
 	}
 	return es_error_set(ES_EDENIED, "unknown action %d", (int)action);
+}
+
+int es_platform__separate(es_platform *p, int64_t actor, const char *step, const char *matter, const es_duty *earlier,
+			  size_t n, const char *instead)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!earlier[i].actor || earlier[i].actor != actor)
+			continue;
+		es_account a;
+		int err = es_platform__account(p, actor, &a);
+		if (err < 0)
+			return err;
+		deny_pending(p, actor, step);
+		if (!es_store_in_tx(p->st))
+			es_platform__audit_denied(p);
+		return es_error_set(ES_EDENIED,
+				    "account '%s' %s %s and may not also %s it (separation of duties, FG 二.2): %s", a.login,
+				    earlier[i].did, matter, step, instead);
+	}
+	return 0;
 }
 
 /* Refusals are audited: at once outside a transaction, else after its rollback (es_platform__tx). */
@@ -214,6 +245,7 @@ int es_platform__tx(es_platform *p, es_tx_fn fn, void *ctx)
 	p->denied_pending = false;
 	for (int attempt = 0;; attempt++) {
 		p->status_dirty = false;
+		p->anchor_pending = false;
 		if ((err = es_store_begin(p->st)) < 0) {
 			if (es_store_retryable(p->st) && attempt < ES_STORE_TX_RETRIES)
 				continue;
@@ -233,6 +265,9 @@ int es_platform__tx(es_platform *p, es_tx_fn fn, void *ctx)
 		}
 		es_error_clear();
 	}
+	/* the newest checkpoint goes to the anchor file beside the database */
+	if (p->anchor_pending && es_platform__anchor_write(p) < 0)
+		es_error_clear();
 	/*
 	 * The change is committed: a failure to write the published copy does not undo
 	 * it. The list is rewritten after the next change (or by es_platform_status_list).
@@ -250,7 +285,7 @@ int es_platform__transition(es_platform *p, const char *object, const char *id, 
 {
 	int err;
 	int64_t changes = 0, t_id = 0;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	if (!es_store_in_tx(p->st))
 		return es_error_set(ES_EINTERNAL, "transition outside a transaction");
 	if (from) {
@@ -369,13 +404,12 @@ static int get_item(es_bytes *out, const uint8_t **p, const uint8_t *end)
 	return 0;
 }
 
-static int new_authority(es_buf *blob, const uint8_t master[32])
+static int new_authority(es_buf *blob, const uint8_t master[32], es_time now)
 {
 	es_sm2_key *rk = NULL, *mk = NULL;
 	es_cert *root = NULL, *maker = NULL;
 	es_buf plain = ES_BUF_INIT, pem = ES_BUF_INIT;
 	uint8_t dk[ES_BOX_KEY_LEN];
-	es_time now = es_time_now();
 	int err;
 	es_issue_options io = ES_ISSUE_OPTIONS_INIT;
 	if ((err = es_sm2_key_generate(&rk)) < 0 || (err = es_sm2_key_generate(&mk)) < 0)
@@ -460,12 +494,13 @@ done:
 
 typedef struct auth_ctx {
 	const es_buf *fresh;
+	const char *name;
 } auth_ctx;
 
 static int auth_tx(es_platform *p, void *ctx)
 {
 	auth_ctx *a = ctx;
-	es_sval pv[2] = { ES_SV_S("authority"), ES_SV_B(a->fresh->ptr, a->fresh->len) };
+	es_sval pv[2] = { ES_SV_S(a->name), ES_SV_B(a->fresh->ptr, a->fresh->len) };
 	return es_store_exec(p->st, "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", pv, 2,
 			     NULL, NULL, NULL);
 }
@@ -479,8 +514,8 @@ static int setup_authority(es_platform *p)
 	if (err < 0)
 		goto done;
 	if (!x.found) {
-		auth_ctx a = { &fresh };
-		if ((err = new_authority(&fresh, p->master)) < 0 || (err = es_platform__tx(p, auth_tx, &a)) < 0)
+		auth_ctx a = { &fresh, "authority" };
+		if ((err = new_authority(&fresh, p->master, es_platform__now(p))) < 0 || (err = es_platform__tx(p, auth_tx, &a)) < 0)
 			goto done;
 		if ((err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL)) < 0)
 			goto done;
@@ -493,6 +528,76 @@ static int setup_authority(es_platform *p)
 done:
 	es_buf_release(&blob);
 	es_buf_release(&fresh);
+	return err;
+}
+
+/*
+ * The platform's own time-stamping authority, issued by its root: it time-stamps
+ * every audit checkpoint (docs/audit.md). Made on first use, kept sealed under the
+ * master key in settings ("tsa"), like the authority.
+ */
+static int new_tsa(es_platform *p, es_buf *blob)
+{
+	es_sm2_key *k = NULL;
+	es_cert *c = NULL;
+	es_buf plain = ES_BUF_INIT, pem = ES_BUF_INIT;
+	es_issue_options io = ES_ISSUE_OPTIONS_INIT;
+	es_time now = es_platform__now(p);
+	int err;
+	if ((err = es_sm2_key_generate(&k)) < 0)
+		goto done;
+	io.profile = ES_PROFILE_TSA;
+	io.subject = "/C=CN/O=eseal platform/CN=eseal platform time stamping";
+	io.not_before = now - DAY;
+	io.not_after = now + 15 * 365 * DAY;
+	if ((err = es_cert_issue(&c, &io, k, p->root, p->root_key)) < 0)
+		goto done;
+	es_bytes d = es_cert_der(c);
+	if ((err = es_sm2_key_private_pem(&pem, k, NULL)) < 0 || (err = put_item(&plain, d.ptr, d.len)) < 0 ||
+	    (err = put_item(&plain, pem.ptr, pem.len)) < 0)
+		goto done;
+	err = es_box_seal(blob, p->master, (const uint8_t *)"tsa", 3, plain.ptr, plain.len);
+done:
+	es_buf_release_secret(&plain);
+	es_buf_release_secret(&pem);
+	es_cert_free(c);
+	es_sm2_key_free(k);
+	return err;
+}
+
+static int setup_tsa(es_platform *p)
+{
+	es_buf blob = ES_BUF_INIT, fresh = ES_BUF_INIT, plain = ES_BUF_INIT;
+	es_sval pv[1] = { ES_SV_S("tsa") };
+	blob_ctx x = { &blob, false };
+	es_bytes c = { NULL, 0 }, k = { NULL, 0 };
+	int err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL);
+	if (err < 0)
+		goto done;
+	if (!x.found) {
+		auth_ctx a = { &fresh, "tsa" };
+		if ((err = new_tsa(p, &fresh)) < 0 || (err = es_platform__tx(p, auth_tx, &a)) < 0 ||
+		    (err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL)) < 0)
+			goto done;
+		if (!x.found) {
+			err = es_error_set(ES_EDB, "time-stamping authority record missing after creation");
+			goto done;
+		}
+	}
+	if (es_box_open(&plain, p->master, (const uint8_t *)"tsa", 3, blob.ptr, blob.len) < 0) {
+		err = es_error_set(ES_EDENIED, "the master key does not open this platform's time-stamping authority: use "
+					       "the master key the platform was created with");
+		goto done;
+	}
+	const uint8_t *q = plain.ptr, *end = plain.ptr + plain.len;
+	if ((err = get_item(&c, &q, end)) < 0 || (err = get_item(&k, &q, end)) < 0 ||
+	    (err = es_cert_from_der(&p->tsa, c.ptr, c.len)) < 0 ||
+	    (err = es_sm2_key_from_pem(&p->tsa_key, k.ptr, k.len, NULL)) < 0)
+		goto done;
+done:
+	es_buf_release(&blob);
+	es_buf_release(&fresh);
+	es_buf_release_secret(&plain);
 	return err;
 }
 
@@ -514,6 +619,8 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	p->dpi = opt->render_dpi ? opt->render_dpi : 300;
 	p->audit_every = opt->audit_every ? opt->audit_every : 64;
 	p->password_cost = opt->password_cost ? opt->password_cost : ES_PASSWORD_COST_DEFAULT;
+	p->clock = opt->clock;
+	p->clock_ctx = opt->clock_ctx;
 	p->dir = es_strdup(opt->dir);
 	p->outbox_url = dup_or_null(opt->outbox_url);
 	if (opt->outbox_dir) {
@@ -546,7 +653,7 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 		goto fail;
 	if ((err = es_store_open(&p->st, opt->store)) < 0)
 		goto fail;
-	if ((err = setup_authority(p)) < 0)
+	if ((err = setup_authority(p)) < 0 || (err = setup_tsa(p)) < 0)
 		goto fail;
 	*out = p;
 	return 0;
@@ -560,7 +667,7 @@ void es_platform_close(es_platform *p)
 	if (!p)
 		return;
 	/* a signed checkpoint over the head on every orderly shutdown */
-	if (p->st && p->maker_key && !es_store_in_tx(p->st) && es_platform_audit_checkpoint(p) < 0)
+	if (p->st && p->maker_key && p->tsa_key && !es_store_in_tx(p->st) && es_platform_audit_checkpoint(p) < 0)
 		es_error_clear();
 	es_store_close(p->st);
 	es_free(p->dir);
@@ -573,6 +680,8 @@ void es_platform_close(es_platform *p)
 	es_cert_free(p->maker);
 	es_sm2_key_free(p->maker_key);
 	es_sm2_key_free(p->root_key);
+	es_cert_free(p->tsa);
+	es_sm2_key_free(p->tsa_key);
 	es_wipe(p->master, sizeof(p->master));
 	es_wipe(p->data_key, sizeof(p->data_key));
 	es_free(p);

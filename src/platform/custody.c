@@ -41,7 +41,7 @@ int es_platform__usage(es_platform *p, int64_t actor, const char *esid, const ui
 	es_sval pv[8] = { ES_SV_I(id),
 			  ES_SV_S(esid),
 			  ES_SV_I(actor),
-			  ES_SV_I(es_time_now()),
+			  ES_SV_I(es_platform__now(p)),
 			  doc_hash ? ES_SV_B(doc_hash, 32) : ES_SV_NUL,
 			  request ? ES_SV_I(request) : ES_SV_NUL,
 			  batch ? ES_SV_I(batch) : ES_SV_NUL,
@@ -128,10 +128,13 @@ static int request_tx(es_platform *p, void *vctx)
 	if ((err = seal_row_get(p, c->esid, &s)) < 0 ||
 	    (err = es_platform__authorize(p, c->actor, ES_ACT_USE_REQUEST, s.unit_id, NULL)) < 0)
 		return err;
+	/* a revoked, lost, suspended or expired seal is refused now, not only at signing */
+	if ((err = es_platform__seal_usable(p, c->esid, NULL)) < 0)
+		return es_error_wrap(err, "use request refused");
 	if ((err = es_store_next(p->st, &c->id, "use_request")) < 0)
 		return err;
 	es_sval pv[6] = { ES_SV_I(c->id), ES_SV_S(c->esid), ES_SV_B(c->hash, 32), ES_SV_S(c->purpose), ES_SV_I(c->actor),
-			  ES_SV_I(es_time_now()) };
+			  ES_SV_I(es_platform__now(p)) };
 	if ((err = es_store_exec(p->st,
 				 "INSERT INTO use_requests (id, esid, doc_hash, purpose, requested_by, state, created_at) "
 				 "VALUES (?, ?, ?, ?, ?, 'requested', ?)",
@@ -197,10 +200,17 @@ static int decide_tx(es_platform *p, void *vctx)
 	int err;
 	if ((err = es_platform__authorize(p, c->actor, ES_ACT_USE_APPROVE, -1, NULL)) < 0 || (err = req_get(p, c->id, &r)) < 0)
 		return err;
-	if (r.requested_by == c->actor)
-		return es_error_set(ES_EDENIED, "nobody approves their own use request: ask another use approver");
+	char matter[48];
+	snprintf(matter, sizeof(matter), "use request %lld", (long long)c->id);
+	es_duty d[1] = { { r.requested_by, "requested" } };
+	if ((err = es_platform__separate(p, c->actor, c->approve ? "approve" : "reject", matter, d, 1,
+					 "ask another use approver")) < 0)
+		return err;
+	/* the seal may have been revoked, lost, suspended or expired since the request */
+	if (c->approve && (err = es_platform__seal_usable(p, r.esid, NULL)) < 0)
+		return es_error_wrap(err, "use request %lld cannot be approved", (long long)c->id);
 	es_sval pv[5] = { ES_SV_S(c->approve ? "approved" : "rejected"), ES_SV_I(c->actor), ES_SV_S(c->reason),
-			  ES_SV_I(es_time_now()), ES_SV_I(c->id) };
+			  ES_SV_I(es_platform__now(p)), ES_SV_I(c->id) };
 	if ((err = es_store_exec(p->st,
 				 "UPDATE use_requests SET state = ?, approver = ?, decision_reason = ?, decided_at = ? "
 				 "WHERE id = ? AND state = 'requested'",
@@ -360,7 +370,7 @@ static int token_init_tx(es_platform *p, void *vctx)
 		goto done;
 	{
 		es_sval pv[7] = { ES_SV_S(c->esid), ES_SV_B(us, 16), ES_SV_B(uw.ptr, uw.len), ES_SV_B(as, 16),
-				  ES_SV_B(aw.ptr, aw.len), ES_SV_I(PIN_ITERATIONS), ES_SV_I(es_time_now()) };
+				  ES_SV_B(aw.ptr, aw.len), ES_SV_I(PIN_ITERATIONS), ES_SV_I(es_platform__now(p)) };
 		if ((err = es_store_exec(p->st,
 					 "INSERT INTO tokens (esid, kind, user_salt, user_wrap, admin_salt, admin_wrap, "
 					 "iterations, updated_at) VALUES (?, 'soft', ?, ?, ?, ?, ?, ?)",
@@ -433,7 +443,7 @@ static int open_tx(es_platform *p, void *vctx)
 	if (err == ES_EVERIFY) {
 		int64_t fails = (c->admin ? t.afails : t.ufails) + 1;
 		bool lock = fails >= ES_PIN_TRIES;
-		es_sval pv[3] = { ES_SV_I(fails), ES_SV_I(es_time_now()), ES_SV_S(c->esid) };
+		es_sval pv[3] = { ES_SV_I(fails), ES_SV_I(es_platform__now(p)), ES_SV_S(c->esid) };
 		err = es_store_exec(p->st,
 				    c->admin ? "UPDATE tokens SET admin_fails = ?, updated_at = ? WHERE esid = ?"
 					     : "UPDATE tokens SET user_fails = ?, updated_at = ? WHERE esid = ?",
@@ -510,7 +520,7 @@ static int rewrap_tx(es_platform *p, void *vctx)
 	tok_aad(aad, sizeof(aad), c->esid, "user");
 	if ((err = wrap(&uw, us, c->new_pin, PIN_ITERATIONS, aad, c->pem)) < 0)
 		goto done;
-	es_sval pv[5] = { ES_SV_B(us, 16), ES_SV_B(uw.ptr, uw.len), ES_SV_I(PIN_ITERATIONS), ES_SV_I(es_time_now()),
+	es_sval pv[5] = { ES_SV_B(us, 16), ES_SV_B(uw.ptr, uw.len), ES_SV_I(PIN_ITERATIONS), ES_SV_I(es_platform__now(p)),
 			  ES_SV_S(c->esid) };
 	err = es_store_exec(p->st,
 			    c->reset ? "UPDATE tokens SET user_salt = ?, user_wrap = ?, iterations = ?, updated_at = ?, "
@@ -595,7 +605,7 @@ int es_platform_token_status(es_platform *p, const char *esid, bool *locked, int
 
 int es_platform__token_grant_unlock(es_platform *p, const char *esid, int64_t app_id)
 {
-	es_sval pv[3] = { ES_SV_I(app_id), ES_SV_I(es_time_now()), ES_SV_S(esid) };
+	es_sval pv[3] = { ES_SV_I(app_id), ES_SV_I(es_platform__now(p)), ES_SV_S(esid) };
 	char detail[64];
 	int64_t changes = 0;
 	int err = es_store_exec(p->st, "UPDATE tokens SET unlock_app = ?, updated_at = ? WHERE esid = ? AND kind = 'soft'",
@@ -663,7 +673,7 @@ static int sign_tx(es_platform *p, void *vctx)
 	}
 	if ((err = es_platform__use_check(p, c->actor, c->esid)) < 0)
 		goto done;
-	es_sval pv[3] = { ES_SV_I(es_time_now()), ES_SV_I(c->id), ES_SV_S(c->esid) };
+	es_sval pv[3] = { ES_SV_I(es_platform__now(p)), ES_SV_I(c->id), ES_SV_S(c->esid) };
 	if ((err = es_store_exec(p->st,
 				 "UPDATE use_requests SET state = 'used', used_at = ? WHERE id = ? AND esid = ? AND "
 				 "state = 'approved'",
@@ -684,6 +694,7 @@ static int sign_tx(es_platform *p, void *vctx)
 		goto done;
 	es_sign_options so = ES_SIGN_OPTIONS_INIT;
 	so.data_hash = c->hash;
+	so.time = es_platform__now(p); /* the platform's clock dates the signature */
 	if (c->ks) {
 		/* the key stays in the key store; the seal layer checks its signature against the certificate */
 		if ((err = es_ses_signer_new_external(&signer, seal, cert, ks_sign_fn, c)) < 0 ||
@@ -988,7 +999,7 @@ static int device_tx(es_platform *p, void *vctx)
 	es_cert *cert = NULL;
 	es_buf subj = ES_BUF_INIT, der = ES_BUF_INIT, name = ES_BUF_INIT, ptype = ES_BUF_INIT;
 	const es_sm2_key *pub = c->pub;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	int err;
 	memset(&r, 0, sizeof(r));
 	es_buf_init(&r.seal, ES_BUF_DEFAULT_MAX);
@@ -1231,7 +1242,7 @@ static int batch_tx(es_platform *p, void *vctx)
 	if ((err = es_store_next(p->st, &c->id, "batch_auth")) < 0)
 		return err;
 	es_sval pv[7] = { ES_SV_I(c->id),   ES_SV_S(c->esid), ES_SV_S(c->purpose),        ES_SV_I(c->actor),
-			  ES_SV_I(c->from), ES_SV_I(c->to),   ES_SV_I(es_time_now()) };
+			  ES_SV_I(c->from), ES_SV_I(c->to),   ES_SV_I(es_platform__now(p)) };
 	if ((err = es_store_exec(p->st,
 				 "INSERT INTO batch_auths (id, esid, purpose, approver, valid_from, valid_to, created_at) "
 				 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -1261,7 +1272,7 @@ static int device_use_tx(es_platform *p, void *vctx)
 	use_ctx *c = vctx;
 	seal_row s;
 	int64_t batch = 0;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	int err;
 	if ((err = seal_row_get(p, c->esid, &s)) < 0)
 		return err;

@@ -70,7 +70,7 @@ int es_platform_jobs_run(es_platform *p, int64_t actor, es_jobs_result *res)
 	memset(res, 0, sizeof(*res));
 	if ((err = es_platform__authorize(p, actor, ES_ACT_JOBS, -1, NULL)) < 0)
 		return err;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	es_sval ev[1] = { ES_SV_I(now) };
 	if ((err = sweep(p,
 			 "SELECT esid, state FROM seals WHERE state IN ('made', 'active', 'suspended') AND valid_end <= ? "

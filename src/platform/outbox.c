@@ -186,7 +186,7 @@ typedef struct claim_ctx {
 static int claim_tx(es_platform *p, void *vctx)
 {
 	claim_ctx *c = vctx;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	es_sval pv[3] = { ES_SV_I(now + ES_PLAT_OUTBOX_LEASE), ES_SV_I(c->id), ES_SV_I(now) };
 	return es_store_exec(p->st, "UPDATE outbox SET next_at = ? WHERE id = ? AND state = 'pending' AND next_at <= ?", pv,
 			     3, NULL, NULL, &c->changes);
@@ -195,7 +195,7 @@ static int claim_tx(es_platform *p, void *vctx)
 static int mark_tx(es_platform *p, void *vctx)
 {
 	claim_ctx *c = vctx;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	if (c->ok) {
 		es_sval pv[2] = { ES_SV_I(now), ES_SV_I(c->id) };
 		return es_store_exec(p->st,
@@ -224,7 +224,7 @@ int es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed)
 	for (;;) {
 		due_list l;
 		l.n = 0;
-		es_sval pv[1] = { ES_SV_I(es_time_now()) };
+		es_sval pv[1] = { ES_SV_I(es_platform__now(p)) };
 		if ((err = es_store_exec(p->st,
 					 "SELECT id, idem_key, target, payload, attempts FROM outbox WHERE state = 'pending' AND "
 					 "next_at <= ? ORDER BY id LIMIT 64",

@@ -25,6 +25,13 @@ struct es_platform {
 	void *hook_ctx;
 	unsigned audit_every;   /* a signed checkpoint every this many audit entries */
 	unsigned password_cost; /* PBKDF2-HMAC-SM3 iterations of new password hashes */
+	es_time (*clock)(void *ctx); /* the platform's clock (es_platform_options.clock) */
+	void *clock_ctx;
+	es_cert *tsa;           /* the platform's own time-stamping authority (checkpoints) */
+	es_sm2_key *tsa_key;
+	/* the newest checkpoint of the transaction, written to the anchor file after commit */
+	bool anchor_pending;
+	int64_t anchor_seq;
 	/* the last refusal by the role table, audited after the rollback */
 	bool denied_pending;
 	int64_t denied_actor;
@@ -34,12 +41,30 @@ struct es_platform {
 /* The acting account, loaded by es_platform__account(). */
 typedef struct es_account {
 	int64_t id;
+	char login[65];    /* "system" for the system account */
 	unsigned roles;
 	int64_t unit_id;   /* 0: none */
 	char region[7];    /* "": province office */
 } es_account;
 
 int es_platform__account(es_platform *p, int64_t id, es_account *out);
+/* The platform's clock: es_platform_options.clock, else es_time_now(). */
+es_time es_platform__now(es_platform *p);
+
+/*
+ * Separation of duties (FG 二.2), the one rule for applications and use requests:
+ * refuse (ES_EDENIED, audited like a role-table refusal) when @p actor took an
+ * earlier part in the same matter. @p step: what the actor tries ("review");
+ * @p matter: "application 5"; @p instead: what to do ("ask another reviewer").
+ */
+typedef struct es_duty {
+	int64_t actor; /* 0: nobody */
+	const char *did; /* "filed", "submitted", "checked", "requested" ... */
+} es_duty;
+int es_platform__separate(es_platform *p, int64_t actor, const char *step, const char *matter, const es_duty *earlier,
+			  size_t n, const char *instead);
+/* A seal that can be used now: active and within its validity; the refusal names its state. */
+int es_platform__seal_usable(es_platform *p, const char *esid, int64_t *unit_id);
 /* The one permission check: role table + unit scope. */
 int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct);
 
@@ -76,6 +101,8 @@ int es_platform__audit(es_platform *p, int64_t actor, const char *event, const c
 		       const char *detail, int64_t *seq);
 /* Record a refusal by the role table (after its transaction rolled back). */
 void es_platform__audit_denied(es_platform *p);
+/* Write the anchor file of the newest checkpoint (after commit). */
+int es_platform__anchor_write(es_platform *p);
 int es_platform__audit_transition(es_platform *p, const char *object, const char *id, const char *from,
 				  const char *to, int64_t actor, const char *reason, int64_t tid);
 /* May @p actor use seal @p esid now (state, validity, unit or authorisation)? Marks it used. */

@@ -383,7 +383,7 @@ static void filter_int(query *q, const char *col, int64_t v)
 	q_param(q, ES_SV_I(v));
 }
 
-static int filters(query *q, const rec_def *d, const es_actor *a, const es_list_query *f)
+static int filters(es_platform *p, query *q, const rec_def *d, const es_actor *a, const es_list_query *f)
 {
 	switch (d->kind) {
 	case ES_REC_APPLICATION:
@@ -399,7 +399,7 @@ static int filters(query *q, const rec_def *d, const es_actor *a, const es_list_
 		if (f->holder)
 			filter_int(q, "h.holder_person", f->holder);
 		if (f->expiring_days > 0) {
-			es_time now = es_time_now();
+			es_time now = es_platform__now(p);
 			q_put(q, " AND s.valid_end >= ? AND s.valid_end < ?");
 			q_param(q, ES_SV_I(now));
 			q_param(q, ES_SV_I(now + (int64_t)f->expiring_days * DAY));
@@ -593,7 +593,7 @@ static int run(es_platform *p, const es_actor *a, const rec_def *d, const es_lis
 		q_put(&q, " = ?");
 		q_param(&q, d->key_int ? ES_SV_I(strtoll(one_id, NULL, 10)) : ES_SV_S(one_id));
 	} else {
-		if ((err = filters(&q, d, a, f)) < 0)
+		if ((err = filters(p, &q, d, a, f)) < 0)
 			goto done;
 		if (f->after) {
 			q_put(&q, " AND ");

@@ -39,6 +39,12 @@ static int region_tx(es_platform *p, void *vctx)
 			    NULL);
 	if (err == ES_EEXISTS)
 		return es_error_set(ES_EEXISTS, "region %s exists already", c->code);
+	if (err < 0)
+		return err;
+	es_buf d = ES_BUF_INIT;
+	if ((err = es_buf_printf(&d, "region %s added: %s", c->code, c->name)) == 0)
+		err = es_platform__audit(p, c->actor, "region-add", "region", c->code, (const char *)d.ptr, NULL);
+	es_buf_release(&d);
 	return err;
 }
 
@@ -60,6 +66,7 @@ int es_platform_region_add(es_platform *p, int64_t actor, const char *code, cons
 /* ---- units -------------------------------------------------------------- */
 
 typedef struct unit_ctx {
+	int64_t actor;
 	const es_unit_info *u;
 	bool legacy;
 	int64_t id;
@@ -88,13 +95,25 @@ static int unit_tx(es_platform *p, void *vctx)
 		return err;
 	es_sval pv[8] = { ES_SV_I(c->id), ES_SV_S(c->u->name), ES_SV_S(c->u->credit_code), ES_SV_I(c->legacy ? 1 : 0),
 			  ES_SV_S(c->u->region), c->u->superior ? ES_SV_I(c->u->superior) : ES_SV_NUL,
-			  ES_SV_S(c->u->legal_rep), ES_SV_I(es_time_now()) };
+			  ES_SV_S(c->u->legal_rep), ES_SV_I(es_platform__now(p)) };
 	err = es_store_exec(p->st,
 			    "INSERT INTO units (id, name, credit_code, legacy_code, region, superior, legal_rep, source, created_at) "
 			    "VALUES (?, ?, ?, ?, ?, ?, ?, 'register', ?)",
 			    pv, 8, NULL, NULL, NULL);
 	if (err == ES_EEXISTS)
 		return es_error_set(ES_EEXISTS, "a unit with credit code %s exists already", c->u->credit_code);
+	if (err < 0)
+		return err;
+	char ids[24];
+	es_buf d = ES_BUF_INIT;
+	snprintf(ids, sizeof(ids), "%lld", (long long)c->id);
+	if ((err = es_buf_printf(&d, "unit %lld added: %s, credit code %s, region %s%s", (long long)c->id, c->u->name,
+				 c->u->credit_code, c->u->region, c->legacy ? " (legacy code)" : "")) == 0 &&
+	    c->u->superior)
+		err = es_buf_printf(&d, ", superior unit %lld", (long long)c->u->superior);
+	if (err == 0)
+		err = es_platform__audit(p, c->actor, "unit-add", "unit", ids, (const char *)d.ptr, NULL);
+	es_buf_release(&d);
 	return err;
 }
 
@@ -126,7 +145,7 @@ int es_platform_unit_add(es_platform *p, int64_t actor, const es_unit_info *u, i
 {
 	ES_ASSERT_ARG(p && u);
 	int err;
-	unit_ctx c = { u, false, 0 };
+	unit_ctx c = { actor, u, false, 0 };
 	if ((err = es_platform__authorize(p, actor, ES_ACT_UNIT_ADD, -1, NULL)) < 0)
 		return err;
 	if ((err = es_platform__check_text("unit name", u->name, ES_PLAT_MAX_NAME, true)) < 0 ||
@@ -156,6 +175,7 @@ int es_platform_unit_find(es_platform *p, const char *credit_code, int64_t *id)
 /* ---- people ------------------------------------------------------------- */
 
 typedef struct person_ctx {
+	int64_t actor;
 	const char *name, *rid, *mobile;
 	int64_t unit_id, id;
 } person_ctx;
@@ -176,13 +196,20 @@ static int person_tx(es_platform *p, void *vctx)
 	es_id_mask(mask, sizeof(mask), c->rid);
 	es_sval pv[8] = { ES_SV_I(c->id), ES_SV_S(c->name), ES_SV_B(ide.ptr, ide.len), ES_SV_S(mask),
 			  ES_SV_B(hash, sizeof(hash)), c->mobile ? ES_SV_B(mob.ptr, mob.len) : ES_SV_NUL,
-			  c->unit_id ? ES_SV_I(c->unit_id) : ES_SV_NUL, ES_SV_I(es_time_now()) };
+			  c->unit_id ? ES_SV_I(c->unit_id) : ES_SV_NUL, ES_SV_I(es_platform__now(p)) };
 	err = es_store_exec(p->st,
 			    "INSERT INTO people (id, name, id_enc, id_mask, id_hash, mobile_enc, unit_id, created_at) "
 			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			    pv, 8, NULL, NULL, NULL);
 	if (err == ES_EEXISTS)
 		err = es_error_set(ES_EEXISTS, "a person with ID number %s is registered already", mask);
+	if (err == 0) {
+		/* the ID only masked, the mobile not at all: no personal data in the audit log */
+		char ids[24], d[96];
+		snprintf(ids, sizeof(ids), "%lld", (long long)c->id);
+		snprintf(d, sizeof(d), "person %lld added: ID %s, unit %lld", (long long)c->id, mask, (long long)c->unit_id);
+		err = es_platform__audit(p, c->actor, "person-add", "person", ids, d, NULL);
+	}
 done:
 	es_buf_release(&ide);
 	es_buf_release(&mob);
@@ -214,7 +241,7 @@ int es_platform_person_add(es_platform *p, int64_t actor, const char *name, cons
 		return es_error_wrap(err, "resident ID number is not valid (GB 11643): check the digits");
 	if ((err = check_mobile(mobile)) < 0)
 		return err;
-	person_ctx c = { name, resident_id, mobile, unit_id, 0 };
+	person_ctx c = { actor, name, resident_id, mobile, unit_id, 0 };
 	if ((err = es_platform__tx(p, person_tx, &c)) < 0)
 		return err;
 	if (id)
@@ -287,7 +314,34 @@ int es_platform_person_get(es_platform *p, int64_t actor, int64_t person, char *
 
 /* ---- accounts ------------------------------------------------------------- */
 
+/* "maker,reviewer" (or "none") appended to @p b. */
+static int role_list(es_buf *b, unsigned roles)
+{
+	int err = 0;
+	bool any = false;
+	for (unsigned bit = 1; bit && bit <= ES_ROLE_SYSADMIN && err == 0; bit <<= 1) {
+		if (!(roles & bit) || !es_role_name(bit))
+			continue;
+		err = es_buf_printf(b, "%s%s", any ? "," : "", es_role_name(bit));
+		any = true;
+	}
+	return err == 0 && !any ? es_buf_puts(b, "none") : err;
+}
+
+/* The rules every account's roles follow, at creation and at every change. */
+static int check_roles(unsigned roles, int64_t unit_id)
+{
+	if (!roles)
+		return es_error_set(ES_EINVAL, "an account needs at least one role");
+	if ((roles & (ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN)) && !unit_id)
+		return es_error_set(ES_EINVAL, "an applicant or unit seal administrator account needs its unit");
+	if ((roles & ES_ROLE_AUDITOR) && (roles & ~ES_ROLE_AUDITOR))
+		return es_error_set(ES_EDENIED, "an auditor account holds no other role: create a separate account");
+	return 0;
+}
+
 typedef struct acct_add_ctx {
+	int64_t actor;
 	const char *login, *region;
 	unsigned roles;
 	int64_t unit_id, id;
@@ -300,7 +354,7 @@ static int acct_tx(es_platform *p, void *vctx)
 	if ((err = es_store_next(p->st, &c->id, "account")) < 0)
 		return err;
 	es_sval pv[6] = { ES_SV_I(c->id), ES_SV_S(c->login), ES_SV_I(c->roles), c->unit_id ? ES_SV_I(c->unit_id) : ES_SV_NUL,
-			  ES_SV_S(c->region), ES_SV_I(es_time_now()) };
+			  ES_SV_S(c->region), ES_SV_I(es_platform__now(p)) };
 	err = es_store_exec(p->st,
 			    "INSERT INTO accounts (id, login, roles, unit_id, region, created_at) VALUES (?, ?, ?, ?, ?, ?)", pv,
 			    6, NULL, NULL, NULL);
@@ -308,6 +362,14 @@ static int acct_tx(es_platform *p, void *vctx)
 		return es_error_set(ES_EEXISTS, "account '%s' exists already, or its unit or region is unknown", c->login);
 	if (err < 0 && c->unit_id)
 		return es_error_wrap(err, "unit %lld or region must exist", (long long)c->unit_id);
+	if (err < 0)
+		return err;
+	es_buf d = ES_BUF_INIT;
+	if ((err = es_buf_puts(&d, "account created: roles ")) == 0 && (err = role_list(&d, c->roles)) == 0 &&
+	    (err = es_buf_printf(&d, ", unit %lld, region %s", (long long)c->unit_id,
+				 c->region && *c->region ? c->region : "(province)")) == 0)
+		err = es_platform__audit(p, c->actor, "account-add", "account", c->login, (const char *)d.ptr, NULL);
+	es_buf_release(&d);
 	return err;
 }
 
@@ -320,15 +382,11 @@ int es_platform_account_add(es_platform *p, int64_t actor, const char *login, un
 		return err;
 	if ((err = es_platform__check_text("login", login, 64, true)) < 0)
 		return err;
-	if (!roles)
-		return es_error_set(ES_EINVAL, "an account needs at least one role");
-	if ((roles & (ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN)) && !unit_id)
-		return es_error_set(ES_EINVAL, "an applicant or unit seal administrator account needs its unit");
-	if ((roles & ES_ROLE_AUDITOR) && (roles & ~ES_ROLE_AUDITOR))
-		return es_error_set(ES_EDENIED, "an auditor account holds no other role: create a separate account");
+	if ((err = check_roles(roles, unit_id)) < 0)
+		return err;
 	if (region && (strlen(region) != 6 || strspn(region, "0123456789") != 6))
 		return es_error_set(ES_EINVAL, "region '%s' is not a 6-digit code", region);
-	acct_add_ctx c = { login, region, roles, unit_id, 0 };
+	acct_add_ctx c = { actor, login, region, roles, unit_id, 0 };
 	if ((err = es_platform__tx(p, acct_tx, &c)) < 0)
 		return err;
 	if (id)
@@ -344,4 +402,51 @@ int es_platform_account_find(es_platform *p, const char *login, int64_t *id)
 	if (err == ES_ENOTFOUND)
 		return es_error_set(ES_ENOTFOUND, "no account '%s'", login);
 	return err;
+}
+
+/* ---- role changes ---------------------------------------------------------- */
+
+typedef struct roles_ctx {
+	int64_t actor;
+	const char *login;
+	unsigned roles;
+} roles_ctx;
+
+static int roles_tx(es_platform *p, void *vctx)
+{
+	roles_ctx *c = vctx;
+	int64_t id, changes = 0;
+	es_account a;
+	es_buf d = ES_BUF_INIT;
+	int err;
+	if ((err = es_platform_account_find(p, c->login, &id)) < 0 || (err = es_platform__account(p, id, &a)) < 0)
+		return err;
+	if ((err = check_roles(c->roles, a.unit_id)) < 0)
+		return err;
+	if (id == c->actor && (a.roles & ES_ROLE_SYSADMIN) && !(c->roles & ES_ROLE_SYSADMIN))
+		return es_error_set(ES_EDENIED, "account '%s' may not take the sysadmin role from itself: ask another "
+						"system administrator",
+				    c->login);
+	es_sval pv[3] = { ES_SV_I(c->roles), ES_SV_I(id), ES_SV_I(a.roles) };
+	if ((err = es_store_exec(p->st, "UPDATE accounts SET roles = ? WHERE id = ? AND roles = ?", pv, 3, NULL, NULL,
+				 &changes)) < 0)
+		return err;
+	if (changes != 1)
+		return es_error_set(ES_EDENIED, "account '%s' changed meanwhile: try again", c->login);
+	/* the old and the new roles, by whom */
+	if ((err = es_buf_puts(&d, "roles ")) == 0 && (err = role_list(&d, a.roles)) == 0 &&
+	    (err = es_buf_puts(&d, " -> ")) == 0 && (err = role_list(&d, c->roles)) == 0)
+		err = es_platform__audit(p, c->actor, "account-roles", "account", c->login, (const char *)d.ptr, NULL);
+	es_buf_release(&d);
+	return err;
+}
+
+int es_platform_account_set_roles(es_platform *p, int64_t actor, const char *login, unsigned roles)
+{
+	ES_ASSERT_ARG(p && login);
+	int err;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
+		return err;
+	roles_ctx c = { actor, login, roles };
+	return es_platform__tx(p, roles_tx, &c);
 }

@@ -212,11 +212,17 @@ static int import_tx(es_platform *p, void *vctx)
 		if ((err = es_store_next(p->st, &unit, "unit")) < 0)
 			return err;
 		es_sval pv[6] = { ES_SV_I(unit), ES_SV_S(e->name), ES_SV_S(e->credit_code), ES_SV_S(e->region),
-				  ES_SV_S(e->legal_rep[0] ? e->legal_rep : NULL), ES_SV_I(es_time_now()) };
+				  ES_SV_S(e->legal_rep[0] ? e->legal_rep : NULL), ES_SV_I(es_platform__now(p)) };
 		if ((err = es_store_exec(p->st,
 					 "INSERT INTO units (id, name, credit_code, legacy_code, region, legal_rep, source, "
 					 "created_at) VALUES (?, ?, ?, 0, ?, ?, 'registry', ?)",
 					 pv, 6, NULL, NULL, NULL)) < 0)
+			return err;
+		char ids[24], d[ES_PLAT_MAX_NAME + 96];
+		snprintf(ids, sizeof(ids), "%lld", (long long)unit);
+		snprintf(d, sizeof(d), "unit %lld added from the registry: %s, credit code %s, region %s", (long long)unit,
+			 e->name, e->credit_code, e->region);
+		if ((err = es_platform__audit(p, c->actor, "unit-add", "unit", ids, d, NULL)) < 0)
 			return err;
 	} else if (err < 0) {
 		return err;
@@ -384,7 +390,7 @@ static int psb_tx(es_platform *p, void *vctx)
 	psb_ctx *c = vctx;
 	const es_psb_entry *e = c->e;
 	es_sval pv[6] = { ES_SV_S(e->seal_code), ES_SV_S(e->credit_code), ES_SV_S(e->name), ES_SV_S(e->kind),
-			  ES_SV_B(e->impression, e->impression_len), ES_SV_I(es_time_now()) };
+			  ES_SV_B(e->impression, e->impression_len), ES_SV_I(es_platform__now(p)) };
 	return es_store_exec(p->st,
 			     "INSERT INTO psb_seals (seal_code, credit_code, name, kind, picture, imported_at) "
 			     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (seal_code) DO NOTHING",

@@ -146,7 +146,7 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 	uint8_t hash[ES_SM3_DIGEST_LEN];
 	char esid[32]; /* room for region + "%08lld" of any int64; a seal code is 14 characters */
 	int err;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	if ((err = unit_get(p, unit_id, &u)) < 0)
 		goto done;
 	esid[0] = 0;
@@ -360,7 +360,7 @@ int es_platform__file(es_platform *p, const char *esid, const char *event, int64
 	static const char *const targets[] = { "psb", "national" };
 	char at[32];
 	int err = 0;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	es_time_iso(at, now);
 	json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:I}", "version", 1, "event", event, "esid", esid, "at", at,
 			      "transition", (json_int_t)tid);
@@ -451,7 +451,7 @@ static int confirm_tx(es_platform *p, void *vctx)
 	if ((err = es_platform__transition(p, "seal", c->esid, "made", "active", c->actor,
 					   "impression confirmed by the applicant", NULL)) < 0)
 		return err;
-	es_sval pv[2] = { ES_SV_I(es_time_now()), ES_SV_S(c->esid) };
+	es_sval pv[2] = { ES_SV_I(es_platform__now(p)), ES_SV_S(c->esid) };
 	return es_store_exec(p->st, "UPDATE seals SET confirmed = 1, last_used = ? WHERE esid = ?", pv, 2, NULL, NULL, NULL);
 }
 
@@ -462,6 +462,27 @@ int es_platform_seal_confirm(es_platform *p, int64_t actor, const char *esid)
 	return es_platform__tx(p, confirm_tx, &c);
 }
 
+int es_platform__seal_usable(es_platform *p, const char *esid, int64_t *unit_id)
+{
+	srow s;
+	int err;
+	if ((err = srow_get(p, esid, &s)) < 0)
+		return err;
+	if (unit_id)
+		*unit_id = s.unit_id;
+	if (strcmp(s.state, "made") == 0)
+		return es_error_set(ES_EDENIED, "seal %s is not active: the applicant must confirm its impression first",
+				    esid);
+	if (strcmp(s.state, "active") != 0)
+		return es_error_set(ES_EDENIED, "seal %s is %s and cannot be used%s", esid, s.state,
+				    strcmp(s.state, "suspended") == 0 ? ": file a reenable application"
+				    : strcmp(s.state, "lost") == 0    ? ": apply for a reissue"
+								      : ": apply for a new seal");
+	if (es_platform__now(p) >= s.valid_end)
+		return es_error_set(ES_EDENIED, "seal %s has expired and cannot be used: apply for a new seal", esid);
+	return 0;
+}
+
 int es_platform__use_check(es_platform *p, int64_t actor, const char *esid)
 {
 	seal_ctx cc = { actor, esid, 0, 0, 0, NULL };
@@ -469,19 +490,13 @@ int es_platform__use_check(es_platform *p, int64_t actor, const char *esid)
 	es_account a;
 	srow s;
 	int err;
-	es_time now = es_time_now();
+	es_time now = es_platform__now(p);
 	if ((err = srow_get(p, c->esid, &s)) < 0)
 		return err;
 	if ((err = es_platform__authorize(p, c->actor, ES_ACT_SEAL_USE, -1, &a)) < 0)
 		return err;
-	if (strcmp(s.state, "made") == 0)
-		return es_error_set(ES_EDENIED, "seal %s is not active: the applicant must confirm its impression first",
-				    c->esid);
-	if (strcmp(s.state, "active") != 0)
-		return es_error_set(ES_EDENIED, "seal %s is %s and cannot be used%s", c->esid, s.state,
-				    strcmp(s.state, "suspended") == 0 ? ": file a reenable application" : "");
-	if (now >= s.valid_end)
-		return es_error_set(ES_EDENIED, "seal %s has expired: apply for a new seal", c->esid);
+	if ((err = es_platform__seal_usable(p, c->esid, NULL)) < 0)
+		return err;
 	if (a.unit_id != s.unit_id) {
 		int64_t n = 0;
 		es_sval pv[4] = { ES_SV_S(c->esid), ES_SV_I(a.unit_id), ES_SV_I(now), ES_SV_I(now) };
@@ -540,7 +555,7 @@ static int authorise_tx(es_platform *p, void *vctx)
 	if ((err = es_store_exec(p->st,
 				 "INSERT INTO authorisations (id, esid, grantee_unit, valid_from, valid_to, letter, created_by, "
 				 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-				 (es_sval[8]){ pv[0], pv[1], pv[2], pv[3], pv[4], pv[5], pv[6], ES_SV_I(es_time_now()) }, 8,
+				 (es_sval[8]){ pv[0], pv[1], pv[2], pv[3], pv[4], pv[5], pv[6], ES_SV_I(es_platform__now(p)) }, 8,
 				 NULL, NULL, NULL)) < 0)
 		return err;
 	char why[96];
@@ -663,7 +678,7 @@ int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
 		return err;
 	out->status = status_of(r.state);
 	out->since = r.state_since;
-	if (out->status == ES_STATUS_ACTIVE && es_time_now() >= r.valid_end) {
+	if (out->status == ES_STATUS_ACTIVE && es_platform__now(p) >= r.valid_end) {
 		out->status = ES_STATUS_EXPIRED;
 		out->since = r.valid_end;
 	}
@@ -702,7 +717,7 @@ int es_platform_seal_status_at(es_platform *p, const char *esid, es_time at, es_
 	es_seal_record r;
 	memset(out, 0, sizeof(*out));
 	if (!at)
-		at = es_time_now();
+		at = es_platform__now(p);
 	int err = es_platform_seal_get(p, esid, &r);
 	if (err == ES_ENOTFOUND) {
 		es_error_clear();
@@ -770,7 +785,7 @@ int es_platform_status_list(es_platform *p, es_buf *json, es_buf *sig)
 	char now[32];
 	int err;
 	es_buf subj = ES_BUF_INIT;
-	es_time_iso(now, es_time_now());
+	es_time_iso(now, es_platform__now(p));
 	list_ctx x = { json_array() };
 	if (!x.arr)
 		return es_error_set(ES_ENOMEM, "out of memory");

@@ -20,5 +20,6 @@
 #define ES_PLAT_OUTBOX_BACKOFF_MAX 3600   /* seconds */
 #define ES_PLAT_OUTBOX_LEASE 120          /* seconds a claimed filing is held */
 #define ES_PLAT_HTTP_TIMEOUT_S 10         /* filing HTTP send/receive timeout */
+#define ES_PLAT_MAX_ANCHOR 8192           /* bytes of an audit anchor (JSON) */
 
 #endif

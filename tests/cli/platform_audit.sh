@@ -7,15 +7,20 @@ T=$(mktemp -d /tmp/eseal-cli-audit.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export ESEAL_PLATFORM_DIR=$T/p
 export ESEAL_FAKE_NOW=2026-01-01T00:00:00Z
+# the fake clock works in test builds only (ES_TEST_CLOCK); a release build ignores it
+[ "${ESEAL_TEST_CLOCK:-1}" = 1 ] || { echo "skipped: this build ignores ESEAL_FAKE_NOW"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 e() { "$ESEAL" platform "$@"; }
 expect_rc() { local want=$1; shift; set +e; "$@" >"$T/out" 2>"$T/err"; local rc=$?; set -e
   [ "$rc" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "expected exit $want, got $rc: $*"; }; }
 num() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }
 
-"$ESEAL" audit --help | grep -q "audit verify" || fail "audit help"
-"$ESEAL" backup --help | grep -q "eseal backup FILE" || fail "backup help"
-"$ESEAL" restore --help | grep -q "eseal restore FILE" || fail "restore help"
+# help into a file first: grep -q quits early, and a long help then dies of SIGPIPE
+helps() { "$ESEAL" "$1" --help >"$T/help"; grep -q "$2" "$T/help" || fail "$1 help"; }
+helps audit "audit verify"
+helps audit "audit anchor"
+helps backup "eseal backup FILE"
+helps restore "eseal restore FILE"
 e init >/dev/null
 e region add 350000 福建省 >/dev/null
 unit=$(e --as admin --json unit add --name 福建省测试厅 --credit-code 91350100100000016G --region 350000 | num unit)
@@ -81,6 +86,50 @@ expect_rc 3 "$ESEAL" restore "$T/bad.esbk" --dir "$T/r2"
 grep -q "altered or made with another master key" "$T/err" || fail "tamper message"
 [ ! -e "$T/r2/platform.db" ] || fail "tampered restore wrote"
 ESEAL_MASTER_KEY=$(printf '%064d' 7) expect_rc 3 "$ESEAL" restore "$T/b.esbk" --dir "$T/r2"
+# separation of duties: an account holding applicant and reviewer never approves its own
+e --as admin account add self --roles applicant,maker,reviewer --unit "$unit" >/dev/null
+app2=$(e --as self --json app create --unit "$unit" --name 福建省测试厅合同专用章 --kind special --function contract \
+  --handler 王五 --handler-mobile 13800000000 --handler-id 350102199002020021 | num application)
+e --as self app submit "$app2" >/dev/null
+expect_rc 4 e --as self app check "$app2"
+grep -q "account 'self' filed application $app2 and may not also check it (separation of duties" "$T/err" ||
+  fail "self-check message"
+e --as maker app check "$app2" >/dev/null
+expect_rc 4 e --as self app approve "$app2"
+e --as reviewer app approve "$app2" >/dev/null
+expect_rc 4 e --as self app make "$app2"
+# role refusals name the login; role changes are audited with the old and new roles
+expect_rc 4 e --as maker account roles self --roles applicant
+grep -q "account 'maker' may not" "$T/err" || fail "refusal names the login"
+e --as admin account roles self --roles applicant >/dev/null
+[ "$(sqlite3 "$T/p/platform.db" "SELECT detail FROM audit_log WHERE event = 'account-roles'")" = \
+  "roles applicant,maker,reviewer -> applicant" ] || fail "role change audited"
+# a use request for a revoked seal is refused at once, naming the state
+rev=$(e --as app1 --json app create --business revoke --target "$esid" --reason 单位注销 --unit "$unit" \
+  --name 福建省测试厅 --handler 王五 --handler-mobile 13800000000 --handler-id 350102199002020021 | num application)
+e --as app1 app submit "$rev" >/dev/null
+e --as maker app check "$rev" >/dev/null
+e --as reviewer app approve "$rev" >/dev/null
+e --as maker app make "$rev" >/dev/null
+expect_rc 4 e --as app1 use request "$esid" --document "$T/doc2.txt" --purpose 采购合同
+grep -q "is revoked" "$T/err" || fail "revoked seal named"
+
+# anchors: signed and time-stamped, kept elsewhere, and proved extended
+"$ESEAL" audit anchor --as aud -o "$T/anchor.json" | grep -q "audit head: entry" || fail "anchor"
+"$ESEAL" audit anchor --as aud --json | grep -q '"time_stamp"' || fail "anchor json"
+expect_rc 4 "$ESEAL" audit anchor --as app1
+"$ESEAL" audit verify --as aud --anchor "$T/anchor.json" | grep -q "audit log intact" || fail "extends anchor"
+printf '{"format": "x"}' >"$T/bad-anchor.json"
+expect_rc 3 "$ESEAL" audit verify --anchor "$T/bad-anchor.json"
+[ "$(stat -c %a "$T/p/audit-anchor.json")" = 600 ] || fail "anchor file mode"
+# deleting every checkpoint is a break
+cp "$T/p/platform.db" "$T/saved.db"
+sqlite3 "$T/p/platform.db" "DELETE FROM audit_checkpoints"
+expect_rc 1 "$ESEAL" audit verify
+grep -q "BROKEN" "$T/out" || fail "missing checkpoints"
+cp "$T/saved.db" "$T/p/platform.db"
+"$ESEAL" audit verify | grep -q "audit log intact" || fail "intact again"
+
 # tamper with the live log: the first bad entry is named
 # (needs python3's sqlite3 module; the unit tests do the same on both backends)
 if command -v python3 >/dev/null && python3 -c 'import sqlite3' 2>/dev/null; then

@@ -8,6 +8,8 @@ T=$(mktemp -d /tmp/eseal-cli-ks.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export ESEAL_PLATFORM_DIR=$T/p
 export ESEAL_FAKE_NOW=2026-01-01T00:00:00Z
+# the fake clock works in test builds only (ES_TEST_CLOCK); a release build ignores it
+[ "${ESEAL_TEST_CLOCK:-1}" = 1 ] || { echo "skipped: this build ignores ESEAL_FAKE_NOW"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 e() { "$ESEAL" platform "$@"; }
 expect_rc() { local want=$1; shift; set +e; "$@" >"$T/out" 2>"$T/err"; local rc=$?; set -e

@@ -772,13 +772,62 @@ static void t_renew_keeps_held_key(void **state)
 	tp_teardown(&e);
 }
 
+/* A use request for a seal that cannot be used is refused at once, and its approval
+ * when the seal stopped meanwhile; the refusal names the seal's state. */
+static void t_use_unusable_seal(void **state)
+{
+	(void)state;
+	tp_env e;
+	char a[15], b[15], esid[15];
+	uint8_t h[32];
+	int64_t req, app;
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, b);
+	doc(h, "合同");
+	/* revoked: refused at request */
+	es_app_form f = tp_form(&e, ES_BIZ_REVOKE, a);
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
+	tp_process(&e, app, esid);
+	TP_DENIED(es_platform_use_request(e.p, e.applicant, a, h, "用印", &req));
+	assert_non_null(strstr(es_error_last()->message, "is revoked"));
+	/* requested while active, lost before approval: refused at approval */
+	TU_OK(es_platform_use_request(e.p, e.applicant, b, h, "用印", &req));
+	f = tp_form(&e, ES_BIZ_LOSS, b);
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
+	TU_OK(es_platform_app_submit(e.p, e.applicant, app));
+	TP_DENIED(es_platform_use_decide(e.p, appr, req, true, NULL));
+	assert_non_null(strstr(es_error_last()->message, "is lost"));
+	char st[16];
+	TU_OK(es_platform_use_state(e.p, req, st, sizeof(st)));
+	assert_string_equal(st, "requested");
+	/* a rejection is still possible */
+	TU_OK(es_platform_use_decide(e.p, appr, req, false, "印章已挂失"));
+	/* expired: refused at request */
+	char c[15];
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, c);
+	tp_now_days(800);
+	TP_DENIED(es_platform_use_request(e.p, e.applicant, c, h, "用印", &req));
+	assert_non_null(strstr(es_error_last()->message, "expired"));
+	/* the approver who requested: the same separation rule as applications */
+	int64_t both;
+	TU_OK(es_platform_account_add(e.p, e.admin, "both", ES_ROLE_APPLICANT | ES_ROLE_USE_APPROVER, e.unit, NULL, &both));
+	tp_now_days(0);
+	TU_OK(es_platform_use_request(e.p, both, c, h, "用印", &req));
+	TP_SEPARATED(es_platform_use_decide(e.p, both, req, true, NULL));
+	assert_non_null(strstr(es_error_last()->message, "account 'both' requested use request"));
+	audit_ok(&e);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_use_approval), cmocka_unit_test(t_device_batch), cmocka_unit_test(t_pin),
 		cmocka_unit_test(t_backup),	  cmocka_unit_test(t_crash_uses),   cmocka_unit_test(t_crash_backup),
 		cmocka_unit_test(t_keystore_token), cmocka_unit_test(t_keystore_pkcs11),
-		cmocka_unit_test(t_renew_keeps_held_key),
+		cmocka_unit_test(t_renew_keeps_held_key), cmocka_unit_test(t_use_unusable_seal),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-custody");
 }

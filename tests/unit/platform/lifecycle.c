@@ -644,6 +644,133 @@ static void t_verify_status(void **state)
 	tp_teardown(&e);
 }
 
+/* One account holding applicant, maker and reviewer: it files and submits, and may then
+ * neither check, review nor make its own application, whatever the business type. */
+static void separated(tp_env *e, int64_t self, int biz, const char *target, const char *name)
+{
+	int64_t app;
+	char esid[15];
+	es_app_form f = tp_form(e, biz, target);
+	f.seal_name = name;
+	TU_OK(es_platform_app_create(e->p, self, &f, &app));
+	TU_OK(es_platform_app_submit(e->p, self, app));
+	TP_SEPARATED(es_platform_app_check(e->p, self, app));
+	TU_OK(es_platform_app_check(e->p, e->maker, app));
+	TP_SEPARATED(es_platform_app_review(e->p, self, app, true, NULL));
+	TP_SEPARATED(es_platform_app_review(e->p, self, app, false, "自己驳回"));
+	TU_OK(es_platform_app_review(e->p, e->reviewer, app, true, NULL));
+	TP_SEPARATED(es_platform_app_make(e->p, self, app, esid));
+	char st[16];
+	TU_OK(es_platform_app_state(e->p, app, st, sizeof(st)));
+	assert_string_equal(st, "approved");
+}
+
+static void t_separation(void **state)
+{
+	(void)state;
+	tp_env e;
+	int64_t self, app;
+	char a[15], lost[15], susp[15], ren[15], esid[15];
+	es_jobs_result jr;
+	tp_setup(&e);
+	TU_OK(es_platform_account_add(e.p, e.admin, "self", ES_ROLE_APPLICANT | ES_ROLE_MAKER | ES_ROLE_REVIEWER, e.unit,
+				      NULL, &self));
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, lost);
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, susp);
+	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_INVOICE, "福建省测试厅发票专用章", 0, ren);
+	separated(&e, self, ES_BIZ_APPLY, NULL, "福建省测试厅业务专用章");
+	separated(&e, self, ES_BIZ_CHANGE, a, "福建省测试厅");
+	separated(&e, self, ES_BIZ_REVOKE, a, "福建省测试厅");
+	separated(&e, self, ES_BIZ_PIN_UNLOCK, a, "福建省测试厅");
+	separated(&e, self, ES_BIZ_LOSS, lost, "福建省测试厅合同专用章"); /* submitting it stops the seal */
+	separated(&e, self, ES_BIZ_REISSUE, lost, "福建省测试厅合同专用章");
+	/* a year unused suspends a seal; the renewed one is used meanwhile */
+	tp_now_days(399);
+	TU_OK(es_platform_seal_use(e.p, e.applicant, ren));
+	tp_now_days(400);
+	TU_OK(es_platform_jobs_run(e.p, ES_ACTOR_SYSTEM, &jr));
+	check_status(&e, susp, ES_STATUS_SUSPENDED);
+	separated(&e, self, ES_BIZ_REENABLE, susp, "福建省测试厅财务专用章");
+	tp_now_days(710);
+	separated(&e, self, ES_BIZ_RENEW, ren, "福建省测试厅发票专用章");
+	/* submitted (not filed) by the account: still never checked by it */
+	es_app_form f = tp_form(&e, ES_BIZ_APPLY, NULL);
+	f.seal_name = "福建省测试厅档案专用章";
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
+	TU_OK(es_platform_app_submit(e.p, self, app));
+	TP_SEPARATED(es_platform_app_check(e.p, self, app));
+	/* the checker never reviews it; the reviewer never makes it */
+	TU_OK(es_platform_app_check(e.p, e.makrev, app));
+	TP_SEPARATED(es_platform_app_review(e.p, e.makrev, app, true, NULL));
+	TU_OK(es_platform_app_review(e.p, e.reviewer, app, false, "重新提交"));
+	TU_OK(es_platform_app_submit(e.p, e.applicant, app));
+	TU_OK(es_platform_app_check(e.p, e.maker, app));
+	TU_OK(es_platform_app_review(e.p, e.makrev, app, true, NULL));
+	TP_SEPARATED(es_platform_app_make(e.p, e.makrev, app, esid));
+	TU_OK(es_platform_app_make(e.p, e.maker, app, esid));
+	/* the refusal names the login and is audited like a role-table refusal */
+	TP_SEPARATED(es_platform_app_review(e.p, self, app, true, NULL));
+	assert_non_null(strstr(es_error_last()->message, "account 'self' submitted application"));
+	es_store *st = NULL;
+	int64_t n = 0;
+	TU_OK(es_store_open(&st, e.store));
+	TU_OK(es_store_int(st, &n, "SELECT COUNT(*) FROM audit_log WHERE event = 'denied' AND object_id = 'review'", NULL,
+			   0));
+	es_store_close(st);
+	assert_true(n >= 9);
+	tp_teardown(&e);
+}
+
+/* Regions, units, people and accounts, and every role change, leave an audit entry naming who. */
+static void t_records_audited(void **state)
+{
+	(void)state;
+	tp_env e;
+	int64_t id, n = 0;
+	es_store *st = NULL;
+	tp_setup(&e);
+	TU_OK(es_platform_account_add(e.p, e.admin, "clerk", ES_ROLE_APPLICANT, e.unit, NULL, &id));
+	TU_OK(es_platform_account_set_roles(e.p, e.admin, "clerk", ES_ROLE_APPLICANT | ES_ROLE_UNIT_ADMIN));
+	TP_DENIED(es_platform_account_set_roles(e.p, e.maker, "clerk", ES_ROLE_SYSADMIN));
+	assert_int_equal(es_platform_account_set_roles(e.p, e.admin, "clerk", ES_ROLE_AUDITOR | ES_ROLE_APPLICANT),
+			 ES_EDENIED);
+	assert_int_equal(es_platform_account_set_roles(e.p, e.admin, "nobody", ES_ROLE_MAKER), ES_ENOTFOUND);
+	/* a refusal names the login, not the account number */
+	TP_DENIED(es_platform_region_add(e.p, id, "350200", "厦门市"));
+	assert_non_null(strstr(es_error_last()->message, "account 'clerk'"));
+	TU_OK(es_store_open(&st, e.store));
+	struct {
+		const char *sql;
+		int64_t want;
+	} q[] = {
+		{ "SELECT COUNT(*) FROM audit_log WHERE event = 'region-add'", 3 },
+		{ "SELECT COUNT(*) FROM audit_log WHERE event = 'unit-add'", 4 },
+		{ "SELECT COUNT(*) FROM audit_log WHERE event = 'person-add'", 1 },
+		{ "SELECT COUNT(*) FROM audit_log WHERE event = 'account-add'", 13 },
+		{ "SELECT COUNT(*) FROM audit_log WHERE event = 'account-add' AND object_id = 'clerk' AND detail LIKE "
+		  "'%roles applicant,%'",
+		  1 },
+		{ "SELECT COUNT(*) FROM audit_log WHERE event = 'account-roles'", 1 },
+		{ "SELECT COUNT(*) FROM audit_log WHERE event = 'account-roles' AND object_id = 'clerk' AND "
+		  "detail = 'roles applicant -> applicant,unit-admin'",
+		  1 },
+		/* by whom: the sysadmin, not the system account */
+		{ "SELECT COUNT(*) FROM audit_log l JOIN accounts a ON a.id = l.actor WHERE l.event = 'account-roles' AND "
+		  "a.login = 'admin'",
+		  1 },
+		/* no personal data in clear */
+		{ "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%" TP_RID1 "%' OR detail LIKE '%13912345678%'", 0 },
+	};
+	for (size_t i = 0; i < ES_ARRAY_LEN(q); i++) {
+		TU_OK(es_store_int(st, &n, q[i].sql, NULL, 0));
+		if (n != q[i].want)
+			fail_msg("%s: %lld, expected %lld", q[i].sql, (long long)n, (long long)q[i].want);
+	}
+	es_store_close(st);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,7 +779,7 @@ int main(void)
 		cmocka_unit_test(t_unused_suspended), cmocka_unit_test(t_one_impression), cmocka_unit_test(t_authorise),
 		cmocka_unit_test(t_forward),       cmocka_unit_test(t_batch),
 		cmocka_unit_test(t_psb_import),    cmocka_unit_test(t_transition_hook),
-		cmocka_unit_test(t_verify_status),
+		cmocka_unit_test(t_verify_status), cmocka_unit_test(t_separation), cmocka_unit_test(t_records_audited),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-lifecycle");
 }

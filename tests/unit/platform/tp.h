@@ -64,4 +64,13 @@ int tp_main(const struct CMUnitTest *tests, size_t n, const char *name);
 			fail_msg("%s: expected EDENIED, got %d (%s)", #expr, tp_e_, es_error_last()->message); \
 	} while (0)
 
+/* Refused by the separation of duties (FG 二.2), not by a role or a state. */
+#define TP_SEPARATED(expr)                                                               \
+	do {                                                                             \
+		int tp_e_ = (expr);                                                      \
+		if (tp_e_ != ES_EDENIED || !strstr(es_error_last()->message, "separation of duties")) \
+			fail_msg("%s: expected a separation-of-duties refusal, got %d (%s)", #expr, tp_e_, \
+				 es_error_last()->message);                              \
+	} while (0)
+
 #endif
