@@ -132,7 +132,7 @@ int es_mu__svg_raster(es_img *out, const uint8_t *data, size_t len, double px_pe
 	fz_var(dev);
 	fz_try(ctx)
 	{
-		buf = fz_new_buffer_from_shared_data(ctx, copy, len);
+		buf = fz_new_buffer_from_copied_data(ctx, copy, len); /* the SVG parser resizes it */
 		dl = fz_new_display_list_from_svg(ctx, buf, NULL, NULL, &w, &h);
 		if (!(w > 0.01f && h > 0.01f && w < 14400 && h < 14400)) {
 			err = es_error_set(ES_EMALFORMED, "the SVG has no usable size");
