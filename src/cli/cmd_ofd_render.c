@@ -131,6 +131,8 @@ int cmd_ofd_render(int argc, char **argv)
 	input = argv[optind];
 	if (!output)
 		return cli_usage_error("ofd render", "give -o OUT.png, OUT.svg or OUT.pdf");
+	if (json && strcmp(output, "-") == 0)
+		return cli_usage_error("ofd render", "--json prints on stdout: give -o FILE, not -o -");
 	if ((one != 0) + (page_list != NULL) + all > 1)
 		return cli_usage_error("ofd render", "give only one of --page, --pages and --all");
 	if (ends_with(output, ".png"))

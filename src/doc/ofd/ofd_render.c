@@ -1437,9 +1437,9 @@ static void draw_text(rctx *c, xmlNodePtr n, const gstate *g, double alpha)
 				x += dx[i];
 			else if (i < ndy)
 				; /* vertical runs give DeltaY only: x stays */
-			else if (f && gid && off + l < len)
+			else if (f && gid) /* also after the last: a next TextCode without X goes on from there */
 				x += advance_of(c, f, gid, fm);
-			else if (off + l < len)
+			else
 				x += size;
 			if (i < ndy)
 				y += dy[i];
