@@ -526,13 +526,29 @@ static void page_area(es_ofd_view *v, xmlDocPtr page, double a[4])
 	a[3] = ES_MIN(a[3], ES_OFD_RENDER_MAX_PAGE_MM);
 }
 
+/* A page's Content.xml, parsed for one render and freed after it (pages are
+ * not kept: a long document rendered whole would hold every page tree). */
+static xmlDocPtr page_doc(const es_ofd_view *v, const char *name)
+{
+	es_bytes b;
+	xmlDocPtr d = NULL;
+	if (!name[0] || es_ofd_pkg_get(&b, v->pkg, name) < 0 || es_ofd__xml_parse(&d, b.ptr, b.len, name) < 0) {
+		es_error_clear();
+		return NULL;
+	}
+	return d;
+}
+
 int es_ofd_view_page_size(const es_ofd_view *v, unsigned page, double *w_mm, double *h_mm)
 {
 	double a[4];
+	xmlDocPtr d;
 	ES_ASSERT_ARG(v && w_mm && h_mm);
 	if (page < 1 || page > v->npages)
 		return es_error_set(ES_EINVAL, "page %u out of range (the document has %u)", page, v->npages);
-	page_area((es_ofd_view *)v, v->pages[page - 1].content[0] ? view_xml((es_ofd_view *)v, v->pages[page - 1].content) : NULL, a);
+	d = page_doc(v, v->pages[page - 1].content);
+	page_area((es_ofd_view *)v, d, a);
+	xmlFreeDoc(d);
 	*w_mm = a[2];
 	*h_mm = a[3];
 	return 0;
@@ -1901,7 +1917,7 @@ static int draw_page(rctx *c, unsigned page, double w, double h)
 {
 	es_ofd_view *v = c->v;
 	vpage *pg = &v->pages[page - 1];
-	xmlDocPtr d = pg->content[0] ? view_xml(v, pg->content) : NULL;
+	xmlDocPtr d = page_doc(v, pg->content);
 	xmlNodePtr root;
 	double a[4];
 
@@ -1924,6 +1940,7 @@ static int draw_page(rctx *c, unsigned page, double w, double h)
 	if (!c->opt->no_stamps)
 		draw_stamps(c, pg);
 	cairo_restore(c->cr);
+	xmlFreeDoc(d);
 	return 0;
 }
 
