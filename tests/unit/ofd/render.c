@@ -484,6 +484,55 @@ static void test_ofd_render__images(void **state)
 	es_img__release(&im);
 }
 
+/* A 24-bit BMP of w x h pixels in one colour (bottom-up rows padded to 4 bytes). */
+static void bmp(es_buf *out, unsigned w, unsigned h, uint8_t r, uint8_t g, uint8_t b)
+{
+	unsigned row = (w * 3 + 3) & ~3u, size = 54 + row * h;
+	uint8_t hd[54] = { 'B', 'M' };
+	hd[2] = (uint8_t)size, hd[3] = (uint8_t)(size >> 8), hd[4] = (uint8_t)(size >> 16);
+	hd[10] = 54;
+	hd[14] = 40;
+	hd[18] = (uint8_t)w, hd[19] = (uint8_t)(w >> 8);
+	hd[22] = (uint8_t)h, hd[23] = (uint8_t)(h >> 8);
+	hd[26] = 1;
+	hd[28] = 24;
+	es_buf_init(out, ES_BUF_DEFAULT_MAX);
+	TU_OK(es_buf_put(out, hd, sizeof(hd)));
+	for (unsigned y = 0; y < h; y++)
+		for (unsigned x = 0; x < row; x++) {
+			uint8_t px3[3] = { b, g, r };
+			TU_OK(es_buf_put(out, x < w * 3 ? &px3[x % 3] : (const uint8_t *)"", 1));
+		}
+}
+
+/* Images in other formats through MuPDF's decoders: BMP here, JBIG2 in the tax invoice samples. */
+static void test_ofd_render__bmp_image(void **state)
+{
+	es_buf pic, ofd = ES_BUF_INIT;
+	es_ofd_make_options mo = ES_OFD_MAKE_OPTIONS_INIT;
+	es_ofd_image im = { 1, "BMP", NULL, 0, 20, 30, 40, 20 };
+	static const char *const lines[] = { "BMP" };
+	es_img out;
+	es_ofd_render_info info;
+	(void)state;
+	bmp(&pic, 5, 3, 0, 0, 255);
+	im.data = pic.ptr;
+	im.len = pic.len;
+	mo.lines = lines;
+	mo.nlines = 1;
+	mo.images = &im;
+	mo.nimages = 1;
+	TU_OK(es_ofd_make(&ofd, &mo));
+	render_png(&out, &info, ofd.ptr, ofd.len);
+	assert_int_equal(info.images, 1);
+	assert_int_equal(info.skipped, 0);
+	want_px(&out, 40, 40, 0, 0, 255, "BMP image");
+	assert_true(white(&out, 65, 40));
+	es_img__release(&out);
+	es_buf_release(&pic);
+	es_buf_release(&ofd);
+}
+
 /* ---- stamps on OFDs the tests make ------------------------------------------------------ */
 
 static fx_pki P;
@@ -915,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_ofd_render__text_positions_and_fonts),
 		cmocka_unit_test(test_ofd_render__missing_glyph_counted),
 		cmocka_unit_test(test_ofd_render__images),
+		cmocka_unit_test(test_ofd_render__bmp_image),
 		cmocka_unit_test(test_ofd_render__stamps_png_svg_ofd_and_riding),
 		cmocka_unit_test(test_ofd_render__pdf_text_in_order),
 		cmocka_unit_test(test_ofd_render__limits_skip_and_say),
