@@ -96,6 +96,12 @@ __attribute__((visibility("default"))) const char *__lsan_default_suppressions(v
 {
 	return "leak:libfontconfig.so\n";
 }
+/* ... quietly: the list of used suppressions would land on every command's stderr */
+__attribute__((visibility("default"))) const char *__lsan_default_options(void);
+__attribute__((visibility("default"))) const char *__lsan_default_options(void)
+{
+	return "print_suppressions=0";
+}
 #endif
 
 /* The file fontconfig picks for @family (exact family only when @exact). */
