@@ -12,6 +12,7 @@
 #include "eseal/es_render.h"
 #include "eseal/es_platform.h"
 #include "eseal/es_ofd.h"
+#include "eseal/es_ofd_render.h"
 #include "doc/pdf/pdf_int.h"
 #include "estime.h"
 #include <time.h>
@@ -207,6 +208,21 @@ int main(void)
 			       "", "", br.ratio);
 		else
 			printf("%-44s %12s  (%s)\n", "OFD documents sealed/s", "failed", es_error_last()->message);
+	}
+
+	/* OFD pages drawn (eseal ofd render), seal included */
+	{
+		es_ofd_render_bench_result rb;
+		if (es_ofd_render_bench(&rb, 2.0, seal, signer, sk) == 0) {
+			printf("%-44s %12.1f   (one-page licence, %zu bytes, sealed)\n", "OFD pages rendered/s, 150 DPI PNG",
+			       rb.licence_png_per_s, rb.licence_bytes);
+			printf("%-44s %12.1f\n", "OFD pages rendered/s, PDF", rb.licence_pdf_per_s);
+			printf("%-44s %12.1f   (one-page invoice, %zu bytes, sealed)\n", "OFD pages rendered/s, 150 DPI PNG",
+			       rb.invoice_png_per_s, rb.invoice_bytes);
+			printf("%-44s %12.1f\n\n", "OFD pages rendered/s, PDF", rb.invoice_pdf_per_s);
+		} else {
+			printf("%-44s %12s  (%s)\n", "OFD pages rendered/s", "failed", es_error_last()->message);
+		}
 	}
 
 	/* the platform: applications processed end to end (apply ... deliver, confirm) */

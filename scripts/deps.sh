@@ -29,6 +29,10 @@ PACKAGES=(
   libjpeg-dev
   fonts-arphic-uming   # Song-style (明/宋体) CJK font for seal text
   fonts-dejavu-core    # digits of seal codes and taxpayer ids (Arial-like sans)
+  fonts-arphic-ukai    # OFD render: 楷体/KaiTi documents without embedded fonts
+  fonts-wqy-zenhei     # OFD render: 黑体/SimHei and 微软雅黑 documents
+  fonts-liberation2    # OFD render: Times New Roman, Arial, Courier New metrics
+  libfontconfig-dev    # OFD render: unembedded font families to installed files
   # --- platform store (SQLite, PostgreSQL) ---
   libsqlite3-dev
   libpq-dev

@@ -21,6 +21,8 @@ static const char ofd_usage[] =
 	"                          [--font FILE.ttf] [--font-name NAME] [--page-size WxH]\n"
 	"                          [--margin MM] [LINE...]\n"
 	"       eseal ofd bench (--dir DIR --esid ESID | ...) [--seconds S]\n"
+	"       eseal ofd render FILE.ofd [--page N | --pages 1,3-5 | --all] [--dpi 150] -o OUT.png|.svg|.pdf\n"
+	"                          (a converted copy only; see 'eseal ofd render --help')\n"
 	"\n"
 	"Seal (Type=Seal, GB/T 38540 SES_Signature v4) or sign (Type=Sign, GM/T 0010\n"
 	"SignedData) an OFD; earlier signatures stay valid unless --whole was used.\n"
@@ -529,6 +531,7 @@ done:
 }
 
 int cmd_verify(int argc, char **argv);
+int cmd_ofd_render(int argc, char **argv);
 
 int cmd_ofd(int argc, char **argv)
 {
@@ -544,5 +547,7 @@ int cmd_ofd(int argc, char **argv)
 		return ofd_make(argc - 1, argv + 1);
 	if (strcmp(argv[1], "bench") == 0)
 		return ofd_bench(argc - 1, argv + 1);
+	if (strcmp(argv[1], "render") == 0)
+		return cmd_ofd_render(argc - 1, argv + 1);
 	return cli_usage_error("ofd", "unknown subcommand '%s'", argv[1]);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Private declarations of the render layer. Only src/render/ includes the
- * cairo, FreeType, libpng and libjpeg headers; this header includes none
- * of them, so tests may use it.
+ * cairo, FreeType, libpng and libjpeg headers, with one exception: the OFD
+ * page renderer (src/doc/ofd/ofd_render.c) draws with cairo and FreeType
+ * because it also needs libxml2, which only the OFD layer includes. This
+ * header includes none of them, so tests may use it.
  *
  * Model: a seal is laid out as a scene in millimetres (origin at the
  * centre, y down). A scene is a list of items, each a path that is either

@@ -33,6 +33,35 @@
 /* Characters collected from one page for the keyword search. */
 #define ES_OFD_MAX_GLYPHS 1000000
 
+/* ---- the renderer (ofd_render.c, docs/limits.md) ----
+ * Over a limit, the object (or the rest of the page) is skipped and
+ * counted in es_ofd_render_info; the render itself succeeds. */
+/* Graphic units drawn per page, templates and annotations included. */
+#define ES_OFD_RENDER_MAX_OBJECTS 200000
+/* Nesting of page blocks, composite objects, templates and clips. */
+#define ES_OFD_RENDER_MAX_DEPTH 16
+/* Points of one path's AbbreviatedData; and of all paths of a page. */
+#define ES_OFD_RENDER_MAX_PATH_POINTS 200000
+#define ES_OFD_RENDER_MAX_PAGE_POINTS 4000000
+/* Pixels of one decoded image (the image codecs' limit). */
+#define ES_OFD_RENDER_MAX_IMAGE_PIXELS ((size_t)40000000)
+/* Pixels of all images decoded for one page. */
+#define ES_OFD_RENDER_MAX_PAGE_IMAGE_PIXELS ((size_t)200000000)
+/* Glyphs drawn per page; characters per TextCode. */
+#define ES_OFD_RENDER_MAX_GLYPHS 1000000
+#define ES_OFD_RENDER_MAX_CODE_CHARS 100000
+/* Output pixels of one PNG page (width x height): 100 megapixels. */
+#define ES_OFD_RENDER_MAX_PIXELS ((size_t)100000000)
+/* Resources (fonts, colour spaces, draw params, media, composites) per document. */
+#define ES_OFD_RENDER_MAX_RES 100000
+/* Embedded font files loaded per document. */
+#define ES_OFD_RENDER_MAX_FONTS 256
+/* A seal picture that is itself an OFD is drawn with the same renderer;
+ * an OFD inside that picture's OFD is not followed (depth 1). */
+#define ES_OFD_RENDER_MAX_SEAL_NEST 1
+/* Page size accepted from PhysicalBox (mm); larger pages are clamped. */
+#define ES_OFD_RENDER_MAX_PAGE_MM 5000.0
+
 #if ES_OFD_MAX_ENTRIES > 65535
 #error "ES_OFD_MAX_ENTRIES above the zip (non-zip64) entry count"
 #endif
