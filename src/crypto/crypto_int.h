@@ -144,6 +144,12 @@ int es_crypto__verify_signed_sm2(const uint8_t *der, size_t len, int sig_nid,
 
 /* ---- certificates ------------------------------------------------------ */
 
+/*
+ * Certificate signatures the store took from its memory of verified
+ * (certificate, issuer) pairs, and those it checked (for tests).
+ */
+void es_crypto__trust_sig_stats(const es_trust *t, unsigned long *hits, unsigned long *checks);
+
 /* New es_cert from an X509 (DER re-encoded from it; the X509 is borrowed). */
 int es_crypto__cert_from_x509(es_cert **out, X509 *x);
 /* Set the SM2 default distinguishing ID on an SM2-signed X509. */
