@@ -86,9 +86,7 @@ static const uint64_t GX_M[4] = { 0x61328990f418029eULL, 0x3e7981eddca6c050ULL,
 				  0xd6a1ed99ac24c3c3ULL, 0x91167a5ee1c13b05ULL };
 static const uint64_t GY_M[4] = { 0xc1354e593c2d0dddULL, 0xc1f5e5788d3295faULL,
 				  0x8d4cfb066e2a48f8ULL, 0x63cd65d481d735bdULL };
-/* exponents p - 2 and n - 2 for Fermat inversion */
-static const uint64_t P_MINUS_2[4] = { 0xfffffffffffffffdULL, 0xffffffff00000000ULL,
-				       0xffffffffffffffffULL, 0xfffffffeffffffffULL };
+/* exponent n - 2 for Fermat inversion mod n */
 static const uint64_t N_MINUS_2[4] = { 0x53bbf40939d54121ULL, 0x7203df6b21c6052bULL,
 				       0xffffffffffffffffULL, 0xfffffffeffffffffULL };
 
@@ -400,28 +398,56 @@ static inline void fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4
 	mod_sub(r, a, b, P);
 }
 
-/* a^(p-2) = a^-1 (0 for 0), 4-bit fixed windows over the public exponent. */
+static void fp_sqr_n(uint64_t r[4], const uint64_t a[4], int n)
+{
+	fp_sqr(r, a);
+	while (--n > 0)
+		fp_sqr(r, r);
+}
+
+/*
+ * a^(p-2) = a^-1 (0 for 0) by a fixed addition chain (256 squarings, 15
+ * multiplications): p - 2 is, from the top, 31 ones, a zero, 128 ones, 32
+ * zeros, 62 ones, a zero and a one; x_k below is a^(2^k - 1).
+ */
 static void fp_inv(uint64_t r[4], const uint64_t a[4])
 {
-	uint64_t tab[16][4], acc[4];
-	int i;
+	uint64_t x2[4], x3[4], x6[4], x12[4], x24[4], x30[4], x31[4], x32[4], t[4];
 
-	memcpy(tab[0], ONE_P, 32);
-	memcpy(tab[1], a, 32);
-	for (i = 2; i < 16; i++)
-		fp_mul(tab[i], tab[i - 1], a);
-	memcpy(acc, tab[(P_MINUS_2[3] >> 60) & 15], 32);
-	for (i = 62; i >= 0; i--) {
-		unsigned w = (unsigned)(P_MINUS_2[i / 16] >> ((i % 16) * 4)) & 15;
-		fp_sqr(acc, acc);
-		fp_sqr(acc, acc);
-		fp_sqr(acc, acc);
-		fp_sqr(acc, acc);
-		if (w)
-			fp_mul(acc, acc, tab[w]); /* w is a digit of the public exponent */
+	fp_sqr(x2, a);
+	fp_mul(x2, x2, a);
+	fp_sqr(x3, x2);
+	fp_mul(x3, x3, a);
+	fp_sqr_n(x6, x3, 3);
+	fp_mul(x6, x6, x3);
+	fp_sqr_n(x12, x6, 6);
+	fp_mul(x12, x12, x6);
+	fp_sqr_n(x24, x12, 12);
+	fp_mul(x24, x24, x12);
+	fp_sqr_n(x30, x24, 6);
+	fp_mul(x30, x30, x6);
+	fp_sqr(x31, x30);
+	fp_mul(x31, x31, a);
+	fp_sqr(x32, x31);
+	fp_mul(x32, x32, a);
+	/* 31 ones, then a zero */
+	fp_sqr(t, x31);
+	/* 128 ones */
+	for (int i = 0; i < 4; i++) {
+		fp_sqr_n(t, t, 32);
+		fp_mul(t, t, x32);
 	}
-	memcpy(r, acc, 32);
-	es_wipe(tab, sizeof(tab));
+	/* 32 zeros, 62 ones */
+	fp_sqr_n(t, t, 64);
+	fp_mul(t, t, x32);
+	fp_sqr_n(t, t, 30);
+	fp_mul(t, t, x30);
+	/* 0, 1 */
+	fp_sqr_n(t, t, 2);
+	fp_mul(r, t, a);
+	es_wipe(x2, sizeof(x2));
+	es_wipe(x31, sizeof(x31));
+	es_wipe(x32, sizeof(x32));
 }
 
 static void fp_to_mont(uint64_t r[4], const uint64_t a[4])
@@ -706,7 +732,31 @@ static inline void booth_digit(const uint64_t k[4], int i, uint64_t *abs, uint64
 	*abs = (d ^ s) - s;
 }
 
-/* Constant-time pick of row entry @p idx (1..32; 0 gives zeros). */
+/* Constant-time pick of row entry @p idx (1..32; 0 gives zeros): every entry is read. */
+#if defined(__SSE2__) && !defined(ES_SM2P_PORTABLE)
+#include <emmintrin.h>
+static void select_row(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS], uint64_t idx)
+{
+	__m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+	const __m128i want = _mm_set1_epi32((int)idx), one = _mm_set1_epi32(1);
+	__m128i j = _mm_setzero_si128();
+
+	for (int i = 0; i < COMB_COLS; i++) {
+		const __m128i *p = (const __m128i *)&row[i];
+		__m128i m;
+		j = _mm_add_epi32(j, one);
+		m = _mm_cmpeq_epi32(j, want); /* all ones in every lane when i + 1 == idx */
+		a0 = _mm_or_si128(a0, _mm_and_si128(m, _mm_loadu_si128(p + 0)));
+		a1 = _mm_or_si128(a1, _mm_and_si128(m, _mm_loadu_si128(p + 1)));
+		a2 = _mm_or_si128(a2, _mm_and_si128(m, _mm_loadu_si128(p + 2)));
+		a3 = _mm_or_si128(a3, _mm_and_si128(m, _mm_loadu_si128(p + 3)));
+	}
+	_mm_storeu_si128((__m128i *)out + 0, a0);
+	_mm_storeu_si128((__m128i *)out + 1, a1);
+	_mm_storeu_si128((__m128i *)out + 2, a2);
+	_mm_storeu_si128((__m128i *)out + 3, a3);
+}
+#else
 static void select_row(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS], uint64_t idx)
 {
 	memset(out, 0, sizeof(*out));
@@ -718,6 +768,7 @@ static void select_row(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS],
 		}
 	}
 }
+#endif
 
 /* r = k*G, constant time in k, for 0 <= k < n (k = 0 gives infinity). */
 static void mul_g_ct(jpoint *r, const uint64_t k[4])
