@@ -11,7 +11,7 @@ SAN_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks
                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all deps build release test asan fuzz-build fuzz-smoke fuzz check run bench clean
+.PHONY: all deps build release test asan fuzz-build fuzz-smoke fuzz check check-long run bench clean
 
 all: build
 
@@ -64,6 +64,11 @@ fuzz: fuzz-smoke
 check: test asan fuzz-smoke
 	@echo "make check: all test suites passed (build, ASan/UBSan, fuzz smoke)"
 
+# The SM2 differential test against OpenSSL with 10^6 random keys and
+# messages instead of make check's 10^4 (tests/unit/crypto/sm2_p256.c).
+check-long: build
+	ESEAL_DIFF_N=1000000 ./build/unit-crypto-sm2_p256
+
 run: release
 	@./build-release/eseal demo --dir $(DATA)
 	@echo
@@ -71,6 +76,8 @@ run: release
 	@echo "authority, seal and signature above live in ./$(DATA)."
 
 bench: build
+	@./build/eseal bench crypto --seconds 2
+	@echo
 	@./build/eseal_bench
 
 clean:

@@ -13,6 +13,7 @@ PACKAGES=(
   libclang-rt-14-dev # sanitizer/fuzzer runtimes for clang
   libssl-dev        # OpenSSL 3: SM2/SM3/SM4, X.509, CMS, time stamps
   openssl           # independent cross-checks in tests
+  valgrind          # constant-time check of SM2 signing (ctgrind style) in make check
   libcmocka-dev     # unit tests
   libjansson-dev    # JSON output and API
   libmicrohttpd-dev # the HTTP service (eseal serve)

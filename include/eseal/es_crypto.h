@@ -163,6 +163,30 @@ ES_EXTERN(void) es_sm2_signer_free(es_sm2_signer *s);
 ES_EXTERN(int) es_sm2_sig_raw_to_der(es_buf *out, const uint8_t raw[64]) ES_WARN_UNUSED;
 ES_EXTERN(int) es_sm2_sig_der_to_raw(uint8_t raw[64], const uint8_t *der, size_t len) ES_WARN_UNUSED;
 
+/* ---- implementation switch and benchmark -------------------------------- */
+
+/**
+ * "eseal" when SM2 and SM3 run on our own code (src/crypto/sm2_p256.c,
+ * sm3_fast.c), "openssl" when built with -DES_FAST_CRYPTO=OFF or run with
+ * ESEAL_CRYPTO=openssl in the environment (read once per process).
+ */
+ES_EXTERN(const char *) es_crypto_implementation(void);
+
+/** Rates of `eseal bench crypto`: ours and OpenSSL's, measured interleaved. */
+typedef struct es_crypto_bench_result {
+	double sm2_sign_per_s;           /**< es_sm2_signer_sign, 32-byte message */
+	double sm2_verify_per_s;         /**< es_sm2_signer_verify, same key again and again */
+	double openssl_sm2_sign_per_s;   /**< EVP SM3(Z||M) + EVP_PKEY_sign, contexts reused */
+	double openssl_sm2_verify_per_s; /**< EVP SM3(Z||M) + EVP_PKEY_verify, contexts reused */
+	double sm2_verify_cold_per_s;    /**< our verification with a new key each time */
+	double sm3_mb_per_s;             /**< es_sm3 over 16 KiB */
+	double openssl_sm3_mb_per_s;     /**< EVP_Digest SM3 over 16 KiB */
+	double sm2_sign_ratio, sm2_verify_ratio, sm3_ratio; /**< ours / OpenSSL's */
+	const char *implementation;      /**< es_crypto_implementation() */
+} es_crypto_bench_result;
+/** Measure for about 2 x @p seconds per pair (ours and OpenSSL's alternating in 50 ms slices). */
+ES_EXTERN(int) es_crypto_bench(es_crypto_bench_result *out, double seconds) ES_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

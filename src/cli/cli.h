@@ -44,5 +44,6 @@ int cmd_verify(int argc, char **argv);
 int cmd_tsa(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

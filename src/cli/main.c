@@ -36,6 +36,7 @@ static const struct {
 	{ "restore", cmd_restore, "restore a backup and verify it" },
 	{ "serve", cmd_serve, "run the HTTP service" },
 	{ "demo", cmd_demo, "run the end-to-end demo (make run)" },
+	{ "bench", cmd_bench, "measure our SM2/SM3 beside OpenSSL's" },
 };
 
 static void usage(FILE *to)

@@ -21,14 +21,24 @@
 
 #include "eseal/es_crypto.h"
 #include "eseal/es_pki.h"
+#include "crypto/sm2_p256.h"
+#include "crypto/sm3_fast.h"
 
 /* src/base/limits.h shadows <limits.h> on the include path. */
 #define ES_INT_MAX 0x7fffffff
 
-/* An SM2 key: always an EVP_PKEY of type "SM2" (never plain "EC"). */
+/*
+ * An SM2 key: always an EVP_PKEY of type "SM2" (never plain "EC"), and,
+ * unless ESEAL_CRYPTO=openssl, our own per-key state (the point, (1+d)^-1,
+ * the verification tables) with Z for the default ID: signing and
+ * verification then never enter OpenSSL. Immutable after creation except
+ * for the tables, which are published atomically.
+ */
 struct es_sm2_key {
 	atomic_int refs;
 	EVP_PKEY *pkey;
+	es_sm2p_key *fast; /* NULL: OpenSSL does the work */
+	uint8_t zdef[32];  /* Z with ES_SM2_DEFAULT_ID, valid when fast */
 };
 
 /* A parsed certificate: the X509 plus the exact DER it came from. */
@@ -133,6 +143,12 @@ int es_crypto__verify_signed_sm2(const uint8_t *der, size_t len, int sig_nid,
 				 const es_sm2_key *pub);
 
 /* ---- certificates ------------------------------------------------------ */
+
+/*
+ * Certificate signatures the store took from its memory of verified
+ * (certificate, issuer) pairs, and those it checked (for tests).
+ */
+void es_crypto__trust_sig_stats(const es_trust *t, unsigned long *hits, unsigned long *checks);
 
 /* New es_cert from an X509 (DER re-encoded from it; the X509 is borrowed). */
 int es_crypto__cert_from_x509(es_cert **out, X509 *x);

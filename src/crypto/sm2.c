@@ -52,6 +52,47 @@ static int pick_id(const uint8_t **id, size_t *idlen)
 
 /* ---- key objects ------------------------------------------------------- */
 
+static int pkey_point(uint8_t out[65], const EVP_PKEY *pkey);
+static int z_of_point(uint8_t z[32], const uint8_t point[65], const uint8_t *id, size_t idlen);
+
+/*
+ * Our per-key state for @p k, when the fast path is on. A key it cannot
+ * take (none on the curve reaches here; a scalar out of range can) stays
+ * with OpenSSL, which reports what is wrong when it is used.
+ */
+static void key_fast_init(es_sm2_key *k)
+{
+	uint8_t point[65], d[32];
+	BIGNUM *bd = NULL;
+	es_sm2p_key *f;
+	bool priv;
+
+	if (!es_sm2p_enabled() || pkey_point(point, k->pkey) < 0) {
+		ERR_clear_error();
+		es_error_clear();
+		return;
+	}
+	priv = EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &bd) == 1;
+	ERR_clear_error();
+	if (priv && BN_bn2binpad(bd, d, 32) != 32) {
+		BN_clear_free(bd);
+		return;
+	}
+	BN_clear_free(bd);
+	f = es_malloc(sizeof(*f));
+	if (f && es_sm2p_key_init(f, point, priv ? d : NULL) == 0 &&
+	    z_of_point(k->zdef, point, (const uint8_t *)ES_SM2_DEFAULT_ID, ES_SM2_DEFAULT_ID_LEN) == 0) {
+		k->fast = f;
+		f = NULL;
+	}
+	if (f) {
+		es_sm2p_key_clear(f);
+		es_free(f);
+	}
+	es_wipe(d, sizeof(d));
+	es_error_clear();
+}
+
 int es_crypto__key_wrap(es_sm2_key **out, EVP_PKEY *pkey)
 {
 	es_sm2_key *k = es_calloc(1, sizeof(*k));
@@ -63,6 +104,7 @@ int es_crypto__key_wrap(es_sm2_key **out, EVP_PKEY *pkey)
 	}
 	atomic_init(&k->refs, 1);
 	k->pkey = pkey;
+	key_fast_init(k);
 	*out = k;
 	return 0;
 }
@@ -78,6 +120,10 @@ void es_sm2_key_free(es_sm2_key *key)
 {
 	if (!key || atomic_fetch_sub(&key->refs, 1) != 1)
 		return;
+	if (key->fast) {
+		es_sm2p_key_clear(key->fast);
+		es_free(key->fast);
+	}
 	EVP_PKEY_free(key->pkey);
 	es_free(key);
 }
@@ -486,6 +532,8 @@ bool es_sm2_key_has_private(const es_sm2_key *key)
 
 	if (!key)
 		return false;
+	if (key->fast)
+		return key->fast->has_priv;
 	has = EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1;
 	BN_clear_free(d);
 	ERR_clear_error();
@@ -494,19 +542,17 @@ bool es_sm2_key_has_private(const es_sm2_key *key)
 
 /* ---- Z and signatures -------------------------------------------------- */
 
-int es_sm2_z(uint8_t z[32], const es_sm2_key *key, const uint8_t *id, size_t idlen)
+/* Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA) */
+static int z_of_point(uint8_t z[32], const uint8_t point[65], const uint8_t *id, size_t idlen)
 {
-	uint8_t point[65], entl[2];
+	uint8_t entl[2];
 	es_sm3_ctx *h = NULL;
 	int err;
 
-	ES_ASSERT_ARG(z && key && (id || idlen == 0));
-	if ((err = pick_id(&id, &idlen)) < 0)
-		return err;
 	entl[0] = (uint8_t)((idlen * 8) >> 8);
 	entl[1] = (uint8_t)(idlen * 8);
-	if ((err = pkey_point(point, key->pkey)) < 0 || (err = es_sm3_new(&h)) < 0)
-		goto done;
+	if ((err = es_sm3_new(&h)) < 0)
+		return err;
 	if ((err = es_sm3_update(h, entl, 2)) < 0 || (err = es_sm3_update(h, id, idlen)) < 0 ||
 	    (err = es_sm3_update(h, sm2_a, 32)) < 0 || (err = es_sm3_update(h, sm2_b, 32)) < 0 ||
 	    (err = es_sm3_update(h, sm2_gx, 32)) < 0 || (err = es_sm3_update(h, sm2_gy, 32)) < 0 ||
@@ -515,6 +561,91 @@ int es_sm2_z(uint8_t z[32], const es_sm2_key *key, const uint8_t *id, size_t idl
 done:
 	es_sm3_free(h);
 	return err;
+}
+
+static bool is_default_id(const uint8_t *id, size_t idlen)
+{
+	return idlen == ES_SM2_DEFAULT_ID_LEN && memcmp(id, default_id, idlen) == 0;
+}
+
+int es_sm2_z(uint8_t z[32], const es_sm2_key *key, const uint8_t *id, size_t idlen)
+{
+	uint8_t point[65];
+	int err;
+
+	ES_ASSERT_ARG(z && key && (id || idlen == 0));
+	if ((err = pick_id(&id, &idlen)) < 0)
+		return err;
+	if (key->fast && is_default_id(id, idlen)) {
+		memcpy(z, key->zdef, 32);
+		return 0;
+	}
+	if ((err = pkey_point(point, key->pkey)) < 0)
+		return err;
+	return z_of_point(z, point, id, idlen);
+}
+
+/* ---- the fast path (sm2_p256.c) --------------------------------------------- */
+
+/* e = SM3(Z || M) */
+static void hash_e(uint8_t e[32], const uint8_t z[32], const void *msg, size_t len)
+{
+	es_sm3_state st;
+
+	es_sm3s_init(&st);
+	es_sm3s_update(&st, z, 32);
+	if (len)
+		es_sm3s_update(&st, msg, len);
+	es_sm3s_final(&st, e);
+}
+
+static int fast_sign_e(es_buf *sig, const es_sm2_key *key, const uint8_t e[32])
+{
+	uint8_t raw[64], der[72];
+	size_t n;
+
+	if (!key->fast->has_priv)
+		return es_error_set(ES_EINVAL, "key has no private part");
+	if (es_sm2p_sign(key->fast, e, raw) < 0)
+		return es_crypto__fail(ES_ECRYPTO, "sm2 signing failed: no random nonce");
+	n = es_sm2p_raw_to_der(der, raw);
+	return es_buf_put(sig, der, n);
+}
+
+static int fast_verify_e(const es_sm2_key *key, const uint8_t e[32], const uint8_t *sig,
+			 size_t siglen)
+{
+	uint8_t raw[64];
+	int rc;
+
+	if (es_sm2p_der_to_raw(raw, sig, siglen) < 0) {
+		if (siglen != 64)
+			return es_error_set(ES_EMALFORMED,
+					    "sm2 signature of %zu bytes is neither der nor raw r||s",
+					    siglen);
+		memcpy(raw, sig, 64);
+	}
+	/* the key's tables are a cache behind a const key: built once, atomically */
+	rc = es_sm2p_verify((es_sm2p_key *)key->fast, e, raw);
+	if (rc == -2)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	if (rc < 0)
+		return es_error_set(ES_EVERIFY, "sm2 signature does not verify");
+	return 0;
+}
+
+/* Z for @p id (default when NULL) into @p z, from the cache when it can. */
+static int fast_z(uint8_t z[32], const es_sm2_key *key, const uint8_t *id, size_t idlen)
+{
+	int err;
+
+	if ((err = pick_id(&id, &idlen)) < 0)
+		return err;
+	if (is_default_id(id, idlen)) {
+		memcpy(z, key->zdef, 32);
+		return 0;
+	}
+	return es_sm2_z(z, key, id, idlen);
 }
 
 int es_sm2_sig_raw_to_der(es_buf *out, const uint8_t raw[64])
@@ -632,6 +763,13 @@ int es_sm2_sign(es_buf *sig, const es_sm2_key *key, const uint8_t *id, size_t id
 	int err = 0;
 
 	ES_ASSERT_ARG(sig && key && (id || idlen == 0) && (msg || len == 0));
+	if (key->fast) {
+		uint8_t z[32], e[32];
+		if ((err = fast_z(z, key, id, idlen)) < 0)
+			return err;
+		hash_e(e, z, msg, len);
+		return fast_sign_e(sig, key, e);
+	}
 	if ((err = pick_id(&id, &idlen)) < 0)
 		return err;
 	mctx = EVP_MD_CTX_new();
@@ -668,6 +806,13 @@ int es_sm2_verify(const es_sm2_key *key, const uint8_t *id, size_t idlen, const 
 	int err, rc;
 
 	ES_ASSERT_ARG(key && (id || idlen == 0) && (msg || len == 0) && (sig || siglen == 0));
+	if (key->fast) {
+		uint8_t z[32], e[32];
+		if ((err = fast_z(z, key, id, idlen)) < 0)
+			return err;
+		hash_e(e, z, msg, len);
+		return fast_verify_e(key, e, sig, siglen);
+	}
 	if ((err = pick_id(&id, &idlen)) < 0)
 		return err;
 	if ((err = sig_normalize(der, &derlen, sig, siglen)) < 0)
@@ -729,6 +874,8 @@ int es_sm2_sign_digest(es_buf *sig, const es_sm2_key *key, const uint8_t e[32])
 	int err;
 
 	ES_ASSERT_ARG(sig && key && e);
+	if (key->fast)
+		return fast_sign_e(sig, key, e);
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
 	if (!ctx || EVP_PKEY_sign_init(ctx) <= 0) {
 		EVP_PKEY_CTX_free(ctx);
@@ -746,6 +893,8 @@ int es_sm2_verify_digest(const es_sm2_key *key, const uint8_t e[32], const uint8
 	int err;
 
 	ES_ASSERT_ARG(key && e && (sig || siglen == 0));
+	if (key->fast)
+		return fast_verify_e(key, e, sig, siglen);
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
 	if (!ctx || EVP_PKEY_verify_init(ctx) <= 0) {
 		EVP_PKEY_CTX_free(ctx);
@@ -780,6 +929,10 @@ int es_sm2_signer_new(es_sm2_signer **out, es_sm2_key *key, const uint8_t *id, s
 	s->key = es_sm2_key_ref(key);
 	if ((err = es_sm2_z(s->z, key, id, idlen)) < 0)
 		goto done;
+	if (key->fast) {
+		*out = s;
+		return 0;
+	}
 	s->sm3 = EVP_MD_fetch(NULL, "SM3", NULL);
 	s->md = EVP_MD_CTX_new();
 	s->verify = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
@@ -806,6 +959,10 @@ static int signer_e(es_sm2_signer *s, uint8_t e[32], const void *msg, size_t len
 {
 	unsigned int n = 0;
 
+	if (s->key->fast) {
+		hash_e(e, s->z, msg, len);
+		return 0;
+	}
 	if (!EVP_DigestInit_ex(s->md, s->sm3, NULL) || !EVP_DigestUpdate(s->md, s->z, 32) ||
 	    (len && !EVP_DigestUpdate(s->md, msg, len)) || !EVP_DigestFinal_ex(s->md, e, &n) ||
 	    n != 32)
@@ -819,6 +976,11 @@ int es_sm2_signer_sign(es_sm2_signer *s, es_buf *sig, const void *msg, size_t le
 	int err;
 
 	ES_ASSERT_ARG(s && sig && (msg || len == 0));
+	if (s->key->fast) {
+		uint8_t e[32];
+		hash_e(e, s->z, msg, len);
+		return fast_sign_e(sig, s->key, e);
+	}
 	if (!s->sign)
 		return es_error_set(ES_EINVAL, "signer key has no private part");
 	if ((err = signer_e(s, e, msg, len)) < 0)
@@ -829,6 +991,8 @@ int es_sm2_signer_sign(es_sm2_signer *s, es_buf *sig, const void *msg, size_t le
 int es_sm2_signer_sign_digest(es_sm2_signer *s, es_buf *sig, const uint8_t e[32])
 {
 	ES_ASSERT_ARG(s && sig && e);
+	if (s->key->fast)
+		return fast_sign_e(sig, s->key, e);
 	if (!s->sign)
 		return es_error_set(ES_EINVAL, "signer key has no private part");
 	return sign_e(sig, s->sign, e);
@@ -848,6 +1012,8 @@ int es_sm2_signer_verify(es_sm2_signer *s, const void *msg, size_t len, const ui
 	ES_ASSERT_ARG(s && (msg || len == 0) && (sig || siglen == 0));
 	if ((err = signer_e(s, e, msg, len)) < 0)
 		return err;
+	if (s->key->fast)
+		return fast_verify_e(s->key, e, sig, siglen);
 	return verify_e(s->verify, e, sig, siglen);
 }
 

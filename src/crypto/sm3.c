@@ -3,10 +3,18 @@
 #include "es_int.h"
 #include "crypto/crypto_int.h"
 
+#include "crypto/sm3_fast.h"
+#include "crypto/sm2_p256.h"
+
 #include <openssl/hmac.h>
 
+/*
+ * Our SM3 (sm3_fast.c) unless ESEAL_CRYPTO=openssl or built without it;
+ * the choice is made once per object.
+ */
 struct es_sm3_ctx {
-	EVP_MD_CTX *ctx;
+	EVP_MD_CTX *ctx; /* NULL when fast */
+	es_sm3_state st;
 };
 
 int es_sm3_new(es_sm3_ctx **out)
@@ -18,6 +26,11 @@ int es_sm3_new(es_sm3_ctx **out)
 	h = es_calloc(1, sizeof(*h));
 	if (!h)
 		return es_error_set(ES_ENOMEM, "out of memory");
+	if (es_sm2p_enabled()) {
+		es_sm3s_init(&h->st);
+		*out = h;
+		return 0;
+	}
 	h->ctx = EVP_MD_CTX_new();
 	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sm3(), NULL)) {
 		es_sm3_free(h);
@@ -30,6 +43,11 @@ int es_sm3_new(es_sm3_ctx **out)
 int es_sm3_update(es_sm3_ctx *h, const void *data, size_t len)
 {
 	ES_ASSERT_ARG(h && (data || len == 0));
+	if (!h->ctx) {
+		if (len)
+			es_sm3s_update(&h->st, data, len);
+		return 0;
+	}
 	if (len && !EVP_DigestUpdate(h->ctx, data, len))
 		return es_crypto__fail(ES_ECRYPTO, "sm3 update failed");
 	return 0;
@@ -40,6 +58,11 @@ int es_sm3_final(es_sm3_ctx *h, uint8_t out[ES_SM3_DIGEST_LEN])
 	unsigned int n = 0;
 
 	ES_ASSERT_ARG(h && out);
+	if (!h->ctx) {
+		es_sm3s_final(&h->st, out);
+		es_sm3s_init(&h->st);
+		return 0;
+	}
 	if (!EVP_DigestFinal_ex(h->ctx, out, &n) || n != ES_SM3_DIGEST_LEN ||
 	    !EVP_DigestInit_ex(h->ctx, EVP_sm3(), NULL))
 		return es_crypto__fail(ES_ECRYPTO, "sm3 final failed");
@@ -49,6 +72,12 @@ int es_sm3_final(es_sm3_ctx *h, uint8_t out[ES_SM3_DIGEST_LEN])
 int es_sm3_copy(es_sm3_ctx *dst, const es_sm3_ctx *src)
 {
 	ES_ASSERT_ARG(dst && src);
+	if (!dst->ctx != !src->ctx)
+		return es_error_set(ES_EINVAL, "sm3 contexts of different implementations");
+	if (!src->ctx) {
+		dst->st = src->st;
+		return 0;
+	}
 	if (!EVP_MD_CTX_copy_ex(dst->ctx, src->ctx))
 		return es_crypto__fail(ES_ECRYPTO, "sm3 copy failed");
 	return 0;
@@ -59,6 +88,7 @@ void es_sm3_free(es_sm3_ctx *h)
 	if (!h)
 		return;
 	EVP_MD_CTX_free(h->ctx);
+	es_wipe(&h->st, sizeof(h->st));
 	es_free(h);
 }
 
@@ -67,6 +97,14 @@ int es_sm3(uint8_t out[ES_SM3_DIGEST_LEN], const void *data, size_t len)
 	unsigned int n = 0;
 
 	ES_ASSERT_ARG(out && (data || len == 0));
+	if (es_sm2p_enabled()) {
+		es_sm3_state st;
+		es_sm3s_init(&st);
+		if (len)
+			es_sm3s_update(&st, data, len);
+		es_sm3s_final(&st, out);
+		return 0;
+	}
 	if (!EVP_Digest(len ? data : "", len, out, &n, EVP_sm3(), NULL) || n != ES_SM3_DIGEST_LEN)
 		return es_crypto__fail(ES_ECRYPTO, "sm3 failed");
 	return 0;

@@ -2,9 +2,14 @@
 /*
  * Trust stores and path validation (RFC 5280 §6) at a given time.
  *
- * Path building, signatures, validity and CA constraints come from
- * OpenSSL's X509_verify_cert (SM2 certificates carry the default ID, see
- * es_crypto__x509_set_default_id). Revocation is judged here, not by
+ * Path building, validity and CA constraints come from OpenSSL's
+ * X509_verify_cert (SM2 certificates carry the default ID, see
+ * es_crypto__x509_set_default_id). The last step, the signatures along the
+ * chain and the validity periods, is ours (chain_verify, in place of
+ * OpenSSL's internal_verify): signatures go through es_cert_signed_by (our
+ * SM2), and the store remembers the (certificate, issuer) pairs it has
+ * verified, so that many documents sealed with one seal do not verify the
+ * same certificate signatures again. Revocation is judged here, not by
  * OpenSSL's CRL check: a certificate revoked *after* the validation time
  * was still good at that time, which is what a seal verifier needs when
  * it validates at the signing time.
@@ -29,6 +34,8 @@ struct es_crl_item {
 
 /* Recently parsed certificates, shared by reference (es_trust_cert_from_der). */
 #define ES_TRUST_CERT_CACHE 64
+/* Verified (certificate, issuer) signature pairs remembered per store. */
+#define ES_TRUST_SIG_CACHE 1024
 
 struct es_trust {
 	X509_STORE *store;
@@ -38,6 +45,10 @@ struct es_trust {
 		es_cert *cert;
 	} cache[ES_TRUST_CERT_CACHE];
 	size_t cache_next;
+	/* SM3(cert DER || issuer DER) of verified pairs, under cache_mu */
+	uint8_t (*sigs)[32];
+	size_t nsigs, sig_next;
+	atomic_ulong sig_hits, sig_checks;
 	es_cert **anchors;
 	size_t nanchors, capanchors;
 	es_cert **inter;
@@ -117,6 +128,7 @@ void es_trust_free(es_trust *t)
 	X509_STORE_free(t->store);
 	for (size_t i = 0; i < ES_TRUST_CERT_CACHE; i++)
 		es_cert_free(t->cache[i].cert);
+	es_free(t->sigs);
 	pthread_mutex_destroy(&t->cache_mu);
 	for (size_t i = 0; i < t->nanchors; i++)
 		es_cert_free(t->anchors[i]);
@@ -596,9 +608,141 @@ static const es_cert *find_cert(const es_trust *t, const es_cert *c, es_cert *co
 	return NULL;
 }
 
+/* ---- signatures along the chain, remembered ------------------------------ */
+
+/* What chain_verify needs to find our es_cert objects. */
+struct chain_info {
+	es_trust *t;
+	const es_cert *c;
+	es_cert *const *extra;
+	size_t nextra;
+};
+
+/* Is @p cs signed by @p ci? From the store's memory when it has checked the pair before. */
+static bool pair_signed(es_trust *t, const es_cert *cs, const es_cert *ci)
+{
+	es_sm3_state st;
+	uint8_t key[32];
+	bool hit = false;
+
+	es_sm3s_init(&st);
+	es_sm3s_update(&st, cs->der, cs->derlen);
+	es_sm3s_update(&st, ci->der, ci->derlen);
+	es_sm3s_final(&st, key);
+	pthread_mutex_lock(&t->cache_mu);
+	for (size_t i = 0; i < t->nsigs && !hit; i++)
+		hit = memcmp(t->sigs[i], key, 32) == 0;
+	pthread_mutex_unlock(&t->cache_mu);
+	if (hit) {
+		atomic_fetch_add(&t->sig_hits, 1);
+		return true;
+	}
+	atomic_fetch_add(&t->sig_checks, 1);
+	if (!es_cert_signed_by(cs, ci))
+		return false; /* failures are not remembered */
+	pthread_mutex_lock(&t->cache_mu);
+	if (!t->sigs)
+		t->sigs = es_calloc(ES_TRUST_SIG_CACHE, 32);
+	if (t->sigs) {
+		memcpy(t->sigs[t->sig_next], key, 32);
+		t->sig_next = (t->sig_next + 1) % ES_TRUST_SIG_CACHE;
+		if (t->nsigs < ES_TRUST_SIG_CACHE)
+			t->nsigs++;
+	}
+	pthread_mutex_unlock(&t->cache_mu);
+	return true;
+}
+
+/* Report @p err on @p x at @p depth through the verify callback: its verdict. */
+static int chain_error(X509_STORE_CTX *ctx, int err, X509 *x, int depth)
+{
+	X509_STORE_CTX_set_error(ctx, err);
+	X509_STORE_CTX_set_error_depth(ctx, depth);
+	X509_STORE_CTX_set_current_cert(ctx, x);
+	return X509_STORE_CTX_get_verify_cb(ctx)(0, ctx);
+}
+
+/* Validity of @p x at the validation time (as OpenSSL's x509_check_cert_time). */
+static int chain_time(X509_STORE_CTX *ctx, X509 *x, int depth)
+{
+	time_t at = X509_VERIFY_PARAM_get_time(X509_STORE_CTX_get0_param(ctx));
+	int i = X509_cmp_time(X509_get0_notBefore(x), &at);
+
+	if (i == 0 && !chain_error(ctx, X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, x, depth))
+		return 0;
+	if (i > 0 && !chain_error(ctx, X509_V_ERR_CERT_NOT_YET_VALID, x, depth))
+		return 0;
+	i = X509_cmp_time(X509_get0_notAfter(x), &at);
+	if (i == 0 && !chain_error(ctx, X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD, x, depth))
+		return 0;
+	if (i < 0 && !chain_error(ctx, X509_V_ERR_CERT_HAS_EXPIRED, x, depth))
+		return 0;
+	return 1;
+}
+
+/*
+ * The chain's signatures and validity periods, top down, as OpenSSL 3.0's
+ * internal_verify: a self-issued top is not checked against itself (no
+ * X509_V_FLAG_CHECK_SS_SIGNATURE), each other certificate against the
+ * next one up.
+ */
+static int chain_verify(X509_STORE_CTX *ctx)
+{
+	struct chain_info *ci = X509_STORE_CTX_get_app_data(ctx);
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	int n = sk_X509_num(chain) - 1;
+	X509 *xi, *xs;
+
+	if (!ci || n < 0)
+		return 0;
+	xi = sk_X509_value(chain, n);
+	if (X509_check_issued(xi, xi) == X509_V_OK) {
+		xs = xi;
+	} else {
+		if (n <= 0)
+			return chain_error(ctx, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, xi, 0);
+		n--;
+		xs = sk_X509_value(chain, n);
+	}
+	for (; n >= 0; n--) {
+		if (xs != xi) {
+			const es_cert *cs = find_cert(ci->t, ci->c, ci->extra, ci->nextra, xs);
+			const es_cert *cis = find_cert(ci->t, ci->c, ci->extra, ci->nextra, xi);
+			bool ok;
+			if (cs && cis) {
+				ok = pair_signed(ci->t, cs, cis);
+			} else { /* not one of ours (cannot happen today): OpenSSL's check */
+				EVP_PKEY *pk = X509_get0_pubkey(xi);
+				ok = pk && X509_verify(xs, pk) == 1;
+				ERR_clear_error();
+			}
+			if (!ok && !chain_error(ctx, X509_V_ERR_CERT_SIGNATURE_FAILURE, xs, n))
+				return 0;
+		}
+		if (!chain_time(ctx, xs, n))
+			return 0;
+		X509_STORE_CTX_set_error_depth(ctx, n);
+		X509_STORE_CTX_set_current_cert(ctx, xs);
+		if (!X509_STORE_CTX_get_verify_cb(ctx)(1, ctx))
+			return 0;
+		if (n > 0) {
+			xi = xs;
+			xs = sk_X509_value(chain, n - 1);
+		}
+	}
+	return 1;
+}
+
+void es_crypto__trust_sig_stats(const es_trust *t, unsigned long *hits, unsigned long *checks)
+{
+	*hits = atomic_load(&t->sig_hits);
+	*checks = atomic_load(&t->sig_checks);
+}
+
 int es_trust_verify(es_path_result *out, const es_trust *t, const es_cert *c, es_cert *const *extra,
 		    size_t nextra, es_time at, int required_ku)
 {
+	struct chain_info info;
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *untrusted = NULL;
 	STACK_OF(X509) *chain;
@@ -628,6 +772,12 @@ int es_trust_verify(es_path_result *out, const es_trust *t, const es_cert *c, es
 		err = es_crypto__fail(ES_ECRYPTO, "cannot start path validation");
 		goto done;
 	}
+	info.t = (es_trust *)t; /* the pair memory is internally synchronised */
+	info.c = c;
+	info.extra = extra;
+	info.nextra = nextra;
+	X509_STORE_CTX_set_app_data(ctx, &info);
+	X509_STORE_CTX_set_verify(ctx, chain_verify);
 	param = X509_STORE_CTX_get0_param(ctx);
 	/* validation at the caller's time; partial chains stay off */
 	X509_VERIFY_PARAM_set_time(param, (time_t)at);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Trust stores and path validation at a given time, with CRLs. */
 #include "crypto_fixture.h"
+#include "crypto/crypto_int.h"
 
 #define AT_OK (FX_T0 + 30 * 86400)
 
@@ -184,6 +185,50 @@ static void test_trust__bad_signature_and_key_usage(void **state)
 	fx_pki_free(&p);
 }
 
+/*
+ * The store remembers verified (certificate, issuer) pairs: validating the
+ * same chain again checks no signature, a tampered certificate is refused
+ * every time (failures are not remembered), and a certificate with the
+ * same issuer but other bytes is checked afresh.
+ */
+static void test_trust__remembers_verified_pairs(void **state)
+{
+	fx_pki p;
+	es_trust *t;
+	es_cert *extra[1], *bad = NULL;
+	unsigned long hits, checks, hits0, checks0;
+	es_bytes der;
+	uint8_t *copy;
+	(void)state;
+	fx_pki_make(&p);
+	t = store_with_root(&p);
+	extra[0] = p.ca;
+	expect(t, p.signer, extra, 1, AT_OK, 0, ES_PATH_OK, NULL);
+	es_crypto__trust_sig_stats(t, &hits0, &checks0);
+	assert_int_equal(checks0, 2); /* signer by CA, CA by root */
+	for (int i = 0; i < 3; i++)
+		expect(t, p.signer, extra, 1, AT_OK, 0, ES_PATH_OK, NULL);
+	es_crypto__trust_sig_stats(t, &hits, &checks);
+	assert_int_equal(checks, checks0);
+	assert_int_equal(hits, hits0 + 6);
+	/* a bad signature below a remembered CA: refused, and again */
+	der = es_cert_der(p.signer);
+	copy = es_malloc(der.len);
+	memcpy(copy, der.ptr, der.len);
+	copy[der.len - 1] ^= 0x01;
+	TU_OK(es_cert_from_der(&bad, copy, der.len));
+	expect(t, bad, extra, 1, AT_OK, 0, ES_PATH_BAD_SIGNATURE, "does not verify");
+	expect(t, bad, extra, 1, AT_OK, 0, ES_PATH_BAD_SIGNATURE, "does not verify");
+	es_crypto__trust_sig_stats(t, &hits, &checks);
+	assert_int_equal(checks, checks0 + 2);
+	es_cert_free(bad);
+	es_free(copy);
+	/* time is still judged on every validation */
+	expect(t, p.signer, extra, 1, FX_T0 + 2 * FX_YEAR, 0, ES_PATH_EXPIRED, NULL);
+	es_trust_free(t);
+	fx_pki_free(&p);
+}
+
 static void test_trust__revocation_at_time(void **state)
 {
 	fx_pki p;
@@ -341,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_trust__validity_at_time),
 		cmocka_unit_test(test_trust__unknown_issuer_and_no_store),
 		cmocka_unit_test(test_trust__bad_signature_and_key_usage),
+		cmocka_unit_test(test_trust__remembers_verified_pairs),
 		cmocka_unit_test(test_trust__revocation_at_time),
 		cmocka_unit_test(test_trust__crl_signed_by_someone_else),
 		cmocka_unit_test(test_trust__add_crl_garbage),

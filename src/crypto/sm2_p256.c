@@ -1,0 +1,1262 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * SM2 on the recommended curve (GB/T 32918.5): field and scalar arithmetic
+ * in Montgomery form on 4 x 64-bit limbs, Jacobian points (a = -3), a
+ * fixed-base table for k*G and wNAF for verification. docs/crypto.md has
+ * the design.
+ *
+ * Constant time: everything that touches the nonce k or the key's
+ * (1+d)^-1 runs without branches or memory indices that depend on them:
+ * table entries are picked by scanning the whole row with masks, the
+ * conditional subtractions are masks, the inversion is a fixed
+ * exponentiation. Values are declassified only when they become public
+ * (the signature) or when a 2^-256 event is tested (a nonce to discard).
+ * Verification works on public data and is variable time.
+ */
+#include "es_int.h"
+#include "eseal/es_crypto.h"
+#include "crypto/sm2_p256.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <openssl/rand.h>
+
+#ifdef ES_HAVE_VALGRIND
+#include <valgrind/memcheck.h>
+/* A value that is about to be made public: tell ctgrind-style checks. */
+#define DECLASSIFY(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#else
+#define DECLASSIFY(p, n) ((void)(p), (void)(n))
+#endif
+
+__extension__ typedef unsigned __int128 u128;
+#define ES_INLINE static inline __attribute__((always_inline))
+
+/* Add and subtract with carry: adc/sbb chains on x86-64, __int128 elsewhere. */
+#if defined(__x86_64__) && !defined(ES_SM2P_PORTABLE)
+#include <x86intrin.h>
+ES_INLINE uint64_t adc(uint64_t *r, uint64_t a, uint64_t b, uint64_t c)
+{
+	unsigned long long o;
+	c = _addcarry_u64((unsigned char)c, a, b, &o);
+	*r = o;
+	return c;
+}
+ES_INLINE uint64_t sbb(uint64_t *r, uint64_t a, uint64_t b, uint64_t c)
+{
+	unsigned long long o;
+	c = _subborrow_u64((unsigned char)c, a, b, &o);
+	*r = o;
+	return c;
+}
+#else
+ES_INLINE uint64_t adc(uint64_t *r, uint64_t a, uint64_t b, uint64_t c)
+{
+	u128 x = (u128)a + b + c;
+	*r = (uint64_t)x;
+	return (uint64_t)(x >> 64);
+}
+ES_INLINE uint64_t sbb(uint64_t *r, uint64_t a, uint64_t b, uint64_t c)
+{
+	u128 x = (u128)a - b - c;
+	*r = (uint64_t)x;
+	return (uint64_t)(x >> 64) & 1;
+}
+#endif
+
+/* ---- constants ---------------------------------------------------------- */
+
+static const uint64_t P[4] = { 0xffffffffffffffffULL, 0xffffffff00000000ULL,
+			       0xffffffffffffffffULL, 0xfffffffeffffffffULL };
+static const uint64_t N[4] = { 0x53bbf40939d54123ULL, 0x7203df6b21c6052bULL,
+			       0xffffffffffffffffULL, 0xfffffffeffffffffULL };
+#define P0INV 1ULL
+#define N0INV 0x327f9e8872350975ULL
+/* R^2 mod p, R^2 mod n, R mod p (one in Montgomery form), R = 2^256 */
+static const uint64_t RR_P[4] = { 0x0000000200000003ULL, 0x00000002ffffffffULL,
+				  0x0000000100000001ULL, 0x0000000400000002ULL };
+static const uint64_t RR_N[4] = { 0x901192af7c114f20ULL, 0x3464504ade6fa2faULL,
+				  0x620fc84c3affe0d4ULL, 0x1eb5e412a22b3d3bULL };
+static const uint64_t ONE_P[4] = { 0x0000000000000001ULL, 0x00000000ffffffffULL,
+				   0x0000000000000000ULL, 0x0000000100000000ULL };
+static const uint64_t B_M[4] = { 0x90d230632bc0dd42ULL, 0x71cf379ae9b537abULL,
+				 0x527981505ea51c3cULL, 0x240fe188ba20e2c8ULL };
+static const uint64_t GX_M[4] = { 0x61328990f418029eULL, 0x3e7981eddca6c050ULL,
+				  0xd6a1ed99ac24c3c3ULL, 0x91167a5ee1c13b05ULL };
+static const uint64_t GY_M[4] = { 0xc1354e593c2d0dddULL, 0xc1f5e5788d3295faULL,
+				  0x8d4cfb066e2a48f8ULL, 0x63cd65d481d735bdULL };
+/* exponent n - 2 for Fermat inversion mod n */
+static const uint64_t N_MINUS_2[4] = { 0x53bbf40939d54121ULL, 0x7203df6b21c6052bULL,
+				       0xffffffffffffffffULL, 0xfffffffeffffffffULL };
+
+/* ---- constant-time helpers ---------------------------------------------- */
+
+/* Hide a value from the optimiser so masks stay masks, not branches. */
+static inline uint64_t barrier(uint64_t x)
+{
+	__asm__("" : "+r"(x));
+	return x;
+}
+
+/* All ones when x == 0, else 0. */
+static inline uint64_t ct_is_zero64(uint64_t x)
+{
+	return barrier(((x | (0 - x)) >> 63) - 1);
+}
+
+static inline uint64_t ct_is_zero(const uint64_t a[4])
+{
+	return ct_is_zero64(a[0] | a[1] | a[2] | a[3]);
+}
+
+static inline uint64_t ct_eq(const uint64_t a[4], const uint64_t b[4])
+{
+	return ct_is_zero64((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]));
+}
+
+/* r = mask ? a : r */
+static inline void ct_move(uint64_t r[4], const uint64_t a[4], uint64_t mask)
+{
+	for (int i = 0; i < 4; i++)
+		r[i] = (r[i] & ~mask) | (a[i] & mask);
+}
+
+static bool vt_is_zero(const uint64_t a[4])
+{
+	return (a[0] | a[1] | a[2] | a[3]) == 0;
+}
+
+static bool vt_eq(const uint64_t a[4], const uint64_t b[4])
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+/* a < b, variable time */
+static bool vt_lt(const uint64_t a[4], const uint64_t b[4])
+{
+	for (int i = 3; i >= 0; i--)
+		if (a[i] != b[i])
+			return a[i] < b[i];
+	return false;
+}
+
+static void from_be(uint64_t r[4], const uint8_t in[32])
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t v = 0;
+		for (int j = 0; j < 8; j++)
+			v = (v << 8) | in[(3 - i) * 8 + j];
+		r[i] = v;
+	}
+}
+
+static void to_be(uint8_t out[32], const uint64_t a[4])
+{
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 8; j++)
+			out[(3 - i) * 8 + j] = (uint8_t)(a[i] >> (56 - 8 * j));
+}
+
+/* ---- arithmetic mod m (p or n) ------------------------------------------ */
+
+/*
+ * r = t - m when t4*2^256 + t >= m, else t (for t4*2^256 + t < 2m).
+ * Constant time.
+ */
+ES_INLINE void final_sub(uint64_t r[4], uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+			uint64_t t4, const uint64_t m[4])
+{
+	uint64_t u0, u1, u2, u3, br, keep, dummy;
+
+	br = sbb(&u0, t0, m[0], 0);
+	br = sbb(&u1, t1, m[1], br);
+	br = sbb(&u2, t2, m[2], br);
+	br = sbb(&u3, t3, m[3], br);
+	br = sbb(&dummy, t4, 0, br);
+	keep = barrier(0 - br); /* all ones when t < m */
+	r[0] = (t0 & keep) | (u0 & ~keep);
+	r[1] = (t1 & keep) | (u1 & ~keep);
+	r[2] = (t2 & keep) | (u2 & ~keep);
+	r[3] = (t3 & keep) | (u3 & ~keep);
+}
+
+/* Montgomery product a*b/R mod m (CIOS), a, b < m. */
+ES_INLINE void mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+			    const uint64_t m[4], uint64_t minv)
+{
+	uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5, mm;
+	const uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+	u128 c;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t bi = b[i];
+		c = (u128)a0 * bi + t0;
+		t0 = (uint64_t)c;
+		c = (u128)a1 * bi + t1 + (uint64_t)(c >> 64);
+		t1 = (uint64_t)c;
+		c = (u128)a2 * bi + t2 + (uint64_t)(c >> 64);
+		t2 = (uint64_t)c;
+		c = (u128)a3 * bi + t3 + (uint64_t)(c >> 64);
+		t3 = (uint64_t)c;
+		c = (u128)t4 + (uint64_t)(c >> 64);
+		t4 = (uint64_t)c;
+		t5 = (uint64_t)(c >> 64);
+		mm = t0 * minv;
+		c = (u128)mm * m[0] + t0;
+		c = (u128)mm * m[1] + t1 + (uint64_t)(c >> 64);
+		t0 = (uint64_t)c;
+		c = (u128)mm * m[2] + t2 + (uint64_t)(c >> 64);
+		t1 = (uint64_t)c;
+		c = (u128)mm * m[3] + t3 + (uint64_t)(c >> 64);
+		t2 = (uint64_t)c;
+		c = (u128)t4 + (uint64_t)(c >> 64);
+		t3 = (uint64_t)c;
+		t4 = t5 + (uint64_t)(c >> 64);
+	}
+	final_sub(r, t0, t1, t2, t3, t4, m);
+}
+
+ES_INLINE void mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4])
+{
+	uint64_t s0, s1, s2, s3, c;
+
+	c = adc(&s0, a[0], b[0], 0);
+	c = adc(&s1, a[1], b[1], c);
+	c = adc(&s2, a[2], b[2], c);
+	c = adc(&s3, a[3], b[3], c);
+	final_sub(r, s0, s1, s2, s3, c, m);
+}
+
+ES_INLINE void mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4])
+{
+	uint64_t t0, t1, t2, t3, br, mask, c;
+
+	br = sbb(&t0, a[0], b[0], 0);
+	br = sbb(&t1, a[1], b[1], br);
+	br = sbb(&t2, a[2], b[2], br);
+	br = sbb(&t3, a[3], b[3], br);
+	mask = barrier(0 - br);
+	c = adc(&r[0], t0, m[0] & mask, 0);
+	c = adc(&r[1], t1, m[1] & mask, c);
+	c = adc(&r[2], t2, m[2] & mask, c);
+	(void)adc(&r[3], t3, m[3] & mask, c);
+}
+
+/* a mod m for any 256-bit a (m > 2^255, so one subtraction). */
+static void mod_reduce_once(uint64_t r[4], const uint64_t a[4], const uint64_t m[4])
+{
+	final_sub(r, a[0], a[1], a[2], a[3], 0, m);
+}
+
+/* r = a^e (Montgomery form), e public, 4-bit fixed windows. */
+static void mont_pow(uint64_t r[4], const uint64_t a[4], const uint64_t e[4],
+		     const uint64_t m[4], uint64_t minv, const uint64_t one[4])
+{
+	uint64_t tab[16][4], acc[4];
+	int i, j;
+
+	memcpy(tab[0], one, 32);
+	memcpy(tab[1], a, 32);
+	for (i = 2; i < 16; i++)
+		mont_mul(tab[i], tab[i - 1], a, m, minv);
+	memcpy(acc, one, 32);
+	for (i = 63; i >= 0; i--) {
+		unsigned w = (unsigned)(e[i / 16] >> ((i % 16) * 4)) & 15;
+		if (i != 63)
+			for (j = 0; j < 4; j++)
+				mont_mul(acc, acc, acc, m, minv);
+		mont_mul(acc, acc, tab[w], m, minv); /* w is a digit of the public exponent */
+	}
+	memcpy(r, acc, 32);
+	memset(tab, 0, sizeof(tab));
+}
+
+/* ---- field mod p -------------------------------------------------------- */
+
+/*
+ * Montgomery reduction of t[0..7] (< p*2^256) special to the SM2 prime:
+ * p = -1 mod 2^64, so each round's multiplier is the low limb m, and
+ * (t + m p) / 2^64 = (t >> 64) + m (2^192 + 1) - m 2^32 (2^128 + 1): shifts
+ * and additions, no multiplication.
+ */
+
+ES_INLINE void p_reduce(uint64_t r[4], uint64_t t[8])
+{
+	uint64_t c8 = 0;
+
+#pragma GCC unroll 4
+	for (int i = 0; i < 4; i++) {
+		uint64_t m = t[i], d0, d1, d2, d3, b, c;
+		b = sbb(&d0, m, m << 32, 0);
+		b = sbb(&d1, 0, m >> 32, b);
+		b = sbb(&d2, 0, m << 32, b);
+		(void)sbb(&d3, m, m >> 32, b); /* m (2^192 + 1) > m 2^32 (2^128 + 1): no borrow out */
+		c = adc(&t[i + 1], t[i + 1], d0, 0);
+		c = adc(&t[i + 2], t[i + 2], d1, c);
+		c = adc(&t[i + 3], t[i + 3], d2, c);
+		c = adc(&t[i + 4], t[i + 4], d3, c);
+#pragma GCC unroll 3
+		for (int j = i + 5; j < 8; j++)
+			c = adc(&t[j], t[j], 0, c);
+		c8 += c;
+	}
+	final_sub(r, t[4], t[5], t[6], t[7], c8, P);
+}
+
+ES_INLINE void mul64(uint64_t *hi, uint64_t *lo, uint64_t a, uint64_t b)
+{
+	u128 x = (u128)a * b;
+	*lo = (uint64_t)x;
+	*hi = (uint64_t)(x >> 64);
+}
+
+ES_INLINE void fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t t[8], h0, h1, h2, h3, l0, l1, l2, l3, c;
+
+	mul64(&h0, &l0, a[0], b[0]);
+	mul64(&h1, &l1, a[0], b[1]);
+	mul64(&h2, &l2, a[0], b[2]);
+	mul64(&h3, &l3, a[0], b[3]);
+	t[0] = l0;
+	c = adc(&t[1], l1, h0, 0);
+	c = adc(&t[2], l2, h1, c);
+	c = adc(&t[3], l3, h2, c);
+	t[4] = h3 + c;
+#pragma GCC unroll 3
+	for (int i = 1; i < 4; i++) {
+		mul64(&h0, &l0, a[i], b[0]);
+		mul64(&h1, &l1, a[i], b[1]);
+		mul64(&h2, &l2, a[i], b[2]);
+		mul64(&h3, &l3, a[i], b[3]);
+		c = adc(&t[i], t[i], l0, 0);
+		c = adc(&t[i + 1], t[i + 1], l1, c);
+		c = adc(&t[i + 2], t[i + 2], l2, c);
+		c = adc(&t[i + 3], t[i + 3], l3, c);
+		t[i + 4] = c;
+		c = adc(&t[i + 1], t[i + 1], h0, 0);
+		c = adc(&t[i + 2], t[i + 2], h1, c);
+		c = adc(&t[i + 3], t[i + 3], h2, c);
+		(void)adc(&t[i + 4], t[i + 4], h3, c); /* a_i b < 2^320: no carry out */
+	}
+	p_reduce(r, t);
+}
+
+ES_INLINE void fp_sqr(uint64_t r[4], const uint64_t a[4])
+{
+	uint64_t t[8], h[6], l[6], c, sh, sl;
+
+	/* cross products a_i a_j, i < j, at t[1..6] */
+	mul64(&h[0], &l[0], a[0], a[1]);
+	mul64(&h[1], &l[1], a[0], a[2]);
+	mul64(&h[2], &l[2], a[0], a[3]);
+	mul64(&h[3], &l[3], a[1], a[2]);
+	mul64(&h[4], &l[4], a[1], a[3]);
+	mul64(&h[5], &l[5], a[2], a[3]);
+	t[1] = l[0];
+	c = adc(&t[2], l[1], h[0], 0);
+	c = adc(&t[3], l[2], h[1], c);
+	c = adc(&t[4], h[2], l[4], c);
+	c = adc(&t[5], h[4], l[5], c);
+	t[6] = h[5] + c;
+	c = adc(&t[3], t[3], l[3], 0);
+	c = adc(&t[4], t[4], h[3], c);
+	c = adc(&t[5], t[5], 0, c);
+	t[6] += c;
+	/* double */
+	t[7] = t[6] >> 63;
+	t[6] = (t[6] << 1) | (t[5] >> 63);
+	t[5] = (t[5] << 1) | (t[4] >> 63);
+	t[4] = (t[4] << 1) | (t[3] >> 63);
+	t[3] = (t[3] << 1) | (t[2] >> 63);
+	t[2] = (t[2] << 1) | (t[1] >> 63);
+	t[1] = t[1] << 1;
+	/* squares */
+	mul64(&sh, &sl, a[0], a[0]);
+	t[0] = sl;
+	c = adc(&t[1], t[1], sh, 0);
+	mul64(&sh, &sl, a[1], a[1]);
+	c = adc(&t[2], t[2], sl, c);
+	c = adc(&t[3], t[3], sh, c);
+	mul64(&sh, &sl, a[2], a[2]);
+	c = adc(&t[4], t[4], sl, c);
+	c = adc(&t[5], t[5], sh, c);
+	mul64(&sh, &sl, a[3], a[3]);
+	c = adc(&t[6], t[6], sl, c);
+	(void)adc(&t[7], t[7], sh, c);
+	p_reduce(r, t);
+}
+
+static inline void fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	mod_add(r, a, b, P);
+}
+
+static inline void fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	mod_sub(r, a, b, P);
+}
+
+static void fp_sqr_n(uint64_t r[4], const uint64_t a[4], int n)
+{
+	fp_sqr(r, a);
+	while (--n > 0)
+		fp_sqr(r, r);
+}
+
+/*
+ * a^(p-2) = a^-1 (0 for 0) by a fixed addition chain (256 squarings, 15
+ * multiplications): p - 2 is, from the top, 31 ones, a zero, 128 ones, 32
+ * zeros, 62 ones, a zero and a one; x_k below is a^(2^k - 1).
+ */
+static void fp_inv(uint64_t r[4], const uint64_t a[4])
+{
+	uint64_t x2[4], x3[4], x6[4], x12[4], x24[4], x30[4], x31[4], x32[4], t[4];
+
+	fp_sqr(x2, a);
+	fp_mul(x2, x2, a);
+	fp_sqr(x3, x2);
+	fp_mul(x3, x3, a);
+	fp_sqr_n(x6, x3, 3);
+	fp_mul(x6, x6, x3);
+	fp_sqr_n(x12, x6, 6);
+	fp_mul(x12, x12, x6);
+	fp_sqr_n(x24, x12, 12);
+	fp_mul(x24, x24, x12);
+	fp_sqr_n(x30, x24, 6);
+	fp_mul(x30, x30, x6);
+	fp_sqr(x31, x30);
+	fp_mul(x31, x31, a);
+	fp_sqr(x32, x31);
+	fp_mul(x32, x32, a);
+	/* 31 ones, then a zero */
+	fp_sqr(t, x31);
+	/* 128 ones */
+	for (int i = 0; i < 4; i++) {
+		fp_sqr_n(t, t, 32);
+		fp_mul(t, t, x32);
+	}
+	/* 32 zeros, 62 ones */
+	fp_sqr_n(t, t, 64);
+	fp_mul(t, t, x32);
+	fp_sqr_n(t, t, 30);
+	fp_mul(t, t, x30);
+	/* 0, 1 */
+	fp_sqr_n(t, t, 2);
+	fp_mul(r, t, a);
+	es_wipe(x2, sizeof(x2));
+	es_wipe(x31, sizeof(x31));
+	es_wipe(x32, sizeof(x32));
+}
+
+static void fp_to_mont(uint64_t r[4], const uint64_t a[4])
+{
+	fp_mul(r, a, RR_P);
+}
+
+static void fp_from_mont(uint64_t r[4], const uint64_t a[4])
+{
+	static const uint64_t one[4] = { 1, 0, 0, 0 };
+	fp_mul(r, a, one);
+}
+
+/* ---- points --------------------------------------------------------------- */
+
+/* Jacobian (X/Z^2, Y/Z^3), Montgomery form; Z = 0 is the point at infinity. */
+typedef struct jpoint {
+	uint64_t x[4], y[4], z[4];
+} jpoint;
+
+/* dbl-2001-b for a = -3: 3M + 5S. Infinity stays infinity. */
+static void pt_dbl(jpoint *r, const jpoint *a)
+{
+	uint64_t delta[4], gamma[4], beta[4], alpha[4], t1[4], t2[4];
+
+	fp_sqr(delta, a->z);
+	fp_sqr(gamma, a->y);
+	fp_mul(beta, a->x, gamma);
+	fp_sub(t1, a->x, delta);
+	fp_add(t2, a->x, delta);
+	fp_mul(alpha, t1, t2);
+	fp_add(t1, alpha, alpha);
+	fp_add(alpha, t1, alpha);
+	/* Z3 = (Y1 + Z1)^2 - gamma - delta */
+	fp_add(t1, a->y, a->z);
+	fp_sqr(t1, t1);
+	fp_sub(t1, t1, gamma);
+	fp_sub(r->z, t1, delta);
+	/* X3 = alpha^2 - 8 beta */
+	fp_add(beta, beta, beta);
+	fp_add(beta, beta, beta); /* 4 beta */
+	fp_add(t2, beta, beta);	  /* 8 beta */
+	fp_sqr(t1, alpha);
+	fp_sub(r->x, t1, t2);
+	/* Y3 = alpha (4 beta - X3) - 8 gamma^2 */
+	fp_sub(t1, beta, r->x);
+	fp_mul(t1, alpha, t1);
+	fp_sqr(gamma, gamma);
+	fp_add(gamma, gamma, gamma);
+	fp_add(gamma, gamma, gamma);
+	fp_add(gamma, gamma, gamma);
+	fp_sub(r->y, t1, gamma);
+}
+
+/*
+ * madd-2007-bl: r = a + b with b affine (r may be a). Wrong for
+ * a = infinity and a = +-b: the callers select or branch around those,
+ * using h (0 when the x coordinates match) and rr (0 when the y match too).
+ */
+static void pt_madd_raw(jpoint *r, const jpoint *a, const uint64_t bx[4], const uint64_t by[4],
+			uint64_t h[4], uint64_t rr[4])
+{
+	uint64_t z1z1[4], u2[4], s2[4], hh[4], i[4], j[4], v[4], t[4], y1j[4];
+
+	fp_sqr(z1z1, a->z);
+	fp_mul(u2, bx, z1z1);
+	fp_mul(s2, by, a->z);
+	fp_mul(s2, s2, z1z1);
+	fp_sub(h, u2, a->x);
+	fp_sqr(hh, h);
+	fp_add(i, hh, hh);
+	fp_add(i, i, i);
+	fp_mul(j, h, i);
+	fp_sub(rr, s2, a->y);
+	fp_add(rr, rr, rr);
+	fp_mul(v, a->x, i);
+	fp_mul(y1j, a->y, j);
+	fp_add(y1j, y1j, y1j);
+	/* Z3 = (Z1 + H)^2 - Z1Z1 - HH */
+	fp_add(t, a->z, h);
+	fp_sqr(t, t);
+	fp_sub(t, t, z1z1);
+	fp_sub(r->z, t, hh);
+	/* X3 = rr^2 - J - 2V */
+	fp_sqr(t, rr);
+	fp_sub(t, t, j);
+	fp_sub(t, t, v);
+	fp_sub(r->x, t, v);
+	/* Y3 = rr (V - X3) - 2 Y1 J */
+	fp_sub(t, v, r->x);
+	fp_mul(t, rr, t);
+	fp_sub(r->y, t, y1j);
+}
+
+static const uint64_t ONE_N[4] = { 0xac440bf6c62abeddULL, 0x8dfc2094de39fad4ULL,
+				   0x0000000000000000ULL, 0x0000000100000000ULL };
+
+static void pt_set_inf(jpoint *r)
+{
+	memcpy(r->x, ONE_P, 32);
+	memcpy(r->y, ONE_P, 32);
+	memset(r->z, 0, 32);
+}
+
+/* r = a + b, both Jacobian, any inputs (variable time: public data only). */
+static void pt_add_vt(jpoint *r, const jpoint *a, const jpoint *b)
+{
+	uint64_t z1z1[4], z2z2[4], u1[4], u2[4], s1[4], s2[4], h[4], i[4], j[4], rr[4], v[4],
+		t[4];
+	jpoint o;
+
+	if (vt_is_zero(a->z)) {
+		*r = *b;
+		return;
+	}
+	if (vt_is_zero(b->z)) {
+		*r = *a;
+		return;
+	}
+	fp_sqr(z1z1, a->z);
+	fp_sqr(z2z2, b->z);
+	fp_mul(u1, a->x, z2z2);
+	fp_mul(u2, b->x, z1z1);
+	fp_mul(s1, a->y, b->z);
+	fp_mul(s1, s1, z2z2);
+	fp_mul(s2, b->y, a->z);
+	fp_mul(s2, s2, z1z1);
+	fp_sub(h, u2, u1);
+	fp_sub(rr, s2, s1);
+	if (vt_is_zero(h)) {
+		if (vt_is_zero(rr))
+			pt_dbl(r, a);
+		else
+			pt_set_inf(r);
+		return;
+	}
+	fp_add(i, h, h);
+	fp_sqr(i, i);
+	fp_mul(j, h, i);
+	fp_add(rr, rr, rr);
+	fp_mul(v, u1, i);
+	fp_sqr(t, rr);
+	fp_sub(t, t, j);
+	fp_sub(t, t, v);
+	fp_sub(o.x, t, v);
+	fp_sub(t, v, o.x);
+	fp_mul(t, rr, t);
+	fp_mul(s1, s1, j);
+	fp_add(s1, s1, s1);
+	fp_sub(o.y, t, s1);
+	fp_add(t, a->z, b->z);
+	fp_sqr(t, t);
+	fp_sub(t, t, z1z1);
+	fp_sub(t, t, z2z2);
+	fp_mul(o.z, t, h);
+	*r = o;
+}
+
+/* r += (bx, by) affine, any inputs (variable time). */
+static void pt_madd_vt(jpoint *r, const uint64_t bx[4], const uint64_t by[4])
+{
+	uint64_t h[4], rr[4];
+	jpoint o;
+
+	if (vt_is_zero(r->z)) {
+		memcpy(r->x, bx, 32);
+		memcpy(r->y, by, 32);
+		memcpy(r->z, ONE_P, 32);
+		return;
+	}
+	pt_madd_raw(&o, r, bx, by, h, rr);
+	if (vt_is_zero(h)) {
+		if (vt_is_zero(rr))
+			pt_dbl(r, r);
+		else
+			pt_set_inf(r);
+		return;
+	}
+	*r = o;
+}
+
+/*
+ * Affine forms of @p n points, none at infinity, with one inversion
+ * (Montgomery's trick); @p acc is scratch for n elements.
+ */
+static void batch_to_affine(es_sm2p_affine *out, const jpoint *in, uint64_t (*acc)[4], size_t n)
+{
+	uint64_t inv[4], zi[4], zi2[4];
+	size_t i;
+
+	memcpy(acc[0], in[0].z, 32);
+	for (i = 1; i < n; i++)
+		fp_mul(acc[i], acc[i - 1], in[i].z);
+	fp_inv(inv, acc[n - 1]);
+	for (i = n; i-- > 0;) {
+		if (i > 0) {
+			fp_mul(zi, inv, acc[i - 1]);
+			fp_mul(inv, inv, in[i].z);
+		} else {
+			memcpy(zi, inv, 32);
+		}
+		fp_sqr(zi2, zi);
+		fp_mul(out[i].x, in[i].x, zi2);
+		fp_mul(zi2, zi2, zi);
+		fp_mul(out[i].y, in[i].y, zi2);
+	}
+}
+
+/* ---- the fixed-base table ------------------------------------------------- */
+
+/*
+ * k*G with signed 6-bit windows: k = sum d_i 2^(6i), d_i in [-32, 32],
+ * i < 43. Row i holds j * 2^(6i) * G for j = 1..32 (88 KiB), so k*G is 43
+ * mixed additions and no doubling. Built once per process on first use.
+ */
+#define COMB_W 6
+#define COMB_ROWS 43
+#define COMB_COLS 32
+
+static es_sm2p_affine g_tab[COMB_ROWS][COMB_COLS];
+static pthread_once_t g_tab_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Rows i = 0..42 of j * 2^(6i) * base, j = 1..32, into @p tab; @p pts and
+ * @p acc are scratch for COMB_ROWS * COMB_COLS entries.
+ */
+static void comb_build(es_sm2p_affine (*tab)[COMB_COLS], const uint64_t bx[4], const uint64_t by[4],
+		       jpoint *pts, uint64_t (*acc)[4])
+{
+	jpoint base;
+	int i, j;
+
+	memcpy(base.x, bx, 32);
+	memcpy(base.y, by, 32);
+	memcpy(base.z, ONE_P, 32);
+	for (i = 0; i < COMB_ROWS; i++) {
+		jpoint *row = pts + i * COMB_COLS;
+		row[0] = base;
+		pt_dbl(&row[1], &base);
+		for (j = 2; j < COMB_COLS; j++)
+			pt_add_vt(&row[j], &row[j - 1], &base);
+		pt_dbl(&base, &row[COMB_COLS - 1]); /* 64 * base */
+	}
+	batch_to_affine(&tab[0][0], pts, acc, COMB_ROWS * COMB_COLS);
+}
+
+static void g_tab_build(void)
+{
+	static jpoint pts[COMB_ROWS * COMB_COLS];
+	static uint64_t acc[COMB_ROWS * COMB_COLS][4];
+
+	comb_build(g_tab, GX_M, GY_M, pts, acc);
+}
+
+static void g_tab_ready(void)
+{
+	pthread_once(&g_tab_once, g_tab_build);
+}
+
+/*
+ * Booth digit i of k: |d| and an all-ones mask when d < 0. From bits
+ * 6i-1 .. 6i+5 of k; arithmetic only (constant time in k).
+ */
+static inline void booth_digit(const uint64_t k[4], int i, uint64_t *abs, uint64_t *neg)
+{
+	int pos = COMB_W * i - 1;
+	uint64_t w, d, s;
+
+	if (pos < 0) {
+		w = (k[0] << 1) & 0x7f;
+	} else {
+		int limb = pos / 64, off = pos % 64;
+		w = k[limb] >> off;
+		if (off > 64 - 7 && limb < 3)
+			w |= k[limb + 1] << (64 - off);
+		w &= 0x7f;
+	}
+	/* d = b(6i-1) + sum_{j<5} b(6i+j) 2^j - b(6i+5) 2^5 ... as (w>>1) + (w&1) - 64 (w>>6) */
+	d = (w >> 1) + (w & 1) - ((w >> 6) << 6);
+	s = barrier(0 - (d >> 63));
+	*neg = s;
+	*abs = (d ^ s) - s;
+}
+
+/* Constant-time pick of row entry @p idx (1..32; 0 gives zeros): every entry is read. */
+#if defined(__SSE2__) && !defined(ES_SM2P_PORTABLE)
+#include <emmintrin.h>
+static void select_row(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS], uint64_t idx)
+{
+	__m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+	const __m128i want = _mm_set1_epi32((int)idx), one = _mm_set1_epi32(1);
+	__m128i j = _mm_setzero_si128();
+
+	for (int i = 0; i < COMB_COLS; i++) {
+		const __m128i *p = (const __m128i *)&row[i];
+		__m128i m;
+		j = _mm_add_epi32(j, one);
+		m = _mm_cmpeq_epi32(j, want); /* all ones in every lane when i + 1 == idx */
+		a0 = _mm_or_si128(a0, _mm_and_si128(m, _mm_loadu_si128(p + 0)));
+		a1 = _mm_or_si128(a1, _mm_and_si128(m, _mm_loadu_si128(p + 1)));
+		a2 = _mm_or_si128(a2, _mm_and_si128(m, _mm_loadu_si128(p + 2)));
+		a3 = _mm_or_si128(a3, _mm_and_si128(m, _mm_loadu_si128(p + 3)));
+	}
+	_mm_storeu_si128((__m128i *)out + 0, a0);
+	_mm_storeu_si128((__m128i *)out + 1, a1);
+	_mm_storeu_si128((__m128i *)out + 2, a2);
+	_mm_storeu_si128((__m128i *)out + 3, a3);
+}
+#else
+static void select_row(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS], uint64_t idx)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint64_t j = 0; j < COMB_COLS; j++) {
+		uint64_t m = ct_is_zero64((j + 1) ^ idx);
+		for (int l = 0; l < 4; l++) {
+			out->x[l] |= row[j].x[l] & m;
+			out->y[l] |= row[j].y[l] & m;
+		}
+	}
+}
+#endif
+
+/* r = k*G, constant time in k, for 0 <= k < n (k = 0 gives infinity). */
+static void mul_g_ct(jpoint *r, const uint64_t k[4])
+{
+	es_sm2p_affine sel;
+	uint64_t abs, neg, ny[4], h[4], rr[4], inf, nz;
+	jpoint acc, tmp;
+	static const uint64_t zero[4];
+
+	pt_set_inf(&acc);
+	for (int i = 0; i < COMB_ROWS; i++) {
+		booth_digit(k, i, &abs, &neg);
+		select_row(&sel, g_tab[i], abs);
+		fp_sub(ny, zero, sel.y);
+		ct_move(sel.y, ny, neg);
+		pt_madd_raw(&tmp, &acc, sel.x, sel.y, h, rr);
+		/*
+		 * No doubling case can arise: the partial sum is below 2^(6i)
+		 * in absolute value and the new term is at least 2^(6i).
+		 */
+		inf = ct_is_zero(acc.z);
+		nz = ~ct_is_zero64(abs);
+		ct_move(acc.x, tmp.x, nz & ~inf);
+		ct_move(acc.y, tmp.y, nz & ~inf);
+		ct_move(acc.z, tmp.z, nz & ~inf);
+		ct_move(acc.x, sel.x, nz & inf);
+		ct_move(acc.y, sel.y, nz & inf);
+		ct_move(acc.z, ONE_P, nz & inf);
+	}
+	*r = acc;
+	es_wipe(&sel, sizeof(sel));
+	es_wipe(&tmp, sizeof(tmp));
+	es_wipe(&acc, sizeof(acc));
+}
+
+/* r += k*B for a public k < n and B's comb table (variable time). */
+static void mul_comb_vt(jpoint *r, es_sm2p_affine (*tab)[COMB_COLS], const uint64_t k[4])
+{
+	uint64_t abs, neg, ny[4];
+	static const uint64_t zero[4];
+
+	for (int i = 0; i < COMB_ROWS; i++) {
+		const es_sm2p_affine *e;
+		booth_digit(k, i, &abs, &neg);
+		if (abs == 0)
+			continue;
+		e = &tab[i][abs - 1];
+		if (neg) {
+			fp_sub(ny, zero, e->y);
+			pt_madd_vt(r, e->x, ny);
+		} else {
+			pt_madd_vt(r, e->x, e->y);
+		}
+	}
+}
+
+/* ---- per-key table and wNAF ------------------------------------------------ */
+
+#define WNAF_W 6
+#define KEY_TAB (1 << (WNAF_W - 2)) /* P, 3P, ..., 31P */
+
+static es_sm2p_affine *key_table(es_sm2p_key *k)
+{
+	es_sm2p_affine *t = atomic_load_explicit(&k->table, memory_order_acquire), *expected = NULL;
+	jpoint pts[KEY_TAB], p2;
+	uint64_t acc[KEY_TAB][4];
+
+	if (t)
+		return t;
+	t = es_malloc(KEY_TAB * sizeof(*t));
+	if (!t)
+		return NULL;
+	memcpy(pts[0].x, k->px, 32);
+	memcpy(pts[0].y, k->py, 32);
+	memcpy(pts[0].z, ONE_P, 32);
+	pt_dbl(&p2, &pts[0]);
+	for (int i = 1; i < KEY_TAB; i++)
+		pt_add_vt(&pts[i], &pts[i - 1], &p2);
+	batch_to_affine(t, pts, acc, KEY_TAB);
+	if (!atomic_compare_exchange_strong_explicit(&k->table, &expected, t, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		es_free(t); /* another thread published its table first */
+		t = expected;
+	}
+	return t;
+}
+
+/*
+ * The key's own comb table (88 KiB), built once the key has verified
+ * ES_SM2P_COMB_AFTER signatures: then t*P costs 43 additions and no
+ * doubling, like s*G. NULL until then (or without memory).
+ */
+static es_sm2p_affine (*key_comb(es_sm2p_key *k))[COMB_COLS]
+{
+	es_sm2p_affine (*t)[COMB_COLS] = atomic_load_explicit(&k->comb, memory_order_acquire);
+	es_sm2p_affine (*expected)[COMB_COLS] = NULL;
+	jpoint *pts;
+	uint64_t (*acc)[4];
+
+	if (t)
+		return t;
+	if (atomic_fetch_add_explicit(&k->uses, 1, memory_order_relaxed) < ES_SM2P_COMB_AFTER)
+		return NULL;
+	t = es_malloc(sizeof(es_sm2p_affine) * COMB_ROWS * COMB_COLS);
+	pts = es_malloc(sizeof(jpoint) * COMB_ROWS * COMB_COLS);
+	acc = es_malloc(32 * COMB_ROWS * COMB_COLS);
+	if (!t || !pts || !acc) {
+		es_free(t);
+		t = NULL;
+		goto done;
+	}
+	comb_build(t, k->px, k->py, pts, acc);
+	if (!atomic_compare_exchange_strong_explicit(&k->comb, &expected, t, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		es_free(t);
+		t = expected;
+	}
+done:
+	es_free(pts);
+	es_free(acc);
+	return t;
+}
+
+/* Width-w NAF of a public k: digits odd or 0, |d| < 2^(w-1). Returns the length. */
+static int wnaf(int8_t out[260], const uint64_t k[4])
+{
+	uint64_t t[5] = { k[0], k[1], k[2], k[3], 0 };
+	int n = 0;
+
+	while (t[0] | t[1] | t[2] | t[3] | t[4]) {
+		int d = 0;
+		if (t[0] & 1) {
+			d = (int)(t[0] & ((1u << WNAF_W) - 1));
+			if (d >= (1 << (WNAF_W - 1)))
+				d -= 1 << WNAF_W;
+			/* t -= d */
+			if (d > 0) {
+				uint64_t b = (uint64_t)d;
+				for (int i = 0; i < 5 && b; i++) {
+					uint64_t o = t[i];
+					t[i] = o - b;
+					b = t[i] > o;
+				}
+			} else {
+				uint64_t c = (uint64_t)-d;
+				for (int i = 0; i < 5 && c; i++) {
+					t[i] += c;
+					c = t[i] < c;
+				}
+			}
+		}
+		out[n++] = (int8_t)d;
+		for (int i = 0; i < 4; i++)
+			t[i] = (t[i] >> 1) | (t[i + 1] << 63);
+		t[4] >>= 1;
+	}
+	return n;
+}
+
+static void mul_key_vt(jpoint *r, const es_sm2p_affine *tab, const uint64_t k[4])
+{
+	int8_t naf[260];
+	int n = wnaf(naf, k);
+	uint64_t ny[4];
+	static const uint64_t zero[4];
+
+	pt_set_inf(r);
+	for (int i = n - 1; i >= 0; i--) {
+		int d = naf[i];
+		if (!vt_is_zero(r->z))
+			pt_dbl(r, r);
+		if (d > 0) {
+			pt_madd_vt(r, tab[d / 2].x, tab[d / 2].y);
+		} else if (d < 0) {
+			fp_sub(ny, zero, tab[-d / 2].y);
+			pt_madd_vt(r, tab[-d / 2].x, ny);
+		}
+	}
+}
+
+/* ---- keys, signing, verification ------------------------------------------ */
+
+/* All ones when a < b (constant time). */
+static uint64_t ct_lt(const uint64_t a[4], const uint64_t b[4])
+{
+	u128 d = 0;
+	uint64_t br = 0;
+	for (int i = 0; i < 4; i++) {
+		d = (u128)a[i] - b[i] - br;
+		br = (uint64_t)(d >> 64) & 1;
+	}
+	return barrier(0 - br);
+}
+
+/* Affine x (plain, not Montgomery) of a point, constant time. */
+static void affine_x(uint64_t x[4], const jpoint *p)
+{
+	uint64_t zi[4];
+	fp_inv(zi, p->z);
+	fp_sqr(zi, zi);
+	fp_mul(x, p->x, zi);
+	fp_from_mont(x, x);
+}
+
+static void affine_xy(uint64_t x[4], uint64_t y[4], const jpoint *p)
+{
+	uint64_t zi[4], zi2[4];
+	fp_inv(zi, p->z);
+	fp_sqr(zi2, zi);
+	fp_mul(x, p->x, zi2);
+	fp_from_mont(x, x);
+	fp_mul(zi2, zi2, zi);
+	fp_mul(y, p->y, zi2);
+	fp_from_mont(y, y);
+}
+
+int es_sm2p_public_point(uint8_t out[65], const uint8_t d[32])
+{
+	uint64_t k[4], x[4], y[4], bad;
+	jpoint r;
+
+	from_be(k, d);
+	bad = ct_is_zero(k) | ~ct_lt(k, N);
+	g_tab_ready();
+	mul_g_ct(&r, k);
+	affine_xy(x, y, &r);
+	out[0] = 0x04;
+	to_be(out + 1, x);
+	to_be(out + 33, y);
+	es_wipe(k, sizeof(k));
+	DECLASSIFY(out, 65);
+	DECLASSIFY(&bad, sizeof(bad));
+	if (bad) {
+		memset(out, 0, 65);
+		return -1;
+	}
+	return 0;
+}
+
+int es_sm2p_key_init(es_sm2p_key *k, const uint8_t point[65], const uint8_t *d)
+{
+	uint64_t x[4], y[4], l[4], rhs[4], t[4];
+	uint8_t check[65];
+	static const uint64_t N_MINUS_1[4] = { 0x53bbf40939d54122ULL, 0x7203df6b21c6052bULL,
+					       0xffffffffffffffffULL, 0xfffffffeffffffffULL };
+	uint64_t dd[4], bad;
+	int rc = -1;
+
+	memset(k, 0, sizeof(*k));
+	atomic_init(&k->table, NULL);
+	atomic_init(&k->comb, NULL);
+	atomic_init(&k->uses, 0);
+	if (point[0] != 0x04)
+		return -1;
+	from_be(x, point + 1);
+	from_be(y, point + 33);
+	if (!vt_lt(x, P) || !vt_lt(y, P))
+		return -1;
+	fp_to_mont(k->px, x);
+	fp_to_mont(k->py, y);
+	/* y^2 = x^3 - 3x + b */
+	fp_sqr(l, k->py);
+	fp_sqr(rhs, k->px);
+	fp_mul(rhs, rhs, k->px);
+	fp_sub(rhs, rhs, k->px);
+	fp_sub(rhs, rhs, k->px);
+	fp_sub(rhs, rhs, k->px);
+	fp_add(rhs, rhs, B_M);
+	if (!vt_eq(l, rhs))
+		return -1;
+	if (!d)
+		return 0;
+	/* 1 <= d <= n - 2, and d*G is the point */
+	from_be(dd, d);
+	bad = ct_is_zero(dd) | ~ct_lt(dd, N_MINUS_1);
+	DECLASSIFY(&bad, sizeof(bad));
+	if (bad)
+		goto done;
+	if (es_sm2p_public_point(check, d) < 0 || memcmp(check, point, 65) != 0)
+		goto done;
+	/* (1 + d)^-1 mod n by Fermat, in Montgomery form */
+	{
+		static const uint64_t one[4] = { 1, 0, 0, 0 };
+		mod_add(t, dd, one, N);
+		mont_mul(t, t, RR_N, N, N0INV);
+		mont_pow(k->dinv, t, N_MINUS_2, N, N0INV, ONE_N);
+	}
+	k->has_priv = true;
+	rc = 0;
+done:
+	es_wipe(dd, sizeof(dd));
+	es_wipe(t, sizeof(t));
+	return rc;
+}
+
+void es_sm2p_key_clear(es_sm2p_key *k)
+{
+	es_sm2p_affine *t;
+
+	if (!k)
+		return;
+	t = atomic_exchange(&k->table, NULL);
+	es_free(t);
+	es_free(atomic_exchange(&k->comb, NULL));
+	es_wipe(k->dinv, sizeof(k->dinv));
+	k->has_priv = false;
+}
+
+int es_sm2p_sign_k(const es_sm2p_key *key, const uint8_t e[32], const uint8_t nonce[32],
+		   uint8_t sig[64])
+{
+	uint64_t k[4], x[4], ev[4], r[4], rk[4], s[4], bad;
+	jpoint R;
+
+	if (!key->has_priv)
+		return -1;
+	g_tab_ready();
+	from_be(k, nonce);
+	bad = ct_is_zero(k) | ~ct_lt(k, N);
+	mul_g_ct(&R, k);
+	affine_x(x, &R);
+	mod_reduce_once(x, x, N);
+	from_be(ev, e);
+	mod_reduce_once(ev, ev, N);
+	/* r = (e + x1) mod n; discard r = 0 and r + k = n */
+	mod_add(r, ev, x, N);
+	mod_add(rk, r, k, N);
+	bad |= ct_is_zero(r) | ct_is_zero(rk);
+	/* s = (1 + d)^-1 (k - r d) = (1 + d)^-1 (k + r) - r mod n */
+	mont_mul(s, key->dinv, rk, N, N0INV);
+	mod_sub(s, s, r, N);
+	bad |= ct_is_zero(s);
+	to_be(sig, r);
+	to_be(sig + 32, s);
+	es_wipe(k, sizeof(k));
+	es_wipe(rk, sizeof(rk));
+	es_wipe(&R, sizeof(R));
+	es_wipe(x, sizeof(x));
+	DECLASSIFY(sig, 64);
+	DECLASSIFY(&bad, sizeof(bad));
+	if (bad) {
+		memset(sig, 0, 64);
+		return -1;
+	}
+	return 0;
+}
+
+int es_sm2p_sign(const es_sm2p_key *key, const uint8_t e[32], uint8_t sig[64])
+{
+	uint8_t nonce[32];
+	int rc = -1;
+
+	/*
+	 * A fresh nonce from OpenSSL's private DRBG (seeded from getrandom)
+	 * until one is usable: k >= n happens with probability 2^-32.
+	 */
+	for (int tries = 0; tries < 64 && rc < 0; tries++) {
+		if (RAND_priv_bytes(nonce, sizeof(nonce)) != 1)
+			break;
+		rc = es_sm2p_sign_k(key, e, nonce, sig);
+	}
+	es_wipe(nonce, sizeof(nonce));
+	return rc;
+}
+
+int es_sm2p_verify(es_sm2p_key *key, const uint8_t e[32], const uint8_t sig[64])
+{
+	/* p - n: candidates x1 = c and c + n when c + n < p */
+	static const uint64_t P_MINUS_N[4] = { 0xac440bf6c62abedcULL, 0x8dfc2094de39fad4ULL, 0, 0 };
+	uint64_t r[4], s[4], t[4], ev[4], c[4], cm[4], z2[4];
+	const es_sm2p_affine *tab;
+	es_sm2p_affine (*comb)[COMB_COLS];
+	jpoint A;
+
+	from_be(r, sig);
+	from_be(s, sig + 32);
+	if (vt_is_zero(r) || !vt_lt(r, N) || vt_is_zero(s) || !vt_lt(s, N))
+		return -1;
+	mod_add(t, r, s, N);
+	if (vt_is_zero(t))
+		return -1;
+	g_tab_ready();
+	comb = key_comb(key);
+	pt_set_inf(&A);
+	if (comb) {
+		mul_comb_vt(&A, comb, t);
+	} else {
+		tab = key_table(key);
+		if (!tab)
+			return -2;
+		mul_key_vt(&A, tab, t);
+	}
+	mul_comb_vt(&A, g_tab, s);
+	if (vt_is_zero(A.z))
+		return -1;
+	/* R = (e + x1) mod n == r  <=>  x1 = (r - e) mod n (+ n), checked as X = x1 Z^2 */
+	from_be(ev, e);
+	mod_reduce_once(ev, ev, N);
+	mod_sub(c, r, ev, N);
+	fp_sqr(z2, A.z);
+	fp_to_mont(cm, c);
+	fp_mul(cm, cm, z2);
+	if (vt_eq(cm, A.x))
+		return 0;
+	if (vt_lt(c, P_MINUS_N)) {
+		mod_add(c, c, N, P); /* c + n < p: a plain sum */
+		fp_to_mont(cm, c);
+		fp_mul(cm, cm, z2);
+		if (vt_eq(cm, A.x))
+			return 0;
+	}
+	return -1;
+}
+
+/* ---- signature encoding ------------------------------------------------------ */
+
+int es_sm2p_der_to_raw(uint8_t raw[64], const uint8_t *der, size_t len)
+{
+	size_t off = 2;
+
+	if (len < 8 || len > 72 || der[0] != 0x30 || der[1] != len - 2)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *v;
+		size_t l, vl;
+		if (off + 2 > len || der[off] != 0x02)
+			return -1;
+		l = der[off + 1];
+		off += 2;
+		if (l == 0 || l > 33 || off + l > len)
+			return -1;
+		v = der + off;
+		if (v[0] & 0x80)
+			return -1; /* negative */
+		if (l > 1 && v[0] == 0 && !(v[1] & 0x80))
+			return -1; /* not minimal */
+		vl = l;
+		if (v[0] == 0 && vl > 1) {
+			v++;
+			vl--;
+		}
+		if (vl > 32)
+			return -1;
+		memset(raw + 32 * i, 0, 32 - vl);
+		memcpy(raw + 32 * i + 32 - vl, v, vl);
+		off += l;
+	}
+	return off == len ? 0 : -1;
+}
+
+size_t es_sm2p_raw_to_der(uint8_t der[72], const uint8_t raw[64])
+{
+	uint8_t *p = der + 2;
+
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *v = raw + 32 * i;
+		size_t l = 32;
+		while (l > 1 && *v == 0) {
+			v++;
+			l--;
+		}
+		*p++ = 0x02;
+		*p++ = (uint8_t)(l + (v[0] >> 7));
+		if (v[0] & 0x80)
+			*p++ = 0;
+		memcpy(p, v, l);
+		p += l;
+	}
+	der[0] = 0x30;
+	der[1] = (uint8_t)(p - der - 2);
+	return (size_t)(p - der);
+}
+
+/* ---- the switch ----------------------------------------------------------------- */
+
+bool es_sm2p_enabled(void)
+{
+#ifdef ES_NO_FAST_CRYPTO
+	return false;
+#else
+	static atomic_int mode; /* 0 unknown, 1 ours, 2 OpenSSL */
+	int m = atomic_load_explicit(&mode, memory_order_relaxed);
+
+	if (m == 0) {
+		const char *v = getenv("ESEAL_CRYPTO");
+		m = v && strcmp(v, "openssl") == 0 ? 2 : 1;
+		atomic_store_explicit(&mode, m, memory_order_relaxed);
+	}
+	return m == 1;
+#endif
+}

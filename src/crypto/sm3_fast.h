@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * SM3 (GB/T 32905) in portable C, one stream: the hot path of SM2 (Z, then
+ * e = SM3(Z || M)) and of es_sm3*(). Private to src/crypto.
+ */
+#ifndef ES_CRYPTO_SM3_FAST_H
+#define ES_CRYPTO_SM3_FAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct es_sm3_state {
+	uint32_t v[8];
+	uint8_t buf[64];
+	size_t n;	/* bytes in buf */
+	uint64_t total; /* bytes hashed so far */
+} es_sm3_state;
+
+void es_sm3s_init(es_sm3_state *s);
+void es_sm3s_update(es_sm3_state *s, const void *data, size_t len);
+/* Finish into @p out; the state must be initialised again before reuse. */
+void es_sm3s_final(es_sm3_state *s, uint8_t out[32]);
+/* Compress @p nblocks 64-byte blocks into @p v. */
+void es_sm3s_blocks(uint32_t v[8], const uint8_t *p, size_t nblocks);
+
+#endif
