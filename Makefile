@@ -69,11 +69,10 @@ check: test asan fuzz-smoke
 check-long: build
 	ESEAL_DIFF_N=1000000 ./build/unit-crypto-sm2_p256
 
+# A demo platform in ./$(DATA) on its first run (regions, units, one account per
+# role with one-time passwords), then eseal serve on 127.0.0.1:8080 until Ctrl-C.
 run: release
-	@./build-release/eseal demo --dir $(DATA)
-	@echo
-	@echo "The platform console arrives with the HTTP service; until then the"
-	@echo "authority, seal and signature above live in ./$(DATA)."
+	@ESEAL=./build-release/eseal bash scripts/run.sh $(DATA)
 
 bench: build
 	@./build/eseal bench crypto --seconds 2

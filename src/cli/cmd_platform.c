@@ -330,7 +330,8 @@ static int done_rc(const popts *o, int err, const char *what)
 		cli_fail_json(what);
 	else
 		cli_fail("%s", what);
-	return err == ES_EDENIED ? ES_EXIT_DENIED : ES_EXIT_USAGE;
+	/* refusals: by role or rule, a wrong credential, a wrong state, a lost race */
+	return err == ES_EDENIED || err == ES_EAUTH || err == ES_ESTATE || err == ES_ECONFLICT ? ES_EXIT_DENIED : ES_EXIT_USAGE;
 }
 
 static void print_id(const popts *o, const char *key, int64_t id)

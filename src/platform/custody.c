@@ -217,7 +217,7 @@ static int decide_tx(es_platform *p, void *vctx)
 				 pv, 5, NULL, NULL, &changes)) < 0)
 		return err;
 	if (changes != 1)
-		return es_error_set(ES_EDENIED, "use request %lld is %s: only a pending request is decided", (long long)c->id,
+		return es_error_set(ES_ESTATE, "use request %lld is %s: only a pending request is decided", (long long)c->id,
 				    r.state);
 	char detail[96];
 	snprintf(detail, sizeof(detail), "request %lld %s", (long long)c->id, c->approve ? "approved" : "rejected");
@@ -532,7 +532,7 @@ static int rewrap_tx(es_platform *p, void *vctx)
 	if (err < 0)
 		goto done;
 	if (changes != 1) {
-		err = es_error_set(ES_EDENIED, "the token of seal %s changed meanwhile: try again", c->esid);
+		err = es_error_set(ES_ECONFLICT, "the token of seal %s changed meanwhile: try again", c->esid);
 		goto done;
 	}
 	err = es_platform__audit(p, c->actor, c->reset ? "pin-reset" : "pin-change", "seal", c->esid,
@@ -666,7 +666,7 @@ static int sign_tx(es_platform *p, void *vctx)
 		goto done;
 	}
 	if (strcmp(r.state, "approved") != 0) {
-		err = es_error_set(ES_EDENIED, "use request %lld is %s: %s", (long long)c->id, r.state,
+		err = es_error_set(ES_ESTATE, "use request %lld is %s: %s", (long long)c->id, r.state,
 				   strcmp(r.state, "used") == 0 ? "an approval seals one document once"
 								: "a use approver must approve it first");
 		goto done;
@@ -680,7 +680,7 @@ static int sign_tx(es_platform *p, void *vctx)
 				 pv, 3, NULL, NULL, &changes)) < 0)
 		goto done;
 	if (changes != 1) {
-		err = es_error_set(ES_EDENIED, "use request %lld was used meanwhile", (long long)c->id);
+		err = es_error_set(ES_ECONFLICT, "use request %lld was used meanwhile", (long long)c->id);
 		goto done;
 	}
 	{
@@ -925,7 +925,7 @@ int es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const
 			c.note = "the key store's key does not match the seal's certificate";
 			goto refused;
 		}
-		if (err == ES_EDENIED)
+		if (err == ES_EDENIED || err == ES_ESTATE || err == ES_ECONFLICT)
 			goto refused;
 		goto done;
 	}
@@ -1301,7 +1301,7 @@ int es_platform_device_use(es_platform *p, int64_t actor, const char *esid, cons
 	ES_ASSERT_ARG(p && esid && doc_hash);
 	use_ctx c = { .actor = actor, .esid = esid, .hash = doc_hash };
 	int err = es_platform__tx(p, device_use_tx, &c);
-	if (err == ES_EDENIED) {
+	if (err == ES_EDENIED || err == ES_ESTATE || err == ES_ECONFLICT) {
 		es_error saved = *es_error_last();
 		if (es_platform__tx(p, denied_tx, &c) < 0)
 			es_error_clear();

@@ -511,3 +511,176 @@ int h_api_key_revoke(es_req *rq)
 	json_decref(v);
 	return err;
 }
+
+/* ---- records, seals, use ----------------------------------------------------------------- */
+
+static int reply_created(es_req *rq, int64_t id)
+{
+	json_t *v = json_pack("{s:I}", "id", (json_int_t)id);
+	int err = es_reply_json(rq, 201, v);
+	json_decref(v);
+	return err;
+}
+
+int h_region_add(es_req *rq)
+{
+	static const char *const fields[] = { "code", "name", NULL };
+	json_t *b;
+	int err;
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	const char *code = str_field(b, "code"), *name = str_field(b, "name");
+	char id[8] = "";
+	if (!code || !name)
+		err = es_error_set(ES_EINVAL, "give 'code' and 'name'");
+	else if ((err = es_platform_region_add(rq->p, es_actor_account(rq->actor), code, name)) == 0)
+		snprintf(id, sizeof(id), "%s", code);
+	json_decref(b);
+	if (err < 0)
+		return err;
+	es_buf out = ES_BUF_INIT;
+	if ((err = es_platform_get(rq->p, rq->actor, ES_REC_REGION, id, &out)) == 0)
+		err = es_reply_text(rq, 201, "application/json; charset=utf-8", out.ptr, out.len);
+	es_buf_release(&out);
+	return err;
+}
+
+int h_unit_add(es_req *rq)
+{
+	static const char *const fields[] = { "name", "credit_code", "region", "superior", "legal_rep", NULL };
+	json_t *b;
+	int err;
+	int64_t id = 0;
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	es_unit_info u = { str_field(b, "name"), str_field(b, "credit_code"), str_field(b, "region"),
+			   json_integer_value(json_object_get(b, "superior")), str_field(b, "legal_rep") };
+	if (!u.name || !u.credit_code || !u.region)
+		err = es_error_set(ES_EINVAL, "give 'name', 'credit_code' and 'region'");
+	else
+		err = es_platform_unit_add(rq->p, es_actor_account(rq->actor), &u, &id);
+	json_decref(b);
+	return err < 0 ? err : reply_created(rq, id);
+}
+
+int h_person_add(es_req *rq)
+{
+	static const char *const fields[] = { "name", "resident_id", "mobile", "unit_id", NULL };
+	json_t *b;
+	int err;
+	int64_t id = 0;
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	const char *name = str_field(b, "name"), *rid = str_field(b, "resident_id");
+	if (!name || !rid)
+		err = es_error_set(ES_EINVAL, "give 'name' and 'resident_id'");
+	else
+		err = es_platform_person_add(rq->p, es_actor_account(rq->actor), name, rid, str_field(b, "mobile"),
+					     json_integer_value(json_object_get(b, "unit_id")), &id);
+	json_decref(b);
+	return err < 0 ? err : reply_created(rq, id);
+}
+
+int h_account_add(es_req *rq)
+{
+	static const char *const fields[] = { "login", "roles", "unit_id", "region", NULL };
+	json_t *b;
+	int err;
+	int64_t id = 0;
+	char otp[ES_OTP_LEN + 1] = "";
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	const char *login = str_field(b, "login");
+	json_t *roles = json_object_get(b, "roles");
+	unsigned bits = 0;
+	size_t i;
+	json_t *r;
+	json_array_foreach(roles, i, r)
+	{
+		unsigned bit = json_is_string(r) ? es_role_parse(json_string_value(r)) : 0;
+		if (!bit) {
+			bits = 0;
+			break;
+		}
+		bits |= bit;
+	}
+	if (!login || !json_is_array(roles) || !bits)
+		err = es_error_set(ES_EINVAL, "give 'login' and 'roles', a list of: applicant, maker, reviewer, unit-admin, "
+					      "use-approver, auditor, sysadmin");
+	else if ((err = es_platform_account_add(rq->p, es_actor_account(rq->actor), login, bits,
+						json_integer_value(json_object_get(b, "unit_id")), str_field(b, "region"),
+						&id)) == 0)
+		err = es_platform_account_otp(rq->p, es_actor_account(rq->actor), login, otp);
+	json_t *v = err == 0 ? json_pack("{s:s, s:s}", "login", login, "one_time_password", otp) : NULL;
+	json_decref(b);
+	es_wipe(otp, sizeof(otp));
+	if (err < 0)
+		return err;
+	err = es_reply_json(rq, 201, v);
+	json_decref(v);
+	return err;
+}
+
+int h_seal_confirm(es_req *rq)
+{
+	int err = es_platform_seal_confirm(rq->p, es_actor_account(rq->actor), rq->params[0]);
+	if (err < 0)
+		return err;
+	es_buf out = ES_BUF_INIT;
+	if ((err = es_platform_get(rq->p, rq->actor, ES_REC_SEAL, rq->params[0], &out)) == 0)
+		err = es_reply_text(rq, 200, "application/json; charset=utf-8", out.ptr, out.len);
+	es_buf_release(&out);
+	return err;
+}
+
+static int unhex32(uint8_t out[32], const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return -1;
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdef", s[2 * i]) ||
+		    !strchr("0123456789abcdef", s[2 * i + 1]))
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+int h_use_request(es_req *rq)
+{
+	static const char *const fields[] = { "esid", "doc_sm3", "purpose", NULL };
+	json_t *b;
+	int err;
+	int64_t id = 0;
+	uint8_t h[32];
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	const char *esid = str_field(b, "esid"), *purpose = str_field(b, "purpose");
+	if (!esid || !purpose)
+		err = es_error_set(ES_EINVAL, "give 'esid', 'doc_sm3' and 'purpose'");
+	else if (unhex32(h, str_field(b, "doc_sm3")) < 0)
+		err = es_error_set(ES_EINVAL, "'doc_sm3' must be the document's SM3 as 64 lower-case hex digits");
+	else
+		err = es_platform_use_request(rq->p, es_actor_account(rq->actor), esid, h, purpose, &id);
+	json_decref(b);
+	return err < 0 ? err : reply_created(rq, id);
+}
+
+int h_use_decide(es_req *rq)
+{
+	static const char *const fields[] = { "reason", NULL };
+	json_t *b = NULL;
+	int64_t id;
+	int err;
+	if ((err = id_param(rq, &id)) < 0)
+		return err;
+	if (rq->body.len && (err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	bool approve = strcmp(strrchr(rq->route->pattern, '/') + 1, "approve") == 0;
+	err = es_platform_use_decide(rq->p, es_actor_account(rq->actor), id, approve, b ? str_field(b, "reason") : NULL);
+	json_decref(b);
+	if (err < 0)
+		return err;
+	return reply_record(rq, 200, ES_REC_USE_REQUEST, id);
+}

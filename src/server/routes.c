@@ -147,6 +147,29 @@ static int add_schemas(json_t *schemas)
 	json_object_set_new(schemas, "ApiKey",
 			    obj_schema("id,key", json_pack("{s:{s:s}, s:{s:s}}", "id", "type", "integer", "key", "type",
 							   "string")));
+	json_object_set_new(schemas, "UnitRequest",
+			    obj_schema("name,credit_code,region",
+				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "name", "type", "string",
+						 "credit_code", "type", "string", "region", "type", "string", "superior", "type",
+						 "integer", "legal_rep", "type", "string")));
+	json_object_set_new(schemas, "PersonRequest",
+			    obj_schema("name,resident_id",
+				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "name", "type", "string",
+						 "resident_id", "type", "string", "mobile", "type", "string", "unit_id", "type",
+						 "integer")));
+	json_object_set_new(schemas, "AccountRequest",
+			    obj_schema("login,roles",
+				       json_pack("{s:{s:s}, s:{s:s, s:{s:s}}, s:{s:s}, s:{s:s}}", "login", "type", "string",
+						 "roles", "type", "array", "items", "type", "string", "unit_id", "type",
+						 "integer", "region", "type", "string")));
+	json_object_set_new(schemas, "RegionRequest",
+			    obj_schema("code,name", json_pack("{s:{s:s}, s:{s:s}}", "code", "type", "string", "name",
+							      "type", "string")));
+	json_object_set_new(schemas, "UseRequestForm",
+			    obj_schema("esid,doc_sm3,purpose",
+				       json_pack("{s:{s:s}, s:{s:s, s:s}, s:{s:s}}", "esid", "type", "string", "doc_sm3",
+						 "type", "string", "pattern", "^[0-9a-f]{64}$", "purpose", "type", "string")));
+	json_object_set_new(schemas, "Decision", obj_schema("", json_pack("{s:{s:s}}", "reason", "type", "string")));
 	for (size_t i = 0; i < ES_ARRAY_LEN(record_schemas); i++) {
 		es_buf b = ES_BUF_INIT;
 		int err = es_record_schema(record_schemas[i].kind, &b);

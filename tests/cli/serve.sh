@@ -24,8 +24,9 @@ e account add applicant --roles applicant --unit "$unit" >/dev/null
 e account add maker --roles maker >/dev/null
 e account add reviewer --roles reviewer >/dev/null
 e account add auditor --roles auditor >/dev/null
+e account add approver --roles use-approver >/dev/null
 declare -A OTP
-for a in admin applicant maker reviewer auditor; do OTP[$a]=$(e account otp "$a"); done
+for a in admin applicant maker reviewer auditor approver; do OTP[$a]=$(e account otp "$a"); done
 
 "$ESEAL" serve --help | grep -q "eseal serve" || fail "serve --help"
 "$ESEAL" serve --dir "$D" --print-config | jq -e '.threads == 4 and .listen == "127.0.0.1:8080"' >/dev/null || fail "print-config"
@@ -90,8 +91,8 @@ head -c 20000 /dev/zero | tr '\0' 'a' >"$T/big"
 deep=$(printf '%.0s[' $(seq 40))
 expect 400 POST /api/v1/session "{\"login\":$deep"
 NEWPW=Seal-Platform-2026
-declare -A NUM=([applicant]=1 [maker]=2 [reviewer]=3 [auditor]=4 [admin]=5)
-for a in applicant maker reviewer auditor admin; do
+declare -A NUM=([applicant]=1 [maker]=2 [reviewer]=3 [auditor]=4 [admin]=5 [approver]=6)
+for a in applicant maker reviewer auditor admin approver; do
   signin "$a" "${OTP[$a]}"
   jq -e '.must_change_password == true' "$T/body" >/dev/null || fail "one-time password flagged"
   expect 403 GET /api/v1/applications "" "$a"
@@ -136,6 +137,36 @@ jq -e '.state == "made"' "$T/body" >/dev/null || fail "seal state"
 expect 200 GET "/api/v1/seals/$esid/status"
 jq -e ".esid == \"$esid\"" "$T/body" >/dev/null || fail "public status"
 expect 422 GET "/api/v1/seals/123/status"
+expect 403 POST "/api/v1/seals/$esid/confirm" "" maker
+expect 200 POST "/api/v1/seals/$esid/confirm" "" applicant
+jq -e '.state == "active" and .confirmed == true' "$T/body" >/dev/null || fail "confirmed and active"
+expect 200 GET "/api/v1/seals/$esid/status"
+jq -e '.status == "active"' "$T/body" >/dev/null || fail "public status active"
+
+# ---- use approval: a request, the approver's queue, never one's own ---------------------------
+doc=$(printf 'a contract' | openssl dgst -sm3 -r | cut -c1-64)
+expect 422 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"xyz\",\"purpose\":\"合同\"}" applicant
+expect 201 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$doc\",\"purpose\":\"合同盖章\"}" applicant
+req=$(jq -r .id "$T/body")
+expect 200 GET "/api/v1/use-requests?waiting_for_me=true" "" approver
+jq -e ".items | map(.id) | index($req) != null" "$T/body" >/dev/null || fail "approver's queue"
+expect 403 POST "/api/v1/use-requests/$req/approve" "" applicant
+expect 200 POST "/api/v1/use-requests/$req/approve" '{"reason":"同意"}' approver
+jq -e ".state == \"approved\" and .doc_sm3 == \"$doc\"" "$T/body" >/dev/null || fail "approved"
+expect 409 POST "/api/v1/use-requests/$req/approve" "" approver
+
+# ---- records by the administrator ---------------------------------------------------------------
+expect 201 POST /api/v1/regions '{"code":"350100","name":"福州市"}' admin
+jq -e '.level == 2 and .parent == "350000"' "$T/body" >/dev/null || fail "region"
+expect 403 POST /api/v1/regions '{"code":"350200","name":"厦门市"}' maker
+expect 201 POST /api/v1/units '{"name":"福建省其他厅","credit_code":"91350100100000059X","region":"350000"}' admin
+unit2=$(jq -r .id "$T/body")
+expect 422 POST /api/v1/units '{"name":"坏","credit_code":"91350100100000059Y","region":"350000"}' admin
+expect 201 POST /api/v1/people "{\"name\":\"李四\",\"resident_id\":\"350102198001010011\",\"mobile\":\"13912345678\",\"unit_id\":$unit2}" admin
+expect 201 POST /api/v1/accounts "{\"login\":\"clerk2\",\"roles\":[\"applicant\"],\"unit_id\":$unit2}" admin
+CLERK_OTP=$(jq -r .one_time_password "$T/body")
+[ ${#CLERK_OTP} = 16 ] || fail "one-time password of a new account"
+expect 422 POST /api/v1/accounts '{"login":"x","roles":["wizard"]}' admin
 
 # ---- the read side by role, paging --------------------------------------------------------
 expect 403 GET /api/v1/audit "" applicant
@@ -150,7 +181,7 @@ grep -q "unknown query parameter 'bogus'" "$T/body" || fail "unknown parameter n
 expect 200 GET /api/v1/accounts "" applicant
 jq -e '(.items | length) == 1 and .items[0].login == "applicant"' "$T/body" >/dev/null || fail "own account only"
 expect 200 GET /api/v1/accounts "" admin
-jq -e '(.items | length) == 5' "$T/body" >/dev/null || fail "admin sees all accounts"
+jq -e '(.items | length) == 7' "$T/body" >/dev/null || fail "admin sees all accounts"
 expect 404 GET "/api/v1/applications/999999" "" applicant
 
 # ---- API keys: shown once, scoped, revocable ----------------------------------------------
@@ -180,7 +211,8 @@ done
 [ $limited = yes ] || fail "no 429 after many sign-ins from one address"
 
 # ---- no secret in any log line or answer ---------------------------------------------------
-for secret in "${OTP[@]}" "$NEWPW" "$KEY" 350102199002020021 13800000000 $(cut -c1-20 "$T"/csrf.*); do
+for secret in "${OTP[@]}" "$CLERK_OTP" "$NEWPW" "$KEY" 350102199002020021 350102198001010011 13800000000 13912345678 \
+    $(cut -c1-20 "$T"/csrf.*); do
   grep -qF -- "$secret" "$T/server.log" && fail "a secret in the server log: ${secret:0:4}…"
 done
 grep -q '"route": "/api/v1/applications/{id}/check"' "$T/server.log" || fail "access log line"
