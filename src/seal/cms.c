@@ -207,9 +207,17 @@ int es_verify__cms(es_sig_report *s, const uint8_t *der, size_t len, const es_ve
 				    es_error_last()->message);
 		return 0;
 	}
-	es_sig_report_check(s, "format", ES_RESULT_PASS, false,
-			    "GM/T 0010 / PKCS#7 SignedData, %s signed attributes, content %s",
-			    c.has_attrs ? "with" : "without", c.has_econtent ? "encapsulated" : "detached");
+	if (c.signature.len == 64) {
+		/* raw r‖s where GM/T 0010 / GB/T 35276 ask for DER SEQUENCE{r, s} */
+		s->quirks |= ES_QUIRK_RAW_SIGNATURE;
+		es_sig_report_check(s, "format", ES_RESULT_WARN, false,
+				    "GM/T 0010 / PKCS#7 SignedData, %s signed attributes, content %s, with vendor deviations accepted: raw-signature (encryptedDigest is a raw 64-byte r‖s)",
+				    c.has_attrs ? "with" : "without", c.has_econtent ? "encapsulated" : "detached");
+	} else {
+		es_sig_report_check(s, "format", ES_RESULT_PASS, false,
+				    "GM/T 0010 / PKCS#7 SignedData, %s signed attributes, content %s",
+				    c.has_attrs ? "with" : "without", c.has_econtent ? "encapsulated" : "detached");
+	}
 	es_sig_report_info(s, "container", "GM/T 0010 SignedData");
 
 	/* the signer certificate: embedded and matching the sid, else one supplied */

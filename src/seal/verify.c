@@ -237,43 +237,126 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 	}
 }
 
-static void status_check(es_sig_report *s, const es_verify_options *o, es_time at, bool bare)
+/* Is the signing time proven by a time stamp whose authority is trusted? */
+static bool time_proven(const es_sig_report *s)
+{
+	const es_check *c = es_sig_report_get(s, "timestamp");
+	return strcmp(s->signing_time_source, "timestamp") == 0 && c && c->result == ES_RESULT_PASS;
+}
+
+/* The seal's status from the maker's signed list: false (check written) when the list cannot be believed. */
+static bool status_from_list(es_sig_report *s, const es_seal *seal, const es_verify_options *o, es_status_info *st,
+			     bool *listed)
+{
+	const es_seal_fields *f = es_seal_fields_get(seal);
+	const es_status_list *l = o->status_list;
+	const es_check *mc = es_sig_report_get(s, "maker-chain");
+	es_cert *maker = NULL;
+	char why[300], g[32], nu[32];
+	es_time now = es_verify__now(o), gen = es_status_list_generated(l), next = es_status_list_next_update(l);
+	bool ok = false;
+
+	es_time_iso(g, gen);
+	es_time_iso(nu, next);
+	if (es_cert_from_der(&maker, f->maker_cert.ptr, f->maker_cert.len) < 0) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "no readable maker certificate to check the status list's signature with");
+		goto done;
+	}
+	if (es_status_list__accept(l, maker, why, sizeof(why)) < 0) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true, "status of seal '%s' unknown: %s", s->esid,
+				    why);
+		goto done;
+	}
+	if (!mc || mc->result != ES_RESULT_PASS) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "status of seal '%s' unknown: the status list is signed by the seal's maker, but the maker certificate is not trusted (see maker-chain)",
+				    s->esid);
+		goto done;
+	}
+	if (next && now > next) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "status of seal '%s' unknown: the status list generated %s is stale, its next update was due %s (%lld day%s ago)",
+				    s->esid, g, nu, (long long)((now - next) / 86400),
+				    (now - next) / 86400 == 1 ? "" : "s");
+		goto done;
+	}
+	if (!next)
+		es_sig_report_notice(s, "the status list (generated %s) states no next update, so its freshness cannot be judged",
+				     g);
+	es_status_list__lookup(l, s->esid, st, listed);
+	ok = true;
+done:
+	es_cert_free(maker);
+	return ok;
+}
+
+/*
+ * seal-status (R5; G§16): a seal revoked, lost or suspended before the
+ * signing time voids the signature; after a signing time that a trusted
+ * time stamp proves, the signature stands and the seal is void for new
+ * documents; after a time only the signer asserts, it cannot be told.
+ */
+static void status_check(es_sig_report *s, const es_seal *seal, const es_verify_options *o, es_time at, bool bare)
 {
 	es_status_info st;
-	char since[32];
+	char since[32], t_at[32], src[64] = "";
+	bool listed = true, proven = !bare && time_proven(s);
+	const char *what;
 
-	if (!o->status) {
+	memset(&st, 0, sizeof(st));
+	if (o->status) {
+		if (o->status(&st, s->esid, o->status_payload) < 0) {
+			es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true, "seal status source failed: %s",
+					    es_error_last()->message);
+			return;
+		}
+	} else if (o->status_list) {
+		if (!status_from_list(s, seal, o, &st, &listed))
+			return;
+		snprintf(src, sizeof(src), " (maker's status list)");
+	} else {
 		es_sig_report_check(s, "seal-status", ES_RESULT_SKIP, false,
 				    "no seal status source configured; revocation of the seal not checked");
 		return;
 	}
-	memset(&st, 0, sizeof(st));
-	if (o->status(&st, s->esid, o->status_payload) < 0) {
-		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true, "seal status source failed: %s",
-				    es_error_last()->message);
-		return;
-	}
 	es_time_iso(since, st.since);
+	es_time_iso(t_at, at);
+	what = es_seal_status_name(st.status);
 	switch (st.status) {
 	case ES_STATUS_ACTIVE:
-		es_sig_report_check(s, "seal-status", ES_RESULT_PASS, false, "seal '%s' is active", s->esid);
-		break;
+		es_sig_report_check(s, "seal-status", ES_RESULT_PASS, false, "seal '%s' is active%s%s", s->esid,
+				    listed ? "" : ": not on the list of revoked, lost or suspended seals", src);
+		return;
 	case ES_STATUS_UNKNOWN:
 		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
-				    "seal '%s' is not known to the status source", s->esid);
-		break;
+				    "seal '%s' is not known to the status source%s%s", s->esid, st.reason[0] ? ": " : "",
+				    st.reason);
+		return;
 	default:
-		if (bare || st.since <= at)
-			es_sig_report_check(s, "seal-status", ES_RESULT_FAIL, false,
-					    "seal '%s' is %s since %s%s%s: the seal is void", s->esid,
-					    es_seal_status_name(st.status), since, st.reason[0] ? " — " : "",
-					    st.reason);
-		else
-			es_sig_report_check(s, "seal-status", ES_RESULT_WARN, false,
-					    "seal '%s' was %s at %s, after this signature was made%s%s: the seal is void and must not be used again",
-					    s->esid, es_seal_status_name(st.status), since,
-					    st.reason[0] ? " — " : "", st.reason);
 		break;
+	}
+	if (bare) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_FAIL, false, "seal '%s' is %s since %s%s%s: the seal is void",
+				    s->esid, what, since, st.reason[0] ? " — " : "", st.reason);
+	} else if (!st.since) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "seal '%s' is %s, but the status source gives no date: it cannot be told whether this signature was made before",
+				    s->esid, what);
+	} else if (st.since <= at) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_FAIL, false,
+				    "seal '%s' was %s on %s, before the signing time %s (%s)%s%s: the seal was void when used",
+				    s->esid, what, since, t_at, s->signing_time_source[0] ? s->signing_time_source : "verification time",
+				    st.reason[0] ? " — " : "", st.reason);
+	} else if (st.status == ES_STATUS_EXPIRED || proven) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, false,
+				    "seal %s on %s; void for new documents (this signature was made at %s%s, before)%s%s",
+				    what, since, t_at, proven ? ", proven by a trusted time stamp" : "",
+				    st.reason[0] ? " — " : "", st.reason);
+	} else {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "seal %s on %s; the signing time %s is only the signer's own claim (%s) and no trusted time stamp proves the signature was made before: cannot tell whether the seal was still valid",
+				    what, since, t_at, s->signing_time_source[0] ? s->signing_time_source : "none");
 	}
 }
 
@@ -314,7 +397,44 @@ int es_verify_seal(es_report *r, const es_seal *seal, const es_verify_options *o
 	snprintf(s->type, sizeof(s->type), "seal");
 	seal_checks(s, seal, o, now, true);
 	format_check(s, "SESeal", s->seal_version, s->quirks);
-	status_check(s, o, now, true);
+	status_check(s, seal, o, now, true);
+	es_report_finish(r);
+	return 0;
+}
+
+/*
+ * An SES_Signature that does not parse (GB/T 38540 §7.3 step 1 fails) may
+ * still carry a readable seal: one broken part never hides the others, so
+ * the seal's maker signature, certificate and validity are reported with
+ * the failure. Returns ES_ENOTFOUND when no seal can be read either.
+ */
+int es_verify__broken_ses(es_report *r, const uint8_t *der, size_t len, const es_verify_options *o, const char *why)
+{
+	es_der d, top, tbs;
+	es_tlv ver, seal_tlv;
+	es_seal *seal = NULL;
+	es_sig_report *s;
+	int err;
+
+	es_der_init(&d, der, len);
+	if (es_der_enter(&d, ES_DER_SEQUENCE, &top, NULL) < 0 || es_der_enter(&top, ES_DER_SEQUENCE, &tbs, NULL) < 0 ||
+	    es_der_read_tag(&tbs, ES_DER_INTEGER, &ver) < 0 || es_der_read_tag(&tbs, ES_DER_SEQUENCE, &seal_tlv) < 0 ||
+	    es_seal_parse(&seal, seal_tlv.whole.ptr, seal_tlv.whole.len) < 0)
+		return es_error_set(ES_ENOTFOUND, "no readable seal");
+	if ((err = es_report_add(r, &s)) < 0) {
+		es_seal_free(seal);
+		return err;
+	}
+	snprintf(s->id, sizeof(s->id), "signature");
+	snprintf(s->type, sizeof(s->type), "Seal");
+	es_sig_report_check(s, "format", ES_RESULT_FAIL, false,
+			    "SES_Signature does not parse: %s; the seal inside it was read and is checked below", why);
+	seal_checks(s, seal, o, es_verify__now(o), true);
+	es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
+			    "the signer's signature cannot be checked: the SES_Signature around it does not parse");
+	es_sig_report_notice(s, "the signing time could not be read: the seal is judged at the verification time");
+	status_check(s, seal, o, es_verify__now(o), true);
+	es_seal_free(seal);
 	es_report_finish(r);
 	return 0;
 }
@@ -509,7 +629,7 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 
 	es_verify__data_hash(s, f->data_hash, o);
 	format_check(s, "SES_Signature", f->version, s->quirks);
-	status_check(s, o, at, false);
+	status_check(s, f->seal, o, at, false);
 	es_cert_free(signer);
 	es_report_finish(r);
 	return 0;

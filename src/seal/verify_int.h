@@ -12,6 +12,13 @@ void es_verify__cert_check(es_sig_report *s, const char *name, const char *role,
 void es_verify__data_hash(es_sig_report *s, es_bytes data_hash, const es_verify_options *o);
 /* GM/T 0010 / PKCS#7 SignedData and raw SM2 (src/seal/cms.c). */
 int es_verify__cms(es_sig_report *s, const uint8_t *der, size_t len, const es_verify_options *o);
+/* An SES_Signature that does not parse: report the seal inside it, if readable. */
+int es_verify__broken_ses(es_report *r, const uint8_t *der, size_t len, const es_verify_options *o, const char *why);
 int es_verify__raw_sm2(es_sig_report *s, const uint8_t *der, size_t len, const es_verify_options *o);
+
+/* Status list (status.c): 0 when @l is to be believed for seals of @maker, else -1 and why. */
+int es_status_list__accept(const es_status_list *l, const es_cert *maker, char *why, size_t cap);
+/* The status of @esid on an accepted list (absent: active); @listed says whether it is named. */
+void es_status_list__lookup(const es_status_list *l, const char *esid, es_status_info *out, bool *listed);
 
 #endif

@@ -398,7 +398,10 @@ static int verify_pkg(es_report *r, const es_ofd_pkg *pkg, const es_verify_optio
 	(void)load_pages(&pg, pkg, docroot); /* stamps report '?' when pages cannot be read */
 	es_ofd__text(es_ofd__child(body, "Signatures"), loc, sizeof(loc));
 	if (!loc[0]) {
-		err = fail_entry(r, "document", "ofd", "signatures", "%s", "the document carries no signature");
+		/* nothing to verify: indeterminate, not invalid (es_report_finish) */
+		snprintf(r->reason, sizeof(r->reason),
+			 "the document carries no signature (OFD.xml names no Signatures.xml): nothing to verify");
+		err = 0;
 		goto done;
 	}
 	if ((err = es_ofd__resolve(spath, sizeof(spath), "OFD.xml", loc)) < 0 ||
@@ -409,7 +412,8 @@ static int verify_pkg(es_report *r, const es_ofd_pkg *pkg, const es_verify_optio
 	for (sig = es_ofd__child(xmlDocGetRootElement(sdoc), "Signature"); sig; sig = es_ofd__next(sig, "Signature"))
 		n++;
 	if (n == 0) {
-		err = fail_entry(r, "document", "ofd", "signatures", "%s", "Signatures.xml lists no signature");
+		snprintf(r->reason, sizeof(r->reason), "'/%s' lists no signature: nothing to verify", spath);
+		err = 0;
 		goto done;
 	}
 	if (n > ES_OFD_MAX_SIGNATURES) {

@@ -847,9 +847,10 @@ int es_pdf_verify_file(es_report *r, const uint8_t *pdf, size_t len, const es_ve
 	es_free(j->sigs);
 	es_free(j);
 	if (rc == 0) {
-		es_report_finish(r);
 		if (r->nsigs == 0)
-			r->verdict = ES_VERDICT_INDETERMINATE;
+			snprintf(r->reason, sizeof(r->reason),
+				 "the PDF has no signed signature field: nothing to verify");
+		es_report_finish(r);
 	}
 	return rc;
 }
