@@ -35,7 +35,8 @@ const char *es_ofd__attr(xmlNodePtr n, const char *name, char *buf, size_t cap);
 /* Trimmed text content of @n into @buf; returns @buf ("" when empty). */
 const char *es_ofd__text(xmlNodePtr n, char *buf, size_t cap);
 /* Resolve a ST_Loc @loc against the folder of @base ("Doc_0/Signs/Signatures.xml")
- * into a package name without leading '/'. ES_EMALFORMED on "..", "\\" or overflow. */
+ * into a package name without leading '/'; empty segments ("//Doc_0", "a//b")
+ * collapse. ES_EMALFORMED on "..", "\\" or overflow. */
 int es_ofd__resolve(char *out, size_t cap, const char *base, const char *loc);
 /* Base64 of @len bytes into @out (NUL-terminated). */
 int es_ofd__b64(char *out, size_t cap, const uint8_t *p, size_t len);

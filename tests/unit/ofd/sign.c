@@ -424,6 +424,101 @@ static void test_ofd_sign__type_sign_gmt0010(void **state)
 	es_buf_release(&doc);
 }
 
+static bool notice_has(const es_sig_report *s, const char *needle)
+{
+	for (size_t i = 0; i < s->nnotices; i++)
+		if (strstr(s->notices[i].text, needle))
+			return true;
+	return false;
+}
+
+/*
+ * Another writer's Signature.xml: edit the one eseal wrote (replace @from by
+ * @to, every occurrence) and sign the result again, so the signature is sound
+ * and only the encoding differs.
+ */
+static void resign_xml(es_buf *out, const es_buf *in, const char *from, const char *to)
+{
+	static const char xml_name[] = "Doc_0/Signs/Sign_0/Signature.xml";
+	es_ofd_pkg *p = NULL;
+	es_bytes b;
+	es_buf x = ES_BUF_INIT, sv = ES_BUF_INIT;
+	es_sign_options so = ES_SIGN_OPTIONS_INIT;
+	const char *cur;
+	size_t n = 0;
+	TU_OK(es_ofd_pkg_open(&p, in->ptr, in->len, NULL));
+	TU_OK(es_ofd_pkg_get(&b, p, xml_name));
+	cur = (const char *)b.ptr;
+	for (const char *hit; (hit = strstr(cur, from)); cur = hit + strlen(from), n++) {
+		TU_OK(es_buf_put(&x, cur, (size_t)(hit - cur)));
+		TU_OK(es_buf_puts(&x, to));
+	}
+	assert_true(n > 0);
+	TU_OK(es_buf_puts(&x, cur));
+	so.data = x.ptr;
+	so.data_len = x.len;
+	so.property_info = "/Doc_0/Signs/Sign_0/Signature.xml";
+	TU_OK(es_ses_sign(&sv, &so, seal, P.signer, P.signer_key));
+	TU_OK(es_ofd_pkg_put(p, xml_name, x.ptr, x.len));
+	TU_OK(es_ofd_pkg_put(p, "Doc_0/Signs/Sign_0/SignedValue.dat", sv.ptr, sv.len));
+	es_buf_init(out, ES_BUF_DEFAULT_MAX);
+	TU_OK(es_ofd_pkg_write(out, p));
+	es_ofd_pkg_free(p);
+	es_buf_release(&x);
+	es_buf_release(&sv);
+}
+
+static bool has_quirk(const es_sig_report *s, unsigned q)
+{
+	return (s->quirks & q) != 0;
+}
+
+/* FileRef "//Doc_0/..." resolves like "/Doc_0/...": a clean document stays clean, with the quirk named. */
+static void test_ofd_sign__fileref_doubled_slash(void **state)
+{
+	es_buf doc, good, odd;
+	es_report r;
+	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
+	(void)state;
+	make(&doc, lines3, ES_ARRAY_LEN(lines3));
+	TU_OK(sign(&good, &doc, &so));
+	resign_xml(&odd, &good, "FileRef=\"/", "FileRef=\"//");
+	verify(&r, &odd);
+	want(&r.sigs[0], "references", ES_RESULT_PASS, NULL);
+	assert_true(has_quirk(&r.sigs[0], ES_QUIRK_FILEREF_SLASHES));
+	assert_true(notice_has(&r.sigs[0], "doubled slash"));
+	assert_valid(&r);
+	es_report_release(&r);
+	es_buf_release(&doc);
+	es_buf_release(&good);
+	es_buf_release(&odd);
+}
+
+/* A Clip equal to the whole stamp clips nothing: not a riding seal. */
+static void test_ofd_sign__clip_of_whole_stamp_is_not_riding(void **state)
+{
+	es_buf doc, good, odd;
+	es_report r;
+	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
+	(void)state;
+	make(&doc, lines3, ES_ARRAY_LEN(lines3));
+	so.page = 1;
+	so.x = 100;
+	so.y = 50;
+	TU_OK(sign(&good, &doc, &so));
+	resign_xml(&odd, &good, "<ofd:StampAnnot ", "<ofd:StampAnnot Clip=\"0 0 42.00 42.00\" ");
+	verify(&r, &odd);
+	want(&r.sigs[0], "stamp", ES_RESULT_PASS, NULL);
+	if (strstr(es_sig_report_get(&r.sigs[0], "stamp")->reason, "riding"))
+		fail_msg("whole-stamp clip reported as riding: %s", es_sig_report_get(&r.sigs[0], "stamp")->reason);
+	assert_true(has_quirk(&r.sigs[0], ES_QUIRK_STAMP_CLIP_WHOLE));
+	assert_valid(&r);
+	es_report_release(&r);
+	es_buf_release(&doc);
+	es_buf_release(&good);
+	es_buf_release(&odd);
+}
+
 /* Re-pack a signed OFD after changing one entry (NULL data: remove). */
 static void tamper(es_buf *out, const es_buf *in, const char *name, const char *data, size_t len, bool flip)
 {
@@ -466,12 +561,25 @@ static void test_ofd_sign__tamper(void **state)
 	es_report_release(&r);
 	es_buf_release(&bad);
 
-	/* add a file */
+	/* add a file nothing refers to: unprotected, not proven added (a notice, names it) */
 	tamper(&bad, &good, "Doc_0/Res/extra.png", "x", 1, false);
 	verify(&r, &bad);
-	want(&r.sigs[0], "references", ES_RESULT_FAIL, "1 file(s) added after signing: /Doc_0/Res/extra.png");
-	assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+	want(&r.sigs[0], "references", ES_RESULT_PASS, NULL);
+	assert_true(notice_has(&r.sigs[0], "not covered by any signature; changes to them would not be detected: /Doc_0/Res/extra.png"));
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
 	es_report_release(&r);
+	/* ... and a signed page changed to show it: proven added after signing */
+	{
+		es_buf worse;
+		static const char page[] = "<ofd:Page><ofd:Content><ofd:Layer><ofd:ImageObject ResourceID=\"9\"/>"
+					   "<!-- Res/extra.png --></ofd:Layer></ofd:Content></ofd:Page>";
+		tamper(&worse, &bad, "Doc_0/Pages/Page_1/Content.xml", page, strlen(page), false);
+		verify(&r, &worse);
+		want(&r.sigs[0], "references", ES_RESULT_FAIL, "1 file(s) added after signing (referred to by a file changed since): /Doc_0/Res/extra.png");
+		assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+		es_report_release(&r);
+		es_buf_release(&worse);
+	}
 	es_buf_release(&bad);
 
 	/* remove a file */
@@ -758,6 +866,8 @@ int main(void)
 		cmocka_unit_test(test_ofd_sign__blank_page_refused),
 		cmocka_unit_test(test_ofd_sign__keyword),
 		cmocka_unit_test(test_ofd_sign__riding),
+		cmocka_unit_test(test_ofd_sign__fileref_doubled_slash),
+		cmocka_unit_test(test_ofd_sign__clip_of_whole_stamp_is_not_riding),
 		cmocka_unit_test(test_ofd_sign__type_sign_gmt0010),
 		cmocka_unit_test(test_ofd_sign__tamper),
 		cmocka_unit_test(test_ofd_sign__stack_onto_vendor_samples),
