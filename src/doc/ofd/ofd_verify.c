@@ -243,19 +243,19 @@ static void check_references(es_sig_report *s, const es_ofd_pkg *pkg, const osig
 	}
 	for (ref = es_ofd__child(refs, "Reference"); ref; ref = es_ofd__next(ref, "Reference"), i++) {
 		const char *name = me->refs[i];
-		es_bytes b;
 		uint8_t md[32];
+		int herr;
 		if (strcmp(name, signatures_path) == 0)
 			protects = true;
 		es_ofd__text(es_ofd__child(ref, "CheckValue"), cv, sizeof(cv));
 		strip_ws(cv);
-		if (name[0] == '?' || es_ofd_pkg_get(&b, pkg, name) < 0) {
+		/* streamed: a referenced file is inflated and hashed, never held */
+		if (name[0] == '?' || (herr = es_ofd__pkg_sm3(md, pkg, name)) == ES_ENOTFOUND) {
 			nbad++;
 			list_add(missing, sizeof(missing), name);
 			continue;
 		}
-		if (es_sm3(md, b.ptr, b.len) < 0 || es_ofd__b64(mine, sizeof(mine), md, 32) < 0 ||
-		    strcmp(mine, cv) != 0) {
+		if (herr < 0 || es_ofd__b64(mine, sizeof(mine), md, 32) < 0 || strcmp(mine, cv) != 0) {
 			nbad++;
 			list_add(changed, sizeof(changed), name);
 			changed_names[nchanged++] = name;
