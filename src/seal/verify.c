@@ -106,6 +106,77 @@ static bool is_sm2_sm3(es_bytes oid)
 	return es_oid_equal(oid, ES_OID_SM2_SM3);
 }
 
+const char *es_verify__digest_name(es_bytes oid)
+{
+	if (es_oid_equal(oid, ES_OID_SM3))
+		return "SM3";
+	if (es_oid_equal(oid, "1.3.14.3.2.26"))
+		return "SHA1";
+	if (es_oid_equal(oid, "2.16.840.1.101.3.4.2.1"))
+		return "SHA256";
+	if (es_oid_equal(oid, "1.2.840.113549.2.5"))
+		return "MD5";
+	return NULL;
+}
+
+void es_verify__legacy(es_sig_report *s, const char *name, const char *what, const es_cert *c, es_bytes alg,
+		       es_bytes digest_oid, const void *msg, size_t len, es_bytes sig, const es_verify_options *o)
+{
+	static const struct {
+		const char *oid, *digest, *label;
+	} algs[] = {
+		{ "1.2.840.113549.1.1.5", "SHA1", "RSA with SHA-1" },
+		{ "1.2.840.113549.1.1.11", "SHA256", "RSA with SHA-256" },
+		{ "1.2.840.113549.1.1.4", "MD5", "RSA with MD5" },
+		{ "1.2.840.10045.4.1", "SHA1", "ECDSA with SHA-1" },
+		{ "1.2.840.10045.4.3.2", "SHA256", "ECDSA with SHA-256" },
+	};
+	const char *digest = NULL, *label = NULL, *cand[2] = { NULL, NULL };
+	char oid[96] = "?", lab[64];
+	bool bare_key = es_oid_equal(alg, "1.2.840.113549.1.1.1") || es_oid_equal(alg, "1.2.840.10045.2.1");
+	int rc = ES_ENOTSUPPORTED;
+
+	(void)es_oid_to_text(oid, sizeof(oid), alg);
+	for (size_t i = 0; i < ES_ARRAY_LEN(algs); i++)
+		if (es_oid_equal(alg, algs[i].oid)) {
+			digest = algs[i].digest;
+			label = algs[i].label;
+		}
+	if (!digest && bare_key) {
+		/* rsaEncryption / ecPublicKey: the digest is named apart (CMS), or SHA-1 then SHA-256 (GM/T 0031 v1 RSA) */
+		const char *d = digest_oid.len ? es_verify__digest_name(digest_oid) : NULL;
+		cand[0] = d ? d : "SHA1";
+		cand[1] = d ? NULL : "SHA256";
+	} else {
+		cand[0] = digest;
+	}
+	if (!cand[0] || !c || strcmp(es_cert_key_type(c), "SM2") == 0) {
+		es_sig_report_check(s, name, ES_RESULT_SKIP, true, "%s: signature algorithm %s is not supported", what, oid);
+		return;
+	}
+	s->quirks |= ES_QUIRK_LEGACY_ALGORITHM;
+	for (size_t i = 0; i < 2 && cand[i] && rc != 0; i++) {
+		rc = es_cert_verify_legacy(c, cand[i], msg, len, sig.ptr, sig.len);
+		if (!label || bare_key)
+			snprintf(lab, sizeof(lab), "%s with %s", es_cert_key_type(c), cand[i]);
+		else
+			snprintf(lab, sizeof(lab), "%s", label);
+	}
+	es_error_clear();
+	if (rc == ES_ENOTSUPPORTED)
+		es_sig_report_check(s, name, ES_RESULT_SKIP, true, "%s: %s (%s) cannot be checked with this certificate's key",
+				    what, lab, oid);
+	else if (rc != 0)
+		es_sig_report_check(s, name, ES_RESULT_FAIL, false, "%s does not verify (%s, legacy algorithm)", what, lab);
+	else if (o->policy == ES_POLICY_ANY)
+		es_sig_report_check(s, name, ES_RESULT_WARN, false,
+				    "%s verifies with %s (legacy algorithm 'legacy-algorithm', accepted by --policy any)", what, lab);
+	else
+		es_sig_report_check(s, name, ES_RESULT_WARN, true,
+				    "%s verifies with %s, but the regulations require SM2 with SM3: at most indeterminate (--policy any judges it on its merits)",
+				    what, lab);
+}
+
 /* Seal steps shared by bare seals and the seal inside a signature. */
 static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_options *o, es_time at,
 			bool bare)
@@ -130,10 +201,9 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 		es_sig_report_check(s, "seal-signature", ES_RESULT_FAIL, false,
 				    "maker certificate in the seal cannot be read: %s", es_error_last()->message);
 	} else if (!is_sm2_sm3(f->sign_alg)) {
-		char oid[96] = "?";
-		(void)es_oid_to_text(oid, sizeof(oid), f->sign_alg);
-		es_sig_report_check(s, "seal-signature", ES_RESULT_SKIP, true,
-				    "maker signature algorithm %s is not supported (only SM2-with-SM3)", oid);
+		es_bytes signed_part = f->version == 1 ? f->sign_data : f->seal_info, none = { NULL, 0 };
+		es_verify__legacy(s, "seal-signature", "maker signature", maker, f->sign_alg, none, signed_part.ptr,
+				  signed_part.len, f->signed_value, o);
 	} else if ((err = es_cert_pubkey(&pub, maker)) < 0) {
 		es_sig_report_check(s, "seal-signature", ES_RESULT_FAIL, false,
 				    "maker certificate does not hold an SM2 key: %s", es_error_last()->message);
@@ -503,10 +573,28 @@ void es_verify__data_hash(es_sig_report *s, es_bytes data_hash, const es_verify_
 				    s->property_info[0] ? "; propertyInfo names " : "", s->property_info);
 		return;
 	}
-	if (data_hash.len != 32) {
-		es_sig_report_check(s, "data-hash", ES_RESULT_FAIL, false,
-				    "dataHash is %zu bytes, not an SM3 digest", data_hash.len);
-		return;
+	if (data_hash.len != 32 || (s->quirks & ES_QUIRK_LEGACY_ALGORITHM)) {
+		/* RSA seals pair with SHA-1 or SHA-256 (GM/T 0031-2014 §6.2.1) */
+		static const char *const names[] = { "SHA1", "SHA256", "SM3" };
+		for (size_t i = 0; i < ES_ARRAY_LEN(names) && (s->quirks & ES_QUIRK_LEGACY_ALGORITHM); i++) {
+			es_md *m = NULL;
+			uint8_t d[64];
+			size_t n = 0;
+			if (es_md_new(&m, names[i]) == 0 && es_md_update(m, o->original, o->original_len) == 0 &&
+			    es_md_final(m, d, &n) == 0 && n == data_hash.len && memcmp(d, data_hash.ptr, n) == 0) {
+				es_md_free(m);
+				es_sig_report_check(s, "data-hash", ES_RESULT_PASS, false,
+						    "dataHash equals %s of the original (%zu bytes)", names[i], o->original_len);
+				return;
+			}
+			es_md_free(m);
+		}
+		es_error_clear();
+		if (data_hash.len != 32) {
+			es_sig_report_check(s, "data-hash", ES_RESULT_FAIL, false,
+					    "dataHash is %zu bytes and matches no digest of the original", data_hash.len);
+			return;
+		}
 	}
 	if (es_sm3(h, o->original, o->original_len) < 0) {
 		es_sig_report_check(s, "data-hash", ES_RESULT_WARN, true, "cannot hash the original: %s",
@@ -599,10 +687,9 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 
 		/* signature over the received TBS_Sign bytes */
 		if (!is_sm2_sm3(f->sign_alg)) {
-			char oid[96] = "?";
-			(void)es_oid_to_text(oid, sizeof(oid), f->sign_alg);
-			es_sig_report_check(s, "signature", ES_RESULT_SKIP, true,
-					    "signature algorithm %s is not supported (only SM2-with-SM3)", oid);
+			es_bytes none = { NULL, 0 };
+			es_verify__legacy(s, "signature", "signer's signature over TBS_Sign", signer, f->sign_alg, none,
+					  f->tbs.ptr, f->tbs.len, f->signature, o);
 		} else if (es_cert_pubkey(&pub, signer) < 0) {
 			es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
 					    "signer certificate does not hold an SM2 key");

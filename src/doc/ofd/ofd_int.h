@@ -38,8 +38,9 @@ const char *es_ofd__text(xmlNodePtr n, char *buf, size_t cap);
  * into a package name without leading '/'; empty segments ("//Doc_0", "a//b")
  * collapse. ES_EMALFORMED on "..", "\\" or overflow. */
 int es_ofd__resolve(char *out, size_t cap, const char *base, const char *loc);
-/* SM3 of package entry @name, inflated in 64 KiB pieces and not kept (ES_ENOTFOUND). */
-int es_ofd__pkg_sm3(uint8_t md[32], const es_ofd_pkg *p, const char *name);
+/* Digest (@alg: "SM3", "SHA1", "MD5", ...) of package entry @name, inflated in
+ * 64 KiB pieces and not kept (ES_ENOTFOUND). */
+int es_ofd__pkg_digest(uint8_t md[64], size_t *mdlen, const es_ofd_pkg *p, const char *name, const char *alg);
 /* Base64 of @len bytes into @out (NUL-terminated). */
 int es_ofd__b64(char *out, size_t cap, const uint8_t *p, size_t len);
 /* Is @name a safe zip entry name (relative, no "..", no backslash, no NUL)? */

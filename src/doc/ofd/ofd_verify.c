@@ -159,18 +159,25 @@ static void osig_load(osig *s, const es_ofd_pkg *pkg)
 	}
 }
 
-typedef enum { M_SM3, M_SM3_LEGACY, M_UNSUPPORTED, M_UNKNOWN } method;
+typedef enum { M_SM3, M_SM3_LEGACY, M_FOREIGN, M_UNKNOWN } method;
 
-static method check_method(const char *m)
+/* The CheckMethod; for M_FOREIGN, *alg names the digest ("SHA1", "MD5", "SHA256"). */
+static method check_method(const char *m, const char **alg)
 {
+	*alg = "SM3";
 	if (!m || strcmp(m, ES_OID_SM3) == 0 || strcasecmp(m, "SM3") == 0)
 		return M_SM3;
 	if (strcmp(m, "1.2.156.10197.1.401.2") == 0)
 		return M_SM3_LEGACY;
-	if (strcasecmp(m, "MD5") == 0 || strcasecmp(m, "SHA1") == 0 || strcasecmp(m, "SHA-1") == 0 ||
-	    strcmp(m, "1.2.840.113549.2.5") == 0 || strcmp(m, "1.3.14.3.2.26") == 0)
-		return M_UNSUPPORTED;
-	return M_UNKNOWN;
+	if (strcasecmp(m, "MD5") == 0 || strcmp(m, "1.2.840.113549.2.5") == 0)
+		*alg = "MD5";
+	else if (strcasecmp(m, "SHA1") == 0 || strcasecmp(m, "SHA-1") == 0 || strcmp(m, "1.3.14.3.2.26") == 0)
+		*alg = "SHA1";
+	else if (strcasecmp(m, "SHA256") == 0 || strcasecmp(m, "SHA-256") == 0 || strcmp(m, "2.16.840.1.101.3.4.2.1") == 0)
+		*alg = "SHA256";
+	else
+		return M_UNKNOWN;
+	return M_FOREIGN;
 }
 
 static void strip_ws(char *s)
@@ -212,14 +219,14 @@ static bool covered_by_any(const osig *sigs, size_t n, const char *name)
 }
 
 static void check_references(es_sig_report *s, const es_ofd_pkg *pkg, const osig *sigs, size_t nsigs, size_t k,
-			     const char *signatures_path)
+			     const char *signatures_path, const es_verify_options *opt)
 {
 	const osig *me = &sigs[k];
 	xmlNodePtr si = es_ofd__child(xmlDocGetRootElement(me->doc), "SignedInfo");
 	xmlNodePtr refs = es_ofd__child(si, "References"), ref;
 	char mbuf[64], cv[256], mine[64];
-	const char *m = es_ofd__attr(refs, "CheckMethod", mbuf, sizeof(mbuf));
-	method meth = check_method(m);
+	const char *m = es_ofd__attr(refs, "CheckMethod", mbuf, sizeof(mbuf)), *alg = "SM3";
+	method meth = check_method(m, &alg);
 	char changed[300] = "", missing[300] = "", added[300] = "", later[300] = "", loose[300] = "";
 	size_t nbad = 0, i = 0, nadded = 0, nlater = 0, nloose = 0, nchanged = 0;
 	const char **changed_names = NULL;
@@ -229,11 +236,9 @@ static void check_references(es_sig_report *s, const es_ofd_pkg *pkg, const osig
 		es_sig_report_check(s, "references", ES_RESULT_FAIL, false, "the signature protects no file");
 		return;
 	}
-	if (meth == M_UNSUPPORTED || meth == M_UNKNOWN) {
+	if (meth == M_UNKNOWN) {
 		es_sig_report_check(s, "references", ES_RESULT_SKIP, true,
-				    "CheckMethod '%s' %s: file digests not checked", m,
-				    meth == M_UNSUPPORTED ? "(legacy MD5/SHA1) is not supported by this build"
-							  : "is unknown");
+				    "CheckMethod '%s' is unknown: file digests not checked", m);
 		return;
 	}
 	changed_names = es_calloc(me->nrefs, sizeof(*changed_names));
@@ -243,19 +248,20 @@ static void check_references(es_sig_report *s, const es_ofd_pkg *pkg, const osig
 	}
 	for (ref = es_ofd__child(refs, "Reference"); ref; ref = es_ofd__next(ref, "Reference"), i++) {
 		const char *name = me->refs[i];
-		uint8_t md[32];
+		uint8_t md[64];
+		size_t mdlen = 0;
 		int herr;
 		if (strcmp(name, signatures_path) == 0)
 			protects = true;
 		es_ofd__text(es_ofd__child(ref, "CheckValue"), cv, sizeof(cv));
 		strip_ws(cv);
 		/* streamed: a referenced file is inflated and hashed, never held */
-		if (name[0] == '?' || (herr = es_ofd__pkg_sm3(md, pkg, name)) == ES_ENOTFOUND) {
+		if (name[0] == '?' || (herr = es_ofd__pkg_digest(md, &mdlen, pkg, name, alg)) == ES_ENOTFOUND) {
 			nbad++;
 			list_add(missing, sizeof(missing), name);
 			continue;
 		}
-		if (herr < 0 || es_ofd__b64(mine, sizeof(mine), md, 32) < 0 || strcmp(mine, cv) != 0) {
+		if (herr < 0 || es_ofd__b64(mine, sizeof(mine), md, mdlen) < 0 || strcmp(mine, cv) != 0) {
 			nbad++;
 			list_add(changed, sizeof(changed), name);
 			changed_names[nchanged++] = name;
@@ -290,6 +296,8 @@ static void check_references(es_sig_report *s, const es_ofd_pkg *pkg, const osig
 		}
 	}
 	es_free(changed_names);
+	if (meth == M_FOREIGN)
+		s->quirks |= ES_QUIRK_LEGACY_ALGORITHM;
 	es_sig_report_info(s, "protects-signatures", "%s", protects ? "yes" : "no");
 	if (nloose)
 		es_sig_report_notice(s, "%zu file(s) not covered by any signature; changes to them would not be detected: %s",
@@ -301,6 +309,14 @@ static void check_references(es_sig_report *s, const es_ofd_pkg *pkg, const osig
 				    missing[0] ? (changed[0] ? "; removed " : ": removed ") : "", missing,
 				    nadded, nadded ? " (referred to by a file changed since): " : "", added,
 				    meth == M_SM3_LEGACY ? " (CheckMethod 1.2.156.10197.1.401.2 read as SM3)" : "");
+	} else if (meth == M_FOREIGN) {
+		/* checked on the value; the regulations require SM3 */
+		s->quirks |= ES_QUIRK_LEGACY_ALGORITHM;
+		es_sig_report_check(s, "references", ES_RESULT_WARN, opt->policy != ES_POLICY_ANY,
+				    "%zu/%zu references match with CheckMethod %s (legacy algorithm)%s%s%s", me->nrefs,
+				    me->nrefs, alg,
+				    opt->policy != ES_POLICY_ANY ? ", but the regulations require SM3: at most indeterminate (--policy any judges it on its merits)" : ", accepted by --policy any",
+				    nlater ? "; covered only by another signature: " : "", later);
 	} else if (meth == M_SM3_LEGACY || nlater) {
 		es_sig_report_check(s, "references", ES_RESULT_WARN, false,
 				    "%zu/%zu references match%s%s%s",
@@ -450,7 +466,7 @@ static int verify_one(es_report *r, const es_ofd_pkg *pkg, const osig *sigs, siz
 		es_sig_report_notice(s, "location '%s' has a doubled slash (vendor quirk 'fileref-doubled-slash'): empty segments collapse",
 				     me->quirk_loc);
 	}
-	check_references(s, pkg, sigs, n, k, signatures_path);
+	check_references(s, pkg, sigs, n, k, signatures_path, &vo);
 	if (strcmp(me->type, "Seal") == 0)
 		check_seal_file(s, pkg, me, value.ptr, value.len);
 	check_stamps(s, me, pg);

@@ -158,23 +158,23 @@ static int stream_entry(const es_ofd_pkg *p, const pkg_entry *e, int (*fn)(void 
 	return err;
 }
 
-static int sm3_feed(void *ctx, const uint8_t *b, size_t n)
+static int md_feed(void *ctx, const uint8_t *b, size_t n)
 {
-	return es_sm3_update(ctx, b, n);
+	return es_md_update(ctx, b, n);
 }
 
-int es_ofd__pkg_sm3(uint8_t md[32], const es_ofd_pkg *p, const char *name)
+int es_ofd__pkg_digest(uint8_t md[64], size_t *mdlen, const es_ofd_pkg *p, const char *name, const char *alg)
 {
 	const pkg_entry *e = find(p, name);
-	es_sm3_ctx *h = NULL;
+	es_md *h = NULL;
 	int err;
 	if (!e)
 		return es_error_set(ES_ENOTFOUND, "no file '%s' in the package", name);
-	if ((err = es_sm3_new(&h)) < 0)
+	if ((err = es_md_new(&h, alg)) < 0)
 		return err;
-	if ((err = stream_entry(p, e, sm3_feed, h, NULL, 0)) == 0)
-		err = es_sm3_final(h, md);
-	es_sm3_free(h);
+	if ((err = stream_entry(p, e, md_feed, h, NULL, 0)) == 0)
+		err = es_md_final(h, md, mdlen);
+	es_md_free(h);
 	return err;
 }
 
