@@ -9,6 +9,8 @@
 #include "eseal/es_verify.h"
 #include "der/der.h"
 #include <time.h>
+#include <stdlib.h>
+#include "file.h"
 
 static fx_pki P;
 
@@ -36,6 +38,7 @@ typedef struct quirk_opts {
 	enum bits_form sig_bits;  /* SES_Signature.signature */
 	bool break_tbs;           /* propertyInfo written as an INTEGER: TBS_Sign does not parse */
 	bool flip_signature;      /* one bit of the signer's signature changed */
+	const char *rsa_dir;      /* maker is the RSA key and certificate in this folder (key.pem, cert.der) */
 } quirk_opts;
 
 static void put_time(es_der_writer *w, es_time t, bool no_z)
@@ -91,6 +94,32 @@ static void build_seal(es_buf *out, const quirk_opts *q)
 	es_der_end(&w);
 	es_der_end(&w);
 	TU_OK(es_der_writer_finish(&w));
+	if (q->rsa_dir) {
+		/* GM/T 0031-2014 allowed RSA: sha256WithRSAEncryption by OpenSSL over SES_SealInfo */
+		char cmd[1024], path[512];
+		es_buf cert = ES_BUF_INIT;
+		snprintf(path, sizeof(path), "%s/info.der", q->rsa_dir);
+		TU_OK(es_file_write(path, info.ptr, info.len, 0600));
+		snprintf(cmd, sizeof(cmd), "openssl dgst -sha256 -sign %s/key.pem -out %s/info.sig %s", q->rsa_dir,
+			 q->rsa_dir, path);
+		assert_int_equal(system(cmd), 0);
+		snprintf(path, sizeof(path), "%s/info.sig", q->rsa_dir);
+		tu_read(&sig, path);
+		snprintf(path, sizeof(path), "%s/cert.der", q->rsa_dir);
+		tu_read(&cert, path);
+		es_der_writer_init(&w, out);
+		es_der_begin(&w, ES_DER_SEQUENCE);
+		es_der_put_raw(&w, info.ptr, info.len);
+		es_der_put_octets(&w, cert.ptr, cert.len);
+		es_der_put_oid(&w, "1.2.840.113549.1.1.11");
+		es_der_put_bits(&w, sig.ptr, sig.len);
+		es_der_end(&w);
+		TU_OK(es_der_writer_finish(&w));
+		es_buf_release(&cert);
+		es_buf_release(&info);
+		es_buf_release(&sig);
+		return;
+	}
 	TU_OK(es_sm2_sign(&sig, P.maker_key, NULL, 0, info.ptr, info.len));
 
 	es_der_writer_init(&w, out);
@@ -274,6 +303,69 @@ static void test_quirks__broken_tbs_still_reports_the_seal(void **state)
 	es_report_release(&r);
 }
 
+/* An RSA seal (GM/T 0031-2014 allowed RSA): checked on the value, judged by the policy. */
+static void test_quirks__rsa_seal_checked_not_skipped(void **state)
+{
+	char dir[] = "/tmp/eseal-rsa.XXXXXX", cmd[1024], path[600];
+	quirk_opts q = { 0 };
+	es_buf seal = ES_BUF_INIT, pem = ES_BUF_INIT;
+	es_trust *t = NULL;
+	es_cert *rsa = NULL;
+	es_report r;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	const es_check *c;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem -days 30 "
+		 "-subj /CN=RSA-maker -addext keyUsage=critical,digitalSignature,keyCertSign 2>/dev/null && "
+		 "openssl x509 -in %s/cert.pem -outform DER -out %s/cert.der",
+		 dir, dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	tu_read(&pem, path);
+	TU_OK(es_cert_from_pem(&rsa, pem.ptr, pem.len));
+	assert_string_equal(es_cert_key_type(rsa), "RSA");
+	TU_OK(es_trust_new(&t));
+	TU_OK(es_trust_add_anchor(t, rsa));
+	q.rsa_dir = dir;
+	build_seal(&seal, &q);
+	vo.trust = t;
+
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, seal.ptr, seal.len, &vo));
+	c = es_sig_report_get(&r.sigs[0], "seal-signature");
+	if (c->result != ES_RESULT_INDETERMINATE || !strstr(c->reason, "RSA with SHA-256") || !strstr(c->reason, "verifies"))
+		fail_msg("default policy: %s %s", es_result_name(c->result), c->reason);
+	assert_true(has_quirk(&r, "legacy-algorithm"));
+	assert_int_equal(r.verdict, ES_VERDICT_INDETERMINATE);
+	es_report_release(&r);
+
+	vo.policy = ES_POLICY_ANY;
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, seal.ptr, seal.len, &vo));
+	want(&r, "seal-signature", ES_RESULT_PASS);
+	es_report_release(&r);
+
+	/* a changed byte in the signed SES_SealInfo fails, whatever the policy */
+	{
+		char *p = memmem(seal.ptr, seal.len, "TESTVENDOR", 10);
+		assert_non_null(p);
+		p[0] = 'X';
+	}
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, seal.ptr, seal.len, &vo));
+	want(&r, "seal-signature", ES_RESULT_FAIL);
+	assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+	es_report_release(&r);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	es_trust_free(t);
+	es_buf_release(&seal);
+	es_buf_release(&pem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_quirks__v1_style_length_byte),
 		cmocka_unit_test(test_quirks__never_hide_a_bad_value),
 		cmocka_unit_test(test_quirks__broken_tbs_still_reports_the_seal),
+		cmocka_unit_test(test_quirks__rsa_seal_checked_not_skipped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
