@@ -7,6 +7,7 @@
  */
 #include "pki_fixture.h"
 #include "eseal/es_verify.h"
+#include "eseal/es_cms.h"
 #include "der/der.h"
 #include <time.h>
 #include <stdlib.h>
@@ -359,11 +360,110 @@ static void test_quirks__rsa_seal_checked_not_skipped(void **state)
 	assert_int_equal(r.verdict, ES_VERDICT_INVALID);
 	es_report_release(&r);
 
+	/* an RSA CMS (OpenSSL's, PKCS#7 detached with signed attributes) over a document */
+	{
+		es_buf doc = ES_BUF_INIT, cms = ES_BUF_INIT;
+		snprintf(path, sizeof(path), "%s/doc.txt", dir);
+		TU_OK(es_file_write(path, "合同正文", strlen("合同正文"), 0600));
+		snprintf(cmd, sizeof(cmd),
+			 "openssl cms -sign -binary -nosmimecap -md sha256 -in %s/doc.txt -signer %s/cert.pem -inkey %s/key.pem "
+			 "-outform DER -out %s/doc.p7s",
+			 dir, dir, dir, dir);
+		assert_int_equal(system(cmd), 0);
+		snprintf(path, sizeof(path), "%s/doc.p7s", dir);
+		tu_read(&cms, path);
+		tu_read(&doc, (snprintf(path, sizeof(path), "%s/doc.txt", dir), path));
+		vo.original = doc.ptr;
+		vo.original_len = doc.len;
+		vo.has_original = true;
+		for (int any = 0; any < 2; any++) {
+			vo.policy = any ? ES_POLICY_ANY : ES_POLICY_SM;
+			es_report_init(&r);
+			TU_OK(es_verify_file(&r, cms.ptr, cms.len, &vo));
+			want(&r, "signature", any ? ES_RESULT_PASS : ES_RESULT_INDETERMINATE);
+			want(&r, "data-hash", ES_RESULT_PASS);
+			assert_non_null(strstr(es_sig_report_get(&r.sigs[0], "data-hash")->reason, "SHA256"));
+			assert_true(has_quirk(&r, "legacy-algorithm"));
+			es_report_release(&r);
+		}
+		vo.original = (const uint8_t *)"changed";
+		vo.original_len = 7;
+		es_report_init(&r);
+		TU_OK(es_verify_file(&r, cms.ptr, cms.len, &vo));
+		want(&r, "data-hash", ES_RESULT_FAIL);
+		assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+		es_report_release(&r);
+		es_buf_release(&doc);
+		es_buf_release(&cms);
+	}
+
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 	es_trust_free(t);
 	es_buf_release(&seal);
 	es_buf_release(&pem);
+}
+
+/* Write the DER in (p, n) again, with the TLV starting at @target replaced by an OCTET STRING of @rep. */
+static void rewrite(es_der_writer *w, const uint8_t *p, size_t n, const uint8_t *target, const uint8_t *rep, size_t replen)
+{
+	es_der d;
+	es_tlv t;
+	es_der_init(&d, p, n);
+	while (!es_der_empty(&d)) {
+		TU_OK(es_der_read_tlv(&d, &t));
+		if (t.whole.ptr == target) {
+			es_der_put_octets(w, rep, replen);
+		} else if (t.tag & 0x20) {
+			es_der_begin(w, t.tag);
+			rewrite(w, t.value.ptr, t.value.len, target, rep, replen);
+			es_der_end(w);
+		} else {
+			es_der_put_raw(w, t.whole.ptr, t.whole.len);
+		}
+	}
+}
+
+/* GM/T 0010 SignerInfo whose encryptedDigest is raw r‖s: verified, and named. */
+static void test_quirks__raw_signature_in_signer_info(void **state)
+{
+	es_buf cms = ES_BUF_INIT, raw_cms = ES_BUF_INIT;
+	es_cms_sign_options co = ES_CMS_SIGN_OPTIONS_INIT;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	uint8_t h[32], raw[64];
+	const uint8_t *sig = NULL;
+	es_der_writer w;
+	es_report r;
+	(void)state;
+	TU_OK(es_sm3(h, "正文", strlen("正文")));
+	co.flavour = ES_CMS_GMT0010;
+	co.digest = h;
+	co.signing_time = P.now - 60;
+	TU_OK(es_cms_sign_detached(&cms, &co, P.signer, P.signer_key));
+	/* the encryptedDigest: the last OCTET STRING holding a DER SEQUENCE{r, s} */
+	for (size_t i = 0; i + 4 < cms.len; i++)
+		if (cms.ptr[i] == ES_DER_OCTET_STRING && cms.ptr[i + 2] == ES_DER_SEQUENCE &&
+		    cms.ptr[i + 1] == cms.ptr[i + 3] + 2 && cms.ptr[i + 4] == ES_DER_INTEGER && i + 2 + cms.ptr[i + 1] <= cms.len &&
+		    es_sm2_sig_der_to_raw(raw, cms.ptr + i + 2, cms.ptr[i + 1]) == 0)
+			sig = cms.ptr + i;
+	assert_non_null(sig);
+	es_error_clear();
+	es_der_writer_init(&w, &raw_cms);
+	rewrite(&w, cms.ptr, cms.len, sig, raw, 64);
+	TU_OK(es_der_writer_finish(&w));
+	vo.trust = P.trust;
+	vo.original = (const uint8_t *)"正文";
+	vo.original_len = strlen("正文");
+	vo.has_original = true;
+	es_report_init(&r);
+	TU_OK(es_verify_file(&r, raw_cms.ptr, raw_cms.len, &vo));
+	want(&r, "signature", ES_RESULT_PASS);
+	want(&r, "format", ES_RESULT_PASS);
+	assert_true(has_quirk(&r, "raw-signature"));
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
+	es_report_release(&r);
+	es_buf_release(&cms);
+	es_buf_release(&raw_cms);
 }
 
 int main(void)
@@ -377,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_quirks__never_hide_a_bad_value),
 		cmocka_unit_test(test_quirks__broken_tbs_still_reports_the_seal),
 		cmocka_unit_test(test_quirks__rsa_seal_checked_not_skipped),
+		cmocka_unit_test(test_quirks__raw_signature_in_signer_info),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
