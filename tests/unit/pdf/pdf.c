@@ -509,6 +509,12 @@ static void test_damaged_tails(void **state)
 					     "\n5 0 obj\n<</Type/Annot/Subtype/Text/Rect[0 0 9 9" /* cut */ };
 	(void)state;
 	make_pdf(&in, 1, false, false);
+	/* unsigned: nothing to verify, which is not proof of anything */
+	verify(&r, &in);
+	assert_int_equal(r.nsigs, 0);
+	assert_int_equal(r.verdict, ES_VERDICT_INDETERMINATE);
+	assert_non_null(strstr(r.reason, "nothing to verify"));
+	es_report_release(&r);
 	sign_into(&one, &in, &o, seal1);
 	for (size_t i = 0; i < ES_ARRAY_LEN(tails); i++) {
 		es_buf_init(&bad, 0);
