@@ -400,6 +400,7 @@ static void test_quirks__rsa_seal_checked_not_skipped(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 	es_trust_free(t);
+	es_cert_free(rsa);
 	es_buf_release(&seal);
 	es_buf_release(&pem);
 }
