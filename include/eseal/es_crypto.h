@@ -53,6 +53,17 @@ ES_EXTERN(int) es_hmac_sm3(uint8_t out[ES_SM3_DIGEST_LEN], const uint8_t *key, s
 ES_EXTERN(int) es_pbkdf2_sm3(uint8_t *out, size_t outlen, const char *pass, size_t passlen,
 			     const uint8_t *salt, size_t saltlen, unsigned iterations) ES_WARN_UNUSED;
 
+/**
+ * A message digest by name, for checking other makers' files: "SM3",
+ * "SHA1", "SHA256", "MD5" (the legacy ones only ever verify, never sign).
+ */
+typedef struct es_md es_md;
+ES_EXTERN(int) es_md_new(es_md **out, const char *name) ES_WARN_UNUSED;
+ES_EXTERN(int) es_md_update(es_md *m, const void *data, size_t len) ES_WARN_UNUSED;
+/** Finish into @p out (room for 64 bytes); *@p len receives the digest size. */
+ES_EXTERN(int) es_md_final(es_md *m, uint8_t out[64], size_t *len) ES_WARN_UNUSED;
+ES_EXTERN(void) es_md_free(es_md *m);
+
 /** Constant-time comparison: 0 when equal, -1 otherwise. */
 ES_EXTERN(int) es_ct_eq(const void *a, const void *b, size_t len) ES_WARN_UNUSED;
 /** Wipe memory in a way the compiler cannot remove. */

@@ -42,8 +42,13 @@ typedef struct es_ofd_pkg es_ofd_pkg;
 /** An empty package (for the writer). */
 ES_EXTERN(int) es_ofd_pkg_new(es_ofd_pkg **out) ES_WARN_UNUSED;
 /**
- * Read a zip from memory. @p lim may be NULL (defaults). Every entry is
- * decompressed into the package (the input may be freed afterwards).
+ * Read a zip from memory. @p lim may be NULL (defaults). The limits are
+ * checked on the central directory first, then every entry is inflated
+ * once in 64 KiB pieces to check its size and CRC, with the total enforced
+ * as it streams; nothing is kept: an entry is inflated into memory when
+ * es_ofd_pkg_get() first asks for it, so memory follows what is read, not
+ * the package (the input may be freed afterwards; a package is used by one
+ * thread at a time).
  * ES_EMALFORMED: not a zip, unsafe or duplicate name; ES_ELIMIT: a limit.
  */
 ES_EXTERN(int) es_ofd_pkg_open(es_ofd_pkg **out, const uint8_t *data, size_t len,

@@ -53,6 +53,16 @@ ES_EXTERN(int) es_cert_key_usage(const es_cert *c);
 ES_EXTERN(bool) es_cert_has_eku_timestamping(const es_cert *c);
 /** True if @p issuer's key verifies @p c's signature (SM2/SM3 or other). */
 ES_EXTERN(bool) es_cert_signed_by(const es_cert *c, const es_cert *issuer);
+/**
+ * Verify a signature made with the certificate's key by a legacy or
+ * foreign algorithm (other makers' files: RSA PKCS#1 v1.5, ECDSA) over
+ * @p msg hashed with @p digest ("SHA1", "SHA256", "MD5", "SM3").
+ * 0 valid, ES_EVERIFY not, ES_ENOTSUPPORTED for an unknown digest or key.
+ */
+ES_EXTERN(int) es_cert_verify_legacy(const es_cert *c, const char *digest, const void *msg, size_t len,
+				     const uint8_t *sig, size_t siglen) ES_WARN_UNUSED;
+/** The certificate's key algorithm: "SM2", "RSA", "EC" or "other". */
+ES_EXTERN(const char *) es_cert_key_type(const es_cert *c);
 ES_EXTERN(es_cert *) es_cert_ref(es_cert *c);
 ES_EXTERN(void) es_cert_free(es_cert *c);
 

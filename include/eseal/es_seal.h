@@ -40,6 +40,13 @@ enum es_quirk {
 	ES_QUIRK_ESID_NOT_NUMERIC = 1 << 6,     /**< esID is not the 14-digit national code */
 	ES_QUIRK_SIGNED_HASH_DIRECTLY = 1 << 7, /**< signature verifies over dataHash, not TBS_Sign (GM/T 0031 non-conformant) */
 	ES_QUIRK_UTCTIME_IN_V4 = 1 << 8,        /**< UTCTime where v4 requires GeneralizedTime */
+	ES_QUIRK_TIME_WITHOUT_Z = 1 << 9,       /**< GeneralizedTime/UTCTime without the trailing 'Z' (read as UTC) */
+	ES_QUIRK_CERTLIST_TYPE = 1 << 10,       /**< certListType neither 1 nor 2 over a list of certificates (read as 1) */
+	ES_QUIRK_BITSTRING_UNUSED = 1 << 11,    /**< non-zero unused-bits count on a BIT STRING of whole octets */
+	ES_QUIRK_BITSTRING_LENGTH = 1 << 12,    /**< BIT STRING whose first byte is a length, not an unused-bits count (v1) */
+	ES_QUIRK_FILEREF_SLASHES = 1 << 13,     /**< OFD FileRef with a doubled leading slash ("//Doc_0/...") */
+	ES_QUIRK_LEGACY_ALGORITHM = 1 << 14,    /**< an algorithm other than SM2/SM3 (RSA, ECDSA, SHA-1, SHA-256, MD5) */
+	ES_QUIRK_STAMP_CLIP_WHOLE = 1 << 15,    /**< OFD stamp Clip equal to the whole stamp (not a riding seal) */
 };
 /** Name of one quirk bit ("raw-signature", ...), NULL for unknown bits. */
 ES_EXTERN(const char *) es_quirk_name(unsigned quirk_bit);
@@ -75,6 +82,7 @@ typedef struct es_seal_fields {
 	uint64_t type;
 	es_bytes name;           /**< UTF-8 */
 	uint64_t cert_list_type; /**< 1 certificates, 2 digests (v1: 1) */
+	uint64_t cert_list_type_declared; /**< the value written when it was neither 1 nor 2 (quirk), else 0 */
 	size_t ncerts;
 	es_bytes certs[ES_SEAL_MAX_CERTS];   /**< DER certificates (type 1) */
 	size_t ndigests;

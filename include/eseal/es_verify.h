@@ -24,7 +24,20 @@
 extern "C" {
 #endif
 
-typedef enum es_result { ES_RESULT_PASS = 0, ES_RESULT_FAIL, ES_RESULT_WARN, ES_RESULT_SKIP } es_result;
+/**
+ * The result of one check. A stored check is always pass, fail,
+ * indeterminate (could not be decided: lowers the verdict) or skip (not
+ * applicable, does not lower it). ES_RESULT_WARN is accepted by
+ * es_sig_report_check() as "passed, with an advisory": it is stored as
+ * pass and the reason becomes a notice of the entry.
+ */
+typedef enum es_result {
+	ES_RESULT_PASS = 0,
+	ES_RESULT_FAIL,
+	ES_RESULT_WARN,
+	ES_RESULT_SKIP,
+	ES_RESULT_INDETERMINATE,
+} es_result;
 typedef enum es_verdict {
 	ES_VERDICT_VALID = 0,
 	ES_VERDICT_INVALID = 1,
@@ -37,13 +50,24 @@ ES_EXTERN(const char *) es_verdict_name(es_verdict v);
 typedef struct es_check {
 	char name[24];
 	es_result result;
-	/** The check could not be decided; makes the verdict indeterminate. */
+	/** The check could not be decided (result ES_RESULT_INDETERMINATE). */
 	bool indeterminate;
 	char reason[400];
 } es_check;
 
 #define ES_REPORT_MAX_CHECKS 24
 #define ES_REPORT_MAX_INFO 16
+#define ES_REPORT_MAX_NOTICES 16
+
+/**
+ * An advisory note: something the reader should know that does not by
+ * itself lower the verdict (a vendor quirk, revocation not checked for
+ * want of a CRL, files no signature covers, a seal revoked after signing).
+ */
+typedef struct es_notice {
+	char source[24];          /**< the check it came from, or "" */
+	char text[400];
+} es_notice;
 
 /** Free-form facts about an entry (e.g. "page": "1", "box": "90 8 30 20"). */
 typedef struct es_info {
@@ -72,6 +96,8 @@ typedef struct es_sig_report {
 	unsigned quirks;          /**< enum es_quirk bits seen */
 	size_t ninfo;
 	es_info info[ES_REPORT_MAX_INFO];
+	size_t nnotices;
+	es_notice notices[ES_REPORT_MAX_NOTICES];
 } es_sig_report;
 
 typedef struct es_report {
@@ -79,18 +105,27 @@ typedef struct es_report {
 	char format[16];          /**< "seal", "ses", "cms", "sm2", "ofd", "pdf" */
 	size_t nsigs;
 	es_sig_report *sigs;
+	/** Why the document verdict is what it is when no entry says it
+	 *  (a document with no signature: indeterminate, nothing to verify). */
+	char reason[400];
 } es_report;
 
 ES_EXTERN(void) es_report_init(es_report *r);
 ES_EXTERN(void) es_report_release(es_report *r);
 /** Append an entry (zeroed, verdict valid) and return it through @p out. */
 ES_EXTERN(int) es_report_add(es_report *r, es_sig_report **out) ES_WARN_UNUSED;
-/** Append or replace a check in an entry (printf-style reason). */
+/**
+ * Append or replace a check in an entry (printf-style reason).
+ * @p indeterminate stores the check as ES_RESULT_INDETERMINATE whatever
+ * @p result says; ES_RESULT_WARN is stored as pass plus a notice.
+ */
 ES_EXTERN(void) es_sig_report_check(es_sig_report *s, const char *name, es_result result,
 				    bool indeterminate, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 ES_EXTERN(void) es_sig_report_info(es_sig_report *s, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** Add an advisory notice to an entry (printf-style). */
+ES_EXTERN(void) es_sig_report_notice(es_sig_report *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** The named check of an entry, or NULL. */
 ES_EXTERN(const es_check *) es_sig_report_get(const es_sig_report *s, const char *name);
 /** Recompute every entry's verdict and the overall verdict from the checks. */
@@ -125,6 +160,31 @@ typedef struct es_status_info {
  */
 typedef int (*es_status_fn)(es_status_info *out, const char *esid, void *payload);
 
+/**
+ * A seal maker's signed status list, judged like a CRL (docs/verify-report.md):
+ * JSON {"issuer", "generated", "next_update", "seals": [{"esid", "status",
+ * "since", "reason"}]} and a detached SM2 signature over the exact bytes
+ * (@p sig may be NULL: the list is then never believed). Parsing checks the
+ * shape only; each seal's verification decides whether to believe the list
+ * (signed by that seal's maker certificate, which must be trusted, and
+ * naming it as issuer) and whether it is stale.
+ */
+typedef struct es_status_list es_status_list;
+ES_EXTERN(int) es_status_list_parse(es_status_list **out, const uint8_t *json, size_t len, const uint8_t *sig,
+				    size_t siglen) ES_WARN_UNUSED;
+ES_EXTERN(const char *) es_status_list_issuer(const es_status_list *l);
+ES_EXTERN(es_time) es_status_list_generated(const es_status_list *l);
+ES_EXTERN(es_time) es_status_list_next_update(const es_status_list *l);
+ES_EXTERN(void) es_status_list_free(es_status_list *l);
+
+/** Which signature algorithms can make a signature valid. */
+typedef enum es_policy {
+	/** The regulations: SM2 with SM3. Other algorithms are checked, and at most indeterminate. */
+	ES_POLICY_SM = 0,
+	/** Judge every supported algorithm (RSA, ECDSA, SHA-1, SHA-256, MD5) on its merits. */
+	ES_POLICY_ANY = 1,
+} es_policy;
+
 typedef struct es_verify_options {
 	unsigned version;         /**< ES_VERIFY_OPTIONS_VERSION */
 	const es_trust *trust;    /**< anchors for makers, signers, TSAs; NULL: indeterminate */
@@ -138,9 +198,13 @@ typedef struct es_verify_options {
 	/** Certificates to use when a signature carries none (raw SM2) and for path building. */
 	es_cert *const *certs;
 	size_t ncerts;
+	/** A maker's signed status list; used when @c status is NULL. */
+	const es_status_list *status_list;
+	es_policy policy;
 } es_verify_options;
 #define ES_VERIFY_OPTIONS_VERSION 1
-#define ES_VERIFY_OPTIONS_INIT { ES_VERIFY_OPTIONS_VERSION, NULL, NULL, 0, false, 0, NULL, NULL, NULL, 0 }
+#define ES_VERIFY_OPTIONS_INIT \
+	{ ES_VERIFY_OPTIONS_VERSION, NULL, NULL, 0, false, 0, NULL, NULL, NULL, 0, NULL, ES_POLICY_SM }
 
 /** Verify a bare seal into a new entry of @p r (GB/T 38540 §6.3). */
 ES_EXTERN(int) es_verify_seal(es_report *r, const es_seal *seal, const es_verify_options *opt) ES_WARN_UNUSED;

@@ -9,6 +9,8 @@
 /* Largest SESeal we read or write. Real seals are 2-40 KB (picture +
  * certificates); 4 MiB allows a large OFD-in-seal picture. */
 #define ES_MAX_SEAL_DER ((size_t)4 << 20)
+/* A maker's signed seal status list (JSON): 100 000 non-active seals of ~300 bytes. */
+#define ES_STATUS_LIST_MAX ((size_t)32 << 20)
 /* Largest SES_Signature: a seal plus the signer certificate and a token. */
 #define ES_MAX_SIG_DER ((size_t)5 << 20)
 /* DER nesting: SES_Signature is 6 deep, certificates ~10; 32 is ample and

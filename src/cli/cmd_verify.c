@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * eseal verify FILE [--original FILE] [--trust DIR] [--cert FILE]...
- *              [--status FILE] [--at TIME] [--json]
+ *              [--status FILE [--status-sig FILE]] [--policy sm|any] [--at TIME] [--json]
  * The stable scripting entry point: exit 0 valid, 1 invalid,
  * 2 indeterminate, 3 usage or I/O error.
  */
@@ -12,6 +12,7 @@
 #include "eseal/es_ofd.h"
 #include "estime.h"
 #include <getopt.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: eseal verify FILE [options]\n"
@@ -28,42 +29,20 @@ static const char usage_text[] =
 	"  --cert FILE       a certificate (PEM/DER) or a seal (.esl) whose certList\n"
 	"                    supplies certificates, for signatures that embed none;\n"
 	"                    may be repeated\n"
-	"  --status FILE     seal status list (JSON: {\"seals\": [{\"esid\", \"status\",\n"
-	"                    \"since\", \"reason\"}]}) for revoked, lost, suspended seals\n"
+	"  --status FILE     a seal maker's signed status list (JSON: {\"issuer\",\n"
+	"                    \"generated\", \"next_update\", \"seals\": [{\"esid\", \"status\",\n"
+	"                    \"since\", \"reason\"}]}, e.g. the platform's status.json);\n"
+	"                    believed only when its signature verifies with the seal's\n"
+	"                    trusted maker certificate; seals it does not list are active\n"
+	"  --status-sig FILE the list's SM2 signature (default: FILE.sig)\n"
+	"  --policy P        sm (default): only SM2/SM3 can make a signature valid,\n"
+	"                    other algorithms are checked and at most indeterminate;\n"
+	"                    any: RSA, ECDSA, SHA-1, SHA-256 and MD5 judged on their merits\n"
 	"  --at TIME         verify as of TIME (2025-01-31 or 2025-01-31T08:00:00Z)\n"
 	"  --json            print the report as JSON\n"
 	"  -h, --help        this text\n"
 	"\n"
 	"exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error\n";
-
-typedef struct status_list {
-	json_t *root;
-} status_list;
-
-static int status_lookup(es_status_info *out, const char *esid, void *payload)
-{
-	status_list *sl = payload;
-	json_t *seals = json_object_get(sl->root, "seals"), *e;
-	size_t i;
-	json_array_foreach(seals, i, e) {
-		const char *id = json_string_value(json_object_get(e, "esid"));
-		const char *st = json_string_value(json_object_get(e, "status"));
-		const char *since = json_string_value(json_object_get(e, "since"));
-		const char *reason = json_string_value(json_object_get(e, "reason"));
-		if (!id || strcmp(id, esid) != 0 || !st)
-			continue;
-		out->status = ES_STATUS_UNKNOWN;
-		for (int s = ES_STATUS_ACTIVE; s <= ES_STATUS_EXPIRED; s++)
-			if (strcmp(st, es_seal_status_name((es_seal_status)s)) == 0)
-				out->status = (es_seal_status)s;
-		if (!since || es_time_parse(&out->since, since) != 0)
-			out->since = 0;
-		snprintf(out->reason, sizeof(out->reason), "%s", reason ? reason : "");
-		return 0;
-	}
-	out->status = ES_STATUS_UNKNOWN;
-	return 0;
-}
 
 int cmd_verify(int argc, char **argv)
 {
@@ -71,9 +50,10 @@ int cmd_verify(int argc, char **argv)
 		{ "original", required_argument, NULL, 'o' }, { "trust", required_argument, NULL, 't' },
 		{ "cert", required_argument, NULL, 'c' },     { "status", required_argument, NULL, 's' },
 		{ "at", required_argument, NULL, 'a' },       { "json", no_argument, NULL, 'j' },
+		{ "status-sig", required_argument, NULL, 'S' }, { "policy", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
-	const char *original = NULL, *trust_dir = NULL, *status_file = NULL, *at = NULL;
+	const char *original = NULL, *trust_dir = NULL, *status_file = NULL, *status_sig = NULL, *at = NULL;
 	const char *cert_files[16];
 	size_t ncert_files = 0;
 	bool json = false;
@@ -82,7 +62,8 @@ int cmd_verify(int argc, char **argv)
 	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
 	es_trust *trust = NULL;
 	cli_certs certs = { 0 };
-	status_list sl = { NULL };
+	es_status_list *sl = NULL;
+	es_buf sl_json = ES_BUF_INIT, sl_sig = ES_BUF_INIT, sl_path = ES_BUF_INIT;
 	es_report report;
 
 	es_report_init(&report);
@@ -99,6 +80,15 @@ int cmd_verify(int argc, char **argv)
 			cert_files[ncert_files++] = optarg;
 			break;
 		case 's': status_file = optarg; break;
+		case 'S': status_sig = optarg; break;
+		case 'p':
+			if (strcmp(optarg, "sm") == 0)
+				vo.policy = ES_POLICY_SM;
+			else if (strcmp(optarg, "any") == 0)
+				vo.policy = ES_POLICY_ANY;
+			else
+				return cli_usage_error("verify", "--policy '%s': expected sm or any", optarg);
+			break;
 		case 'a': at = optarg; break;
 		case 'j': json = true; break;
 		case 'h': fputs(usage_text, stdout); return ES_EXIT_OK;
@@ -138,15 +128,27 @@ int cmd_verify(int argc, char **argv)
 	vo.certs = certs.v;
 	vo.ncerts = certs.n;
 	if (status_file) {
-		json_error_t je;
-		sl.root = json_load_file(status_file, 0, &je);
-		if (!sl.root || !json_is_array(json_object_get(sl.root, "seals"))) {
-			es_error_set(ES_EMALFORMED, "line %d: %s", je.line, sl.root ? "no \"seals\" array" : je.text);
+		/* the list and its signature; a missing signature leaves the list unbelieved (seal-status says so) */
+		if (!status_sig) {
+			if (es_buf_printf(&sl_path, "%s.sig", status_file) < 0) {
+				rc = cli_fail("out of memory");
+				goto done;
+			}
+			status_sig = (const char *)sl_path.ptr;
+		}
+		if (cli_read_file(&sl_json, status_file) < 0) {
 			rc = json ? cli_fail_json("status") : cli_fail("cannot read status list '%s'", status_file);
 			goto done;
 		}
-		vo.status = status_lookup;
-		vo.status_payload = &sl;
+		if (access(status_sig, F_OK) == 0 && cli_read_file(&sl_sig, status_sig) < 0) {
+			rc = json ? cli_fail_json("status") : cli_fail("cannot read status list signature '%s'", status_sig);
+			goto done;
+		}
+		if (es_status_list_parse(&sl, sl_json.ptr, sl_json.len, sl_sig.ptr, sl_sig.len) < 0) {
+			rc = json ? cli_fail_json("status") : cli_fail("cannot read status list '%s'", status_file);
+			goto done;
+		}
+		vo.status_list = sl;
 	}
 	if (at && es_time_parse(&vo.now, at) != 0) {
 		rc = cli_usage_error("verify", "--at '%s' is not a date (2025-01-31 or 2025-01-31T08:00:00Z)", at);
@@ -174,6 +176,9 @@ done:
 	es_buf_release(&out);
 	es_trust_free(trust);
 	cli_certs_release(&certs);
-	json_decref(sl.root);
+	es_status_list_free(sl);
+	es_buf_release(&sl_json);
+	es_buf_release(&sl_sig);
+	es_buf_release(&sl_path);
 	return rc;
 }

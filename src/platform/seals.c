@@ -800,8 +800,11 @@ int es_platform_status_list(es_platform *p, es_buf *json, es_buf *sig)
 		es_buf_release(&subj);
 		return err;
 	}
-	json_t *doc = json_pack("{s:i, s:s, s:s, s:o}", "version", 1, "issuer", (const char *)subj.ptr, "generated", now,
-				"seals", x.arr);
+	/* like a CRL's nextUpdate: a verifier holding a list older than this calls it stale */
+	char next[32];
+	es_time_iso(next, es_time_now() + ES_PLAT_STATUS_NEXT_UPDATE);
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:o}", "version", 1, "issuer", (const char *)subj.ptr, "generated",
+				now, "next_update", next, "seals", x.arr);
 	es_buf_release(&subj);
 	if (!doc)
 		return es_error_set(ES_ENOMEM, "out of memory");

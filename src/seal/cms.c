@@ -188,6 +188,60 @@ static void subject_into(char *dst, size_t cap, const es_cert *c)
 	es_buf_release(&b);
 }
 
+/* Digest of @msg with the named algorithm into @out (64 bytes); its length, or 0 on failure. */
+static size_t digest_of(const char *name, const uint8_t *msg, size_t len, uint8_t out[64])
+{
+	es_md *m = NULL;
+	size_t n = 0;
+	if (es_md_new(&m, name) < 0 || es_md_update(m, msg, len) < 0 || es_md_final(m, out, &n) < 0)
+		n = 0;
+	es_md_free(m);
+	es_error_clear();
+	return n;
+}
+
+/* RSA / ECDSA, SHA-1 / SHA-256 / MD5 SignedData (PDF from foreign tools): checked, judged by policy. */
+static void legacy_cms(es_sig_report *s, const cms *c, const es_cert *cert, const uint8_t *msg, size_t msglen,
+		       bool msg_known, const es_verify_options *o)
+{
+	const char *dn = es_verify__digest_name(c->digest_alg);
+	uint8_t h[64];
+	size_t hn;
+	es_buf attrs = ES_BUF_INIT;
+	if (!dn) {
+		char oid[96] = "?";
+		(void)es_oid_to_text(oid, sizeof(oid), c->digest_alg);
+		es_sig_report_check(s, "signature", ES_RESULT_SKIP, true, "digest algorithm %s is not supported", oid);
+		return;
+	}
+	if (c->has_attrs) {
+		if (es_buf_put(&attrs, c->attrs.ptr, c->attrs.len) < 0)
+			return;
+		attrs.ptr[0] = ES_DER_SET;
+		es_verify__legacy(s, "signature", "signature over the signed attributes", cert, c->sig_alg, c->digest_alg,
+				  attrs.ptr, attrs.len, c->signature, o);
+		es_buf_release(&attrs);
+		if (!msg_known)
+			es_sig_report_check(s, "data-hash", ES_RESULT_SKIP, true,
+					    "detached content and no original supplied (use --original FILE)");
+		else if ((hn = digest_of(dn, msg, msglen, h)) && c->message_digest.len == hn &&
+			 memcmp(h, c->message_digest.ptr, hn) == 0)
+			es_sig_report_check(s, "data-hash", ES_RESULT_PASS, false,
+					    "messageDigest equals %s of the %s (%zu bytes)", dn,
+					    c->has_econtent ? "encapsulated content" : "original", msglen);
+		else
+			es_sig_report_check(s, "data-hash", ES_RESULT_FAIL, false,
+					    "messageDigest does not match %s of the %s: the data was changed after signing", dn,
+					    c->has_econtent ? "encapsulated content" : "original");
+	} else if (!msg_known) {
+		es_sig_report_check(s, "signature", ES_RESULT_SKIP, true,
+				    "detached content without signed attributes: the original is needed (use --original FILE)");
+	} else {
+		es_verify__legacy(s, "signature", "signature over the content", cert, c->sig_alg, c->digest_alg, msg, msglen,
+				  c->signature, o);
+	}
+}
+
 int es_verify__cms(es_sig_report *s, const uint8_t *der, size_t len, const es_verify_options *o)
 {
 	cms c;
@@ -207,9 +261,17 @@ int es_verify__cms(es_sig_report *s, const uint8_t *der, size_t len, const es_ve
 				    es_error_last()->message);
 		return 0;
 	}
-	es_sig_report_check(s, "format", ES_RESULT_PASS, false,
-			    "GM/T 0010 / PKCS#7 SignedData, %s signed attributes, content %s",
-			    c.has_attrs ? "with" : "without", c.has_econtent ? "encapsulated" : "detached");
+	if (c.signature.len == 64) {
+		/* raw r‖s where GM/T 0010 / GB/T 35276 ask for DER SEQUENCE{r, s} */
+		s->quirks |= ES_QUIRK_RAW_SIGNATURE;
+		es_sig_report_check(s, "format", ES_RESULT_WARN, false,
+				    "GM/T 0010 / PKCS#7 SignedData, %s signed attributes, content %s, with vendor deviations accepted: raw-signature (encryptedDigest is a raw 64-byte r‖s)",
+				    c.has_attrs ? "with" : "without", c.has_econtent ? "encapsulated" : "detached");
+	} else {
+		es_sig_report_check(s, "format", ES_RESULT_PASS, false,
+				    "GM/T 0010 / PKCS#7 SignedData, %s signed attributes, content %s",
+				    c.has_attrs ? "with" : "without", c.has_econtent ? "encapsulated" : "detached");
+	}
 	es_sig_report_info(s, "container", "GM/T 0010 SignedData");
 
 	/* the signer certificate: embedded and matching the sid, else one supplied */
@@ -243,9 +305,8 @@ int es_verify__cms(es_sig_report *s, const uint8_t *der, size_t len, const es_ve
 		msglen = o->original_len;
 		msg_known = true;
 	}
-	if (!es_oid_equal(c.digest_alg, ES_OID_SM3) || !is_sm2_alg(c.sig_alg)) {
-		es_sig_report_check(s, "signature", ES_RESULT_SKIP, true,
-				    "only SM3 digests with SM2 signatures are supported here");
+	if (!es_oid_equal(c.digest_alg, ES_OID_SM3) || !is_sm2_alg(c.sig_alg) || es_cert_is_sm2(cert) == false) {
+		legacy_cms(s, &c, cert, msg, msglen, msg_known, o);
 		goto done;
 	}
 	if ((err = es_cert_pubkey(&pub, cert)) < 0) {

@@ -12,6 +12,7 @@ const char *es_result_name(es_result r)
 	case ES_RESULT_FAIL: return "fail";
 	case ES_RESULT_WARN: return "warn";
 	case ES_RESULT_SKIP: return "skip";
+	case ES_RESULT_INDETERMINATE: return "indeterminate";
 	}
 	return "unknown";
 }
@@ -68,6 +69,26 @@ int es_report_add(es_report *r, es_sig_report **out)
 	return 0;
 }
 
+static void notice_drop(es_sig_report *s, const char *source)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < s->nnotices; i++)
+		if (strcmp(s->notices[i].source, source) != 0)
+			s->notices[o++] = s->notices[i];
+	s->nnotices = o;
+}
+
+static es_notice *notice_new(es_sig_report *s, const char *source)
+{
+	es_notice *n;
+	if (s->nnotices >= ES_REPORT_MAX_NOTICES)
+		return NULL;
+	n = &s->notices[s->nnotices++];
+	snprintf(n->source, sizeof(n->source), "%s", source);
+	n->text[0] = '\0';
+	return n;
+}
+
 void es_sig_report_check(es_sig_report *s, const char *name, es_result result, bool indeterminate,
 			 const char *fmt, ...)
 {
@@ -83,11 +104,39 @@ void es_sig_report_check(es_sig_report *s, const char *name, es_result result, b
 		c = &s->checks[s->nchecks++];
 		snprintf(c->name, sizeof(c->name), "%s", name);
 	}
-	c->result = result;
+	/* a replaced check takes its old advisory with it */
+	notice_drop(s, c->name);
+	/* stored results are pass, fail, indeterminate or skip (docs/verify-report.md) */
+	if (indeterminate && result != ES_RESULT_FAIL)
+		result = ES_RESULT_INDETERMINATE;
+	indeterminate = result == ES_RESULT_INDETERMINATE;
 	c->indeterminate = indeterminate;
 	va_start(ap, fmt);
 	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
 	va_end(ap);
+	if (result == ES_RESULT_WARN) {
+		es_notice *n = notice_new(s, c->name);
+		result = ES_RESULT_PASS;
+		if (n)
+			snprintf(n->text, sizeof(n->text), "%s", c->reason);
+	}
+	c->result = result;
+}
+
+void es_sig_report_notice(es_sig_report *s, const char *fmt, ...)
+{
+	es_notice *n;
+	va_list ap;
+	char text[sizeof(n->text)];
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < s->nnotices; i++)
+		if (strcmp(s->notices[i].text, text) == 0)
+			return; /* once is enough */
+	n = notice_new(s, "");
+	if (n)
+		memcpy(n->text, text, sizeof(text));
 }
 
 void es_sig_report_info(es_sig_report *s, const char *key, const char *fmt, ...)
@@ -124,15 +173,18 @@ void es_report_finish(es_report *r)
 		bool fail = false, indet = false;
 		for (size_t k = 0; k < s->nchecks; k++) {
 			fail |= s->checks[k].result == ES_RESULT_FAIL;
-			indet |= s->checks[k].indeterminate;
+			indet |= s->checks[k].result == ES_RESULT_INDETERMINATE;
 		}
 		s->verdict = fail ? ES_VERDICT_INVALID : indet ? ES_VERDICT_INDETERMINATE : ES_VERDICT_VALID;
 		any_invalid |= fail;
 		any_indet |= !fail && indet;
 	}
-	if (r->nsigs == 0)
-		r->verdict = ES_VERDICT_INVALID;
-	else
+	if (r->nsigs == 0) {
+		/* nothing to verify is not proof of anything */
+		r->verdict = ES_VERDICT_INDETERMINATE;
+		if (!r->reason[0])
+			snprintf(r->reason, sizeof(r->reason), "no signature found: nothing to verify");
+	} else
 		r->verdict = any_invalid ? ES_VERDICT_INVALID
 					 : any_indet ? ES_VERDICT_INDETERMINATE : ES_VERDICT_VALID;
 }
@@ -170,6 +222,8 @@ int es_report_json(es_buf *out, const es_report *r)
 
 	json_object_set_new(root, "verdict", json_string(es_verdict_name(r->verdict)));
 	json_object_set_new(root, "format", json_string(r->format));
+	if (r->reason[0])
+		json_object_set_new(root, "reason", jstr(r->reason));
 	for (size_t i = 0; i < r->nsigs; i++) {
 		const es_sig_report *s = &r->sigs[i];
 		json_t *o = json_object(), *checks = json_array(), *q = json_array();
@@ -204,6 +258,13 @@ int es_report_json(es_buf *out, const es_report *r)
 			if ((s->quirks & b) && es_quirk_name(b))
 				json_array_append_new(q, json_string(es_quirk_name(b)));
 		json_object_set_new(o, "quirks", q);
+		{
+			json_t *notes = json_array();
+			for (size_t k = 0; k < s->nnotices; k++)
+				json_array_append_new(notes, json_pack("{s:s,s:o}", "source", s->notices[k].source,
+								       "text", jstr(s->notices[k].text)));
+			json_object_set_new(o, "notices", notes);
+		}
 		if (s->ninfo) {
 			json_t *info = json_object();
 			for (size_t k = 0; k < s->ninfo; k++)
@@ -226,8 +287,8 @@ int es_report_text(es_buf *out, const es_report *r)
 {
 	int err = 0;
 	char t1[32], t2[32];
-	err = es_buf_printf(out, "verdict: %s (%zu signature%s)\n", es_verdict_name(r->verdict), r->nsigs,
-			    r->nsigs == 1 ? "" : "s");
+	err = es_buf_printf(out, "verdict: %s (%zu signature%s)%s%s\n", es_verdict_name(r->verdict), r->nsigs,
+			    r->nsigs == 1 ? "" : "s", r->reason[0] ? ": " : "", r->reason);
 	for (size_t i = 0; i < r->nsigs && err == 0; i++) {
 		const es_sig_report *s = &r->sigs[i];
 		err = es_buf_printf(out, "\n[%s] %s: %s\n", s->type, s->id, es_verdict_name(s->verdict));
@@ -251,6 +312,9 @@ int es_report_text(es_buf *out, const es_report *r)
 			err = es_buf_printf(out, "  %-4s %-15s %s\n", es_result_name(c->result), c->name,
 					    c->reason);
 		}
+		for (size_t k = 0; k < s->nnotices && err == 0; k++)
+			err = es_buf_printf(out, "  note %-15s %s\n", s->notices[k].source[0] ? s->notices[k].source : "-",
+					    s->notices[k].text);
 	}
 	return err;
 }

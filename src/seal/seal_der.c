@@ -20,6 +20,13 @@ const char *es_quirk_name(unsigned q)
 	case ES_QUIRK_ESID_NOT_NUMERIC: return "esid-not-national-code";
 	case ES_QUIRK_SIGNED_HASH_DIRECTLY: return "signed-hash-directly";
 	case ES_QUIRK_UTCTIME_IN_V4: return "utctime-in-v4";
+	case ES_QUIRK_TIME_WITHOUT_Z: return "time-without-z";
+	case ES_QUIRK_CERTLIST_TYPE: return "certlisttype-not-1-or-2";
+	case ES_QUIRK_BITSTRING_UNUSED: return "bitstring-unused-bits";
+	case ES_QUIRK_BITSTRING_LENGTH: return "bitstring-length-byte";
+	case ES_QUIRK_FILEREF_SLASHES: return "fileref-doubled-slash";
+	case ES_QUIRK_LEGACY_ALGORITHM: return "legacy-algorithm";
+	case ES_QUIRK_STAMP_CLIP_WHOLE: return "stamp-clip-whole";
 	default: return NULL;
 	}
 }
@@ -98,6 +105,49 @@ void es_seal__put_exts(es_der_writer *w, const es_seal_ext *exts, size_t n)
 	es_der_end(w);
 }
 
+/*
+ * A time without its trailing 'Z' ("20201122203202", seen from several
+ * makers): read as UTC by appending the 'Z' the writer left out.
+ */
+static int read_time_no_z(es_der *d, es_time *out)
+{
+	es_der save = *d, t;
+	es_tlv v;
+	uint8_t tmp[40];
+	int err;
+	if ((err = es_der_read_tlv(d, &v)) < 0)
+		return err;
+	if ((v.tag != ES_DER_GENERALIZED_TIME && v.tag != ES_DER_UTC_TIME) || v.value.len == 0 ||
+	    v.value.len + 3 > sizeof(tmp) || v.value.ptr[v.value.len - 1] == 'Z') {
+		*d = save;
+		return es_error_set(ES_EMALFORMED, "der: not a time without 'Z'");
+	}
+	tmp[0] = v.tag;
+	tmp[1] = (uint8_t)(v.value.len + 1);
+	memcpy(tmp + 2, v.value.ptr, v.value.len);
+	tmp[2 + v.value.len] = 'Z';
+	es_der_init(&t, tmp, v.value.len + 3);
+	if ((err = es_der_read_time(&t, out)) < 0)
+		*d = save;
+	return err;
+}
+
+static int read_time_q(es_der *d, es_time *out, unsigned *quirks)
+{
+	es_der save = *d;
+	int err = es_der_read_time(d, out);
+	if (err == 0)
+		return 0;
+	*d = save;
+	if (read_time_no_z(d, out) == 0) {
+		*quirks |= ES_QUIRK_TIME_WITHOUT_Z;
+		es_error_clear();
+		return 0;
+	}
+	*d = save;
+	return err;
+}
+
 static int read_time_v(es_der *d, int version, es_time *out, unsigned *quirks, const char *what)
 {
 	int err;
@@ -106,9 +156,47 @@ static int read_time_v(es_der *d, int version, es_time *out, unsigned *quirks, c
 		return es_error_wrap(err, "seal: %s", what);
 	if (version >= 4 && tag == ES_DER_UTC_TIME)
 		*quirks |= ES_QUIRK_UTCTIME_IN_V4;
-	if ((err = es_der_read_time(d, out)) < 0)
+	if ((err = read_time_q(d, out, quirks)) < 0)
 		return es_error_wrap(err, "seal: %s", what);
 	return 0;
+}
+
+/*
+ * A BIT STRING that holds whole octets (signatures, hashes). Two vendor
+ * deviations are read, with a quirk: a non-zero unused-bits count over
+ * octets that are the value all the same, and (v1 writers) a first byte
+ * that is the length of the rest rather than an unused-bits count. The
+ * stored octets are the value either way; the signature or hash check
+ * decides whether they are right.
+ */
+static int read_octet_bits(es_der *d, es_bytes *out, unsigned *quirks)
+{
+	es_der save = *d;
+	es_tlv t;
+	int err;
+	uint8_t first;
+	if ((err = es_der_read_tag(d, ES_DER_BIT_STRING, &t)) < 0)
+		return err;
+	if (t.value.len == 0) {
+		*d = save;
+		return es_error_set(ES_EMALFORMED, "der: BIT STRING without its unused-bits byte");
+	}
+	first = t.value.ptr[0];
+	out->ptr = t.value.ptr + 1;
+	out->len = t.value.len - 1;
+	if (first == 0)
+		return 0;
+	if (t.value.len > 1 && first <= 7) {
+		*quirks |= ES_QUIRK_BITSTRING_UNUSED;
+		return 0;
+	}
+	if ((size_t)first == t.value.len - 1) {
+		*quirks |= ES_QUIRK_BITSTRING_LENGTH;
+		return 0;
+	}
+	*d = save;
+	return es_error_set(ES_EMALFORMED, "der: BIT STRING first byte %u is neither an unused-bits count nor a length",
+			    first);
 }
 
 static bool esid_is_national(es_bytes id)
@@ -160,12 +248,25 @@ static int read_seal_info(es_der *d, es_seal_fields *f)
 	} else {
 		if ((err = es_der_read_uint(&prop, &f->cert_list_type)) < 0)
 			return es_error_wrap(err, "seal: certListType");
-		if (f->cert_list_type != 1 && f->cert_list_type != 2)
-			return es_error_set(ES_EMALFORMED, "seal: certListType %llu is neither 1 nor 2",
-					    (unsigned long long)f->cert_list_type);
 	}
 	if ((err = es_der_enter(&prop, ES_DER_SEQUENCE, &list, NULL)) < 0)
 		return es_error_wrap(err, "seal: certList");
+	if (f->cert_list_type != 1 && f->cert_list_type != 2) {
+		/* some makers write other values over a plain list of certificates: read it as type 1 */
+		es_der scan = list;
+		es_tlv t;
+		while (!es_der_empty(&scan)) {
+			if ((err = es_der_read_tlv(&scan, &t)) < 0)
+				return es_error_wrap(err, "seal: certList");
+			if (t.tag != ES_DER_OCTET_STRING)
+				return es_error_set(ES_EMALFORMED,
+						    "seal: certListType %llu is neither 1 nor 2 and its list is not of certificates",
+						    (unsigned long long)f->cert_list_type);
+		}
+		f->cert_list_type_declared = f->cert_list_type;
+		f->cert_list_type = 1;
+		f->quirks |= ES_QUIRK_CERTLIST_TYPE;
+	}
 	while (!es_der_empty(&list)) {
 		if (f->ncerts + f->ndigests >= ES_SEAL_MAX_CERTS)
 			return es_error_set(ES_ELIMIT, "seal: certList holds more than %d entries",
@@ -257,7 +358,7 @@ static int parse_seal_at(es_seal *s)
 		    (err = es_der_read_tag(&si, ES_DER_OCTET_STRING, &cert_tlv)) < 0 ||
 		    (err = es_der_read_tag(&si, ES_DER_OID, &alg_tlv)) < 0 ||
 		    (err = es_der_check_oid(alg_tlv.value)) < 0 ||
-		    (err = es_der_read_bytes_bits(&si, &f->signed_value)) < 0 ||
+		    (err = read_octet_bits(&si, &f->signed_value, &f->quirks)) < 0 ||
 		    (err = es_der_finish(&si, "SES_SignInfo")) < 0)
 			return es_error_wrap(err, "seal: SES_SignInfo");
 		f->maker_cert = cert_tlv.value;
@@ -277,7 +378,7 @@ static int parse_seal_at(es_seal *s)
 	} else {
 		if ((err = es_der_read_octets(&top, &f->maker_cert)) < 0 ||
 		    (err = es_der_read_oid(&top, &f->sign_alg)) < 0 ||
-		    (err = es_der_read_bytes_bits(&top, &f->signed_value)) < 0)
+		    (err = read_octet_bits(&top, &f->signed_value, &f->quirks)) < 0)
 			return es_error_wrap(err, "seal: SESeal");
 		if (!es_der_empty(&top)) {
 			/* GM/T 0031-2025: timeStamp [0] BIT STRING OPTIONAL */
@@ -379,18 +480,18 @@ static int parse_sig(es_ses_sig *g)
 		if ((err = es_der_peek(&tbs, &tag)) < 0)
 			return es_error_wrap(err, "signature: timeInfo");
 		if (tag == ES_DER_BIT_STRING) {
-			if ((err = es_der_read_bytes_bits(&tbs, &f->time_info_raw)) < 0)
+			if ((err = read_octet_bits(&tbs, &f->time_info_raw, &f->quirks)) < 0)
 				return es_error_wrap(err, "signature: timeInfo");
 			f->time_info = parse_text_time(f->time_info_raw);
 			f->quirks |= ES_QUIRK_V1_TIMEINFO_TEXT;
-		} else if ((err = es_der_read_time(&tbs, &f->time_info)) < 0) {
+		} else if ((err = read_time_q(&tbs, &f->time_info, &f->quirks)) < 0) {
 			return es_error_wrap(err, "signature: timeInfo");
 		}
 	} else {
 		if ((err = read_time_v(&tbs, 4, &f->time_info, &f->quirks, "timeInfo")) < 0)
 			return err;
 	}
-	if ((err = es_der_read_bytes_bits(&tbs, &f->data_hash)) < 0 ||
+	if ((err = read_octet_bits(&tbs, &f->data_hash, &f->quirks)) < 0 ||
 	    (err = es_der_read_ia5(&tbs, &f->property_info)) < 0)
 		return es_error_wrap(err, "signature: TBS_Sign");
 	if (n == 2) {
@@ -409,12 +510,12 @@ static int parse_sig(es_ses_sig *g)
 		return es_error_wrap(err, "signature");
 
 	if (n == 2) {
-		if ((err = es_der_read_bytes_bits(&top, &f->signature)) < 0)
+		if ((err = read_octet_bits(&top, &f->signature, &f->quirks)) < 0)
 			return es_error_wrap(err, "signature: SES_Signature.signature");
 	} else {
 		if ((err = es_der_read_octets(&top, &f->cert)) < 0 ||
 		    (err = es_der_read_oid(&top, &f->sign_alg)) < 0 ||
-		    (err = es_der_read_bytes_bits(&top, &f->signature)) < 0)
+		    (err = read_octet_bits(&top, &f->signature, &f->quirks)) < 0)
 			return es_error_wrap(err, "signature: SES_Signature");
 		if (n == 5) {
 			/* timeStamp [0] BIT STRING OPTIONAL: explicit (written), implicit or bare (read). */

@@ -106,6 +106,77 @@ static bool is_sm2_sm3(es_bytes oid)
 	return es_oid_equal(oid, ES_OID_SM2_SM3);
 }
 
+const char *es_verify__digest_name(es_bytes oid)
+{
+	if (es_oid_equal(oid, ES_OID_SM3))
+		return "SM3";
+	if (es_oid_equal(oid, "1.3.14.3.2.26"))
+		return "SHA1";
+	if (es_oid_equal(oid, "2.16.840.1.101.3.4.2.1"))
+		return "SHA256";
+	if (es_oid_equal(oid, "1.2.840.113549.2.5"))
+		return "MD5";
+	return NULL;
+}
+
+void es_verify__legacy(es_sig_report *s, const char *name, const char *what, const es_cert *c, es_bytes alg,
+		       es_bytes digest_oid, const void *msg, size_t len, es_bytes sig, const es_verify_options *o)
+{
+	static const struct {
+		const char *oid, *digest, *label;
+	} algs[] = {
+		{ "1.2.840.113549.1.1.5", "SHA1", "RSA with SHA-1" },
+		{ "1.2.840.113549.1.1.11", "SHA256", "RSA with SHA-256" },
+		{ "1.2.840.113549.1.1.4", "MD5", "RSA with MD5" },
+		{ "1.2.840.10045.4.1", "SHA1", "ECDSA with SHA-1" },
+		{ "1.2.840.10045.4.3.2", "SHA256", "ECDSA with SHA-256" },
+	};
+	const char *digest = NULL, *label = NULL, *cand[2] = { NULL, NULL };
+	char oid[96] = "?", lab[64];
+	bool bare_key = es_oid_equal(alg, "1.2.840.113549.1.1.1") || es_oid_equal(alg, "1.2.840.10045.2.1");
+	int rc = ES_ENOTSUPPORTED;
+
+	(void)es_oid_to_text(oid, sizeof(oid), alg);
+	for (size_t i = 0; i < ES_ARRAY_LEN(algs); i++)
+		if (es_oid_equal(alg, algs[i].oid)) {
+			digest = algs[i].digest;
+			label = algs[i].label;
+		}
+	if (!digest && bare_key) {
+		/* rsaEncryption / ecPublicKey: the digest is named apart (CMS), or SHA-1 then SHA-256 (GM/T 0031 v1 RSA) */
+		const char *d = digest_oid.len ? es_verify__digest_name(digest_oid) : NULL;
+		cand[0] = d ? d : "SHA1";
+		cand[1] = d ? NULL : "SHA256";
+	} else {
+		cand[0] = digest;
+	}
+	if (!cand[0] || !c || strcmp(es_cert_key_type(c), "SM2") == 0) {
+		es_sig_report_check(s, name, ES_RESULT_SKIP, true, "%s: signature algorithm %s is not supported", what, oid);
+		return;
+	}
+	s->quirks |= ES_QUIRK_LEGACY_ALGORITHM;
+	for (size_t i = 0; i < 2 && cand[i] && rc != 0; i++) {
+		rc = es_cert_verify_legacy(c, cand[i], msg, len, sig.ptr, sig.len);
+		if (!label || bare_key)
+			snprintf(lab, sizeof(lab), "%s with %s", es_cert_key_type(c), cand[i]);
+		else
+			snprintf(lab, sizeof(lab), "%s", label);
+	}
+	es_error_clear();
+	if (rc == ES_ENOTSUPPORTED)
+		es_sig_report_check(s, name, ES_RESULT_SKIP, true, "%s: %s (%s) cannot be checked with this certificate's key",
+				    what, lab, oid);
+	else if (rc != 0)
+		es_sig_report_check(s, name, ES_RESULT_FAIL, false, "%s does not verify (%s, legacy algorithm)", what, lab);
+	else if (o->policy == ES_POLICY_ANY)
+		es_sig_report_check(s, name, ES_RESULT_WARN, false,
+				    "%s verifies with %s (legacy algorithm 'legacy-algorithm', accepted by --policy any)", what, lab);
+	else
+		es_sig_report_check(s, name, ES_RESULT_WARN, true,
+				    "%s verifies with %s, but the regulations require SM2 with SM3: at most indeterminate (--policy any judges it on its merits)",
+				    what, lab);
+}
+
 /* Seal steps shared by bare seals and the seal inside a signature. */
 static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_options *o, es_time at,
 			bool bare)
@@ -130,10 +201,9 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 		es_sig_report_check(s, "seal-signature", ES_RESULT_FAIL, false,
 				    "maker certificate in the seal cannot be read: %s", es_error_last()->message);
 	} else if (!is_sm2_sm3(f->sign_alg)) {
-		char oid[96] = "?";
-		(void)es_oid_to_text(oid, sizeof(oid), f->sign_alg);
-		es_sig_report_check(s, "seal-signature", ES_RESULT_SKIP, true,
-				    "maker signature algorithm %s is not supported (only SM2-with-SM3)", oid);
+		es_bytes signed_part = f->version == 1 ? f->sign_data : f->seal_info, none = { NULL, 0 };
+		es_verify__legacy(s, "seal-signature", "maker signature", maker, f->sign_alg, none, signed_part.ptr,
+				  signed_part.len, f->signed_value, o);
 	} else if ((err = es_cert_pubkey(&pub, maker)) < 0) {
 		es_sig_report_check(s, "seal-signature", ES_RESULT_FAIL, false,
 				    "maker certificate does not hold an SM2 key: %s", es_error_last()->message);
@@ -237,43 +307,126 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 	}
 }
 
-static void status_check(es_sig_report *s, const es_verify_options *o, es_time at, bool bare)
+/* Is the signing time proven by a time stamp whose authority is trusted? */
+static bool time_proven(const es_sig_report *s)
+{
+	const es_check *c = es_sig_report_get(s, "timestamp");
+	return strcmp(s->signing_time_source, "timestamp") == 0 && c && c->result == ES_RESULT_PASS;
+}
+
+/* The seal's status from the maker's signed list: false (check written) when the list cannot be believed. */
+static bool status_from_list(es_sig_report *s, const es_seal *seal, const es_verify_options *o, es_status_info *st,
+			     bool *listed)
+{
+	const es_seal_fields *f = es_seal_fields_get(seal);
+	const es_status_list *l = o->status_list;
+	const es_check *mc = es_sig_report_get(s, "maker-chain");
+	es_cert *maker = NULL;
+	char why[300], g[32], nu[32];
+	es_time now = es_verify__now(o), gen = es_status_list_generated(l), next = es_status_list_next_update(l);
+	bool ok = false;
+
+	es_time_iso(g, gen);
+	es_time_iso(nu, next);
+	if (es_cert_from_der(&maker, f->maker_cert.ptr, f->maker_cert.len) < 0) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "no readable maker certificate to check the status list's signature with");
+		goto done;
+	}
+	if (es_status_list__accept(l, maker, why, sizeof(why)) < 0) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true, "status of seal '%s' unknown: %s", s->esid,
+				    why);
+		goto done;
+	}
+	if (!mc || mc->result != ES_RESULT_PASS) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "status of seal '%s' unknown: the status list is signed by the seal's maker, but the maker certificate is not trusted (see maker-chain)",
+				    s->esid);
+		goto done;
+	}
+	if (next && now > next) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "status of seal '%s' unknown: the status list generated %s is stale, its next update was due %s (%lld day%s ago)",
+				    s->esid, g, nu, (long long)((now - next) / 86400),
+				    (now - next) / 86400 == 1 ? "" : "s");
+		goto done;
+	}
+	if (!next)
+		es_sig_report_notice(s, "the status list (generated %s) states no next update, so its freshness cannot be judged",
+				     g);
+	es_status_list__lookup(l, s->esid, st, listed);
+	ok = true;
+done:
+	es_cert_free(maker);
+	return ok;
+}
+
+/*
+ * seal-status (R5; G§16): a seal revoked, lost or suspended before the
+ * signing time voids the signature; after a signing time that a trusted
+ * time stamp proves, the signature stands and the seal is void for new
+ * documents; after a time only the signer asserts, it cannot be told.
+ */
+static void status_check(es_sig_report *s, const es_seal *seal, const es_verify_options *o, es_time at, bool bare)
 {
 	es_status_info st;
-	char since[32];
+	char since[32], t_at[32], src[64] = "";
+	bool listed = true, proven = !bare && time_proven(s);
+	const char *what;
 
-	if (!o->status) {
+	memset(&st, 0, sizeof(st));
+	if (o->status) {
+		if (o->status(&st, s->esid, o->status_payload) < 0) {
+			es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true, "seal status source failed: %s",
+					    es_error_last()->message);
+			return;
+		}
+	} else if (o->status_list) {
+		if (!status_from_list(s, seal, o, &st, &listed))
+			return;
+		snprintf(src, sizeof(src), " (maker's status list)");
+	} else {
 		es_sig_report_check(s, "seal-status", ES_RESULT_SKIP, false,
 				    "no seal status source configured; revocation of the seal not checked");
 		return;
 	}
-	memset(&st, 0, sizeof(st));
-	if (o->status(&st, s->esid, o->status_payload) < 0) {
-		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true, "seal status source failed: %s",
-				    es_error_last()->message);
-		return;
-	}
 	es_time_iso(since, st.since);
+	es_time_iso(t_at, at);
+	what = es_seal_status_name(st.status);
 	switch (st.status) {
 	case ES_STATUS_ACTIVE:
-		es_sig_report_check(s, "seal-status", ES_RESULT_PASS, false, "seal '%s' is active", s->esid);
-		break;
+		es_sig_report_check(s, "seal-status", ES_RESULT_PASS, false, "seal '%s' is active%s%s", s->esid,
+				    listed ? "" : ": not on the list of revoked, lost or suspended seals", src);
+		return;
 	case ES_STATUS_UNKNOWN:
 		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
-				    "seal '%s' is not known to the status source", s->esid);
-		break;
+				    "seal '%s' is not known to the status source%s%s", s->esid, st.reason[0] ? ": " : "",
+				    st.reason);
+		return;
 	default:
-		if (bare || st.since <= at)
-			es_sig_report_check(s, "seal-status", ES_RESULT_FAIL, false,
-					    "seal '%s' is %s since %s%s%s: the seal is void", s->esid,
-					    es_seal_status_name(st.status), since, st.reason[0] ? " — " : "",
-					    st.reason);
-		else
-			es_sig_report_check(s, "seal-status", ES_RESULT_WARN, false,
-					    "seal '%s' was %s at %s, after this signature was made%s%s: the seal is void and must not be used again",
-					    s->esid, es_seal_status_name(st.status), since,
-					    st.reason[0] ? " — " : "", st.reason);
 		break;
+	}
+	if (bare) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_FAIL, false, "seal '%s' is %s since %s%s%s: the seal is void",
+				    s->esid, what, since, st.reason[0] ? " — " : "", st.reason);
+	} else if (!st.since) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "seal '%s' is %s, but the status source gives no date: it cannot be told whether this signature was made before",
+				    s->esid, what);
+	} else if (st.since <= at) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_FAIL, false,
+				    "seal '%s' was %s on %s, before the signing time %s (%s)%s%s: the seal was void when used",
+				    s->esid, what, since, t_at, s->signing_time_source[0] ? s->signing_time_source : "verification time",
+				    st.reason[0] ? " — " : "", st.reason);
+	} else if (st.status == ES_STATUS_EXPIRED || proven) {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, false,
+				    "seal %s on %s; void for new documents (this signature was made at %s%s, before)%s%s",
+				    what, since, t_at, proven ? ", proven by a trusted time stamp" : "",
+				    st.reason[0] ? " — " : "", st.reason);
+	} else {
+		es_sig_report_check(s, "seal-status", ES_RESULT_WARN, true,
+				    "seal %s on %s; the signing time %s is only the signer's own claim (%s) and no trusted time stamp proves the signature was made before: cannot tell whether the seal was still valid",
+				    what, since, t_at, s->signing_time_source[0] ? s->signing_time_source : "none");
 	}
 }
 
@@ -314,7 +467,44 @@ int es_verify_seal(es_report *r, const es_seal *seal, const es_verify_options *o
 	snprintf(s->type, sizeof(s->type), "seal");
 	seal_checks(s, seal, o, now, true);
 	format_check(s, "SESeal", s->seal_version, s->quirks);
-	status_check(s, o, now, true);
+	status_check(s, seal, o, now, true);
+	es_report_finish(r);
+	return 0;
+}
+
+/*
+ * An SES_Signature that does not parse (GB/T 38540 §7.3 step 1 fails) may
+ * still carry a readable seal: one broken part never hides the others, so
+ * the seal's maker signature, certificate and validity are reported with
+ * the failure. Returns ES_ENOTFOUND when no seal can be read either.
+ */
+int es_verify__broken_ses(es_report *r, const uint8_t *der, size_t len, const es_verify_options *o, const char *why)
+{
+	es_der d, top, tbs;
+	es_tlv ver, seal_tlv;
+	es_seal *seal = NULL;
+	es_sig_report *s;
+	int err;
+
+	es_der_init(&d, der, len);
+	if (es_der_enter(&d, ES_DER_SEQUENCE, &top, NULL) < 0 || es_der_enter(&top, ES_DER_SEQUENCE, &tbs, NULL) < 0 ||
+	    es_der_read_tag(&tbs, ES_DER_INTEGER, &ver) < 0 || es_der_read_tag(&tbs, ES_DER_SEQUENCE, &seal_tlv) < 0 ||
+	    es_seal_parse(&seal, seal_tlv.whole.ptr, seal_tlv.whole.len) < 0)
+		return es_error_set(ES_ENOTFOUND, "no readable seal");
+	if ((err = es_report_add(r, &s)) < 0) {
+		es_seal_free(seal);
+		return err;
+	}
+	snprintf(s->id, sizeof(s->id), "signature");
+	snprintf(s->type, sizeof(s->type), "Seal");
+	es_sig_report_check(s, "format", ES_RESULT_FAIL, false,
+			    "SES_Signature does not parse: %s; the seal inside it was read and is checked below", why);
+	seal_checks(s, seal, o, es_verify__now(o), true);
+	es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
+			    "the signer's signature cannot be checked: the SES_Signature around it does not parse");
+	es_sig_report_notice(s, "the signing time could not be read: the seal is judged at the verification time");
+	status_check(s, seal, o, es_verify__now(o), true);
+	es_seal_free(seal);
 	es_report_finish(r);
 	return 0;
 }
@@ -383,10 +573,28 @@ void es_verify__data_hash(es_sig_report *s, es_bytes data_hash, const es_verify_
 				    s->property_info[0] ? "; propertyInfo names " : "", s->property_info);
 		return;
 	}
-	if (data_hash.len != 32) {
-		es_sig_report_check(s, "data-hash", ES_RESULT_FAIL, false,
-				    "dataHash is %zu bytes, not an SM3 digest", data_hash.len);
-		return;
+	if (data_hash.len != 32 || (s->quirks & ES_QUIRK_LEGACY_ALGORITHM)) {
+		/* RSA seals pair with SHA-1 or SHA-256 (GM/T 0031-2014 §6.2.1) */
+		static const char *const names[] = { "SHA1", "SHA256", "SM3" };
+		for (size_t i = 0; i < ES_ARRAY_LEN(names) && (s->quirks & ES_QUIRK_LEGACY_ALGORITHM); i++) {
+			es_md *m = NULL;
+			uint8_t d[64];
+			size_t n = 0;
+			if (es_md_new(&m, names[i]) == 0 && es_md_update(m, o->original, o->original_len) == 0 &&
+			    es_md_final(m, d, &n) == 0 && n == data_hash.len && memcmp(d, data_hash.ptr, n) == 0) {
+				es_md_free(m);
+				es_sig_report_check(s, "data-hash", ES_RESULT_PASS, false,
+						    "dataHash equals %s of the original (%zu bytes)", names[i], o->original_len);
+				return;
+			}
+			es_md_free(m);
+		}
+		es_error_clear();
+		if (data_hash.len != 32) {
+			es_sig_report_check(s, "data-hash", ES_RESULT_FAIL, false,
+					    "dataHash is %zu bytes and matches no digest of the original", data_hash.len);
+			return;
+		}
 	}
 	if (es_sm3(h, o->original, o->original_len) < 0) {
 		es_sig_report_check(s, "data-hash", ES_RESULT_WARN, true, "cannot hash the original: %s",
@@ -479,10 +687,9 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 
 		/* signature over the received TBS_Sign bytes */
 		if (!is_sm2_sm3(f->sign_alg)) {
-			char oid[96] = "?";
-			(void)es_oid_to_text(oid, sizeof(oid), f->sign_alg);
-			es_sig_report_check(s, "signature", ES_RESULT_SKIP, true,
-					    "signature algorithm %s is not supported (only SM2-with-SM3)", oid);
+			es_bytes none = { NULL, 0 };
+			es_verify__legacy(s, "signature", "signer's signature over TBS_Sign", signer, f->sign_alg, none,
+					  f->tbs.ptr, f->tbs.len, f->signature, o);
 		} else if (es_cert_pubkey(&pub, signer) < 0) {
 			es_sig_report_check(s, "signature", ES_RESULT_FAIL, false,
 					    "signer certificate does not hold an SM2 key");
@@ -509,7 +716,7 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 
 	es_verify__data_hash(s, f->data_hash, o);
 	format_check(s, "SES_Signature", f->version, s->quirks);
-	status_check(s, o, at, false);
+	status_check(s, f->seal, o, at, false);
 	es_cert_free(signer);
 	es_report_finish(r);
 	return 0;

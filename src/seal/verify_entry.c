@@ -63,8 +63,13 @@ int es_verify_signed_value(es_report *r, const char *id, const uint8_t *der, siz
 	switch (classify(der, len)) {
 	case KIND_SES: {
 		es_ses_sig *sig = NULL;
-		if ((err = es_ses_sig_parse(&sig, der, len)) < 0)
+		if ((err = es_ses_sig_parse(&sig, der, len)) < 0) {
+			char why[sizeof(es_error_last()->message)];
+			snprintf(why, sizeof(why), "%s", es_error_last()->message);
+			(void)es_verify__broken_ses(r, der, len, o, why);
+			es_error_set(err, "%s", why);
 			break;
+		}
 		err = es_verify_ses(r, sig, o);
 		es_ses_sig_free(sig);
 		break;

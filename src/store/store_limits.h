@@ -12,6 +12,7 @@
 #define ES_PLAT_MAX_IMPRESSION (4u << 20) /* bytes of an uploaded impression */
 #define ES_PLAT_MAX_ATTACHMENT (8u << 20) /* bytes of one attachment */
 #define ES_PLAT_MAX_FEED (64u << 20)      /* bytes of a registry feed */
+#define ES_PLAT_STATUS_NEXT_UPDATE 86400  /* seconds a published status list stays current (its next_update) */
 #define ES_PLAT_MAX_FEED_ROWS 100000      /* entities in one registry feed */
 #define ES_PLAT_MAX_BATCH 200             /* seals in one batch application */
 #define ES_PLAT_RENEW_WINDOW_DAYS 30      /* renewal only this close to expiry */

@@ -71,6 +71,14 @@ e --json status "$esid" | grep -q '"lost"' || fail "lost"
 grep -q "$esid" "$T/p/status/status.json" || fail "published"
 e status list -o "$T/list.json" >/dev/null
 [ -s "$T/list.json.sig" ] || fail "signature"
+# the verifier believes the list because the seal's trusted maker signed it: the lost seal is void
+expect_rc 1 "$ESEAL" verify "$T/s.esl" --trust "$T/p/trust" --status "$T/list.json"
+grep -q "lost since" "$T/out" || fail "lost seal not void: $(cat "$T/out")"
+# an edited list (lost changed to active, old signature kept) is not believed
+sed 's/"status": "lost"/"status": "active"/' "$T/list.json" >"$T/forged.json"
+cmp -s "$T/list.json" "$T/forged.json" && fail "forging the list changed nothing"
+expect_rc 2 "$ESEAL" verify "$T/s.esl" --trust "$T/p/trust" --status "$T/forged.json" --status-sig "$T/list.json.sig"
+grep -q "does not verify" "$T/out" || fail "forged list: $(cat "$T/out")"
 expect_rc 4 e --as app1 seal use "$esid"
 # registry import and jobs
 printf 'name,credit_code,region,legal_rep\n福州甲有限公司,91350100100000067Q,350100,赵一\n' >"$T/feed.csv"

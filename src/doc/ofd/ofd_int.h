@@ -35,8 +35,12 @@ const char *es_ofd__attr(xmlNodePtr n, const char *name, char *buf, size_t cap);
 /* Trimmed text content of @n into @buf; returns @buf ("" when empty). */
 const char *es_ofd__text(xmlNodePtr n, char *buf, size_t cap);
 /* Resolve a ST_Loc @loc against the folder of @base ("Doc_0/Signs/Signatures.xml")
- * into a package name without leading '/'. ES_EMALFORMED on "..", "\\" or overflow. */
+ * into a package name without leading '/'; empty segments ("//Doc_0", "a//b")
+ * collapse. ES_EMALFORMED on "..", "\\" or overflow. */
 int es_ofd__resolve(char *out, size_t cap, const char *base, const char *loc);
+/* Digest (@alg: "SM3", "SHA1", "MD5", ...) of package entry @name, inflated in
+ * 64 KiB pieces and not kept (ES_ENOTFOUND). */
+int es_ofd__pkg_digest(uint8_t md[64], size_t *mdlen, const es_ofd_pkg *p, const char *name, const char *alg);
 /* Base64 of @len bytes into @out (NUL-terminated). */
 int es_ofd__b64(char *out, size_t cap, const uint8_t *p, size_t len);
 /* Is @name a safe zip entry name (relative, no "..", no backslash, no NUL)? */

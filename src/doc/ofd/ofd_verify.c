@@ -23,6 +23,8 @@ typedef struct osig {
 	size_t nrefs;
 	int err;
 	char errmsg[sizeof(((es_error *)0)->message)]; /* a whole es_error message */
+	unsigned quirks;         /* ES_QUIRK_FILEREF_SLASHES */
+	char quirk_loc[128];     /* the first such location, for the notice */
 } osig;
 
 typedef struct pages {
@@ -98,6 +100,14 @@ static size_t page_index(const pages *pg, const char *ref)
 }
 
 /* Load one Signature.xml and its References' names. */
+static void note_loc(osig *s, const char *loc)
+{
+	if (strstr(loc, "//") && !(s->quirks & ES_QUIRK_FILEREF_SLASHES)) {
+		s->quirks |= ES_QUIRK_FILEREF_SLASHES;
+		snprintf(s->quirk_loc, sizeof(s->quirk_loc), "%s", loc);
+	}
+}
+
 static void osig_load(osig *s, const es_ofd_pkg *pkg)
 {
 	es_bytes b;
@@ -111,9 +121,11 @@ static void osig_load(osig *s, const es_ofd_pkg *pkg)
 	}
 	si = es_ofd__child(xmlDocGetRootElement(s->doc), "SignedInfo");
 	es_ofd__text(es_ofd__child(xmlDocGetRootElement(s->doc), "SignedValue"), loc, sizeof(loc));
+	note_loc(s, loc);
 	if (es_ofd__resolve(s->sv_path, sizeof(s->sv_path), s->xml_path, loc) < 0)
 		s->sv_path[0] = 0;
 	es_ofd__text(es_ofd__child(es_ofd__child(si, "Seal"), "BaseLoc"), loc, sizeof(loc));
+	note_loc(s, loc);
 	if (!loc[0] || es_ofd__resolve(s->seal_path, sizeof(s->seal_path), s->xml_path, loc) < 0)
 		s->seal_path[0] = 0;
 	refs = es_ofd__child(si, "References");
@@ -124,6 +136,8 @@ static void osig_load(osig *s, const es_ofd_pkg *pkg)
 			snprintf(s->errmsg, sizeof(s->errmsg), "%s", es_error_last()->message);
 			return;
 		}
+		if (es_ofd__attr(ref, "FileRef", loc, sizeof(loc)))
+			note_loc(s, loc);
 		if (!es_ofd__attr(ref, "FileRef", loc, sizeof(loc)) || es_ofd__resolve(name, sizeof(name), "", loc) < 0) {
 			/* "?" marks it unresolvable; cutting the rest of a long name is harmless */
 			int n = snprintf(name, sizeof(name), "?%s", loc);
@@ -145,18 +159,25 @@ static void osig_load(osig *s, const es_ofd_pkg *pkg)
 	}
 }
 
-typedef enum { M_SM3, M_SM3_LEGACY, M_UNSUPPORTED, M_UNKNOWN } method;
+typedef enum { M_SM3, M_SM3_LEGACY, M_FOREIGN, M_UNKNOWN } method;
 
-static method check_method(const char *m)
+/* The CheckMethod; for M_FOREIGN, *alg names the digest ("SHA1", "MD5", "SHA256"). */
+static method check_method(const char *m, const char **alg)
 {
+	*alg = "SM3";
 	if (!m || strcmp(m, ES_OID_SM3) == 0 || strcasecmp(m, "SM3") == 0)
 		return M_SM3;
 	if (strcmp(m, "1.2.156.10197.1.401.2") == 0)
 		return M_SM3_LEGACY;
-	if (strcasecmp(m, "MD5") == 0 || strcasecmp(m, "SHA1") == 0 || strcasecmp(m, "SHA-1") == 0 ||
-	    strcmp(m, "1.2.840.113549.2.5") == 0 || strcmp(m, "1.3.14.3.2.26") == 0)
-		return M_UNSUPPORTED;
-	return M_UNKNOWN;
+	if (strcasecmp(m, "MD5") == 0 || strcmp(m, "1.2.840.113549.2.5") == 0)
+		*alg = "MD5";
+	else if (strcasecmp(m, "SHA1") == 0 || strcasecmp(m, "SHA-1") == 0 || strcmp(m, "1.3.14.3.2.26") == 0)
+		*alg = "SHA1";
+	else if (strcasecmp(m, "SHA256") == 0 || strcasecmp(m, "SHA-256") == 0 || strcmp(m, "2.16.840.1.101.3.4.2.1") == 0)
+		*alg = "SHA256";
+	else
+		return M_UNKNOWN;
+	return M_FOREIGN;
 }
 
 static void strip_ws(char *s)
@@ -177,74 +198,125 @@ static bool owned_by_signature(const osig *sigs, size_t n, const char *name)
 	return false;
 }
 
+/* Does the package file @in mention @name (its path, or its last component)? */
+static bool mentions(const es_ofd_pkg *pkg, const char *in, const char *name)
+{
+	es_bytes b;
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	if (es_ofd_pkg_get(&b, pkg, in) < 0 || !b.ptr)
+		return false;
+	/* package entries are NUL-terminated in memory (es_ofd_pkg_get) */
+	return strstr((const char *)b.ptr, base) != NULL;
+}
+
+static bool covered_by_any(const osig *sigs, size_t n, const char *name)
+{
+	for (size_t j = 0; j < n; j++)
+		if (refs_has(&sigs[j], name))
+			return true;
+	return false;
+}
+
 static void check_references(es_sig_report *s, const es_ofd_pkg *pkg, const osig *sigs, size_t nsigs, size_t k,
-			     const char *signatures_path)
+			     const char *signatures_path, const es_verify_options *opt)
 {
 	const osig *me = &sigs[k];
 	xmlNodePtr si = es_ofd__child(xmlDocGetRootElement(me->doc), "SignedInfo");
 	xmlNodePtr refs = es_ofd__child(si, "References"), ref;
 	char mbuf[64], cv[256], mine[64];
-	const char *m = es_ofd__attr(refs, "CheckMethod", mbuf, sizeof(mbuf));
-	method meth = check_method(m);
-	char changed[300] = "", missing[300] = "", added[300] = "", later[300] = "";
-	size_t nbad = 0, i = 0, nadded = 0, nlater = 0;
+	const char *m = es_ofd__attr(refs, "CheckMethod", mbuf, sizeof(mbuf)), *alg = "SM3";
+	method meth = check_method(m, &alg);
+	char changed[300] = "", missing[300] = "", added[300] = "", later[300] = "", loose[300] = "";
+	size_t nbad = 0, i = 0, nadded = 0, nlater = 0, nloose = 0, nchanged = 0;
+	const char **changed_names = NULL;
 	bool protects = false;
 
 	if (!refs || me->nrefs == 0) {
 		es_sig_report_check(s, "references", ES_RESULT_FAIL, false, "the signature protects no file");
 		return;
 	}
-	if (meth == M_UNSUPPORTED || meth == M_UNKNOWN) {
+	if (meth == M_UNKNOWN) {
 		es_sig_report_check(s, "references", ES_RESULT_SKIP, true,
-				    "CheckMethod '%s' %s: file digests not checked", m,
-				    meth == M_UNSUPPORTED ? "(legacy MD5/SHA1) is not supported by this build"
-							  : "is unknown");
+				    "CheckMethod '%s' is unknown: file digests not checked", m);
+		return;
+	}
+	changed_names = es_calloc(me->nrefs, sizeof(*changed_names));
+	if (!changed_names) {
+		es_sig_report_check(s, "references", ES_RESULT_WARN, true, "out of memory");
 		return;
 	}
 	for (ref = es_ofd__child(refs, "Reference"); ref; ref = es_ofd__next(ref, "Reference"), i++) {
 		const char *name = me->refs[i];
-		es_bytes b;
-		uint8_t md[32];
+		uint8_t md[64];
+		size_t mdlen = 0;
+		int herr;
 		if (strcmp(name, signatures_path) == 0)
 			protects = true;
 		es_ofd__text(es_ofd__child(ref, "CheckValue"), cv, sizeof(cv));
 		strip_ws(cv);
-		if (name[0] == '?' || es_ofd_pkg_get(&b, pkg, name) < 0) {
+		/* streamed: a referenced file is inflated and hashed, never held */
+		if (name[0] == '?' || (herr = es_ofd__pkg_digest(md, &mdlen, pkg, name, alg)) == ES_ENOTFOUND) {
 			nbad++;
 			list_add(missing, sizeof(missing), name);
 			continue;
 		}
-		if (es_sm3(md, b.ptr, b.len) < 0 || es_ofd__b64(mine, sizeof(mine), md, 32) < 0 ||
-		    strcmp(mine, cv) != 0) {
+		if (herr < 0 || es_ofd__b64(mine, sizeof(mine), md, mdlen) < 0 || strcmp(mine, cv) != 0) {
 			nbad++;
 			list_add(changed, sizeof(changed), name);
+			changed_names[nchanged++] = name;
 		}
 	}
-	/* files in the package that this signature does not cover */
+	/*
+	 * Files in the package that this signature does not cover. Covered by
+	 * another signature: stacking (later signatures add their own files).
+	 * Covered by none: unprotected (template pages, resources the signer
+	 * did not list) -- a notice, unless the package proves the file came
+	 * later: a file this signature covers, changed since, refers to it.
+	 */
 	for (size_t f = 0; f < es_ofd_pkg_count(pkg); f++) {
 		const char *name = es_ofd_pkg_name(pkg, f);
-		bool other = false;
+		bool proven = false;
 		if (refs_has(me, name) || strcmp(name, "OFD.xml") == 0 || strcmp(name, signatures_path) == 0 ||
 		    owned_by_signature(sigs, nsigs, name))
 			continue;
-		for (size_t j = 0; j < nsigs && !other; j++)
-			other = j != k && refs_has(&sigs[j], name);
-		if (other) {
+		if (covered_by_any(sigs, nsigs, name)) {
 			nlater++;
 			list_add(later, sizeof(later), name);
-		} else {
+			continue;
+		}
+		for (size_t c = 0; c < nchanged && !proven; c++)
+			proven = mentions(pkg, changed_names[c], name);
+		if (proven) {
 			nadded++;
 			list_add(added, sizeof(added), name);
+		} else {
+			nloose++;
+			list_add(loose, sizeof(loose), name);
 		}
 	}
+	es_free(changed_names);
+	if (meth == M_FOREIGN)
+		s->quirks |= ES_QUIRK_LEGACY_ALGORITHM;
 	es_sig_report_info(s, "protects-signatures", "%s", protects ? "yes" : "no");
+	if (nloose)
+		es_sig_report_notice(s, "%zu file(s) not covered by any signature; changes to them would not be detected: %s",
+				     nloose, loose);
 	if (nbad || nadded) {
 		es_sig_report_check(s, "references", ES_RESULT_FAIL, false,
 				    "%zu of %zu references mismatch%s%s%s%s; %zu file(s) added after signing%s%s%s",
 				    nbad, me->nrefs, changed[0] ? ": changed " : "", changed,
 				    missing[0] ? (changed[0] ? "; removed " : ": removed ") : "", missing,
-				    nadded, nadded ? ": " : "", added,
+				    nadded, nadded ? " (referred to by a file changed since): " : "", added,
 				    meth == M_SM3_LEGACY ? " (CheckMethod 1.2.156.10197.1.401.2 read as SM3)" : "");
+	} else if (meth == M_FOREIGN) {
+		/* checked on the value; the regulations require SM3 */
+		s->quirks |= ES_QUIRK_LEGACY_ALGORITHM;
+		es_sig_report_check(s, "references", ES_RESULT_WARN, opt->policy != ES_POLICY_ANY,
+				    "%zu/%zu references match with CheckMethod %s (legacy algorithm)%s%s%s", me->nrefs,
+				    me->nrefs, alg,
+				    opt->policy != ES_POLICY_ANY ? ", but the regulations require SM3: at most indeterminate (--policy any judges it on its merits)" : ", accepted by --policy any",
+				    nlater ? "; covered only by another signature: " : "", later);
 	} else if (meth == M_SM3_LEGACY || nlater) {
 		es_sig_report_check(s, "references", ES_RESULT_WARN, false,
 				    "%zu/%zu references match%s%s%s",
@@ -290,6 +362,11 @@ static void check_seal_file(es_sig_report *s, const es_ofd_pkg *pkg, const osig 
 	es_ses_sig_free(sig);
 }
 
+static bool near0(double d)
+{
+	return d > -0.01 && d < 0.01;
+}
+
 static void check_stamps(es_sig_report *s, const osig *me, const pages *pg)
 {
 	xmlNodePtr si = es_ofd__child(xmlDocGetRootElement(me->doc), "SignedInfo");
@@ -311,13 +388,29 @@ static void check_stamps(es_sig_report *s, const osig *me, const pages *pg)
 		if (!idx && strlen(unknown) + strlen(pr) + 2 < sizeof(unknown))
 			snprintf(unknown + strlen(unknown), sizeof(unknown) - strlen(unknown), "%s%s",
 				 unknown[0] ? "," : "", pr);
-		if (es_ofd__attr(st, "Boundary", a, sizeof(a)) && strlen(boxes) + strlen(a) + 3 < sizeof(boxes))
-			snprintf(boxes + strlen(boxes), sizeof(boxes) - strlen(boxes), "%s%s", boxes[0] ? "; " : "", a);
-		if (es_ofd__attr(st, "Clip", a, sizeof(a)) && strlen(clips) + strlen(a) + 3 < sizeof(clips))
-			snprintf(clips + strlen(clips), sizeof(clips) - strlen(clips), "%s%s", clips[0] ? "; " : "", a);
+		double bx[4] = { 0, 0, 0, 0 }, cx[4];
+		bool have_box = false;
+		if (es_ofd__attr(st, "Boundary", a, sizeof(a))) {
+			have_box = sscanf(a, "%lf %lf %lf %lf", &bx[0], &bx[1], &bx[2], &bx[3]) == 4;
+			if (strlen(boxes) + strlen(a) + 3 < sizeof(boxes))
+				snprintf(boxes + strlen(boxes), sizeof(boxes) - strlen(boxes), "%s%s", boxes[0] ? "; " : "", a);
+		}
+		if (es_ofd__attr(st, "Clip", a, sizeof(a))) {
+			/* a clip that is the whole stamp (in its own space, or its boundary) clips nothing */
+			bool whole = have_box && sscanf(a, "%lf %lf %lf %lf", &cx[0], &cx[1], &cx[2], &cx[3]) == 4 &&
+				     near0(cx[2] - bx[2]) && near0(cx[3] - bx[3]) &&
+				     ((near0(cx[0]) && near0(cx[1])) ||
+				      (near0(cx[0] - bx[0]) && near0(cx[1] - bx[1])));
+			if (whole)
+				s->quirks |= ES_QUIRK_STAMP_CLIP_WHOLE;
+			else if (strlen(clips) + strlen(a) + 3 < sizeof(clips))
+				snprintf(clips + strlen(clips), sizeof(clips) - strlen(clips), "%s%s", clips[0] ? "; " : "", a);
+		}
 	}
 	if (n == 0)
 		return;
+	if (s->quirks & ES_QUIRK_STAMP_CLIP_WHOLE)
+		es_sig_report_notice(s, "a stamp's Clip is the whole stamp (vendor quirk 'stamp-clip-whole'): it clips nothing, not a riding seal");
 	es_sig_report_info(s, "page", "%s", pagelist);
 	es_sig_report_info(s, "box", "%s", boxes);
 	if (clips[0])
@@ -368,7 +461,12 @@ static int verify_one(es_report *r, const es_ofd_pkg *pkg, const osig *sigs, siz
 		return err < 0 ? err : es_error_set(ES_EINTERNAL, "no report entry");
 	snprintf(s->type, sizeof(s->type), "%s", me->type);
 	es_sig_report_info(s, "signature-xml", "/%s", me->xml_path);
-	check_references(s, pkg, sigs, n, k, signatures_path);
+	if (me->quirks & ES_QUIRK_FILEREF_SLASHES) {
+		s->quirks |= ES_QUIRK_FILEREF_SLASHES;
+		es_sig_report_notice(s, "location '%s' has a doubled slash (vendor quirk 'fileref-doubled-slash'): empty segments collapse",
+				     me->quirk_loc);
+	}
+	check_references(s, pkg, sigs, n, k, signatures_path, &vo);
 	if (strcmp(me->type, "Seal") == 0)
 		check_seal_file(s, pkg, me, value.ptr, value.len);
 	check_stamps(s, me, pg);
@@ -398,7 +496,10 @@ static int verify_pkg(es_report *r, const es_ofd_pkg *pkg, const es_verify_optio
 	(void)load_pages(&pg, pkg, docroot); /* stamps report '?' when pages cannot be read */
 	es_ofd__text(es_ofd__child(body, "Signatures"), loc, sizeof(loc));
 	if (!loc[0]) {
-		err = fail_entry(r, "document", "ofd", "signatures", "%s", "the document carries no signature");
+		/* nothing to verify: indeterminate, not invalid (es_report_finish) */
+		snprintf(r->reason, sizeof(r->reason),
+			 "the document carries no signature (OFD.xml names no Signatures.xml): nothing to verify");
+		err = 0;
 		goto done;
 	}
 	if ((err = es_ofd__resolve(spath, sizeof(spath), "OFD.xml", loc)) < 0 ||
@@ -409,7 +510,8 @@ static int verify_pkg(es_report *r, const es_ofd_pkg *pkg, const es_verify_optio
 	for (sig = es_ofd__child(xmlDocGetRootElement(sdoc), "Signature"); sig; sig = es_ofd__next(sig, "Signature"))
 		n++;
 	if (n == 0) {
-		err = fail_entry(r, "document", "ofd", "signatures", "%s", "Signatures.xml lists no signature");
+		snprintf(r->reason, sizeof(r->reason), "'/%s' lists no signature: nothing to verify", spath);
+		err = 0;
 		goto done;
 	}
 	if (n > ES_OFD_MAX_SIGNATURES) {

@@ -173,6 +173,9 @@ int es_ofd__resolve(char *out, size_t cap, const char *base, const char *loc)
 	if (!loc[0])
 		return es_error_set(ES_EMALFORMED, "empty location in '%s'", base);
 	if (loc[0] == '/') {
+		/* "//Doc_0/..." (seen from several writers) is "/Doc_0/...": empty segments collapse */
+		while (loc[1] == '/')
+			loc++;
 		n = snprintf(out, cap, "%s", loc + 1);
 	} else {
 		const char *slash = strrchr(base, '/');
@@ -182,6 +185,10 @@ int es_ofd__resolve(char *out, size_t cap, const char *base, const char *loc)
 	}
 	if (n < 0 || (size_t)n >= cap)
 		return es_error_set(ES_ELIMIT, "location '%s' too long", loc);
+	/* empty segments ("Doc_0//Pages") collapse like a leading "//" */
+	for (char *q = out; *q; q++)
+		while (q[0] == '/' && q[1] == '/')
+			memmove(q, q + 1, strlen(q + 1) + 1);
 	/* "./x" is common in hand-made packages: drop it */
 	while (out[0] == '.' && out[1] == '/')
 		memmove(out, out + 2, strlen(out + 2) + 1);

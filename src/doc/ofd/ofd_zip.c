@@ -10,7 +10,7 @@
 
 typedef struct pkg_entry {
 	char *name;
-	uint8_t *data;
+	uint8_t *data;       /* NULL until first read for an entry of the zip (lazy) */
 	size_t len;
 	zip_int64_t index;   /* index in the zip read, -1 for a new entry */
 	bool dirty;          /* changed since read */
@@ -25,6 +25,7 @@ struct es_ofd_pkg {
 	size_t n, cap;
 	uint8_t *orig;       /* copy of the zip read */
 	size_t orig_len;
+	zip_t *za;           /* the zip read, open over orig: entries are inflated when first asked for */
 };
 
 int es_ofd_pkg_new(es_ofd_pkg **out)
@@ -42,6 +43,8 @@ void es_ofd_pkg_free(es_ofd_pkg *p)
 		es_free(p->v[i].name);
 		es_free(p->v[i].data);
 	}
+	if (p->za)
+		zip_discard(p->za);
 	es_free(p->v);
 	es_free(p->orig);
 	es_free(p);
@@ -67,16 +70,112 @@ static pkg_entry *find(const es_ofd_pkg *p, const char *name)
 	return NULL;
 }
 
+/* Inflate an entry of the zip into memory (checked against its declared size and CRC). */
+static int load(const es_ofd_pkg *p, pkg_entry *e)
+{
+	zip_file_t *zf;
+	uint8_t *buf, extra;
+	zip_int64_t got;
+	if (e->data)
+		return 0;
+	if (!p->za || e->index < 0)
+		return es_error_set(ES_EINTERNAL, "package entry '%s' has no bytes", e->name);
+	if (!(buf = es_malloc(e->len + 1)))
+		return es_error_set(ES_ENOMEM, "out of memory");
+	zf = zip_fopen_index(p->za, (zip_uint64_t)e->index, 0);
+	if (!zf) {
+		es_free(buf);
+		return es_error_set(ES_EMALFORMED, "cannot open zip entry '%s'", e->name);
+	}
+	got = e->len ? zip_fread(zf, buf, e->len) : 0;
+	if (got < 0 || (size_t)got != e->len || zip_fread(zf, &extra, 1) != 0) {
+		zip_fclose(zf);
+		es_free(buf);
+		return es_error_set(ES_EMALFORMED, "zip entry '%s' is corrupt (size)", e->name);
+	}
+	if (zip_fclose(zf) != 0) {
+		es_free(buf);
+		return es_error_set(ES_EMALFORMED, "zip entry '%s' is corrupt (CRC)", e->name);
+	}
+	buf[e->len] = 0;
+	e->data = buf;
+	return 0;
+}
+
 int es_ofd_pkg_get(es_bytes *out, const es_ofd_pkg *p, const char *name)
 {
 	pkg_entry *e;
+	int err;
 	ES_ASSERT_ARG(out && p && name);
 	e = find(p, name);
 	if (!e)
 		return es_error_set(ES_ENOTFOUND, "no file '%s' in the package", name);
+	if ((err = load(p, e)) < 0)
+		return err;
 	out->ptr = e->data;
 	out->len = e->len;
 	return 0;
+}
+
+/* Stream entry @e (from memory or inflating it) through @fn, 64 KiB at a time, keeping nothing. */
+static int stream_entry(const es_ofd_pkg *p, const pkg_entry *e, int (*fn)(void *ctx, const uint8_t *b, size_t n),
+			void *ctx, size_t *total, size_t max_total)
+{
+	uint8_t buf[65536];
+	zip_file_t *zf;
+	size_t seen = 0;
+	int err = 0;
+	if (e->data || e->index < 0)
+		return fn ? fn(ctx, e->data, e->len) : 0;
+	zf = zip_fopen_index(p->za, (zip_uint64_t)e->index, 0);
+	if (!zf)
+		return es_error_set(ES_EMALFORMED, "cannot open zip entry '%s': %s", e->name, zip_strerror(p->za));
+	for (;;) {
+		zip_int64_t got = zip_fread(zf, buf, sizeof(buf));
+		if (got < 0) {
+			err = es_error_set(ES_EMALFORMED, "cannot read zip entry '%s': %s", e->name, zip_file_strerror(zf));
+			break;
+		}
+		if (got == 0)
+			break;
+		seen += (size_t)got;
+		if (seen > e->len) {
+			err = es_error_set(ES_EMALFORMED, "zip entry '%s' is corrupt (more data than declared)", e->name);
+			break;
+		}
+		/* the total limit holds on what is inflated, as it is inflated */
+		if (total && (ES_ADD_OVERFLOW(*total, (size_t)got, total) || *total > max_total)) {
+			err = es_error_set(ES_ELIMIT, "zip content exceeds the limit of %zu bytes uncompressed", max_total);
+			break;
+		}
+		if (fn && (err = fn(ctx, buf, (size_t)got)) < 0)
+			break;
+	}
+	if (zip_fclose(zf) != 0 && err == 0)
+		err = es_error_set(ES_EMALFORMED, "zip entry '%s' is corrupt (CRC or size)", e->name);
+	if (err == 0 && seen != e->len)
+		err = es_error_set(ES_EMALFORMED, "zip entry '%s' is corrupt (CRC or size)", e->name);
+	return err;
+}
+
+static int md_feed(void *ctx, const uint8_t *b, size_t n)
+{
+	return es_md_update(ctx, b, n);
+}
+
+int es_ofd__pkg_digest(uint8_t md[64], size_t *mdlen, const es_ofd_pkg *p, const char *name, const char *alg)
+{
+	const pkg_entry *e = find(p, name);
+	es_md *h = NULL;
+	int err;
+	if (!e)
+		return es_error_set(ES_ENOTFOUND, "no file '%s' in the package", name);
+	if ((err = es_md_new(&h, alg)) < 0)
+		return err;
+	if ((err = stream_entry(p, e, md_feed, h, NULL, 0)) == 0)
+		err = es_md_final(h, md, mdlen);
+	es_md_free(h);
+	return err;
 }
 
 bool es_ofd__name_ok(const char *name, size_t len)
@@ -101,6 +200,37 @@ bool es_ofd__name_ok(const char *name, size_t len)
 		}
 	}
 	return true;
+}
+
+static int grow(es_ofd_pkg *p)
+{
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 32;
+		pkg_entry *nv = es_realloc(p->v, nc * sizeof(*nv));
+		if (!nv)
+			return es_error_set(ES_ENOMEM, "out of memory");
+		p->v = nv;
+		p->cap = nc;
+	}
+	return 0;
+}
+
+/* An entry of the zip being read: its bytes stay compressed until asked for. */
+static int put_lazy(es_ofd_pkg *p, const char *name, size_t len, zip_int64_t index)
+{
+	pkg_entry *e;
+	int err;
+	if ((err = grow(p)) < 0)
+		return err;
+	e = &p->v[p->n];
+	if (!(e->name = es_strdup(name)))
+		return es_error_set(ES_ENOMEM, "out of memory");
+	e->data = NULL;
+	e->len = len;
+	e->index = index;
+	e->dirty = false;
+	p->n++;
+	return 0;
 }
 
 /* Take ownership of @data. */
@@ -230,13 +360,15 @@ int es_ofd_pkg_open(es_ofd_pkg **out, const uint8_t *data, size_t len, const es_
 				   max_entries);
 		goto done;
 	}
+	/*
+	 * Pass 1, the central directory only: names, declared sizes, ratio and
+	 * the declared total, before a byte is inflated (a package over the
+	 * total limit costs nothing to refuse).
+	 */
 	for (zip_int64_t i = 0; i < n; i++) {
 		zip_stat_t st;
 		const char *name;
 		size_t nlen;
-		zip_file_t *zf;
-		uint8_t *buf;
-		zip_int64_t got;
 
 		zip_stat_init(&st);
 		if (zip_stat_index(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) < 0 || !(st.valid & ZIP_STAT_NAME) ||
@@ -278,43 +410,22 @@ int es_ofd_pkg_open(es_ofd_pkg **out, const uint8_t *data, size_t len, const es_
 					   max_ratio);
 			goto done;
 		}
-		buf = es_malloc((size_t)st.size + 1);
-		if (!buf) {
-			err = es_error_set(ES_ENOMEM, "out of memory");
+		if ((err = put_lazy(p, name, (size_t)st.size, i)) < 0)
 			goto done;
-		}
-		zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
-		if (!zf) {
-			es_free(buf);
-			err = es_error_set(ES_EMALFORMED, "cannot open zip entry '%s': %s", name,
-					   zip_strerror(za));
-			goto done;
-		}
-		got = st.size ? zip_fread(zf, buf, st.size) : 0;
-		if (got < 0 || (zip_uint64_t)got != st.size) {
-			err = es_error_set(ES_EMALFORMED, "cannot read zip entry '%s': %s", name,
-					   zip_file_strerror(zf));
-			zip_fclose(zf);
-			es_free(buf);
-			goto done;
-		}
-		/* read to the end: more data than declared, or a bad CRC (checked by
-		 * libzip at end of data) is a corrupt entry */
-		{
-			uint8_t extra;
-			got = zip_fread(zf, &extra, 1);
-		}
-		if (zip_fclose(zf) != 0 || got != 0) {
-			es_free(buf);
-			err = es_error_set(ES_EMALFORMED, "zip entry '%s' is corrupt (CRC or size)", name);
-			goto done;
-		}
-		buf[st.size] = 0;
-		if ((err = put_owned(p, name, buf, (size_t)st.size)) < 0)
-			goto done;
-		p->v[p->n - 1].index = i;
-		p->v[p->n - 1].dirty = false;
 	}
+	/*
+	 * Pass 2: inflate every entry once, 64 KiB at a time, keeping nothing:
+	 * sizes and CRCs are checked and the total is enforced on the bytes
+	 * as they come. Entries are inflated again when asked for.
+	 */
+	p->za = za;
+	total = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if ((err = stream_entry(p, &p->v[i], NULL, NULL, &total, max_total)) < 0) {
+			p->za = NULL;
+			goto done;
+		}
+	za = NULL;
 	*out = p;
 	p = NULL;
 done:

@@ -19,6 +19,9 @@
 
 typedef struct pdf_sig {
 	char name[64];
+	int v_num;              /* object number of /V (0: direct), shared by fields of one signature */
+	int nfields;
+	char fields[256];       /* every field name that carries this /V */
 	char subfilter[48];
 	int64_t br[4];
 	int nbr;
@@ -39,6 +42,7 @@ typedef struct verify_job {
 	pdf_sig *sigs;
 	int nsigs;
 	int err;
+	size_t intact_end;      /* damaged file: signatures read from the revision ending here (0: not damaged) */
 } verify_job;
 
 static void vfail(fz_context *ctx, verify_job *j, int err)
@@ -85,12 +89,37 @@ static void add_sig(fz_context *ctx, verify_job *j, pdf_obj *field)
 	char *name;
 	if (!pdf_is_dict(ctx, v))
 		return; /* an unsigned signature field */
+	/* fields sharing one /V are one signature, shown in several places */
+	if (pdf_is_indirect(ctx, v)) {
+		for (int i = 0; i < j->nsigs; i++) {
+			pdf_sig *o = &j->sigs[i];
+			if (o->v_num == pdf_to_num(ctx, v)) {
+				char *fname = pdf_field_name(ctx, field);
+				size_t l = strlen(o->fields);
+				o->nfields++;
+				if (l + strlen(fname ? fname : "") + 3 < sizeof(o->fields))
+					snprintf(o->fields + l, sizeof(o->fields) - l, ", %s", fname && *fname ? fname : "(unnamed)");
+				fz_free(ctx, fname);
+				kids = pdf_dict_get(ctx, field, PDF_NAME(Kids));
+				if (pdf_is_array(ctx, kids)) {
+					for (int k = 0; k < pdf_array_len(ctx, kids) && k < MAX_WIDGETS; k++)
+						add_widget(ctx, j, o, pdf_array_get(ctx, kids, k));
+				} else {
+					add_widget(ctx, j, o, field);
+				}
+				return;
+			}
+		}
+	}
 	if (j->nsigs >= ES_PDF_MAX_SIGS)
 		vfail(ctx, j, es_error_set(ES_ELIMIT, "pdf: more than %d signatures", ES_PDF_MAX_SIGS));
 	s = &j->sigs[j->nsigs++];
 	memset(s, 0, sizeof(*s));
 	name = pdf_field_name(ctx, field);
 	snprintf(s->name, sizeof(s->name), "%s", name && *name ? name : "(unnamed)");
+	snprintf(s->fields, sizeof(s->fields), "%s", s->name);
+	s->nfields = 1;
+	s->v_num = pdf_is_indirect(ctx, v) ? pdf_to_num(ctx, v) : 0;
 	fz_free(ctx, name);
 	snprintf(s->subfilter, sizeof(s->subfilter), "%s", pdf_to_name(ctx, pdf_dict_get(ctx, v, PDF_NAME(SubFilter))));
 	br = pdf_dict_get(ctx, v, PDF_NAME(ByteRange));
@@ -174,6 +203,22 @@ static bool ends_revision(const uint8_t *p, size_t end)
 	return k >= 5 && memcmp(p + k - 5, "%%EOF", 5) == 0;
 }
 
+/*
+ * Bytes after the last revision (its %%EOF and end-of-line) that are not
+ * white space: junk, or an update cut short. 0 when the file ends cleanly.
+ */
+static size_t trailing_data(const uint8_t *p, size_t from, size_t len)
+{
+	size_t end = from, k;
+	for (size_t i = from; i + 5 <= len; i++)
+		if (p[i] == '%' && memcmp(p + i, "%%EOF", 5) == 0)
+			end = i + 5;
+	for (k = end; k < len; k++)
+		if (p[k] != '\n' && p[k] != '\r' && p[k] != ' ' && p[k] != '\t' && p[k] != '\f' && p[k] != 0)
+			return len - k;
+	return 0;
+}
+
 static size_t count_eofs(const uint8_t *p, size_t from, size_t len)
 {
 	size_t n = 0;
@@ -225,7 +270,7 @@ static bool check_byte_range(es_sig_report *e, const verify_job *j, const pdf_si
 	} else if (ends_revision(j->pdf, *signed_end)) {
 		es_sig_report_check(e, "byte-range", ES_RESULT_PASS, false,
 				    "ByteRange [0 %lld %lld %lld] covers the signed revision except /Contents; "
-				    "%zu bytes of later updates follow",
+				    "%zu bytes follow it",
 				    (long long)b[1], (long long)b[2], (long long)b[3], j->len - *signed_end);
 	} else {
 		es_sig_report_check(e, "byte-range", ES_RESULT_FAIL, false,
@@ -628,14 +673,27 @@ static void list_updates(fz_context *ctx, verify_job *j, es_sig_report *e, const
 static void check_changes(fz_context *ctx, verify_job *j, es_sig_report *e, const pdf_sig *s, size_t signed_end)
 {
 	change_list c;
-	size_t updates;
+	size_t updates, trailing;
 	memset(&c, 0, sizeof(c));
 	if (signed_end >= j->len) {
 		es_sig_report_check(e, "changes", ES_RESULT_PASS, false, "no change after signing");
 		return;
 	}
+	if (j->intact_end) {
+		es_sig_report_check(e, "changes", ES_RESULT_WARN, true,
+				    "the file after byte %zu is damaged (its cross-reference chain loops or cannot be read): what a viewer shows may differ from the signed revision, and the later bytes cannot be judged",
+				    j->intact_end);
+		return;
+	}
 	updates = count_eofs(j->pdf, signed_end, j->len);
+	trailing = trailing_data(j->pdf, signed_end, j->len);
 	es_sig_report_info(e, "updates-after", "%zu", updates);
+	if (trailing && updates == 0) {
+		es_sig_report_check(e, "changes", ES_RESULT_WARN, false,
+				    "no later update; %zu bytes of trailing data after the signed revision are not a well-formed incremental update (junk or a cut update): readers ignore them and no signature covers them",
+				    trailing);
+		return;
+	}
 	if (updates > ES_PDF_MAX_UPDATES) {
 		es_sig_report_check(e, "changes", ES_RESULT_FAIL, false, "more than %d updates after signing",
 				    ES_PDF_MAX_UPDATES);
@@ -649,6 +707,9 @@ static void check_changes(fz_context *ctx, verify_job *j, es_sig_report *e, cons
 		return;
 	}
 	list_updates(ctx, j, e, s, signed_end);
+	if (trailing)
+		note(&c, false, "%zu bytes of trailing data after the last revision are not a well-formed incremental update (junk or a cut update)",
+		     trailing);
 	if (c.bad)
 		es_sig_report_check(e, "changes", ES_RESULT_FAIL, false, "%zu update%s after signing: %s", updates,
 				    updates == 1 ? "" : "s", c.text);
@@ -778,6 +839,11 @@ static int verify_one(fz_context *ctx, verify_job *j, es_report *r, const pdf_si
 	}
 	if (s->npages_w > 1)
 		es_sig_report_info(e, "widgets", "%d (riding seal)", s->npages_w);
+	if (s->nfields > 1)
+		es_sig_report_info(e, "fields", "%d fields share this signature: %s", s->nfields, s->fields);
+	if (j->intact_end)
+		es_sig_report_notice(e, "damage: the file as a whole cannot be read (cross-reference /Prev loop or broken update after byte %zu); signatures were read from the last intact revision",
+				     j->intact_end);
 	if (usable && signed_end)
 		check_changes(ctx, j, e, s, signed_end);
 	else
@@ -785,6 +851,43 @@ static int verify_one(fz_context *ctx, verify_job *j, es_report *r, const pdf_si
 done:
 	es_free(orig);
 	return err;
+}
+
+/*
+ * The whole file needed repair (a /Prev loop, a broken last update): MuPDF's
+ * reconstruction may drop the form. Read the signatures from the last
+ * revision that opens without repair, and remember where the damage starts.
+ */
+__attribute__((noinline)) static void open_intact(fz_context *ctx, verify_job *j)
+{
+	size_t ends[64], n = 0;
+	for (size_t i = 0; i + 5 <= j->len && n < ES_ARRAY_LEN(ends); i++)
+		if (j->pdf[i] == '%' && memcmp(j->pdf + i, "%%EOF", 5) == 0)
+			ends[n++] = revision_end(j->pdf, j->len, i);
+	while (n-- > 0) {
+		pdf_document *d = NULL;
+		fz_var(d);
+		if (ends[n] >= j->len)
+			continue;
+		fz_try(ctx) {
+			d = es_pdf__open(ctx, j->pdf, ends[n]);
+			if (pdf_was_repaired(ctx, d)) {
+				pdf_drop_document(ctx, d);
+				d = NULL;
+			}
+		}
+		fz_catch(ctx) {
+			if (fz_caught(ctx) == FZ_ERROR_MEMORY)
+				fz_rethrow(ctx);
+			d = NULL;
+		}
+		if (d) {
+			pdf_drop_document(ctx, j->doc);
+			j->doc = d;
+			j->intact_end = ends[n];
+			return;
+		}
+	}
 }
 
 static int run_verify(fz_context *ctx, verify_job *j, es_report *r, const es_verify_options *opt)
@@ -797,6 +900,24 @@ static int run_verify(fz_context *ctx, verify_job *j, es_report *r, const es_ver
 		root = pdf_dict_get(ctx, pdf_trailer(ctx, j->doc), PDF_NAME(Root));
 		acro = pdf_dict_get(ctx, root, PDF_NAME(AcroForm));
 		walk_fields(ctx, j, pdf_dict_get(ctx, acro, PDF_NAME(Fields)), 0);
+		/*
+		 * Repaired, or nothing found although the file has several
+		 * revisions: a damaged later update (a /Prev loop) may hide the
+		 * form; read it from the last intact revision instead.
+		 */
+		if (pdf_was_repaired(ctx, j->doc) || (j->nsigs == 0 && count_eofs(j->pdf, 0, j->len) > 1)) {
+			open_intact(ctx, j);
+			if (j->intact_end) {
+				for (int i = 0; i < j->nsigs; i++) {
+					es_free(j->sigs[i].contents);
+					j->sigs[i].contents = NULL;
+				}
+				j->nsigs = 0;
+				root = pdf_dict_get(ctx, pdf_trailer(ctx, j->doc), PDF_NAME(Root));
+				acro = pdf_dict_get(ctx, root, PDF_NAME(AcroForm));
+				walk_fields(ctx, j, pdf_dict_get(ctx, acro, PDF_NAME(Fields)), 0);
+			}
+		}
 		for (int i = 0; i < j->nsigs; i++) {
 			int err = verify_one(ctx, j, r, &j->sigs[i], opt);
 			if (err < 0)
@@ -847,9 +968,10 @@ int es_pdf_verify_file(es_report *r, const uint8_t *pdf, size_t len, const es_ve
 	es_free(j->sigs);
 	es_free(j);
 	if (rc == 0) {
-		es_report_finish(r);
 		if (r->nsigs == 0)
-			r->verdict = ES_VERDICT_INDETERMINATE;
+			snprintf(r->reason, sizeof(r->reason),
+				 "the PDF has no signed signature field: nothing to verify");
+		es_report_finish(r);
 	}
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "pki_fixture.h"
 #include "eseal/es_ofd.h"
 #include "eseal/es_verify.h"
+#include "eseal/es_crypto.h"
 #include "doc/ofd/ofd_int.h"
 
 static fx_pki P;
@@ -424,6 +425,195 @@ static void test_ofd_sign__type_sign_gmt0010(void **state)
 	es_buf_release(&doc);
 }
 
+static bool notice_has(const es_sig_report *s, const char *needle)
+{
+	for (size_t i = 0; i < s->nnotices; i++)
+		if (strstr(s->notices[i].text, needle))
+			return true;
+	return false;
+}
+
+/*
+ * Another writer's Signature.xml: edit the one eseal wrote (replace @from by
+ * @to, every occurrence) and sign the result again, so the signature is sound
+ * and only the encoding differs.
+ */
+static void resign_xml(es_buf *out, const es_buf *in, const char *from, const char *to)
+{
+	static const char xml_name[] = "Doc_0/Signs/Sign_0/Signature.xml";
+	es_ofd_pkg *p = NULL;
+	es_bytes b;
+	es_buf x = ES_BUF_INIT, sv = ES_BUF_INIT;
+	es_sign_options so = ES_SIGN_OPTIONS_INIT;
+	const char *cur;
+	size_t n = 0;
+	TU_OK(es_ofd_pkg_open(&p, in->ptr, in->len, NULL));
+	TU_OK(es_ofd_pkg_get(&b, p, xml_name));
+	cur = (const char *)b.ptr;
+	for (const char *hit; (hit = strstr(cur, from)); cur = hit + strlen(from), n++) {
+		TU_OK(es_buf_put(&x, cur, (size_t)(hit - cur)));
+		TU_OK(es_buf_puts(&x, to));
+	}
+	assert_true(n > 0);
+	TU_OK(es_buf_puts(&x, cur));
+	so.data = x.ptr;
+	so.data_len = x.len;
+	so.property_info = "/Doc_0/Signs/Sign_0/Signature.xml";
+	TU_OK(es_ses_sign(&sv, &so, seal, P.signer, P.signer_key));
+	TU_OK(es_ofd_pkg_put(p, xml_name, x.ptr, x.len));
+	TU_OK(es_ofd_pkg_put(p, "Doc_0/Signs/Sign_0/SignedValue.dat", sv.ptr, sv.len));
+	es_buf_init(out, ES_BUF_DEFAULT_MAX);
+	TU_OK(es_ofd_pkg_write(out, p));
+	es_ofd_pkg_free(p);
+	es_buf_release(&x);
+	es_buf_release(&sv);
+}
+
+/* Rewrite eseal's Signature.xml with CheckMethod @alg (every CheckValue recomputed) and sign it again. */
+static void resign_with_method(es_buf *out, const es_buf *in, const char *alg)
+{
+	static const char xml_name[] = "Doc_0/Signs/Sign_0/Signature.xml";
+	es_ofd_pkg *p = NULL;
+	es_bytes b;
+	es_buf x = ES_BUF_INIT, sv = ES_BUF_INIT;
+	es_sign_options so = ES_SIGN_OPTIONS_INIT;
+	const char *cur, *hit;
+	TU_OK(es_ofd_pkg_open(&p, in->ptr, in->len, NULL));
+	TU_OK(es_ofd_pkg_get(&b, p, xml_name));
+	cur = (const char *)b.ptr;
+	hit = strstr(cur, "CheckMethod=\"1.2.156.10197.1.401\"");
+	assert_non_null(hit);
+	TU_OK(es_buf_put(&x, cur, (size_t)(hit - cur)));
+	TU_OK(es_buf_printf(&x, "CheckMethod=\"%s\"", alg));
+	cur = hit + strlen("CheckMethod=\"1.2.156.10197.1.401\"");
+	while ((hit = strstr(cur, "FileRef=\"/"))) {
+		char name[256], b64[128];
+		const char *q = hit + strlen("FileRef=\"/"), *e = strchr(q, '"'), *cv, *cve;
+		es_bytes f;
+		es_md *m = NULL;
+		uint8_t d[64];
+		size_t n = 0;
+		assert_true(e && (size_t)(e - q) < sizeof(name));
+		memcpy(name, q, (size_t)(e - q));
+		name[e - q] = 0;
+		TU_OK(es_ofd_pkg_get(&f, p, name));
+		TU_OK(es_md_new(&m, alg));
+		TU_OK(es_md_update(m, f.ptr, f.len));
+		TU_OK(es_md_final(m, d, &n));
+		es_md_free(m);
+		TU_OK(es_ofd__b64(b64, sizeof(b64), d, n));
+		cv = strstr(e, "<ofd:CheckValue>") + strlen("<ofd:CheckValue>");
+		cve = strstr(cv, "</ofd:CheckValue>");
+		TU_OK(es_buf_put(&x, cur, (size_t)(cv - cur)));
+		TU_OK(es_buf_puts(&x, b64));
+		cur = cve;
+	}
+	TU_OK(es_buf_puts(&x, cur));
+	so.data = x.ptr;
+	so.data_len = x.len;
+	so.property_info = "/Doc_0/Signs/Sign_0/Signature.xml";
+	TU_OK(es_ses_sign(&sv, &so, seal, P.signer, P.signer_key));
+	TU_OK(es_ofd_pkg_put(p, xml_name, x.ptr, x.len));
+	TU_OK(es_ofd_pkg_put(p, "Doc_0/Signs/Sign_0/SignedValue.dat", sv.ptr, sv.len));
+	es_buf_init(out, ES_BUF_DEFAULT_MAX);
+	TU_OK(es_ofd_pkg_write(out, p));
+	es_ofd_pkg_free(p);
+	es_buf_release(&x);
+	es_buf_release(&sv);
+}
+
+static void tamper(es_buf *out, const es_buf *in, const char *name, const char *data, size_t len, bool flip);
+
+/* SHA-1 and MD5 CheckMethod: checked on the value; indeterminate by default, judged on merits by --policy any. */
+static void test_ofd_sign__legacy_check_method(void **state)
+{
+	static const char *const algs[] = { "SHA1", "MD5" };
+	es_buf doc, good;
+	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
+	(void)state;
+	make(&doc, lines3, ES_ARRAY_LEN(lines3));
+	TU_OK(sign(&good, &doc, &so));
+	for (size_t i = 0; i < ES_ARRAY_LEN(algs); i++) {
+		es_buf odd, bad;
+		es_report r;
+		es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+		resign_with_method(&odd, &good, algs[i]);
+		verify(&r, &odd);
+		want(&r.sigs[0], "references", ES_RESULT_INDETERMINATE, algs[i]);
+		assert_true(r.sigs[0].quirks & ES_QUIRK_LEGACY_ALGORITHM);
+		assert_int_equal(r.verdict, ES_VERDICT_INDETERMINATE);
+		es_report_release(&r);
+		vo.trust = P.trust;
+		vo.policy = ES_POLICY_ANY;
+		es_report_init(&r);
+		TU_OK(es_ofd_verify(&r, odd.ptr, odd.len, &vo));
+		want(&r.sigs[0], "references", ES_RESULT_PASS, "accepted by --policy any");
+		assert_valid(&r);
+		es_report_release(&r);
+		/* a changed page still fails, whatever the digest */
+		tamper(&bad, &odd, "Doc_0/Pages/Page_1/Content.xml", "<ofd:Page/>", 11, false);
+		es_report_init(&r);
+		TU_OK(es_ofd_verify(&r, bad.ptr, bad.len, &vo));
+		want(&r.sigs[0], "references", ES_RESULT_FAIL, "changed /Doc_0/Pages/Page_1/Content.xml");
+		es_report_release(&r);
+		es_buf_release(&odd);
+		es_buf_release(&bad);
+	}
+	es_buf_release(&doc);
+	es_buf_release(&good);
+}
+
+static bool has_quirk(const es_sig_report *s, unsigned q)
+{
+	return (s->quirks & q) != 0;
+}
+
+/* FileRef "//Doc_0/..." resolves like "/Doc_0/...": a clean document stays clean, with the quirk named. */
+static void test_ofd_sign__fileref_doubled_slash(void **state)
+{
+	es_buf doc, good, odd;
+	es_report r;
+	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
+	(void)state;
+	make(&doc, lines3, ES_ARRAY_LEN(lines3));
+	TU_OK(sign(&good, &doc, &so));
+	resign_xml(&odd, &good, "FileRef=\"/", "FileRef=\"//");
+	verify(&r, &odd);
+	want(&r.sigs[0], "references", ES_RESULT_PASS, NULL);
+	assert_true(has_quirk(&r.sigs[0], ES_QUIRK_FILEREF_SLASHES));
+	assert_true(notice_has(&r.sigs[0], "doubled slash"));
+	assert_valid(&r);
+	es_report_release(&r);
+	es_buf_release(&doc);
+	es_buf_release(&good);
+	es_buf_release(&odd);
+}
+
+/* A Clip equal to the whole stamp clips nothing: not a riding seal. */
+static void test_ofd_sign__clip_of_whole_stamp_is_not_riding(void **state)
+{
+	es_buf doc, good, odd;
+	es_report r;
+	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
+	(void)state;
+	make(&doc, lines3, ES_ARRAY_LEN(lines3));
+	so.page = 1;
+	so.x = 100;
+	so.y = 50;
+	TU_OK(sign(&good, &doc, &so));
+	resign_xml(&odd, &good, "<ofd:StampAnnot ", "<ofd:StampAnnot Clip=\"0 0 42.00 42.00\" ");
+	verify(&r, &odd);
+	want(&r.sigs[0], "stamp", ES_RESULT_PASS, NULL);
+	if (strstr(es_sig_report_get(&r.sigs[0], "stamp")->reason, "riding"))
+		fail_msg("whole-stamp clip reported as riding: %s", es_sig_report_get(&r.sigs[0], "stamp")->reason);
+	assert_true(has_quirk(&r.sigs[0], ES_QUIRK_STAMP_CLIP_WHOLE));
+	assert_valid(&r);
+	es_report_release(&r);
+	es_buf_release(&doc);
+	es_buf_release(&good);
+	es_buf_release(&odd);
+}
+
 /* Re-pack a signed OFD after changing one entry (NULL data: remove). */
 static void tamper(es_buf *out, const es_buf *in, const char *name, const char *data, size_t len, bool flip)
 {
@@ -466,12 +656,25 @@ static void test_ofd_sign__tamper(void **state)
 	es_report_release(&r);
 	es_buf_release(&bad);
 
-	/* add a file */
+	/* add a file nothing refers to: unprotected, not proven added (a notice, names it) */
 	tamper(&bad, &good, "Doc_0/Res/extra.png", "x", 1, false);
 	verify(&r, &bad);
-	want(&r.sigs[0], "references", ES_RESULT_FAIL, "1 file(s) added after signing: /Doc_0/Res/extra.png");
-	assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+	want(&r.sigs[0], "references", ES_RESULT_PASS, NULL);
+	assert_true(notice_has(&r.sigs[0], "not covered by any signature; changes to them would not be detected: /Doc_0/Res/extra.png"));
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
 	es_report_release(&r);
+	/* ... and a signed page changed to show it: proven added after signing */
+	{
+		es_buf worse;
+		static const char page[] = "<ofd:Page><ofd:Content><ofd:Layer><ofd:ImageObject ResourceID=\"9\"/>"
+					   "<!-- Res/extra.png --></ofd:Layer></ofd:Content></ofd:Page>";
+		tamper(&worse, &bad, "Doc_0/Pages/Page_1/Content.xml", page, strlen(page), false);
+		verify(&r, &worse);
+		want(&r.sigs[0], "references", ES_RESULT_FAIL, "1 file(s) added after signing (referred to by a file changed since): /Doc_0/Res/extra.png");
+		assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+		es_report_release(&r);
+		es_buf_release(&worse);
+	}
 	es_buf_release(&bad);
 
 	/* remove a file */
@@ -758,6 +961,9 @@ int main(void)
 		cmocka_unit_test(test_ofd_sign__blank_page_refused),
 		cmocka_unit_test(test_ofd_sign__keyword),
 		cmocka_unit_test(test_ofd_sign__riding),
+		cmocka_unit_test(test_ofd_sign__fileref_doubled_slash),
+		cmocka_unit_test(test_ofd_sign__legacy_check_method),
+		cmocka_unit_test(test_ofd_sign__clip_of_whole_stamp_is_not_riding),
 		cmocka_unit_test(test_ofd_sign__type_sign_gmt0010),
 		cmocka_unit_test(test_ofd_sign__tamper),
 		cmocka_unit_test(test_ofd_sign__stack_onto_vendor_samples),
