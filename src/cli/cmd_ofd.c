@@ -115,7 +115,7 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&b->mu);
 			continue;
 		}
-		err = es_file_read(&data, in, (size_t)256 << 20 /* the OFD package limit */);
+		err = es_file_read(&data, in, ES_MAX_INPUT_FILE);
 		if (err == 0)
 			err = es_ofd_sign(&res, data.ptr, data.len, &so, b->sg->seal, b->sg->cert, b->sg->key);
 		if (err == 0)

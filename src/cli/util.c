@@ -53,10 +53,11 @@ int cli_read_file(es_buf *out, const char *path)
 		uint8_t chunk[65536];
 		size_t n;
 		int err;
+		if (out->max < ES_MAX_INPUT_FILE)
+			out->max = ES_MAX_INPUT_FILE;
 		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
 			if (out->len + n > ES_MAX_INPUT_FILE)
-				return es_error_set(ES_ELIMIT, "standard input is larger than %zu bytes",
-						    ES_MAX_INPUT_FILE);
+				return es_file_too_large("standard input", out->len + n, ES_MAX_INPUT_FILE);
 			if ((err = es_buf_put(out, chunk, n)) < 0)
 				return err;
 		}
