@@ -278,6 +278,13 @@ int es_platform_app_create(es_platform *p, int64_t actor, const es_app_form *f, 
 {
 	ES_ASSERT_ARG(p && f);
 	int err;
+	/* the handler's ID number is stored with an uppercase check character 'X' */
+	es_app_form g = *f;
+	char hid[19];
+	if (f->handler_id && es_resident_id_normalize(hid, f->handler_id) == 0)
+		g.handler_id = hid;
+	es_error_clear();
+	f = &g;
 	if ((err = validate_form(p, actor, f)) < 0)
 		return err;
 	create_ctx c = { actor, f, 0 };
