@@ -195,9 +195,15 @@ static int create_tx(es_platform *p, void *vctx)
 	if (f->handler_mobile && (err = es_platform__seal_pii(p, &mob, "handler.mobile", f->handler_mobile)) < 0)
 		goto done;
 	if (f->handler_id) {
-		if ((err = es_platform__seal_pii(p, &hid, "handler.id", f->handler_id)) < 0)
+		/* stored with an uppercase check character 'X' (single and batch forms) */
+		char norm[19];
+		const char *h = f->handler_id;
+		if (es_resident_id_normalize(norm, h) == 0)
+			h = norm;
+		es_error_clear();
+		if ((err = es_platform__seal_pii(p, &hid, "handler.id", h)) < 0)
 			goto done;
-		es_id_mask(mask, sizeof(mask), f->handler_id);
+		es_id_mask(mask, sizeof(mask), h);
 	}
 	es_time now = es_time_now();
 	const char *kind = es_seal_kind_name(f->kind);
@@ -278,13 +284,6 @@ int es_platform_app_create(es_platform *p, int64_t actor, const es_app_form *f, 
 {
 	ES_ASSERT_ARG(p && f);
 	int err;
-	/* the handler's ID number is stored with an uppercase check character 'X' */
-	es_app_form g = *f;
-	char hid[19];
-	if (f->handler_id && es_resident_id_normalize(hid, f->handler_id) == 0)
-		g.handler_id = hid;
-	es_error_clear();
-	f = &g;
 	if ((err = validate_form(p, actor, f)) < 0)
 		return err;
 	create_ctx c = { actor, f, 0 };

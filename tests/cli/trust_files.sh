@@ -89,5 +89,13 @@ pid=$(sed -n 's/.*"person": \([0-9]*\).*/\1/p' "$T/out")
 expect 0 -- e --json person show "$pid"
 grep -q '002X"' "$T/out" && ok || bad "lowercase x not stored as X: $(cat "$T/out")"
 
+# the handler's ID on an application: lowercase x accepted, stored as X
+unit=$(e --as admin --json unit add --name 示例科技有限公司 --credit-code $USCC --region 110000 | sed -n 's/.*"unit": \([0-9]*\).*/\1/p')
+e --as admin account add app1 --roles applicant --unit "$unit" >/dev/null || bad "account"
+expect 0 -- e --as app1 --json app create --unit "$unit" --name 示例科技有限公司 --handler 王五 \
+	--handler-mobile 13800000000 --handler-id 11010519491231002x
+python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute("select handler_id_mask from applications").fetchall(); sys.exit(0 if r and all(m[0].endswith("002X") for m in r) else 1)' "$P/platform.db" &&
+	ok || bad "handler ID not stored with X"
+
 echo "trust_files: $pass passed, $fail failed"
 [ "$fail" = 0 ]
