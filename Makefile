@@ -7,11 +7,13 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 FUZZ_LONG_SECONDS ?= 600
 DATA        ?= data
+PREFIX      ?= /usr/local
+DESTDIR     ?=
 SAN_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all deps build release test asan fuzz-build fuzz-smoke fuzz check check-long run bench clean
+.PHONY: all deps build release test asan fuzz-build fuzz-smoke fuzz check check-long run bench install clean
 
 all: build
 
@@ -73,6 +75,12 @@ check-long: build
 # role with one-time passwords), then eseal serve on 127.0.0.1:8080 until Ctrl-C.
 run: release
 	@ESEAL=./build-release/eseal bash scripts/run.sh $(DATA)
+
+# The eseal command to $(DESTDIR)$(PREFIX)/bin, libeseal to lib/, the
+# public headers to include/eseal/ (PREFIX=/usr/local by default; DESTDIR
+# for staging a package).
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
 
 bench: build
 	@./build/eseal bench crypto --seconds 2

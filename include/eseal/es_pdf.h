@@ -86,6 +86,24 @@ ES_EXTERN(int) es_pdf_sign(es_buf *out, const uint8_t *pdf, size_t len, const es
 			   const es_seal *seal, const es_cert *signer_cert, const es_sm2_key *signer_key) ES_WARN_UNUSED;
 
 /**
+ * As es_pdf_sign(), but the empty buffer @p update receives only the
+ * incremental update: the sealed file is @p pdf followed by @p update. For
+ * large files, where a second copy of the original would double the memory.
+ */
+ES_EXTERN(int) es_pdf_sign_update(es_buf *update, const uint8_t *pdf, size_t len, const es_pdf_sign_options *opt,
+				  const es_seal *seal, const es_cert *signer_cert,
+				  const es_sm2_key *signer_key) ES_WARN_UNUSED;
+
+/**
+ * Seal @p pdf into the file @p path (written as every eseal output: a
+ * random exclusive temporary file, fsync, rename) without copying the
+ * original in memory. @p written (optional) receives the file's size.
+ */
+ES_EXTERN(int) es_pdf_write_sealed(const char *path, const uint8_t *pdf, size_t len, const es_pdf_sign_options *opt,
+				   const es_seal *seal, const es_cert *signer_cert, const es_sm2_key *signer_key,
+				   size_t *written) ES_WARN_UNUSED;
+
+/**
  * Verify every signature field of a PDF into @p r (format "pdf"): one entry
  * per signature with the core checks (format, signature, data-hash,
  * seal and signer checks, timestamp) plus "byte-range" (the ranges cover

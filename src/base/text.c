@@ -37,3 +37,29 @@ size_t es_text_copy(char *dst, size_t cap, const char *src)
 		es_text_trim_cut(dst);
 	return strlen(dst);
 }
+
+int es_text_check_name(const char *what, const char *s, size_t max, bool required)
+{
+	const unsigned char *c, *end;
+	if (!s || !*s) {
+		if (required)
+			return es_error_set(ES_EINVAL, "%s is required: fill it in", what);
+		return 0;
+	}
+	if (strlen(s) > max)
+		return es_error_set(ES_ELIMIT, "%s is too long (at most %zu bytes)", what, max);
+	end = (const unsigned char *)s + strlen(s);
+	for (c = (const unsigned char *)s; c < end;) {
+		size_t n = seq_len(*c);
+		if (n == 0 || (size_t)(end - c) < n)
+			return es_error_set(ES_EINVAL, "%s is not UTF-8 text: retype it", what);
+		for (size_t k = 1; k < n; k++)
+			if ((c[k] & 0xc0) != 0x80)
+				return es_error_set(ES_EINVAL, "%s is not UTF-8 text: retype it", what);
+		/* C0 and C1 control characters, DEL, and what would split a certificate subject */
+		if (*c < 0x20 || *c == 0x7f || *c == '/' || *c == '=' || *c == '\\' || (*c == 0xc2 && c[1] < 0xa0))
+			return es_error_set(ES_EINVAL, "%s contains a control character or one of / = \\: remove it", what);
+		c += n;
+	}
+	return 0;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #ifndef ES_TEXT_H
 #define ES_TEXT_H
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -13,5 +14,15 @@ size_t es_text_copy(char *dst, size_t cap, const char *src);
 
 /* Drop an incomplete UTF-8 sequence from the end of @s (after a cut). */
 void es_text_trim_cut(char *s);
+
+/*
+ * The one check of a name or other free text that ends up in a record, a
+ * certificate subject or a seal (unit, seal, person and region names), used
+ * by the platform and by the CA-mode commands alike: @what is required
+ * when @required, at most @max bytes, UTF-8, and free of control characters
+ * (C0, DEL, C1) and of / = \ (which would split a certificate subject).
+ * 0, or ES_EINVAL / ES_ELIMIT naming @what.
+ */
+int es_text_check_name(const char *what, const char *s, size_t max, bool required);
 
 #endif

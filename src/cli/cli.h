@@ -22,6 +22,13 @@
 #define ES_EXIT_INDETERMINATE 2
 #define ES_EXIT_USAGE 3
 
+/*
+ * Set by main() when --json is on the command line: cli_fail() and
+ * cli_usage_error() then print {"error": {"code", "what", "message"}} on
+ * stdout (usage errors have code "EUSAGE") instead of text on stderr.
+ */
+extern bool cli_json_mode;
+
 /* Print "eseal: <formatted>: <es_error_last()->message>" to stderr, return ES_EXIT_USAGE. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "eseal: <formatted>" + a hint to see --help, return ES_EXIT_USAGE. */

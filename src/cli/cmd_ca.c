@@ -5,6 +5,7 @@
  * eseal cert revoke / crl / show
  */
 #include "cli_pki.h"
+#include "text.h"
 #include "file.h"
 #include "estime.h"
 #include "eseal/es_ids.h"
@@ -215,6 +216,8 @@ static int ca_init(int argc, char **argv)
 		return cli_usage_error("ca init", "--years must be 1-50");
 	if (es_uscc_check(uscc) < 0)
 		return cli_fail("--credit-code");
+	if (es_text_check_name("--org", org, 200, true) < 0)
+		return cli_fail("ca init");
 	cli_path(path, sizeof(path), dir, "trust/root.crt");
 	if (es_file_exists(path)) {
 		es_error_set(ES_EEXISTS, "'%s' already exists; use another --dir", path);
@@ -338,8 +341,8 @@ static int cert_issue(int argc, char **argv)
 		return cli_fail("--esid");
 	if (es_uscc_check(uscc) < 0)
 		return cli_fail("--credit-code");
-	if (strchr(unit, '/') || strlen(unit) > 200)
-		return cli_usage_error("cert issue", "--unit must be at most 200 bytes without '/'");
+	if (es_text_check_name("--unit", unit, 200, true) < 0)
+		return cli_fail("cert issue");
 	if (cli_passphrase(pass, sizeof(pass), dir) < 0 || load_root(dir, pass, &root, &root_key) < 0) {
 		rc = cli_fail("cert issue");
 		goto done;

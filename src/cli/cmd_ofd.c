@@ -38,7 +38,10 @@ static const char ofd_usage[] =
 	"  --whole                 protect Signatures.xml: no further signature allowed\n"
 	"  --tsa                   time-stamp the signature (DIR's time-stamping authority)\n"
 	"  --batch IN_DIR OUT_DIR  seal every *.ofd of IN_DIR into OUT_DIR on all cores;\n"
-	"                          files already in OUT_DIR are skipped (resumable)\n"
+	"                          resumable: an output already in OUT_DIR is skipped when\n"
+	"                          it is a complete package carrying this seal (and signer),\n"
+	"                          otherwise sealed again; a killed run's temporary files\n"
+	"                          are removed\n"
 	"  -j N                    worker threads for --batch (default: all cores)\n"
 	"  --json                  print the result as JSON\n"
 	"\n"
@@ -62,6 +65,7 @@ typedef struct batch {
 	size_t n, next, done, skipped, failed;
 	const es_ofd_sign_options *so;
 	const cli_signer *sg;
+	const char *subject; /* the signer certificate's subject, for resume */
 	pthread_mutex_t mu;
 	json_t *failures;
 	bool json;
@@ -87,6 +91,41 @@ static void progress(batch *b)
 	fflush(stderr);
 }
 
+/*
+ * Resume: an output of an earlier run counts as done only when it is a whole
+ * OFD package carrying this run's seal: a signature of this esID and signer
+ * whose checks (seal, signature, files, references, stamp) fail nowhere.
+ * 0-byte, cut-short and unsealed files are sealed again.
+ */
+static bool sealed_before(const char *path, const cli_signer *sg, const es_ofd_sign_options *so, const char *subject)
+{
+	es_buf data = ES_BUF_INIT;
+	es_report r;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	const es_seal_fields *sf = sg->seal ? es_seal_fields_get(sg->seal) : NULL;
+	bool found = false;
+
+	es_report_init(&r);
+	if (es_file_read(&data, path, ES_MAX_INPUT_FILE) < 0 || es_ofd_verify(&r, data.ptr, data.len, &vo) < 0)
+		goto done;
+	for (size_t i = 0; i < r.nsigs && !found; i++) {
+		const es_sig_report *e = &r.sigs[i];
+		bool clean = strncmp(e->signer, subject, sizeof(e->signer) - 1) == 0; /* the report keeps 511 bytes */
+		if (so->type == ES_OFD_SEAL)
+			clean = clean && sf && strlen(e->esid) == sf->esid.len &&
+				memcmp(e->esid, sf->esid.ptr, sf->esid.len) == 0;
+		for (size_t k = 0; clean && k < e->nchecks; k++)
+			if (e->checks[k].result == ES_RESULT_FAIL)
+				clean = false;
+		found = clean;
+	}
+done:
+	es_error_clear();
+	es_report_release(&r);
+	es_buf_release(&data);
+	return found;
+}
+
 static void *worker(void *arg)
 {
 	batch *b = arg;
@@ -110,14 +149,17 @@ static void *worker(void *arg)
 		}
 		snprintf(in, sizeof(in), "%s/%s", b->in_dir, b->names[i]);
 		snprintf(out, sizeof(out), "%s/%s", b->out_dir, b->names[i]);
-		if (es_file_exists(out) > 0) {
+		/* a temporary file of a killed run is never a result */
+		if (es_file_clean_temps(out, NULL) < 0)
+			es_error_clear();
+		if (es_file_exists(out) > 0 && sealed_before(out, b->sg, b->so, b->subject)) {
 			pthread_mutex_lock(&b->mu);
 			b->skipped++;
 			progress(b);
 			pthread_mutex_unlock(&b->mu);
 			continue;
 		}
-		err = es_file_read(&data, in, (size_t)256 << 20 /* the OFD package limit */);
+		err = es_file_read(&data, in, ES_MAX_INPUT_FILE);
 		if (err == 0)
 			err = es_ofd_sign(&res, data.ptr, data.len, &so, b->sg->seal, b->sg->cert, b->sg->key);
 		if (err == 0)
@@ -153,6 +195,7 @@ static int run_batch(const char *in_dir, const char *out_dir, const es_ofd_sign_
 	size_t cap = 0, nth;
 	int rc = ES_EXIT_OK;
 	double el;
+	es_buf subject = ES_BUF_INIT;
 
 	memset(&b, 0, sizeof(b));
 	b.in_dir = in_dir;
@@ -162,6 +205,11 @@ static int run_batch(const char *in_dir, const char *out_dir, const es_ofd_sign_
 	b.json = json;
 	b.failures = json_array();
 	pthread_mutex_init(&b.mu, NULL);
+	if (es_cert_subject(&subject, sg->cert) < 0 || es_buf_put(&subject, "", 1) < 0) {
+		rc = cli_fail("batch");
+		goto done;
+	}
+	b.subject = (const char *)subject.ptr;
 	if (es_mkdirs(out_dir, 0755) < 0) {
 		rc = cli_fail("cannot make '%s'", out_dir);
 		goto done;
@@ -226,6 +274,7 @@ done:
 	es_free(b.names);
 	json_decref(b.failures);
 	pthread_mutex_destroy(&b.mu);
+	es_buf_release(&subject);
 	return rc;
 }
 

@@ -210,25 +210,33 @@ batch_done:
 		rc = cli_fail("cannot read '%s'", argv[optind]);
 		goto done;
 	}
-	es_buf_init(&out, (size_t)512 << 20);
-	if (es_pdf_sign(&out, data.ptr, data.len, &j.so, j.sg.seal, j.sg.cert, j.sg.key) < 0) {
-		rc = json ? cli_fail_json(cmd) : cli_fail("cannot seal '%s'", argv[optind]);
-		goto done;
-	}
 	if (output)
 		snprintf(outp, sizeof(outp), "%s", output);
 	else
 		default_output(outp, sizeof(outp), argv[optind], NULL);
-	if (cli_write_file(outp, out.ptr, out.len) < 0) {
-		rc = cli_fail("cannot write '%s'", outp);
+	/* only the update is made; the original is written from the one copy read */
+	if (es_pdf_sign_update(&out, data.ptr, data.len, &j.so, j.sg.seal, j.sg.cert, j.sg.key) < 0) {
+		rc = json ? cli_fail_json(cmd) : cli_fail("cannot seal '%s'", argv[optind]);
 		goto done;
 	}
+	if (strcmp(outp, "-") == 0) {
+		if (fwrite(data.ptr, 1, data.len, stdout) != data.len || fwrite(out.ptr, 1, out.len, stdout) != out.len) {
+			rc = cli_fail("cannot write standard output");
+			goto done;
+		}
+	} else {
+		es_file_part parts[2] = { { data.ptr, data.len }, { out.ptr, out.len } };
+		if (es_file_writev(outp, parts, 2, 0644) < 0) {
+			rc = cli_fail("cannot write '%s'", outp);
+			goto done;
+		}
+	}
 	if (json)
-		cli_print_json(json_pack("{s:s,s:I,s:s,s:b}", "output", outp, "bytes", (json_int_t)out.len, "subfilter",
+		cli_print_json(json_pack("{s:s,s:I,s:s,s:b}", "output", outp, "bytes", (json_int_t)(data.len + out.len), "subfilter",
 					 j.so.encoding == ES_PDF_SES ? ES_PDF_SUBFILTER_SES : ES_PDF_SUBFILTER_CMS,
 					 "timestamp", tsa));
 	else if (strcmp(outp, "-") != 0)
-		printf("sealed: %s (%zu bytes, /SubFilter /%s%s)\n", outp, out.len,
+		printf("sealed: %s (%zu bytes, /SubFilter /%s%s)\n", outp, data.len + out.len,
 		       j.so.encoding == ES_PDF_SES ? ES_PDF_SUBFILTER_SES : ES_PDF_SUBFILTER_CMS,
 		       tsa ? ", time-stamped" : "");
 	rc = ES_EXIT_OK;

@@ -488,12 +488,21 @@ static int plat_app(es_platform *p, const popts *o, int64_t actor)
 	}
 	if (err == 0) {
 		char st[16] = "";
+		es_seal_record sr;
+		memset(&sr, 0, sizeof(sr));
 		if (es_platform_app_state(p, app, st, sizeof(st)) < 0)
 			es_error_clear();
+		/* what became of the seal: made for a new seal, revoked, lost, ... for the others */
+		if (esid[0] && es_platform_seal_get(p, esid, &sr) < 0)
+			es_error_clear();
 		if (o->json)
-			cli_print_json(json_pack("{s:I, s:s, s:s}", "application", (json_int_t)app, "state", st, "esid", esid));
-		else if (esid[0])
-			printf("application %lld %s, seal %s\n", (long long)app, st, esid);
+			cli_print_json(json_pack("{s:I, s:s, s:s, s:s}", "application", (json_int_t)app, "state", st, "esid",
+						 esid, "seal_state", sr.state));
+		else if (esid[0] && strcmp(sr.state, "made") == 0)
+			printf("application %lld %s; seal %s made: confirm its impression ('seal confirm %s')\n",
+			       (long long)app, st, esid, esid);
+		else if (esid[0] && sr.state[0])
+			printf("application %lld %s; seal %s is %s\n", (long long)app, st, esid, sr.state);
 		else
 			printf("application %lld %s\n", (long long)app, st);
 	}
@@ -528,12 +537,29 @@ static int doc_hash(uint8_t h[32], const char *path)
 	return err;
 }
 
+/* The usage of the seal and use subcommands, for a wrong or missing one. */
+static const char seal_cmds[] = "seal confirm|use|show|export|authorise|sign|device-use|bind-device|bind-key|"
+				"key-location|batch ESID [options]";
+static const char use_cmds[] = "use request ESID --document FILE --purpose P | use approve|reject|state ID";
+
+static bool known_verb(const char *verb, const char *const *verbs)
+{
+	for (; *verbs; verbs++)
+		if (strcmp(verb, *verbs) == 0)
+			return true;
+	return false;
+}
+
 static int plat_seal(es_platform *p, const popts *o, int64_t actor)
 {
+	static const char *const verbs[] = { "confirm", "use", "authorise", "authorize", "sign", "device-use",
+					     "bind-device", "bind-key", "key-location", "batch", "export", "show", NULL };
 	const char *verb = o->args[1];
 	int err;
-	if (need(o, 3, "which seal (esID)?"))
-		return ES_EXIT_USAGE;
+	if (!known_verb(verb, verbs))
+		return cli_usage_error("platform", "unknown seal command '%s': %s", verb, seal_cmds);
+	if (o->nargs < 3)
+		return cli_usage_error("platform", "seal %s needs the esID: %s", verb, seal_cmds);
 	const char *esid = o->args[2];
 	if (strcmp(verb, "confirm") == 0) {
 		err = es_platform_seal_confirm(p, actor, esid);
@@ -655,9 +681,12 @@ static int plat_seal(es_platform *p, const popts *o, int64_t actor)
 
 static int plat_use(es_platform *p, const popts *o, int64_t actor)
 {
+	static const char *const verbs[] = { "request", "approve", "reject", "state", NULL };
 	const char *verb = o->args[1];
 	int err;
 	int64_t id = 0;
+	if (!known_verb(verb, verbs))
+		return cli_usage_error("platform", "unknown use command '%s': %s", verb, use_cmds);
 	if (strcmp(verb, "request") == 0) {
 		uint8_t h[32];
 		if (o->nargs < 3 || !o->document || !o->purpose)
@@ -869,9 +898,9 @@ int cmd_platform(int argc, char **argv)
 	} else if (strcmp(cmd, "app") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "app what?") : plat_app(p, &o, actor);
 	} else if (strcmp(cmd, "seal") == 0) {
-		rc = o.nargs < 2 ? cli_usage_error("platform", "seal what?") : plat_seal(p, &o, actor);
+		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", seal_cmds) : plat_seal(p, &o, actor);
 	} else if (strcmp(cmd, "use") == 0) {
-		rc = o.nargs < 2 ? cli_usage_error("platform", "use what?") : plat_use(p, &o, actor);
+		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", use_cmds) : plat_use(p, &o, actor);
 	} else if (strcmp(cmd, "token") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "token what?") : plat_token(p, &o, actor);
 	} else if (strcmp(cmd, "status") == 0) {
@@ -1006,7 +1035,9 @@ static const char restore_usage[] =
 	"Check FILE (made with the same master key: $ESEAL_MASTER_KEY or the\n"
 	"master.key copied into NEW-DIR), load it into a fresh store (default\n"
 	"sqlite:NEW-DIR/platform.db; a PostgreSQL store must be an empty database),\n"
-	"then verify the audit chain. An altered file or a wrong key is refused.\n"
+	"then verify the audit chain and write NEW-DIR/trust/root.crt and\n"
+	"NEW-DIR/status/ again (no 'platform init' needed). An altered file or a\n"
+	"wrong key is refused.\n"
 	"exit codes: 0 restored and verified, 1 audit chain broken, 3 usage, I/O or\n"
 	"refused file\n";
 
@@ -1154,7 +1185,12 @@ int cmd_restore(int argc, char **argv)
 		return ES_EXIT_OK;
 	if (rc < 0 || o.nargs != 1 || !o.dir)
 		return cli_usage_error("restore", "usage: eseal restore FILE --dir NEW-DIR");
-	if ((err = master_key(key, o.dir, false)) < 0)
+	if ((err = master_key(key, o.dir, false)) == ES_ENOTFOUND)
+		err = es_error_set(ES_ENOTFOUND,
+				   "no master key: copy the original platform's master.key into '%s' (or set "
+				   "ESEAL_MASTER_KEY); a new key (eseal platform init) can never open this backup",
+				   o.dir);
+	if (err < 0)
 		return done_rc(&o, err, "restore");
 	if (o.store)
 		snprintf(store, sizeof(store), "%s", o.store);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* eseal seal make | show */
 #include "cli_pki.h"
+#include "text.h"
 #include "cli_seal.h"
 #include "file.h"
 #include "estime.h"
@@ -152,6 +153,9 @@ static int seal_make(int argc, char **argv)
 		return cli_usage_error("seal make", "unknown --function '%s'", func);
 	if (size && (sscanf(size, "%ux%u", &w, &h) != 2))
 		return cli_usage_error("seal make", "--size must be WxH in millimetres, e.g. 42x42");
+	/* the platform's name check, with the seal's 200-byte limit */
+	if (es_text_check_name("--name", mo.name, 200, true) < 0)
+		return cli_fail("seal make");
 
 	if (picture) {
 		if (cli_read_file(&pic, picture) < 0) {

@@ -17,9 +17,9 @@
 static const char usage_text[] =
 	"usage: eseal verify FILE [options]\n"
 	"\n"
-	"Verify an electronic seal (.esl), an SES_Signature, a GM/T 0010 SignedData\n"
-	"or a bare SM2 signature; OFD and PDF files are recognised and verified once\n"
-	"their layers are part of the build. The kind is recognised by content.\n"
+	"Verify an electronic seal (.esl), an SES_Signature, a GM/T 0010 SignedData,\n"
+	"a bare SM2 signature, an OFD document (every signature of the package) or\n"
+	"a PDF (every signature field). The kind is recognised by content.\n"
 	"\n"
 	"options:\n"
 	"  --original FILE   the signed original (what dataHash covers; for OFD\n"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include "cli.h"
+#include <getopt.h>
 
 /*
  * Commands of optional layers are weak references: a layer that is not
@@ -48,7 +49,9 @@ static void usage(FILE *to)
 		if (commands[i].fn)
 			fprintf(to, "  %-9s %s\n", commands[i].name, commands[i].desc);
 	fprintf(to, "\n'eseal <command> --help' describes each command.\n"
-		    "exit codes: 0 success/valid, 1 invalid, 2 indeterminate, 3 usage or I/O error\n");
+		    "exit codes: 0 success/valid, 1 invalid, 2 indeterminate, 3 usage or I/O error,\n"
+		    "            4 refused by a rule or a role (platform, jobs, registry, audit, backup)\n"
+		    "--json: the result, or {\"error\": {...}} on failure, as JSON on stdout\n");
 }
 
 int main(int argc, char **argv)
@@ -63,6 +66,11 @@ int main(int argc, char **argv)
 		printf("eseal %s\n", es_version());
 		return ES_EXIT_OK;
 	}
+	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			cli_json_mode = true;
+	if (cli_json_mode)
+		opterr = 0; /* getopt's text would come before the JSON error */
 	for (size_t i = 0; i < ES_ARRAY_LEN(commands); i++)
 		if (commands[i].fn && strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);

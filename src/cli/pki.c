@@ -166,6 +166,12 @@ int cli_signer_load(cli_signer *s, const char *dir, const char *esid, const char
 		return es_error_set(ES_EINVAL, "give --dir and --esid, or --seal, --cert and --key");
 	if (tsa && !dir)
 		return es_error_set(ES_EINVAL, "--tsa needs --dir (the authority folder with tsa.crt)");
+	/* an unknown esID is named before any passphrase is asked for */
+	if (dir && esid && (es_file_exists(p2) != 1 || es_file_exists(p3) != 1 || (need_seal && es_file_exists(p1) != 1)))
+		return es_error_set(ES_ENOTFOUND,
+				    "no seal or signer with esID %s in '%s' (%s/seals/%s.esl, %s/signers/%s.crt): check "
+				    "--esid, or issue it with 'eseal cert issue' and 'eseal seal make'",
+				    esid, dir, dir, esid, dir, esid);
 	if ((err = cli_passphrase(pass, sizeof(pass), dir)) < 0 || (err = cli_key_load(&s->key, key_file, pass)) < 0 ||
 	    (err = cli_cert_load(&s->cert, cert_file)) < 0)
 		goto done;

@@ -4,9 +4,26 @@
 #include <stdarg.h>
 #include <unistd.h>
 
+bool cli_json_mode;
+
+/* {"error": {"code", "what", "message"}} on stdout for a failure in --json mode. */
+static int fail_json(const char *code, const char *what, const char *message)
+{
+	cli_print_json(json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "what", what, "message", message));
+	return ES_EXIT_USAGE;
+}
+
 int cli_fail(const char *fmt, ...)
 {
 	va_list ap;
+	if (cli_json_mode) {
+		char what[512];
+		const es_error *e = es_error_last();
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof(what), fmt, ap);
+		va_end(ap);
+		return fail_json(e->message[0] ? es_error_name(e->code) : "EINVAL", what, e->message[0] ? e->message : what);
+	}
 	fputs("eseal: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -20,6 +37,14 @@ int cli_fail(const char *fmt, ...)
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	if (cli_json_mode) {
+		char msg[1024];
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), " (see 'eseal %s --help')", cmd);
+		return fail_json("EUSAGE", cmd, msg);
+	}
 	fputs("eseal: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -53,10 +78,11 @@ int cli_read_file(es_buf *out, const char *path)
 		uint8_t chunk[65536];
 		size_t n;
 		int err;
+		if (out->max < ES_MAX_INPUT_FILE)
+			out->max = ES_MAX_INPUT_FILE;
 		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
 			if (out->len + n > ES_MAX_INPUT_FILE)
-				return es_error_set(ES_ELIMIT, "standard input is larger than %zu bytes",
-						    ES_MAX_INPUT_FILE);
+				return es_file_too_large("standard input", out->len + n, ES_MAX_INPUT_FILE);
 			if ((err = es_buf_put(out, chunk, n)) < 0)
 				return err;
 		}

@@ -196,9 +196,15 @@ static int create_tx(es_platform *p, void *vctx)
 	if (f->handler_mobile && (err = es_platform__seal_pii(p, &mob, "handler.mobile", f->handler_mobile)) < 0)
 		goto done;
 	if (f->handler_id) {
-		if ((err = es_platform__seal_pii(p, &hid, "handler.id", f->handler_id)) < 0)
+		/* stored with an uppercase check character 'X' (single and batch forms) */
+		char norm[19];
+		const char *h = f->handler_id;
+		if (es_resident_id_normalize(norm, h) == 0)
+			h = norm;
+		es_error_clear();
+		if ((err = es_platform__seal_pii(p, &hid, "handler.id", h)) < 0)
 			goto done;
-		es_id_mask(mask, sizeof(mask), f->handler_id);
+		es_id_mask(mask, sizeof(mask), h);
 	}
 	es_time now = es_platform__now(p);
 	const char *kind = es_seal_kind_name(f->kind);

@@ -89,6 +89,25 @@ done:
 	return err;
 }
 
+/* DIR/trust/root.crt (the verifiers' anchor) and DIR/status/ (the signed status list). */
+static int rebuild_files(es_platform *p, const char *dir)
+{
+	es_buf root = ES_BUF_INIT, path = ES_BUF_INIT;
+	int err;
+	if ((err = es_buf_printf(&path, "%s/trust", dir)) < 0 || (err = es_mkdirs((const char *)path.ptr, 0755)) < 0 ||
+	    (err = es_platform_authority_pem(p, &root, NULL)) < 0)
+		goto done;
+	path.len = 0;
+	if ((err = es_buf_printf(&path, "%s/trust/root.crt", dir)) < 0 ||
+	    (err = es_file_write((const char *)path.ptr, root.ptr, root.len, 0644)) < 0)
+		goto done;
+	err = es_platform__status_publish(p);
+done:
+	es_buf_release(&root);
+	es_buf_release(&path);
+	return err;
+}
+
 int es_platform_restore(const char *path, const uint8_t master_key[32], const char *store_uri, const char *dir,
 			es_audit_report *report)
 {
@@ -115,7 +134,10 @@ int es_platform_restore(const char *path, const uint8_t master_key[32], const ch
 	o.master_key = master_key;
 	if ((err = es_platform_open(&p, &o)) < 0)
 		goto done;
-	err = es_platform_audit_verify(p, ES_ACTOR_SYSTEM, report);
+	if ((err = es_platform_audit_verify(p, ES_ACTOR_SYSTEM, report)) < 0)
+		goto done;
+	/* the files beside the store, as 'platform init' and every status change write them */
+	err = rebuild_files(p, dir);
 done:
 	es_platform_close(p);
 	es_buf_release(&file);

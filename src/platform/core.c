@@ -7,6 +7,7 @@
 #include "eseal/es_auth.h"
 #include "estime.h"
 #include "file.h"
+#include "text.h"
 
 #define DAY 86400LL
 
@@ -368,17 +369,7 @@ void es_platform__copy(char *dst, size_t cap, const es_sval *v)
 
 int es_platform__check_text(const char *what, const char *s, size_t max, bool required)
 {
-	if (!s || !*s) {
-		if (required)
-			return es_error_set(ES_EINVAL, "%s is required: fill it in", what);
-		return 0;
-	}
-	if (strlen(s) > max)
-		return es_error_set(ES_ELIMIT, "%s is too long (at most %zu bytes)", what, max);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		if (*c < 0x20 || *c == '/' || *c == '=' || *c == '\\' || *c == 0x7f)
-			return es_error_set(ES_EINVAL, "%s contains a control character or one of / = \\: remove it", what);
-	return 0;
+	return es_text_check_name(what, s, max, required);
 }
 
 /* ---- the authority: root, maker certificate and key, data key ---------------- */

@@ -30,13 +30,13 @@ static int send_file(es_platform *p, const char *target, const char *key, const 
 	es_buf path = ES_BUF_INIT;
 	int err;
 	if ((err = es_buf_printf(&path, "%s/%s", p->outbox_dir, target)) < 0 ||
-	    (err = es_mkdirs((const char *)path.ptr, 0755)) < 0)
+	    (err = es_mkdirs((const char *)path.ptr, 0700)) < 0)
 		goto done;
 	path.len = 0;
 	if ((err = es_buf_printf(&path, "%s/%s/%s.json", p->outbox_dir, target, key)) < 0)
 		goto done;
-	/* same key, same file: a repeat overwrites with identical bytes */
-	err = es_file_write((const char *)path.ptr, payload, len, 0644);
+	/* same key, same file: a repeat overwrites with identical bytes; filings hold personal data: 0600 */
+	err = es_file_write((const char *)path.ptr, payload, len, 0600);
 done:
 	es_buf_release(&path);
 	return err;

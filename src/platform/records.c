@@ -54,9 +54,8 @@ int es_platform_region_add(es_platform *p, int64_t actor, const char *code, cons
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_REGION_ADD, -1, NULL)) < 0)
 		return err;
-	if (strlen(code) != 6 || strspn(code, "0123456789") != 6 || strcmp(code, "000000") == 0 ||
-	    memcmp(code, "00", 2) == 0)
-		return es_error_set(ES_EINVAL, "region code '%s' is not a 6-digit GB/T 2260 code", code);
+	if (es_region_check(code) < 0)
+		return es_error_wrap(ES_EINVAL, "region code '%s' is not a GB/T 2260 code", code);
 	if ((err = es_platform__check_text("region name", name, ES_PLAT_MAX_NAME, true)) < 0)
 		return err;
 	region_ctx c = { actor, code, name };
@@ -237,8 +236,11 @@ int es_platform_person_add(es_platform *p, int64_t actor, const char *name, cons
 		return err;
 	if (!resident_id)
 		return es_error_set(ES_EINVAL, "the resident ID number is required");
-	if ((err = es_resident_id_check(resident_id)) < 0)
+	/* stored with an uppercase check character 'X' */
+	char rid[19];
+	if ((err = es_resident_id_normalize(rid, resident_id)) < 0)
 		return es_error_wrap(err, "resident ID number is not valid (GB 11643): check the digits");
+	resident_id = rid;
 	if ((err = check_mobile(mobile)) < 0)
 		return err;
 	person_ctx c = { actor, name, resident_id, mobile, unit_id, 0 };

@@ -4,6 +4,7 @@
  * (§7.2, §1.8). Output is canonical DER v4 only (STANDARDS.md §9).
  */
 #include "es_int.h"
+#include "gb2260.h"
 #include "seal/seal_int.h"
 #include "estime.h"
 
@@ -82,9 +83,6 @@ uint64_t es_seal_type_code(int kind, int function)
 
 int es_esid_check(const char *esid)
 {
-	static const int provinces[] = { 11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
-					 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82 };
-	int prov;
 	bool known = false;
 
 	if (!esid || strlen(esid) != 14)
@@ -92,9 +90,9 @@ int es_esid_check(const char *esid)
 	for (int i = 0; i < 14; i++)
 		if (esid[i] < '0' || esid[i] > '9')
 			return es_error_set(ES_EINVAL, "esID '%s' must be 14 digits", esid);
-	prov = (esid[0] - '0') * 10 + (esid[1] - '0');
-	for (size_t i = 0; i < ES_ARRAY_LEN(provinces); i++)
-		known |= provinces[i] == prov;
+	/* the province list of src/seal/gb2260.h; 83 is a residence-permit region, not a PSB organ's */
+	for (size_t i = 0; i < ES_ARRAY_LEN(es_gb2260_provinces); i++)
+		known |= memcmp(es_gb2260_provinces[i].code, esid, 2) == 0 && memcmp(esid, "83", 2) != 0;
 	if (!known)
 		return es_error_set(ES_EINVAL, "esID '%s' does not start with a GB/T 2260 province code", esid);
 	if (memcmp(esid + 6, "00000000", 8) == 0)

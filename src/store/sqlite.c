@@ -4,7 +4,10 @@
 #include "store_int.h"
 #include "file.h"
 #include <sqlite3.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct sq_db {
 	sqlite3 *db;
@@ -41,6 +44,20 @@ static int sq_open(void **out, const char *path)
 	int err = 0;
 	if (!d)
 		return es_error_set(ES_ENOMEM, "out of memory");
+	/*
+	 * A new database file is created here, mode 0600 (SQLite would make it
+	 * 0644); its -wal and -shm files take the same mode.
+	 */
+	if (path[0] != ':' && strncmp(path, "file:", 5) != 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EEXIST) {
+			err = es_error_set(ES_EDB, "cannot create database '%s': %s", path, strerror(errno));
+			es_free(d);
+			return err;
+		}
+	}
 	int rc = sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err = es_error_set(ES_EDB, "cannot open database '%s': %s", path, sqlite3_errstr(rc));

@@ -173,6 +173,9 @@ typedef struct sign_job {
 	const es_cert *cert;
 	const es_sm2_key *key;
 	es_buf *out;
+	/* bytes of the file before out->ptr[0]: 0, or the original's length when
+	 * only the update is written (es_pdf_sign_update) */
+	size_t base;
 	es_time now;
 	size_t reserve;          /* bytes reserved for the signature value */
 	/* MuPDF state, dropped by sign_cleanup() */
@@ -1029,17 +1032,18 @@ static void write_update(fz_context *ctx, sign_job *j, int (*sign_fn)(sign_job *
 	for (int i = j->orig_xref_len; i < total; i++)
 		j->nums[n++] = i;
 	qsort(j->nums, (size_t)n, sizeof(int), cmp_int);
-	put(ctx, j, j->pdf, j->len);
+	if (!j->base)
+		put(ctx, j, j->pdf, j->len);
 	if (j->len && j->pdf[j->len - 1] != '\n' && j->pdf[j->len - 1] != '\r')
 		put(ctx, j, "\n", 1);
 	for (int i = 0; i < n; i++) {
-		j->offs[i] = j->out->len;
+		j->offs[i] = j->base + j->out->len;
 		if (j->nums[i] == j->sig_num)
 			write_sig_dict(ctx, j, &br_at, &contents_at);
 		else
 			write_object(ctx, j, j->nums[i]);
 	}
-	xref_at = j->out->len;
+	xref_at = j->base + j->out->len;
 	if (!xstream) {
 		put(ctx, j, "xref\n", 5);
 		for (int i = 0; i < n; i++)
@@ -1076,20 +1080,23 @@ static void write_update(fz_context *ctx, sign_job *j, int (*sign_fn)(sign_job *
 	}
 	putf(ctx, j, "startxref\n%zu\n%%%%EOF\n", xref_at);
 
-	/* ByteRange, digest, signature */
+	/* ByteRange, digest, signature; contents_at and contents_end index j->out, the
+	 * ByteRange counts from the start of the file (j->base bytes earlier) */
 	contents_end = contents_at + 2 * j->reserve + 2;
-	bn = snprintf(br, sizeof(br), "[0 %zu %zu %zu]", contents_at, contents_end, j->out->len - contents_end);
+	bn = snprintf(br, sizeof(br), "[0 %zu %zu %zu]", j->base + contents_at, j->base + contents_end,
+		      j->out->len - contents_end);
 	if (bn < 0 || bn > BR_WIDTH)
 		fail(ctx, j, es_error_set(ES_EINTERNAL, "pdf: ByteRange does not fit"));
 	memcpy(j->out->ptr + br_at, br, (size_t)bn);
-	if (es_sm3_new(&h) < 0 || es_sm3_update(h, j->out->ptr, contents_at) < 0 ||
+	if (es_sm3_new(&h) < 0 || (j->base && es_sm3_update(h, j->pdf, j->len) < 0) ||
+	    es_sm3_update(h, j->out->ptr, contents_at) < 0 ||
 	    es_sm3_update(h, j->out->ptr + contents_end, j->out->len - contents_end) < 0 ||
 	    es_sm3_final(h, digest) < 0) {
 		es_sm3_free(h);
 		fail(ctx, j, es_error_last()->code ? es_error_last()->code : ES_ECRYPTO);
 	}
 	es_sm3_free(h);
-	if (sign_fn(j, digest, contents_at, &j->sig) < 0)
+	if (sign_fn(j, digest, j->base + contents_at, &j->sig) < 0)
 		fail(ctx, j, es_error_last()->code ? es_error_last()->code : ES_EINTERNAL);
 	if (j->sig.len > j->reserve)
 		fail(ctx, j, es_error_set(ES_EINTERNAL, "pdf: signature of %zu bytes exceeds the %zu reserved",
@@ -1107,7 +1114,7 @@ static int sign_value(sign_job *j, const uint8_t digest[32], size_t contents_at,
 	if (j->opt->encoding == ES_PDF_SES) {
 		es_sign_options so = ES_SIGN_OPTIONS_INIT;
 		char prop[160];
-		size_t total = j->out ? j->out->len : 0;
+		size_t total = j->out ? j->base + j->out->len : 0;
 		size_t cend = contents_at + 2 * j->reserve + 2;
 		if (j->out && total >= cend)
 			snprintf(prop, sizeof(prop), "pdf ByteRange [0 %zu %zu %zu]", contents_at, cend, total - cend);
@@ -1182,8 +1189,8 @@ static int run_sign(fz_context *ctx, sign_job *j)
 	return 0;
 }
 
-int es_pdf_sign(es_buf *out, const uint8_t *pdf, size_t len, const es_pdf_sign_options *opt, const es_seal *seal,
-		const es_cert *signer_cert, const es_sm2_key *signer_key)
+static int sign_pdf(es_buf *out, bool update_only, const uint8_t *pdf, size_t len, const es_pdf_sign_options *opt,
+		    const es_seal *seal, const es_cert *signer_cert, const es_sm2_key *signer_key)
 {
 	sign_job *j = NULL;
 	fz_context *ctx = NULL;
@@ -1234,6 +1241,7 @@ int es_pdf_sign(es_buf *out, const uint8_t *pdf, size_t len, const es_pdf_sign_o
 		goto done;
 	}
 	j->out = out;
+	j->base = update_only ? len : 0;
 	j->sig = (es_buf)ES_BUF_INIT;
 	rc = run_sign(ctx, j);
 done:
@@ -1241,6 +1249,35 @@ done:
 		fz_drop_context(ctx);
 	es_buf_release(&probe);
 	es_free(j);
+	return rc;
+}
+
+int es_pdf_sign(es_buf *out, const uint8_t *pdf, size_t len, const es_pdf_sign_options *opt, const es_seal *seal,
+		const es_cert *signer_cert, const es_sm2_key *signer_key)
+{
+	return sign_pdf(out, false, pdf, len, opt, seal, signer_cert, signer_key);
+}
+
+int es_pdf_sign_update(es_buf *update, const uint8_t *pdf, size_t len, const es_pdf_sign_options *opt,
+		       const es_seal *seal, const es_cert *signer_cert, const es_sm2_key *signer_key)
+{
+	ES_ASSERT_ARG(update && update->len == 0);
+	return sign_pdf(update, true, pdf, len, opt, seal, signer_cert, signer_key);
+}
+
+int es_pdf_write_sealed(const char *path, const uint8_t *pdf, size_t len, const es_pdf_sign_options *opt,
+			const es_seal *seal, const es_cert *signer_cert, const es_sm2_key *signer_key, size_t *written)
+{
+	es_buf update = ES_BUF_INIT;
+	int rc;
+	ES_ASSERT_ARG(path && (pdf || len == 0));
+	if ((rc = es_pdf_sign_update(&update, pdf, len, opt, seal, signer_cert, signer_key)) == 0) {
+		es_file_part parts[2] = { { pdf, len }, { update.ptr, update.len } };
+		rc = es_file_writev(path, parts, 2, 0644);
+		if (rc == 0 && written)
+			*written = len + update.len;
+	}
+	es_buf_release(&update);
 	return rc;
 }
 
@@ -1252,20 +1289,16 @@ int es_pdf_sign_batch(const char *const *inputs, const char *const *outputs, siz
 	size_t ok = 0;
 	ES_ASSERT_ARG((inputs && outputs) || n == 0);
 	for (size_t i = 0; i < n; i++) {
-		es_buf in = ES_BUF_INIT, outb = ES_BUF_INIT;
+		es_buf in = ES_BUF_INIT;
+		/* one copy of each file in memory: the update is written after the original */
 		int rc = es_file_read(&in, inputs[i], ES_PDF_MAX_SIZE);
-		if (rc == 0) {
-			es_buf_init(&outb, ES_PDF_MAX_SIZE + ((size_t)16 << 20));
-			rc = es_pdf_sign(&outb, in.ptr, in.len, opt, seal, signer_cert, signer_key);
-		}
 		if (rc == 0)
-			rc = es_file_write(outputs[i], outb.ptr, outb.len, 0644);
+			rc = es_pdf_write_sealed(outputs[i], in.ptr, in.len, opt, seal, signer_cert, signer_key, NULL);
 		if (rc == 0)
 			ok++;
 		else if (first == 0)
 			first = rc;
 		es_buf_release(&in);
-		es_buf_release(&outb);
 		if (progress && progress(i + 1, n, inputs[i], rc, payload) != 0) {
 			if (first == 0)
 				first = es_error_set(ES_EDENIED, "pdf: batch stopped after %zu of %zu files", i + 1, n);

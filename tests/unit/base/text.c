@@ -73,12 +73,32 @@ static void test_text__long_error_message_stays_utf8(void **state)
 	es_buf_release(&name);
 }
 
+static void test_text__one_name_check(void **state)
+{
+	(void)state;
+	TU_OK(es_text_check_name("unit name", "示例科技有限公司 (Beijing) Co., Ltd.", 200, true));
+	TU_OK(es_text_check_name("reason", NULL, 200, false));
+	assert_int_equal(es_text_check_name("unit name", "", 200, true), ES_EINVAL);
+	assert_int_equal(es_text_check_name("unit name", "a\tb", 200, true), ES_EINVAL);
+	assert_non_null(strstr(es_error_last()->message, "unit name contains a control character"));
+	assert_int_equal(es_text_check_name("unit name", "a\x7f", 200, true), ES_EINVAL);
+	assert_int_equal(es_text_check_name("unit name", "a\xc2\x85" "b", 200, true), ES_EINVAL); /* C1 NEL */
+	assert_int_equal(es_text_check_name("unit name", "CN=x", 200, true), ES_EINVAL);
+	assert_int_equal(es_text_check_name("unit name", "a/b", 200, true), ES_EINVAL);
+	assert_int_equal(es_text_check_name("unit name", "a\\b", 200, true), ES_EINVAL);
+	assert_int_equal(es_text_check_name("unit name", "\xe7\xa4", 200, true), ES_EINVAL); /* cut UTF-8 */
+	assert_int_equal(es_text_check_name("unit name", "\xff", 200, true), ES_EINVAL);
+	assert_int_equal(es_text_check_name("unit name", "abc", 2, true), ES_ELIMIT);
+	TU_OK(es_text_check_name("unit name", "\xc2\xa0x", 200, true)); /* U+00A0 is no control */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text__copy_cuts_at_character_boundaries),
 		cmocka_unit_test(test_text__trim_leaves_whole_and_non_utf8_text),
 		cmocka_unit_test(test_text__long_error_message_stays_utf8),
+		cmocka_unit_test(test_text__one_name_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
