@@ -541,8 +541,8 @@ int es_audit_anchor_parse(es_audit_anchor *out, const uint8_t *json, size_t len)
 		err = es_error_set(ES_EMALFORMED, "audit anchor: seq, prev_seq or every out of range");
 		goto done;
 	}
-	if (es_time_parse(&out->at, json_string_value(json_object_get(doc, "at"))) != 0) {
-		err = es_error_set(ES_EMALFORMED, "audit anchor: 'at' is not a time like 2026-01-31T08:00:00Z");
+	if (es_time_parse(&out->at, json_string_value(json_object_get(doc, "at"))) != 0 || out->at < 0) {
+		err = es_error_set(ES_EMALFORMED, "audit anchor: 'at' is not a time after 1970 like 2026-01-31T08:00:00Z");
 		goto done;
 	}
 	if ((err = unhex(out->hash, 32, &n, json_string_value(json_object_get(doc, "hash")), "hash")) < 0)
