@@ -541,8 +541,8 @@ int es_audit_anchor_parse(es_audit_anchor *out, const uint8_t *json, size_t len)
 		err = es_error_set(ES_EMALFORMED, "audit anchor: seq, prev_seq or every out of range");
 		goto done;
 	}
-	if (es_time_parse(&out->at, json_string_value(json_object_get(doc, "at"))) != 0) {
-		err = es_error_set(ES_EMALFORMED, "audit anchor: 'at' is not a time like 2026-01-31T08:00:00Z");
+	if (es_time_parse(&out->at, json_string_value(json_object_get(doc, "at"))) != 0 || out->at < 0) {
+		err = es_error_set(ES_EMALFORMED, "audit anchor: 'at' is not a time after 1970 like 2026-01-31T08:00:00Z");
 		goto done;
 	}
 	if ((err = unhex(out->hash, 32, &n, json_string_value(json_object_get(doc, "hash")), "hash")) < 0)
@@ -567,6 +567,21 @@ done:
 	return err;
 }
 
+typedef struct hash_ctx {
+	uint8_t *out;
+	bool found;
+} hash_ctx;
+
+static int hash_row(void *vctx, const es_sval *c, size_t n)
+{
+	hash_ctx *h = vctx;
+	if (n < 1 || c[0].type != ES_SV_BLOB || c[0].len != 32)
+		return es_error_set(ES_EDB, "audit entry hash is not 32 bytes");
+	memcpy(h->out, c[0].b, 32);
+	h->found = true;
+	return 1;
+}
+
 static int anchor_path(es_platform *p, es_buf *path)
 {
 	return es_buf_printf(path, "%s/%s", p->dir, ANCHOR_FILE);
@@ -583,10 +598,26 @@ int es_platform__anchor_write(es_platform *p)
 		return es_error_set(ES_ENOMEM, "out of memory");
 	if ((err = anchor_path(p, &path)) < 0 || (err = cp_load(p, p->anchor_seq, &a[0])) < 0 || a[0].prev_seq < 0)
 		goto done;
-	/* never lower it: another process may have written a newer one */
+	/*
+	 * Never lower it (another process may have written a newer one), and never replace
+	 * it by a checkpoint over a log that no longer holds the anchored entry: that
+	 * evidence stays for 'audit verify' to report.
+	 */
 	if (es_file_exists((const char *)path.ptr) && es_file_read(&old, (const char *)path.ptr, ES_PLAT_MAX_ANCHOR) == 0 &&
-	    es_audit_anchor_parse(&a[1], old.ptr, old.len) == 0 && a[1].seq >= a[0].seq)
-		goto done;
+	    es_audit_anchor_parse(&a[1], old.ptr, old.len) == 0) {
+		uint8_t h[32];
+		hash_ctx hc = { h, false };
+		es_sval pv[1] = { ES_SV_I(a[1].seq) };
+		if (a[1].seq >= a[0].seq)
+			goto done;
+		if ((err = es_store_exec(p->st, "SELECT hash FROM audit_log WHERE seq = ?", pv, 1, hash_row, &hc, NULL)) < 0)
+			goto done;
+		if (!hc.found || memcmp(h, a[1].hash, 32) != 0) {
+			err = es_error_set(ES_EVERIFY, "the audit log no longer extends %s: run 'eseal audit verify'",
+					   (const char *)path.ptr);
+			goto done;
+		}
+	}
 	es_error_clear();
 	if ((err = es_audit_anchor_json(&out, &a[0])) < 0)
 		goto done;

@@ -1239,6 +1239,8 @@ static int batch_tx(es_platform *p, void *vctx)
 				    c->esid);
 	if (c->to <= c->from)
 		return es_error_set(ES_EINVAL, "the authorisation ends before it starts");
+	if ((err = es_platform__seal_usable(p, c->esid, NULL)) < 0)
+		return es_error_wrap(err, "batch authorisation refused");
 	if ((err = es_store_next(p->st, &c->id, "batch_auth")) < 0)
 		return err;
 	es_sval pv[7] = { ES_SV_I(c->id),   ES_SV_S(c->esid), ES_SV_S(c->purpose),        ES_SV_I(c->actor),

@@ -363,6 +363,15 @@ static void t_forge_rewrite_tail_and_close(void **state)
 	char words[64];
 	snprintf(words, sizeof(words), "entries 13 to %lld are missing", (long long)anchored);
 	expect_problem(&e, 13, words);
+	/* the platform carries on past the anchored entry: the anchor file keeps the evidence */
+	for (int64_t i = 0; i <= anchored; i++) {
+		int64_t id;
+		TU_OK(es_platform_login(e.p, "applicant", &id));
+	}
+	es_platform_close(e.p);
+	tp_open(&e, NULL);
+	snprintf(words, sizeof(words), "entry %lld differs from the anchor", (long long)anchored);
+	expect_problem(&e, anchored, words);
 	tp_teardown(&e);
 }
 

@@ -152,6 +152,13 @@ static void t_device_batch(void **state)
 	char esid2[15];
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, esid2);
 	TP_DENIED(es_platform_batch_authorise(e.p, appr, esid2, "批量", es_time_now(), es_time_now() + TP_DAY, &batch));
+	/* and for a usable one: a lost device seal gets none */
+	es_app_form f = tp_form(&e, ES_BIZ_LOSS, esid);
+	int64_t app;
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
+	TU_OK(es_platform_app_submit(e.p, e.applicant, app));
+	TP_DENIED(es_platform_batch_authorise(e.p, appr, esid, "批量", es_time_now(), es_time_now() + TP_DAY, &batch));
+	assert_non_null(strstr(es_error_last()->message, "is lost"));
 	audit_ok(&e);
 	es_cert_free(c);
 	es_sm2_key_free(dev);
