@@ -478,6 +478,64 @@ static void test_sm2p__differential_openssl(void **state)
 	}
 }
 
+/* ---- one key shared by threads ----------------------------------------------------- */
+
+#include <pthread.h>
+
+#define THREADS 4
+#define PER_THREAD 40
+
+struct shared {
+	es_sm2p_key *k;
+	uint8_t e[PER_THREAD][32], sig[PER_THREAD][64];
+	int bad;
+};
+
+static void *verify_all(void *arg)
+{
+	struct shared *sh = arg;
+	for (int i = 0; i < PER_THREAD; i++) {
+		uint8_t wrong[64];
+		if (es_sm2p_verify(sh->k, sh->e[i], sh->sig[i]) != 0)
+			sh->bad = 1;
+		memcpy(wrong, sh->sig[i], 64);
+		wrong[i % 64] ^= 0x10;
+		if (es_sm2p_verify(sh->k, sh->e[i], wrong) == 0)
+			sh->bad = 1;
+	}
+	return NULL;
+}
+
+/*
+ * Threads verify with one key at once, racing to build its tables (first
+ * the wNAF table, then past ES_SM2P_COMB_AFTER the comb): every verdict
+ * stays right and one table of each kind is kept.
+ */
+static void test_sm2p__shared_key_threads(void **state)
+{
+	static struct shared sh;
+	uint8_t d[32], point[65];
+	es_sm2p_key k;
+	pthread_t th[THREADS];
+	(void)state;
+	unhex32(d, ex_d);
+	assert_int_equal(es_sm2p_public_point(point, d), 0);
+	assert_int_equal(es_sm2p_key_init(&k, point, d), 0);
+	sh.k = &k;
+	for (int i = 0; i < PER_THREAD; i++) {
+		assert_int_equal(RAND_bytes(sh.e[i], 32), 1);
+		assert_int_equal(es_sm2p_sign(&k, sh.e[i], sh.sig[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, verify_all, &sh), 0);
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_int_equal(sh.bad, 0);
+	assert_non_null(atomic_load(&k.table));
+	assert_non_null(atomic_load(&k.comb));
+	es_sm2p_key_clear(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_sm2p__verify_refuses_out_of_range),
 		cmocka_unit_test(test_sm2p__key_init_refuses),
 		cmocka_unit_test(test_sm2p__der),
+		cmocka_unit_test(test_sm2p__shared_key_threads),
 		cmocka_unit_test(test_sm2p__differential_openssl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
