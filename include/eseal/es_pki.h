@@ -77,6 +77,7 @@ typedef struct es_trust es_trust;
 
 ES_EXTERN(int) es_trust_new(es_trust **out) ES_WARN_UNUSED;
 ES_EXTERN(int) es_trust_load_dir(es_trust *t, const char *dir) ES_WARN_UNUSED;
+/** Add a trust anchor; the store takes its own reference (the caller keeps and frees its own). */
 ES_EXTERN(int) es_trust_add_anchor(es_trust *t, es_cert *c) ES_WARN_UNUSED;
 ES_EXTERN(int) es_trust_add_intermediate(es_trust *t, es_cert *c) ES_WARN_UNUSED;
 /** Add a DER or PEM CRL; its signature is checked when used. */

@@ -204,44 +204,13 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int parse_key(uint8_t key[32], const char *hex, size_t len)
-{
-	while (len && (hex[len - 1] == '\n' || hex[len - 1] == '\r' || hex[len - 1] == ' '))
-		len--;
-	if (len != 64)
-		return es_error_set(ES_EINVAL, "the master key must be 64 hex digits");
-	for (size_t i = 0; i < 32; i++) {
-		int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
-		if (a < 0 || b < 0)
-			return es_error_set(ES_EINVAL, "the master key must be 64 hex digits");
-		key[i] = (uint8_t)(a << 4 | b);
-	}
-	return 0;
-}
-
+/* The master key of DIR (es_platform_master_key); with @p create, a new one is made first. */
 static int master_key(uint8_t key[32], const char *dir, bool create)
 {
-	const char *env = getenv("ESEAL_MASTER_KEY");
 	char path[4096];
-	es_buf b = ES_BUF_INIT;
 	int err;
-	if (env)
-		return parse_key(key, env, strlen(env));
 	snprintf(path, sizeof(path), "%s/master.key", dir);
-	if (es_file_exists(path) != 1) {
-		if (!create)
-			return es_error_set(ES_ENOTFOUND, "no master key: run 'eseal platform init' or set ESEAL_MASTER_KEY");
+	if (create && !getenv("ESEAL_MASTER_KEY") && es_file_exists(path) != 1) {
 		char hex[65];
 		uint8_t k[32];
 		if ((err = es_random(k, sizeof(k))) < 0)
@@ -249,15 +218,14 @@ static int master_key(uint8_t key[32], const char *dir, bool create)
 		for (size_t i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", k[i]);
 		es_wipe(k, sizeof(k));
-		if ((err = es_mkdirs(dir, 0700)) < 0 || (err = es_file_write(path, hex, 64, 0600)) < 0)
-			return err;
+		err = es_mkdirs(dir, 0700);
+		if (err == 0)
+			err = es_file_write(path, hex, 64, 0600);
 		es_wipe(hex, sizeof(hex));
+		if (err < 0)
+			return err;
 	}
-	if ((err = es_file_read(&b, path, 4096)) < 0)
-		return err;
-	err = parse_key(key, (const char *)b.ptr, b.len);
-	es_buf_release_secret(&b);
-	return err;
+	return es_platform_master_key(key, dir);
 }
 
 typedef struct legacy_list {

@@ -46,8 +46,9 @@ int es_platform_master_key(uint8_t key[32], const char *dir)
 	snprintf(path, sizeof(path), "%s/master.key", dir);
 	if (es_file_exists(path) != 1)
 		return es_error_set(ES_ENOTFOUND,
-				    "no master key in '%s': copy the platform's original master.key there or set "
-				    "ESEAL_MASTER_KEY (a new key cannot open existing data)",
+				    "no master key in '%s': run 'eseal platform init' for a new platform, or copy the "
+				    "platform's original master.key there or set ESEAL_MASTER_KEY (a new key cannot open "
+				    "existing data)",
 				    dir);
 	if ((err = es_file_read(&b, path, 4096)) < 0)
 		return err;

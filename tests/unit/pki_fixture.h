@@ -48,7 +48,7 @@ static inline void fx_pki_init(fx_pki *p)
 	p->tsa = fx_issue(p->tsa_key, ES_PROFILE_TSA, "/C=CN/O=测试/CN=Test TSA", p->root, p->root_key,
 			  p->now - 5 * FX_DAY, p->now + 1000 * FX_DAY);
 	TU_OK(es_trust_new(&p->trust));
-	TU_OK(es_trust_add_anchor(p->trust, es_cert_ref(p->root)));
+	TU_OK(es_trust_add_anchor(p->trust, p->root));
 }
 
 /* Add an empty (or one-entry) CRL of the root to the trust store. */
