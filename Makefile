@@ -4,7 +4,7 @@
 # (`make fuzz`, `make bench`).
 
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 12
 FUZZ_LONG_SECONDS ?= 600
 DATA        ?= data
 PREFIX      ?= /usr/local
