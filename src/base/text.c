@@ -63,3 +63,32 @@ int es_text_check_name(const char *what, const char *s, size_t max, bool require
 	}
 	return 0;
 }
+
+void es_hex(char *out, const unsigned char *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+int es_unhex(unsigned char *out, size_t n, const char *in, size_t inlen, bool upper_ok)
+{
+	if (inlen != 2 * n)
+		return -1;
+	for (size_t i = 0; i < 2 * n; i++) {
+		int c = (unsigned char)in[i], v;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (upper_ok && c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -1;
+		out[i / 2] = (unsigned char)(i % 2 ? (out[i / 2] | v) : v << 4);
+	}
+	return 0;
+}

@@ -25,4 +25,12 @@ void es_text_trim_cut(char *s);
  */
 int es_text_check_name(const char *what, const char *s, size_t max, bool required);
 
+/* Lower-case hex of @n bytes into @out (2n + 1 bytes, NUL-terminated). */
+void es_hex(char *out, const unsigned char *in, size_t n);
+/*
+ * Exactly @n bytes from the @inlen hex digits at @in (lower case only unless
+ * @upper_ok): 0, or -1 for a wrong length or a non-hex digit.
+ */
+int es_unhex(unsigned char *out, size_t n, const char *in, size_t inlen, bool upper_ok);
+
 #endif

@@ -5,6 +5,7 @@
 #include "platform_int.h"
 #include "eseal/es_auth.h"
 #include "estime.h"
+#include "text.h"
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 
@@ -162,35 +163,6 @@ int es_platform_actor_allowed(es_platform *p, const es_actor *a, es_action actio
 	return es_platform_allowed(p, a->account, action, unit_id);
 }
 
-/* ---- hex --------------------------------------------------------------------- */
-
-static void hex(char *out, const uint8_t *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static int unhex(uint8_t *out, size_t n, const char *in, size_t inlen)
-{
-	if (inlen != 2 * n)
-		return -1;
-	for (size_t i = 0; i < 2 * n; i++) {
-		int c = in[i], v;
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -1;
-		out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] | v) : v << 4);
-	}
-	return 0;
-}
-
 /* ---- passwords ------------------------------------------------------------- */
 
 #define PW_PREFIX "pbkdf2-sm3$"
@@ -257,8 +229,8 @@ int es_password_hash(char out[ES_PASSWORD_HASH_MAX], const char *pw, unsigned co
 	if ((err = es_random(salt, sizeof(salt))) < 0 ||
 	    (err = es_pbkdf2_sm3(dk, sizeof(dk), pw, strlen(pw), salt, sizeof(salt), cost)) < 0)
 		return err;
-	hex(salt_hex, salt, sizeof(salt));
-	hex(dk_hex, dk, sizeof(dk));
+	es_hex(salt_hex, salt, sizeof(salt));
+	es_hex(dk_hex, dk, sizeof(dk));
 	OPENSSL_cleanse(dk, sizeof(dk));
 	snprintf(out, ES_PASSWORD_HASH_MAX, PW_PREFIX "%u$%s$%s", cost, salt_hex, dk_hex);
 	return 0;
@@ -281,8 +253,8 @@ static int pw_parse(pw_parsed *out, const char *stored)
 	if (end == s || *end != '$' || cost < PW_COST_MIN || cost > PW_COST_MAX)
 		return es_error_set(ES_EMALFORMED, "password hash with a bad cost");
 	const char *salt = end + 1, *dollar = strchr(salt, '$');
-	if (!dollar || unhex(out->salt, PW_SALT, salt, (size_t)(dollar - salt)) < 0 ||
-	    unhex(out->dk, PW_LEN, dollar + 1, strlen(dollar + 1)) < 0)
+	if (!dollar || es_unhex(out->salt, PW_SALT, salt, (size_t)(dollar - salt), false) < 0 ||
+	    es_unhex(out->dk, PW_LEN, dollar + 1, strlen(dollar + 1), false) < 0)
 		return es_error_set(ES_EMALFORMED, "password hash with a bad salt or value");
 	out->cost = (unsigned)cost;
 	return 0;

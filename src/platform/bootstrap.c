@@ -4,33 +4,17 @@
 #include "es_int.h"
 #include "platform_int.h"
 #include "file.h"
+#include "text.h"
 
 #define LEGACY_MAX 256
 #define LEGACY_FILE_MAX (1 << 20)
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int parse_key(uint8_t key[32], const char *hex, size_t len)
 {
 	while (len && (hex[len - 1] == '\n' || hex[len - 1] == '\r' || hex[len - 1] == ' '))
 		len--;
-	if (len != 64)
+	if (es_unhex(key, 32, hex, len, true) < 0)
 		return es_error_set(ES_EINVAL, "the master key must be 64 hex digits");
-	for (size_t i = 0; i < 32; i++) {
-		int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
-		if (a < 0 || b < 0)
-			return es_error_set(ES_EINVAL, "the master key must be 64 hex digits");
-		key[i] = (uint8_t)(a << 4 | b);
-	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "platform_int.h"
 #include "eseal/es_read.h"
 #include "estime.h"
+#include "text.h"
 #include <jansson.h>
 #include <openssl/crypto.h>
 
@@ -464,15 +465,10 @@ typedef struct row_ctx {
 
 static json_t *hex_json(const uint8_t *b, size_t n)
 {
-	static const char digits[] = "0123456789abcdef";
 	char *s = es_malloc(2 * n + 1);
 	if (!s)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[b[i] >> 4];
-		s[2 * i + 1] = digits[b[i] & 15];
-	}
-	s[2 * n] = 0;
+	es_hex(s, b, n);
 	json_t *j = json_string(s);
 	es_free(s);
 	return j;

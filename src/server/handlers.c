@@ -3,6 +3,7 @@
  * business logic here: the platform API decides (docs/server.md). */
 #include "server.h"
 #include "estime.h"
+#include "text.h"
 #include "eseal/es_seal.h"
 #include <microhttpd.h>
 
@@ -46,6 +47,14 @@ int h_openapi(es_req *rq)
 	if (err == 0)
 		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
 	es_buf_release(&b);
+	return err;
+}
+
+static int reply_ok(es_req *rq)
+{
+	json_t *v = json_pack("{s:b}", "ok", 1);
+	int err = es_reply_json(rq, 200, v);
+	json_decref(v);
 	return err;
 }
 
@@ -127,10 +136,7 @@ int h_session_close(es_req *rq)
 		return err;
 	snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
 		 rq->srv->secure_cookies ? "; Secure" : "");
-	json_t *v = json_pack("{s:b}", "ok", 1);
-	err = es_reply_json(rq, 200, v);
-	json_decref(v);
-	return err;
+	return reply_ok(rq);
 }
 
 int h_password(es_req *rq)
@@ -155,10 +161,7 @@ int h_password(es_req *rq)
 		es_signin_failed(rq->srv, rq->client);
 	if (err < 0)
 		return err;
-	json_t *v = json_pack("{s:b}", "ok", 1);
-	err = es_reply_json(rq, 200, v);
-	json_decref(v);
-	return err;
+	return reply_ok(rq);
 }
 
 /* ---- public status ------------------------------------------------------------------- */
@@ -506,10 +509,7 @@ int h_api_key_revoke(es_req *rq)
 	int err;
 	if ((err = id_param(rq, &id)) < 0 || (err = es_platform_api_key_revoke(rq->p, es_actor_account(rq->actor), id)) < 0)
 		return err;
-	json_t *v = json_pack("{s:b}", "ok", 1);
-	err = es_reply_json(rq, 200, v);
-	json_decref(v);
-	return err;
+	return reply_ok(rq);
 }
 
 /* ---- records, seals, use ----------------------------------------------------------------- */
@@ -633,20 +633,6 @@ int h_seal_confirm(es_req *rq)
 	return err;
 }
 
-static int unhex32(uint8_t out[32], const char *s)
-{
-	if (!s || strlen(s) != 64)
-		return -1;
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdef", s[2 * i]) ||
-		    !strchr("0123456789abcdef", s[2 * i + 1]))
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
 int h_use_request(es_req *rq)
 {
 	static const char *const fields[] = { "esid", "doc_sm3", "purpose", NULL };
@@ -659,7 +645,8 @@ int h_use_request(es_req *rq)
 	const char *esid = str_field(b, "esid"), *purpose = str_field(b, "purpose");
 	if (!esid || !purpose)
 		err = es_error_set(ES_EINVAL, "give 'esid', 'doc_sm3' and 'purpose'");
-	else if (unhex32(h, str_field(b, "doc_sm3")) < 0)
+	else if (!str_field(b, "doc_sm3") ||
+		 es_unhex(h, 32, str_field(b, "doc_sm3"), strlen(str_field(b, "doc_sm3")), false) < 0)
 		err = es_error_set(ES_EINVAL, "'doc_sm3' must be the document's SM3 as 64 lower-case hex digits");
 	else
 		err = es_platform_use_request(rq->p, es_actor_account(rq->actor), esid, h, purpose, &id);
