@@ -51,7 +51,7 @@ extern "C" {
 /** One-time passwords handed out by es_platform_account_otp(). */
 #define ES_OTP_LEN 16
 
-typedef struct es_actor es_actor;
+/* es_actor: es_types.h */
 
 /** How an actor was authenticated. */
 typedef enum es_auth_kind {
@@ -99,13 +99,6 @@ ES_EXTERN(es_time) es_actor_when(const es_actor *a);
 ES_EXTERN(bool) es_actor_must_change_password(const es_actor *a);
 /** API key actors: is @p action in the key's scope? Others: true. */
 ES_EXTERN(bool) es_actor_in_scope(const es_actor *a, es_action action);
-/**
- * The permission check for an authenticated actor: a one-time password not yet
- * changed, an action outside an API key's scope, then the role table
- * (es_platform_allowed). 0 or ES_EDENIED.
- */
-ES_EXTERN(int) es_platform_actor_allowed(es_platform *p, const es_actor *a, es_action action,
-					 int64_t unit_id) ES_WARN_UNUSED;
 
 /* ---- passwords ------------------------------------------------------------ */
 
@@ -123,13 +116,13 @@ ES_EXTERN(int) es_password_verify(const char *stored, const char *password, unsi
  * characters + NUL. The account must change it at its first sign-in; a lock
  * is lifted.
  */
-ES_EXTERN(int) es_platform_account_otp(es_platform *p, int64_t actor, const char *login,
+ES_EXTERN(int) es_platform_account_otp(es_platform *p, const es_actor *actor, const char *login,
 				       char otp_out[ES_OTP_LEN + 1]) ES_WARN_UNUSED;
 /** The account changes its own password, knowing the current one (rules checked; audited). */
 ES_EXTERN(int) es_platform_password_change(es_platform *p, const char *login, const char *old_password,
 					   const char *new_password) ES_WARN_UNUSED;
 /** Disable (or enable again) an account: it can no longer sign in by any means. Audited. */
-ES_EXTERN(int) es_platform_account_disable(es_platform *p, int64_t actor, const char *login,
+ES_EXTERN(int) es_platform_account_disable(es_platform *p, const es_actor *actor, const char *login,
 					   bool disabled) ES_WARN_UNUSED;
 
 /* ---- API keys ----------------------------------------------------------------- */
@@ -148,9 +141,9 @@ ES_EXTERN(int) es_scope_parse(const char *names, uint64_t *out) ES_WARN_UNUSED;
  * Create an API key (system administrator). The key (shown once: it is not
  * kept) into @p key_out, its id into @p id (may be NULL).
  */
-ES_EXTERN(int) es_platform_api_key_create(es_platform *p, int64_t actor, const es_api_key_spec *spec,
+ES_EXTERN(int) es_platform_api_key_create(es_platform *p, const es_actor *actor, const es_api_key_spec *spec,
 					  char key_out[ES_API_KEY_MAX], int64_t *id) ES_WARN_UNUSED;
-ES_EXTERN(int) es_platform_api_key_revoke(es_platform *p, int64_t actor, int64_t id) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_api_key_revoke(es_platform *p, const es_actor *actor, int64_t id) ES_WARN_UNUSED;
 /** Is @p addr (IPv4 or IPv6 text) inside one of the comma-separated CIDR blocks of @p list? */
 ES_EXTERN(bool) es_cidr_list_match(const char *list, const char *addr);
 /** 0 if @p list is a well-formed comma-separated CIDR list; ES_EINVAL naming the bad block. */
@@ -162,7 +155,7 @@ ES_EXTERN(int) es_cidr_list_check(const char *list) ES_WARN_UNUSED;
  * Map certificate subject + issuer (as es_cert_subject / es_cert_issuer print
  * them, taken from @p cert) to account @p login (system administrator).
  */
-ES_EXTERN(int) es_platform_cert_map(es_platform *p, int64_t actor, const char *login, const uint8_t *cert,
+ES_EXTERN(int) es_platform_cert_map(es_platform *p, const es_actor *actor, const char *login, const uint8_t *cert,
 				    size_t cert_len) ES_WARN_UNUSED;
 #define ES_CHALLENGE_LEN 32
 #define ES_CHALLENGE_SECONDS 120
@@ -192,7 +185,7 @@ ES_EXTERN(int) es_platform_session_actor(es_platform *p, const char *token, es_a
 /** End a session (sign-out); audited. Ending an unknown or ended session is not an error. */
 ES_EXTERN(int) es_platform_session_close(es_platform *p, const char *token) ES_WARN_UNUSED;
 /** End every session of account @p login (password change, disabling: done by those calls too). */
-ES_EXTERN(int) es_platform_sessions_end_all(es_platform *p, int64_t actor, const char *login) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_sessions_end_all(es_platform *p, const es_actor *actor, const char *login) ES_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

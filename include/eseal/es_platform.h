@@ -122,8 +122,14 @@ ES_EXTERN(int) es_platform_open_dir(es_platform **out, const char *dir, const ch
 ES_EXTERN(void) es_platform_close(es_platform *p);
 /** The store answers and its schema is the one this program migrated to (readiness). */
 ES_EXTERN(int) es_platform_ping(es_platform *p) ES_WARN_UNUSED;
-/** 0 if @p actor may take @p action (on @p unit_id, or -1 for none), ES_EDENIED otherwise. */
-ES_EXTERN(int) es_platform_allowed(es_platform *p, int64_t actor, es_action action, int64_t unit_id) ES_WARN_UNUSED;
+/**
+ * The permission check every call makes: 0 if @p actor may take @p action (on
+ * @p unit_id, or -1 for none). ES_EAUTH without an actor or for a disabled
+ * account; ES_EDENIED for a one-time password not yet changed, an action
+ * outside an API key's scope, or the role table (roles as they are now in the
+ * store, not as they were at sign-in).
+ */
+ES_EXTERN(int) es_platform_allowed(es_platform *p, const es_actor *actor, es_action action, int64_t unit_id) ES_WARN_UNUSED;
 
 /**
  * Called inside the transaction of every recorded state change (the one place
@@ -138,7 +144,7 @@ ES_EXTERN(void) es_platform_set_transition_hook(es_platform *p, es_transition_ho
 /* ---- records ------------------------------------------------------------ */
 
 /** Region: 6-digit GB/T 2260 code; level from the code (xx0000 province, xxxx00 city, else county). */
-ES_EXTERN(int) es_platform_region_add(es_platform *p, int64_t actor, const char *code, const char *name) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_region_add(es_platform *p, const es_actor *actor, const char *code, const char *name) ES_WARN_UNUSED;
 
 typedef struct es_unit_info {
 	const char *name;
@@ -147,23 +153,23 @@ typedef struct es_unit_info {
 	int64_t superior;          /**< superior unit id, 0 for none */
 	const char *legal_rep;
 } es_unit_info;
-ES_EXTERN(int) es_platform_unit_add(es_platform *p, int64_t actor, const es_unit_info *u, int64_t *id) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_unit_add(es_platform *p, const es_actor *actor, const es_unit_info *u, int64_t *id) ES_WARN_UNUSED;
 ES_EXTERN(int) es_platform_unit_find(es_platform *p, const char *credit_code, int64_t *id) ES_WARN_UNUSED;
 
-ES_EXTERN(int) es_platform_person_add(es_platform *p, int64_t actor, const char *name, const char *resident_id,
+ES_EXTERN(int) es_platform_person_add(es_platform *p, const es_actor *actor, const char *name, const char *resident_id,
 				      const char *mobile, int64_t unit_id, int64_t *id) ES_WARN_UNUSED;
 /**
  * Person's ID and mobile into @p id_out / @p mobile_out (at least 24 bytes):
  * in clear for roles allowed ES_ACT_READ_PII, masked for everyone else.
  */
-ES_EXTERN(int) es_platform_person_get(es_platform *p, int64_t actor, int64_t person, char *name_out, size_t name_cap,
+ES_EXTERN(int) es_platform_person_get(es_platform *p, const es_actor *actor, int64_t person, char *name_out, size_t name_cap,
 				      char *id_out, char *mobile_out, size_t cap) ES_WARN_UNUSED;
 
-ES_EXTERN(int) es_platform_account_add(es_platform *p, int64_t actor, const char *login, unsigned roles,
+ES_EXTERN(int) es_platform_account_add(es_platform *p, const es_actor *actor, const char *login, unsigned roles,
 				       int64_t unit_id, const char *region, int64_t *id) ES_WARN_UNUSED;
 ES_EXTERN(int) es_platform_account_find(es_platform *p, const char *login, int64_t *id) ES_WARN_UNUSED;
 /** Replace the roles of account @p login (sysadmin); audited with the old and the new roles. */
-ES_EXTERN(int) es_platform_account_set_roles(es_platform *p, int64_t actor, const char *login,
+ES_EXTERN(int) es_platform_account_set_roles(es_platform *p, const es_actor *actor, const char *login,
 					     unsigned roles) ES_WARN_UNUSED;
 
 /* ---- applications --------------------------------------------------------- */
@@ -189,44 +195,44 @@ typedef struct es_app_form {
 } es_app_form;
 #define ES_APP_FORM_INIT { ES_BIZ_APPLY, 0, 1, 0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 }
 
-ES_EXTERN(int) es_platform_app_create(es_platform *p, int64_t actor, const es_app_form *f, int64_t *id) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_app_create(es_platform *p, const es_actor *actor, const es_app_form *f, int64_t *id) ES_WARN_UNUSED;
 /**
  * The batch form (FG 四): @p n forms of one unit created in one transaction under one
  * new batch id; @p ids (may be NULL) receives the application ids.
  */
-ES_EXTERN(int) es_platform_app_batch(es_platform *p, int64_t actor, const es_app_form *forms, size_t n,
+ES_EXTERN(int) es_platform_app_batch(es_platform *p, const es_actor *actor, const es_app_form *forms, size_t n,
 				     int64_t *batch_id, int64_t *ids) ES_WARN_UNUSED;
 /** The batch summary table (申请汇总表) as JSON, appended to @p json. */
-ES_EXTERN(int) es_platform_batch_summary(es_platform *p, int64_t actor, int64_t batch_id, es_buf *json) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_batch_summary(es_platform *p, const es_actor *actor, int64_t batch_id, es_buf *json) ES_WARN_UNUSED;
 /** Attach a file (red-header letter "letter", ID copy "id-copy", summary "summary", ...). */
-ES_EXTERN(int) es_platform_app_attach(es_platform *p, int64_t actor, int64_t app, const char *kind, const char *name,
+ES_EXTERN(int) es_platform_app_attach(es_platform *p, const es_actor *actor, int64_t app, const char *kind, const char *name,
 				      const uint8_t *data, size_t len) ES_WARN_UNUSED;
 /** draft/rejected → submitted. A loss report stops the seal at once. */
-ES_EXTERN(int) es_platform_app_submit(es_platform *p, int64_t actor, int64_t app) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_app_submit(es_platform *p, const es_actor *actor, int64_t app) ES_WARN_UNUSED;
 /** County/city office forwards a submitted application to the province (J§10). */
-ES_EXTERN(int) es_platform_app_forward(es_platform *p, int64_t actor, int64_t app) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_app_forward(es_platform *p, const es_actor *actor, int64_t app) ES_WARN_UNUSED;
 /** Maker checks: submitted → checked. */
-ES_EXTERN(int) es_platform_app_check(es_platform *p, int64_t actor, int64_t app) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_app_check(es_platform *p, const es_actor *actor, int64_t app) ES_WARN_UNUSED;
 /** Reviewer: checked → approved, or rejected with a reason (required). */
-ES_EXTERN(int) es_platform_app_review(es_platform *p, int64_t actor, int64_t app, bool approve,
+ES_EXTERN(int) es_platform_app_review(es_platform *p, const es_actor *actor, int64_t app, bool approve,
 				      const char *reason) ES_WARN_UNUSED;
 /** Maker carries out the approved business: approved → made (@p esid_out: the seal made or concerned). */
-ES_EXTERN(int) es_platform_app_make(es_platform *p, int64_t actor, int64_t app, char esid_out[15]) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_app_make(es_platform *p, const es_actor *actor, int64_t app, char esid_out[15]) ES_WARN_UNUSED;
 /** made → filed (filing records are already in the outbox). */
-ES_EXTERN(int) es_platform_app_file(es_platform *p, int64_t actor, int64_t app) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_app_file(es_platform *p, const es_actor *actor, int64_t app) ES_WARN_UNUSED;
 /** filed → delivered. */
-ES_EXTERN(int) es_platform_app_deliver(es_platform *p, int64_t actor, int64_t app) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_app_deliver(es_platform *p, const es_actor *actor, int64_t app) ES_WARN_UNUSED;
 /** Application state name into @p out ("draft", "submitted", ...). */
 ES_EXTERN(int) es_platform_app_state(es_platform *p, int64_t app, char *out, size_t cap) ES_WARN_UNUSED;
 
 /* ---- seals ------------------------------------------------------------------ */
 
 /** The applicant confirms the impression of a delivered seal: made → active. */
-ES_EXTERN(int) es_platform_seal_confirm(es_platform *p, int64_t actor, const char *esid) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_seal_confirm(es_platform *p, const es_actor *actor, const char *esid) ES_WARN_UNUSED;
 /** Record a use of the seal by @p actor's unit (refused unless active, or authorised for the period). */
-ES_EXTERN(int) es_platform_seal_use(es_platform *p, int64_t actor, const char *esid) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_seal_use(es_platform *p, const es_actor *actor, const char *esid) ES_WARN_UNUSED;
 /** A superior unit authorises a subordinate unit to use its seal from..to, with a letter. */
-ES_EXTERN(int) es_platform_seal_authorise(es_platform *p, int64_t actor, const char *esid, int64_t grantee_unit,
+ES_EXTERN(int) es_platform_seal_authorise(es_platform *p, const es_actor *actor, const char *esid, int64_t grantee_unit,
 					  es_time from, es_time to, const char *letter) ES_WARN_UNUSED;
 
 #define ES_SEAL_RECORD_NAME 256
@@ -272,14 +278,14 @@ typedef struct es_jobs_result {
 	unsigned suspended, expired, delivered, failed;
 } es_jobs_result;
 /** Scheduled job: expire seals past validity, suspend seals unused for a year, deliver filings. */
-ES_EXTERN(int) es_platform_jobs_run(es_platform *p, int64_t actor, es_jobs_result *res) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_jobs_run(es_platform *p, const es_actor *actor, es_jobs_result *res) ES_WARN_UNUSED;
 
 typedef struct es_registry_result {
 	unsigned entities, seals_made, skipped;
 	unsigned line;             /**< first bad line on error */
 } es_registry_result;
 /** Import a registration feed (CSV with header name,credit_code,region,legal_rep, or a JSON array). */
-ES_EXTERN(int) es_platform_registry_import(es_platform *p, int64_t actor, const uint8_t *feed, size_t len,
+ES_EXTERN(int) es_platform_registry_import(es_platform *p, const es_actor *actor, const uint8_t *feed, size_t len,
 					   es_registry_result *res) ES_WARN_UNUSED;
 
 /** One parsed feed entry. */
@@ -309,7 +315,7 @@ ES_EXTERN(int) es_psb_parse(const uint8_t *feed, size_t len, es_psb_fn fn, void 
  * Import seal codes and impressions from a public-security export (sysadmin). A later
  * application of the same unit, kind and seal name takes this esID and impression.
  */
-ES_EXTERN(int) es_platform_psb_import(es_platform *p, int64_t actor, const uint8_t *feed, size_t len,
+ES_EXTERN(int) es_platform_psb_import(es_platform *p, const es_actor *actor, const uint8_t *feed, size_t len,
 				      unsigned *imported) ES_WARN_UNUSED;
 
 /** Deliver due filings (file drop and/or HTTP POST); counts in @p sent / @p failed. */
@@ -319,8 +325,6 @@ ES_EXTERN(int) es_platform_outbox_count(es_platform *p, const char *state, int64
 
 /* ---- sign-in, audit (R7) ----------------------------------------------------- */
 
-/** Sign in as @p login: audited as "login", or "login-failed" (then ES_EDENIED). */
-ES_EXTERN(int) es_platform_login(es_platform *p, const char *login, int64_t *id) ES_WARN_UNUSED;
 
 /** One audit entry (docs/audit.md gives its canonical byte encoding). */
 typedef struct es_audit_entry {
@@ -353,7 +357,7 @@ typedef struct es_audit_report {
  * Verify the audit chain and its signed checkpoints (auditor, sysadmin, system).
  * 0 if intact; ES_EVERIFY with @p out->first_bad and @p out->problem otherwise.
  */
-ES_EXTERN(int) es_platform_audit_verify(es_platform *p, int64_t actor, es_audit_report *out) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_audit_verify(es_platform *p, const es_actor *actor, es_audit_report *out) ES_WARN_UNUSED;
 /** Write a signed checkpoint at the current head now (also done on close). */
 ES_EXTERN(int) es_platform_audit_checkpoint(es_platform *p) ES_WARN_UNUSED;
 
@@ -383,21 +387,21 @@ ES_EXTERN(int) es_audit_anchor_json(es_buf *out, const es_audit_anchor *a) ES_WA
 /** Parse an anchor's JSON (strict: every field, nothing else); signatures are checked by the platform. */
 ES_EXTERN(int) es_audit_anchor_parse(es_audit_anchor *out, const uint8_t *json, size_t len) ES_WARN_UNUSED;
 /** Sign a checkpoint over the head now and return it (auditor, sysadmin, system). */
-ES_EXTERN(int) es_platform_audit_anchor(es_platform *p, int64_t actor, es_audit_anchor *out) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_audit_anchor(es_platform *p, const es_actor *actor, es_audit_anchor *out) ES_WARN_UNUSED;
 /**
  * es_platform_audit_verify() and then: @p anchor is signed by this platform and the
  * log still holds its entry with the same hash (it extends the anchored log).
  */
-ES_EXTERN(int) es_platform_audit_verify_anchor(es_platform *p, int64_t actor, const es_audit_anchor *anchor,
+ES_EXTERN(int) es_platform_audit_verify_anchor(es_platform *p, const es_actor *actor, const es_audit_anchor *anchor,
 					       es_audit_report *out) ES_WARN_UNUSED;
 
 /* ---- use approval (用印申请) and usage records (用章记录), R6 --------------------- */
 
 /** File a use request: seal @p esid on the document with SM3 hash @p doc_hash, for @p purpose. */
-ES_EXTERN(int) es_platform_use_request(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+ES_EXTERN(int) es_platform_use_request(es_platform *p, const es_actor *actor, const char *esid, const uint8_t doc_hash[32],
 				       const char *purpose, int64_t *id) ES_WARN_UNUSED;
 /** A use approver approves or rejects (reason required) a request; never their own. */
-ES_EXTERN(int) es_platform_use_decide(es_platform *p, int64_t approver, int64_t request, bool approve,
+ES_EXTERN(int) es_platform_use_decide(es_platform *p, const es_actor *approver, int64_t request, bool approve,
 				      const char *reason) ES_WARN_UNUSED;
 /** Request state into @p out: "requested", "approved", "rejected", "used". */
 ES_EXTERN(int) es_platform_use_state(es_platform *p, int64_t request, char *out, size_t cap) ES_WARN_UNUSED;
@@ -411,7 +415,7 @@ ES_EXTERN(int) es_platform_use_state(es_platform *p, int64_t request, char *out,
  * es_ses_signer_new_external(): a signature that does not verify with the seal's
  * certificate (another key in the store) is refused with ES_EVERIFY, nothing is used up.
  */
-ES_EXTERN(int) es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+ES_EXTERN(int) es_platform_seal_sign(es_platform *p, const es_actor *actor, const char *esid, const uint8_t doc_hash[32],
 				     int64_t request, const char *pin, es_buf *sig_out) ES_WARN_UNUSED;
 
 /**
@@ -419,16 +423,16 @@ ES_EXTERN(int) es_platform_seal_sign(es_platform *p, int64_t actor, const char *
  * platform. Issue the seal's certificate from the device's PKCS#10 request (DER or PEM);
  * the certificate (DER) is appended to @p cert_out. The platform copy of the key is destroyed.
  */
-ES_EXTERN(int) es_platform_seal_bind_device(es_platform *p, int64_t actor, const char *esid, const uint8_t *csr,
+ES_EXTERN(int) es_platform_seal_bind_device(es_platform *p, const es_actor *actor, const char *esid, const uint8_t *csr,
 					    size_t csr_len, es_buf *cert_out) ES_WARN_UNUSED;
 /** A use approver grants a standing batch authorisation for a device seal, from..to. */
-ES_EXTERN(int) es_platform_batch_authorise(es_platform *p, int64_t approver, const char *esid, const char *purpose,
+ES_EXTERN(int) es_platform_batch_authorise(es_platform *p, const es_actor *approver, const char *esid, const char *purpose,
 					   es_time from, es_time to, int64_t *id) ES_WARN_UNUSED;
 /**
  * A device seal is about to sign @p doc_hash: checked against a batch authorisation in
  * force now; records the use. The device signs only after this returns 0.
  */
-ES_EXTERN(int) es_platform_device_use(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+ES_EXTERN(int) es_platform_device_use(es_platform *p, const es_actor *actor, const char *esid, const uint8_t doc_hash[32],
 				      int64_t *usage_id) ES_WARN_UNUSED;
 /** Number of usage records of a seal. */
 ES_EXTERN(int) es_platform_usage_count(es_platform *p, const char *esid, int64_t *n) ES_WARN_UNUSED;
@@ -440,18 +444,18 @@ ES_EXTERN(int) es_platform_usage_count(es_platform *p, const char *esid, int64_t
  * Move a seal's key into a software token: SM4 (es_box) under keys derived with
  * PBKDF2-HMAC-SM3 from the user PIN and from the administrator PIN (unit admin).
  */
-ES_EXTERN(int) es_platform_token_init(es_platform *p, int64_t actor, const char *esid, const char *user_pin,
+ES_EXTERN(int) es_platform_token_init(es_platform *p, const es_actor *actor, const char *esid, const char *user_pin,
 				      const char *admin_pin) ES_WARN_UNUSED;
 /** Check the user PIN (ES_EDENIED on a wrong PIN; locked after ES_PIN_TRIES). */
-ES_EXTERN(int) es_platform_token_check(es_platform *p, int64_t actor, const char *esid, const char *user_pin) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_token_check(es_platform *p, const es_actor *actor, const char *esid, const char *user_pin) ES_WARN_UNUSED;
 /** Change the user PIN (holder, knowing the old one). */
-ES_EXTERN(int) es_platform_token_change_pin(es_platform *p, int64_t actor, const char *esid, const char *old_pin,
+ES_EXTERN(int) es_platform_token_change_pin(es_platform *p, const es_actor *actor, const char *esid, const char *old_pin,
 					    const char *new_pin) ES_WARN_UNUSED;
 /**
  * Reset the user PIN and unlock, with the administrator PIN, only after a PIN-unlock
  * application (口令解锁) for this seal was carried out; each application unlocks once.
  */
-ES_EXTERN(int) es_platform_token_reset(es_platform *p, int64_t actor, const char *esid, const char *admin_pin,
+ES_EXTERN(int) es_platform_token_reset(es_platform *p, const es_actor *actor, const char *esid, const char *admin_pin,
 				       const char *new_pin) ES_WARN_UNUSED;
 /**
  * The software token of seal @p esid behind the key-store interface (es_keystore.h):
@@ -459,7 +463,7 @@ ES_EXTERN(int) es_platform_token_reset(es_platform *p, int64_t actor, const char
  * reset_pin = es_platform_token_reset (needs the PIN-unlock application). @p actor acts.
  */
 struct es_keystore;
-ES_EXTERN(int) es_platform_token_keystore(es_platform *p, int64_t actor, const char *esid,
+ES_EXTERN(int) es_platform_token_keystore(es_platform *p, const es_actor *actor, const char *esid,
 					  struct es_keystore **out) ES_WARN_UNUSED;
 /** Locked? wrong tries so far? */
 ES_EXTERN(int) es_platform_token_status(es_platform *p, const char *esid, bool *locked, int *fails) ES_WARN_UNUSED;
@@ -501,7 +505,7 @@ ES_EXTERN(int) es_platform_key_location_parse(es_key_location *out, const char *
  * (and, for "token:ESID", of that seal's unit). The certificate (DER) is appended to
  * @p cert_out. es_platform_seal_sign() then signs through the key store with the user PIN.
  */
-ES_EXTERN(int) es_platform_seal_bind_keystore(es_platform *p, int64_t actor, const char *esid, const char *location,
+ES_EXTERN(int) es_platform_seal_bind_keystore(es_platform *p, const es_actor *actor, const char *esid, const char *location,
 					      const char *pin, es_buf *cert_out) ES_WARN_UNUSED;
 /** The key location of a seal into @p out ("" when the platform or a device holds its key). */
 ES_EXTERN(int) es_platform_seal_key_location(es_platform *p, const char *esid, char *out, size_t cap) ES_WARN_UNUSED;
@@ -513,7 +517,7 @@ ES_EXTERN(int) es_platform_seal_key_location(es_platform *p, const char *esid, c
  * sealed with es_box under a key derived from the master key (docs/audit.md), written to
  * @p path through a temporary file, fsync and rename.
  */
-ES_EXTERN(int) es_platform_backup(es_platform *p, int64_t actor, const char *path) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_backup(es_platform *p, const es_actor *actor, const char *path) ES_WARN_UNUSED;
 /**
  * Check a backup made under @p master_key and load it into the fresh store @p store_uri
  * (a new SQLite file, or an empty PostgreSQL database: the backend the backup was made

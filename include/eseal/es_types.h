@@ -32,6 +32,12 @@ extern "C" {
 #endif
 
 /** A borrowed view of bytes. Never owns memory. */
+/**
+ * An authenticated caller of the platform (es_auth.h): opaque, immutable, made only
+ * by es_platform_authenticate() or es_actor_system(); every platform call takes one.
+ */
+typedef struct es_actor es_actor;
+
 typedef struct es_bytes {
 	const uint8_t *ptr;
 	size_t len;

@@ -9,12 +9,14 @@
 #include "file.h"
 #include <getopt.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* Refused by a rule or a role (ES_EDENIED). */
 #define ES_EXIT_DENIED 4
 
 static const char platform_usage[] =
-	"usage: eseal platform [--dir DIR] [--store URI] [--as LOGIN] [--json] COMMAND ...\n"
+	"usage: eseal platform [--dir DIR] [--store URI] [--as LOGIN [--password-file F]] [--json] COMMAND ...\n"
 	"\n"
 	"  init                                   create DIR, its master key, the schema and\n"
 	"                                         the authority; account 'admin' (sysadmin)\n"
@@ -30,6 +32,9 @@ static const char platform_usage[] =
 	"  account otp LOGIN                      print a one-time password for LOGIN (changed\n"
 	"                                         at the first sign-in; docs/identity.md)\n"
 	"  account disable|enable LOGIN           stop (or allow again) every sign-in of LOGIN\n"
+	"  password --as LOGIN [--new-password-file F]\n"
+	"                                         change LOGIN's password (the current or one-time\n"
+	"                                         one from --password-file or the terminal)\n"
 	"  app create --business B --unit ID --name SEAL-NAME --handler N --handler-mobile M\n"
 	"             --handler-id ID [--kind K] [--function F] [--size WxH] [--holder PERSON]\n"
 	"             [--target ESID] [--reason R] [--impression PNG] [--multi-cert-reason R]\n"
@@ -69,7 +74,9 @@ static const char platform_usage[] =
 	"  --dir DIR      platform folder (default $ESEAL_PLATFORM_DIR or ./eseal-platform)\n"
 	"  --store URI    sqlite:PATH (default sqlite:DIR/platform.db) or postgres:CONNINFO\n"
 	"                 (also $ESEAL_STORE)\n"
-	"  --as LOGIN     acting account (default: the system account, for bootstrap)\n"
+	"  --as LOGIN     sign in as LOGIN: the password typed at the terminal or the first\n"
+	"                 line of --password-file FILE, or the API key in $ESEAL_API_KEY\n"
+	"                 (default: the system account: local administration only)\n"
 	"  --outbox-url U deliver filings by HTTP POST to U (also $ESEAL_OUTBOX_URL)\n"
 	"  master key     $ESEAL_MASTER_KEY (64 hex digits) or DIR/master.key\n"
 	"  legacy codes   DIR/legacy-codes.txt: credit codes accepted despite a failing\n"
@@ -99,7 +106,7 @@ static const char registry_usage[] =
 	"exit codes: 0 done, 3 usage or I/O error, 4 refused\n";
 
 typedef struct popts {
-	const char *dir, *store, *as, *outbox_url;
+	const char *dir, *store, *as, *outbox_url, *password_file, *new_password_file;
 	bool json;
 	/* subcommand options */
 	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
@@ -133,6 +140,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "document", required_argument, NULL, 31 },   { "purpose", required_argument, NULL, 32 },
 		{ "request", required_argument, NULL, 33 },    { "csr", required_argument, NULL, 34 },
 		{ "location", required_argument, NULL, 35 },   { "anchor", required_argument, NULL, 36 },
+		{ "password-file", required_argument, NULL, 37 }, { "new-password-file", required_argument, NULL, 38 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -178,6 +186,8 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 34: o->csr = optarg; break;
 		case 35: o->location = optarg; break;
 		case 36: o->anchor = optarg; break;
+		case 37: o->password_file = optarg; break;
+		case 38: o->new_password_file = optarg; break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
@@ -281,13 +291,106 @@ static int open_platform(es_platform **p, const popts *o, bool create, legacy_li
 	return err;
 }
 
-/* --as LOGIN signs in: audited as a login, or a failed attempt. */
-static int actor_of(es_platform *p, const popts *o, int64_t *actor)
+/*
+ * A password: the first line of @p file, or typed at the terminal (not echoed).
+ * Never from the command line or the environment, where other users see it.
+ */
+static int read_password(char *out, size_t cap, const char *file, const char *prompt)
 {
-	*actor = ES_ACTOR_SYSTEM;
-	if (!o->as)
+	out[0] = 0;
+	if (file) {
+		es_buf b = ES_BUF_INIT;
+		int err = es_file_read(&b, file, 4096);
+		if (err < 0)
+			return err;
+		size_t n = 0;
+		while (n < b.len && b.ptr[n] != '\n' && b.ptr[n] != '\r')
+			n++;
+		if (n >= cap) {
+			es_buf_release_secret(&b);
+			return es_error_set(ES_EINVAL, "%s: the password is longer than %zu characters", file, cap - 1);
+		}
+		memcpy(out, b.ptr, n);
+		out[n] = 0;
+		es_buf_release_secret(&b);
 		return 0;
-	return es_platform_login(p, o->as, actor);
+	}
+	if (!isatty(STDIN_FILENO))
+		return es_error_set(ES_EAUTH, "no password: give --password-file FILE, type it at a terminal, or set "
+					      "ESEAL_API_KEY");
+	struct termios old, quiet;
+	bool echo_off = tcgetattr(STDIN_FILENO, &old) == 0;
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
+	if (echo_off) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	char *got = fgets(out, (int)cap, stdin);
+	if (echo_off)
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	if (!got)
+		return es_error_set(ES_EAUTH, "no password typed");
+	out[strcspn(out, "\r\n")] = 0;
+	return 0;
+}
+
+/*
+ * Who acts. Without --as: the system account, which the role table lets do only
+ * the local administration of the data directory. With --as LOGIN: a sign-in like
+ * any other (audited, counted towards the lock-out) with the API key in
+ * $ESEAL_API_KEY, or a password from --password-file or the terminal.
+ */
+static int actor_of(es_platform *p, const popts *o, es_actor **out)
+{
+	*out = NULL;
+	if (!o->as)
+		return es_actor_system(out);
+	char pw[ES_PASSWORD_MAX + 2];
+	const char *key = getenv("ESEAL_API_KEY");
+	es_credential c = { .kind = ES_AUTH_PASSWORD, .login = o->as, .password = pw, .source_addr = "local" };
+	int err = 0;
+	if (key && *key) {
+		c.kind = ES_AUTH_API_KEY;
+		c.api_key = key;
+		c.password = NULL;
+	} else {
+		char prompt[128];
+		snprintf(prompt, sizeof(prompt), "password of %.64s: ", o->as);
+		err = read_password(pw, sizeof(pw), o->password_file, prompt);
+	}
+	if (err == 0)
+		err = es_platform_authenticate(p, &c, out);
+	es_wipe(pw, sizeof(pw));
+	if (err == 0 && strcmp(es_actor_login(*out), o->as) != 0) {
+		es_actor_free(*out);
+		*out = NULL;
+		err = es_error_set(ES_EAUTH, "the API key in ESEAL_API_KEY is not an API key of '%s'", o->as);
+	}
+	return err;
+}
+
+/* eseal platform password --as LOGIN: change one's own password (a one-time one first). */
+static int plat_password(es_platform *p, const popts *o)
+{
+	char old[ES_PASSWORD_MAX + 2], pw[ES_PASSWORD_MAX + 2], again[ES_PASSWORD_MAX + 2];
+	int err;
+	if (!o->as)
+		return es_error_set(ES_EINVAL, "whose password? give --as LOGIN");
+	if ((err = read_password(old, sizeof(old), o->password_file, "current (or one-time) password: ")) == 0 &&
+	    (err = read_password(pw, sizeof(pw), o->new_password_file, "new password: ")) == 0) {
+		if (!o->new_password_file &&
+		    ((err = read_password(again, sizeof(again), NULL, "new password again: ")) < 0 || strcmp(pw, again) != 0))
+			err = err < 0 ? err : es_error_set(ES_EINVAL, "the two new passwords differ: type them again");
+		if (err == 0)
+			err = es_platform_password_change(p, o->as, old, pw);
+	}
+	es_wipe(old, sizeof(old));
+	es_wipe(pw, sizeof(pw));
+	es_wipe(again, sizeof(again));
+	return err;
 }
 
 static int done_rc(const popts *o, int err, const char *what)
@@ -324,7 +427,7 @@ static int64_t num(const char *s)
 	return *end ? -1 : v;
 }
 
-static int plat_init(es_platform *p, const popts *o)
+static int plat_init(es_platform *p, const popts *o, const es_actor *actor)
 {
 	int64_t id;
 	es_buf root = ES_BUF_INIT;
@@ -332,7 +435,7 @@ static int plat_init(es_platform *p, const popts *o)
 	int err = es_platform_account_find(p, "admin", &id);
 	if (err == ES_ENOTFOUND) {
 		es_error_clear();
-		err = es_platform_account_add(p, ES_ACTOR_SYSTEM, "admin", ES_ROLE_SYSADMIN, 0, NULL, &id);
+		err = es_platform_account_add(p, actor, "admin", ES_ROLE_SYSADMIN, 0, NULL, &id);
 	}
 	if (err == 0) {
 		snprintf(path, sizeof(path), "%s/trust", o->dir);
@@ -366,7 +469,7 @@ static int parse_size(const char *s, unsigned *w, unsigned *h)
 	return 0;
 }
 
-static int plat_app(es_platform *p, const popts *o, int64_t actor)
+static int plat_app(es_platform *p, const popts *o, const es_actor *actor)
 {
 	const char *verb = o->args[1];
 	int err;
@@ -518,7 +621,7 @@ static bool known_verb(const char *verb, const char *const *verbs)
 	return false;
 }
 
-static int plat_seal(es_platform *p, const popts *o, int64_t actor)
+static int plat_seal(es_platform *p, const popts *o, const es_actor *actor)
 {
 	static const char *const verbs[] = { "confirm", "use", "authorise", "authorize", "sign", "device-use",
 					     "bind-device", "bind-key", "key-location", "batch", "export", "show", NULL };
@@ -647,7 +750,7 @@ static int plat_seal(es_platform *p, const popts *o, int64_t actor)
 	return done_rc(o, err, verb);
 }
 
-static int plat_use(es_platform *p, const popts *o, int64_t actor)
+static int plat_use(es_platform *p, const popts *o, const es_actor *actor)
 {
 	static const char *const verbs[] = { "request", "approve", "reject", "state", NULL };
 	const char *verb = o->args[1];
@@ -684,7 +787,7 @@ static int plat_use(es_platform *p, const popts *o, int64_t actor)
 	return cli_usage_error("platform", "unknown use command '%s'", verb);
 }
 
-static int plat_token(es_platform *p, const popts *o, int64_t actor)
+static int plat_token(es_platform *p, const popts *o, const es_actor *actor)
 {
 	const char *verb = o->args[1];
 	const char *pin = getenv("ESEAL_PIN"), *admin = getenv("ESEAL_ADMIN_PIN"), *newpin = getenv("ESEAL_NEW_PIN");
@@ -743,7 +846,8 @@ int cmd_platform(int argc, char **argv)
 	popts o;
 	es_platform *p = NULL;
 	legacy_list legacy;
-	int64_t actor = 0, id = 0;
+	es_actor *actor = NULL;
+	int64_t id = 0;
 	int rc, err = 0;
 	memset(&legacy, 0, sizeof(legacy));
 	rc = parse_opts(&o, argc, argv, platform_usage);
@@ -778,12 +882,17 @@ int cmd_platform(int argc, char **argv)
 		rc = done_rc(&o, err, "opening the platform");
 		goto done;
 	}
-	if ((err = actor_of(p, &o, &actor)) < 0) {
+	/* password checks the current password itself */
+	if (strcmp(cmd, "password") != 0 && (err = actor_of(p, &o, &actor)) < 0) {
 		rc = done_rc(&o, err, "--as");
 		goto done;
 	}
 	if (init) {
-		rc = plat_init(p, &o);
+		rc = plat_init(p, &o, actor);
+	} else if (strcmp(cmd, "password") == 0) {
+		rc = done_rc(&o, plat_password(p, &o), "password");
+		if (rc == 0 && !o.json)
+			printf("password of %s changed\n", o.as);
 	} else if (strcmp(cmd, "region") == 0) {
 		if (o.nargs < 4 || strcmp(o.args[1], "add") != 0) {
 			rc = cli_usage_error("platform", "region add CODE NAME");
@@ -888,6 +997,7 @@ int cmd_platform(int argc, char **argv)
 		rc = cli_usage_error("platform", "unknown command '%s'", cmd);
 	}
 done:
+	es_actor_free(actor);
 	es_platform_close(p);
 	es_buf_release(&legacy.text);
 	return rc;
@@ -898,7 +1008,7 @@ int cmd_jobs(int argc, char **argv)
 	popts o;
 	es_platform *p = NULL;
 	legacy_list legacy;
-	int64_t actor;
+	es_actor *actor = NULL;
 	es_jobs_result jr;
 	int rc = parse_opts(&o, argc, argv, jobs_usage), err;
 	if (rc == -1)
@@ -917,6 +1027,7 @@ int cmd_jobs(int argc, char **argv)
 			       jr.failed);
 	}
 	rc = done_rc(&o, err, "jobs run");
+	es_actor_free(actor);
 	es_platform_close(p);
 	es_buf_release(&legacy.text);
 	return rc;
@@ -927,7 +1038,7 @@ int cmd_registry(int argc, char **argv)
 	popts o;
 	es_platform *p = NULL;
 	legacy_list legacy;
-	int64_t actor;
+	es_actor *actor = NULL;
 	es_registry_result rr;
 	es_buf feed = ES_BUF_INIT;
 	int rc = parse_opts(&o, argc, argv, registry_usage), err;
@@ -946,6 +1057,7 @@ int cmd_registry(int argc, char **argv)
 				printf("seal codes imported %u\n", n);
 		}
 		rc = done_rc(&o, err, "registry psb-import");
+		es_actor_free(actor);
 		es_platform_close(p);
 		es_buf_release(&feed);
 		es_buf_release(&legacy.text);
@@ -964,6 +1076,7 @@ int cmd_registry(int argc, char **argv)
 			printf("entities %u, seals made %u, skipped (done before) %u\n", rr.entities, rr.seals_made, rr.skipped);
 	}
 	rc = done_rc(&o, err, "registry import");
+	es_actor_free(actor);
 	es_platform_close(p);
 	es_buf_release(&feed);
 	es_buf_release(&legacy.text);
@@ -985,7 +1098,7 @@ static const char audit_usage[] =
 	"anchor: sign and time-stamp a checkpoint over the head now and print it (head\n"
 	"seq and hash, the signed statement) for an operator to keep outside the platform;\n"
 	"-o FILE writes it there (JSON, as --json prints it).\n"
-	"--as: an auditor or a system administrator (default: the system account).\n"
+	"--as: an auditor or a system administrator, signed in (default: the system account).\n"
 	"exit codes: 0 intact, 1 broken, 3 usage or I/O error, 4 refused\n";
 
 static const char backup_usage[] =
@@ -1030,7 +1143,7 @@ static void print_report(const popts *o, const es_audit_report *r)
 	}
 }
 
-static int audit_anchor(es_platform *p, const popts *o, int64_t actor)
+static int audit_anchor(es_platform *p, const popts *o, const es_actor *actor)
 {
 	es_audit_anchor *a = es_calloc(1, sizeof(*a));
 	es_buf json = ES_BUF_INIT;
@@ -1071,7 +1184,7 @@ int cmd_audit(int argc, char **argv)
 	popts o;
 	es_platform *p = NULL;
 	legacy_list legacy;
-	int64_t actor = 0;
+	es_actor *actor = NULL;
 	es_audit_report r;
 	es_audit_anchor *given = NULL;
 	es_buf text = ES_BUF_INIT;
@@ -1113,6 +1226,7 @@ int cmd_audit(int argc, char **argv)
 			rc = ES_EXIT_INVALID;
 	}
 done:
+	es_actor_free(actor);
 	es_platform_close(p);
 	es_free(given);
 	es_buf_release(&text);
@@ -1125,7 +1239,7 @@ int cmd_backup(int argc, char **argv)
 	popts o;
 	es_platform *p = NULL;
 	legacy_list legacy;
-	int64_t actor = 0;
+	es_actor *actor = NULL;
 	int rc = parse_opts(&o, argc, argv, backup_usage), err;
 	if (rc == -1)
 		return ES_EXIT_OK;
@@ -1137,6 +1251,7 @@ int cmd_backup(int argc, char **argv)
 	if (err == 0)
 		printf(o.json ? "{\"backup\": \"%s\"}\n" : "backup written to %s\n", o.args[0]);
 	rc = done_rc(&o, err, "backup");
+	es_actor_free(actor);
 	es_platform_close(p);
 	es_buf_release(&legacy.text);
 	return rc;

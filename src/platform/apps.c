@@ -281,8 +281,9 @@ static int validate_form(es_platform *p, int64_t actor, const es_app_form *f)
 	return 0;
 }
 
-int es_platform_app_create(es_platform *p, int64_t actor, const es_app_form *f, int64_t *id)
+int es_platform_app_create(es_platform *p, const es_actor *who, const es_app_form *f, int64_t *id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && f);
 	int err;
 	if ((err = validate_form(p, actor, f)) < 0)
@@ -321,9 +322,10 @@ static int batch_tx(es_platform *p, void *vctx)
 	return 0;
 }
 
-int es_platform_app_batch(es_platform *p, int64_t actor, const es_app_form *forms, size_t n, int64_t *batch_id,
+int es_platform_app_batch(es_platform *p, const es_actor *who, const es_app_form *forms, size_t n, int64_t *batch_id,
 			  int64_t *ids)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && forms && n > 0);
 	int err;
 	if (n > ES_PLAT_MAX_BATCH)
@@ -366,8 +368,9 @@ static int summary_row(void *vctx, const es_sval *c, size_t n)
 	return 0;
 }
 
-int es_platform_batch_summary(es_platform *p, int64_t actor, int64_t batch_id, es_buf *json)
+int es_platform_batch_summary(es_platform *p, const es_actor *who, int64_t batch_id, es_buf *json)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && json);
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_READ, -1, NULL)) < 0)
@@ -416,9 +419,10 @@ static int attach_tx(es_platform *p, void *vctx)
 			     NULL, NULL, NULL);
 }
 
-int es_platform_app_attach(es_platform *p, int64_t actor, int64_t app, const char *kind, const char *name,
+int es_platform_app_attach(es_platform *p, const es_actor *who, int64_t app, const char *kind, const char *name,
 			   const uint8_t *data, size_t len)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && data);
 	app_row a;
 	int err = app_load(p, app, &a);
@@ -738,38 +742,45 @@ static int step(es_platform *p, int64_t actor, int64_t app, es_action action, bo
 	return 0;
 }
 
-int es_platform_app_submit(es_platform *p, int64_t actor, int64_t app)
+int es_platform_app_submit(es_platform *p, const es_actor *who, int64_t app)
 {
+	int64_t actor = es_platform__enter(p, who);
 	return step(p, actor, app, ES_ACT_APP_SUBMIT, false, NULL, NULL);
 }
 
-int es_platform_app_forward(es_platform *p, int64_t actor, int64_t app)
+int es_platform_app_forward(es_platform *p, const es_actor *who, int64_t app)
 {
+	int64_t actor = es_platform__enter(p, who);
 	return step(p, actor, app, ES_ACT_APP_FORWARD, false, NULL, NULL);
 }
 
-int es_platform_app_check(es_platform *p, int64_t actor, int64_t app)
+int es_platform_app_check(es_platform *p, const es_actor *who, int64_t app)
 {
+	int64_t actor = es_platform__enter(p, who);
 	return step(p, actor, app, ES_ACT_APP_CHECK, false, NULL, NULL);
 }
 
-int es_platform_app_review(es_platform *p, int64_t actor, int64_t app, bool approve, const char *reason)
+int es_platform_app_review(es_platform *p, const es_actor *who, int64_t app, bool approve, const char *reason)
 {
+	int64_t actor = es_platform__enter(p, who);
 	return step(p, actor, app, ES_ACT_APP_REVIEW, approve, reason, NULL);
 }
 
-int es_platform_app_make(es_platform *p, int64_t actor, int64_t app, char esid_out[15])
+int es_platform_app_make(es_platform *p, const es_actor *who, int64_t app, char esid_out[15])
 {
+	int64_t actor = es_platform__enter(p, who);
 	return step(p, actor, app, ES_ACT_SEAL_MAKE, false, NULL, esid_out);
 }
 
-int es_platform_app_file(es_platform *p, int64_t actor, int64_t app)
+int es_platform_app_file(es_platform *p, const es_actor *who, int64_t app)
 {
+	int64_t actor = es_platform__enter(p, who);
 	return step(p, actor, app, ES_ACT_APP_FILE, false, NULL, NULL);
 }
 
-int es_platform_app_deliver(es_platform *p, int64_t actor, int64_t app)
+int es_platform_app_deliver(es_platform *p, const es_actor *who, int64_t app)
 {
+	int64_t actor = es_platform__enter(p, who);
 	return step(p, actor, app, ES_ACT_APP_DELIVER, false, NULL, NULL);
 }
 

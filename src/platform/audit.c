@@ -421,8 +421,9 @@ int es_platform_audit_checkpoint(es_platform *p)
 	return es_platform__tx(p, checkpoint_tx, &c);
 }
 
-int es_platform_audit_anchor(es_platform *p, int64_t actor, es_audit_anchor *out)
+int es_platform_audit_anchor(es_platform *p, const es_actor *who, es_audit_anchor *out)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && out);
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_AUDIT, -1, NULL)) < 0)
@@ -628,48 +629,6 @@ done:
 	es_buf_release(&old);
 	es_buf_release(&out);
 	return err;
-}
-
-/* ---- sign-in ---------------------------------------------------------------- */
-
-typedef struct login_ctx {
-	const char *login;
-	int64_t id;
-	bool ok;
-} login_ctx;
-
-static int login_tx(es_platform *p, void *vctx)
-{
-	login_ctx *c = vctx;
-	char who[72];
-	int err = es_platform_account_find(p, c->login, &c->id);
-	/* an unknown login is recorded cut short and with control characters replaced */
-	size_t n = strlen(c->login) < sizeof(who) - 1 ? strlen(c->login) : sizeof(who) - 1;
-	for (size_t i = 0; i < n; i++)
-		who[i] = (unsigned char)c->login[i] < 0x20 || c->login[i] == 0x7f ? '?' : c->login[i];
-	who[n] = 0;
-	if (err == ES_ENOTFOUND || err == ES_EDENIED) {
-		es_error_clear();
-		c->ok = false;
-		return es_platform__audit(p, 0, "login-failed", "account", who, "no such account", NULL);
-	}
-	if (err < 0)
-		return err;
-	c->ok = true;
-	return es_platform__audit(p, c->id, "login", "account", who, "", NULL);
-}
-
-int es_platform_login(es_platform *p, const char *login, int64_t *id)
-{
-	ES_ASSERT_ARG(p && login && id);
-	login_ctx c = { login, 0, false };
-	int err = es_platform__tx(p, login_tx, &c);
-	if (err < 0)
-		return err;
-	if (!c.ok)
-		return es_error_set(ES_EDENIED, "sign-in refused: no such account");
-	*id = c.id;
-	return 0;
 }
 
 /* ---- verification ---------------------------------------------------------- */
@@ -1036,14 +995,16 @@ done:
 	return err;
 }
 
-int es_platform_audit_verify(es_platform *p, int64_t actor, es_audit_report *out)
+int es_platform_audit_verify(es_platform *p, const es_actor *who, es_audit_report *out)
 {
+	int64_t actor = es_platform__enter(p, who);
 	return verify(p, actor, NULL, out);
 }
 
-int es_platform_audit_verify_anchor(es_platform *p, int64_t actor, const es_audit_anchor *anchor,
+int es_platform_audit_verify_anchor(es_platform *p, const es_actor *who, const es_audit_anchor *anchor,
 				    es_audit_report *out)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(anchor);
 	return verify(p, actor, anchor, out);
 }

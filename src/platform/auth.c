@@ -9,18 +9,6 @@
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 
-struct es_actor {
-	int64_t account;
-	char login[65];
-	unsigned roles;
-	int64_t unit;
-	char region[7];
-	es_auth_kind how;
-	es_time when;
-	bool must_change;
-	uint64_t scope; /* API keys: allowed actions; 0 = all the roles allow */
-};
-
 static const char *const kind_names[] = { "system", "password", "api-key", "certificate" };
 
 const char *es_auth_kind_name(es_auth_kind k)
@@ -123,6 +111,14 @@ static const struct {
 	{ ES_ACT_BACKUP, "backup" },
 };
 
+const char *es_platform__action_name(es_action action)
+{
+	for (size_t i = 0; i < ES_ARRAY_LEN(action_names); i++)
+		if (action_names[i].action == action)
+			return action_names[i].name;
+	return "?";
+}
+
 int es_scope_parse(const char *names, uint64_t *out)
 {
 	ES_ASSERT_ARG(names && out);
@@ -144,23 +140,6 @@ int es_scope_parse(const char *names, uint64_t *out)
 			p++;
 	}
 	return 0;
-}
-
-int es_platform_actor_allowed(es_platform *p, const es_actor *a, es_action action, int64_t unit_id)
-{
-	ES_ASSERT_ARG(p && a);
-	if (a->must_change)
-		return es_error_set(ES_EDENIED, "'%s' signed in with a one-time password: change the password first",
-				    a->login);
-	if (!es_actor_in_scope(a, action)) {
-		const char *name = "?";
-		for (size_t i = 0; i < ES_ARRAY_LEN(action_names); i++)
-			if (action_names[i].action == action)
-				name = action_names[i].name;
-		return es_error_set(ES_EDENIED, "the API key of '%s' is not allowed '%s': ask for a key with that scope",
-				    a->login, name);
-	}
-	return es_platform_allowed(p, a->account, action, unit_id);
 }
 
 /* ---- passwords ------------------------------------------------------------- */
@@ -824,11 +803,12 @@ static int otp_tx(es_platform *p, void *vctx)
 
 static const char otp_alphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
-int es_platform_account_otp(es_platform *p, int64_t actor, const char *login, char otp[ES_OTP_LEN + 1])
+int es_platform_account_otp(es_platform *p, const es_actor *who, const char *login, char otp[ES_OTP_LEN + 1])
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && login && otp);
 	int err;
-	if ((err = es_platform_allowed(p, actor, ES_ACT_ACCOUNT_ADD, -1)) < 0)
+	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
 		return err;
 	/* uniform choice from the alphabet (rejection sampling), at least one of lower, upper, digit */
 	const size_t na = sizeof(otp_alphabet) - 1;
@@ -891,11 +871,12 @@ static int disable_tx(es_platform *p, void *vctx)
 				  "", NULL);
 }
 
-int es_platform_account_disable(es_platform *p, int64_t actor, const char *login, bool disabled)
+int es_platform_account_disable(es_platform *p, const es_actor *who, const char *login, bool disabled)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && login);
 	int err;
-	if ((err = es_platform_allowed(p, actor, ES_ACT_ACCOUNT_ADD, -1)) < 0)
+	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
 		return err;
 	if (actor != ES_ACTOR_SYSTEM && disabled) {
 		int64_t id;
@@ -973,13 +954,14 @@ static int key_tx(es_platform *p, void *vctx)
 	return 0;
 }
 
-int es_platform_api_key_create(es_platform *p, int64_t actor, const es_api_key_spec *spec, char key_out[ES_API_KEY_MAX],
+int es_platform_api_key_create(es_platform *p, const es_actor *who, const es_api_key_spec *spec, char key_out[ES_API_KEY_MAX],
 			       int64_t *id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && spec && key_out);
 	int err;
 	key_out[0] = 0;
-	if ((err = es_platform_allowed(p, actor, ES_ACT_ACCOUNT_ADD, -1)) < 0)
+	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
 		return err;
 	if ((err = es_platform__check_text("login", spec->login, 64, true)) < 0 ||
 	    (err = es_platform__check_text("key name", spec->name, 200, true)) < 0)
@@ -1028,11 +1010,12 @@ static int revoke_tx(es_platform *p, void *vctx)
 	return es_platform__audit(p, x->actor, "api-key-revoked", "api-key", id, "", NULL);
 }
 
-int es_platform_api_key_revoke(es_platform *p, int64_t actor, int64_t id)
+int es_platform_api_key_revoke(es_platform *p, const es_actor *who, int64_t id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p);
 	int err;
-	if ((err = es_platform_allowed(p, actor, ES_ACT_ACCOUNT_ADD, -1)) < 0)
+	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
 		return err;
 	revoke_ctx x = { actor, id };
 	return es_platform__tx(p, revoke_tx, &x);
@@ -1068,13 +1051,14 @@ static int map_tx(es_platform *p, void *vctx)
 	return es_platform__audit(p, x->actor, "cert-mapped", "account", x->login, detail, NULL);
 }
 
-int es_platform_cert_map(es_platform *p, int64_t actor, const char *login, const uint8_t *der, size_t len)
+int es_platform_cert_map(es_platform *p, const es_actor *who, const char *login, const uint8_t *der, size_t len)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && login && der);
 	int err;
 	es_cert *cert = NULL;
 	es_buf subject = ES_BUF_INIT, issuer = ES_BUF_INIT;
-	if ((err = es_platform_allowed(p, actor, ES_ACT_ACCOUNT_ADD, -1)) < 0)
+	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
 		return err;
 	if ((err = es_cert_from_der(&cert, der, len)) < 0)
 		return es_error_wrap(err, "reading the certificate to map");
@@ -1301,11 +1285,12 @@ static int endall_tx(es_platform *p, void *vctx)
 	return es_platform__audit(p, x->actor, "sessions-ended", "account", x->login, "", NULL);
 }
 
-int es_platform_sessions_end_all(es_platform *p, int64_t actor, const char *login)
+int es_platform_sessions_end_all(es_platform *p, const es_actor *who, const char *login)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && login);
 	int err;
-	if ((err = es_platform_allowed(p, actor, ES_ACT_ACCOUNT_ADD, -1)) < 0)
+	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
 		return err;
 	endall_ctx x = { actor, login };
 	return es_platform__tx(p, endall_tx, &x);

@@ -57,8 +57,9 @@ static int backup_audit_tx(es_platform *p, void *vctx)
 	return es_platform__audit(p, c->actor, "backup", "platform", es_store_backend(p->st), c->path, NULL);
 }
 
-int es_platform_backup(es_platform *p, int64_t actor, const char *path)
+int es_platform_backup(es_platform *p, const es_actor *who, const char *path)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && path);
 	es_buf snap = ES_BUF_INIT, file = ES_BUF_INIT;
 	uint8_t header[BK_HEADER], k[32];
@@ -115,6 +116,7 @@ int es_platform_restore(const char *path, const uint8_t master_key[32], const ch
 	es_buf file = ES_BUF_INIT, snap = ES_BUF_INIT;
 	const char *backend = NULL;
 	es_platform *p = NULL;
+	es_actor *sys = NULL;
 	int err;
 	memset(report, 0, sizeof(*report));
 	es_buf_init(&snap, BK_MAX);
@@ -134,11 +136,12 @@ int es_platform_restore(const char *path, const uint8_t master_key[32], const ch
 	o.master_key = master_key;
 	if ((err = es_platform_open(&p, &o)) < 0)
 		goto done;
-	if ((err = es_platform_audit_verify(p, ES_ACTOR_SYSTEM, report)) < 0)
+	if ((err = es_actor_system(&sys)) < 0 || (err = es_platform_audit_verify(p, sys, report)) < 0)
 		goto done;
 	/* the files beside the store, as 'platform init' and every status change write them */
 	err = rebuild_files(p, dir);
 done:
+	es_actor_free(sys);
 	es_platform_close(p);
 	es_buf_release(&file);
 	es_buf_release_secret(&snap);

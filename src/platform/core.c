@@ -117,13 +117,15 @@ static const struct {
 typedef struct acct_ctx {
 	es_account *a;
 	bool found;
+	bool disabled;
 } acct_ctx;
 
 static int acct_row(void *ctx, const es_sval *c, size_t n)
 {
 	acct_ctx *x = ctx;
-	if (n < 4)
+	if (n < 5)
 		return ES_EINTERNAL;
+	x->disabled = c[4].type == ES_SV_INT && c[4].i != 0;
 	x->a->roles = (unsigned)c[0].i;
 	x->a->unit_id = c[1].type == ES_SV_INT ? c[1].i : 0;
 	es_platform__copy(x->a->region, sizeof(x->a->region), &c[2]);
@@ -140,14 +142,16 @@ int es_platform__account(es_platform *p, int64_t id, es_account *out)
 		snprintf(out->login, sizeof(out->login), "system");
 		return 0;
 	}
-	acct_ctx x = { out, false };
+	acct_ctx x = { out, false, false };
 	es_sval pv[1] = { ES_SV_I(id) };
-	int err = es_store_exec(p->st, "SELECT roles, unit_id, region, login FROM accounts WHERE id = ?", pv, 1, acct_row,
+	int err = es_store_exec(p->st, "SELECT roles, unit_id, region, login, disabled FROM accounts WHERE id = ?", pv, 1, acct_row,
 				&x, NULL);
 	if (err < 0)
 		return err;
 	if (!x.found)
 		return es_error_set(ES_EDENIED, "no account %lld: sign in with an existing account", (long long)id);
+	if (x.disabled)
+		return es_error_set(ES_EAUTH, "account '%s' is disabled: ask an administrator", out->login);
 	return 0;
 }
 
@@ -163,16 +167,48 @@ static void deny_pending(es_platform *p, int64_t actor, const char *what)
 	p->denied_what = what;
 }
 
+int64_t es_platform__enter(es_platform *p, const es_actor *who)
+{
+	if (!p)
+		return -1;
+	p->have_actor = who != NULL;
+	if (!who)
+		return -1;
+	p->actor = *who;
+	return who->account;
+}
+
+const es_actor *es_platform__who(es_platform *p, int64_t actor)
+{
+	return p && p->have_actor && p->actor.account == actor ? &p->actor : NULL;
+}
+
 static int authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct)
 {
 	es_account local;
 	es_account *a = acct ? acct : &local;
+	if (actor < 0)
+		return es_error_set(ES_EAUTH, "no signed-in actor: authenticate first (es_platform_authenticate)");
 	int err = es_platform__account(p, actor, a);
 	if (err < 0)
 		return err;
 	for (size_t i = 0; i < ES_ARRAY_LEN(rules); i++) {
 		if (rules[i].action != action)
 			continue;
+		if (p->have_actor && p->actor.account == actor && actor != ES_ACTOR_SYSTEM) {
+			if (p->actor.must_change) {
+				deny_pending(p, actor, rules[i].what);
+				return es_error_set(ES_EDENIED,
+						    "'%s' signed in with a one-time password and may not %s: change the password first",
+						    a->login, rules[i].what);
+			}
+			if (!es_actor_in_scope(&p->actor, action)) {
+				deny_pending(p, actor, rules[i].what);
+				return es_error_set(ES_EDENIED,
+						    "the API key of '%s' is not allowed '%s' (%s): ask for a key with that scope",
+						    a->login, es_platform__action_name(action), rules[i].what);
+			}
+		}
 		if (actor == ES_ACTOR_SYSTEM) {
 			if (rules[i].system)
 				return 0;
@@ -232,8 +268,9 @@ int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int6
 	return err;
 }
 
-int es_platform_allowed(es_platform *p, int64_t actor, es_action action, int64_t unit_id)
+int es_platform_allowed(es_platform *p, const es_actor *who, es_action action, int64_t unit_id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p);
 	return es_platform__authorize(p, actor, action, unit_id, NULL);
 }

@@ -145,9 +145,10 @@ static int request_tx(es_platform *p, void *vctx)
 	return es_platform__audit(p, c->actor, "use-request", "seal", c->esid, detail, NULL);
 }
 
-int es_platform_use_request(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+int es_platform_use_request(es_platform *p, const es_actor *who, const char *esid, const uint8_t doc_hash[32],
 			    const char *purpose, int64_t *id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid && doc_hash);
 	int err = es_platform__check_text("purpose", purpose, PURPOSE_MAX, true);
 	if (err < 0)
@@ -224,8 +225,9 @@ static int decide_tx(es_platform *p, void *vctx)
 	return es_platform__audit(p, c->actor, c->approve ? "use-approve" : "use-reject", "seal", r.esid, detail, NULL);
 }
 
-int es_platform_use_decide(es_platform *p, int64_t approver, int64_t request, bool approve, const char *reason)
+int es_platform_use_decide(es_platform *p, const es_actor *who, int64_t request, bool approve, const char *reason)
 {
+	int64_t approver = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p);
 	int err = es_platform__check_text("reason", reason, PURPOSE_MAX, !approve);
 	if (err < 0)
@@ -392,8 +394,9 @@ done:
 	return err;
 }
 
-int es_platform_token_init(es_platform *p, int64_t actor, const char *esid, const char *user_pin, const char *admin_pin)
+int es_platform_token_init(es_platform *p, const es_actor *who, const char *esid, const char *user_pin, const char *admin_pin)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid);
 	int err;
 	if ((err = check_pin(user_pin)) < 0 || (err = check_pin(admin_pin)) < 0)
@@ -488,8 +491,9 @@ static int token_open(es_platform *p, int64_t actor, const char *esid, const cha
 	return 0;
 }
 
-int es_platform_token_check(es_platform *p, int64_t actor, const char *esid, const char *user_pin)
+int es_platform_token_check(es_platform *p, const es_actor *who, const char *esid, const char *user_pin)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid);
 	es_buf pem = ES_BUF_INIT;
 	seal_row s;
@@ -544,9 +548,10 @@ done:
 	return err;
 }
 
-int es_platform_token_change_pin(es_platform *p, int64_t actor, const char *esid, const char *old_pin,
+int es_platform_token_change_pin(es_platform *p, const es_actor *who, const char *esid, const char *old_pin,
 				 const char *new_pin)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid);
 	es_buf pem = ES_BUF_INIT;
 	int err;
@@ -560,8 +565,9 @@ int es_platform_token_change_pin(es_platform *p, int64_t actor, const char *esid
 	return err;
 }
 
-int es_platform_token_reset(es_platform *p, int64_t actor, const char *esid, const char *admin_pin, const char *new_pin)
+int es_platform_token_reset(es_platform *p, const es_actor *who, const char *esid, const char *admin_pin, const char *new_pin)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid);
 	es_buf pem = ES_BUF_INIT;
 	seal_row s;
@@ -820,7 +826,7 @@ static int keystore_open(es_platform *p, int64_t actor, const char *esid, const 
 		return es_error_set(ES_EDB, "seal %s: stored key location unreadable", esid);
 	}
 	if (strcmp(loc->kind, "token") == 0)
-		return es_platform_token_keystore(p, actor, loc->esid, ks);
+		return es_platform_token_keystore(p, es_platform__who(p, actor), loc->esid, ks);
 	es_pkcs11_options o = ES_PKCS11_OPTIONS_INIT;
 	o.module = loc->module;
 	o.token_label = loc->token_label[0] ? loc->token_label : NULL;
@@ -881,9 +887,10 @@ static int keystore_login(es_platform *p, int64_t actor, const char *esid, const
 	}
 }
 
-int es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32], int64_t request,
+int es_platform_seal_sign(es_platform *p, const es_actor *who, const char *esid, const uint8_t doc_hash[32], int64_t request,
 			  const char *pin, es_buf *sig_out)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid && doc_hash && sig_out);
 	seal_row s;
 	es_buf sig = ES_BUF_INIT;
@@ -1114,9 +1121,10 @@ done:
 	return err;
 }
 
-int es_platform_seal_bind_device(es_platform *p, int64_t actor, const char *esid, const uint8_t *csr, size_t csr_len,
+int es_platform_seal_bind_device(es_platform *p, const es_actor *who, const char *esid, const uint8_t *csr, size_t csr_len,
 				 es_buf *cert_out)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid && csr && cert_out);
 	es_csr *r = NULL;
 	es_buf tmp = ES_BUF_INIT;
@@ -1153,9 +1161,10 @@ done:
 	return err;
 }
 
-int es_platform_seal_bind_keystore(es_platform *p, int64_t actor, const char *esid, const char *location,
+int es_platform_seal_bind_keystore(es_platform *p, const es_actor *who, const char *esid, const char *location,
 				   const char *pin, es_buf *cert_out)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid && location && cert_out);
 	es_key_location loc;
 	seal_row s;
@@ -1256,9 +1265,10 @@ static int batch_tx(es_platform *p, void *vctx)
 	return es_platform__audit(p, c->actor, "batch-authorise", "seal", c->esid, detail, NULL);
 }
 
-int es_platform_batch_authorise(es_platform *p, int64_t approver, const char *esid, const char *purpose, es_time from,
+int es_platform_batch_authorise(es_platform *p, const es_actor *who, const char *esid, const char *purpose, es_time from,
 				es_time to, int64_t *id)
 {
+	int64_t approver = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid);
 	int err = es_platform__check_text("purpose", purpose, PURPOSE_MAX, true);
 	if (err < 0)
@@ -1297,9 +1307,10 @@ static int device_use_tx(es_platform *p, void *vctx)
 	return es_platform__usage(p, c->actor, c->esid, c->hash, 0, batch, &c->id);
 }
 
-int es_platform_device_use(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+int es_platform_device_use(es_platform *p, const es_actor *who, const char *esid, const uint8_t doc_hash[32],
 			   int64_t *usage_id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid && doc_hash);
 	use_ctx c = { .actor = actor, .esid = esid, .hash = doc_hash };
 	int err = es_platform__tx(p, device_use_tx, &c);
@@ -1318,7 +1329,7 @@ int es_platform_device_use(es_platform *p, int64_t actor, const char *esid, cons
 
 typedef struct soft_ks {
 	es_platform *p;
-	int64_t actor;
+	es_actor who; /* a copy: the key store outlives the call that opened it */
 	char esid[15];
 	es_sm2_key *key; /* after login */
 } soft_ks;
@@ -1329,7 +1340,7 @@ static int soft_login(void *ctx, const char *pin)
 	es_buf pem = ES_BUF_INIT;
 	es_sm2_key_free(k->key);
 	k->key = NULL;
-	int err = token_open(k->p, k->actor, k->esid, pin, false, &pem);
+	int err = token_open(k->p, es_platform__enter(k->p, &k->who), k->esid, pin, false, &pem);
 	if (err == 0)
 		err = es_sm2_key_from_pem(&k->key, pem.ptr, pem.len, NULL);
 	es_buf_release_secret(&pem);
@@ -1383,7 +1394,7 @@ static int soft_sign(void *ctx, const char *label, const uint8_t digest[32], uin
 static int soft_reset(void *ctx, const char *so_pin, const char *new_pin)
 {
 	soft_ks *k = ctx;
-	return es_platform_token_reset(k->p, k->actor, k->esid, so_pin, new_pin);
+	return es_platform_token_reset(k->p, &k->who, k->esid, so_pin, new_pin);
 }
 
 static int soft_generate(void *ctx, const char *label, uint8_t pub[65])
@@ -1407,8 +1418,9 @@ static const struct es_keystore_ops soft_ops = {
 	"soft", soft_login, soft_logout, soft_find, soft_sign, soft_reset, soft_generate, soft_close,
 };
 
-int es_platform_token_keystore(es_platform *p, int64_t actor, const char *esid, struct es_keystore **out)
+int es_platform_token_keystore(es_platform *p, const es_actor *who, const char *esid, struct es_keystore **out)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid && out);
 	seal_row s;
 	int err;
@@ -1421,7 +1433,7 @@ int es_platform_token_keystore(es_platform *p, int64_t actor, const char *esid, 
 	if (!k)
 		return es_error_set(ES_ENOMEM, "out of memory");
 	k->p = p;
-	k->actor = actor;
+	k->who = *who;
 	snprintf(k->esid, sizeof(k->esid), "%s", esid);
 	if ((err = es_keystore_new(out, &soft_ops, k)) < 0)
 		soft_close(k);

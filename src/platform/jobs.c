@@ -63,8 +63,9 @@ static int sweep(es_platform *p, const char *sql, const es_sval *pv, size_t npv,
 	}
 }
 
-int es_platform_jobs_run(es_platform *p, int64_t actor, es_jobs_result *res)
+int es_platform_jobs_run(es_platform *p, const es_actor *who, es_jobs_result *res)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && res);
 	int err;
 	memset(res, 0, sizeof(*res));

@@ -6,7 +6,21 @@
 #include "eseal/es_crypto.h"
 #include "eseal/es_pki.h"
 #include "eseal/es_seal.h"
+#include "eseal/es_auth.h"
 #include "store/store_limits.h"
+
+/* An authenticated caller (es_auth.h): made only by es_platform_authenticate() and es_actor_system(). */
+struct es_actor {
+	int64_t account;
+	char login[65];
+	unsigned roles;
+	int64_t unit;
+	char region[7];
+	es_auth_kind how;
+	es_time when;
+	bool must_change;
+	uint64_t scope; /* API keys: allowed actions; 0 = all the roles allow */
+};
 
 struct es_platform {
 	es_store *st;
@@ -36,6 +50,12 @@ struct es_platform {
 	bool denied_pending;
 	int64_t denied_actor;
 	const char *denied_what;
+	/*
+	 * The caller of the public call in progress (es_platform__enter): a copy, so the
+	 * role check sees how it signed in (one-time password, API-key scope).
+	 */
+	bool have_actor;
+	es_actor actor;
 };
 
 /* The acting account, loaded by es_platform__account(). */
@@ -48,6 +68,16 @@ typedef struct es_account {
 } es_account;
 
 int es_platform__account(es_platform *p, int64_t id, es_account *out);
+/*
+ * The first line of every public call that takes an actor: remembers it for the
+ * role check (es_platform__authorize) and gives its account id, or -1 for no
+ * actor (refused there with ES_EAUTH).
+ */
+int64_t es_platform__enter(es_platform *p, const es_actor *who);
+/* The scope name of an action ("app-check"). */
+const char *es_platform__action_name(es_action action);
+/* The actor of the call in progress if it is account @p actor, else NULL (refused with ES_EAUTH). */
+const es_actor *es_platform__who(es_platform *p, int64_t actor);
 /* The platform's clock: es_platform_options.clock, else es_time_now(). */
 es_time es_platform__now(es_platform *p);
 

@@ -648,10 +648,10 @@ int es_platform_list(es_platform *p, const es_actor *a, es_record_kind kind, con
 		f = &none;
 	if ((err = check_query(f, &limit)) < 0)
 		return err;
-	if ((err = es_platform_actor_allowed(p, a, ES_ACT_READ, -1)) < 0)
+	if ((err = es_platform_allowed(p, a, ES_ACT_READ, -1)) < 0)
 		return err;
 	row_ctx x = { p, d, false, json_array(), 0, limit, "", false, 0 };
-	x.pii = es_platform_actor_allowed(p, a, ES_ACT_READ_PII, -1) == 0;
+	x.pii = es_platform_allowed(p, a, ES_ACT_READ_PII, -1) == 0;
 	es_error_clear();
 	if (!x.items)
 		return es_error_set(ES_ENOMEM, "out of memory");
@@ -679,10 +679,10 @@ int es_platform_get(es_platform *p, const es_actor *a, es_record_kind kind, cons
 		return es_error_set(ES_EINVAL, "unknown record kind %d", (int)kind);
 	if (!digits_only(id, 20))
 		return es_error_set(ES_ENOTFOUND, "no %s '%.24s'", d->name, id);
-	if ((err = es_platform_actor_allowed(p, a, ES_ACT_READ, -1)) < 0)
+	if ((err = es_platform_allowed(p, a, ES_ACT_READ, -1)) < 0)
 		return err;
 	row_ctx x = { p, d, false, json_array(), 0, 1, "", false, 0 };
-	x.pii = es_platform_actor_allowed(p, a, ES_ACT_READ_PII, -1) == 0;
+	x.pii = es_platform_allowed(p, a, ES_ACT_READ_PII, -1) == 0;
 	es_error_clear();
 	if (!x.items)
 		return es_error_set(ES_ENOMEM, "out of memory");

@@ -48,8 +48,9 @@ static int region_tx(es_platform *p, void *vctx)
 	return err;
 }
 
-int es_platform_region_add(es_platform *p, int64_t actor, const char *code, const char *name)
+int es_platform_region_add(es_platform *p, const es_actor *who, const char *code, const char *name)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && code);
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_REGION_ADD, -1, NULL)) < 0)
@@ -140,8 +141,9 @@ int es_uscc_check_or_legacy(es_platform *p, const char *code)
 	return check_credit_code(p, code, &legacy);
 }
 
-int es_platform_unit_add(es_platform *p, int64_t actor, const es_unit_info *u, int64_t *id)
+int es_platform_unit_add(es_platform *p, const es_actor *who, const es_unit_info *u, int64_t *id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && u);
 	int err;
 	unit_ctx c = { actor, u, false, 0 };
@@ -225,9 +227,10 @@ static int check_mobile(const char *m)
 	return 0;
 }
 
-int es_platform_person_add(es_platform *p, int64_t actor, const char *name, const char *resident_id,
+int es_platform_person_add(es_platform *p, const es_actor *who, const char *name, const char *resident_id,
 			   const char *mobile, int64_t unit_id, int64_t *id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p);
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_PERSON_ADD, -1, NULL)) < 0)
@@ -295,9 +298,10 @@ static int pget_row(void *vctx, const es_sval *c, size_t n)
 	return 1;
 }
 
-int es_platform_person_get(es_platform *p, int64_t actor, int64_t person, char *name_out, size_t name_cap,
+int es_platform_person_get(es_platform *p, const es_actor *who, int64_t person, char *name_out, size_t name_cap,
 			   char *id_out, char *mobile_out, size_t cap)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && name_out && id_out && mobile_out && cap >= 24 && name_cap > 0);
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_READ, -1, NULL)) < 0)
@@ -375,9 +379,10 @@ static int acct_tx(es_platform *p, void *vctx)
 	return err;
 }
 
-int es_platform_account_add(es_platform *p, int64_t actor, const char *login, unsigned roles, int64_t unit_id,
+int es_platform_account_add(es_platform *p, const es_actor *who, const char *login, unsigned roles, int64_t unit_id,
 			    const char *region, int64_t *id)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p);
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
@@ -443,8 +448,9 @@ static int roles_tx(es_platform *p, void *vctx)
 	return err;
 }
 
-int es_platform_account_set_roles(es_platform *p, int64_t actor, const char *login, unsigned roles)
+int es_platform_account_set_roles(es_platform *p, const es_actor *who, const char *login, unsigned roles)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && login);
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)

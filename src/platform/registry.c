@@ -271,8 +271,9 @@ static int import_one(void *vctx, const es_registry_entry *e, unsigned line)
 	return 0;
 }
 
-int es_platform_registry_import(es_platform *p, int64_t actor, const uint8_t *feed, size_t len, es_registry_result *res)
+int es_platform_registry_import(es_platform *p, const es_actor *who, const uint8_t *feed, size_t len, es_registry_result *res)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && feed && res);
 	int err;
 	memset(res, 0, sizeof(*res));
@@ -418,8 +419,9 @@ static int psb_one(void *vctx, const es_psb_entry *e, unsigned line)
 	return 0;
 }
 
-int es_platform_psb_import(es_platform *p, int64_t actor, const uint8_t *feed, size_t len, unsigned *imported)
+int es_platform_psb_import(es_platform *p, const es_actor *who, const uint8_t *feed, size_t len, unsigned *imported)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && feed);
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_REGISTRY, -1, NULL)) < 0)

@@ -455,8 +455,9 @@ static int confirm_tx(es_platform *p, void *vctx)
 	return es_store_exec(p->st, "UPDATE seals SET confirmed = 1, last_used = ? WHERE esid = ?", pv, 2, NULL, NULL, NULL);
 }
 
-int es_platform_seal_confirm(es_platform *p, int64_t actor, const char *esid)
+int es_platform_seal_confirm(es_platform *p, const es_actor *who, const char *esid)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid);
 	seal_ctx c = { actor, esid, 0, 0, 0, NULL };
 	return es_platform__tx(p, confirm_tx, &c);
@@ -521,8 +522,9 @@ static int use_tx(es_platform *p, void *vctx)
 	return err < 0 ? err : es_platform__usage(p, c->actor, c->esid, NULL, 0, 0, NULL);
 }
 
-int es_platform_seal_use(es_platform *p, int64_t actor, const char *esid)
+int es_platform_seal_use(es_platform *p, const es_actor *who, const char *esid)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid);
 	seal_ctx c = { actor, esid, 0, 0, 0, NULL };
 	return es_platform__tx(p, use_tx, &c);
@@ -563,9 +565,10 @@ static int authorise_tx(es_platform *p, void *vctx)
 	return es_platform__transition(p, "seal", c->esid, "active", "active", c->actor, why, NULL);
 }
 
-int es_platform_seal_authorise(es_platform *p, int64_t actor, const char *esid, int64_t grantee_unit, es_time from,
+int es_platform_seal_authorise(es_platform *p, const es_actor *who, const char *esid, int64_t grantee_unit, es_time from,
 			       es_time to, const char *letter)
 {
+	int64_t actor = es_platform__enter(p, who);
 	ES_ASSERT_ARG(p && esid);
 	int err;
 	if ((err = es_platform__check_text("authorisation letter", letter, ES_PLAT_MAX_REASON, true)) < 0)

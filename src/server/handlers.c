@@ -400,7 +400,7 @@ int h_app_create(es_req *rq)
 	else if (func && f.function <= 0)
 		err = es_error_set(ES_EINVAL, "unknown seal_function '%.32s'", func);
 	else
-		err = es_platform_app_create(rq->p, es_actor_account(rq->actor), &f, &id);
+		err = es_platform_app_create(rq->p, rq->actor, &f, &id);
 	json_decref(b);
 	if (err < 0)
 		return err;
@@ -420,7 +420,7 @@ int h_app_step(es_req *rq)
 	if (rq->body.len)
 		return es_error_set(ES_EINVAL, "this step takes no body");
 	const char *verb = strrchr(rq->route->pattern, '/') + 1;
-	int64_t me = es_actor_account(rq->actor);
+	const es_actor *me = rq->actor;
 	if (strcmp(verb, "submit") == 0)
 		err = es_platform_app_submit(rq->p, me, app);
 	else if (strcmp(verb, "forward") == 0)
@@ -452,7 +452,7 @@ int h_app_review(es_req *rq)
 	if (!json_is_boolean(ap))
 		err = es_error_set(ES_EINVAL, "'approve' must be true or false");
 	else
-		err = es_platform_app_review(rq->p, es_actor_account(rq->actor), app, json_is_true(ap), str_field(b, "reason"));
+		err = es_platform_app_review(rq->p, rq->actor, app, json_is_true(ap), str_field(b, "reason"));
 	json_decref(b);
 	if (err < 0)
 		return err;
@@ -464,7 +464,7 @@ int h_app_review(es_req *rq)
 int h_account_otp(es_req *rq)
 {
 	char otp[ES_OTP_LEN + 1];
-	int err = es_platform_account_otp(rq->p, es_actor_account(rq->actor), rq->params[0], otp);
+	int err = es_platform_account_otp(rq->p, rq->actor, rq->params[0], otp);
 	if (err < 0)
 		return err;
 	json_t *v = json_pack("{s:s, s:s}", "login", rq->params[0], "one_time_password", otp);
@@ -492,7 +492,7 @@ int h_api_key_create(es_req *rq)
 	else if (scope && (err = es_scope_parse(scope, &s.scope)) < 0)
 		;
 	else
-		err = es_platform_api_key_create(rq->p, es_actor_account(rq->actor), &s, key, &id);
+		err = es_platform_api_key_create(rq->p, rq->actor, &s, key, &id);
 	json_decref(b);
 	if (err < 0)
 		return err;
@@ -507,7 +507,7 @@ int h_api_key_revoke(es_req *rq)
 {
 	int64_t id;
 	int err;
-	if ((err = id_param(rq, &id)) < 0 || (err = es_platform_api_key_revoke(rq->p, es_actor_account(rq->actor), id)) < 0)
+	if ((err = id_param(rq, &id)) < 0 || (err = es_platform_api_key_revoke(rq->p, rq->actor, id)) < 0)
 		return err;
 	return reply_ok(rq);
 }
@@ -533,7 +533,7 @@ int h_region_add(es_req *rq)
 	char id[8] = "";
 	if (!code || !name)
 		err = es_error_set(ES_EINVAL, "give 'code' and 'name'");
-	else if ((err = es_platform_region_add(rq->p, es_actor_account(rq->actor), code, name)) == 0)
+	else if ((err = es_platform_region_add(rq->p, rq->actor, code, name)) == 0)
 		snprintf(id, sizeof(id), "%s", code);
 	json_decref(b);
 	if (err < 0)
@@ -558,7 +558,7 @@ int h_unit_add(es_req *rq)
 	if (!u.name || !u.credit_code || !u.region)
 		err = es_error_set(ES_EINVAL, "give 'name', 'credit_code' and 'region'");
 	else
-		err = es_platform_unit_add(rq->p, es_actor_account(rq->actor), &u, &id);
+		err = es_platform_unit_add(rq->p, rq->actor, &u, &id);
 	json_decref(b);
 	return err < 0 ? err : reply_created(rq, id);
 }
@@ -575,7 +575,7 @@ int h_person_add(es_req *rq)
 	if (!name || !rid)
 		err = es_error_set(ES_EINVAL, "give 'name' and 'resident_id'");
 	else
-		err = es_platform_person_add(rq->p, es_actor_account(rq->actor), name, rid, str_field(b, "mobile"),
+		err = es_platform_person_add(rq->p, rq->actor, name, rid, str_field(b, "mobile"),
 					     json_integer_value(json_object_get(b, "unit_id")), &id);
 	json_decref(b);
 	return err < 0 ? err : reply_created(rq, id);
@@ -607,10 +607,10 @@ int h_account_add(es_req *rq)
 	if (!login || !json_is_array(roles) || !bits)
 		err = es_error_set(ES_EINVAL, "give 'login' and 'roles', a list of: applicant, maker, reviewer, unit-admin, "
 					      "use-approver, auditor, sysadmin");
-	else if ((err = es_platform_account_add(rq->p, es_actor_account(rq->actor), login, bits,
+	else if ((err = es_platform_account_add(rq->p, rq->actor, login, bits,
 						json_integer_value(json_object_get(b, "unit_id")), str_field(b, "region"),
 						&id)) == 0)
-		err = es_platform_account_otp(rq->p, es_actor_account(rq->actor), login, otp);
+		err = es_platform_account_otp(rq->p, rq->actor, login, otp);
 	json_t *v = err == 0 ? json_pack("{s:s, s:s}", "login", login, "one_time_password", otp) : NULL;
 	json_decref(b);
 	es_wipe(otp, sizeof(otp));
@@ -623,7 +623,7 @@ int h_account_add(es_req *rq)
 
 int h_seal_confirm(es_req *rq)
 {
-	int err = es_platform_seal_confirm(rq->p, es_actor_account(rq->actor), rq->params[0]);
+	int err = es_platform_seal_confirm(rq->p, rq->actor, rq->params[0]);
 	if (err < 0)
 		return err;
 	es_buf out = ES_BUF_INIT;
@@ -649,7 +649,7 @@ int h_use_request(es_req *rq)
 		 es_unhex(h, 32, str_field(b, "doc_sm3"), strlen(str_field(b, "doc_sm3")), false) < 0)
 		err = es_error_set(ES_EINVAL, "'doc_sm3' must be the document's SM3 as 64 lower-case hex digits");
 	else
-		err = es_platform_use_request(rq->p, es_actor_account(rq->actor), esid, h, purpose, &id);
+		err = es_platform_use_request(rq->p, rq->actor, esid, h, purpose, &id);
 	json_decref(b);
 	return err < 0 ? err : reply_created(rq, id);
 }
@@ -665,7 +665,7 @@ int h_use_decide(es_req *rq)
 	if (rq->body.len && (err = es_body_object(rq, &b, fields)) != 0)
 		return err;
 	bool approve = strcmp(strrchr(rq->route->pattern, '/') + 1, "approve") == 0;
-	err = es_platform_use_decide(rq->p, es_actor_account(rq->actor), id, approve, b ? str_field(b, "reason") : NULL);
+	err = es_platform_use_decide(rq->p, rq->actor, id, approve, b ? str_field(b, "reason") : NULL);
 	json_decref(b);
 	if (err < 0)
 		return err;

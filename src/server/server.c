@@ -394,7 +394,7 @@ static void run_handler(es_req *rq)
 		if ((err = authenticate(rq)) != 0)
 			goto done;
 		rq->account = es_actor_account(rq->actor);
-		if (r->action && (err = es_platform_actor_allowed(rq->p, rq->actor, (es_action)r->action, -1)) < 0)
+		if (r->action && (err = es_platform_allowed(rq->p, rq->actor, (es_action)r->action, -1)) < 0)
 			goto done;
 	}
 	if (rq->body_too_big) {

@@ -72,7 +72,10 @@ PY
 	font=$(ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/*/*.ttf 2>/dev/null | head -1)
 	[ -n "$font" ] && cp "$font" simsun.ttf
 	ESEAL_PLATFORM_DIR=$P/eseal-platform eseal platform init >/dev/null &&
-	ESEAL_PLATFORM_DIR=$P/eseal-platform eseal platform --as admin account add aud --roles auditor >/dev/null
+	ESEAL_PLATFORM_DIR=$P/eseal-platform eseal platform account add aud --roles auditor >/dev/null &&
+	ESEAL_PLATFORM_DIR=$P/eseal-platform eseal platform account otp aud >aud.otp &&
+	printf 'Ledger-Pw-2026\n' >aud.pw &&
+	ESEAL_PLATFORM_DIR=$P/eseal-platform eseal platform password --as aud --password-file aud.otp --new-password-file aud.pw >/dev/null
 }
 setup >"$T/setup.log" 2>&1 || { echo "FAIL: setup"; cat "$T/setup.log"; exit 1; }
 

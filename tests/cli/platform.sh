@@ -9,7 +9,7 @@ export ESEAL_FAKE_NOW=2026-01-01T00:00:00Z
 # the fake clock works in test builds only (ES_TEST_CLOCK); a release build ignores it
 [ "${ESEAL_TEST_CLOCK:-1}" = 1 ] || { echo "skipped: this build ignores ESEAL_FAKE_NOW"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
-e() { "$ESEAL" platform "$@"; }
+source "$(dirname "$0")/lib/signin.sh"
 expect_rc() { local want=$1; shift; set +e; "$@" >"$T/out" 2>"$T/err"; local rc=$?; set -e
   [ "$rc" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "expected exit $want, got $rc: $*"; }; }
 
@@ -86,9 +86,9 @@ printf 'name,credit_code,region,legal_rep\n福州甲有限公司,913501001000000
 "$ESEAL" registry import "$T/feed.csv" | grep -q "skipped (done before) 1" || fail "registry rerun"
 printf '[{"seal_code": "35000000000099", "credit_code": "91350100100000016G", "name": "福建省测试厅", "kind": "official"}]' >"$T/psb.json"
 "$ESEAL" registry psb-import "$T/psb.json" --json | grep -q '"imported": 1' || fail "psb import"
-expect_rc 4 "$ESEAL" registry psb-import "$T/psb.json" --as app1
+expect_rc 4 "$ESEAL" registry psb-import "$T/psb.json" --as app1 --password-file "$(pwf app1)"
 ESEAL_FAKE_NOW=2027-01-03T00:00:00Z "$ESEAL" jobs run --json | grep -q '"suspended": 1' || fail "jobs suspend"
-expect_rc 4 "$ESEAL" jobs run --as app1
+expect_rc 4 "$ESEAL" jobs run --as app1 --password-file "$(pwf app1)"
 "$ESEAL" platform outbox deliver | grep -q "filings sent" || fail "outbox"
 ls "$T/p/outbox/psb" | grep -q json || fail "file drop"
 echo "platform CLI OK"

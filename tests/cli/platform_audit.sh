@@ -10,7 +10,7 @@ export ESEAL_FAKE_NOW=2026-01-01T00:00:00Z
 # the fake clock works in test builds only (ES_TEST_CLOCK); a release build ignores it
 [ "${ESEAL_TEST_CLOCK:-1}" = 1 ] || { echo "skipped: this build ignores ESEAL_FAKE_NOW"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
-e() { "$ESEAL" platform "$@"; }
+source "$(dirname "$0")/lib/signin.sh"
 expect_rc() { local want=$1; shift; set +e; "$@" >"$T/out" 2>"$T/err"; local rc=$?; set -e
   [ "$rc" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "expected exit $want, got $rc: $*"; }; }
 num() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }
@@ -64,10 +64,10 @@ if grep -rq "wrong-pin-0\|user-pin-1\|admin-pin-1" "$T/p"/*.db* 2>/dev/null; the
 
 # audit: intact, then a row edited behind the platform's back
 e --as aud --json use state "$req" >/dev/null
-"$ESEAL" audit verify --as aud | grep -q "audit log intact" || fail "intact"
-expect_rc 4 "$ESEAL" audit verify --as app1
-"$ESEAL" backup "$T/b.esbk" --as admin | grep -q "backup written" || fail "backup"
-expect_rc 4 "$ESEAL" backup "$T/b2.esbk" --as app1
+"$ESEAL" audit verify --as aud --password-file "$(pwf aud)" | grep -q "audit log intact" || fail "intact"
+expect_rc 4 "$ESEAL" audit verify --as app1 --password-file "$(pwf app1)"
+"$ESEAL" backup "$T/b.esbk" --as admin --password-file "$(pwf admin)" | grep -q "backup written" || fail "backup"
+expect_rc 4 "$ESEAL" backup "$T/b2.esbk" --as app1 --password-file "$(pwf app1)"
 [ ! -e "$T/b2.esbk" ] || fail "refused backup written"
 # restore into a fresh directory (the master key travels separately)
 mkdir -m 700 "$T/r"
@@ -115,10 +115,10 @@ expect_rc 4 e --as app1 use request "$esid" --document "$T/doc2.txt" --purpose é
 grep -q "is revoked" "$T/err" || fail "revoked seal named"
 
 # anchors: signed and time-stamped, kept elsewhere, and proved extended
-"$ESEAL" audit anchor --as aud -o "$T/anchor.json" | grep -q "audit head: entry" || fail "anchor"
-"$ESEAL" audit anchor --as aud --json | grep -q '"time_stamp"' || fail "anchor json"
-expect_rc 4 "$ESEAL" audit anchor --as app1
-"$ESEAL" audit verify --as aud --anchor "$T/anchor.json" | grep -q "audit log intact" || fail "extends anchor"
+"$ESEAL" audit anchor --as aud --password-file "$(pwf aud)" -o "$T/anchor.json" | grep -q "audit head: entry" || fail "anchor"
+"$ESEAL" audit anchor --as aud --password-file "$(pwf aud)" --json | grep -q '"time_stamp"' || fail "anchor json"
+expect_rc 4 "$ESEAL" audit anchor --as app1 --password-file "$(pwf app1)"
+"$ESEAL" audit verify --as aud --password-file "$(pwf aud)" --anchor "$T/anchor.json" | grep -q "audit log intact" || fail "extends anchor"
 printf '{"format": "x"}' >"$T/bad-anchor.json"
 expect_rc 3 "$ESEAL" audit verify --anchor "$T/bad-anchor.json"
 [ "$(stat -c %a "$T/p/audit-anchor.json")" = 600 ] || fail "anchor file mode"

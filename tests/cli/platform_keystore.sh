@@ -11,7 +11,7 @@ export ESEAL_FAKE_NOW=2026-01-01T00:00:00Z
 # the fake clock works in test builds only (ES_TEST_CLOCK); a release build ignores it
 [ "${ESEAL_TEST_CLOCK:-1}" = 1 ] || { echo "skipped: this build ignores ESEAL_FAKE_NOW"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
-e() { "$ESEAL" platform "$@"; }
+source "$(dirname "$0")/lib/signin.sh"
 expect_rc() { local want=$1; shift; set +e; "$@" >"$T/out" 2>"$T/err"; local rc=$?; set -e
   [ "$rc" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "expected exit $want, got $rc: $*"; }; }
 num() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }

@@ -73,7 +73,7 @@ expect 3 -- $ESEAL seal make --dir "$D" --esid 11010500000001 --name "$(printf '
 says "control character"
 
 # ---- identifiers and names: the platform ----
-e() { $ESEAL platform "$@"; }
+source "$(dirname "$0")/lib/signin.sh"
 expect 0 -- e region add 110000 北京市
 expect 3 -- e region add 999999 无
 expect 3 -- e unit add --name 零 --credit-code 000000000000000000 --region 110000

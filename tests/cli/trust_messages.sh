@@ -24,7 +24,7 @@ lacks() { grep -q -- "$1" "$T/err" "$T/out" && bad "'$1' in: $(head -c 400 "$T/e
 is_json_error() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["error"]["code"] and d["error"]["message"] else 1)' "$T/out" && ok || bad "not a JSON error: $(cat "$T/out" "$T/err")"; }
 unset ESEAL_PASSPHRASE ESEAL_MASTER_KEY ESEAL_STORE
 export ESEAL_PLATFORM_DIR=$T/p
-e() { "$ESEAL" platform "$@"; }
+source "$(dirname "$0")/lib/signin.sh"
 
 # ---- help ----
 expect 0 -- "$ESEAL" --help

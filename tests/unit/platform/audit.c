@@ -6,6 +6,17 @@
 #include "tp.c.inc"
 
 /* Run one statement on the platform's database through a second connection. */
+/* One audit entry: a refused sign-in of an unknown login (never locks a real account). */
+static int refused_signin(es_platform *p)
+{
+	es_actor *a = NULL;
+	es_credential c = { .kind = ES_AUTH_PASSWORD, .login = "nobody", .password = "Wrong-Passw0rd" };
+	int err = es_platform_authenticate(p, &c, &a);
+	es_actor_free(a);
+	es_error_clear();
+	return err;
+}
+
 static void tamper(tp_env *e, const char *sql)
 {
 	es_store *st = NULL;
@@ -31,9 +42,10 @@ static void history(tp_env *e, char esid[15])
 	tp_setup(e);
 	tp_seal(e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	TU_OK(es_platform_seal_use(e->p, e->applicant, esid));
-	TU_OK(es_platform_login(e->p, "applicant", &id));
-	assert_int_equal(id, e->applicant);
-	TP_DENIED(es_platform_login(e->p, "nobody", &id));
+	es_actor *a = tp_actor(e, "applicant");
+	id = es_actor_account(a);
+	assert_int_equal(id, e->applicant_id);
+	assert_int_equal(refused_signin(e->p), ES_EAUTH);
 }
 
 static void expect_bad(tp_env *e, int64_t first_bad)
@@ -57,8 +69,8 @@ static void t_intact(void **state)
 			 count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'transition'"));
 	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use'"), 1);
 	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records"), 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'login'"), 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'login-failed'"), 1);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'api-key-created'"), (int64_t)e.nactors);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'signin-failed'"), 1);
 	TU_OK(es_platform_audit_verify(e.p, e.auditor, &r));
 	assert_int_equal(r.first_bad, 0);
 	assert_true(r.entries >= 8);
@@ -291,9 +303,8 @@ static void expect_problem(tp_env *e, int64_t first_bad, const char *words)
 /* A head that is not on a checkpoint (the fixture checkpoints every 8 entries). */
 static int64_t head_off_checkpoint(tp_env *e)
 {
-	int64_t id;
 	if (count(e, "SELECT MAX(seq) FROM audit_log") % 8 == 0)
-		TU_OK(es_platform_login(e->p, "applicant", &id));
+		assert_int_equal(refused_signin(e->p), ES_EAUTH);
 	return count(e, "SELECT MAX(seq) FROM audit_log");
 }
 
@@ -365,8 +376,7 @@ static void t_forge_rewrite_tail_and_close(void **state)
 	expect_problem(&e, 13, words);
 	/* the platform carries on past the anchored entry: the anchor file keeps the evidence */
 	for (int64_t i = 0; i <= anchored; i++) {
-		int64_t id;
-		TU_OK(es_platform_login(e.p, "applicant", &id));
+		assert_int_equal(refused_signin(e.p), ES_EAUTH);
 	}
 	es_platform_close(e.p);
 	tp_open(&e, NULL);
@@ -398,10 +408,9 @@ static void t_clock_steps_back(void **state)
 	tp_env e;
 	char esid[15];
 	es_audit_report r;
-	int64_t id;
 	history(&e, esid);
 	tp_now("2025-06-01T00:00:00Z");
-	TU_OK(es_platform_login(e.p, "applicant", &id));
+	assert_int_equal(refused_signin(e.p), ES_EAUTH);
 	TU_OK(es_platform_audit_verify(e.p, e.auditor, &r));
 	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log a JOIN audit_log b ON b.seq = a.seq + 1 WHERE b.at < a.at"),
 			 0);
@@ -430,8 +439,7 @@ static void t_anchor(void **state)
 		assert_true(es_audit_anchor_parse(&a[1], json.ptr, n) < 0);
 	TU_OK(es_platform_audit_verify_anchor(e.p, e.auditor, &a[0], &r));
 	/* the log grows: it still extends the anchor */
-	int64_t id;
-	TU_OK(es_platform_login(e.p, "applicant", &id));
+	assert_int_equal(refused_signin(e.p), ES_EAUTH);
 	TU_OK(es_platform_audit_verify_anchor(e.p, e.auditor, &a[0], &r));
 	/* an edited anchor is refused */
 	a[1] = a[0];
@@ -482,8 +490,9 @@ static void t_clock_option(void **state)
 	o.clock = fixed_clock;
 	o.clock_ctx = &t;
 	TU_OK(es_platform_open(&e.p, &o));
-	TU_OK(es_platform_account_add(e.p, ES_ACTOR_SYSTEM, "admin", ES_ROLE_SYSADMIN, 0, NULL, &id));
-	TU_OK(es_platform_login(e.p, "admin", &id));
+	TU_OK(es_actor_system(&e.sys));
+	TU_OK(es_platform_account_add(e.p, e.sys, "admin", ES_ROLE_SYSADMIN, 0, NULL, &id));
+	assert_int_equal(refused_signin(e.p), ES_EAUTH);
 	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE at <> 1935817689"), 0);
 	assert_int_equal(count(&e, "SELECT COUNT(*) FROM accounts WHERE created_at = 1935817689"), 1);
 	tp_teardown(&e);

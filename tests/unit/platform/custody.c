@@ -17,11 +17,11 @@ static int64_t count(tp_env *e, const char *sql)
 	return n;
 }
 
-static int64_t approver(tp_env *e)
+static es_actor *approver(tp_env *e)
 {
 	int64_t id;
 	TU_OK(es_platform_account_add(e->p, e->admin, "approver", ES_ROLE_USE_APPROVER, 0, NULL, &id));
-	return id;
+	return tp_actor(e, "approver");
 }
 
 static void doc(uint8_t h[32], const char *text)
@@ -46,7 +46,7 @@ static void t_use_approval(void **state)
 	int64_t req, req2, n;
 	es_buf sig = ES_BUF_INIT;
 	tp_setup(&e);
-	int64_t appr = approver(&e);
+	es_actor *appr = approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	doc(h1, "合同一");
 	doc(h2, "合同二");
@@ -105,7 +105,7 @@ static void t_device_batch(void **state)
 	es_cert *c = NULL;
 	const es_sm2_key *pub;
 	tp_setup(&e);
-	int64_t appr = approver(&e);
+	es_actor *appr = approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	/* the device makes its key and a PKCS#10 request; the platform issues the certificate */
 	TU_OK(es_sm2_key_generate(&dev));
@@ -179,7 +179,7 @@ static void t_pin(void **state)
 	int fails;
 	es_buf sig = ES_BUF_INIT;
 	tp_setup(&e);
-	int64_t appr = approver(&e);
+	es_actor *appr = approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	TP_DENIED(es_platform_token_init(e.p, e.applicant, esid, "u-pin-1234", "a-pin-5678"));
 	assert_int_equal(es_platform_token_init(e.p, e.unit_admin, esid, "123", "a-pin-5678"), ES_EINVAL);
@@ -272,7 +272,7 @@ static void t_backup(void **state)
 	es_audit_report rep;
 	es_buf sig = ES_BUF_INIT, file = ES_BUF_INIT;
 	tp_setup(&e);
-	int64_t appr = approver(&e);
+	es_actor *appr = approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	doc(h, "备份前的文件");
 	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "用印", &req));
@@ -457,7 +457,7 @@ static void sql(tp_env *e, const char *text, const es_sval *pv, size_t n)
 	es_store_close(st);
 }
 
-static void approved(tp_env *e, int64_t appr, const char *esid, const uint8_t h[32], int64_t *req)
+static void approved(tp_env *e, const es_actor *appr, const char *esid, const uint8_t h[32], int64_t *req)
 {
 	TU_OK(es_platform_use_request(e->p, e->applicant, esid, h, "用印", req));
 	TU_OK(es_platform_use_decide(e->p, appr, *req, true, NULL));
@@ -510,7 +510,7 @@ static void t_keystore_token(void **state)
 	int fails;
 	es_buf sig = ES_BUF_INIT, cert = ES_BUF_INIT, der = ES_BUF_INIT;
 	tp_setup(&e);
-	int64_t appr = approver(&e);
+	es_actor *appr = approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, b);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, d);
@@ -678,7 +678,7 @@ static void t_keystore_pkcs11(void **state)
 			fail_msg("location '%s' accepted", bad[i]);
 
 	tp_setup(&e);
-	int64_t appr = approver(&e);
+	es_actor *appr = approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	/* binding to a module that is not there: a clear error, the seal unchanged */
 	int err = es_platform_seal_bind_keystore(e.p, e.unit_admin, a, "pkcs11:/nonexistent/libnone-p11.so|tok|key",
@@ -724,7 +724,7 @@ static void t_renew_keeps_held_key(void **state)
 	es_buf sig = ES_BUF_INIT, der = ES_BUF_INIT;
 	es_seal_record r, r2;
 	tp_setup(&e);
-	int64_t appr = approver(&e);
+	es_actor *appr = approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	TU_OK(es_platform_token_init(e.p, e.unit_admin, a, "renew-pin-1", "renew-admin-1"));
 	TU_OK(es_platform_seal_get(e.p, a, &r));
@@ -789,7 +789,7 @@ static void t_use_unusable_seal(void **state)
 	uint8_t h[32];
 	int64_t req, app;
 	tp_setup(&e);
-	int64_t appr = approver(&e);
+	es_actor *appr = approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, b);
 	doc(h, "合同");
@@ -818,8 +818,10 @@ static void t_use_unusable_seal(void **state)
 	TP_DENIED(es_platform_use_request(e.p, e.applicant, c, h, "用印", &req));
 	assert_non_null(strstr(es_error_last()->message, "expired"));
 	/* the approver who requested: the same separation rule as applications */
-	int64_t both;
-	TU_OK(es_platform_account_add(e.p, e.admin, "both", ES_ROLE_APPLICANT | ES_ROLE_USE_APPROVER, e.unit, NULL, &both));
+	int64_t both_id;
+	TU_OK(es_platform_account_add(e.p, e.admin, "both", ES_ROLE_APPLICANT | ES_ROLE_USE_APPROVER, e.unit, NULL,
+				      &both_id));
+	es_actor *both = tp_actor(&e, "both");
 	tp_now_days(0);
 	TU_OK(es_platform_use_request(e.p, both, c, h, "用印", &req));
 	TP_SEPARATED(es_platform_use_decide(e.p, both, req, true, NULL));

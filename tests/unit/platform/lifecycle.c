@@ -119,7 +119,7 @@ static void t_roles(void **state)
 	TP_DENIED(es_platform_seal_use(e.p, e.auditor, esid));
 	TU_OK(es_platform_seal_use(e.p, e.applicant, esid));
 	/* the system account cannot act in the workflow */
-	TP_DENIED(es_platform_app_check(e.p, ES_ACTOR_SYSTEM, app));
+	TP_DENIED(es_platform_app_check(e.p, e.sys, app));
 	tp_teardown(&e);
 }
 
@@ -326,7 +326,7 @@ static void t_unused_suspended(void **state)
 	TU_OK(es_platform_jobs_run(e.p, e.admin, &jr));
 	assert_int_equal(jr.suspended, 0);
 	tp_now_days(366);
-	TU_OK(es_platform_jobs_run(e.p, ES_ACTOR_SYSTEM, &jr));
+	TU_OK(es_platform_jobs_run(e.p, e.sys, &jr));
 	assert_int_equal(jr.suspended, 1);
 	check_status(&e, a, ES_STATUS_SUSPENDED);
 	check_status(&e, b, ES_STATUS_ACTIVE);
@@ -341,7 +341,7 @@ static void t_unused_suspended(void **state)
 	TP_DENIED(es_platform_app_create(e.p, e.applicant, &f, &app)); /* not suspended any more */
 	/* expiry */
 	tp_now_days(731);
-	TU_OK(es_platform_jobs_run(e.p, ES_ACTOR_SYSTEM, &jr));
+	TU_OK(es_platform_jobs_run(e.p, e.sys, &jr));
 	assert_int_equal(jr.expired, 2);
 	check_status(&e, a, ES_STATUS_EXPIRED);
 	tp_teardown(&e);
@@ -646,7 +646,7 @@ static void t_verify_status(void **state)
 
 /* One account holding applicant, maker and reviewer: it files and submits, and may then
  * neither check, review nor make its own application, whatever the business type. */
-static void separated(tp_env *e, int64_t self, int biz, const char *target, const char *name)
+static void separated(tp_env *e, const es_actor *self, int biz, const char *target, const char *name)
 {
 	int64_t app;
 	char esid[15];
@@ -669,12 +669,13 @@ static void t_separation(void **state)
 {
 	(void)state;
 	tp_env e;
-	int64_t self, app;
+	int64_t self_id, app;
 	char a[15], lost[15], susp[15], ren[15], esid[15];
 	es_jobs_result jr;
 	tp_setup(&e);
 	TU_OK(es_platform_account_add(e.p, e.admin, "self", ES_ROLE_APPLICANT | ES_ROLE_MAKER | ES_ROLE_REVIEWER, e.unit,
-				      NULL, &self));
+				      NULL, &self_id));
+	es_actor *self = tp_actor(&e, "self");
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, lost);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, susp);
@@ -689,7 +690,7 @@ static void t_separation(void **state)
 	tp_now_days(399);
 	TU_OK(es_platform_seal_use(e.p, e.applicant, ren));
 	tp_now_days(400);
-	TU_OK(es_platform_jobs_run(e.p, ES_ACTOR_SYSTEM, &jr));
+	TU_OK(es_platform_jobs_run(e.p, e.sys, &jr));
 	check_status(&e, susp, ES_STATUS_SUSPENDED);
 	separated(&e, self, ES_BIZ_REENABLE, susp, "福建省测试厅财务专用章");
 	tp_now_days(710);
@@ -737,7 +738,7 @@ static void t_records_audited(void **state)
 			 ES_EDENIED);
 	assert_int_equal(es_platform_account_set_roles(e.p, e.admin, "nobody", ES_ROLE_MAKER), ES_ENOTFOUND);
 	/* a refusal names the login, not the account number */
-	TP_DENIED(es_platform_region_add(e.p, id, "350200", "厦门市"));
+	TP_DENIED(es_platform_region_add(e.p, tp_actor(&e, "clerk"), "350200", "厦门市"));
 	assert_non_null(strstr(es_error_last()->message, "account 'clerk'"));
 	TU_OK(es_store_open(&st, e.store));
 	struct {

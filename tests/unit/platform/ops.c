@@ -32,14 +32,14 @@ static void t_registry(void **state)
 			   " {\"name\": \"福州丙有限公司\", \"credit_code\": \"913501001000000326\", \"region\": \"350100\","
 			   "  \"legal_rep\": \"孙三\"}]";
 	/* 913501001000000326 is the county unit of the fixture: it gets its registry seal too */
-	TU_OK(es_platform_registry_import(e.p, ES_ACTOR_SYSTEM, (const uint8_t *)good, strlen(good), &rr));
+	TU_OK(es_platform_registry_import(e.p, e.sys, (const uint8_t *)good, strlen(good), &rr));
 	assert_int_equal(rr.entities, 2);
 	assert_int_equal(rr.skipped, 1);
 	assert_int_equal(rr.seals_made, 1);
-	TU_OK(es_platform_registry_import(e.p, ES_ACTOR_SYSTEM, (const uint8_t *)good, strlen(good), &rr));
+	TU_OK(es_platform_registry_import(e.p, e.sys, (const uint8_t *)good, strlen(good), &rr));
 	assert_int_equal(rr.skipped, 2);
 	const char *bad = "[{\"name\": 1}]";
-	assert_int_equal(es_platform_registry_import(e.p, ES_ACTOR_SYSTEM, (const uint8_t *)bad, strlen(bad), &rr),
+	assert_int_equal(es_platform_registry_import(e.p, e.sys, (const uint8_t *)bad, strlen(bad), &rr),
 			 ES_EMALFORMED);
 	tp_teardown(&e);
 }
@@ -333,7 +333,7 @@ static void t_crash_registry(void **state)
 		es_registry_result rr;
 		e.p = NULL; /* the parent's connection: not ours to close */
 		tp_open(&e, NULL);
-		_exit(es_platform_registry_import(e.p, ES_ACTOR_SYSTEM, feed.ptr, feed.len, &rr) == 0 ? 0 : 1);
+		_exit(es_platform_registry_import(e.p, e.sys, feed.ptr, feed.len, &rr) == 0 ? 0 : 1);
 	}
 	/* wait until a few entities are in, then kill -9 */
 	es_store *st = NULL;
@@ -353,7 +353,7 @@ static void t_crash_registry(void **state)
 	es_store_close(st);
 	/* rerun completes the import, nothing twice */
 	es_registry_result rr;
-	TU_OK(es_platform_registry_import(e.p, ES_ACTOR_SYSTEM, feed.ptr, feed.len, &rr));
+	TU_OK(es_platform_registry_import(e.p, e.sys, feed.ptr, feed.len, &rr));
 	assert_int_equal(rr.entities, N);
 	assert_int_equal((int64_t)rr.skipped, before);
 	TU_OK(es_store_open(&st, e.store));

@@ -6,6 +6,7 @@
 #include "es_int.h"
 #include "testutil.h"
 #include "eseal/es_platform.h"
+#include "eseal/es_auth.h"
 #include "eseal/es_store.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_render.h"
@@ -31,8 +32,13 @@ typedef struct tp_env {
 	es_platform *p;
 	char dir[512];
 	char store[512];
-	int64_t admin, maker, maker2, reviewer, makrev, applicant, applicant_other, auditor, county_maker, city_maker,
-		unit_admin, sub_applicant;
+	/* the accounts, signed in (API keys of every action their roles allow), and their ids */
+	es_actor *sys, *admin, *maker, *maker2, *reviewer, *makrev, *applicant, *applicant_other, *auditor, *county_maker,
+		*city_maker, *unit_admin, *sub_applicant;
+	int64_t admin_id, maker_id, maker2_id, reviewer_id, makrev_id, applicant_id, applicant_other_id, auditor_id,
+		county_maker_id, city_maker_id, unit_admin_id, sub_applicant_id;
+	es_actor *actors[32]; /* every actor tp_actor() made, freed by tp_teardown() */
+	size_t nactors;
 	int64_t unit, unit_other, unit_county, unit_sub, person;
 } tp_env;
 
@@ -44,6 +50,8 @@ extern int tp_pg_port;
 void tp_store_uri(char *out, size_t cap, const char *dir);
 /* Open the platform on env->store and env->dir. */
 void tp_open(tp_env *e, const char *outbox_url);
+/* Sign @p login in with a new API key (scope: everything its roles allow); freed by tp_teardown(). */
+es_actor *tp_actor(tp_env *e, const char *login);
 /* Fresh store, open, regions, units, accounts. */
 void tp_setup(tp_env *e);
 void tp_teardown(tp_env *e);
