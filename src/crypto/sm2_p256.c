@@ -311,7 +311,7 @@ ES_INLINE void mul64(uint64_t *hi, uint64_t *lo, uint64_t a, uint64_t b)
 	*hi = (uint64_t)(x >> 64);
 }
 
-ES_INLINE void fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+static void fp_mul_port(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
 	uint64_t t[8], h0, h1, h2, h3, l0, l1, l2, l3, c;
 
@@ -343,7 +343,7 @@ ES_INLINE void fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 	p_reduce(r, t);
 }
 
-ES_INLINE void fp_sqr(uint64_t r[4], const uint64_t a[4])
+static void fp_sqr_port(uint64_t r[4], const uint64_t a[4])
 {
 	uint64_t t[8], h[6], l[6], c, sh, sl;
 
@@ -386,6 +386,118 @@ ES_INLINE void fp_sqr(uint64_t r[4], const uint64_t a[4])
 	c = adc(&t[6], t[6], sl, c);
 	(void)adc(&t[7], t[7], sh, c);
 	p_reduce(r, t);
+}
+
+
+#if defined(__x86_64__) && !defined(ES_SM2P_PORTABLE) && (defined(__GNUC__) || defined(__clang__))
+#define SM2P_HAVE_ADX 1
+/*
+ * The same Montgomery product with mulx and two carry chains (adcx on CF,
+ * adox on OF), row by row with the reduction of each row folded in
+ * (operand scanning): six accumulator registers rotate by one each row.
+ * A row adds a * b_i to acc0..acc5; the reduction with m = acc0 adds
+ * m (2^192 - 2^160 - 2^32 + 1) 2^64, that is m to acc1 and acc4 and
+ * minus (m << 32) to acc1, acc3 and (m >> 32) to acc2, acc4, so that acc0
+ * becomes zero and is dropped. Straight-line code: no branch, no load
+ * address depending on the data (constant time); the final subtraction is
+ * final_sub. Needs BMI2 and ADX (es_sm2p_arith picks it at run time).
+ */
+#define SM2P_ROW(i, A0, A1, A2, A3, A4, A5)                                     \
+	"xorl %k" #A5 ", %k" #A5 "\n\t"                                         \
+	"movq " #i "*8(%[b]), %%rdx\n\t"                                        \
+	"mulxq 0(%[a]), %[lo], %[hi]\n\t"                                       \
+	"adcxq %[lo], %" #A0 "\n\t"                                             \
+	"adoxq %[hi], %" #A1 "\n\t"                                             \
+	"mulxq 8(%[a]), %[lo], %[hi]\n\t"                                       \
+	"adcxq %[lo], %" #A1 "\n\t"                                             \
+	"adoxq %[hi], %" #A2 "\n\t"                                             \
+	"mulxq 16(%[a]), %[lo], %[hi]\n\t"                                      \
+	"adcxq %[lo], %" #A2 "\n\t"                                             \
+	"adoxq %[hi], %" #A3 "\n\t"                                             \
+	"mulxq 24(%[a]), %[lo], %[hi]\n\t"                                      \
+	"adcxq %[lo], %" #A3 "\n\t"                                             \
+	"adoxq %[hi], %" #A4 "\n\t"                                             \
+	"adcxq %[z], %" #A4 "\n\t"                                              \
+	"adoxq %[z], %" #A5 "\n\t"                                              \
+	"adcxq %[z], %" #A5 "\n\t"                                              \
+	"movq %" #A0 ", %[lo]\n\t"                                              \
+	"shlq $32, %[lo]\n\t"                                                   \
+	"movq %" #A0 ", %[hi]\n\t"                                              \
+	"shrq $32, %[hi]\n\t"                                                   \
+	"addq %" #A0 ", %" #A1 "\n\t"                                           \
+	"adcq %[z], %" #A2 "\n\t"                                               \
+	"adcq %[z], %" #A3 "\n\t"                                               \
+	"adcq %" #A0 ", %" #A4 "\n\t"                                           \
+	"adcq %[z], %" #A5 "\n\t"                                               \
+	"subq %[lo], %" #A1 "\n\t"                                              \
+	"sbbq %[hi], %" #A2 "\n\t"                                              \
+	"sbbq %[lo], %" #A3 "\n\t"                                              \
+	"sbbq %[hi], %" #A4 "\n\t"                                              \
+	"sbbq %[z], %" #A5 "\n\t"
+
+ES_INLINE void fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+	uint64_t r0, r1, r2, r3, r4, r5, lo, hi, z;
+
+	__asm__("xorl %k[z], %k[z]\n\t"
+		"xorl %k[r0], %k[r0]\n\t"
+		"xorl %k[r1], %k[r1]\n\t"
+		"xorl %k[r2], %k[r2]\n\t"
+		"xorl %k[r3], %k[r3]\n\t"
+		"xorl %k[r4], %k[r4]\n\t"
+		SM2P_ROW(0, [r0], [r1], [r2], [r3], [r4], [r5])
+		SM2P_ROW(1, [r1], [r2], [r3], [r4], [r5], [r0])
+		SM2P_ROW(2, [r2], [r3], [r4], [r5], [r0], [r1])
+		SM2P_ROW(3, [r3], [r4], [r5], [r0], [r1], [r2])
+		: [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
+		  [r5] "=&r"(r5), [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z)
+		: [a] "r"(a), [b] "r"(b), "m"(*(const uint64_t(*)[4])a), "m"(*(const uint64_t(*)[4])b)
+		: "rdx", "cc");
+	/* the value is r4, r5, r0, r1 and the carry r2 (below 2p) */
+	final_sub(r, r4, r5, r0, r1, r2, P);
+}
+#endif
+
+/*
+ * Which field multiplication runs: 1 mulx/adcx/adox (x86-64 with BMI2 and
+ * ADX), 0 the portable C. Set once per process (es_sm2p_arith), public.
+ */
+static int fp_adx = -1;
+
+static void fp_arith_init(void)
+{
+#ifdef SM2P_HAVE_ADX
+	if (fp_adx < 0) {
+		unsigned a = 7, b = 0, c = 0, d = 0;
+		__asm__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		/* CPUID.(7,0):EBX bit 8 BMI2, bit 19 ADX (leaf 7 exists on every x86-64 with either) */
+		fp_adx = ((b >> 8) & 1) && ((b >> 19) & 1) && getenv("ESEAL_SM2_PORTABLE") == NULL;
+	}
+#else
+	fp_adx = 0;
+#endif
+}
+
+ES_INLINE void fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+#ifdef SM2P_HAVE_ADX
+	if (fp_adx > 0) {
+		fp_mul_adx(r, a, b);
+		return;
+	}
+#endif
+	fp_mul_port(r, a, b);
+}
+
+ES_INLINE void fp_sqr(uint64_t r[4], const uint64_t a[4])
+{
+#ifdef SM2P_HAVE_ADX
+	if (fp_adx > 0) {
+		fp_mul_adx(r, a, a);
+		return;
+	}
+#endif
+	fp_sqr_port(r, a);
 }
 
 static inline void fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
@@ -694,11 +806,15 @@ static void comb_build(es_sm2p_affine (*tab)[COMB_COLS], const uint64_t bx[4], c
 	batch_to_affine(&tab[0][0], pts, acc, COMB_ROWS * COMB_COLS);
 }
 
+static void select_init(void);
+
 static void g_tab_build(void)
 {
 	static jpoint pts[COMB_ROWS * COMB_COLS];
 	static uint64_t acc[COMB_ROWS * COMB_COLS][4];
 
+	fp_arith_init();
+	select_init();
 	comb_build(g_tab, GX_M, GY_M, pts, acc);
 }
 
@@ -756,7 +872,49 @@ static void select_row(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS],
 	_mm_storeu_si128((__m128i *)out + 2, a2);
 	_mm_storeu_si128((__m128i *)out + 3, a3);
 }
+
+/* The same with 256-bit registers: half the loads and masks (run-time choice, sel_avx2). */
+#include <immintrin.h>
+static int sel_avx2 = -1;
+
+__attribute__((target("avx2"))) static void select_row_avx2(es_sm2p_affine *out,
+							     const es_sm2p_affine row[COMB_COLS],
+							     uint64_t idx)
+{
+	__m256i a0 = _mm256_setzero_si256(), a1 = a0;
+	const __m256i want = _mm256_set1_epi32((int)idx), one = _mm256_set1_epi32(1);
+	__m256i j = _mm256_setzero_si256();
+
+	for (int i = 0; i < COMB_COLS; i++) {
+		const __m256i *p = (const __m256i *)&row[i];
+		__m256i m;
+		j = _mm256_add_epi32(j, one);
+		m = _mm256_cmpeq_epi32(j, want);
+		a0 = _mm256_or_si256(a0, _mm256_and_si256(m, _mm256_loadu_si256(p + 0)));
+		a1 = _mm256_or_si256(a1, _mm256_and_si256(m, _mm256_loadu_si256(p + 1)));
+	}
+	_mm256_storeu_si256((__m256i *)out + 0, a0);
+	_mm256_storeu_si256((__m256i *)out + 1, a1);
+}
+
+static void select_init(void)
+{
+	__builtin_cpu_init();
+	sel_avx2 = __builtin_cpu_supports("avx2") && getenv("ESEAL_SM2_PORTABLE") == NULL;
+}
+
+static inline void select_any(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS], uint64_t idx)
+{
+	if (sel_avx2 > 0)
+		select_row_avx2(out, row, idx);
+	else
+		select_row(out, row, idx);
+}
 #else
+static void select_init(void)
+{
+}
+#define select_any select_row
 static void select_row(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS], uint64_t idx)
 {
 	memset(out, 0, sizeof(*out));
@@ -781,7 +939,7 @@ static void mul_g_ct(jpoint *r, const uint64_t k[4])
 	pt_set_inf(&acc);
 	for (int i = 0; i < COMB_ROWS; i++) {
 		booth_digit(k, i, &abs, &neg);
-		select_row(&sel, g_tab[i], abs);
+		select_any(&sel, g_tab[i], abs);
 		fp_sub(ny, zero, sel.y);
 		ct_move(sel.y, ny, neg);
 		pt_madd_raw(&tmp, &acc, sel.x, sel.y, h, rr);
@@ -1017,6 +1175,7 @@ int es_sm2p_key_init(es_sm2p_key *k, const uint8_t point[65], const uint8_t *d)
 	uint64_t dd[4], bad;
 	int rc = -1;
 
+	g_tab_ready(); /* and the choice of field multiplication */
 	memset(k, 0, sizeof(*k));
 	atomic_init(&k->table, NULL);
 	atomic_init(&k->comb, NULL);
@@ -1240,6 +1399,16 @@ size_t es_sm2p_raw_to_der(uint8_t der[72], const uint8_t raw[64])
 	der[0] = 0x30;
 	der[1] = (uint8_t)(p - der - 2);
 	return (size_t)(p - der);
+}
+
+const char *es_sm2p_arith(void)
+{
+	g_tab_ready();
+#if defined(__SSE2__) && !defined(ES_SM2P_PORTABLE)
+	if (sel_avx2 > 0)
+		return fp_adx > 0 ? "mulx-adx, avx2 table scan" : "portable, avx2 table scan";
+#endif
+	return fp_adx > 0 ? "mulx-adx" : "portable";
 }
 
 /* ---- the switch ----------------------------------------------------------------- */

@@ -71,6 +71,15 @@ int es_sm2p_der_to_raw(uint8_t raw[64], const uint8_t *der, size_t len);
 size_t es_sm2p_raw_to_der(uint8_t der[72], const uint8_t raw[64]);
 
 /*
+ * The arithmetic in use, chosen once per process: the field
+ * multiplication "mulx-adx" (x86-64 with BMI2 and ADX) or "portable" (C),
+ * followed by ", avx2 table scan" when the comb rows are scanned with
+ * AVX2. The environment variable ESEAL_SM2_PORTABLE selects the portable
+ * C for both (the tests check both).
+ */
+const char *es_sm2p_arith(void);
+
+/*
  * Whether the fast path is used: built in, and the environment does not
  * say ESEAL_CRYPTO=openssl (read once per process).
  */

@@ -76,6 +76,18 @@ static void example_key(es_sm2p_key *k)
 	assert_int_equal(es_sm2p_key_init(k, point, d), 0);
 }
 
+/* The arithmetic the environment asks for is the one in use. */
+static void test_sm2p__arith_choice(void **state)
+{
+	const char *a = es_sm2p_arith();
+	(void)state;
+	assert_non_null(a);
+	if (getenv("ESEAL_SM2_PORTABLE"))
+		assert_string_equal(a, "portable");
+	else if (strncmp(a, "mulx-adx", 8) != 0)
+		print_message("note: this CPU runs the portable field multiplication (%s)\n", a);
+}
+
 static void test_sm2p__standard_example(void **state)
 {
 	es_sm2p_key k;
@@ -539,6 +551,7 @@ static void test_sm2p__shared_key_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sm2p__arith_choice),
 		cmocka_unit_test(test_sm2p__standard_example),
 		cmocka_unit_test(test_sm2p__public_point_edges),
 		cmocka_unit_test(test_sm2p__nonce_edges),
