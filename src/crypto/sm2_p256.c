@@ -16,6 +16,7 @@
 #include "es_int.h"
 #include "eseal/es_crypto.h"
 #include "crypto/sm2_p256.h"
+#include "crypto/sm3_fast.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -1275,21 +1276,62 @@ int es_sm2p_sign_k(const es_sm2p_key *key, const uint8_t e[32], const uint8_t no
 	return 0;
 }
 
-int es_sm2p_sign(const es_sm2p_key *key, const uint8_t e[32], uint8_t sig[64])
+/*
+ * Hedged nonce: k = SM3(label || i || rnd || K || e), with rnd 32 fresh
+ * bytes from OpenSSL's private DRBG, K the key's secret as stored
+ * ((1+d)^-1 mod n, Montgomery form: a bijection of d), e the digest being
+ * signed and i the attempt (a k outside [1, n-1] or one GB/T 32918.2 says
+ * to discard is drawn again, probability 2^-32). With a good generator k
+ * is as random as rnd; with a repeating or weak one, k still differs for
+ * every (key, digest) pair and repeats only where the signature would be
+ * the same, so the key cannot be solved from two signatures. SM3 has no
+ * table or branch on its data: constant time in rnd, K and k.
+ */
+static const char nonce_label[16] = "eseal sm2 nonce";
+
+static void hedged_nonce(uint8_t k[32], const es_sm2p_key *key, const uint8_t e[32],
+			 const uint8_t rnd[32], uint8_t attempt)
+{
+	es_sm3_state st;
+
+	es_sm3s_init(&st);
+	es_sm3s_update(&st, nonce_label, sizeof(nonce_label));
+	es_sm3s_update(&st, &attempt, 1);
+	es_sm3s_update(&st, rnd, 32);
+	es_sm3s_update(&st, key->dinv, sizeof(key->dinv));
+	es_sm3s_update(&st, e, 32);
+	es_sm3s_final(&st, k);
+	es_wipe(&st, sizeof(st));
+}
+
+int es_sm2p_sign_rnd(const es_sm2p_key *key, const uint8_t e[32], const uint8_t rnd[32],
+		     unsigned attempt, uint8_t sig[64])
 {
 	uint8_t nonce[32];
+	int rc;
+
+	if (!key->has_priv)
+		return -1;
+	hedged_nonce(nonce, key, e, rnd, (uint8_t)attempt);
+	rc = es_sm2p_sign_k(key, e, nonce, sig);
+	es_wipe(nonce, sizeof(nonce));
+	return rc;
+}
+
+int es_sm2p_sign(const es_sm2p_key *key, const uint8_t e[32], uint8_t sig[64])
+{
+	uint8_t rnd[32];
 	int rc = -1;
 
-	/*
-	 * A fresh nonce from OpenSSL's private DRBG (seeded from getrandom)
-	 * until one is usable: k >= n happens with probability 2^-32.
-	 */
-	for (int tries = 0; tries < 64 && rc < 0; tries++) {
-		if (RAND_priv_bytes(nonce, sizeof(nonce)) != 1)
+	if (!key->has_priv)
+		return -1;
+	/* a DRBG failure is an error, never a fall back to a deterministic nonce */
+	for (unsigned tries = 0; tries < 64 && rc < 0; tries++) {
+		if (RAND_priv_bytes(rnd, sizeof(rnd)) != 1)
 			break;
-		rc = es_sm2p_sign_k(key, e, nonce, sig);
+		rc = es_sm2p_sign_rnd(key, e, rnd, tries, sig);
 	}
-	es_wipe(nonce, sizeof(nonce));
+	es_wipe(rnd, sizeof(rnd));
 	return rc;
 }
 

@@ -48,10 +48,18 @@ void es_sm2p_key_clear(es_sm2p_key *k);
 int es_sm2p_public_point(uint8_t out[65], const uint8_t d[32]);
 
 /*
- * Sign e (32 bytes, big-endian) with a nonce from the CSPRNG: raw r||s.
- * 0, or -1 when the random generator fails.
+ * Sign e (32 bytes, big-endian) with a hedged nonce: SM3 of 32 fresh bytes
+ * from the CSPRNG, the key's secret and e (docs/crypto.md). Raw r||s; 0,
+ * or -1 when the random generator fails (never a deterministic fallback).
  */
 int es_sm2p_sign(const es_sm2p_key *k, const uint8_t e[32], uint8_t sig[64]);
+/*
+ * The same with the 32 random bytes given (tests) and the attempt number
+ * that goes into the nonce's hash: 0, or -1 when the nonce must be
+ * discarded (then es_sm2p_sign tries attempt + 1 with new bytes).
+ */
+int es_sm2p_sign_rnd(const es_sm2p_key *k, const uint8_t e[32], const uint8_t rnd[32],
+		     unsigned attempt, uint8_t sig[64]);
 /*
  * Sign with the given nonce (tests and vectors): 0, or -1 when k is not in
  * [1, n-1] or the nonce is one GB/T 32918.2 says to discard (r = 0,

@@ -117,6 +117,53 @@ static void test_sm2p__standard_example(void **state)
 	es_sm2p_key_clear(&k);
 }
 
+/*
+ * Hedged nonces: with the random bytes fixed, the same key and digest give
+ * the same signature; another digest or another key gives another nonce.
+ * Without the digest in the nonce, e1 and e2 would share k, hence x1, and
+ * r1 - e1 = r2 - e2 (the relation that solves the key from two signatures).
+ */
+static void test_sm2p__hedged_nonce(void **state)
+{
+	es_sm2p_key k, k2;
+	uint8_t rnd[32], e1[32] = { 0 }, e2[32] = { 0 }, s1[64], s1b[64], s2[64], s3[64], s4[64],
+		d1[32], d2[32], d[32] = { 0 }, point[65];
+	(void)state;
+	example_key(&k);
+	memset(rnd, 0x5c, sizeof(rnd));
+	e1[31] = 1;
+	e2[31] = 2;
+	assert_int_equal(es_sm2p_sign_rnd(&k, e1, rnd, 0, s1), 0);
+	assert_int_equal(es_sm2p_sign_rnd(&k, e1, rnd, 0, s1b), 0);
+	assert_memory_equal(s1, s1b, 64);
+	assert_int_equal(es_sm2p_verify(&k, e1, s1), 0);
+	assert_int_equal(es_sm2p_sign_rnd(&k, e2, rnd, 0, s2), 0);
+	assert_int_equal(es_sm2p_verify(&k, e2, s2), 0);
+	be_sub(d1, s1, e1);
+	be_sub(d2, s2, e2);
+	assert_memory_not_equal(d1, d2, 32);
+	/* the attempt number and the random bytes change the nonce too */
+	assert_int_equal(es_sm2p_sign_rnd(&k, e1, rnd, 1, s3), 0);
+	assert_memory_not_equal(s1, s3, 32);
+	rnd[0] ^= 1;
+	assert_int_equal(es_sm2p_sign_rnd(&k, e1, rnd, 0, s3), 0);
+	assert_memory_not_equal(s1, s3, 32);
+	rnd[0] ^= 1;
+	/* another key, same bytes and digest */
+	d[31] = 7;
+	assert_int_equal(es_sm2p_public_point(point, d), 0);
+	assert_int_equal(es_sm2p_key_init(&k2, point, d), 0);
+	assert_int_equal(es_sm2p_sign_rnd(&k2, e1, rnd, 0, s4), 0);
+	assert_int_equal(es_sm2p_verify(&k2, e1, s4), 0);
+	assert_memory_not_equal(s1, s4, 32);
+	/* a public key alone cannot sign */
+	es_sm2p_key_clear(&k2);
+	assert_int_equal(es_sm2p_key_init(&k2, point, NULL), 0);
+	assert_int_equal(es_sm2p_sign_rnd(&k2, e1, rnd, 0, s4), -1);
+	es_sm2p_key_clear(&k2);
+	es_sm2p_key_clear(&k);
+}
+
 /* The public key 1*G is G itself; (n-1)*G is -G. */
 static void test_sm2p__public_point_edges(void **state)
 {
@@ -553,6 +600,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sm2p__arith_choice),
 		cmocka_unit_test(test_sm2p__standard_example),
+		cmocka_unit_test(test_sm2p__hedged_nonce),
 		cmocka_unit_test(test_sm2p__public_point_edges),
 		cmocka_unit_test(test_sm2p__nonce_edges),
 		cmocka_unit_test(test_sm2p__verify_refuses_out_of_range),
