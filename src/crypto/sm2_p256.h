@@ -79,6 +79,12 @@ int es_sm2p_der_to_raw(uint8_t raw[64], const uint8_t *der, size_t len);
 size_t es_sm2p_raw_to_der(uint8_t der[72], const uint8_t raw[64]);
 
 /*
+ * Tests: a^-1 mod p (a reduced mod p first; 0 for 0) by safegcd, which
+ * signing uses, and by the Fermat chain, big-endian.
+ */
+void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], const uint8_t a[32]);
+
+/*
  * The arithmetic in use, chosen once per process: the field
  * multiplication "mulx-adx" (x86-64 with BMI2 and ADX) or "portable" (C),
  * followed by ", avx2 table scan" when the comb rows are scanned with

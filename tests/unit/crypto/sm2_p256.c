@@ -10,6 +10,7 @@
 #include "eseal/es_crypto.h"
 #include "crypto/sm2_p256.h"
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -74,6 +75,68 @@ static void example_key(es_sm2p_key *k)
 	unhex32(point + 33, ex_py);
 	unhex32(d, ex_d);
 	assert_int_equal(es_sm2p_key_init(k, point, d), 0);
+}
+
+/*
+ * Inversion mod p by safegcd (signing) equals the Fermat chain and is an
+ * inverse: a * a^-1 = 1 checked with OpenSSL's BN, on edges and random values.
+ */
+static void test_sm2p__inverse_mod_p(void **state)
+{
+	static const char *const hex_p = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF";
+	uint8_t a[32], sg[32], fe[32], pb[32], zero[32] = { 0 };
+	BIGNUM *bp, *ba, *bi, *prod;
+	BN_CTX *ctx = BN_CTX_new();
+	(void)state;
+	unhex32(pb, hex_p);
+	bp = BN_bin2bn(pb, 32, NULL);
+	ba = BN_new();
+	bi = BN_new();
+	prod = BN_new();
+	assert_non_null(ctx);
+	assert_non_null(prod);
+	/* 0 -> 0 */
+	es_sm2p_test_inv(sg, fe, zero);
+	assert_memory_equal(sg, zero, 32);
+	assert_memory_equal(fe, zero, 32);
+	for (int i = 0; i < 3000; i++) {
+		if (i == 0) {
+			memset(a, 0, 32);
+			a[31] = 1;
+		} else if (i == 1) {
+			memcpy(a, pb, 32);
+			be_sub_small(a, 1);
+		} else if (i == 2) {
+			memcpy(a, pb, 32);
+			be_sub_small(a, 2);
+		} else if (i == 3) {
+			memset(a, 0, 32);
+			a[0] = 0x80;
+		} else if (i == 4) {
+			memset(a, 0xff, 32);
+			a[0] = 0x7f;
+		} else if (i < 40) {
+			memset(a, 0, 32);
+			a[31 - (i - 5) / 8] = (uint8_t)(1u << ((i - 5) % 8)); /* powers of two */
+		} else {
+			assert_int_equal(RAND_bytes(a, 32), 1);
+			if (i % 3 == 0)
+				memset(a, 0, 16); /* small values */
+		}
+		es_sm2p_test_inv(sg, fe, a);
+		assert_memory_equal(sg, fe, 32);
+		assert_non_null(BN_bin2bn(a, 32, ba));
+		assert_non_null(BN_bin2bn(sg, 32, bi));
+		assert_int_equal(BN_mod_mul(prod, ba, bi, bp, ctx), 1);
+		if (BN_is_zero(ba) || BN_cmp(ba, bp) == 0)
+			continue;
+		assert_true(BN_is_one(prod));
+	}
+	BN_free(bp);
+	BN_free(ba);
+	BN_free(bi);
+	BN_free(prod);
+	BN_CTX_free(ctx);
 }
 
 /* The arithmetic the environment asks for is the one in use. */
@@ -599,6 +662,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sm2p__arith_choice),
+		cmocka_unit_test(test_sm2p__inverse_mod_p),
 		cmocka_unit_test(test_sm2p__standard_example),
 		cmocka_unit_test(test_sm2p__hedged_nonce),
 		cmocka_unit_test(test_sm2p__public_point_edges),
