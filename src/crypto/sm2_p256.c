@@ -1099,7 +1099,10 @@ static void select_row(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS],
 	_mm_storeu_si128((__m128i *)out + 3, a3);
 }
 
-/* The same with 256-bit registers: half the loads and masks (run-time choice, sel_avx2). */
+/*
+ * The same with 256-bit registers: half the loads and masks; sel_avx2 is
+ * 2 for AVX-512F, 1 for AVX2, 0 for SSE2 (run-time choice).
+ */
 #include <immintrin.h>
 static int sel_avx2 = -1;
 
@@ -1123,15 +1126,40 @@ __attribute__((target("avx2"))) static void select_row_avx2(es_sm2p_affine *out,
 	_mm256_storeu_si256((__m256i *)out + 1, a1);
 }
 
+/* And with 512-bit registers: one load per entry, merged under a mask register. */
+__attribute__((target("avx512f"))) static void select_row_avx512(es_sm2p_affine *out,
+								 const es_sm2p_affine row[COMB_COLS],
+								 uint64_t idx)
+{
+	__m512i acc = _mm512_setzero_si512();
+	const __m512i want = _mm512_set1_epi64((long long)idx), one = _mm512_set1_epi64(1);
+	__m512i j = _mm512_setzero_si512();
+
+	for (int i = 0; i < COMB_COLS; i++) {
+		__mmask8 m;
+		j = _mm512_add_epi64(j, one);
+		m = _mm512_cmpeq_epi64_mask(j, want); /* all 8 lanes when i + 1 == idx, else none */
+		acc = _mm512_mask_mov_epi64(acc, m, _mm512_loadu_si512((const void *)&row[i]));
+	}
+	_mm512_storeu_si512((void *)out, acc);
+}
+
 static void select_init(void)
 {
 	__builtin_cpu_init();
-	sel_avx2 = __builtin_cpu_supports("avx2") && getenv("ESEAL_SM2_PORTABLE") == NULL;
+	if (getenv("ESEAL_SM2_PORTABLE") != NULL)
+		sel_avx2 = 0;
+	else if (__builtin_cpu_supports("avx512f"))
+		sel_avx2 = 2;
+	else
+		sel_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 
 static inline void select_any(es_sm2p_affine *out, const es_sm2p_affine row[COMB_COLS], uint64_t idx)
 {
-	if (sel_avx2 > 0)
+	if (sel_avx2 == 2)
+		select_row_avx512(out, row, idx);
+	else if (sel_avx2 == 1)
 		select_row_avx2(out, row, idx);
 	else
 		select_row(out, row, idx);
@@ -1730,7 +1758,8 @@ const char *es_sm2p_arith(void)
 	g_tab_ready();
 #if defined(__SSE2__) && !defined(ES_SM2P_PORTABLE)
 	if (sel_avx2 > 0)
-		return fp_adx > 0 ? "mulx-adx, avx2 table scan" : "portable, avx2 table scan";
+		return fp_adx > 0 ? (sel_avx2 == 2 ? "mulx-adx, avx512 table scan" : "mulx-adx, avx2 table scan")
+				  : (sel_avx2 == 2 ? "portable, avx512 table scan" : "portable, avx2 table scan");
 #endif
 	return fp_adx > 0 ? "mulx-adx" : "portable";
 }
