@@ -997,19 +997,19 @@ static void batch_to_affine(es_sm2p_affine *out, const jpoint *in, uint64_t (*ac
 /* ---- the fixed-base table ------------------------------------------------- */
 
 /*
- * k*G with signed 6-bit windows: k = sum d_i 2^(6i), d_i in [-32, 32],
- * i < 43. Row i holds j * 2^(6i) * G for j = 1..32 (88 KiB), so k*G is 43
+ * k*G with signed 7-bit windows: k = sum d_i 2^(7i), d_i in [-64, 64],
+ * i < 37. Row i holds j * 2^(7i) * G for j = 1..64 (148 KiB), so k*G is 37
  * mixed additions and no doubling. Built once per process on first use.
  */
-#define COMB_W 6
-#define COMB_ROWS 43
-#define COMB_COLS 32
+#define COMB_W 7
+#define COMB_ROWS 37
+#define COMB_COLS 64
 
 static es_sm2p_affine g_tab[COMB_ROWS][COMB_COLS];
 static pthread_once_t g_tab_once = PTHREAD_ONCE_INIT;
 
 /*
- * Rows i = 0..42 of j * 2^(6i) * base, j = 1..32, into @p tab; @p pts and
+ * Rows i = 0..36 of j * 2^(7i) * base, j = 1..64, into @p tab; @p pts and
  * @p acc are scratch for COMB_ROWS * COMB_COLS entries.
  */
 static void comb_build(es_sm2p_affine (*tab)[COMB_COLS], const uint64_t bx[4], const uint64_t by[4],
@@ -1027,7 +1027,7 @@ static void comb_build(es_sm2p_affine (*tab)[COMB_COLS], const uint64_t bx[4], c
 		pt_dbl(&row[1], &base);
 		for (j = 2; j < COMB_COLS; j++)
 			pt_add_vt(&row[j], &row[j - 1], &base);
-		pt_dbl(&base, &row[COMB_COLS - 1]); /* 64 * base */
+		pt_dbl(&base, &row[COMB_COLS - 1]); /* 2^COMB_W * base */
 	}
 	batch_to_affine(&tab[0][0], pts, acc, COMB_ROWS * COMB_COLS);
 }
@@ -1050,8 +1050,8 @@ static void g_tab_ready(void)
 }
 
 /*
- * Booth digit i of k: |d| and an all-ones mask when d < 0. From bits
- * 6i-1 .. 6i+5 of k; arithmetic only (constant time in k).
+ * Booth digit i of k (w = COMB_W): |d| and an all-ones mask when d < 0.
+ * From bits wi-1 .. wi+w-1 of k; arithmetic only (constant time in k).
  */
 static inline void booth_digit(const uint64_t k[4], int i, uint64_t *abs, uint64_t *neg)
 {
@@ -1059,16 +1059,16 @@ static inline void booth_digit(const uint64_t k[4], int i, uint64_t *abs, uint64
 	uint64_t w, d, s;
 
 	if (pos < 0) {
-		w = (k[0] << 1) & 0x7f;
+		w = (k[0] << 1) & ((2u << COMB_W) - 1);
 	} else {
 		int limb = pos / 64, off = pos % 64;
 		w = k[limb] >> off;
-		if (off > 64 - 7 && limb < 3)
+		if (off > 64 - (COMB_W + 1) && limb < 3)
 			w |= k[limb + 1] << (64 - off);
-		w &= 0x7f;
+		w &= (2u << COMB_W) - 1;
 	}
-	/* d = b(6i-1) + sum_{j<5} b(6i+j) 2^j - b(6i+5) 2^5 ... as (w>>1) + (w&1) - 64 (w>>6) */
-	d = (w >> 1) + (w & 1) - ((w >> 6) << 6);
+	/* d = b(wi-1) + sum_{j<w-1} b(wi+j) 2^j - b(wi+w-1) 2^(w-1), as (v>>1) + (v&1) - 2^w (v>>w) */
+	d = (w >> 1) + (w & 1) - ((w >> COMB_W) << COMB_W);
 	s = barrier(0 - (d >> 63));
 	*neg = s;
 	*abs = (d ^ s) - s;
@@ -1269,8 +1269,8 @@ static es_sm2p_affine *key_table(es_sm2p_key *k)
 }
 
 /*
- * The key's own comb table (88 KiB), built once the key has verified
- * ES_SM2P_COMB_AFTER signatures: then t*P costs 43 additions and no
+ * The key's own comb table (148 KiB), built once the key has verified
+ * ES_SM2P_COMB_AFTER signatures: then t*P costs 37 additions and no
  * doubling, like s*G. NULL until then (or without memory).
  */
 static es_sm2p_affine (*key_comb(es_sm2p_key *k))[COMB_COLS]

@@ -20,7 +20,7 @@ typedef struct es_sm2p_affine {
 	uint64_t x[4], y[4];
 } es_sm2p_affine;
 
-/* Verifications with one key before it gets its own 88 KiB comb table. */
+/* Verifications with one key before it gets its own 148 KiB comb table. */
 #define ES_SM2P_COMB_AFTER 8
 
 /* Per-key state: the public point, (1+d)^-1 when private, the verify table. */
@@ -30,8 +30,8 @@ typedef struct es_sm2p_key {
 	uint64_t dinv[4]; /* (1+d)^-1 mod n, Montgomery form mod n (secret) */
 	/* P, 3P, ..., 31P in affine form, built on first verification */
 	_Atomic(es_sm2p_affine *) table;
-	/* P's comb table (43 x 32 points), built after ES_SM2P_COMB_AFTER verifications */
-	_Atomic(es_sm2p_affine(*)[32]) comb;
+	/* P's comb table (37 x 64 points), built after ES_SM2P_COMB_AFTER verifications */
+	_Atomic(es_sm2p_affine(*)[64]) comb;
 	atomic_uint uses;
 } es_sm2p_key;
 
