@@ -438,10 +438,10 @@ static void fp_sqr_port(uint64_t r[4], const uint64_t a[4])
 
 ES_INLINE void fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	uint64_t r0, r1, r2, r3, r4, r5, lo, hi, z;
+	static const uint64_t zero = 0; /* a memory operand: one register fewer (clang 14 with UBSan ran out) */
+	uint64_t r0, r1, r2, r3, r4, r5, lo, hi;
 
-	__asm__("xorl %k[z], %k[z]\n\t"
-		"xorl %k[r0], %k[r0]\n\t"
+	__asm__("xorl %k[r0], %k[r0]\n\t"
 		"xorl %k[r1], %k[r1]\n\t"
 		"xorl %k[r2], %k[r2]\n\t"
 		"xorl %k[r3], %k[r3]\n\t"
@@ -451,9 +451,12 @@ ES_INLINE void fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4
 		SM2P_ROW(2, [r2], [r3], [r4], [r5], [r0], [r1])
 		SM2P_ROW(3, [r3], [r4], [r5], [r0], [r1], [r2])
 		: [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
-		  [r5] "=&r"(r5), [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z)
-		: [a] "r"(a), [b] "r"(b), "m"(*(const uint64_t(*)[4])a), "m"(*(const uint64_t(*)[4])b)
-		: "rdx", "cc");
+		  [r5] "=&r"(r5), [lo] "=&r"(lo), [hi] "=&r"(hi)
+		: [a] "r"(a), [b] "r"(b), [z] "m"(zero)
+		/* reads a[0..3] and b[0..3] through the pointers ("memory"; operands naming
+		 * the arrays would each take an address register, which the sanitizer
+		 * builds with a frame pointer do not have) */
+		: "rdx", "cc", "memory");
 	/* the value is r4, r5, r0, r1 and the carry r2 (below 2p) */
 	final_sub(r, r4, r5, r0, r1, r2, P);
 }
