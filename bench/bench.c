@@ -15,6 +15,8 @@
 #include "eseal/es_ofd_render.h"
 #include "doc/pdf/pdf_int.h"
 #include "estime.h"
+#include "file.h"
+#include <unistd.h>
 #include <time.h>
 
 static double now_s(void)
@@ -86,7 +88,249 @@ static es_cert *issue(es_sm2_key *key, int profile, const char *subj, const es_c
 	return c;
 }
 
-int main(void)
+/* ---- documents, ours beside OpenSSL mode ------------------------------------ */
+
+/*
+ * The document rates of `make bench`, measured twice in one run: in this
+ * process (our SM2/SM3 unless ESEAL_CRYPTO=openssl was already set) and in
+ * a child of this program run with ESEAL_CRYPTO=openssl (the switch is
+ * read once per process), which prints them as "name value" lines.
+ */
+typedef struct doc_rates {
+	double ses_verify; /* full SES verifications (report, chain, 4 SM2 verifications) */
+	double ofd_mem;    /* one-page licence sealed in memory, kept signer */
+	double ofd_disk;   /* licence file read, sealed, written (atomic write with fsync) */
+	double pdf;        /* one-page PDF sealed in memory */
+	size_t ofd_bytes;
+} doc_rates;
+
+typedef struct bench_fixture {
+	es_sm2_key *rk, *mk, *sk;
+	es_cert *root, *maker, *signer;
+	es_trust *trust;
+	es_seal *seal;
+	es_buf png, seal_der, sig;
+	uint8_t msg[32];
+} bench_fixture;
+
+static void fixture_setup(bench_fixture *f)
+{
+	es_seal_make_options mo = ES_SEAL_MAKE_OPTIONS_INIT;
+	es_sign_options so = ES_SIGN_OPTIONS_INIT;
+	es_render_options ro = ES_RENDER_OPTIONS_INIT;
+
+	memset(f, 0, sizeof(*f));
+	f->png = f->seal_der = f->sig = (es_buf)ES_BUF_INIT;
+	f->msg[0] = 1;
+	if (es_sm2_key_generate(&f->rk) || es_sm2_key_generate(&f->mk) || es_sm2_key_generate(&f->sk))
+		die("keygen");
+	f->root = issue(f->rk, ES_PROFILE_ROOT_CA, "/C=CN/O=Bench/CN=Root", NULL, f->rk);
+	f->maker = issue(f->mk, ES_PROFILE_SEAL_MAKER, "/C=CN/O=Bench/CN=Maker", f->root, f->rk);
+	f->signer = issue(f->sk, ES_PROFILE_SIGNER, "/C=CN/O=91110105061311021A示例/CN=11010500000001", f->root, f->rk);
+	if (es_trust_new(&f->trust) || es_trust_add_anchor(f->trust, es_cert_ref(f->root)))
+		die("trust");
+	ro.name = "示例科技有限公司";
+	ro.dpi = 300;
+	if (es_render_png(&f->png, &ro))
+		die("render");
+	mo.esid = "11010500000001";
+	mo.name = "示例科技有限公司";
+	mo.signers = &f->signer;
+	mo.nsigners = 1;
+	mo.picture_type = "PNG";
+	mo.picture = f->png.ptr;
+	mo.picture_len = f->png.len;
+	mo.width_mm = mo.height_mm = 42;
+	if (es_seal_make(&f->seal_der, &mo, f->maker, f->mk, NULL) || es_seal_parse(&f->seal, f->seal_der.ptr, f->seal_der.len))
+		die("seal");
+	so.data = f->msg;
+	so.data_len = sizeof(f->msg);
+	if (es_ses_sign(&f->sig, &so, f->seal, f->signer, f->sk))
+		die("ses sign");
+}
+
+static void fixture_release(bench_fixture *f)
+{
+	es_seal_free(f->seal);
+	es_buf_release(&f->png);
+	es_buf_release(&f->seal_der);
+	es_buf_release(&f->sig);
+	es_trust_free(f->trust);
+	es_cert_free(f->root);
+	es_cert_free(f->maker);
+	es_cert_free(f->signer);
+	es_sm2_key_free(f->rk);
+	es_sm2_key_free(f->mk);
+	es_sm2_key_free(f->sk);
+}
+
+/* A one-page licence like es_ofd_bench's: eleven lines of text and a ~14 KB photo. */
+static void make_licence(es_buf *out)
+{
+	static const char *const lines[] = {
+		"中华人民共和国 营业执照", "统一社会信用代码 91110105061311021A", "名称 示例科技有限公司",
+		"类型 有限责任公司（自然人投资或控股）", "法定代表人 张三", "注册资本 壹佰万元整",
+		"成立日期 2020年01月01日", "住所 北京市朝阳区示例路1号", "经营范围 技术开发、技术服务。",
+		"登记机关（盖章）", "2025年01月01日",
+	};
+	static uint8_t photo[14 * 1024];
+	es_ofd_make_options mo = ES_OFD_MAKE_OPTIONS_INIT;
+	es_ofd_image im = { 1, "PNG", NULL, 0, 140, 30, 30, 40 };
+
+	if (es_random(photo, sizeof(photo)))
+		die("random");
+	im.data = photo;
+	im.len = sizeof(photo);
+	mo.lines = lines;
+	mo.nlines = sizeof(lines) / sizeof(lines[0]);
+	mo.images = &im;
+	mo.nimages = 1;
+	mo.title = "营业执照";
+	if (es_ofd_make(out, &mo))
+		die("ofd make");
+}
+
+static void measure_docs(const bench_fixture *f, double seconds, doc_rates *r)
+{
+	char dir[] = "/tmp/eseal-bench-ofd-XXXXXX", in[64], outp[64];
+	es_buf doc = ES_BUF_INIT, sealed = ES_BUF_INIT, rd = ES_BUF_INIT;
+	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	es_pdf_bench_result pb;
+	unsigned long n;
+	double rate;
+
+	memset(r, 0, sizeof(*r));
+	vo.trust = f->trust;
+	vo.original = f->msg;
+	vo.original_len = sizeof(f->msg);
+	vo.has_original = true;
+	RUN_FOR(seconds, n, {
+		es_report rep;
+		es_report_init(&rep);
+		if (es_verify_file(&rep, f->sig.ptr, f->sig.len, &vo)) die("verify");
+		es_report_release(&rep);
+	});
+	r->ses_verify = rate;
+
+	make_licence(&doc);
+	r->ofd_bytes = doc.len;
+	so.x = 120;
+	so.y = 60;
+	if (es_ses_signer_new(&so.signer, f->seal, f->signer, f->sk))
+		die("ses signer");
+	RUN_FOR(seconds, n, {
+		sealed.len = 0;
+		if (es_ofd_sign(&sealed, doc.ptr, doc.len, &so, f->seal, f->signer, f->sk)) die("ofd sign");
+	});
+	r->ofd_mem = rate;
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	snprintf(in, sizeof(in), "%s/licence.ofd", dir);
+	if (es_file_write(in, doc.ptr, doc.len, 0600))
+		die("write licence");
+	RUN_FOR(seconds, n, {
+		snprintf(outp, sizeof(outp), "%s/sealed-%lu.ofd", dir, n % 64);
+		rd.len = 0;
+		sealed.len = 0;
+		if (es_file_read(&rd, in, 1 << 24) ||
+		    es_ofd_sign(&sealed, rd.ptr, rd.len, &so, f->seal, f->signer, f->sk) ||
+		    es_file_write(outp, sealed.ptr, sealed.len, 0600)) die("ofd end to end");
+	});
+	r->ofd_disk = rate;
+	for (unsigned long i = 0; i < 64; i++) {
+		snprintf(outp, sizeof(outp), "%s/sealed-%lu.ofd", dir, i);
+		(void)remove(outp);
+	}
+	(void)remove(in);
+	(void)rmdir(dir);
+	if (es_pdf_bench(&pb, seconds / 2, NULL, 0, f->seal, f->signer, f->sk) == 0)
+		r->pdf = pb.pdf_per_s;
+	es_ses_signer_free(so.signer);
+	es_buf_release(&doc);
+	es_buf_release(&sealed);
+	es_buf_release(&rd);
+}
+
+/* The child's half: ESEAL_CRYPTO is already set by the parent. */
+static int docs_child(void)
+{
+	bench_fixture f;
+	doc_rates r;
+	fixture_setup(&f);
+	measure_docs(&f, 2.0, &r);
+	printf("implementation %s\nses_verify %f\nofd_mem %f\nofd_disk %f\npdf %f\n", es_crypto_implementation(),
+	       r.ses_verify, r.ofd_mem, r.ofd_disk, r.pdf);
+	fixture_release(&f);
+	return 0;
+}
+
+static int docs_openssl(doc_rates *r)
+{
+	char line[256], impl[32] = "", self[4096], cmd[4200];
+	FILE *p;
+	ssize_t len;
+	int ok = 0;
+
+	memset(r, 0, sizeof(*r));
+	/* this program's own path (in the shell, /proc/self/exe would be the shell) */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len <= 0 || (size_t)len >= sizeof(self) - 1)
+		return -1;
+	self[len] = 0;
+	if (strchr(self, '\'') || (size_t)snprintf(cmd, sizeof(cmd), "ESEAL_CRYPTO=openssl '%s' --docs-rates", self) >= sizeof(cmd))
+		return -1;
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		double v;
+		char name[32];
+		if (sscanf(line, "implementation %31s", impl) == 1)
+			continue;
+		if (sscanf(line, "%31s %lf", name, &v) != 2)
+			continue;
+		ok++;
+		if (strcmp(name, "ses_verify") == 0)
+			r->ses_verify = v;
+		else if (strcmp(name, "ofd_mem") == 0)
+			r->ofd_mem = v;
+		else if (strcmp(name, "ofd_disk") == 0)
+			r->ofd_disk = v;
+		else if (strcmp(name, "pdf") == 0)
+			r->pdf = v;
+	}
+	if (pclose(p) != 0 || ok != 4 || strcmp(impl, "openssl") != 0)
+		return -1;
+	return 0;
+}
+
+static void print_docs(void)
+{
+	bench_fixture f;
+	doc_rates ours, ossl;
+	const char *impl = es_crypto_implementation();
+
+	fixture_setup(&f);
+	measure_docs(&f, 2.0, &ours);
+	printf("\ndocuments, one core: this process (%s) beside a child with ESEAL_CRYPTO=openssl, same run\n", impl);
+	if (docs_openssl(&ossl) < 0) {
+		printf("  (the OpenSSL-mode child failed; rates of this process only)\n");
+		memset(&ossl, 0, sizeof(ossl));
+	}
+	printf("%-44s %12s %12s %8s\n", "", impl, "openssl", "ratio");
+#define DOC_LINE(label, field)                                                                          \
+	printf("%-44s %12.1f %12.1f %8.2f\n", label, ours.field, ossl.field, ossl.field > 0 ? ours.field / ossl.field : 0)
+	DOC_LINE("SES verifications/s (full report)", ses_verify);
+	DOC_LINE("OFD licences sealed/s, in memory", ofd_mem);
+	DOC_LINE("OFD licences sealed/s, file to file (fsync)", ofd_disk);
+	DOC_LINE("one-page PDFs sealed/s, in memory", pdf);
+#undef DOC_LINE
+	printf("%-44s %12zu\n", "  licence size, bytes", ours.ofd_bytes);
+	fixture_release(&f);
+}
+
+int main(int argc, char **argv)
 {
 	double raw_sign, raw_verify, raw_sm3, rate;
 	unsigned long n;
@@ -104,6 +348,16 @@ int main(void)
 	es_sm2_signer *signer_ctx = NULL;
 
 	es_process_tune(); /* as the eseal command does */
+	if (argc == 2 && strcmp(argv[1], "--docs-rates") == 0)
+		return docs_child();
+	if (argc == 2 && strcmp(argv[1], "--docs") == 0) {
+		print_docs(); /* the documents section alone */
+		return 0;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "usage: eseal_bench [--docs] (make bench)\n");
+		return 3;
+	}
 	printf("eseal %s benchmark (one core; rates per second)\n\n", es_version());
 	openssl_rates(&raw_sign, &raw_verify, &raw_sm3);
 	printf("%-44s %12.1f\n", "openssl speed sm2: sign/s", raw_sign);
@@ -265,6 +519,8 @@ int main(void)
 		if (p)
 			pclose(p);
 	}
+
+	print_docs();
 
 	es_sm2_signer_free(signer_ctx);
 	es_seal_free(seal);

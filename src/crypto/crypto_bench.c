@@ -19,6 +19,9 @@ const char *es_crypto_implementation(void)
 
 #define BENCH_MSG_LEN 32
 #define BENCH_SM3_LEN 16384
+/* es_sm3_many: BENCH_MANY messages of BENCH_MANY_LEN bytes each (the same 16 KiB in all) */
+#define BENCH_MANY 128
+#define BENCH_MANY_LEN 2048
 
 typedef struct bench_ctx {
 	es_sm2_key *key;
@@ -34,6 +37,9 @@ typedef struct bench_ctx {
 	uint8_t osig[ES_SM2_MAX_SIG_LEN + 8];
 	size_t osiglen;
 	uint8_t *data; /* BENCH_SM3_LEN bytes */
+	const uint8_t *many[BENCH_MANY];
+	size_t many_len[BENCH_MANY];
+	uint8_t (*many_out)[32];
 } bench_ctx;
 
 static int ours_sign(void *arg)
@@ -118,6 +124,22 @@ static int ossl_sm3(void *arg)
 	unsigned int n = 0;
 	if (!EVP_Digest(b->data, BENCH_SM3_LEN, h, &n, b->sm3, NULL))
 		return es_crypto__fail(ES_ECRYPTO, "sm3 failed");
+	return 0;
+}
+
+static int ours_sm3_many(void *arg)
+{
+	bench_ctx *b = arg;
+	return es_sm3_many(b->many_out, b->many, b->many_len, BENCH_MANY);
+}
+
+static int ossl_sm3_many(void *arg)
+{
+	bench_ctx *b = arg;
+	unsigned int n = 0;
+	for (int i = 0; i < BENCH_MANY; i++)
+		if (!EVP_Digest(b->many[i], b->many_len[i], b->many_out[i], &n, b->sm3, NULL))
+			return es_crypto__fail(ES_ECRYPTO, "sm3 failed");
 	return 0;
 }
 
@@ -229,12 +251,17 @@ int es_crypto_bench(es_crypto_bench_result *out, double seconds)
 	b.tmp = (es_buf)ES_BUF_INIT;
 	memset(b.msg, 0x5a, sizeof(b.msg));
 	b.data = es_malloc(BENCH_SM3_LEN);
-	if (!b.data) {
+	b.many_out = es_malloc(BENCH_MANY * 32);
+	if (!b.data || !b.many_out) {
 		err = es_error_set(ES_ENOMEM, "out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < BENCH_SM3_LEN; i++)
 		b.data[i] = (uint8_t)(i * 131 + 7);
+	for (int i = 0; i < BENCH_MANY; i++) {
+		b.many[i] = b.data + (size_t)i * BENCH_MANY_LEN % (BENCH_SM3_LEN - BENCH_MANY_LEN + 1);
+		b.many_len[i] = BENCH_MANY_LEN;
+	}
 	if ((err = es_sm2_key_generate(&b.key)) < 0 ||
 	    (err = es_sm2_signer_new(&b.signer, b.key, NULL, 0)) < 0 ||
 	    (err = es_sm2_signer_sign(b.signer, &b.sig, b.msg, sizeof(b.msg))) < 0 ||
@@ -258,7 +285,9 @@ int es_crypto_bench(es_crypto_bench_result *out, double seconds)
 	    (err = es_bench_interleaved(seconds, ours_verify, &b, ossl_verify, &b,
 					&out->sm2_verify_per_s, &out->openssl_sm2_verify_per_s)) < 0 ||
 	    (err = es_bench_interleaved(seconds, ours_sm3, &b, ossl_sm3, &b, &out->sm3_mb_per_s,
-					&out->openssl_sm3_mb_per_s)) < 0)
+					&out->openssl_sm3_mb_per_s)) < 0 ||
+	    (err = es_bench_interleaved(seconds, ours_sm3_many, &b, ossl_sm3_many, &b,
+					&out->sm3_many_mb_per_s, &out->openssl_sm3_many_mb_per_s)) < 0)
 		goto done;
 	if (es_sm2p_enabled() &&
 	    ((err = es_bench_interleaved(seconds / 2, ours_verify_cold, &b, ours_verify, &b,
@@ -267,6 +296,10 @@ int es_crypto_bench(es_crypto_bench_result *out, double seconds)
 		goto done;
 	out->sm3_mb_per_s *= BENCH_SM3_LEN / 1e6;
 	out->openssl_sm3_mb_per_s *= BENCH_SM3_LEN / 1e6;
+	out->sm3_many_mb_per_s *= BENCH_MANY * BENCH_MANY_LEN / 1e6;
+	out->openssl_sm3_many_mb_per_s *= BENCH_MANY * BENCH_MANY_LEN / 1e6;
+	out->sm3_many_ratio = out->sm3_many_mb_per_s / out->openssl_sm3_many_mb_per_s;
+	out->sm3_many_lanes = es_sm2p_enabled() ? es_sm3m_lanes() : 1;
 	out->sm2_sign_ratio = out->sm2_sign_per_s / out->openssl_sm2_sign_per_s;
 	out->sm2_verify_ratio = out->sm2_verify_per_s / out->openssl_sm2_verify_per_s;
 	out->sm3_ratio = out->sm3_mb_per_s / out->openssl_sm3_mb_per_s;
@@ -281,5 +314,6 @@ done:
 	es_buf_release(&b.sig);
 	es_buf_release(&b.tmp);
 	es_free(b.data);
+	es_free(b.many_out);
 	return err;
 }

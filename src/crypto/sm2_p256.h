@@ -20,7 +20,7 @@ typedef struct es_sm2p_affine {
 	uint64_t x[4], y[4];
 } es_sm2p_affine;
 
-/* Verifications with one key before it gets its own 88 KiB comb table. */
+/* Verifications with one key before it gets its own 148 KiB comb table. */
 #define ES_SM2P_COMB_AFTER 8
 
 /* Per-key state: the public point, (1+d)^-1 when private, the verify table. */
@@ -30,8 +30,8 @@ typedef struct es_sm2p_key {
 	uint64_t dinv[4]; /* (1+d)^-1 mod n, Montgomery form mod n (secret) */
 	/* P, 3P, ..., 31P in affine form, built on first verification */
 	_Atomic(es_sm2p_affine *) table;
-	/* P's comb table (43 x 32 points), built after ES_SM2P_COMB_AFTER verifications */
-	_Atomic(es_sm2p_affine(*)[32]) comb;
+	/* P's comb table (37 x 64 points), built after ES_SM2P_COMB_AFTER verifications */
+	_Atomic(es_sm2p_affine(*)[64]) comb;
 	atomic_uint uses;
 } es_sm2p_key;
 
@@ -48,10 +48,18 @@ void es_sm2p_key_clear(es_sm2p_key *k);
 int es_sm2p_public_point(uint8_t out[65], const uint8_t d[32]);
 
 /*
- * Sign e (32 bytes, big-endian) with a nonce from the CSPRNG: raw r||s.
- * 0, or -1 when the random generator fails.
+ * Sign e (32 bytes, big-endian) with a hedged nonce: SM3 of 32 fresh bytes
+ * from the CSPRNG, the key's secret and e (docs/crypto.md). Raw r||s; 0,
+ * or -1 when the random generator fails (never a deterministic fallback).
  */
 int es_sm2p_sign(const es_sm2p_key *k, const uint8_t e[32], uint8_t sig[64]);
+/*
+ * The same with the 32 random bytes given (tests) and the attempt number
+ * that goes into the nonce's hash: 0, or -1 when the nonce must be
+ * discarded (then es_sm2p_sign tries attempt + 1 with new bytes).
+ */
+int es_sm2p_sign_rnd(const es_sm2p_key *k, const uint8_t e[32], const uint8_t rnd[32],
+		     unsigned attempt, uint8_t sig[64]);
 /*
  * Sign with the given nonce (tests and vectors): 0, or -1 when k is not in
  * [1, n-1] or the nonce is one GB/T 32918.2 says to discard (r = 0,
@@ -69,6 +77,21 @@ int es_sm2p_verify(es_sm2p_key *k, const uint8_t e[32], const uint8_t sig[64]);
 int es_sm2p_der_to_raw(uint8_t raw[64], const uint8_t *der, size_t len);
 /* Raw r||s to DER; returns the length (at most 72). */
 size_t es_sm2p_raw_to_der(uint8_t der[72], const uint8_t raw[64]);
+
+/*
+ * Tests: a^-1 mod p (a reduced mod p first; 0 for 0) by safegcd, which
+ * signing uses, and by the Fermat chain, big-endian.
+ */
+void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], const uint8_t a[32]);
+
+/*
+ * The arithmetic in use, chosen once per process: the field
+ * multiplication "mulx-adx" (x86-64 with BMI2 and ADX) or "portable" (C),
+ * followed by ", avx2 table scan" when the comb rows are scanned with
+ * AVX2. The environment variable ESEAL_SM2_PORTABLE selects the portable
+ * C for both (the tests check both).
+ */
+const char *es_sm2p_arith(void);
 
 /*
  * Whether the fast path is used: built in, and the environment does not

@@ -11,9 +11,10 @@
 #define P0(x) ((x) ^ ROTL((x), 9) ^ ROTL((x), 17))
 #define P1(x) ((x) ^ ROTL((x), 15) ^ ROTL((x), 23))
 #define FF0(x, y, z) ((x) ^ (y) ^ (z))
-#define FF1(x, y, z) (((x) & (y)) | (((x) | (y)) & (z)))
+/* the two terms have no bit in common: + is |, and lets the compiler use lea */
+#define FF1(x, y, z) ((((x) ^ (y)) & (z)) + ((x) & (y)))
 #define GG0(x, y, z) ((x) ^ (y) ^ (z))
-#define GG1(x, y, z) ((((y) ^ (z)) & (x)) ^ (z))
+#define GG1(x, y, z) (((x) & (y)) + (~(x) & (z)))
 
 /* T_j <<< (j mod 32) */
 static const uint32_t TJ[64] = {

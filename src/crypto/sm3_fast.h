@@ -23,4 +23,17 @@ void es_sm3s_final(es_sm3_state *s, uint8_t out[32]);
 /* Compress @p nblocks 64-byte blocks into @p v. */
 void es_sm3s_blocks(uint32_t v[8], const uint8_t *p, size_t nblocks);
 
+
+/*
+ * Many messages at once (sm3_many.c): out[i] = SM3(msgs[i], lens[i]) with
+ * one message per SIMD lane, on our code whatever ESEAL_CRYPTO says.
+ */
+void es_sm3m_hash(uint8_t (*out)[32], const uint8_t *const *msgs, const size_t *lens, size_t n);
+/* Lanes es_sm3m_hash uses: 16 (AVX-512F), 8 (AVX2) or 1 (scalar). */
+int es_sm3m_lanes(void);
+/* Whether this CPU can run @p lanes (1, 8 or 16): 1 or 0. */
+int es_sm3m_lanes_available(int lanes);
+/* Tests and benchmarks: use @p lanes (0: the CPU's best again); -1 when not available. */
+int es_sm3m_force_lanes(int lanes);
+
 #endif

@@ -18,10 +18,12 @@ check_json() {
 import json, sys
 d = json.loads(open(sys.argv[1]).read())
 keys = ["sm2_sign_per_s", "sm2_verify_per_s", "openssl_sm2_sign_per_s", "openssl_sm2_verify_per_s",
-        "sm3_mb_per_s", "openssl_sm3_mb_per_s", "sm2_sign_ratio", "sm2_verify_ratio", "sm3_ratio"]
+        "sm3_mb_per_s", "openssl_sm3_mb_per_s", "sm2_sign_ratio", "sm2_verify_ratio", "sm3_ratio",
+        "sm3_many_mb_per_s", "openssl_sm3_many_mb_per_s", "sm3_many_ratio"]
 for k in keys:
     assert isinstance(d[k], (int, float)) and d[k] > 0, k
 assert d["implementation"] == sys.argv[2], d["implementation"]
+assert d["sm3_many_lanes"] in ((1, 8, 16) if sys.argv[2] == "eseal" else (1,)), d["sm3_many_lanes"]
 assert abs(d["sm2_sign_ratio"] - d["sm2_sign_per_s"] / d["openssl_sm2_sign_per_s"]) < 1e-6 * d["sm2_sign_ratio"]
 PY
 }

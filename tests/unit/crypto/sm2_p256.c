@@ -10,6 +10,7 @@
 #include "eseal/es_crypto.h"
 #include "crypto/sm2_p256.h"
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -76,6 +77,80 @@ static void example_key(es_sm2p_key *k)
 	assert_int_equal(es_sm2p_key_init(k, point, d), 0);
 }
 
+/*
+ * Inversion mod p by safegcd (signing) equals the Fermat chain and is an
+ * inverse: a * a^-1 = 1 checked with OpenSSL's BN, on edges and random values.
+ */
+static void test_sm2p__inverse_mod_p(void **state)
+{
+	static const char *const hex_p = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF";
+	uint8_t a[32], sg[32], fe[32], pb[32], zero[32] = { 0 };
+	BIGNUM *bp, *ba, *bi, *prod;
+	BN_CTX *ctx = BN_CTX_new();
+	(void)state;
+	unhex32(pb, hex_p);
+	bp = BN_bin2bn(pb, 32, NULL);
+	ba = BN_new();
+	bi = BN_new();
+	prod = BN_new();
+	assert_non_null(ctx);
+	assert_non_null(prod);
+	/* 0 -> 0 */
+	es_sm2p_test_inv(sg, fe, zero);
+	assert_memory_equal(sg, zero, 32);
+	assert_memory_equal(fe, zero, 32);
+	for (int i = 0; i < 3000; i++) {
+		if (i == 0) {
+			memset(a, 0, 32);
+			a[31] = 1;
+		} else if (i == 1) {
+			memcpy(a, pb, 32);
+			be_sub_small(a, 1);
+		} else if (i == 2) {
+			memcpy(a, pb, 32);
+			be_sub_small(a, 2);
+		} else if (i == 3) {
+			memset(a, 0, 32);
+			a[0] = 0x80;
+		} else if (i == 4) {
+			memset(a, 0xff, 32);
+			a[0] = 0x7f;
+		} else if (i < 40) {
+			memset(a, 0, 32);
+			a[31 - (i - 5) / 8] = (uint8_t)(1u << ((i - 5) % 8)); /* powers of two */
+		} else {
+			assert_int_equal(RAND_bytes(a, 32), 1);
+			if (i % 3 == 0)
+				memset(a, 0, 16); /* small values */
+		}
+		es_sm2p_test_inv(sg, fe, a);
+		assert_memory_equal(sg, fe, 32);
+		assert_non_null(BN_bin2bn(a, 32, ba));
+		assert_non_null(BN_bin2bn(sg, 32, bi));
+		assert_int_equal(BN_mod_mul(prod, ba, bi, bp, ctx), 1);
+		if (BN_is_zero(ba) || BN_cmp(ba, bp) == 0)
+			continue;
+		assert_true(BN_is_one(prod));
+	}
+	BN_free(bp);
+	BN_free(ba);
+	BN_free(bi);
+	BN_free(prod);
+	BN_CTX_free(ctx);
+}
+
+/* The arithmetic the environment asks for is the one in use. */
+static void test_sm2p__arith_choice(void **state)
+{
+	const char *a = es_sm2p_arith();
+	(void)state;
+	assert_non_null(a);
+	if (getenv("ESEAL_SM2_PORTABLE"))
+		assert_string_equal(a, "portable");
+	else if (strncmp(a, "mulx-adx", 8) != 0)
+		print_message("note: this CPU runs the portable field multiplication (%s)\n", a);
+}
+
 static void test_sm2p__standard_example(void **state)
 {
 	es_sm2p_key k;
@@ -102,6 +177,53 @@ static void test_sm2p__standard_example(void **state)
 	assert_memory_not_equal(sig, r, 32);
 	e[31] ^= 1;
 	assert_int_equal(es_sm2p_verify(&k, e, sig), -1);
+	es_sm2p_key_clear(&k);
+}
+
+/*
+ * Hedged nonces: with the random bytes fixed, the same key and digest give
+ * the same signature; another digest or another key gives another nonce.
+ * Without the digest in the nonce, e1 and e2 would share k, hence x1, and
+ * r1 - e1 = r2 - e2 (the relation that solves the key from two signatures).
+ */
+static void test_sm2p__hedged_nonce(void **state)
+{
+	es_sm2p_key k, k2;
+	uint8_t rnd[32], e1[32] = { 0 }, e2[32] = { 0 }, s1[64], s1b[64], s2[64], s3[64], s4[64],
+		d1[32], d2[32], d[32] = { 0 }, point[65];
+	(void)state;
+	example_key(&k);
+	memset(rnd, 0x5c, sizeof(rnd));
+	e1[31] = 1;
+	e2[31] = 2;
+	assert_int_equal(es_sm2p_sign_rnd(&k, e1, rnd, 0, s1), 0);
+	assert_int_equal(es_sm2p_sign_rnd(&k, e1, rnd, 0, s1b), 0);
+	assert_memory_equal(s1, s1b, 64);
+	assert_int_equal(es_sm2p_verify(&k, e1, s1), 0);
+	assert_int_equal(es_sm2p_sign_rnd(&k, e2, rnd, 0, s2), 0);
+	assert_int_equal(es_sm2p_verify(&k, e2, s2), 0);
+	be_sub(d1, s1, e1);
+	be_sub(d2, s2, e2);
+	assert_memory_not_equal(d1, d2, 32);
+	/* the attempt number and the random bytes change the nonce too */
+	assert_int_equal(es_sm2p_sign_rnd(&k, e1, rnd, 1, s3), 0);
+	assert_memory_not_equal(s1, s3, 32);
+	rnd[0] ^= 1;
+	assert_int_equal(es_sm2p_sign_rnd(&k, e1, rnd, 0, s3), 0);
+	assert_memory_not_equal(s1, s3, 32);
+	rnd[0] ^= 1;
+	/* another key, same bytes and digest */
+	d[31] = 7;
+	assert_int_equal(es_sm2p_public_point(point, d), 0);
+	assert_int_equal(es_sm2p_key_init(&k2, point, d), 0);
+	assert_int_equal(es_sm2p_sign_rnd(&k2, e1, rnd, 0, s4), 0);
+	assert_int_equal(es_sm2p_verify(&k2, e1, s4), 0);
+	assert_memory_not_equal(s1, s4, 32);
+	/* a public key alone cannot sign */
+	es_sm2p_key_clear(&k2);
+	assert_int_equal(es_sm2p_key_init(&k2, point, NULL), 0);
+	assert_int_equal(es_sm2p_sign_rnd(&k2, e1, rnd, 0, s4), -1);
+	es_sm2p_key_clear(&k2);
 	es_sm2p_key_clear(&k);
 }
 
@@ -539,7 +661,10 @@ static void test_sm2p__shared_key_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sm2p__arith_choice),
+		cmocka_unit_test(test_sm2p__inverse_mod_p),
 		cmocka_unit_test(test_sm2p__standard_example),
+		cmocka_unit_test(test_sm2p__hedged_nonce),
 		cmocka_unit_test(test_sm2p__public_point_edges),
 		cmocka_unit_test(test_sm2p__nonce_edges),
 		cmocka_unit_test(test_sm2p__verify_refuses_out_of_range),
