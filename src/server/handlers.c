@@ -372,9 +372,16 @@ int h_app_create(es_req *rq)
 					      NULL };
 	json_t *b;
 	int err;
-	if ((err = es_body_object(rq, &b, fields)) != 0)
-		return err;
 	es_app_form f = ES_APP_FORM_INIT;
+	if (rq->multipart) { /* the form as JSON in the part 'form', and the impression uploaded */
+		const char *form = es_upload_text(&rq->upload, "form");
+		err = es_body_parse((const uint8_t *)form, strlen(form), "application/json", fields, &b);
+		(void)es_upload_file(&rq->upload, "impression", &f.impression, &f.impression_len, NULL);
+	} else {
+		err = es_body_object(rq, &b, fields);
+	}
+	if (err != 0)
+		return err;
 	const char *biz = str_field(b, "business"), *kind = str_field(b, "seal_kind"), *func = str_field(b, "seal_function");
 	f.business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
 	f.kind = kind ? es_seal_kind_from_name(kind) : ES_KIND_OFFICIAL;

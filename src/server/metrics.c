@@ -10,8 +10,10 @@ int es_metrics_text(es_server *s, es_buf *out)
 	es_metrics *m = &s->metrics;
 	int err = es_buf_puts(out, "# HELP eseal_http_requests_total Requests answered, by route pattern and status class.\n"
 				   "# TYPE eseal_http_requests_total counter\n");
-	for (size_t r = 0; err == 0 && r < 64; r++) {
-		const char *route = r < es_nroutes ? es_routes[r].pattern : r == 63 ? "(none)" : NULL;
+	for (size_t r = 0; err == 0 && r < ES_METRIC_ROUTES; r++) {
+		const char *route = r < es_nroutes && r < ES_METRIC_ROUTES - 1 ? es_routes[r].pattern
+				    : r == ES_METRIC_ROUTES - 1			 ? "(none)"
+										 : NULL;
 		const char *method = r < es_nroutes ? es_routes[r].method : "";
 		if (!route)
 			continue;

@@ -374,7 +374,7 @@ static void count(es_req *rq)
 	unsigned cls = rq->status / 100;
 	if (cls > 5)
 		cls = 5;
-	int ri = rq->route_index >= 0 && rq->route_index < 63 ? rq->route_index : 63;
+	int ri = rq->route_index >= 0 && rq->route_index < ES_METRIC_ROUTES - 1 ? rq->route_index : ES_METRIC_ROUTES - 1;
 	atomic_fetch_add(&m->requests[ri][cls], 1);
 	uint64_t us = (now_ns() - rq->started_ns) / 1000;
 	size_t b = 0;
@@ -385,29 +385,47 @@ static void count(es_req *rq)
 	atomic_fetch_add(&m->latency_count, 1);
 }
 
+/* Authentication and the route's es_action, on a platform handle held for the call. */
+static int check_caller(es_req *rq)
+{
+	int err;
+	if ((err = authenticate(rq)) != 0)
+		return err;
+	rq->account = es_actor_account(rq->actor);
+	if (rq->route->action &&
+	    (err = es_platform_actor_allowed(rq->p, rq->actor, (es_action)rq->route->action, -1)) < 0)
+		return err;
+	rq->authed = true;
+	return 0;
+}
+
+static void answer_error(es_req *rq, int err)
+{
+	if (err > 0) /* a bare HTTP status from a helper (415, 429) */
+		reply_error(rq, (unsigned)err, es_error_name(es_error_last()->code), es_error_last()->message);
+	else if (err < 0)
+		reply_es_error(rq, err);
+}
+
 static void run_handler(es_req *rq)
 {
 	int err = 0;
 	const es_route *r = rq->route;
 	rq->p = es_pool_take(&rq->srv->pool);
-	if (r->auth == ES_ROUTE_USER) {
-		if ((err = authenticate(rq)) != 0)
-			goto done;
-		rq->account = es_actor_account(rq->actor);
-		if (r->action && (err = es_platform_actor_allowed(rq->p, rq->actor, (es_action)r->action, -1)) < 0)
-			goto done;
-	}
+	if (r->auth == ES_ROUTE_USER && !rq->authed && (err = check_caller(rq)) != 0)
+		goto done;
 	if (rq->body_too_big) {
 		reply_error(rq, 413, "ELIMIT", "the body is larger than this route accepts");
+		goto done;
+	}
+	if (rq->multipart && es_upload_end(&rq->upload) < 0) {
+		reply_error(rq, rq->upload.status, es_error_name(rq->upload.code), rq->upload.message);
 		goto done;
 	}
 	es_error_clear();
 	err = r->handler(rq);
 done:
-	if (err > 0) /* a bare HTTP status from a helper (415, 429) */
-		reply_error(rq, (unsigned)err, es_error_name(es_error_last()->code), es_error_last()->message);
-	else if (err < 0)
-		reply_es_error(rq, err);
+	answer_error(rq, err);
 	es_actor_free(rq->actor);
 	rq->actor = NULL;
 	es_pool_give(&rq->srv->pool, rq->p);
@@ -421,8 +439,63 @@ static size_t body_limit(es_req *rq)
 		return 0;
 	if (rq->route->auth == ES_ROUTE_PUBLIC)
 		return rq->route->max_body ? rq->route->max_body : rq->srv->cfg.body_small;
+	size_t route = rq->multipart ? es_upload_spec_max(rq->upload.spec) : rq->route->max_body;
 	/* bodies of authenticated routes: the route's own limit, at most the server's */
-	return rq->route->max_body < rq->srv->cfg.body_large ? rq->route->max_body : rq->srv->cfg.body_large;
+	return route < rq->srv->cfg.body_large ? route : rq->srv->cfg.body_large;
+}
+
+/*
+ * A request that comes with a body is judged on its headers before the body is
+ * read: its declared size, its caller (a large body only after authentication)
+ * and, for an upload, its Content-Type. A refusal of a client that waits for
+ * "100 Continue", or of a body far over the limit, is answered at once: the body
+ * is never read and libmicrohttpd closes the connection (*now). Other refused
+ * bodies are read and dropped (at most the limit + 1 MiB), then answered, so
+ * that a client still sending sees the answer rather than a reset connection.
+ */
+static bool refuse_before_body(es_req *rq, bool *now)
+{
+	*now = false;
+	const char *cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if ((!cl || strcmp(cl, "0") == 0) && !te)
+		return false;
+	const es_route *r = rq->route;
+	const es_upload_spec *spec = es_upload_spec_of(r->request_schema);
+	const char *type = es_header(rq, "Content-Type");
+	if (spec && r->auth == ES_ROUTE_USER && es_is_multipart(type)) {
+		rq->multipart = true;
+		es_upload_init(&rq->upload, spec);
+	}
+	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+	const char *expect = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+	*now = (expect && strncasecmp(expect, "100-continue", 12) == 0) || declared > body_limit(rq) + ((size_t)1 << 20);
+	if (declared > body_limit(rq)) {
+		reply_error(rq, 413, "ELIMIT", "the body is larger than this route accepts");
+		return true;
+	}
+	if (r->auth == ES_ROUTE_USER) {
+		es_error_clear();
+		rq->p = es_pool_take(&rq->srv->pool);
+		int err = check_caller(rq);
+		es_pool_give(&rq->srv->pool, rq->p);
+		rq->p = NULL;
+		if (err != 0) {
+			answer_error(rq, err);
+			return true;
+		}
+	}
+	if (spec && !rq->multipart && !(spec->json_too && type && strncasecmp(type, "application/json", 16) == 0)) {
+		reply_error(rq, 415, "ENOTSUPPORTED",
+			    spec->json_too ? "send the body as application/json, or as multipart/form-data with its parts"
+					   : "send the file as multipart/form-data (curl -F 'file=@PATH')");
+		return true;
+	}
+	if (rq->multipart && es_upload_begin(&rq->upload, rq->conn) < 0) {
+		reply_error(rq, rq->upload.status, es_error_name(rq->upload.code), rq->upload.message);
+		return true;
+	}
+	return false;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -453,6 +526,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->route_index = es_route_match(method, url, rq, &known);
 		if (rq->route_index >= 0) {
 			rq->route = &es_routes[rq->route_index];
+			bool now = false;
+			if (refuse_before_body(rq, &now) && now)
+				return send_reply(rq);
 		} else if (known) {
 			reply_error(rq, 405, "EINVAL", "this method is not allowed on this path");
 		} else {
@@ -461,17 +537,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!rq->answered && !rq->body_too_big) {
-			size_t limit = body_limit(rq);
-			if (rq->body.len + *upload_size > limit) {
-				rq->body_too_big = true;
-				es_buf_release(&rq->body);
-			} else if (es_buf_put(&rq->body, upload, *upload_size) < 0) {
-				rq->body_too_big = true;
-				es_buf_release(&rq->body);
-			}
-		}
+		size_t limit = body_limit(rq), n = *upload_size;
+		rq->received += n;
 		*upload_size = 0;
+		if (rq->answered || rq->body_too_big) {
+			/* a body without a declared size that goes on far past the limit: cut it off */
+			return rq->received > limit + ((size_t)1 << 20) ? MHD_NO : MHD_YES;
+		}
+		if (rq->received > limit) {
+			rq->body_too_big = true;
+			es_buf_release(&rq->body);
+			if (rq->multipart) {
+				(void)es_upload_end(&rq->upload);
+				es_upload_release(&rq->upload);
+				rq->multipart = false;
+			}
+		} else if (rq->multipart) {
+			(void)es_upload_feed(&rq->upload, upload, n); /* a refusal waits in rq->upload.status */
+		} else if (es_buf_put(&rq->body, upload, n) < 0) {
+			rq->body_too_big = true;
+			es_buf_release(&rq->body);
+		}
 		return MHD_YES;
 	}
 	if (!rq->answered)
@@ -494,6 +580,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	atomic_fetch_sub(&rq->srv->metrics.in_flight, 1);
 	es_buf_release(&rq->body);
 	es_buf_release(&rq->out);
+	if (rq->upload.pp)
+		(void)es_upload_end(&rq->upload);
+	es_upload_release(&rq->upload);
 	es_actor_free(rq->actor);
 	es_free(rq);
 	*req_cls = NULL;

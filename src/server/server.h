@@ -31,6 +31,61 @@ typedef struct es_server_config {
 /* The defaults, minimums and maximums of every key (eseal serve --print-config). */
 void es_server_config_defaults(es_server_config *c);
 
+struct MHD_Connection;
+struct MHD_PostProcessor;
+
+/* ---- uploads: multipart/form-data streamed into bounded buffers (upload.c) ---------- */
+
+#define ES_UPLOAD_PARTS 4
+typedef struct es_upload_part_spec {
+	const char *name;   /* the part's name (Content-Disposition: form-data; name=...) */
+	bool file;          /* a file part (filename=...) or a plain field */
+	bool required;
+	size_t max;         /* bytes */
+	const char *what;   /* for the OpenAPI document */
+} es_upload_part_spec;
+
+typedef struct es_upload_spec {
+	const char *schema; /* the route's request schema */
+	bool json_too;      /* the route also takes its schema as application/json */
+	es_upload_part_spec parts[ES_UPLOAD_PARTS];
+} es_upload_spec;
+
+typedef struct es_upload {
+	const es_upload_spec *spec;
+	struct MHD_PostProcessor *pp;
+	es_buf data[ES_UPLOAD_PARTS];
+	bool seen[ES_UPLOAD_PARTS];
+	char filename[ES_UPLOAD_PARTS][128];
+	size_t last;        /* 1 + the part the last data belonged to */
+	unsigned status;    /* the refusal: HTTP status, es_error code, message */
+	int code;
+	char message[200];
+} es_upload;
+
+/* The upload spec of a request schema, or NULL: a JSON-only route. */
+const es_upload_spec *es_upload_spec_of(const char *schema);
+/* The @p i-th upload spec, or NULL past the last. */
+const es_upload_spec *es_upload_spec_at(size_t i);
+/* The largest body an upload of @p spec can be. */
+size_t es_upload_spec_max(const es_upload_spec *spec);
+bool es_is_multipart(const char *content_type);
+void es_upload_init(es_upload *up, const es_upload_spec *spec);
+void es_upload_release(es_upload *up);
+/* One piece of a part as the post processor hands it over (what the fuzzer drives): 0 or -1 (up->status set). */
+int es_upload_part(es_upload *up, const char *key, const char *filename, const char *data, uint64_t off, size_t size);
+/* Every required part there, text parts NUL-terminated: 0 or -1. */
+int es_upload_finish(es_upload *up);
+/* The libmicrohttpd post processor over the connection's body. */
+int es_upload_begin(es_upload *up, struct MHD_Connection *conn);
+int es_upload_feed(es_upload *up, const char *data, size_t size);
+int es_upload_end(es_upload *up);
+/* For handlers: a text part (NUL-terminated) or NULL; a file part's bytes and file name. */
+const char *es_upload_text(const es_upload *up, const char *name);
+bool es_upload_file(const es_upload *up, const char *name, const uint8_t **data, size_t *len, const char **filename);
+/* The multipart/form-data schema of an upload (OpenAPI). */
+json_t *es_upload_schema(const es_upload_spec *spec);
+
 /* ---- a request ---------------------------------------------------------------------- */
 
 typedef struct es_route es_route;
@@ -48,6 +103,10 @@ typedef struct es_req {
 	char client[64];              /* peer address */
 	es_buf body;
 	bool body_too_big;
+	size_t received;              /* body bytes seen, kept or not */
+	bool authed;                  /* authenticated before the body was read */
+	bool multipart;               /* the body goes through rq->upload */
+	es_upload upload;
 	uint64_t started_ns;
 	es_platform *p;               /* taken from the pool for the call */
 	es_actor *actor;              /* NULL for public routes */
@@ -88,6 +147,8 @@ extern const size_t es_nroutes;
 
 /* Match a method and path: the route index, or -1 (and *path_known when another method would match). */
 int es_route_match(const char *method, const char *path, es_req *rq, bool *path_known);
+/* The component schemas of the operations routes (schemas_ops.c). */
+void es_schemas_ops(json_t *schemas);
 /* The OpenAPI 3.1 document of the route table. */
 int es_openapi(es_buf *out);
 
@@ -116,8 +177,10 @@ typedef struct es_platform_pool {
 	es_platform **all;
 } es_platform_pool;
 
+/* Routes counted one by one in /metrics (a unit test checks the table fits); the last slot: unmatched. */
+#define ES_METRIC_ROUTES 192
 typedef struct es_metrics {
-	atomic_uint_fast64_t requests[64][6]; /* route index × status class 1xx..5xx, [63]: unmatched */
+	atomic_uint_fast64_t requests[ES_METRIC_ROUTES][6]; /* route index × status class 1xx..5xx; the last: unmatched */
 	atomic_uint_fast64_t latency_bucket[12];
 	atomic_uint_fast64_t latency_sum_us;
 	atomic_uint_fast64_t latency_count;
