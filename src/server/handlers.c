@@ -60,7 +60,7 @@ static int reply_ok(es_req *rq)
 
 /* ---- sessions ------------------------------------------------------------------------ */
 
-static json_t *session_json(const es_actor *a, const char *csrf)
+json_t *es_session_json(const es_actor *a, const char *csrf)
 {
 	json_t *roles = json_array();
 	for (unsigned b = 1; b <= ES_ROLE_SYSADMIN; b <<= 1)
@@ -110,7 +110,7 @@ int h_session_open(es_req *rq)
 	if ((err = es_platform_session_open(rq->p, a, token, csrf)) == 0) {
 		snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
 			 rq->srv->secure_cookies ? "; Secure" : "");
-		json_t *v = session_json(a, csrf);
+		json_t *v = es_session_json(a, csrf);
 		err = es_reply_json(rq, 200, v);
 		json_decref(v);
 	}
@@ -122,7 +122,7 @@ int h_session_open(es_req *rq)
 
 int h_session_get(es_req *rq)
 {
-	json_t *v = session_json(rq->actor, rq->csrf);
+	json_t *v = es_session_json(rq->actor, rq->csrf);
 	int err = es_reply_json(rq, 200, v);
 	json_decref(v);
 	return err;

@@ -6,6 +6,7 @@
 #include "server.h"
 #include "estime.h"
 #include "text.h"
+#include "eseal/es_pki.h"
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -344,4 +345,98 @@ int h_batch_authorise(es_req *rq)
 		err = es_platform_batch_authorise(rq->p, es_actor_account(rq->actor), rq->params[0], purpose, from, to, &id);
 	json_decref(b);
 	return err < 0 ? err : ops_reply(rq, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+/* ---- client certificates from a trusted TLS terminator ------------------------------------- */
+
+#define COOKIE "eseal_session"
+
+/* %XX decoding of a header value (nginx's $ssl_client_escaped_cert); 0 or -1 on a bad escape. */
+static int percent_decode(es_buf *out, const char *s)
+{
+	for (; *s; s++) {
+		uint8_t c = (uint8_t)*s;
+		if (c == '%') {
+			uint8_t v;
+			if (es_unhex(&v, 1, s + 1, 2, true) < 0)
+				return -1;
+			c = v;
+			s += 2;
+		}
+		if (es_buf_put(out, &c, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sign in with the client certificate a trusted TLS terminator verified in its
+ * handshake and forwarded in its header (config trusted_proxies, client_cert_header).
+ * From any other address the header is ignored: the answer is 401.
+ */
+int h_session_cert(es_req *rq)
+{
+	const char *hdr = rq->from_proxy ? es_header(rq, rq->srv->cfg.client_cert_header) : NULL;
+	es_buf pem = ES_BUF_INIT;
+	es_cert *cert = NULL;
+	es_actor *a = NULL;
+	char token[ES_SESSION_TOKEN_LEN], csrf[ES_SESSION_TOKEN_LEN];
+	int err;
+	if (!es_signin_allowed(rq->srv, rq->client)) {
+		es_error_set(ES_ELIMIT, "too many sign-in attempts from this address: wait a minute");
+		return 429;
+	}
+	if (rq->body.len)
+		return es_error_set(ES_EINVAL, "this call takes no body: the certificate comes from the TLS terminator");
+	if (!hdr || !*hdr)
+		return es_error_set(ES_EAUTH, "no client certificate: sign in through the TLS terminator with a certificate "
+					      "(docs/deploy.md), or with a password");
+	if (strlen(hdr) > 16384 || percent_decode(&pem, hdr) < 0 || es_cert_from_pem(&cert, pem.ptr, pem.len) < 0) {
+		es_buf_release(&pem);
+		es_signin_failed(rq->srv, rq->client);
+		return es_error_set(ES_EAUTH, "sign-in refused: the client certificate from the TLS terminator cannot be read");
+	}
+	es_buf_release(&pem);
+	es_bytes der = es_cert_der(cert);
+	es_credential c = { .kind = ES_AUTH_CERT, .cert = der.ptr, .cert_len = der.len, .source_addr = rq->client,
+			    .possession_proved = true };
+	err = es_platform_authenticate(rq->p, &c, &a);
+	es_cert_free(cert);
+	if (err == ES_EAUTH)
+		es_signin_failed(rq->srv, rq->client);
+	if (err < 0)
+		return err;
+	if ((err = es_platform_session_open(rq->p, a, token, csrf)) == 0) {
+		snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
+			 rq->srv->secure_cookies ? "; Secure" : "");
+		err = ops_reply(rq, 200, es_session_json(a, csrf));
+	}
+	rq->account = es_actor_account(a);
+	es_actor_free(a);
+	es_wipe(token, sizeof(token));
+	es_wipe(csrf, sizeof(csrf));
+	return err;
+}
+
+/* A system administrator maps a certificate (PEM) to an account, for certificate sign-in. */
+int h_account_cert(es_req *rq)
+{
+	static const char *const fields[] = { "certificate", NULL };
+	json_t *b;
+	es_cert *cert = NULL;
+	int err;
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	const char *pem = ops_str(b, "certificate");
+	if (!pem)
+		err = es_error_set(ES_EINVAL, "give 'certificate': the account's certificate as PEM");
+	else if ((err = es_cert_from_pem(&cert, (const uint8_t *)pem, strlen(pem))) < 0)
+		es_error_wrap(err, "'certificate'");
+	else {
+		es_bytes der = es_cert_der(cert);
+		err = es_platform_cert_map(rq->p, es_actor_account(rq->actor), rq->params[0], der.ptr, der.len);
+	}
+	es_cert_free(cert);
+	json_decref(b);
+	return err < 0 ? err : ops_reply(rq, 200, json_pack("{s:b}", "ok", 1));
 }

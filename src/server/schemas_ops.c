@@ -51,6 +51,8 @@ void es_schemas_ops(json_t *s)
 	json_object_set_new(s, "SealAuthorisation",
 			    obj("unit_id,from,to", json_pack("{s:o, s:o, s:o, s:o}", "unit_id", T("integer"), "from",
 							     T("string"), "to", T("string"), "letter", T("string"))));
+	json_object_set_new(s, "CertificateMap", obj("certificate", json_pack("{s:{s:s, s:s}}", "certificate", "type", "string",
+									      "pattern", "-----BEGIN CERTIFICATE-----")));
 	json_object_set_new(s, "BatchAuthorisation",
 			    obj("purpose,from,to", json_pack("{s:o, s:o, s:o}", "purpose", T("string"), "from", T("string"),
 							     "to", T("string"))));

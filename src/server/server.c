@@ -27,6 +27,7 @@ void es_server_config_defaults(es_server_config *c)
 	c->body_small = 16 * 1024;
 	c->body_large = 256u * 1024 * 1024;
 	c->signin_per_ip = 20;
+	c->client_cert_header = "X-SSL-Client-Cert";
 }
 
 static uint64_t now_ns(void)
@@ -318,6 +319,27 @@ static void client_address(es_req *rq)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, rq->client, sizeof(rq->client));
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, rq->client, sizeof(rq->client));
+	/* a trusted TLS terminator: the caller is the address it appended last to X-Forwarded-For */
+	const char *proxies = rq->srv->cfg.trusted_proxies;
+	if (!proxies || !*proxies || !rq->client[0] || !es_cidr_list_match(proxies, rq->client))
+		return;
+	rq->from_proxy = true;
+	const char *xff = es_header(rq, "X-Forwarded-For");
+	if (!xff)
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	char ip[64];
+	size_t n = strcspn(last, " \t");
+	uint8_t a[16];
+	if (n == 0 || n >= sizeof(ip))
+		return;
+	memcpy(ip, last, n);
+	ip[n] = 0;
+	if (inet_pton(AF_INET, ip, a) == 1 || inet_pton(AF_INET6, ip, a) == 1)
+		snprintf(rq->client, sizeof(rq->client), "%s", ip);
 }
 
 /* Who is calling: a Bearer API key or a session cookie (+ CSRF on changes). */
@@ -655,6 +677,8 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		return es_error_set(ES_EINVAL, "threads must be 1-64 (got %u)", cfg->threads);
 	if ((err = parse_listen(cfg->listen, &ss, &sl, &v6)) < 0)
 		return err;
+	if (cfg->trusted_proxies && *cfg->trusted_proxies && (err = es_cidr_list_check(cfg->trusted_proxies)) < 0)
+		return es_error_wrap(err, "trusted_proxies");
 	size_t n = cfg->threads;
 	s->pool.all = es_calloc(n, sizeof(es_platform *));
 	s->pool.free = es_calloc(n, sizeof(es_platform *));

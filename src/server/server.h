@@ -26,6 +26,8 @@ typedef struct es_server_config {
 	unsigned signin_per_ip;   /* sign-in attempts per IP per minute */
 	bool quiet;               /* no access log */
 	const char *web_root;     /* folder of the console's static files, or NULL */
+	const char *trusted_proxies;    /* CIDR list of TLS terminators whose headers are believed, or NULL */
+	const char *client_cert_header; /* their header with the client's certificate (URL-encoded PEM) */
 } es_server_config;
 
 /* The defaults, minimums and maximums of every key (eseal serve --print-config). */
@@ -100,7 +102,8 @@ typedef struct es_req {
 	unsigned nparams;
 	struct MHD_Connection *conn;
 	char request_id[40];
-	char client[64];              /* peer address */
+	char client[64];              /* the caller's address (from a trusted proxy: its X-Forwarded-For) */
+	bool from_proxy;              /* the peer is a trusted TLS terminator (config trusted_proxies) */
 	es_buf body;
 	bool body_too_big;
 	size_t received;              /* body bytes seen, kept or not */
@@ -153,6 +156,9 @@ void es_schemas_ops(json_t *schemas);
 int es_openapi(es_buf *out);
 
 /* ---- helpers for handlers ----------------------------------------------------------- */
+
+/* The session answer: account, login, roles, unit, region, how, must_change_password (+ csrf_token). */
+json_t *es_session_json(const es_actor *a, const char *csrf);
 
 /* Reply with a JSON value (reference taken). */
 int es_reply_json(es_req *rq, unsigned status, json_t *v);
