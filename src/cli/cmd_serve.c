@@ -49,6 +49,8 @@ static const key_doc keys[] = {
 	{ "listen", "HOST:PORT", K_STR, OFF(cfg.listen), 0, 0, "127.0.0.1:8080",
 	  "where to listen: an IPv4 or [IPv6] address; port 0 picks one" },
 	{ "threads", "N", K_UINT, OFF(cfg.threads), 1, 64, "4", "poll threads, each with its own store connection" },
+	{ "workers", "N", K_UINT, OFF(cfg.workers), 0, 64, "2",
+	  "threads for slow work (SM2 signing, password and PIN hashing, imports, backups); 0: on the poll threads" },
 	{ "public_url", "URL", K_STR, OFF(cfg.public_url), 0, 0, "none",
 	  "the address people use, behind the TLS terminator; https://... makes cookies Secure" },
 	{ "port_file", "FILE", K_STR, OFF(port_file), 0, 0, "none", "write the bound port there once listening" },
@@ -328,7 +330,8 @@ int cmd_serve(int argc, char **argv)
 				goto done;
 			}
 		}
-		fprintf(stderr, "eseal: serving %s on port %u (%u threads); Ctrl-C stops\n", s.cfg.dir, port, s.cfg.threads);
+		fprintf(stderr, "eseal: serving %s on port %u (%u threads, %u workers); Ctrl-C stops\n", s.cfg.dir, port,
+			s.cfg.threads, s.cfg.workers);
 		int sig = 0;
 		sigwait(&set, &sig);
 		fprintf(stderr, "eseal: %s: finishing requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -28,6 +28,7 @@ void es_server_config_defaults(es_server_config *c)
 	c->body_large = 256u * 1024 * 1024;
 	c->signin_per_ip = 20;
 	c->client_cert_header = "X-SSL-Client-Cert";
+	c->workers = 2;
 }
 
 static uint64_t now_ns(void)
@@ -99,7 +100,7 @@ static void log_line(es_server *s, const char *fmt, ...)
 static void reply_error(es_req *rq, unsigned status, const char *code, const char *message)
 {
 	char msg[600];
-	if (status >= 500) {
+	if (status == 500) {
 		json_t *m = json_string(message);
 		char *ms = m ? json_dumps(m, JSON_ENCODE_ANY) : NULL;
 		log_line(rq->srv, "{\"level\": \"error\", \"request_id\": \"%s\", \"code\": \"%s\", \"message\": %s}",
@@ -582,9 +583,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		return MHD_YES;
 	}
+	if (rq->queued) /* resumed: the worker's answer is ready (or, spuriously, not yet) */
+		return atomic_load(&rq->worked) ? send_reply(rq) : MHD_YES;
+	if (!rq->answered && s->workers.n && es_route_slow(rq->route)) {
+		if (es_workers_submit(&s->workers, rq))
+			return MHD_YES;
+		snprintf(rq->extra_header[1], sizeof(rq->extra_header[1]), "Retry-After: 1");
+		reply_error(rq, 503, "ELIMIT", "the server is busy: try again in a moment");
+	}
 	if (!rq->answered)
 		run_handler(rq);
 	return send_reply(rq);
+}
+
+static void refuse_stopping(es_req *rq)
+{
+	reply_error(rq, 503, "ELIMIT", "the server is stopping: try again on another node or in a moment");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
@@ -679,7 +693,9 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		return err;
 	if (cfg->trusted_proxies && *cfg->trusted_proxies && (err = es_cidr_list_check(cfg->trusted_proxies)) < 0)
 		return es_error_wrap(err, "trusted_proxies");
-	size_t n = cfg->threads;
+	if (cfg->workers > 64)
+		return es_error_set(ES_EINVAL, "workers must be 0-64 (got %u)", cfg->workers);
+	size_t n = cfg->threads + cfg->workers; /* one platform handle for each thread that may hold one */
 	s->pool.all = es_calloc(n, sizeof(es_platform *));
 	s->pool.free = es_calloc(n, sizeof(es_platform *));
 	if (!s->pool.all || !s->pool.free)
@@ -692,13 +708,19 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		s->pool.n++;
 		s->pool.free[s->pool.nfree++] = s->pool.all[i];
 	}
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0) {
+		pool_close(&s->pool);
+		return err;
+	}
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+			 (v6 ? MHD_USE_IPv6 : 0);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)n, MHD_OPTION_CONNECTION_LIMIT,
 				     cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				     (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
+		es_workers_stop(&s->workers, NULL);
 		pool_close(&s->pool);
 		return es_error_set(ES_EIO, "cannot listen on %s: is the port in use, or the address not this machine's?",
 				    cfg->listen);
@@ -720,6 +742,11 @@ void es_server_stop(es_server *s, unsigned drain_s)
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
 	uint64_t until = now_ns() + (uint64_t)drain_s * 1000000000ull;
+	while (atomic_load(&s->metrics.in_flight) > 0 && now_ns() < until)
+		usleep(20000);
+	/* work still queued is refused, work running finishes; their answers go out */
+	es_workers_stop(&s->workers, refuse_stopping);
+	until = now_ns() + 2000000000ull;
 	while (atomic_load(&s->metrics.in_flight) > 0 && now_ns() < until)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);

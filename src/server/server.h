@@ -26,6 +26,7 @@ typedef struct es_server_config {
 	unsigned signin_per_ip;   /* sign-in attempts per IP per minute */
 	bool quiet;               /* no access log */
 	const char *web_root;     /* folder of the console's static files, or NULL */
+	unsigned workers;         /* threads for slow work (SM2, hashing), 0: on the poll threads */
 	const char *trusted_proxies;    /* CIDR list of TLS terminators whose headers are believed, or NULL */
 	const char *client_cert_header; /* their header with the client's certificate (URL-encoded PEM) */
 } es_server_config;
@@ -122,6 +123,8 @@ typedef struct es_req {
 	char extra_header[2][160];    /* "Name: value" */
 	int64_t account;              /* for the access log; -1 none */
 	bool answered;
+	bool queued;                  /* handed to the worker pool, the connection suspended */
+	atomic_bool worked;           /* the worker has answered: the connection is resumed */
 } es_req;
 
 /* Handlers return 0 or an es_error code; one place (server.c) writes error bodies. */
@@ -203,12 +206,36 @@ typedef struct es_signin_limiter {
 	} slots[256];
 } es_signin_limiter;
 
+/* The worker pool (worker.c): a bounded queue of suspended requests and its threads. */
+typedef struct es_worker_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	es_req **queue;
+	size_t cap, head, len, busy;
+	pthread_t *threads;
+	unsigned n;
+	bool stopping;
+	void (*run)(es_req *rq);
+} es_worker_pool;
+
+#define ES_WORKER_QUEUE 256
+int es_workers_start(es_worker_pool *w, unsigned n, size_t queue, void (*run)(es_req *));
+/* Suspend the request's connection and queue it; false when the queue is full (answer 503). */
+bool es_workers_submit(es_worker_pool *w, es_req *rq);
+/* Requests queued or being worked on. */
+size_t es_workers_depth(es_worker_pool *w);
+/* Stop: queued requests are answered by @p refuse (and resumed), running ones finish. */
+void es_workers_stop(es_worker_pool *w, void (*refuse)(es_req *));
+/* Does this route's work go to the pool? */
+bool es_route_slow(const es_route *r);
+
 typedef struct es_server {
 	es_server_config cfg;
 	struct MHD_Daemon *daemon;
 	es_platform_pool pool;
 	es_metrics metrics;
 	es_signin_limiter limiter;
+	es_worker_pool workers;
 	FILE *log;
 	pthread_mutex_t log_mu;
 	bool secure_cookies;
