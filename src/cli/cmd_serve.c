@@ -69,7 +69,6 @@ static const key_doc keys[] = {
 	  "TLS terminators (CIDR list) whose X-Forwarded-For and client-certificate header are believed" },
 	{ "client_cert_header", "NAME", K_STR, OFF(cfg.client_cert_header), 0, 0, "X-SSL-Client-Cert",
 	  "their header with the client certificate, URL-encoded PEM (nginx $ssl_client_escaped_cert)" },
-	{ "web_root", "DIR", K_STR, OFF(cfg.web_root), 0, 0, "none", "folder of the console's static files" },
 };
 
 static void flag_of(char *out, size_t cap, const char *key)
