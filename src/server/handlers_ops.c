@@ -166,7 +166,7 @@ int h_backup_create(es_req *rq)
 	if ((err = es_platform_backup(rq->p, es_actor_account(rq->actor), path)) < 0)
 		return err;
 	long long bytes = stat(path, &st) == 0 ? (long long)st.st_size : -1;
-	return ops_reply(rq, 201, json_pack("{s:s, s:s, s:I}", "folder", "backups", "file", name, "bytes", (json_int_t)bytes));
+	return ops_reply(rq, 200, json_pack("{s:s, s:s, s:I}", "folder", "backups", "file", name, "bytes", (json_int_t)bytes));
 }
 
 static char *hex_alloc(const uint8_t *b, size_t n)

@@ -206,6 +206,22 @@ static json_t *content(const char *schema)
 	return json_pack("{s:{s:o}}", "application/json", "schema", ref(schema));
 }
 
+/* 201: an id of what was made, or a POST to a collection that is listed (GET … *List). */
+static bool created(const es_route *r)
+{
+	if (strcmp(r->response_schema, "Created") == 0)
+		return true;
+	if (strcmp(r->method, "POST") != 0)
+		return false;
+	for (size_t i = 0; i < es_nroutes; i++) {
+		size_t n = strlen(es_routes[i].response_schema);
+		if (strcmp(es_routes[i].method, "GET") == 0 && strcmp(es_routes[i].pattern, r->pattern) == 0 && n > 4 &&
+		    strcmp(es_routes[i].response_schema + n - 4, "List") == 0)
+			return true;
+	}
+	return false;
+}
+
 /* A request body: JSON, multipart/form-data (an upload), or either. */
 static json_t *request_content(const char *schema)
 {
@@ -239,7 +255,7 @@ int es_openapi(es_buf *out)
 		char opid[128];
 		snprintf(opid, sizeof(opid), "%s_%zu", method, i);
 		json_t *responses = json_object();
-		json_object_set_new(responses, strcmp(r->response_schema, "Created") == 0 ? "201" : "200",
+		json_object_set_new(responses, created(r) ? "201" : "200",
 				    json_pack("{s:s, s:o}", "description", "success", "content", content(r->response_schema)));
 		for (size_t k = 0; k < ES_ARRAY_LEN(error_statuses); k++)
 			json_object_set_new(responses, error_statuses[k],
