@@ -620,6 +620,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		(void)es_upload_end(&rq->upload);
 	es_upload_release(&rq->upload);
 	es_actor_free(rq->actor);
+	OPENSSL_cleanse(rq->csrf, sizeof(rq->csrf));
 	es_free(rq);
 	*req_cls = NULL;
 }
