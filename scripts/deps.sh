@@ -19,6 +19,7 @@ PACKAGES=(
   libmicrohttpd-dev # the HTTP service (eseal serve)
   curl              # HTTP API tests
   jq                # HTTP API tests read JSON answers
+  python3-jsonschema # HTTP API contract test (tests/cli/serve_contract.sh)
   libzip-dev        # OFD packages
   libxml2-dev       # OFD XML
   zip               # test fixtures

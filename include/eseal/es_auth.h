@@ -75,6 +75,12 @@ typedef struct es_credential {
 	size_t challenge_len;
 	const uint8_t *signature;  /**< SM2 signature (DER or raw r||s) of the challenge, default ID */
 	size_t signature_len;
+	/**
+	 * Certificates: possession of the key was proved to a TLS terminator the caller
+	 * trusts (a client certificate in its TLS handshake, forwarded by it); no
+	 * challenge or signature then. Set only for a terminator configured as trusted.
+	 */
+	bool possession_proved;
 } es_credential;
 
 /**

@@ -1,31 +1,33 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include "es_int.h"
 
+#include <stdatomic.h>
 #undef malloc
 static unsigned long fail_at;
 static int fail_repeat;
-static unsigned long alloc_count;
+/* counted by every thread (the server's): atomic, relaxed */
+static atomic_ulong alloc_count;
 
 void es_mem_fail_after(unsigned long n, int repeat)
 {
 	fail_at = n;
 	fail_repeat = repeat;
-	alloc_count = 0;
+	atomic_store_explicit(&alloc_count, 0, memory_order_relaxed);
 }
 
 unsigned long es_mem_count(void)
 {
-	return alloc_count;
+	return atomic_load_explicit(&alloc_count, memory_order_relaxed);
 }
 
 static int should_fail(void)
 {
-	alloc_count++;
+	unsigned long count = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
 	if (fail_at == 0)
 		return 0;
-	if (alloc_count == fail_at)
+	if (count == fail_at)
 		return 1;
-	return fail_repeat && alloc_count > fail_at;
+	return fail_repeat && count > fail_at;
 }
 
 void *es_malloc(size_t n)

@@ -658,8 +658,8 @@ static int cert_tx(es_platform *p, void *vctx)
 		goto done;
 	safe_login(who, (const char *)subject.ptr);
 	/* the challenge: ours, unexpired, and used up now */
-	int64_t n = 0;
-	if (c->challenge_len == ES_CHALLENGE_LEN) {
+	int64_t n = c->possession_proved; /* proved to the trusted TLS terminator: no challenge */
+	if (!c->possession_proved && c->challenge_len == ES_CHALLENGE_LEN) {
 		es_sval pv[2] = { ES_SV_B(c->challenge, c->challenge_len), ES_SV_I(now) };
 		if ((err = es_store_int(p->st, &n, "SELECT COUNT(*) FROM signin_challenges WHERE nonce = ? AND expires_at > ?",
 					pv, 2)) < 0)
@@ -678,7 +678,8 @@ static int cert_tx(es_platform *p, void *vctx)
 		err = refuse(p, x, 0, who, "not an SM2 certificate", "sign-in refused: the certificate is not an SM2 certificate");
 		goto done;
 	}
-	if (es_sm2_verify(pub, NULL, 0, c->challenge, c->challenge_len, c->signature, c->signature_len) < 0) {
+	if (!c->possession_proved &&
+	    es_sm2_verify(pub, NULL, 0, c->challenge, c->challenge_len, c->signature, c->signature_len) < 0) {
 		es_error_clear();
 		err = refuse(p, x, 0, who, "bad challenge signature",
 			     "sign-in refused: the signature does not match the certificate");
@@ -714,7 +715,8 @@ static int cert_tx(es_platform *p, void *vctx)
 		goto done;
 	}
 	actor_fill(p, x->actor, &r, ES_AUTH_CERT);
-	err = es_platform__audit(p, r.id, "signin", "account", r.login, "certificate", NULL);
+	err = es_platform__audit(p, r.id, "signin", "account", r.login,
+				 c->possession_proved ? "certificate (TLS terminator)" : "certificate", NULL);
 done:
 	es_cert_free(cert);
 	es_buf_release(&subject);
@@ -741,7 +743,7 @@ int es_platform_authenticate(es_platform *p, const es_credential *c, es_actor **
 		fn = api_key_tx;
 		break;
 	case ES_AUTH_CERT:
-		if (!c->cert || !c->cert_len || !c->challenge || !c->signature)
+		if (!c->cert || !c->cert_len || (!c->possession_proved && (!c->challenge || !c->signature)))
 			return es_error_set(ES_EAUTH, "sign-in refused: give the certificate, the challenge and its signature");
 		if (c->cert_len > 16384 || c->signature_len > 256 || c->challenge_len > 256)
 			return es_error_set(ES_EAUTH, "sign-in refused: the certificate or signature is too large");

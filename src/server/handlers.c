@@ -60,7 +60,7 @@ static int reply_ok(es_req *rq)
 
 /* ---- sessions ------------------------------------------------------------------------ */
 
-static json_t *session_json(const es_actor *a, const char *csrf)
+json_t *es_session_json(const es_actor *a, const char *csrf)
 {
 	json_t *roles = json_array();
 	for (unsigned b = 1; b <= ES_ROLE_SYSADMIN; b <<= 1)
@@ -110,7 +110,7 @@ int h_session_open(es_req *rq)
 	if ((err = es_platform_session_open(rq->p, a, token, csrf)) == 0) {
 		snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
 			 rq->srv->secure_cookies ? "; Secure" : "");
-		json_t *v = session_json(a, csrf);
+		json_t *v = es_session_json(a, csrf);
 		err = es_reply_json(rq, 200, v);
 		json_decref(v);
 	}
@@ -122,7 +122,7 @@ int h_session_open(es_req *rq)
 
 int h_session_get(es_req *rq)
 {
-	json_t *v = session_json(rq->actor, rq->csrf);
+	json_t *v = es_session_json(rq->actor, rq->csrf);
 	int err = es_reply_json(rq, 200, v);
 	json_decref(v);
 	return err;
@@ -372,9 +372,16 @@ int h_app_create(es_req *rq)
 					      NULL };
 	json_t *b;
 	int err;
-	if ((err = es_body_object(rq, &b, fields)) != 0)
-		return err;
 	es_app_form f = ES_APP_FORM_INIT;
+	if (rq->multipart) { /* the form as JSON in the part 'form', and the impression uploaded */
+		const char *form = es_upload_text(&rq->upload, "form");
+		err = es_body_parse((const uint8_t *)form, strlen(form), "application/json", fields, &b);
+		(void)es_upload_file(&rq->upload, "impression", &f.impression, &f.impression_len, NULL);
+	} else {
+		err = es_body_object(rq, &b, fields);
+	}
+	if (err != 0)
+		return err;
 	const char *biz = str_field(b, "business"), *kind = str_field(b, "seal_kind"), *func = str_field(b, "seal_function");
 	f.business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
 	f.kind = kind ? es_seal_kind_from_name(kind) : ES_KIND_OFFICIAL;

@@ -10,8 +10,10 @@ int es_metrics_text(es_server *s, es_buf *out)
 	es_metrics *m = &s->metrics;
 	int err = es_buf_puts(out, "# HELP eseal_http_requests_total Requests answered, by route pattern and status class.\n"
 				   "# TYPE eseal_http_requests_total counter\n");
-	for (size_t r = 0; err == 0 && r < 64; r++) {
-		const char *route = r < es_nroutes ? es_routes[r].pattern : r == 63 ? "(none)" : NULL;
+	for (size_t r = 0; err == 0 && r < ES_METRIC_ROUTES; r++) {
+		const char *route = r < es_nroutes && r < ES_METRIC_ROUTES - 1 ? es_routes[r].pattern
+				    : r == ES_METRIC_ROUTES - 1			 ? "(none)"
+										 : NULL;
 		const char *method = r < es_nroutes ? es_routes[r].method : "";
 		if (!route)
 			continue;
@@ -38,12 +40,16 @@ int es_metrics_text(es_server *s, es_buf *out)
 				    "# HELP eseal_http_in_flight Requests being answered now.\n"
 				    "# TYPE eseal_http_in_flight gauge\n"
 				    "eseal_http_in_flight %lld\n"
+				    "# HELP eseal_worker_queue Slow requests queued or running on the worker pool.\n"
+				    "# TYPE eseal_worker_queue gauge\n"
+				    "eseal_worker_queue %zu\n"
 				    "# HELP eseal_signin_failures_total Refused sign-ins (password, API key).\n"
 				    "# TYPE eseal_signin_failures_total counter\n"
 				    "eseal_signin_failures_total %llu\n",
 				    (double)atomic_load(&m->latency_sum_us) / 1e6,
 				    (unsigned long long)atomic_load(&m->latency_count),
 				    (long long)atomic_load(&m->in_flight) - 1 /* not counting this request */,
+				    es_workers_depth(&s->workers),
 				    (unsigned long long)atomic_load(&m->signin_failures));
 	return err;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The route table (routes.def) as the dispatcher's table and as the OpenAPI document. */
 #include "server.h"
+#include "store/store_limits.h"
 
 #define ROUTE(m, pat, h, auth, act, body, tag, sum, req, resp) int h(es_req *rq);
 #include "routes.def"
@@ -170,6 +171,13 @@ static int add_schemas(json_t *schemas)
 				       json_pack("{s:{s:s}, s:{s:s, s:s}, s:{s:s}}", "esid", "type", "string", "doc_sm3",
 						 "type", "string", "pattern", "^[0-9a-f]{64}$", "purpose", "type", "string")));
 	json_object_set_new(schemas, "Decision", obj_schema("", json_pack("{s:{s:s}}", "reason", "type", "string")));
+	es_schemas_ops(schemas);
+	const es_upload_spec *spec;
+	for (size_t i = 0; (spec = es_upload_spec_at(i)); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s%s", spec->schema, spec->json_too ? "Upload" : "");
+		json_object_set_new(schemas, name, es_upload_schema(spec));
+	}
 	for (size_t i = 0; i < ES_ARRAY_LEN(record_schemas); i++) {
 		es_buf b = ES_BUF_INIT;
 		int err = es_record_schema(record_schemas[i].kind, &b);
@@ -198,6 +206,35 @@ static json_t *content(const char *schema)
 	return json_pack("{s:{s:o}}", "application/json", "schema", ref(schema));
 }
 
+/* 201: an id of what was made, or a POST to a collection that is listed (GET … *List). */
+static bool created(const es_route *r)
+{
+	if (strcmp(r->response_schema, "Created") == 0)
+		return true;
+	if (strcmp(r->method, "POST") != 0)
+		return false;
+	for (size_t i = 0; i < es_nroutes; i++) {
+		size_t n = strlen(es_routes[i].response_schema);
+		if (strcmp(es_routes[i].method, "GET") == 0 && strcmp(es_routes[i].pattern, r->pattern) == 0 && n > 4 &&
+		    strcmp(es_routes[i].response_schema + n - 4, "List") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A request body: JSON, multipart/form-data (an upload), or either. */
+static json_t *request_content(const char *schema)
+{
+	const es_upload_spec *spec = es_upload_spec_of(schema);
+	if (!spec)
+		return content(schema);
+	char name[64];
+	snprintf(name, sizeof(name), "%s%s", schema, spec->json_too ? "Upload" : "");
+	json_t *c = spec->json_too ? content(schema) : json_object();
+	json_object_set_new(c, "multipart/form-data", json_pack("{s:o}", "schema", ref(name)));
+	return c;
+}
+
 static const char *const error_statuses[] = { "400", "401", "403", "404", "409", "413", "415", "422", "429", "500" };
 
 int es_openapi(es_buf *out)
@@ -218,7 +255,7 @@ int es_openapi(es_buf *out)
 		char opid[128];
 		snprintf(opid, sizeof(opid), "%s_%zu", method, i);
 		json_t *responses = json_object();
-		json_object_set_new(responses, strcmp(r->response_schema, "Created") == 0 ? "201" : "200",
+		json_object_set_new(responses, created(r) ? "201" : "200",
 				    json_pack("{s:s, s:o}", "description", "success", "content", content(r->response_schema)));
 		for (size_t k = 0; k < ES_ARRAY_LEN(error_statuses); k++)
 			json_object_set_new(responses, error_statuses[k],
@@ -251,7 +288,7 @@ int es_openapi(es_buf *out)
 			json_decref(params);
 		if (r->request_schema)
 			json_object_set_new(op, "requestBody",
-					    json_pack("{s:b, s:o}", "required", 1, "content", content(r->request_schema)));
+					    json_pack("{s:b, s:o}", "required", 1, "content", request_content(r->request_schema)));
 		json_object_set_new(item, method, op);
 	}
 	if (err < 0) {

@@ -27,6 +27,8 @@ void es_server_config_defaults(es_server_config *c)
 	c->body_small = 16 * 1024;
 	c->body_large = 256u * 1024 * 1024;
 	c->signin_per_ip = 20;
+	c->client_cert_header = "X-SSL-Client-Cert";
+	c->workers = 2;
 }
 
 static uint64_t now_ns(void)
@@ -98,7 +100,7 @@ static void log_line(es_server *s, const char *fmt, ...)
 static void reply_error(es_req *rq, unsigned status, const char *code, const char *message)
 {
 	char msg[600];
-	if (status >= 500) {
+	if (status == 500) {
 		json_t *m = json_string(message);
 		char *ms = m ? json_dumps(m, JSON_ENCODE_ANY) : NULL;
 		log_line(rq->srv, "{\"level\": \"error\", \"request_id\": \"%s\", \"code\": \"%s\", \"message\": %s}",
@@ -318,6 +320,27 @@ static void client_address(es_req *rq)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, rq->client, sizeof(rq->client));
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, rq->client, sizeof(rq->client));
+	/* a trusted TLS terminator: the caller is the address it appended last to X-Forwarded-For */
+	const char *proxies = rq->srv->cfg.trusted_proxies;
+	if (!proxies || !*proxies || !rq->client[0] || !es_cidr_list_match(proxies, rq->client))
+		return;
+	rq->from_proxy = true;
+	const char *xff = es_header(rq, "X-Forwarded-For");
+	if (!xff)
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	char ip[64];
+	size_t n = strcspn(last, " \t");
+	uint8_t a[16];
+	if (n == 0 || n >= sizeof(ip))
+		return;
+	memcpy(ip, last, n);
+	ip[n] = 0;
+	if (inet_pton(AF_INET, ip, a) == 1 || inet_pton(AF_INET6, ip, a) == 1)
+		snprintf(rq->client, sizeof(rq->client), "%s", ip);
 }
 
 /* Who is calling: a Bearer API key or a session cookie (+ CSRF on changes). */
@@ -374,7 +397,7 @@ static void count(es_req *rq)
 	unsigned cls = rq->status / 100;
 	if (cls > 5)
 		cls = 5;
-	int ri = rq->route_index >= 0 && rq->route_index < 63 ? rq->route_index : 63;
+	int ri = rq->route_index >= 0 && rq->route_index < ES_METRIC_ROUTES - 1 ? rq->route_index : ES_METRIC_ROUTES - 1;
 	atomic_fetch_add(&m->requests[ri][cls], 1);
 	uint64_t us = (now_ns() - rq->started_ns) / 1000;
 	size_t b = 0;
@@ -385,29 +408,47 @@ static void count(es_req *rq)
 	atomic_fetch_add(&m->latency_count, 1);
 }
 
+/* Authentication and the route's es_action, on a platform handle held for the call. */
+static int check_caller(es_req *rq)
+{
+	int err;
+	if ((err = authenticate(rq)) != 0)
+		return err;
+	rq->account = es_actor_account(rq->actor);
+	if (rq->route->action &&
+	    (err = es_platform_allowed(rq->p, rq->actor, (es_action)rq->route->action, -1)) < 0)
+		return err;
+	rq->authed = true;
+	return 0;
+}
+
+static void answer_error(es_req *rq, int err)
+{
+	if (err > 0) /* a bare HTTP status from a helper (415, 429) */
+		reply_error(rq, (unsigned)err, es_error_name(es_error_last()->code), es_error_last()->message);
+	else if (err < 0)
+		reply_es_error(rq, err);
+}
+
 static void run_handler(es_req *rq)
 {
 	int err = 0;
 	const es_route *r = rq->route;
 	rq->p = es_pool_take(&rq->srv->pool);
-	if (r->auth == ES_ROUTE_USER) {
-		if ((err = authenticate(rq)) != 0)
-			goto done;
-		rq->account = es_actor_account(rq->actor);
-		if (r->action && (err = es_platform_allowed(rq->p, rq->actor, (es_action)r->action, -1)) < 0)
-			goto done;
-	}
+	if (r->auth == ES_ROUTE_USER && !rq->authed && (err = check_caller(rq)) != 0)
+		goto done;
 	if (rq->body_too_big) {
 		reply_error(rq, 413, "ELIMIT", "the body is larger than this route accepts");
+		goto done;
+	}
+	if (rq->multipart && es_upload_end(&rq->upload) < 0) {
+		reply_error(rq, rq->upload.status, es_error_name(rq->upload.code), rq->upload.message);
 		goto done;
 	}
 	es_error_clear();
 	err = r->handler(rq);
 done:
-	if (err > 0) /* a bare HTTP status from a helper (415, 429) */
-		reply_error(rq, (unsigned)err, es_error_name(es_error_last()->code), es_error_last()->message);
-	else if (err < 0)
-		reply_es_error(rq, err);
+	answer_error(rq, err);
 	es_actor_free(rq->actor);
 	rq->actor = NULL;
 	es_pool_give(&rq->srv->pool, rq->p);
@@ -421,8 +462,63 @@ static size_t body_limit(es_req *rq)
 		return 0;
 	if (rq->route->auth == ES_ROUTE_PUBLIC)
 		return rq->route->max_body ? rq->route->max_body : rq->srv->cfg.body_small;
+	size_t route = rq->multipart ? es_upload_spec_max(rq->upload.spec) : rq->route->max_body;
 	/* bodies of authenticated routes: the route's own limit, at most the server's */
-	return rq->route->max_body < rq->srv->cfg.body_large ? rq->route->max_body : rq->srv->cfg.body_large;
+	return route < rq->srv->cfg.body_large ? route : rq->srv->cfg.body_large;
+}
+
+/*
+ * A request that comes with a body is judged on its headers before the body is
+ * read: its declared size, its caller (a large body only after authentication)
+ * and, for an upload, its Content-Type. A refusal of a client that waits for
+ * "100 Continue", or of a body far over the limit, is answered at once: the body
+ * is never read and libmicrohttpd closes the connection (*now). Other refused
+ * bodies are read and dropped (at most the limit + 1 MiB), then answered, so
+ * that a client still sending sees the answer rather than a reset connection.
+ */
+static bool refuse_before_body(es_req *rq, bool *now)
+{
+	*now = false;
+	const char *cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if ((!cl || strcmp(cl, "0") == 0) && !te)
+		return false;
+	const es_route *r = rq->route;
+	const es_upload_spec *spec = es_upload_spec_of(r->request_schema);
+	const char *type = es_header(rq, "Content-Type");
+	if (spec && r->auth == ES_ROUTE_USER && es_is_multipart(type)) {
+		rq->multipart = true;
+		es_upload_init(&rq->upload, spec);
+	}
+	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+	const char *expect = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+	*now = (expect && strncasecmp(expect, "100-continue", 12) == 0) || declared > body_limit(rq) + ((size_t)1 << 20);
+	if (declared > body_limit(rq)) {
+		reply_error(rq, 413, "ELIMIT", "the body is larger than this route accepts");
+		return true;
+	}
+	if (r->auth == ES_ROUTE_USER) {
+		es_error_clear();
+		rq->p = es_pool_take(&rq->srv->pool);
+		int err = check_caller(rq);
+		es_pool_give(&rq->srv->pool, rq->p);
+		rq->p = NULL;
+		if (err != 0) {
+			answer_error(rq, err);
+			return true;
+		}
+	}
+	if (spec && !rq->multipart && !(spec->json_too && type && strncasecmp(type, "application/json", 16) == 0)) {
+		reply_error(rq, 415, "ENOTSUPPORTED",
+			    spec->json_too ? "send the body as application/json, or as multipart/form-data with its parts"
+					   : "send the file as multipart/form-data (curl -F 'file=@PATH')");
+		return true;
+	}
+	if (rq->multipart && es_upload_begin(&rq->upload, rq->conn) < 0) {
+		reply_error(rq, rq->upload.status, es_error_name(rq->upload.code), rq->upload.message);
+		return true;
+	}
+	return false;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -453,6 +549,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->route_index = es_route_match(method, url, rq, &known);
 		if (rq->route_index >= 0) {
 			rq->route = &es_routes[rq->route_index];
+			bool now = false;
+			if (refuse_before_body(rq, &now) && now)
+				return send_reply(rq);
 		} else if (known) {
 			reply_error(rq, 405, "EINVAL", "this method is not allowed on this path");
 		} else {
@@ -461,22 +560,45 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!rq->answered && !rq->body_too_big) {
-			size_t limit = body_limit(rq);
-			if (rq->body.len + *upload_size > limit) {
-				rq->body_too_big = true;
-				es_buf_release(&rq->body);
-			} else if (es_buf_put(&rq->body, upload, *upload_size) < 0) {
-				rq->body_too_big = true;
-				es_buf_release(&rq->body);
-			}
-		}
+		size_t limit = body_limit(rq), n = *upload_size;
+		rq->received += n;
 		*upload_size = 0;
+		if (rq->answered || rq->body_too_big) {
+			/* a body without a declared size that goes on far past the limit: cut it off */
+			return rq->received > limit + ((size_t)1 << 20) ? MHD_NO : MHD_YES;
+		}
+		if (rq->received > limit) {
+			rq->body_too_big = true;
+			es_buf_release(&rq->body);
+			if (rq->multipart) {
+				(void)es_upload_end(&rq->upload);
+				es_upload_release(&rq->upload);
+				rq->multipart = false;
+			}
+		} else if (rq->multipart) {
+			(void)es_upload_feed(&rq->upload, upload, n); /* a refusal waits in rq->upload.status */
+		} else if (es_buf_put(&rq->body, upload, n) < 0) {
+			rq->body_too_big = true;
+			es_buf_release(&rq->body);
+		}
 		return MHD_YES;
+	}
+	if (rq->queued) /* resumed: the worker's answer is ready (or, spuriously, not yet) */
+		return atomic_load(&rq->worked) ? send_reply(rq) : MHD_YES;
+	if (!rq->answered && s->workers.n && es_route_slow(rq->route)) {
+		if (es_workers_submit(&s->workers, rq))
+			return MHD_YES;
+		snprintf(rq->extra_header[1], sizeof(rq->extra_header[1]), "Retry-After: 1");
+		reply_error(rq, 503, "ELIMIT", "the server is busy: try again in a moment");
 	}
 	if (!rq->answered)
 		run_handler(rq);
 	return send_reply(rq);
+}
+
+static void refuse_stopping(es_req *rq)
+{
+	reply_error(rq, 503, "ELIMIT", "the server is stopping: try again on another node or in a moment");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
@@ -494,7 +616,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	atomic_fetch_sub(&rq->srv->metrics.in_flight, 1);
 	es_buf_release(&rq->body);
 	es_buf_release(&rq->out);
+	if (rq->upload.pp)
+		(void)es_upload_end(&rq->upload);
+	es_upload_release(&rq->upload);
 	es_actor_free(rq->actor);
+	OPENSSL_cleanse(rq->csrf, sizeof(rq->csrf));
 	es_free(rq);
 	*req_cls = NULL;
 }
@@ -566,7 +692,11 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		return es_error_set(ES_EINVAL, "threads must be 1-64 (got %u)", cfg->threads);
 	if ((err = parse_listen(cfg->listen, &ss, &sl, &v6)) < 0)
 		return err;
-	size_t n = cfg->threads;
+	if (cfg->trusted_proxies && *cfg->trusted_proxies && (err = es_cidr_list_check(cfg->trusted_proxies)) < 0)
+		return es_error_wrap(err, "trusted_proxies");
+	if (cfg->workers > 64)
+		return es_error_set(ES_EINVAL, "workers must be 0-64 (got %u)", cfg->workers);
+	size_t n = cfg->threads + cfg->workers; /* one platform handle for each thread that may hold one */
 	s->pool.all = es_calloc(n, sizeof(es_platform *));
 	s->pool.free = es_calloc(n, sizeof(es_platform *));
 	if (!s->pool.all || !s->pool.free)
@@ -579,13 +709,19 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		s->pool.n++;
 		s->pool.free[s->pool.nfree++] = s->pool.all[i];
 	}
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0) {
+		pool_close(&s->pool);
+		return err;
+	}
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+			 (v6 ? MHD_USE_IPv6 : 0);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)n, MHD_OPTION_CONNECTION_LIMIT,
 				     cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				     (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
+		es_workers_stop(&s->workers, NULL);
 		pool_close(&s->pool);
 		return es_error_set(ES_EIO, "cannot listen on %s: is the port in use, or the address not this machine's?",
 				    cfg->listen);
@@ -607,6 +743,11 @@ void es_server_stop(es_server *s, unsigned drain_s)
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
 	uint64_t until = now_ns() + (uint64_t)drain_s * 1000000000ull;
+	while (atomic_load(&s->metrics.in_flight) > 0 && now_ns() < until)
+		usleep(20000);
+	/* work still queued is refused, work running finishes; their answers go out */
+	es_workers_stop(&s->workers, refuse_stopping);
+	until = now_ns() + 2000000000ull;
 	while (atomic_load(&s->metrics.in_flight) > 0 && now_ns() < until)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);

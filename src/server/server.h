@@ -26,10 +26,68 @@ typedef struct es_server_config {
 	unsigned signin_per_ip;   /* sign-in attempts per IP per minute */
 	bool quiet;               /* no access log */
 	const char *web_root;     /* folder of the console's static files, or NULL */
+	unsigned workers;         /* threads for slow work (SM2, hashing), 0: on the poll threads */
+	const char *trusted_proxies;    /* CIDR list of TLS terminators whose headers are believed, or NULL */
+	const char *client_cert_header; /* their header with the client's certificate (URL-encoded PEM) */
 } es_server_config;
 
 /* The defaults, minimums and maximums of every key (eseal serve --print-config). */
 void es_server_config_defaults(es_server_config *c);
+
+struct MHD_Connection;
+struct MHD_PostProcessor;
+
+/* ---- uploads: multipart/form-data streamed into bounded buffers (upload.c) ---------- */
+
+#define ES_UPLOAD_PARTS 4
+typedef struct es_upload_part_spec {
+	const char *name;   /* the part's name (Content-Disposition: form-data; name=...) */
+	bool file;          /* a file part (filename=...) or a plain field */
+	bool required;
+	size_t max;         /* bytes */
+	const char *what;   /* for the OpenAPI document */
+} es_upload_part_spec;
+
+typedef struct es_upload_spec {
+	const char *schema; /* the route's request schema */
+	bool json_too;      /* the route also takes its schema as application/json */
+	es_upload_part_spec parts[ES_UPLOAD_PARTS];
+} es_upload_spec;
+
+typedef struct es_upload {
+	const es_upload_spec *spec;
+	struct MHD_PostProcessor *pp;
+	es_buf data[ES_UPLOAD_PARTS];
+	bool seen[ES_UPLOAD_PARTS];
+	char filename[ES_UPLOAD_PARTS][128];
+	size_t last;        /* 1 + the part the last data belonged to */
+	unsigned status;    /* the refusal: HTTP status, es_error code, message */
+	int code;
+	char message[200];
+} es_upload;
+
+/* The upload spec of a request schema, or NULL: a JSON-only route. */
+const es_upload_spec *es_upload_spec_of(const char *schema);
+/* The @p i-th upload spec, or NULL past the last. */
+const es_upload_spec *es_upload_spec_at(size_t i);
+/* The largest body an upload of @p spec can be. */
+size_t es_upload_spec_max(const es_upload_spec *spec);
+bool es_is_multipart(const char *content_type);
+void es_upload_init(es_upload *up, const es_upload_spec *spec);
+void es_upload_release(es_upload *up);
+/* One piece of a part as the post processor hands it over (what the fuzzer drives): 0 or -1 (up->status set). */
+int es_upload_part(es_upload *up, const char *key, const char *filename, const char *data, uint64_t off, size_t size);
+/* Every required part there, text parts NUL-terminated: 0 or -1. */
+int es_upload_finish(es_upload *up);
+/* The libmicrohttpd post processor over the connection's body. */
+int es_upload_begin(es_upload *up, struct MHD_Connection *conn);
+int es_upload_feed(es_upload *up, const char *data, size_t size);
+int es_upload_end(es_upload *up);
+/* For handlers: a text part (NUL-terminated) or NULL; a file part's bytes and file name. */
+const char *es_upload_text(const es_upload *up, const char *name);
+bool es_upload_file(const es_upload *up, const char *name, const uint8_t **data, size_t *len, const char **filename);
+/* The multipart/form-data schema of an upload (OpenAPI). */
+json_t *es_upload_schema(const es_upload_spec *spec);
 
 /* ---- a request ---------------------------------------------------------------------- */
 
@@ -45,9 +103,14 @@ typedef struct es_req {
 	unsigned nparams;
 	struct MHD_Connection *conn;
 	char request_id[40];
-	char client[64];              /* peer address */
+	char client[64];              /* the caller's address (from a trusted proxy: its X-Forwarded-For) */
+	bool from_proxy;              /* the peer is a trusted TLS terminator (config trusted_proxies) */
 	es_buf body;
 	bool body_too_big;
+	size_t received;              /* body bytes seen, kept or not */
+	bool authed;                  /* authenticated before the body was read */
+	bool multipart;               /* the body goes through rq->upload */
+	es_upload upload;
 	uint64_t started_ns;
 	es_platform *p;               /* taken from the pool for the call */
 	es_actor *actor;              /* NULL for public routes */
@@ -60,6 +123,8 @@ typedef struct es_req {
 	char extra_header[2][160];    /* "Name: value" */
 	int64_t account;              /* for the access log; -1 none */
 	bool answered;
+	bool queued;                  /* handed to the worker pool, the connection suspended */
+	atomic_bool worked;           /* the worker has answered: the connection is resumed */
 } es_req;
 
 /* Handlers return 0 or an es_error code; one place (server.c) writes error bodies. */
@@ -88,10 +153,15 @@ extern const size_t es_nroutes;
 
 /* Match a method and path: the route index, or -1 (and *path_known when another method would match). */
 int es_route_match(const char *method, const char *path, es_req *rq, bool *path_known);
+/* The component schemas of the operations routes (schemas_ops.c). */
+void es_schemas_ops(json_t *schemas);
 /* The OpenAPI 3.1 document of the route table. */
 int es_openapi(es_buf *out);
 
 /* ---- helpers for handlers ----------------------------------------------------------- */
+
+/* The session answer: account, login, roles, unit, region, how, must_change_password (+ csrf_token). */
+json_t *es_session_json(const es_actor *a, const char *csrf);
 
 /* Reply with a JSON value (reference taken). */
 int es_reply_json(es_req *rq, unsigned status, json_t *v);
@@ -116,8 +186,10 @@ typedef struct es_platform_pool {
 	es_platform **all;
 } es_platform_pool;
 
+/* Routes counted one by one in /metrics (a unit test checks the table fits); the last slot: unmatched. */
+#define ES_METRIC_ROUTES 192
 typedef struct es_metrics {
-	atomic_uint_fast64_t requests[64][6]; /* route index × status class 1xx..5xx, [63]: unmatched */
+	atomic_uint_fast64_t requests[ES_METRIC_ROUTES][6]; /* route index × status class 1xx..5xx; the last: unmatched */
 	atomic_uint_fast64_t latency_bucket[12];
 	atomic_uint_fast64_t latency_sum_us;
 	atomic_uint_fast64_t latency_count;
@@ -134,12 +206,36 @@ typedef struct es_signin_limiter {
 	} slots[256];
 } es_signin_limiter;
 
+/* The worker pool (worker.c): a bounded queue of suspended requests and its threads. */
+typedef struct es_worker_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	es_req **queue;
+	size_t cap, head, len, busy;
+	pthread_t *threads;
+	unsigned n;
+	bool stopping;
+	void (*run)(es_req *rq);
+} es_worker_pool;
+
+#define ES_WORKER_QUEUE 256
+int es_workers_start(es_worker_pool *w, unsigned n, size_t queue, void (*run)(es_req *));
+/* Suspend the request's connection and queue it; false when the queue is full (answer 503). */
+bool es_workers_submit(es_worker_pool *w, es_req *rq);
+/* Requests queued or being worked on. */
+size_t es_workers_depth(es_worker_pool *w);
+/* Stop: queued requests are answered by @p refuse (and resumed), running ones finish. */
+void es_workers_stop(es_worker_pool *w, void (*refuse)(es_req *));
+/* Does this route's work go to the pool? */
+bool es_route_slow(const es_route *r);
+
 typedef struct es_server {
 	es_server_config cfg;
 	struct MHD_Daemon *daemon;
 	es_platform_pool pool;
 	es_metrics metrics;
 	es_signin_limiter limiter;
+	es_worker_pool workers;
 	FILE *log;
 	pthread_mutex_t log_mu;
 	bool secure_cookies;

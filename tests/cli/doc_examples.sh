@@ -110,7 +110,7 @@ for i, line in enumerate(text, 1):
 PY
 }
 
-for doc in "$SRC/README.md" "$SRC"/docs/cli/*.md; do
+for doc in "$SRC/README.md" "$SRC"/docs/cli/*.md "$SRC/docs/deploy.md"; do
 	name=${doc#"$SRC"/}
 	if ! extract "$doc" 2>"$T/extract.err"; then
 		fail=$((fail + 1)); echo "FAIL: $name: $(cat "$T/extract.err")"; continue

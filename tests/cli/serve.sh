@@ -14,7 +14,9 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && tail -20 "$T/server.log" >&2; exit 1; }
 D=$T/p
-e() { "$ESEAL" platform --dir "$D" "$@"; }
+STORE=()   # ESEAL_TEST_STORE=postgres:...: the same test on PostgreSQL (tests/cli/serve_pg.sh)
+[ -n "${ESEAL_TEST_STORE:-}" ] && STORE=(--store "$ESEAL_TEST_STORE")
+e() { "$ESEAL" platform --dir "$D" "${STORE[@]}" "$@"; }
 
 # ---- a platform with one unit and one account per role ------------------------------
 e init >/dev/null
@@ -30,7 +32,7 @@ for a in admin applicant maker reviewer auditor approver; do OTP[$a]=$(e account
 
 "$ESEAL" serve --help | grep -q "eseal serve" || fail "serve --help"
 "$ESEAL" serve --dir "$D" --print-config | jq -e '.threads == 4 and .listen == "127.0.0.1:8080"' >/dev/null || fail "print-config"
-"$ESEAL" serve --dir "$D" --listen 127.0.0.1:0 --threads 3 --port-file "$T/port" 2>"$T/server.log" &
+"$ESEAL" serve --dir "$D" "${STORE[@]}" --listen 127.0.0.1:0 --threads 3 --port-file "$T/port" 2>"$T/server.log" &
 PID=$!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || fail "the server did not start"
@@ -222,5 +224,5 @@ kill -TERM "$PID"
 wait "$PID" || fail "exit status after SIGTERM"
 PID=
 grep -q "stopped" "$T/server.log" || fail "stop message"
-"$ESEAL" audit verify --dir "$D" >/dev/null || fail "audit chain after the server"
+"$ESEAL" audit verify --dir "$D" "${STORE[@]}" >/dev/null || fail "audit chain after the server"
 echo "serve: all checks passed"
