@@ -18,6 +18,7 @@ PACKAGES=(
   libjansson-dev    # JSON output and API
   libmicrohttpd-dev # the HTTP service (eseal serve)
   curl              # HTTP API tests
+  libcurl4-openssl-dev # eseal verify --status-url (HTTP client)
   jq                # HTTP API tests read JSON answers
   libzip-dev        # OFD packages
   libxml2-dev       # OFD XML

@@ -9,7 +9,8 @@
 static const char serve_usage[] =
 	"usage: eseal serve [--dir DIR] [--store URI] [--listen HOST:PORT] [--threads N]\n"
 	"                   [--public-url URL] [--port-file FILE] [--quiet] [--print-config]\n"
-	"                   [--print-openapi]\n"
+	"                   [--print-openapi] [--max-document MIB] [--keep-days N]\n"
+	"                   [--trust DIR]\n"
 	"\n"
 	"Run the platform of data directory DIR as a JSON API over HTTP (docs/server.md;\n"
 	"the routes are in GET /api/openapi.json). It binds the loopback address by\n"
@@ -34,6 +35,11 @@ static const opt_doc docs[] = {
 	  "the address people use, behind the TLS terminator" },
 	{ "--port-file FILE", "ESEAL_SERVE_PORT_FILE", "(none)", "a path", "write the bound port there once listening" },
 	{ "--quiet", "ESEAL_SERVE_QUIET", "off", "on/off", "no access log on stderr" },
+	{ "--max-document MIB", "ESEAL_SERVE_MAX_DOCUMENT", "64", "1-256",
+	  "largest document POST /api/v1/verify takes, in MiB" },
+	{ "--keep-days N", "ESEAL_SERVE_KEEP_DAYS", "30", "1-3650", "how long a kept verification (?keep=1) lives" },
+	{ "--trust DIR", "ESEAL_SERVE_TRUST", "(none)", "a folder of certificates and CRLs",
+	  "anchors the verify route trusts besides this platform's own" },
 };
 
 static void print_usage(FILE *to)
@@ -43,8 +49,9 @@ static void print_usage(FILE *to)
 		fprintf(to, "  %-20s %s (default %s; %s)\n", docs[i].flag, docs[i].what, docs[i].def, docs[i].range);
 	fputs("  --print-config       print the settings in force as JSON, and exit\n"
 	      "  --print-openapi      print the OpenAPI 3.1 document of the routes, and exit\n", to);
-	fputs("\nfixed limits: body before sign-in 16 KiB, uploads 256 MiB, 512 connections, 64 per\n"
-	      "address, idle timeout 30 s, 20 refused sign-ins per address per minute (then 429)\n",
+	fputs("\nfixed limits: body before sign-in 16 KiB (a document to verify: --max-document),\n"
+	      "uploads 256 MiB, 512 connections, 64 per address, idle timeout 30 s, 20 refused\n"
+	      "sign-ins per address per minute (then 429)\n",
 	      to);
 }
 
@@ -62,6 +69,8 @@ int cmd_serve(int argc, char **argv)
 		{ "public-url", required_argument, NULL, 'u' }, { "port-file", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },          { "print-config", no_argument, NULL, 'c' },
 		{ "print-openapi", no_argument, NULL, 'o' },  { "help", no_argument, NULL, 'h' },
+		{ "max-document", required_argument, NULL, 'm' }, { "keep-days", required_argument, NULL, 'k' },
+		{ "trust", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	es_server_config cfg;
@@ -72,6 +81,8 @@ int cmd_serve(int argc, char **argv)
 	cfg.public_url = env_or("ESEAL_SERVE_PUBLIC_URL", NULL);
 	const char *threads = env_or("ESEAL_SERVE_THREADS", NULL), *port_file = env_or("ESEAL_SERVE_PORT_FILE", NULL);
 	const char *quiet = env_or("ESEAL_SERVE_QUIET", NULL);
+	const char *max_doc = env_or("ESEAL_SERVE_MAX_DOCUMENT", NULL), *keep_days = env_or("ESEAL_SERVE_KEEP_DAYS", NULL);
+	cfg.trust_dir = env_or("ESEAL_SERVE_TRUST", NULL);
 	cfg.quiet = quiet && strcmp(quiet, "on") == 0;
 	bool print = false;
 	int c;
@@ -85,6 +96,9 @@ int cmd_serve(int argc, char **argv)
 		case 'u': cfg.public_url = optarg; break;
 		case 'p': port_file = optarg; break;
 		case 'q': cfg.quiet = true; break;
+		case 'm': max_doc = optarg; break;
+		case 'k': keep_days = optarg; break;
+		case 'T': cfg.trust_dir = optarg; break;
 		case 'c': print = true; break;
 		case 'o': {
 			es_buf b = ES_BUF_INIT;
@@ -107,6 +121,20 @@ int cmd_serve(int argc, char **argv)
 			return cli_usage_error("serve", "--threads must be 1-64");
 		cfg.threads = (unsigned)n;
 	}
+	if (max_doc) {
+		char *end;
+		long n = strtol(max_doc, &end, 10);
+		if (*end || n < 1 || n > 256)
+			return cli_usage_error("serve", "--max-document must be 1-256 (MiB)");
+		cfg.body_document = (size_t)n * 1024 * 1024;
+	}
+	if (keep_days) {
+		char *end;
+		long n = strtol(keep_days, &end, 10);
+		if (*end || n < 1 || n > 3650)
+			return cli_usage_error("serve", "--keep-days must be 1-3650");
+		cfg.keep_s = (unsigned)n * 86400u;
+	}
 	if (print) {
 		json_t *v = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:I, s:I, s:i, s:b}", "dir", cfg.dir, "store",
 				      cfg.store ? cfg.store : "(sqlite in dir)", "listen", cfg.listen, "threads",
@@ -115,6 +143,9 @@ int cmd_serve(int argc, char **argv)
 				      "timeout_s", (int)cfg.timeout_s, "body_small", (json_int_t)cfg.body_small,
 				      "body_large", (json_int_t)cfg.body_large, "signin_per_ip_per_minute",
 				      (int)cfg.signin_per_ip, "quiet", cfg.quiet);
+		json_object_set_new(v, "body_document", json_integer((json_int_t)cfg.body_document));
+		json_object_set_new(v, "keep_days", json_integer(cfg.keep_s / 86400));
+		json_object_set_new(v, "trust", cfg.trust_dir ? json_string(cfg.trust_dir) : json_null());
 		cli_print_json(v);
 		return ES_EXIT_OK;
 	}

@@ -27,6 +27,8 @@ void es_server_config_defaults(es_server_config *c)
 	c->body_small = 16 * 1024;
 	c->body_large = 256u * 1024 * 1024;
 	c->signin_per_ip = 20;
+	c->body_document = 64u * 1024 * 1024;
+	c->keep_s = 30 * 86400;
 }
 
 static uint64_t now_ns(void)
@@ -275,8 +277,12 @@ static enum MHD_Result send_reply(es_req *rq)
 		MHD_create_response_from_buffer(rq->out.len, rq->out.ptr ? rq->out.ptr : (void *)"", MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
+	bool own_cache = false;
+	for (size_t i = 0; i < ES_ARRAY_LEN(rq->extra_header); i++)
+		own_cache |= strncasecmp(rq->extra_header[i], "Cache-Control:", 14) == 0;
 	for (size_t i = 0; i < ES_ARRAY_LEN(security_headers); i++)
-		MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
+		if (!own_cache || strcmp(security_headers[i][0], "Cache-Control") != 0)
+			MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
 	MHD_add_response_header(r, "Content-Type", rq->content_type ? rq->content_type : "application/octet-stream");
 	MHD_add_response_header(r, "X-Request-Id", rq->request_id);
 	if (rq->set_cookie[0])
@@ -419,8 +425,13 @@ static size_t body_limit(es_req *rq)
 {
 	if (!rq->route)
 		return 0;
-	if (rq->route->auth == ES_ROUTE_PUBLIC)
-		return rq->route->max_body ? rq->route->max_body : rq->srv->cfg.body_small;
+	/* before any authentication: sign-in's small limit, or a public route's own (a document: the configured one) */
+	if (rq->route->auth == ES_ROUTE_PUBLIC) {
+		size_t own = rq->route->max_body;
+		if (own == ES_BODY_DOCUMENT)
+			return rq->srv->cfg.body_document < own ? rq->srv->cfg.body_document : own;
+		return own ? own : rq->srv->cfg.body_small;
+	}
 	/* bodies of authenticated routes: the route's own limit, at most the server's */
 	return rq->route->max_body < rq->srv->cfg.body_large ? rq->route->max_body : rq->srv->cfg.body_large;
 }
@@ -579,6 +590,10 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		s->pool.n++;
 		s->pool.free[s->pool.nfree++] = s->pool.all[i];
 	}
+	if ((err = es_public_start(s)) < 0) {
+		pool_close(&s->pool);
+		return err;
+	}
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)n, MHD_OPTION_CONNECTION_LIMIT,
@@ -586,6 +601,7 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				     (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
+		es_public_stop(s);
 		pool_close(&s->pool);
 		return es_error_set(ES_EIO, "cannot listen on %s: is the port in use, or the address not this machine's?",
 				    cfg->listen);
@@ -611,5 +627,6 @@ void es_server_stop(es_server *s, unsigned drain_s)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
+	es_public_stop(s);
 	pool_close(&s->pool); /* each handle writes its audit checkpoint */
 }
