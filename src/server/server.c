@@ -391,18 +391,44 @@ static void count(es_req *rq)
 	atomic_fetch_add(&m->latency_count, 1);
 }
 
+static void reply_failure(es_req *rq, int err)
+{
+	if (err > 0) /* a bare HTTP status from a helper (415, 429) */
+		reply_error(rq, (unsigned)err, es_error_name(es_error_last()->code), es_error_last()->message);
+	else if (err < 0)
+		reply_es_error(rq, err);
+}
+
+/*
+ * A signed-in route's caller and action, checked on the first call, from the headers
+ * alone: a refused request is answered before its body is read, so a stranger's upload
+ * is never buffered (only signed-in callers get a route's larger limit).
+ */
+static void admit(es_req *rq)
+{
+	const es_route *r = rq->route;
+	int err;
+	rq->p = es_pool_take(&rq->srv->pool);
+	if ((err = authenticate(rq)) == 0) {
+		rq->account = es_actor_account(rq->actor);
+		if (r->action)
+			err = es_platform_actor_allowed(rq->p, rq->actor, (es_action)r->action, -1);
+	}
+	es_pool_give(&rq->srv->pool, rq->p);
+	rq->p = NULL;
+	if (err != 0) {
+		reply_failure(rq, err);
+		es_actor_free(rq->actor);
+		rq->actor = NULL;
+		OPENSSL_cleanse(rq->csrf, sizeof(rq->csrf));
+	}
+}
+
 static void run_handler(es_req *rq)
 {
 	int err = 0;
 	const es_route *r = rq->route;
 	rq->p = es_pool_take(&rq->srv->pool);
-	if (r->auth == ES_ROUTE_USER) {
-		if ((err = authenticate(rq)) != 0)
-			goto done;
-		rq->account = es_actor_account(rq->actor);
-		if (r->action && (err = es_platform_actor_allowed(rq->p, rq->actor, (es_action)r->action, -1)) < 0)
-			goto done;
-	}
 	if (rq->body_too_big) {
 		reply_error(rq, 413, "ELIMIT", "the body is larger than this route accepts");
 		goto done;
@@ -410,10 +436,7 @@ static void run_handler(es_req *rq)
 	es_error_clear();
 	err = r->handler(rq);
 done:
-	if (err > 0) /* a bare HTTP status from a helper (415, 429) */
-		reply_error(rq, (unsigned)err, es_error_name(es_error_last()->code), es_error_last()->message);
-	else if (err < 0)
-		reply_es_error(rq, err);
+	reply_failure(rq, err);
 	es_actor_free(rq->actor);
 	rq->actor = NULL;
 	es_pool_give(&rq->srv->pool, rq->p);
@@ -432,7 +455,7 @@ static size_t body_limit(es_req *rq)
 			return rq->srv->cfg.body_document < own ? rq->srv->cfg.body_document : own;
 		return own ? own : rq->srv->cfg.body_small;
 	}
-	/* bodies of authenticated routes: the route's own limit, at most the server's */
+	/* bodies of signed-in routes (admitted on the first call): the route's own limit, at most the server's */
 	return rq->route->max_body < rq->srv->cfg.body_large ? rq->route->max_body : rq->srv->cfg.body_large;
 }
 
@@ -464,6 +487,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->route_index = es_route_match(method, url, rq, &known);
 		if (rq->route_index >= 0) {
 			rq->route = &es_routes[rq->route_index];
+			if (rq->route->auth == ES_ROUTE_USER)
+				admit(rq);
 		} else if (known) {
 			reply_error(rq, 405, "EINVAL", "this method is not allowed on this path");
 		} else {

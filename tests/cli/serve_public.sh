@@ -182,6 +182,9 @@ head -c 20000 /dev/zero | tr '\0' 'a' >"$T/20k"
   fail "sign-in must stay at 16 KiB"
 [ "$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/timestamp-query' --data-binary @"$T/20k" "$U/api/v1/tsa")" = 413 ] ||
   fail "the TSA takes 4 KiB at most"
+# a signed-in route judges its caller from the headers, before the body: a stranger's upload is 401, not buffered
+[ "$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$T/big" "$U/api/v1/applications")" = 401 ] ||
+  fail "an unauthenticated upload to a signed-in route: $(cat "$T/body")"
 [ "$(post "$T/contract.txt" "" -H 'Content-Type: multipart/mixed; boundary=x')" = 415 ] || fail "multipart/mixed"
 [ "$(post "$T/contract.txt")" = 422 ] || fail "a text file is not a document: $(cat "$T/body")"
 grep -q "unrecognised" "$T/body" || fail "422 says what is wrong"
