@@ -10,7 +10,7 @@ static const char serve_usage[] =
 	"usage: eseal serve [--dir DIR] [--store URI] [--listen HOST:PORT] [--threads N]\n"
 	"                   [--public-url URL] [--port-file FILE] [--quiet] [--print-config]\n"
 	"                   [--print-openapi] [--max-document MIB] [--keep-days N]\n"
-	"                   [--trust DIR]\n"
+	"                   [--trust DIR] [--role all|verify]\n"
 	"\n"
 	"Run the platform of data directory DIR as a JSON API over HTTP (docs/server.md;\n"
 	"the routes are in GET /api/openapi.json). It binds the loopback address by\n"
@@ -40,6 +40,8 @@ static const opt_doc docs[] = {
 	{ "--keep-days N", "ESEAL_SERVE_KEEP_DAYS", "30", "1-3650", "how long a kept verification (?keep=1) lives" },
 	{ "--trust DIR", "ESEAL_SERVE_TRUST", "(none)", "a folder of certificates and CRLs",
 	  "anchors the verify route trusts besides this platform's own" },
+	{ "--role R", "ESEAL_SERVE_ROLE", "all", "all or verify",
+	  "verify: only the public routes (verify, status, trust, TSA) and health" },
 };
 
 static void print_usage(FILE *to)
@@ -70,7 +72,7 @@ int cmd_serve(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },          { "print-config", no_argument, NULL, 'c' },
 		{ "print-openapi", no_argument, NULL, 'o' },  { "help", no_argument, NULL, 'h' },
 		{ "max-document", required_argument, NULL, 'm' }, { "keep-days", required_argument, NULL, 'k' },
-		{ "trust", required_argument, NULL, 'T' },
+		{ "trust", required_argument, NULL, 'T' },    { "role", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	es_server_config cfg;
@@ -83,6 +85,7 @@ int cmd_serve(int argc, char **argv)
 	const char *quiet = env_or("ESEAL_SERVE_QUIET", NULL);
 	const char *max_doc = env_or("ESEAL_SERVE_MAX_DOCUMENT", NULL), *keep_days = env_or("ESEAL_SERVE_KEEP_DAYS", NULL);
 	cfg.trust_dir = env_or("ESEAL_SERVE_TRUST", NULL);
+	const char *role = env_or("ESEAL_SERVE_ROLE", "all");
 	cfg.quiet = quiet && strcmp(quiet, "on") == 0;
 	bool print = false;
 	int c;
@@ -99,6 +102,7 @@ int cmd_serve(int argc, char **argv)
 		case 'm': max_doc = optarg; break;
 		case 'k': keep_days = optarg; break;
 		case 'T': cfg.trust_dir = optarg; break;
+		case 'r': role = optarg; break;
 		case 'c': print = true; break;
 		case 'o': {
 			es_buf b = ES_BUF_INIT;
@@ -121,6 +125,10 @@ int cmd_serve(int argc, char **argv)
 			return cli_usage_error("serve", "--threads must be 1-64");
 		cfg.threads = (unsigned)n;
 	}
+	if (strcmp(role, "verify") == 0)
+		cfg.role_verify = true;
+	else if (strcmp(role, "all") != 0)
+		return cli_usage_error("serve", "--role '%s': expected all or verify", role);
 	if (max_doc) {
 		char *end;
 		long n = strtol(max_doc, &end, 10);
@@ -146,6 +154,7 @@ int cmd_serve(int argc, char **argv)
 		json_object_set_new(v, "body_document", json_integer((json_int_t)cfg.body_document));
 		json_object_set_new(v, "keep_days", json_integer(cfg.keep_s / 86400));
 		json_object_set_new(v, "trust", cfg.trust_dir ? json_string(cfg.trust_dir) : json_null());
+		json_object_set_new(v, "role", json_string(cfg.role_verify ? "verify" : "all"));
 		cli_print_json(v);
 		return ES_EXIT_OK;
 	}

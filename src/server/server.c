@@ -485,7 +485,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*req_cls = rq;
 		bool known = false;
 		rq->route_index = es_route_match(method, url, rq, &known);
-		if (rq->route_index >= 0) {
+		if (rq->route_index >= 0 && s->cfg.role_verify && strcmp(es_routes[rq->route_index].tag, "public") != 0 &&
+		    strcmp(es_routes[rq->route_index].tag, "operations") != 0) {
+			rq->route_index = -1; /* not served here: a verify node has no signed-in routes */
+			reply_error(rq, 404, "ENOTFOUND", "this node serves only the public routes (eseal serve --role verify)");
+		} else if (rq->route_index >= 0) {
 			rq->route = &es_routes[rq->route_index];
 			if (rq->route->auth == ES_ROUTE_USER)
 				admit(rq);

@@ -30,6 +30,7 @@ typedef struct es_server_config {
 	size_t body_document;     /* a public route's document upload (POST /api/v1/verify) */
 	unsigned keep_s;          /* how long a kept verification lives */
 	const char *trust_dir;    /* more anchors for the verify route (peers, other makers), or NULL */
+	bool role_verify;         /* --role verify: only the "public" and "operations" routes */
 } es_server_config;
 
 /* The defaults, minimums and maximums of every key (eseal serve --print-config). */

@@ -323,6 +323,25 @@ if [ "${ESEAL_TEST_CLOCK:-0}" = 1 ]; then
 fi
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/verifications/$id")" = 200 ] || fail "kept verification gone too early"
 
+# ---- a verify node (--role verify): the public routes and health, nothing signed-in ------------------
+rm -f "$T/port3"
+"$ESEAL" serve --dir "$D" --listen 127.0.0.1:0 --threads 1 --role verify --port-file "$T/port3" 2>"$T/server3.log" &
+PID2=$!
+for _ in $(seq 100); do [ -s "$T/port3" ] && break; sleep 0.1; done
+[ -s "$T/port3" ] || fail "the verify node did not start"
+V=http://127.0.0.1:$(cat "$T/port3")
+[ "$(curl -s -o "$T/body" -w '%{http_code}' -F document=@"$T/contract.sig" -F original=@"$T/contract.txt" "$V/api/v1/verify")" = 200 ] ||
+  fail "verify on the verify node"
+for r in /readyz /api/v1/status-list /api/v1/trust "/api/v1/seals/$esid/status" "/api/v1/verifications/$id"; do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$V$r")" = 200 ] || fail "the verify node does not serve $r"
+done
+[ "$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' -d '{"login":"a","password":"b"}' "$V/api/v1/session")" = 404 ] ||
+  fail "the verify node takes sign-ins"
+grep -q "role verify" "$T/body" || fail "the verify node's 404 explained"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$V/api/v1/applications")" = 404 ] || fail "the verify node serves applications"
+"$ESEAL" serve --dir "$D" --role sign --print-config >/dev/null 2>&1 && fail "--role sign accepted"
+kill "$PID2"; wait "$PID2" || true; PID2=
+
 # ---- the access log names routes, never documents; a clean stop ---------------------------------
 grep -q '"route": "/api/v1/verify"' "$T/server.log" || fail "access log"
 kill -TERM "$PID"
