@@ -151,6 +151,12 @@ static bool not_modified(es_req *rq, const char *etag)
 
 /* ---- POST /api/v1/verify -------------------------------------------------------------- */
 
+/* The platform's history as the verifier's es_status_at_fn: the seal's state at the signing time. */
+static int status_at(es_status_info *out, const char *esid, es_time at, void *payload)
+{
+	return es_platform_seal_status_at(payload, esid, at, out);
+}
+
 static int is_internal(int err)
 {
 	return err == ES_ENOMEM || err == ES_EINTERNAL || err == ES_EDB || err == ES_EIO || err == ES_ECRYPTO;
@@ -216,6 +222,7 @@ int h_verify(es_req *rq)
 
 	vo.trust = rq->srv->pub->trust;
 	vo.status = es_platform_status_fn;
+	vo.status_at = status_at;
 	vo.status_payload = rq->p;
 	if (has_orig) {
 		vo.original = orig.ptr;

@@ -135,6 +135,78 @@ static void t_keep(void **state)
 	tp_teardown(&e);
 }
 
+static int status_at(es_status_info *out, const char *esid, es_time at, void *payload)
+{
+	return es_platform_seal_status_at(payload, esid, at, out);
+}
+
+/* A signature made while the seal was suspended is void, though the seal is active again now. */
+static void t_status_at_signing_time(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15];
+	uint8_t h[32];
+	int64_t appr, req;
+	es_buf sig = ES_BUF_INIT;
+	es_trust *t = NULL;
+	es_report r;
+	tp_setup(&e);
+	TU_OK(es_platform_account_add(e.p, e.admin, "approver", ES_ROLE_USE_APPROVER, 0, NULL, &appr));
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	tp_now_days(2);
+	TU_OK(es_sm3(h, "合同", strlen("合同")));
+	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "合同", &req));
+	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
+	TU_OK(es_platform_seal_sign(e.p, e.applicant, esid, h, req, NULL, &sig));
+	TU_OK(es_platform_trust_new(e.p, &t));
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	vo.trust = t;
+	vo.original = (const uint8_t *)"合同";
+	vo.original_len = strlen("合同");
+	vo.has_original = true;
+	vo.status = es_platform_status_fn;
+	vo.status_at = status_at;
+	vo.status_payload = e.p;
+	es_report_init(&r);
+	TU_OK(es_verify_der(&r, sig.ptr, sig.len, &vo));
+	es_report_finish(&r);
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
+	es_report_release(&r);
+	/* the history says: suspended from day 1 to day 3 (the signature is of day 2) */
+	es_store *st = NULL;
+	es_time t0;
+	TU_OK(es_time_parse(&t0, TP_T0));
+	TU_OK(es_store_open(&st, e.store));
+	es_sval a[3] = { ES_SV_S(esid), ES_SV_I(t0 + TP_DAY), ES_SV_I(900001) };
+	TU_OK(es_store_exec(st, "INSERT INTO transitions (id, object, object_id, from_state, to_state, reason, at) "
+				"VALUES (?, 'seal', ?, 'active', 'suspended', 'test', ?)",
+			    (es_sval[]){ a[2], a[0], a[1] }, 3, NULL, NULL, NULL));
+	es_sval b[3] = { ES_SV_I(900002), ES_SV_S(esid), ES_SV_I(t0 + 3 * TP_DAY) };
+	TU_OK(es_store_exec(st, "INSERT INTO transitions (id, object, object_id, from_state, to_state, reason, at) "
+				"VALUES (?, 'seal', ?, 'suspended', 'active', 'test', ?)",
+			    b, 3, NULL, NULL, NULL));
+	es_store_close(st);
+	es_report_init(&r);
+	TU_OK(es_verify_der(&r, sig.ptr, sig.len, &vo));
+	es_report_finish(&r);
+	assert_int_equal(r.verdict, ES_VERDICT_INVALID);
+	const es_check *c = es_sig_report_get(&r.sigs[0], "seal-status");
+	assert_int_equal(c->result, ES_RESULT_FAIL);
+	assert_non_null(strstr(c->reason, "at the signing time"));
+	es_report_release(&r);
+	/* without the history, only the present state: active, so valid (what the hook adds) */
+	vo.status_at = NULL;
+	es_report_init(&r);
+	TU_OK(es_verify_der(&r, sig.ptr, sig.len, &vo));
+	es_report_finish(&r);
+	assert_int_equal(r.verdict, ES_VERDICT_VALID);
+	es_report_release(&r);
+	es_trust_free(t);
+	es_buf_release(&sig);
+	tp_teardown(&e);
+}
+
 static void t_tsa(void **state)
 {
 	(void)state;
@@ -154,6 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_trust_status_crl),
 		cmocka_unit_test(t_keep),
+		cmocka_unit_test(t_status_at_signing_time),
 		cmocka_unit_test(t_tsa),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-public");
