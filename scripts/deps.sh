@@ -18,6 +18,7 @@ PACKAGES=(
   libjansson-dev    # JSON output and API
   libmicrohttpd-dev # the HTTP service (eseal serve)
   curl              # HTTP API tests
+  libcurl4-openssl-dev # eseal verify --status-url (HTTP client)
   jq                # HTTP API tests read JSON answers
   python3-jsonschema # HTTP API contract test (tests/cli/serve_contract.sh)
   libzip-dev        # OFD packages

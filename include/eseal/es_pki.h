@@ -215,6 +215,34 @@ ES_EXTERN(int) es_tst_verify(es_tst_info *out, const uint8_t *token, size_t tokl
 			     const void *data, size_t len) ES_WARN_UNUSED;
 ES_EXTERN(void) es_tst_info_release(es_tst_info *info);
 
+/** The largest TimeStampReq es_tsp_respond() reads (a request is ~100 bytes). */
+#define ES_TSP_MAX_REQUEST 4096
+
+/** What es_tsp_respond() answered. */
+typedef struct es_tsp_result {
+	bool granted;             /**< a token was issued (PKIStatus granted) */
+	int fail_info;            /**< rejection: the RFC 3161 PKIFailureInfo bit (0 badAlg, 2 badRequest,
+				       5 badDataFormat, 15 unacceptedPolicy, 16 unacceptedExtension,
+				       25 systemFailure); -1 when granted */
+	es_time gen_time;         /**< the token's genTime when granted */
+	char reason[200];         /**< "granted", or why not (also the response's statusString) */
+} es_tsp_result;
+
+/**
+ * Answer an RFC 3161 TimeStampReq (DER, as sent over HTTP with
+ * application/timestamp-query) with a TimeStampResp appended to @p resp_der:
+ * granted with a token as es_tst_create() makes (SM2/SM3, this TSA's
+ * policy 1.2.156.10197.6.1.4.1) over the request's own imprint (SM3 or
+ * SHA-256), echoing its nonce and holding the TSA certificate when certReq is
+ * true; or a rejection (status 2) with a statusString and failInfo for a
+ * malformed request, another imprint algorithm, another policy or request
+ * extensions. Returns 0 whenever @p resp_der holds an answer (see
+ * @p out->granted); a negative code only when the TSA itself failed (then
+ * @p resp_der holds a systemFailure answer).
+ */
+ES_EXTERN(int) es_tsp_respond(es_buf *resp_der, const es_cert *tsa_cert, const es_sm2_key *tsa_key,
+			      const uint8_t *req, size_t len, es_time at, es_tsp_result *out) ES_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

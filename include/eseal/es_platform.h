@@ -537,6 +537,57 @@ ES_EXTERN(int) es_backup_open(es_buf *out, const uint8_t master_key[32], const u
  */
 ES_EXTERN(int) es_platform_bench(const char *store_uri, const char *dir, unsigned n, double *per_second) ES_WARN_UNUSED;
 
+/* ---- public services (docs/public-services.md) -------------------------------------- */
+
+/**
+ * A new trust store for verifying what this platform made: its root as the anchor,
+ * its maker and TSA certificates as intermediates. Freed with es_trust_free(); safe
+ * to share between threads once made (es_pki.h).
+ */
+ES_EXTERN(int) es_platform_trust_new(es_platform *p, es_trust **out) ES_WARN_UNUSED;
+/**
+ * A number that grows with every change of any seal's state (the count of seal
+ * transitions): equal numbers mean an equal status list and CRL, so a cache of them
+ * is current while the number stays the same. Also the CRL's cRLNumber.
+ */
+ES_EXTERN(int) es_platform_status_version(es_platform *p, int64_t *version) ES_WARN_UNUSED;
+/**
+ * A CRL of the certificates of this platform's revoked (cessationOfOperation), lost
+ * (keyCompromise) and suspended (certificateHold) seals, signed now by the root,
+ * next update a day later (DER appended to @p der; the times may be NULL).
+ */
+ES_EXTERN(int) es_platform_crl(es_platform *p, es_buf *der, es_time *this_update,
+			       es_time *next_update) ES_WARN_UNUSED;
+/**
+ * The trust document of GET /api/v1/trust (JSON appended to @p out): root, maker and
+ * TSA certificates (subject, serial, validity, SM3 fingerprint, base64 DER) and the
+ * current CRL (es_platform_crl).
+ */
+ES_EXTERN(int) es_platform_trust_json(es_platform *p, es_buf *out) ES_WARN_UNUSED;
+/** The platform TSA answers an RFC 3161 request (es_tsp_respond() at the platform's clock). */
+ES_EXTERN(int) es_platform_tsa_respond(es_platform *p, const uint8_t *req, size_t len, es_buf *resp,
+				       es_tsp_result *out) ES_WARN_UNUSED;
+
+/** Kept verifications: an id is 32 lower-case hex digits (128 random bits) + NUL. */
+#define ES_VERIFICATION_ID_LEN 33
+/** The longest a verification is kept: ten years. */
+#define ES_VERIFICATION_MAX_TTL (3650 * 86400)
+/**
+ * Keep the report @p r of document @p doc (and of @p original, NULL if none) for
+ * @p ttl_s seconds: the report (es_report_json), the document's size, SM3 and SHA-256
+ * and the original's SM3, never the bytes, under a new random id written to @p id.
+ * Expired records are deleted on the way.
+ */
+ES_EXTERN(int) es_platform_verification_keep(es_platform *p, const es_report *r, const uint8_t *doc, size_t len,
+					     const uint8_t *original, size_t original_len, unsigned ttl_s,
+					     char id[ES_VERIFICATION_ID_LEN]) ES_WARN_UNUSED;
+/**
+ * A kept verification as JSON {"created", "expires", "document": {"size", "sm3",
+ * "sha256", "original_sm3"}, "report": {...}, "id"} appended to @p out;
+ * ES_ENOTFOUND when there is none or it has expired.
+ */
+ES_EXTERN(int) es_platform_verification_get(es_platform *p, const char *id, es_buf *out) ES_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

@@ -159,6 +159,11 @@ typedef struct es_status_info {
  * code when the source itself failed (reported as indeterminate).
  */
 typedef int (*es_status_fn)(es_status_info *out, const char *esid, void *payload);
+/**
+ * A status source that knows a seal's history: its status at the instant @p at
+ * (es_platform_seal_status_at() is one). Same returns as es_status_fn.
+ */
+typedef int (*es_status_at_fn)(es_status_info *out, const char *esid, es_time at, void *payload);
 
 /**
  * A seal maker's signed status list, judged like a CRL (docs/verify-report.md):
@@ -201,10 +206,16 @@ typedef struct es_verify_options {
 	/** A maker's signed status list; used when @c status is NULL. */
 	const es_status_list *status_list;
 	es_policy policy;
+	/**
+	 * Optional, with @c status (same payload): the seal's status at the signing time.
+	 * A seal suspended, lost, revoked or expired then voids the signature even when it
+	 * is active again now (a suspension lifted later).
+	 */
+	es_status_at_fn status_at;
 } es_verify_options;
 #define ES_VERIFY_OPTIONS_VERSION 1
 #define ES_VERIFY_OPTIONS_INIT \
-	{ ES_VERIFY_OPTIONS_VERSION, NULL, NULL, 0, false, 0, NULL, NULL, NULL, 0, NULL, ES_POLICY_SM }
+	{ ES_VERIFY_OPTIONS_VERSION, NULL, NULL, 0, false, 0, NULL, NULL, NULL, 0, NULL, ES_POLICY_SM, NULL }
 
 /** Verify a bare seal into a new entry of @p r (GB/T 38540 §6.3). */
 ES_EXTERN(int) es_verify_seal(es_report *r, const es_seal *seal, const es_verify_options *opt) ES_WARN_UNUSED;

@@ -43,6 +43,14 @@ int cli_read_file(es_buf *out, const char *path);
 /* Write a file atomically (mode 0644), or stdout for "-". */
 int cli_write_file(const char *path, const void *data, size_t len);
 
+/*
+ * GET @p url (http or https, no redirects, 60 s at most) into @p body (at most @p max
+ * bytes); response header @p header (may be NULL) into @p hval. ES_EIO unless HTTP 200.
+ */
+int cli_http_get(const char *url, es_buf *body, size_t max, const char *header, char *hval, size_t hcap);
+/* Decode standard base64 (with padding) into @p out. */
+int cli_unbase64(es_buf *out, const char *b64);
+
 int cmd_ca(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_seal(int argc, char **argv);

@@ -28,6 +28,9 @@ static const char serve_usage[] =
 typedef struct serve_settings {
 	es_server_config cfg;
 	const char *port_file;
+	unsigned max_document_mib; /* cfg.body_document in MiB */
+	unsigned keep_days;        /* cfg.keep_s in days */
+	const char *role;          /* "all" or "verify" */
 } serve_settings;
 
 enum ktype { K_STR, K_UINT, K_SIZE, K_BOOL };
@@ -67,6 +70,13 @@ static const key_doc keys[] = {
 	  "refused sign-ins and API keys per address per minute, then 429" },
 	{ "trusted_proxies", "CIDRS", K_STR, OFF(cfg.trusted_proxies), 0, 0, "none",
 	  "TLS terminators (CIDR list) whose X-Forwarded-For and client-certificate header are believed" },
+	{ "max_document", "MIB", K_UINT, OFF(max_document_mib), 1, 256, "64",
+	  "largest document POST /api/v1/verify takes, in MiB (public: before any sign-in)" },
+	{ "keep_days", "N", K_UINT, OFF(keep_days), 1, 3650, "30", "how long a kept verification (?keep=1) lives" },
+	{ "trust", "DIR", K_STR, OFF(cfg.trust_dir), 0, 0, "none",
+	  "a folder of certificates and CRLs the verify route trusts besides this platform's own" },
+	{ "role", "ROLE", K_STR, OFF(role), 0, 0, "all",
+	  "all, or verify: only the public routes (verify, status, trust, TSA) and health" },
 	{ "client_cert_header", "NAME", K_STR, OFF(cfg.client_cert_header), 0, 0, "X-SSL-Client-Cert",
 	  "their header with the client certificate, URL-encoded PEM (nginx $ssl_client_escaped_cert)" },
 };
@@ -223,6 +233,9 @@ int cmd_serve(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	es_server_config_defaults(&s.cfg);
 	s.cfg.dir = "data";
+	s.max_document_mib = 64;
+	s.keep_days = 30;
+	s.role = "all";
 	json_t *root = NULL;
 	bool print = false;
 	int c, rc = ES_EXIT_OK;
@@ -281,6 +294,13 @@ int cmd_serve(int argc, char **argv)
 			}
 		}
 	}
+	if (!s.role || (strcmp(s.role, "all") != 0 && strcmp(s.role, "verify") != 0)) {
+		rc = cli_usage_error("serve", "role '%s': expected all or verify", s.role ? s.role : "");
+		goto done;
+	}
+	s.cfg.role_verify = strcmp(s.role, "verify") == 0;
+	s.cfg.body_document = (size_t)s.max_document_mib << 20;
+	s.cfg.keep_s = s.keep_days * 86400u;
 	if (s.cfg.per_ip_connections > s.cfg.max_connections) {
 		rc = cli_usage_error("serve", "per_ip_connections (%u) is more than max_connections (%u)",
 				     s.cfg.per_ip_connections, s.cfg.max_connections);

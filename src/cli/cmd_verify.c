@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * eseal verify FILE [--original FILE] [--trust DIR] [--cert FILE]...
- *              [--status FILE [--status-sig FILE]] [--policy sm|any] [--at TIME] [--json]
+ *              [--status FILE [--status-sig FILE] | --status-url URL] [--policy sm|any]
+ *              [--at TIME] [--json]
  * The stable scripting entry point: exit 0 valid, 1 invalid,
  * 2 indeterminate, 3 usage or I/O error.
  */
@@ -35,6 +36,9 @@ static const char usage_text[] =
 	"                    believed only when its signature verifies with the seal's\n"
 	"                    trusted maker certificate; seals it does not list are active\n"
 	"  --status-sig FILE the list's SM2 signature (default: FILE.sig)\n"
+	"  --status-url URL  fetch the signed status list from a platform instead\n"
+	"                    (https://HOST/api/v1/status-list; its signature comes in\n"
+	"                    the X-Status-Signature header and is checked the same way)\n"
 	"  --policy P        sm (default): only SM2/SM3 can make a signature valid,\n"
 	"                    other algorithms are checked and at most indeterminate;\n"
 	"                    any: RSA, ECDSA, SHA-1, SHA-256 and MD5 judged on their merits\n"
@@ -51,9 +55,11 @@ int cmd_verify(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'c' },     { "status", required_argument, NULL, 's' },
 		{ "at", required_argument, NULL, 'a' },       { "json", no_argument, NULL, 'j' },
 		{ "status-sig", required_argument, NULL, 'S' }, { "policy", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+		{ "status-url", required_argument, NULL, 'U' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *original = NULL, *trust_dir = NULL, *status_file = NULL, *status_sig = NULL, *at = NULL;
+	const char *status_url = NULL;
 	const char *cert_files[16];
 	size_t ncert_files = 0;
 	bool json = false;
@@ -81,6 +87,7 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case 's': status_file = optarg; break;
 		case 'S': status_sig = optarg; break;
+		case 'U': status_url = optarg; break;
 		case 'p':
 			if (strcmp(optarg, "sm") == 0)
 				vo.policy = ES_POLICY_SM;
@@ -97,6 +104,8 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("verify", "expected exactly one FILE to verify");
+	if (status_url && (status_file || status_sig))
+		return cli_usage_error("verify", "give --status FILE or --status-url URL, not both");
 
 	es_error_clear();
 	if (cli_read_file(&file, argv[optind]) < 0) {
@@ -146,6 +155,16 @@ int cmd_verify(int argc, char **argv)
 		}
 		if (es_status_list_parse(&sl, sl_json.ptr, sl_json.len, sl_sig.ptr, sl_sig.len) < 0) {
 			rc = json ? cli_fail_json("status") : cli_fail("cannot read status list '%s'", status_file);
+			goto done;
+		}
+		vo.status_list = sl;
+	} else if (status_url) {
+		/* the same list over HTTP: the body is the signed JSON, the signature base64 in a header */
+		char sig_b64[512];
+		if (cli_http_get(status_url, &sl_json, ES_STATUS_LIST_MAX, "X-Status-Signature", sig_b64, sizeof(sig_b64)) < 0 ||
+		    (sig_b64[0] && cli_unbase64(&sl_sig, sig_b64) < 0) ||
+		    es_status_list_parse(&sl, sl_json.ptr, sl_json.len, sl_sig.ptr, sl_sig.len) < 0) {
+			rc = json ? cli_fail_json("status") : cli_fail("cannot read the status list at '%s'", status_url);
 			goto done;
 		}
 		vo.status_list = sl;

@@ -18,6 +18,7 @@
 #include "es_int.h"
 #include "estime.h"
 #include "crypto/crypto_int.h"
+#include "der/der.h"
 
 #include <stdarg.h>
 
@@ -44,8 +45,9 @@ static bool is_sm2_sig_alg(const ASN1_OBJECT *o)
 
 /* ---- creation ---------------------------------------------------------- */
 
-static int make_tst_info(es_buf *der, const es_cert *tsa, const uint8_t hash[32], es_time at,
-			 const char *policy)
+/* TSTInfo over @p hash (of algorithm @p imprint_nid), with the request's nonce if any. */
+static int make_tst_info(es_buf *der, const es_cert *tsa, int imprint_nid, const uint8_t *hash, size_t hashlen,
+			 es_time at, const char *policy, const ASN1_INTEGER *nonce)
 {
 	TS_TST_INFO *ti = NULL;
 	TS_MSG_IMPRINT *mi = NULL;
@@ -77,11 +79,11 @@ static int make_tst_info(es_buf *der, const es_cert *tsa, const uint8_t hash[32]
 	gn = GENERAL_NAME_new();
 	name = X509_NAME_dup(X509_get_subject_name(tsa->x));
 	if (!ti || !mi || !alg || !serial || !gt || !gn || !name ||
-	    !X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sm3), V_ASN1_NULL, NULL) ||
-	    !TS_MSG_IMPRINT_set_algo(mi, alg) || !TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)hash, 32) ||
+	    !X509_ALGOR_set0(alg, OBJ_nid2obj(imprint_nid), V_ASN1_NULL, NULL) ||
+	    !TS_MSG_IMPRINT_set_algo(mi, alg) || !TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)hash, (int)hashlen) ||
 	    !TS_TST_INFO_set_version(ti, 1) || !TS_TST_INFO_set_policy_id(ti, pol) ||
 	    !TS_TST_INFO_set_msg_imprint(ti, mi) || !TS_TST_INFO_set_serial(ti, serial) ||
-	    !TS_TST_INFO_set_time(ti, gt)) {
+	    !TS_TST_INFO_set_time(ti, gt) || (nonce && !TS_TST_INFO_set_nonce(ti, nonce))) {
 		err = es_crypto__fail(ES_ECRYPTO, "cannot build the tstinfo");
 		goto done;
 	}
@@ -135,11 +137,16 @@ static int add_signing_cert(PKCS7_SIGNER_INFO *si, X509 *cert)
 	return err;
 }
 
-int es_tst_create(es_buf *der_out, const es_cert *tsa_cert, const es_sm2_key *tsa_key,
-		  const void *data, size_t len, es_time at, const char *policy_oid)
+/*
+ * The token over an imprint: es_tst_create() (SM3 of the data, certificate
+ * included) and es_tsp_respond() (the requester's imprint, nonce and certReq).
+ */
+static int tst_make(es_buf *der_out, const es_cert *tsa_cert, const es_sm2_key *tsa_key, int imprint_nid,
+		    const uint8_t *hash, size_t hashlen, es_time at, const char *policy_oid, const ASN1_INTEGER *nonce,
+		    bool with_cert)
 {
 	es_buf tst = ES_BUF_INIT, sig = ES_BUF_INIT;
-	uint8_t hash[32], md[32];
+	uint8_t md[32];
 	PKCS7 *p7 = NULL, *inner = NULL;
 	PKCS7_SIGNER_INFO *si = NULL;
 	ASN1_OCTET_STRING *oct = NULL;
@@ -148,7 +155,7 @@ int es_tst_create(es_buf *der_out, const es_cert *tsa_cert, const es_sm2_key *ts
 	unsigned char *attrs = NULL, *out = NULL;
 	int n, err = 0;
 
-	ES_ASSERT_ARG(der_out && tsa_cert && tsa_key && (data || len == 0));
+	ES_ASSERT_ARG(der_out && tsa_cert && tsa_key && hash);
 	if (!es_cert_has_eku_timestamping(tsa_cert))
 		return es_error_set(ES_EINVAL, "certificate is not a time-stamping certificate "
 				    "(no extended key usage timestamping)");
@@ -162,8 +169,7 @@ int es_tst_create(es_buf *der_out, const es_cert *tsa_cert, const es_sm2_key *ts
 		at = es_time_now();
 	if (!policy_oid)
 		policy_oid = ES_TSA_DEFAULT_POLICY;
-	if ((err = es_sm3(hash, data, len)) < 0 ||
-	    (err = make_tst_info(&tst, tsa_cert, hash, at, policy_oid)) < 0 ||
+	if ((err = make_tst_info(&tst, tsa_cert, imprint_nid, hash, hashlen, at, policy_oid, nonce)) < 0 ||
 	    (err = es_sm3(md, tst.ptr, tst.len)) < 0)
 		goto done;
 
@@ -191,7 +197,7 @@ int es_tst_create(es_buf *der_out, const es_cert *tsa_cert, const es_sm2_key *ts
 		goto done;
 	}
 	inner = NULL;
-	if (!PKCS7_add_certificate(p7, tsa_cert->x)) {
+	if (with_cert && !PKCS7_add_certificate(p7, tsa_cert->x)) {
 		err = es_crypto__fail(ES_ECRYPTO, "cannot add the tsa certificate");
 		goto done;
 	}
@@ -252,6 +258,152 @@ done:
 	PKCS7_free(p7);
 	es_buf_release(&tst);
 	es_buf_release(&sig);
+	return err;
+}
+
+int es_tst_create(es_buf *der_out, const es_cert *tsa_cert, const es_sm2_key *tsa_key,
+		  const void *data, size_t len, es_time at, const char *policy_oid)
+{
+	uint8_t hash[32];
+	int err;
+
+	ES_ASSERT_ARG(der_out && tsa_cert && tsa_key && (data || len == 0));
+	if ((err = es_sm3(hash, data, len)) < 0)
+		return err;
+	return tst_make(der_out, tsa_cert, tsa_key, NID_sm3, hash, sizeof(hash), at, policy_oid, NULL, true);
+}
+
+/* ---- the RFC 3161 protocol: TimeStampReq in, TimeStampResp out ------------ */
+
+/*
+ *   TimeStampReq ::= SEQUENCE { version INTEGER { v1(1) }, messageImprint MessageImprint,
+ *        reqPolicy TSAPolicyId OPTIONAL, nonce INTEGER OPTIONAL,
+ *        certReq BOOLEAN DEFAULT FALSE, extensions [0] IMPLICIT Extensions OPTIONAL }
+ *   TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
+ *   PKIStatusInfo ::= SEQUENCE { status PKIStatus, statusString PKIFreeText OPTIONAL,
+ *        failInfo PKIFailureInfo OPTIONAL }
+ */
+static int tsp_reject(es_tsp_result *out, int fail_bit, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int tsp_reject(es_tsp_result *out, int fail_bit, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+	out->granted = false;
+	out->fail_info = fail_bit;
+	return 1;
+}
+
+/* Check a request; 0 when it may be granted, 1 with out->reason and out->fail_info when not. */
+static int tsp_check(es_tsp_result *out, const TS_REQ *rq, int *nid, const uint8_t **hash, size_t *hashlen)
+{
+	TS_MSG_IMPRINT *mi = TS_REQ_get_msg_imprint((TS_REQ *)rq);
+	X509_ALGOR *alg = mi ? TS_MSG_IMPRINT_get_algo(mi) : NULL;
+	ASN1_OCTET_STRING *h = mi ? TS_MSG_IMPRINT_get_msg(mi) : NULL;
+	const ASN1_OBJECT *obj = NULL;
+	const ASN1_OBJECT *pol = TS_REQ_get_policy_id((TS_REQ *)rq);
+	char txt[80];
+	size_t want;
+
+	if (TS_REQ_get_version(rq) != 1)
+		return tsp_reject(out, TS_INFO_BAD_DATA_FORMAT, "unsupported request version %ld (expected 1)",
+				  TS_REQ_get_version(rq));
+	if (!alg || !h)
+		return tsp_reject(out, TS_INFO_BAD_DATA_FORMAT, "the request has no message imprint");
+	X509_ALGOR_get0(&obj, NULL, NULL, alg);
+	*nid = OBJ_obj2nid(obj);
+	if (*nid == NID_sm3)
+		want = 32;
+	else if (*nid == NID_sha256)
+		want = 32;
+	else {
+		if (OBJ_obj2txt(txt, sizeof(txt), obj, 1) <= 0)
+			snprintf(txt, sizeof(txt), "?");
+		return tsp_reject(out, TS_INFO_BAD_ALG, "imprint hash algorithm %s is not accepted: use SM3 (or SHA-256)",
+				  txt);
+	}
+	if ((size_t)ASN1_STRING_length(h) != want)
+		return tsp_reject(out, TS_INFO_BAD_DATA_FORMAT, "the imprint is %d bytes, %s gives %zu",
+				  ASN1_STRING_length(h), OBJ_nid2sn(*nid), want);
+	if (pol) {
+		if (OBJ_obj2txt(txt, sizeof(txt), pol, 1) <= 0 || strcmp(txt, ES_TSA_DEFAULT_POLICY) != 0)
+			return tsp_reject(out, TS_INFO_UNACCEPTED_POLICY, "policy %s is not this TSA's (%s)", txt,
+					  ES_TSA_DEFAULT_POLICY);
+	}
+	if (TS_REQ_get_exts((TS_REQ *)rq) && sk_X509_EXTENSION_num(TS_REQ_get_exts((TS_REQ *)rq)) > 0)
+		return tsp_reject(out, TS_INFO_UNACCEPTED_EXTENSION, "request extensions are not supported");
+	*hash = ASN1_STRING_get0_data(h);
+	*hashlen = want;
+	return 0;
+}
+
+/* DER of TimeStampResp: the status and, when granted, the token (RFC 3161 §2.4.2). */
+static int tsp_encode(es_buf *resp, const es_tsp_result *r, const es_buf *token)
+{
+	es_der_writer w;
+
+	es_der_writer_init(&w, resp);
+	es_der_begin(&w, 0x30);
+	es_der_begin(&w, 0x30);
+	es_der_put_uint(&w, r->granted ? 0 : 2); /* granted, rejection */
+	if (!r->granted) {
+		/* statusString: one UTF8String; failInfo: a named bit, trailing zero bits dropped */
+		uint8_t bits[5] = { 0 };
+		unsigned b = (unsigned)r->fail_info;
+		es_der_begin(&w, 0x30);
+		es_der_put_tlv(&w, 0x0C, r->reason, strlen(r->reason));
+		es_der_end(&w);
+		bits[0] = (uint8_t)(7 - b % 8);
+		bits[1 + b / 8] = (uint8_t)(0x80 >> (b % 8));
+		es_der_put_tlv(&w, 0x03, bits, 2 + b / 8);
+	}
+	es_der_end(&w);
+	if (r->granted)
+		es_der_put_raw(&w, token->ptr, token->len);
+	es_der_end(&w);
+	return es_der_writer_finish(&w);
+}
+
+int es_tsp_respond(es_buf *resp_der, const es_cert *tsa_cert, const es_sm2_key *tsa_key, const uint8_t *req,
+		   size_t len, es_time at, es_tsp_result *out)
+{
+	es_buf token = ES_BUF_INIT;
+	const unsigned char *p = req;
+	TS_REQ *rq = NULL;
+	const uint8_t *hash = NULL;
+	size_t hashlen = 0;
+	int nid = NID_undef, err = 0;
+
+	ES_ASSERT_ARG(resp_der && tsa_cert && tsa_key && (req || len == 0) && out);
+	memset(out, 0, sizeof(*out));
+	out->fail_info = -1;
+	if (at == 0)
+		at = es_time_now();
+	if (len == 0 || len > ES_TSP_MAX_REQUEST)
+		tsp_reject(out, TS_INFO_BAD_REQUEST, "a time-stamp request is 1 to %d bytes of DER (got %zu)",
+			   ES_TSP_MAX_REQUEST, len);
+	else if (!(rq = d2i_TS_REQ(NULL, &p, (long)len)) || p != req + len)
+		tsp_reject(out, TS_INFO_BAD_REQUEST, "the body is not one DER TimeStampReq (RFC 3161 §2.4.1)");
+	else if (tsp_check(out, rq, &nid, &hash, &hashlen) == 0) {
+		if ((err = tst_make(&token, tsa_cert, tsa_key, nid, hash, hashlen, at, NULL, TS_REQ_get_nonce(rq),
+				    TS_REQ_get_cert_req(rq) != 0)) < 0) {
+			/* the TSA itself failed: a systemFailure answer, and the caller learns why */
+			tsp_reject(out, TS_INFO_SYSTEM_FAILURE, "the time-stamping authority failed");
+			if (tsp_encode(resp_der, out, &token) < 0)
+				es_error_set(err, "the time-stamping authority failed");
+			goto done;
+		}
+		out->granted = true;
+		out->gen_time = at;
+		snprintf(out->reason, sizeof(out->reason), "granted");
+	}
+	err = tsp_encode(resp_der, out, &token);
+done:
+	ERR_clear_error();
+	TS_REQ_free(rq);
+	es_buf_release(&token);
 	return err;
 }
 

@@ -381,6 +381,21 @@ static void status_check(es_sig_report *s, const es_seal *seal, const es_verify_
 					    es_error_last()->message);
 			return;
 		}
+		/* the history, when the source keeps one: void at the signing time is void */
+		es_status_info then;
+		memset(&then, 0, sizeof(then));
+		if (!bare && o->status_at && at && o->status_at(&then, s->esid, at, o->status_payload) == 0 &&
+		    then.status != ES_STATUS_ACTIVE && then.status != ES_STATUS_UNKNOWN && then.since && then.since <= at) {
+			es_time_iso(since, then.since);
+			es_time_iso(t_at, at);
+			es_sig_report_check(s, "seal-status", ES_RESULT_FAIL, false,
+					    "seal '%s' was %s at the signing time %s (%s), since %s%s%s: the seal was void when used",
+					    s->esid, es_seal_status_name(then.status), t_at,
+					    s->signing_time_source[0] ? s->signing_time_source : "verification time", since,
+					    then.reason[0] ? " — " : "", then.reason);
+			return;
+		}
+		es_error_clear();
 	} else if (o->status_list) {
 		if (!status_from_list(s, seal, o, &st, &listed))
 			return;

@@ -178,6 +178,9 @@ static int add_schemas(json_t *schemas)
 		snprintf(name, sizeof(name), "%s%s", spec->schema, spec->json_too ? "Upload" : "");
 		json_object_set_new(schemas, name, es_upload_schema(spec));
 	}
+	int perr = es_public_schemas(schemas);
+	if (perr < 0)
+		return perr;
 	for (size_t i = 0; i < ES_ARRAY_LEN(record_schemas); i++) {
 		es_buf b = ES_BUF_INIT;
 		int err = es_record_schema(record_schemas[i].kind, &b);
@@ -198,6 +201,9 @@ static int add_schemas(json_t *schemas)
 
 static json_t *content(const char *schema)
 {
+	json_t *own = es_public_content(schema);
+	if (own)
+		return own;
 	if (strcmp(schema, "binary") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type", "string",
 				 "contentMediaType", "application/octet-stream");

@@ -29,6 +29,8 @@ void es_server_config_defaults(es_server_config *c)
 	c->signin_per_ip = 20;
 	c->client_cert_header = "X-SSL-Client-Cert";
 	c->workers = 2;
+	c->body_document = 64u * 1024 * 1024;
+	c->keep_s = 30 * 86400;
 }
 
 static uint64_t now_ns(void)
@@ -277,8 +279,12 @@ static enum MHD_Result send_reply(es_req *rq)
 		MHD_create_response_from_buffer(rq->out.len, rq->out.ptr ? rq->out.ptr : (void *)"", MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
+	bool own_cache = false;
+	for (size_t i = 0; i < ES_ARRAY_LEN(rq->extra_header); i++)
+		own_cache |= strncasecmp(rq->extra_header[i], "Cache-Control:", 14) == 0;
 	for (size_t i = 0; i < ES_ARRAY_LEN(security_headers); i++)
-		MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
+		if (!own_cache || strcmp(security_headers[i][0], "Cache-Control") != 0)
+			MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
 	MHD_add_response_header(r, "Content-Type", rq->content_type ? rq->content_type : "application/octet-stream");
 	MHD_add_response_header(r, "X-Request-Id", rq->request_id);
 	if (rq->set_cookie[0])
@@ -432,8 +438,8 @@ static void answer_error(es_req *rq, int err)
 
 static void run_handler(es_req *rq)
 {
-	int err = 0;
 	const es_route *r = rq->route;
+	int err;
 	rq->p = es_pool_take(&rq->srv->pool);
 	if (r->auth == ES_ROUTE_USER && !rq->authed && (err = check_caller(rq)) != 0)
 		goto done;
@@ -460,8 +466,13 @@ static size_t body_limit(es_req *rq)
 {
 	if (!rq->route)
 		return 0;
-	if (rq->route->auth == ES_ROUTE_PUBLIC)
-		return rq->route->max_body ? rq->route->max_body : rq->srv->cfg.body_small;
+	/* before any authentication: sign-in's small limit, or a public route's own (a document: the configured one) */
+	if (rq->route->auth == ES_ROUTE_PUBLIC) {
+		size_t own = rq->route->max_body;
+		if (own == ES_BODY_DOCUMENT)
+			return rq->srv->cfg.body_document < own ? rq->srv->cfg.body_document : own;
+		return own ? own : rq->srv->cfg.body_small;
+	}
 	size_t route = rq->multipart ? es_upload_spec_max(rq->upload.spec) : rq->route->max_body;
 	/* bodies of authenticated routes: the route's own limit, at most the server's */
 	return route < rq->srv->cfg.body_large ? route : rq->srv->cfg.body_large;
@@ -547,7 +558,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*req_cls = rq;
 		bool known = false;
 		rq->route_index = es_route_match(method, url, rq, &known);
-		if (rq->route_index >= 0) {
+		if (rq->route_index >= 0 && s->cfg.role_verify && strcmp(es_routes[rq->route_index].tag, "public") != 0 &&
+		    strcmp(es_routes[rq->route_index].tag, "operations") != 0) {
+			rq->route_index = -1; /* not served here: a verify node has no signed-in routes */
+			reply_error(rq, 404, "ENOTFOUND", "this node serves only the public routes (eseal serve --role verify)");
+		} else if (rq->route_index >= 0) {
 			rq->route = &es_routes[rq->route_index];
 			bool now = false;
 			if (refuse_before_body(rq, &now) && now)
@@ -709,7 +724,9 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		s->pool.n++;
 		s->pool.free[s->pool.nfree++] = s->pool.all[i];
 	}
-	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0) {
+	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0 ||
+	    (err = es_public_start(s)) < 0) {
+		es_workers_stop(&s->workers, NULL);
 		pool_close(&s->pool);
 		return err;
 	}
@@ -722,6 +739,7 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 				     (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		es_workers_stop(&s->workers, NULL);
+		es_public_stop(s);
 		pool_close(&s->pool);
 		return es_error_set(ES_EIO, "cannot listen on %s: is the port in use, or the address not this machine's?",
 				    cfg->listen);
@@ -752,5 +770,6 @@ void es_server_stop(es_server *s, unsigned drain_s)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
+	es_public_stop(s);
 	pool_close(&s->pool); /* each handle writes its audit checkpoint */
 }

@@ -29,6 +29,11 @@ typedef struct es_server_config {
 	unsigned workers;         /* threads for slow work (SM2, hashing), 0: on the poll threads */
 	const char *trusted_proxies;    /* CIDR list of TLS terminators whose headers are believed, or NULL */
 	const char *client_cert_header; /* their header with the client's certificate (URL-encoded PEM) */
+	/* public services (docs/public-services.md) */
+	size_t body_document;     /* a public route's document upload (POST /api/v1/verify) */
+	unsigned keep_s;          /* how long a kept verification lives */
+	const char *trust_dir;    /* more anchors for the verify route (peers, other makers), or NULL */
+	bool role_verify;         /* --role verify: only the "public" and "operations" routes */
 } es_server_config;
 
 /* The defaults, minimums and maximums of every key (eseal serve --print-config). */
@@ -120,7 +125,7 @@ typedef struct es_req {
 	es_buf out;
 	const char *content_type;
 	char set_cookie[256];
-	char extra_header[2][160];    /* "Name: value" */
+	char extra_header[6][160];    /* "Name: value"; a Cache-Control here replaces no-store */
 	int64_t account;              /* for the access log; -1 none */
 	bool answered;
 	bool queued;                  /* handed to the worker pool, the connection suspended */
@@ -239,6 +244,7 @@ typedef struct es_server {
 	FILE *log;
 	pthread_mutex_t log_mu;
 	bool secure_cookies;
+	struct es_public *pub;        /* public services' state (handlers_public.c) */
 } es_server;
 
 int es_server_start(es_server *s, const es_server_config *cfg);
@@ -256,6 +262,15 @@ void es_signin_failed(es_server *s, const char *ip);
 
 /* The HTTP status of an es_error code (one table). */
 unsigned es_http_status(int code);
+
+/* The public services' state: set up after the pool opens, freed at stop (handlers_public.c). */
+int es_public_start(es_server *s);
+void es_public_stop(es_server *s);
+/* Their OpenAPI schemas and media types (routes.c asks): NULL when @p name is not theirs. */
+int es_public_schemas(json_t *schemas);
+json_t *es_public_content(const char *name);
+/* A route's max_body meaning "the server's document limit" (body_document), at most this. */
+#define ES_BODY_DOCUMENT ((size_t)256 * 1024 * 1024)
 
 /* Prometheus text. */
 int es_metrics_text(es_server *s, es_buf *out);

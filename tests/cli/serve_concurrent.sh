@@ -14,7 +14,8 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && grep -v '^{"time' "$T/server.log" | tail -30 >&2; exit 1; }
 D=$T/p
-e() { "$ESEAL" platform --dir "$D" "$@"; }
+EPARGS=(--dir "$D")
+source "$(dirname "$0")/lib/signin.sh"
 e init >/dev/null
 e region add 350000 福建省 >/dev/null
 unit=$(e --json unit add --name 福建省测试厅 --credit-code 91350100100000016G --region 350000 | jq -r .unit)

@@ -16,7 +16,8 @@ fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && tail -20 "$T/server.log"
 D=$T/p
 STORE=()
 [ -n "${ESEAL_TEST_STORE:-}" ] && STORE=(--store "$ESEAL_TEST_STORE")
-e() { "$ESEAL" platform --dir "$D" "${STORE[@]}" "$@"; }
+EPARGS=(--dir "$D" "${STORE[@]}")
+source "$(dirname "$0")/lib/signin.sh"
 num() { jq -r ".$1"; }
 
 # ---- a platform with a made and confirmed seal, set up from the command line ----------
