@@ -170,6 +170,9 @@ static int add_schemas(json_t *schemas)
 				       json_pack("{s:{s:s}, s:{s:s, s:s}, s:{s:s}}", "esid", "type", "string", "doc_sm3",
 						 "type", "string", "pattern", "^[0-9a-f]{64}$", "purpose", "type", "string")));
 	json_object_set_new(schemas, "Decision", obj_schema("", json_pack("{s:{s:s}}", "reason", "type", "string")));
+	int serr = es_sign_schemas(schemas);
+	if (serr < 0)
+		return serr;
 	for (size_t i = 0; i < ES_ARRAY_LEN(record_schemas); i++) {
 		es_buf b = ES_BUF_INIT;
 		int err = es_record_schema(record_schemas[i].kind, &b);
@@ -190,6 +193,15 @@ static int add_schemas(json_t *schemas)
 
 static json_t *content(const char *schema)
 {
+	/* sign services (handlers_sign.c): a form upload, a sealed document, an image */
+	if (strncmp(schema, "form:", 5) == 0)
+		return json_pack("{s:{s:o}}", "multipart/form-data", "schema", ref(schema + 5));
+	if (strcmp(schema, "document") == 0)
+		return json_pack("{s:{s:{s:s, s:s}}, s:{s:{s:s, s:s}}}", "application/ofd", "schema", "type", "string",
+				 "contentMediaType", "application/ofd", "application/pdf", "schema", "type", "string",
+				 "contentMediaType", "application/pdf");
+	if (strcmp(schema, "image") == 0)
+		return json_pack("{s:{s:{s:s, s:s}}}", "image/png", "schema", "type", "string", "contentMediaType", "image/png");
 	if (strcmp(schema, "binary") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type", "string",
 				 "contentMediaType", "application/octet-stream");

@@ -90,6 +90,8 @@ extern const size_t es_nroutes;
 int es_route_match(const char *method, const char *path, es_req *rq, bool *path_known);
 /* The OpenAPI 3.1 document of the route table. */
 int es_openapi(es_buf *out);
+/* The request and response schemas of the sign services (handlers_sign.c). */
+int es_sign_schemas(json_t *schemas);
 
 /* ---- helpers for handlers ----------------------------------------------------------- */
 
