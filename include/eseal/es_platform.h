@@ -577,7 +577,7 @@ typedef struct es_seal_document_options {
 #define ES_SEAL_DOCUMENT_OPTIONS_INIT { .version = ES_SEAL_DOCUMENT_OPTIONS_VERSION }
 
 typedef struct es_seal_document_result {
-	char format[4];            /**< "ofd" or "pdf" */
+	char format[4];            /**< "ofd", "pdf" (documents), "sm2", "cms" (es_platform_sign_data) */
 	uint8_t in_sm3[32];        /**< SM3 of the document given */
 	uint8_t out_sm3[32];       /**< SM3 of the sealed document */
 	int64_t usage_id;          /**< the usage record (用章记录) */
@@ -611,6 +611,35 @@ ES_EXTERN(const char *) es_document_format(const uint8_t *doc, size_t len);
 ES_EXTERN(int) es_platform_seal_document(es_platform *p, int64_t actor, const es_seal_document_options *opt,
 					 const uint8_t *doc, size_t len, es_buf *out,
 					 es_seal_document_result *res) ES_WARN_UNUSED;
+
+/** What es_platform_sign_data() makes. */
+typedef enum es_sign_data_form {
+	ES_SIGN_DATA_SM2 = 0, /**< SM2 signature (DER) with SM3 and the default ID over the data (GM/T 0029 SignData) */
+	ES_SIGN_DATA_CMS = 1, /**< detached GM/T 0010 SignedData with signed attributes and the TSA's token (SignMessage) */
+} es_sign_data_form;
+
+typedef struct es_sign_data_options {
+	unsigned version;          /**< ES_SIGN_DATA_OPTIONS_VERSION */
+	const char *esid;
+	int64_t request;           /**< approved use request covering the SM3 of the data (0: device seal, batch) */
+	const char *pin;
+	es_sign_data_form form;
+	int (*device_sign)(es_buf *sig, const uint8_t e[32], void *payload); /**< as for documents */
+	void *device_payload;
+} es_sign_data_options;
+#define ES_SIGN_DATA_OPTIONS_VERSION 1
+#define ES_SIGN_DATA_OPTIONS_INIT { .version = ES_SIGN_DATA_OPTIONS_VERSION }
+
+/**
+ * Sign arbitrary data with a platform-held seal's key, under exactly the rules of
+ * es_platform_seal_document() (approved request for the data's SM3, used once; the key
+ * wherever it is held; usage record with input and output SM3; audit "sign-data"):
+ * a bare SM2 signature or a detached GM/T 0010 SignedData (time-stamped) appended to
+ * @p out. The signer certificate is the seal's. @p res's format is "sm2" or "cms".
+ */
+ES_EXTERN(int) es_platform_sign_data(es_platform *p, int64_t actor, const es_sign_data_options *opt,
+				     const uint8_t *data, size_t len, es_buf *out,
+				     es_seal_document_result *res) ES_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

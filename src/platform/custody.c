@@ -1448,6 +1448,8 @@ int es_platform__key_open(es_platform *p, int64_t actor, const char *esid, const
 					   esid);
 			goto done;
 		}
+		k->device_fn = device_fn;
+		k->device_payload = device_payload;
 		err = es_ses_signer_new_external(&k->signer, k->seal, k->cert, device_fn, device_payload);
 	} else if (strcmp(s.custody, "soft") == 0 || strcmp(s.custody, "keystore") == 0) {
 		if ((err = keystore_open(p, actor, esid, &s, &k->loc, &k->ks)) < 0)
@@ -1470,6 +1472,32 @@ done:
 	es_buf_release(&cd);
 	if (err < 0)
 		es_platform__key_close(k);
+	return err;
+}
+
+int es_platform__held_sign_digest(es_buf *sig, const uint8_t e[32], void *payload)
+{
+	es_held_key *k = payload;
+	es_buf raw = ES_BUF_INIT;
+	const es_sm2_key *pub = NULL;
+	int err;
+	if (k->key)
+		err = es_sm2_sign_digest(&raw, k->key, e);
+	else if (k->ks)
+		err = held_ks_sign(&raw, e, k);
+	else if (k->device_fn)
+		err = k->device_fn(&raw, e, k->device_payload);
+	else
+		err = es_error_set(ES_EINTERNAL, "held key: nothing to sign with");
+	if (err < 0 || (err = es_cert_pubkey(&pub, k->cert)) < 0)
+		goto done;
+	if (es_sm2_verify_digest(pub, e, raw.ptr, raw.len) != 0) {
+		err = es_error_set(ES_EVERIFY, "the key store's signature does not verify with the seal's certificate");
+		goto done;
+	}
+	err = raw.len == 64 ? es_sm2_sig_raw_to_der(sig, raw.ptr) : es_buf_put(sig, raw.ptr, raw.len);
+done:
+	es_buf_release(&raw);
 	return err;
 }
 

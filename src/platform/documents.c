@@ -19,6 +19,7 @@
 #include "text.h"
 #include "eseal/es_ofd.h"
 #include "eseal/es_pdf.h"
+#include "eseal/es_cms.h"
 
 /* The sealed copy may be a little larger than the largest document accepted. */
 #define SEALED_MAX (((size_t)256 << 20) + ((size_t)8 << 20))
@@ -72,12 +73,25 @@ static int seal_state_ok(es_platform *p, const char *esid)
 	return 0;
 }
 
+/* One use of a held seal: what the request covers, how to sign, what to record. */
+typedef int (*held_fn)(es_buf *out, es_platform *p, es_held_key *k, es_time t, void *ctx);
+typedef struct use_job {
+	const char *esid;
+	int64_t request;
+	const char *pin;
+	es_sign_digest_fn device_sign;
+	void *device_payload;
+	const char *format;      /* "ofd", "pdf", "sm2", "cms": usage_records.doc_format */
+	const char *what;        /* audit: how ("keyword", "detached SignedData" ...) */
+	held_fn fn;              /* makes the output with the held key */
+	void *fn_ctx;
+} use_job;
+
 typedef struct doc_ctx {
 	int64_t actor;
-	const es_seal_document_options *o;
+	const use_job *j;
 	bool device;
-	const char *format;
-	const uint8_t *in, *out; /* SM3 of the input and of the sealed copy */
+	const uint8_t *in, *out; /* SM3 of the input and of the output */
 	int64_t usage;
 } doc_ctx;
 
@@ -88,9 +102,9 @@ static int precheck(es_platform *p, doc_ctx *c, const uint8_t in[32])
 	int err = es_store_begin(p->st);
 	if (err < 0)
 		return err;
-	if ((err = es_platform__use_check(p, c->actor, c->o->esid)) == 0)
-		err = c->device ? es_platform__batch_in_force(p, c->o->esid, &batch)
-				: es_platform__request_covers(p, c->o->request, c->o->esid, in);
+	if ((err = es_platform__use_check(p, c->actor, c->j->esid)) == 0)
+		err = c->device ? es_platform__batch_in_force(p, c->j->esid, &batch)
+				: es_platform__request_covers(p, c->j->request, c->j->esid, in);
 	es_store_rollback(p->st);
 	if (err == ES_EDENIED)
 		es_platform__audit_denied(p);
@@ -100,36 +114,45 @@ static int precheck(es_platform *p, doc_ctx *c, const uint8_t in[32])
 static int doc_tx(es_platform *p, void *vctx)
 {
 	doc_ctx *c = vctx;
+	const use_job *j = c->j;
 	int64_t batch = 0;
 	char detail[256], hi[65], ho[65];
 	int err;
-	if ((err = seal_state_ok(p, c->o->esid)) < 0 || (err = es_platform__use_check(p, c->actor, c->o->esid)) < 0)
+	if ((err = seal_state_ok(p, j->esid)) < 0 || (err = es_platform__use_check(p, c->actor, j->esid)) < 0)
 		return err;
 	if (c->device) {
-		if ((err = es_platform__batch_in_force(p, c->o->esid, &batch)) < 0)
+		if ((err = es_platform__batch_in_force(p, j->esid, &batch)) < 0)
 			return err;
-	} else if ((err = es_platform__request_covers(p, c->o->request, c->o->esid, c->in)) < 0 ||
-		   (err = es_platform__request_use(p, c->o->request, c->o->esid)) < 0) {
+	} else if ((err = es_platform__request_covers(p, j->request, j->esid, c->in)) < 0 ||
+		   (err = es_platform__request_use(p, j->request, j->esid)) < 0) {
 		return err;
 	}
-	if ((err = es_platform__usage(p, c->actor, c->o->esid, c->in, c->device ? 0 : c->o->request, batch, &c->usage)) < 0)
+	if ((err = es_platform__usage(p, c->actor, j->esid, c->in, c->device ? 0 : j->request, batch, &c->usage)) < 0)
 		return err;
-	es_sval pv[3] = { ES_SV_B(c->out, 32), ES_SV_S(c->format), ES_SV_I(c->usage) };
+	es_sval pv[3] = { ES_SV_B(c->out, 32), ES_SV_S(j->format), ES_SV_I(c->usage) };
 	if ((err = es_store_exec(p->st, "UPDATE usage_records SET out_hash = ?, doc_format = ? WHERE id = ?", pv, 3, NULL,
 				 NULL, NULL)) < 0)
 		return err;
 	es_hex(hi, c->in, 32);
 	es_hex(ho, c->out, 32);
-	snprintf(detail, sizeof(detail), "usage %lld: %s %s sealed as %s (%s)", (long long)c->usage, c->format, hi, ho,
-		 c->o->place == ES_DOC_PLACE_KEYWORD ? "keyword"
-		 : c->o->place == ES_DOC_PLACE_RIDING ? "riding"
-						      : "position");
-	return es_platform__audit(p, c->actor, "seal-document", "seal", c->o->esid, detail, NULL);
+	snprintf(detail, sizeof(detail), "usage %lld: %s %s signed as %s (%s)", (long long)c->usage, j->format, hi, ho,
+		 j->what);
+	return es_platform__audit(p, c->actor, strcmp(j->format, "ofd") == 0 || strcmp(j->format, "pdf") == 0
+						       ? "seal-document"
+						       : "sign-data",
+				  "seal", j->esid, detail, NULL);
 }
 
-static int sign_ofd(es_buf *out, const uint8_t *doc, size_t len, const es_seal_document_options *o, es_platform *p,
-		    es_held_key *k, es_time t)
+typedef struct doc_in {
+	const uint8_t *doc;
+	size_t len;
+	const es_seal_document_options *o;
+} doc_in;
+
+static int sign_ofd(es_buf *out, es_platform *p, es_held_key *k, es_time t, void *ctx)
 {
+	const doc_in *d = ctx;
+	const es_seal_document_options *o = d->o;
 	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
 	so.type = ES_OFD_SEAL;
 	so.w = o->w_mm;
@@ -157,12 +180,13 @@ static int sign_ofd(es_buf *out, const uint8_t *doc, size_t len, const es_seal_d
 		so.y = o->y_mm;
 		break;
 	}
-	return es_ofd_sign(out, doc, len, &so, k->seal, k->cert, NULL);
+	return es_ofd_sign(out, d->doc, d->len, &so, k->seal, k->cert, NULL);
 }
 
-static int sign_pdf(es_buf *out, const uint8_t *doc, size_t len, const es_seal_document_options *o, es_platform *p,
-		    es_held_key *k, es_time t)
+static int sign_pdf(es_buf *out, es_platform *p, es_held_key *k, es_time t, void *ctx)
 {
+	const doc_in *d = ctx;
+	const es_seal_document_options *o = d->o;
 	es_pdf_sign_options so = ES_PDF_SIGN_OPTIONS_INIT;
 	so.encoding = ES_PDF_SES; /* the signature carries the seal: its esID and status are found */
 	so.page = o->place == ES_DOC_PLACE_KEYWORD ? (int)o->page : (int)(o->page ? o->page : 1);
@@ -179,71 +203,63 @@ static int sign_pdf(es_buf *out, const uint8_t *doc, size_t len, const es_seal_d
 	so.signer = k->signer;
 	if (so.riding)
 		so.page = 0;
-	return es_pdf_sign(out, doc, len, &so, k->seal, k->cert, NULL);
+	return es_pdf_sign(out, d->doc, d->len, &so, k->seal, k->cert, NULL);
 }
 
-int es_platform_seal_document(es_platform *p, int64_t actor, const es_seal_document_options *opt, const uint8_t *doc,
-			      size_t len, es_buf *out, es_seal_document_result *res)
+/* The one path of every use of a held seal (documents, data, messages): see the top of the file. */
+static int held_use(es_platform *p, int64_t actor, const use_job *j, const uint8_t in[32], es_buf *out,
+		    es_seal_document_result *res)
 {
-	ES_ASSERT_ARG(p && opt && (doc || len == 0) && out);
 	es_held_key k;
-	es_buf sealed;
-	es_seal_record rec;
-	uint8_t in[32], oh[32];
+	es_buf made;
+	uint8_t oh[32];
 	es_time t;
 	int err;
-	doc_ctx c = { .actor = actor, .o = opt };
+	doc_ctx c = { .actor = actor, .j = j, .in = in };
 	memset(&k, 0, sizeof(k));
-	es_buf_init(&sealed, SEALED_MAX);
-	if (res)
-		memset(res, 0, sizeof(*res));
-	if ((err = check_options(opt)) < 0)
-		return err;
-	if (!(c.format = es_document_format(doc, len)))
-		return es_error_set(ES_EMALFORMED, "seal document: neither an OFD (zip) nor a PDF (%%PDF- header)");
-	if ((err = es_sm3(in, doc, len)) < 0)
-		return err;
-	c.in = in;
+	es_buf_init(&made, SEALED_MAX);
 	/* role first (audited by the role table), then what the seal and the request allow */
-	if ((err = es_platform__authorize(p, actor, ES_ACT_SEAL_USE, -1, NULL)) < 0 ||
-	    (err = es_platform_seal_get(p, opt->esid, &rec)) < 0)
+	if ((err = es_platform__authorize(p, actor, ES_ACT_SEAL_USE, -1, NULL)) < 0)
 		return err;
+	{
+		es_seal_record rec;
+		if ((err = es_platform_seal_get(p, j->esid, &rec)) < 0)
+			return err;
+	}
 	/* a device seal signs under its batch authorisation; every other under a use request */
 	{
-		es_sval pv[1] = { ES_SV_S(opt->esid) };
+		es_sval pv[1] = { ES_SV_S(j->esid) };
 		int64_t n = 0;
 		if ((err = es_store_int(p->st, &n, "SELECT COUNT(*) FROM tokens WHERE esid = ? AND kind = 'device'", pv, 1)) < 0)
 			return err;
 		c.device = n > 0;
 	}
-	if ((err = seal_state_ok(p, opt->esid)) < 0 || (err = precheck(p, &c, in)) < 0)
+	if ((err = seal_state_ok(p, j->esid)) < 0 || (err = precheck(p, &c, in)) < 0)
 		goto refused;
-	if (c.device && !opt->device_sign) {
+	if (c.device && !j->device_sign) {
 		err = es_error_set(ES_EDENIED, "seal %s is a device seal: its key never enters the platform; seal where the "
 					       "device is, under a batch authorisation",
-				   opt->esid);
+				   j->esid);
 		goto refused;
 	}
 	/* the key wherever it is; a refused PIN is counted by the token or key store */
-	if ((err = es_platform__key_open(p, actor, opt->esid, opt->pin, opt->device_sign, opt->device_payload, &k)) < 0) {
+	if ((err = es_platform__key_open(p, actor, j->esid, j->pin, j->device_sign, j->device_payload, &k)) < 0) {
 		if (err == ES_EAUTH || err == ES_EDENIED)
 			goto refused;
 		goto done;
 	}
 	t = es_platform__now(p);
-	err = strcmp(c.format, "ofd") == 0 ? sign_ofd(&sealed, doc, len, opt, p, &k, t)
-					   : sign_pdf(&sealed, doc, len, opt, p, &k, t);
-	if (err < 0) {
+	if ((err = j->fn(&made, p, &k, t, j->fn_ctx)) < 0) {
 		if (err == ES_EVERIFY) {
 			/* the store or device signed with another key than the certificate's: nothing is used up */
 			es_error saved = *es_error_last();
-			es_error_set(ES_EVERIFY, "seal %s: %s", opt->esid, saved.message);
-			es_platform__use_refused(p, actor, opt->esid, opt->request,
+			es_error_set(ES_EVERIFY, "seal %s: %s", j->esid, saved.message);
+			es_platform__use_refused(p, actor, j->esid, j->request,
 						 "the key store's key does not match the seal's certificate");
 		}
 		goto done;
 	}
-	if ((err = es_sm3(oh, sealed.ptr, sealed.len)) < 0)
+	if ((err = es_sm3(oh, made.ptr, made.len)) < 0)
 		goto done;
 	c.out = oh;
 	if ((err = es_platform__tx(p, doc_tx, &c)) < 0) {
@@ -251,10 +267,10 @@ int es_platform_seal_document(es_platform *p, int64_t actor, const es_seal_docum
 			goto refused;
 		goto done;
 	}
-	if ((err = es_buf_put(out, sealed.ptr, sealed.len)) < 0)
+	if ((err = es_buf_put(out, made.ptr, made.len)) < 0)
 		goto done;
 	if (res) {
-		snprintf(res->format, sizeof(res->format), "%s", c.format);
+		snprintf(res->format, sizeof(res->format), "%s", j->format);
 		memcpy(res->in_sm3, in, 32);
 		memcpy(res->out_sm3, oh, 32);
 		res->usage_id = c.usage;
@@ -262,9 +278,108 @@ int es_platform_seal_document(es_platform *p, int64_t actor, const es_seal_docum
 	}
 	goto done;
 refused:
-	es_platform__use_refused(p, actor, opt->esid, opt->request, "document not sealed");
+	es_platform__use_refused(p, actor, j->esid, j->request, "nothing signed");
 done:
 	es_platform__key_close(&k);
-	es_buf_release(&sealed);
+	es_buf_release(&made);
 	return err;
+}
+
+int es_platform_seal_document(es_platform *p, int64_t actor, const es_seal_document_options *opt, const uint8_t *doc,
+			      size_t len, es_buf *out, es_seal_document_result *res)
+{
+	ES_ASSERT_ARG(p && opt && (doc || len == 0) && out);
+	uint8_t in[32];
+	int err;
+	const char *format;
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if ((err = check_options(opt)) < 0)
+		return err;
+	if (!(format = es_document_format(doc, len)))
+		return es_error_set(ES_EMALFORMED, "seal document: neither an OFD (zip) nor a PDF (%%PDF- header)");
+	if ((err = es_sm3(in, doc, len)) < 0)
+		return err;
+	doc_in d = { doc, len, opt };
+	use_job j = { .esid = opt->esid,
+		      .request = opt->request,
+		      .pin = opt->pin,
+		      .device_sign = opt->device_sign,
+		      .device_payload = opt->device_payload,
+		      .format = format,
+		      .what = opt->place == ES_DOC_PLACE_KEYWORD ? "keyword"
+			      : opt->place == ES_DOC_PLACE_RIDING ? "riding"
+								  : "position",
+		      .fn = strcmp(format, "ofd") == 0 ? sign_ofd : sign_pdf,
+		      .fn_ctx = &d };
+	return held_use(p, actor, &j, in, out, res);
+}
+
+/* ---- data and messages (the GM/T 0029 sign services) ------------------------------------ */
+
+typedef struct data_in {
+	const uint8_t *data;
+	size_t len;
+	es_sign_data_form form;
+} data_in;
+
+static int sign_data_fn(es_buf *out, es_platform *p, es_held_key *k, es_time t, void *ctx)
+{
+	const data_in *d = ctx;
+	if (d->form == ES_SIGN_DATA_SM2) {
+		/* SM2 with SM3 and the default ID over the data: e = SM3(Z ‖ data) */
+		const es_sm2_key *pub = NULL;
+		es_sm3_ctx *h = NULL;
+		uint8_t z[32], e[32];
+		int err;
+		if ((err = es_cert_pubkey(&pub, k->cert)) == 0 && (err = es_sm2_z(z, pub, NULL, 0)) == 0 &&
+		    (err = es_sm3_new(&h)) == 0 && (err = es_sm3_update(h, z, 32)) == 0 &&
+		    (err = es_sm3_update(h, d->data, d->len)) == 0 && (err = es_sm3_final(h, e)) == 0)
+			err = es_platform__held_sign_digest(out, e, k);
+		es_sm3_free(h);
+		return err;
+	}
+	uint8_t md[32];
+	int err = es_sm3(md, d->data, d->len);
+	if (err < 0)
+		return err;
+	es_cms_sign_options co = ES_CMS_SIGN_OPTIONS_INIT;
+	co.flavour = ES_CMS_GMT0010;
+	co.digest = md;
+	co.signing_time = t;
+	co.tsa_cert = p->tsa;
+	co.tsa_key = p->tsa_key;
+	co.sign_digest = es_platform__held_sign_digest;
+	co.sign_payload = k;
+	return es_cms_sign_detached(out, &co, k->cert, NULL);
+}
+
+int es_platform_sign_data(es_platform *p, int64_t actor, const es_sign_data_options *opt, const uint8_t *data,
+			  size_t len, es_buf *out, es_seal_document_result *res)
+{
+	ES_ASSERT_ARG(p && opt && (data || len == 0) && out);
+	uint8_t in[32];
+	int err;
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if (opt->version != ES_SIGN_DATA_OPTIONS_VERSION)
+		return es_error_set(ES_EINVAL, "sign data: unknown options version %u", opt->version);
+	if (es_esid_check(opt->esid) < 0)
+		return es_error_set(ES_EINVAL, "sign data: the seal is named by its 14-digit esID");
+	if (opt->form != ES_SIGN_DATA_SM2 && opt->form != ES_SIGN_DATA_CMS)
+		return es_error_set(ES_EINVAL, "sign data: the form is a bare SM2 signature or a GM/T 0010 SignedData");
+	if ((err = es_sm3(in, data ? data : (const uint8_t *)"", len)) < 0)
+		return err;
+	data_in d = { data ? data : (const uint8_t *)"", len, opt->form };
+	use_job j = { .esid = opt->esid,
+		      .request = opt->request,
+		      .pin = opt->pin,
+		      .device_sign = opt->device_sign,
+		      .device_payload = opt->device_payload,
+		      .format = opt->form == ES_SIGN_DATA_SM2 ? "sm2" : "cms",
+		      .what = opt->form == ES_SIGN_DATA_SM2 ? "SM2 signature over the data"
+							    : "detached GM/T 0010 SignedData, time-stamped",
+		      .fn = sign_data_fn,
+		      .fn_ctx = &d };
+	return held_use(p, actor, &j, in, out, res);
 }

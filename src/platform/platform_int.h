@@ -145,10 +145,15 @@ typedef struct es_held_key {
 	es_keystore *ks;        /* "soft", "keystore" */
 	es_key_location loc;
 	bool logged_in;
+	es_sign_digest_fn device_fn; /* "device" */
+	void *device_payload;
 } es_held_key;
 int es_platform__key_open(es_platform *p, int64_t actor, const char *esid, const char *pin, es_sign_digest_fn device_fn,
 			  void *device_payload, es_held_key *k);
 void es_platform__key_close(es_held_key *k);
+/* Sign e = SM3(Z ‖ M) with the held key (an es_sign_digest_fn over @payload = the es_held_key):
+ * the signature, checked against the seal's certificate, appended as DER. */
+int es_platform__held_sign_digest(es_buf *sig, const uint8_t e[32], void *payload);
 /* Request @request is approved, for seal @esid and @hash, not used (reads only): ES_EDENIED, ES_ESTATE, ES_ENOTFOUND. */
 int es_platform__request_covers(es_platform *p, int64_t request, const char *esid, const uint8_t hash[32]);
 /* Use it up (inside the transaction): ES_ECONFLICT when another call took it. */

@@ -448,11 +448,102 @@ static void t_sign_digest(void **state)
 	tp_teardown(&e);
 }
 
+/* GM/T 0029 SignData / SignMessage: a bare SM2 signature and a detached SignedData over data. */
+static void t_sign_data(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15];
+	const char *data = "报文：付款 100 元", *msg = "电子公文正文";
+	uint8_t h[32];
+	int64_t req, req2;
+	es_buf sig = ES_BUF_INIT, cms = ES_BUF_INIT, der = ES_BUF_INIT;
+	es_seal_document_result res;
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	TU_OK(es_sm3(h, data, strlen(data)));
+	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "报文签名", &req));
+	es_sign_data_options o = ES_SIGN_DATA_OPTIONS_INIT;
+	o.esid = esid;
+	o.request = req;
+	assert_int_equal(es_platform_sign_data(e.p, e.applicant, &o, (const uint8_t *)data, strlen(data), &sig, &res),
+			 ES_ESTATE);
+	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
+	assert_int_equal(es_platform_sign_data(e.p, e.reviewer, &o, (const uint8_t *)data, strlen(data), &sig, &res),
+			 ES_EDENIED);
+	assert_int_equal(es_platform_sign_data(e.p, e.applicant, &o, (const uint8_t *)msg, strlen(msg), &sig, &res),
+			 ES_EDENIED);
+	TU_OK(es_platform_sign_data(e.p, e.applicant, &o, (const uint8_t *)data, strlen(data), &sig, &res));
+	assert_string_equal(res.format, "sm2");
+	{
+		es_seal *seal = NULL;
+		es_cert *c = NULL;
+		const es_sm2_key *pub = NULL;
+		TU_OK(es_platform_seal_der(e.p, esid, &der));
+		TU_OK(es_seal_parse(&seal, der.ptr, der.len));
+		TU_OK(es_cert_from_der(&c, es_seal_fields_get(seal)->certs[0].ptr, es_seal_fields_get(seal)->certs[0].len));
+		TU_OK(es_cert_pubkey(&pub, c));
+		TU_OK(es_sm2_verify(pub, NULL, 0, data, strlen(data), sig.ptr, sig.len));
+		assert_int_not_equal(es_sm2_verify(pub, NULL, 0, msg, strlen(msg), sig.ptr, sig.len), 0);
+		es_error_clear();
+		es_cert_free(c);
+		es_seal_free(seal);
+	}
+	assert_int_equal(es_platform_sign_data(e.p, e.applicant, &o, (const uint8_t *)data, strlen(data), &sig, &res),
+			 ES_ESTATE);
+	/* a SignedData through the software token, verified with the original */
+	TU_OK(es_platform_token_init(e.p, e.unit_admin, esid, "user-pin-1", "admin-pin-1"));
+	TU_OK(es_sm3(h, msg, strlen(msg)));
+	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "公文", &req2));
+	TU_OK(es_platform_use_decide(e.p, appr, req2, true, NULL));
+	o.request = req2;
+	o.form = ES_SIGN_DATA_CMS;
+	o.pin = "user-pin-x";
+	assert_int_equal(es_platform_sign_data(e.p, e.applicant, &o, (const uint8_t *)msg, strlen(msg), &cms, &res),
+			 ES_EAUTH);
+	o.pin = "user-pin-1";
+	TU_OK(es_platform_sign_data(e.p, e.applicant, &o, (const uint8_t *)msg, strlen(msg), &cms, &res));
+	assert_string_equal(res.format, "cms");
+	{
+		es_buf root_pem = ES_BUF_INIT;
+		es_cert *root = NULL;
+		es_trust *trust = NULL;
+		es_report r;
+		es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+		TU_OK(es_platform_authority_pem(e.p, &root_pem, NULL));
+		TU_OK(es_cert_from_pem(&root, root_pem.ptr, root_pem.len));
+		TU_OK(es_trust_new(&trust));
+		TU_OK(es_trust_add_anchor(trust, root));
+		vo.trust = trust;
+		vo.original = (const uint8_t *)msg;
+		vo.original_len = strlen(msg);
+		vo.has_original = true;
+		es_report_init(&r);
+		TU_OK(es_verify_der(&r, cms.ptr, cms.len, &vo));
+		if (r.verdict != ES_VERDICT_VALID) {
+			es_buf j = ES_BUF_INIT;
+			TU_OK(es_report_json(&j, &r));
+			fail_msg("SignedData: %s: %.*s", es_verdict_name(r.verdict), (int)j.len, (const char *)j.ptr);
+		}
+		es_report_release(&r);
+		es_trust_free(trust);
+		es_cert_free(root);
+		es_buf_release(&root_pem);
+	}
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'sign-data'"), 2);
+	audit_ok(&e);
+	es_buf_release(&sig);
+	es_buf_release(&cms);
+	es_buf_release(&der);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_platform_key), cmocka_unit_test(t_soft_token), cmocka_unit_test(t_keystore),
-		cmocka_unit_test(t_device),	  cmocka_unit_test(t_sign_digest),
+		cmocka_unit_test(t_device),	  cmocka_unit_test(t_sign_digest), cmocka_unit_test(t_sign_data),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-documents");
 }
