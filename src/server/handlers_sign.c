@@ -234,6 +234,8 @@ done:
 
 /* ---- the OpenAPI schemas of these routes (routes.c) ---------------------------------- */
 
+int es_svs_schemas(json_t *schemas); /* handlers_svs.c */
+
 int es_sign_schemas(json_t *schemas)
 {
 	json_t *props = json_pack(
@@ -272,5 +274,5 @@ int es_sign_schemas(json_t *schemas)
 	json_object_set_new(schemas, "SignedDigest",
 			    json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", out, "required", outr,
 				      "additionalProperties", 0));
-	return 0;
+	return es_svs_schemas(schemas);
 }

@@ -178,6 +178,51 @@ jq -r .signature "$T/body" | base64 -d >"$T/sig.der"
 "$ESEAL" verify "$T/sig.der" --original "$T/Signature.xml" --trust "$D/trust" >/dev/null || fail "digest signature"
 expect 409 POST "/api/v1/seals/$esid/sign-digest" "{\"digest\":\"$dg\",\"use_request\":$req_dg}" clerk
 
+# ---- the GM/T 0029 family: /svs/v1/ --------------------------------------------------------------
+expect 200 POST /svs/v1/ExportCert "{\"esid\":\"$esid\"}" clerk
+cert=$(jq -r .cert "$T/body")
+printf '%s' "$cert" | base64 -d >"$T/seal.cer"
+openssl x509 -inform DER -in "$T/seal.cer" -pubkey -noout >"$T/seal.pub" || fail "openssl reads the exported certificate"
+expect 200 POST /svs/v1/ValidateCert "{\"cert\":\"$cert\"}" clerk
+jq -e '.valid == true and .status == "ok" and .result == 0' "$T/body" >/dev/null || fail "ValidateCert: $(cat "$T/body")"
+expect 200 POST /svs/v1/ValidateCert "{\"cert\":\"$cert\",\"level\":2}" clerk
+jq -e '.valid == false and .status == "revocation-unknown"' "$T/body" >/dev/null || fail "ValidateCert level 2 without a CRL: $(cat "$T/body")"
+expect 422 POST /svs/v1/ValidateCert '{"cert":"not base64!"}' clerk
+expect 400 POST /svs/v1/ValidateCert '{"cert":"AAAA"}' clerk
+printf '报文：付款 100 元' >"$T/data.bin"
+data=$(base64 -w0 "$T/data.bin")
+expect 201 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$(sm3 "$T/data.bin")\",\"purpose\":\"报文\"}" clerk
+req_data=$(jq -r .id "$T/body")
+expect 409 POST /svs/v1/SignData "{\"esid\":\"$esid\",\"data\":\"$data\",\"use_request\":$req_data}" clerk
+expect 200 POST "/api/v1/use-requests/$req_data/approve" "" approver
+expect 403 POST /svs/v1/SignData "{\"esid\":\"$esid\",\"data\":\"$data\",\"use_request\":$req_data}" reviewer
+expect 200 POST /svs/v1/SignData "{\"esid\":\"$esid\",\"data\":\"$data\",\"use_request\":$req_data}" clerk
+sig=$(jq -r .signature "$T/body")
+printf '%s' "$sig" | base64 -d >"$T/data.sig"
+openssl pkeyutl -verify -pubin -inkey "$T/seal.pub" -rawin -digest sm3 -pkeyopt distid:1234567812345678 \
+  -in "$T/data.bin" -sigfile "$T/data.sig" >/dev/null || fail "openssl does not verify SignData's signature"
+expect 409 POST /svs/v1/SignData "{\"esid\":\"$esid\",\"data\":\"$data\",\"use_request\":$req_data}" clerk
+expect 200 POST /svs/v1/VerifySignedData "{\"esid\":\"$esid\",\"data\":\"$data\",\"signature\":\"$sig\",\"level\":1}" clerk
+jq -e '.valid == true' "$T/body" >/dev/null || fail "VerifySignedData: $(cat "$T/body")"
+expect 200 POST /svs/v1/VerifySignedData "{\"cert\":\"$cert\",\"data\":\"$(printf 'other' | base64)\",\"signature\":\"$sig\"}" clerk
+jq -e '.valid == false and .status == "bad-signature"' "$T/body" >/dev/null || fail "VerifySignedData of other data: $(cat "$T/body")"
+expect 422 POST /svs/v1/VerifySignedData "{\"data\":\"$data\",\"signature\":\"$sig\"}" clerk
+printf '电子公文正文' >"$T/msg.bin"
+msg=$(base64 -w0 "$T/msg.bin")
+expect 201 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$(sm3 "$T/msg.bin")\",\"purpose\":\"公文\"}" clerk
+req_msg=$(jq -r .id "$T/body")
+expect 200 POST "/api/v1/use-requests/$req_msg/approve" "" approver
+expect 200 POST /svs/v1/SignMessage "{\"esid\":\"$esid\",\"data\":\"$msg\",\"use_request\":$req_msg}" clerk
+signed=$(jq -r .message "$T/body")
+printf '%s' "$signed" | base64 -d >"$T/msg.p7"
+openssl cms -cmsout -print -inform DER -in "$T/msg.p7" >/dev/null 2>&1 ||
+  openssl asn1parse -inform DER -in "$T/msg.p7" >/dev/null || fail "openssl does not parse the SignedData"
+expect 200 POST /svs/v1/VerifySignedMessage "{\"message\":\"$signed\",\"data\":\"$msg\"}" clerk
+jq -e '.valid == true and .status == "valid"' "$T/body" >/dev/null || fail "VerifySignedMessage: $(jq -c . "$T/body" | head -c 800)"
+expect 200 POST /svs/v1/VerifySignedMessage "{\"message\":\"$signed\",\"data\":\"$data\"}" clerk
+jq -e '.valid == false' "$T/body" >/dev/null || fail "VerifySignedMessage with another original"
+expect 400 POST /svs/v1/VerifySignedMessage "{\"message\":\"$data\"}" clerk
+
 # ---- a key in a software token: the PIN -----------------------------------------------------
 ESEAL_PIN=user-pin-77 ESEAL_ADMIN_PIN=admin-pin-77 e --as keeper token init "$esid" >/dev/null
 cp "$T/contract.pdf" "$T/c2.pdf" && printf '%% another copy\n' >>"$T/c2.pdf"
@@ -205,7 +250,8 @@ done
 kill -TERM "$PID"
 wait "$PID" || fail "exit status after SIGTERM"
 PID=
-[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM usage_records WHERE out_hash IS NOT NULL")" = 4 ] || fail "usage records with output hashes"
+[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM usage_records WHERE out_hash IS NOT NULL")" = 6 ] || fail "usage records with output hashes"
+[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM audit_log WHERE event = 'sign-data'")" = 2 ] || fail "sign-data audit entries"
 [ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM audit_log WHERE event = 'seal-document'")" = 4 ] || fail "audit entries"
 "$ESEAL" audit verify --dir "$D" >/dev/null || fail "audit chain"
 echo "serve sign: all checks passed"
