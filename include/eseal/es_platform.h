@@ -641,6 +641,16 @@ ES_EXTERN(int) es_platform_sign_data(es_platform *p, int64_t actor, const es_sig
 				     const uint8_t *data, size_t len, es_buf *out,
 				     es_seal_document_result *res) ES_WARN_UNUSED;
 
+/**
+ * Registered systems (API keys) and the seals they may sign with: a system administrator
+ * allows (@p allow) or withdraws seal @p esid for API key @p key_id; audited. The sign
+ * services refuse an API-key caller a seal it is not allowed (es_platform_api_key_may_use:
+ * 0 or ES_EDENIED); a key allowed no seal signs with none.
+ */
+ES_EXTERN(int) es_platform_api_key_seal(es_platform *p, int64_t actor, int64_t key_id, const char *esid,
+					bool allow) ES_WARN_UNUSED;
+ES_EXTERN(int) es_platform_api_key_may_use(es_platform *p, int64_t key_id, const char *esid) ES_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

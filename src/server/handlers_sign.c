@@ -5,7 +5,7 @@
  * handler reads the request, calls one platform function and replies: the platform
  * decides who may do what (es_platform_seal_document, es_platform_seal_sign_digest).
  */
-#include "server.h"
+#include "handlers_sign.h"
 #include "multipart.h"
 #include "text.h"
 #include "eseal/es_seal.h"
@@ -59,6 +59,25 @@ static int field_mm(const es_part *parts, size_t n, const char *name, double *ou
 		return es_error_set(ES_EINVAL, "the field '%s' must be millimetres from 0 to 5000", name);
 	*out = v;
 	return 1;
+}
+
+/* The id of the API key the caller authenticated with ("esk_ID_SECRET"), or 0 for a session. */
+static int64_t api_key_id(es_req *rq)
+{
+	const char *a = es_header(rq, "Authorization");
+	if (!a || strncasecmp(a, "Bearer esk_", 11) != 0)
+		return 0;
+	char *end;
+	long long id = strtoll(a + 11, &end, 10);
+	return *end == '_' && id > 0 ? (int64_t)id : 0;
+}
+
+int es_sign_key_may_use(es_req *rq, const char *esid)
+{
+	int64_t key = es_actor_how(rq->actor) == ES_AUTH_API_KEY ? api_key_id(rq) : 0;
+	if (es_actor_how(rq->actor) == ES_AUTH_API_KEY && key == 0)
+		return es_error_set(ES_EDENIED, "the API key's id cannot be read: no seal may be used");
+	return key ? es_platform_api_key_may_use(rq->p, key, esid) : 0;
 }
 
 static const char *const seal_fields[] = { "document", "esid",   "use_request", "pin",  "placement", "page",
@@ -121,6 +140,10 @@ int h_document_seal(es_req *rq)
 	o.keyword = es_multipart_get(parts, n, "keyword") ? keyword : NULL;
 	o.reason = es_multipart_get(parts, n, "reason") ? reason : NULL;
 	o.pin = es_multipart_get(parts, n, "pin") ? pin : NULL;
+	if ((err = es_sign_key_may_use(rq, esid)) < 0) {
+		es_wipe(pin, sizeof(pin));
+		return err;
+	}
 	es_buf_init(&sealed, SEALED_REPLY_MAX);
 	err = es_platform_seal_document(rq->p, es_actor_account(rq->actor), &o, doc->data, doc->len, &sealed, &res);
 	es_wipe(pin, sizeof(pin));
@@ -210,7 +233,7 @@ int h_seal_sign_digest(es_req *rq)
 		err = es_error_set(ES_EINVAL, "'use_request' must be the id of the approved use request covering the digest");
 	else if ((pi && !json_is_string(pi)) || (pin && !json_is_string(pin)))
 		err = es_error_set(ES_EINVAL, "'property_info' and 'pin' are strings");
-	else
+	else if ((err = es_sign_key_may_use(rq, rq->params[0])) == 0)
 		err = es_platform_seal_sign_digest(rq->p, es_actor_account(rq->actor), rq->params[0], h,
 						   (int64_t)json_integer_value(r), pin ? json_string_value(pin) : NULL,
 						   pi ? json_string_value(pi) : NULL, &sig);
@@ -232,9 +255,52 @@ done:
 	return err;
 }
 
-/* ---- the OpenAPI schemas of these routes (routes.c) ---------------------------------- */
+/* ---- registered systems and their seals ----------------------------------------------------- */
 
-int es_svs_schemas(json_t *schemas); /* handlers_svs.c */
+static int key_param(es_req *rq, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(rq->params[0], &end, 10);
+	if (!rq->params[0][0] || *end || v <= 0)
+		return es_error_set(ES_ENOTFOUND, "no API key '%.24s'", rq->params[0]);
+	*out = v;
+	return 0;
+}
+
+int h_api_key_seal_add(es_req *rq)
+{
+	static const char *const fields[] = { "esid", NULL };
+	json_t *b;
+	int64_t key;
+	int err;
+	if ((err = key_param(rq, &key)) < 0 || (err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	json_t *e = json_object_get(b, "esid");
+	err = json_is_string(e) ? es_platform_api_key_seal(rq->p, es_actor_account(rq->actor), key, json_string_value(e), true)
+				: es_error_set(ES_EINVAL, "give 'esid'");
+	json_decref(b);
+	if (err < 0)
+		return err;
+	json_t *v = json_pack("{s:b}", "ok", 1);
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+int h_api_key_seal_remove(es_req *rq)
+{
+	int64_t key;
+	int err;
+	if ((err = key_param(rq, &key)) < 0 ||
+	    (err = es_platform_api_key_seal(rq->p, es_actor_account(rq->actor), key, rq->params[1], false)) < 0)
+		return err;
+	json_t *v = json_pack("{s:b}", "ok", 1);
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
+}
+
+/* ---- the OpenAPI schemas of these routes (routes.c) ---------------------------------- */
 
 int es_sign_schemas(json_t *schemas)
 {
@@ -274,5 +340,8 @@ int es_sign_schemas(json_t *schemas)
 	json_object_set_new(schemas, "SignedDigest",
 			    json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", out, "required", outr,
 				      "additionalProperties", 0));
+	json_object_set_new(schemas, "ApiKeySeal",
+			    json_pack("{s:s, s:{s:{s:s, s:s}}, s:[s], s:b}", "type", "object", "properties", "esid", "type",
+				      "string", "pattern", "^[0-9]{14}$", "required", "esid", "additionalProperties", 0));
 	return es_svs_schemas(schemas);
 }

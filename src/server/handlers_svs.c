@@ -6,7 +6,7 @@
  * request per datum, like every use of a seal); verifying uses the platform's anchors
  * (DIR/trust, with its CRLs) and live seal status.
  */
-#include "server.h"
+#include "handlers_sign.h"
 #include "text.h"
 #include "estime.h"
 #include "eseal/es_seal.h"
@@ -237,7 +237,8 @@ int h_svs_sign(es_req *rq)
 		o.request = (int64_t)json_integer_value(r);
 		o.pin = pin ? json_string_value(pin) : NULL;
 		o.form = message ? ES_SIGN_DATA_CMS : ES_SIGN_DATA_SM2;
-		if ((err = es_platform_sign_data(rq->p, es_actor_account(rq->actor), &o, data.ptr, data.len, &out, &res)) == 0)
+		if ((err = es_sign_key_may_use(rq, o.esid)) == 0 &&
+		    (err = es_platform_sign_data(rq->p, es_actor_account(rq->actor), &o, data.ptr, data.len, &out, &res)) == 0)
 			err = reply_new(rq, json_pack("{s:s, s:I, s:I, s:o}", "esid", o.esid, "use_request", (json_int_t)o.request,
 						      "usage", (json_int_t)res.usage_id, message ? "message" : "signature",
 						      b64_json(out.ptr, out.len)));

@@ -32,7 +32,7 @@ e account add approver --roles use-approver >/dev/null
 e account add reviewer --roles reviewer >/dev/null
 e account add keeper --roles unit-admin --unit "$unit" >/dev/null
 declare -A OTP
-for a in clerk approver reviewer; do OTP[$a]=$(e account otp "$a"); done
+for a in admin clerk approver reviewer; do OTP[$a]=$(e account otp "$a"); done
 
 "$ESEAL" serve --dir "$D" --listen 127.0.0.1:0 --threads 2 --port-file "$T/port" 2>"$T/server.log" &
 PID=$!
@@ -66,8 +66,8 @@ seal() {
 }
 expect_seal() { local want=$1; shift; local got; got=$(seal "$@"); [ "$got" = "$want" ] || { cat "$3" >&2; fail "seal: expected $want, got $got: $*"; }; }
 PW=Seal-Platform-2026
-declare -A NUM=([clerk]=1 [approver]=2 [reviewer]=3)
-for a in clerk approver reviewer; do
+declare -A NUM=([clerk]=1 [approver]=2 [reviewer]=3 [admin]=4)
+for a in admin clerk approver reviewer; do
   signin "$a" "${OTP[$a]}"
   expect 200 POST /api/v1/password "{\"login\":\"$a\",\"old_password\":\"${OTP[$a]}\",\"new_password\":\"$PW-${NUM[$a]}\"}" "$a"
   signin "$a" "$PW-${NUM[$a]}"
@@ -223,6 +223,25 @@ expect 200 POST /svs/v1/VerifySignedMessage "{\"message\":\"$signed\",\"data\":\
 jq -e '.valid == false' "$T/body" >/dev/null || fail "VerifySignedMessage with another original"
 expect 400 POST /svs/v1/VerifySignedMessage "{\"message\":\"$data\"}" clerk
 
+# ---- a registered system (API key) signs only with the seals it is allowed ----------------------
+expect 200 POST /api/v1/api-keys '{"login":"clerk","name":"OA 系统","expires":"2099-01-01T00:00:00Z","scope":"read,seal-use"}' admin
+KEY=$(jq -r .key "$T/body"); KEYID=$(jq -r .id "$T/body")
+printf '系统报文' >"$T/sys.bin"
+expect 201 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$(sm3 "$T/sys.bin")\",\"purpose\":\"系统\"}" clerk
+req_sys=$(jq -r .id "$T/body")
+expect 200 POST "/api/v1/use-requests/$req_sys/approve" "" approver
+bearer() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary "$2" "$U$1"; }
+body="{\"esid\":\"$esid\",\"data\":\"$(base64 -w0 "$T/sys.bin")\",\"use_request\":$req_sys}"
+[ "$(bearer /svs/v1/SignData "$body")" = 403 ] || fail "a key allowed no seal signed: $(cat "$T/body")"
+grep -q "may not sign with seal" "$T/body" || fail "key refusal wording: $(cat "$T/body")"
+expect 403 POST "/api/v1/api-keys/$KEYID/seals" "{\"esid\":\"$esid\"}" clerk
+expect 200 POST "/api/v1/api-keys/$KEYID/seals" "{\"esid\":\"$esid\"}" admin
+expect 409 POST "/api/v1/api-keys/$KEYID/seals" "{\"esid\":\"$esid\"}" admin
+expect 404 POST "/api/v1/api-keys/999/seals" "{\"esid\":\"$esid\"}" admin
+[ "$(bearer /svs/v1/SignData "$body")" = 200 ] || fail "an allowed key: $(cat "$T/body")"
+expect 200 DELETE "/api/v1/api-keys/$KEYID/seals/$esid" "" admin
+expect 404 DELETE "/api/v1/api-keys/$KEYID/seals/$esid" "" admin
+
 # ---- a key in a software token: the PIN -----------------------------------------------------
 ESEAL_PIN=user-pin-77 ESEAL_ADMIN_PIN=admin-pin-77 e --as keeper token init "$esid" >/dev/null
 cp "$T/contract.pdf" "$T/c2.pdf" && printf '%% another copy\n' >>"$T/c2.pdf"
@@ -244,14 +263,14 @@ expect_seal 409 clerk "$T/two.ofd" "$T/x" "esid=$esid" "use_request=$req_lost" "
 grep -q "suspended" "$T/x" || fail "suspended seal: $(cat "$T/x")"
 
 # ---- no PIN in the log; the audit chain; a clean stop ------------------------------------------
-for secret in user-pin-77 wrong-pin-77 admin-pin-77; do
+for secret in user-pin-77 wrong-pin-77 admin-pin-77 "$KEY"; do
   grep -qF -- "$secret" "$T/server.log" && fail "a PIN in the server log"
 done
 kill -TERM "$PID"
 wait "$PID" || fail "exit status after SIGTERM"
 PID=
-[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM usage_records WHERE out_hash IS NOT NULL")" = 6 ] || fail "usage records with output hashes"
-[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM audit_log WHERE event = 'sign-data'")" = 2 ] || fail "sign-data audit entries"
+[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM usage_records WHERE out_hash IS NOT NULL")" = 7 ] || fail "usage records with output hashes"
+[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM audit_log WHERE event = 'sign-data'")" = 3 ] || fail "sign-data audit entries"
 [ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM audit_log WHERE event = 'seal-document'")" = 4 ] || fail "audit entries"
 "$ESEAL" audit verify --dir "$D" >/dev/null || fail "audit chain"
 echo "serve sign: all checks passed"

@@ -8,6 +8,7 @@
 #include "eseal/es_pki.h"
 #include "eseal/es_ofd.h"
 #include "eseal/es_pdf.h"
+#include "eseal/es_auth.h"
 #include "doc/pdf/pdf_int.h"
 #include "tp.c.inc"
 
@@ -539,11 +540,41 @@ static void t_sign_data(void **state)
 	tp_teardown(&e);
 }
 
+/* Registered systems sign only with the seals their API key is allowed. */
+static void t_api_key_seals(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15], key[ES_API_KEY_MAX];
+	int64_t id;
+	tp_setup(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	es_api_key_spec spec = { .login = "applicant", .name = "OA", .expires = es_time_now() + 30 * TP_DAY };
+	TU_OK(es_platform_api_key_create(e.p, e.admin, &spec, key, &id));
+	assert_int_equal(es_platform_api_key_may_use(e.p, id, esid), ES_EDENIED);
+	assert_int_equal(es_platform_api_key_seal(e.p, e.applicant, id, esid, true), ES_EDENIED);
+	assert_int_equal(es_platform_api_key_seal(e.p, e.admin, id, "123", true), ES_EINVAL);
+	assert_int_equal(es_platform_api_key_seal(e.p, e.admin, id + 100, esid, true), ES_ENOTFOUND);
+	assert_int_equal(es_platform_api_key_seal(e.p, e.admin, id, "35000000009999", true), ES_ENOTFOUND);
+	TU_OK(es_platform_api_key_seal(e.p, e.admin, id, esid, true));
+	TU_OK(es_platform_api_key_may_use(e.p, id, esid));
+	assert_int_equal(es_platform_api_key_seal(e.p, e.admin, id, esid, true), ES_EEXISTS);
+	TU_OK(es_platform_api_key_seal(e.p, e.admin, id, esid, false));
+	assert_int_equal(es_platform_api_key_may_use(e.p, id, esid), ES_EDENIED);
+	assert_int_equal(es_platform_api_key_seal(e.p, e.admin, id, esid, false), ES_ENOTFOUND);
+	/* a revoked key is allowed nothing new */
+	TU_OK(es_platform_api_key_revoke(e.p, e.admin, id));
+	assert_int_equal(es_platform_api_key_seal(e.p, e.admin, id, esid, true), ES_ENOTFOUND);
+	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event LIKE 'api-key-seal%'"), 2);
+	audit_ok(&e);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_platform_key), cmocka_unit_test(t_soft_token), cmocka_unit_test(t_keystore),
-		cmocka_unit_test(t_device),	  cmocka_unit_test(t_sign_digest), cmocka_unit_test(t_sign_data),
+		cmocka_unit_test(t_device),	  cmocka_unit_test(t_sign_digest), cmocka_unit_test(t_sign_data), cmocka_unit_test(t_api_key_seals),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-documents");
 }
