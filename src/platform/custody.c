@@ -116,7 +116,6 @@ typedef struct use_ctx {
 	es_keystore *ks;      /* the key is in a key store: sign through it */
 	const char *label;    /* its label there */
 	const char *note;     /* why a use was refused (audit detail) */
-	const char *property; /* propertyInfo of the signature (NULL: "data") */
 	es_buf *sig;
 } use_ctx;
 
@@ -670,7 +669,6 @@ static int sign_tx(es_platform *p, void *vctx)
 		goto done;
 	es_sign_options so = ES_SIGN_OPTIONS_INIT;
 	so.data_hash = c->hash;
-	so.property_info = c->property;
 	so.time = es_platform__now(p); /* the platform's clock dates the signature */
 	/* every signature the platform makes carries its TSA's time stamp: "signed before revocation" */
 	so.tsa_cert = p->tsa;
@@ -864,12 +862,6 @@ static int keystore_login(es_platform *p, int64_t actor, const char *esid, const
 int es_platform_seal_sign(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32], int64_t request,
 			  const char *pin, es_buf *sig_out)
 {
-	return es_platform_seal_sign_digest(p, actor, esid, doc_hash, request, pin, NULL, sig_out);
-}
-
-int es_platform_seal_sign_digest(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
-				 int64_t request, const char *pin, const char *property_info, es_buf *sig_out)
-{
 	ES_ASSERT_ARG(p && esid && doc_hash && sig_out);
 	seal_row s;
 	es_buf sig = ES_BUF_INIT;
@@ -877,9 +869,7 @@ int es_platform_seal_sign_digest(es_platform *p, int64_t actor, const char *esid
 	es_keystore *ks = NULL;
 	es_key_location loc;
 	int err;
-	use_ctx c = { .actor = actor, .esid = esid, .hash = doc_hash, .id = request, .sig = &sig, .property = property_info };
-	if (property_info && (!property_info[0] || strlen(property_info) > 1024))
-		return es_error_set(ES_EINVAL, "propertyInfo has 1 to 1024 ASCII characters");
+	use_ctx c = { .actor = actor, .esid = esid, .hash = doc_hash, .id = request, .sig = &sig };
 	if ((err = seal_row_get(p, esid, &s)) < 0)
 		return err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_SEAL_USE, -1, NULL)) < 0)

@@ -383,3 +383,41 @@ int es_platform_sign_data(es_platform *p, int64_t actor, const es_sign_data_opti
 		      .fn_ctx = &d };
 	return held_use(p, actor, &j, in, out, res);
 }
+
+/* ---- the signature over a digest (an OES's Signature.xml) ----------------------------------- */
+
+typedef struct digest_in {
+	const uint8_t *hash;
+	const char *prop;
+} digest_in;
+
+static int sign_digest_fn(es_buf *out, es_platform *p, es_held_key *k, es_time t, void *ctx)
+{
+	const digest_in *d = ctx;
+	es_sign_options so = ES_SIGN_OPTIONS_INIT;
+	so.data_hash = d->hash;
+	so.property_info = d->prop;
+	so.time = t;
+	so.tsa_cert = p->tsa;
+	so.tsa_key = p->tsa_key;
+	return es_ses_signer_sign(k->signer, out, &so);
+}
+
+int es_platform_seal_sign_digest(es_platform *p, int64_t actor, const char *esid, const uint8_t doc_hash[32],
+				 int64_t request, const char *pin, const char *property_info, es_buf *sig_out)
+{
+	ES_ASSERT_ARG(p && esid && doc_hash && sig_out);
+	if (es_esid_check(esid) < 0)
+		return es_error_set(ES_EINVAL, "sign digest: the seal is named by its 14-digit esID");
+	if (property_info && (!property_info[0] || strlen(property_info) > 1024))
+		return es_error_set(ES_EINVAL, "propertyInfo has 1 to 1024 ASCII characters");
+	digest_in d = { doc_hash, property_info };
+	use_job j = { .esid = esid,
+		      .request = request,
+		      .pin = pin,
+		      .format = "ses",
+		      .what = property_info ? property_info : "data",
+		      .fn = sign_digest_fn,
+		      .fn_ctx = &d };
+	return held_use(p, actor, &j, doc_hash, sig_out, NULL);
+}

@@ -265,6 +265,13 @@ expect_seal 401 clerk "$T/c2.pdf" "$T/x" "esid=$esid" "use_request=$req_tok" "pi
 expect_seal 200 clerk "$T/c2.pdf" "$T/c2-sealed.pdf" "esid=$esid" "use_request=$req_tok" "pin=user-pin-77" "page=2" \
   "x_mm=100" "y_mm=40"
 "$ESEAL" verify "$T/c2-sealed.pdf" --trust "$D/trust" >/dev/null || fail "verify token-sealed PDF"
+printf '<ofd:Signature>token</ofd:Signature>' >"$T/Signature2.xml"
+dg2=$(sm3 "$T/Signature2.xml")
+expect 201 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$dg2\",\"purpose\":\"OES\"}" clerk
+req_dg2=$(jq -r .id "$T/body")
+expect 200 POST "/api/v1/use-requests/$req_dg2/approve" "" approver
+expect 401 POST "/api/v1/seals/$esid/sign-digest" "{\"digest\":\"$dg2\",\"use_request\":$req_dg2,\"pin\":\"wrong-pin-77\"}" clerk
+expect 200 POST "/api/v1/seals/$esid/sign-digest" "{\"digest\":\"$dg2\",\"use_request\":$req_dg2,\"pin\":\"user-pin-77\"}" clerk
 
 # ---- a lost seal: the seal's state ------------------------------------------------------------
 expect 201 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$(sm3 "$T/two.ofd")\",\"purpose\":\"再次\"}" clerk
@@ -281,8 +288,8 @@ done
 kill -TERM "$PID"
 wait "$PID" || fail "exit status after SIGTERM"
 PID=
-[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM usage_records WHERE out_hash IS NOT NULL")" = 8 ] || fail "usage records with output hashes"
-[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM audit_log WHERE event = 'sign-data'")" = 3 ] || fail "sign-data audit entries"
+[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM usage_records WHERE out_hash IS NOT NULL")" = 10 ] || fail "usage records with output hashes"
+[ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM audit_log WHERE event = 'sign-data'")" = 5 ] || fail "sign-data audit entries"
 [ "$(sqlite3 "$D/platform.db" "SELECT COUNT(*) FROM audit_log WHERE event = 'seal-document'")" = 5 ] || fail "audit entries"
 "$ESEAL" audit verify --dir "$D" >/dev/null || fail "audit chain"
 echo "serve sign: all checks passed"
