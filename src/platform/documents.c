@@ -3,7 +3,8 @@
  * Documents sealed with platform-held seals (sign services, docs/sign-services.md):
  * an OFD or PDF in, the sealed document out, with the seal's key wherever custody.c
  * says it is, under an approved use request for the document's SM3 (or a device
- * seal's batch authorisation), time-stamped by the platform TSA.
+ * seal's batch authorisation), time-stamped by the platform TSA. The same path signs
+ * data (SM2, GM/T 0010 SignedData: the /svs/v1/ services) and an OES's digest.
  *
  * Order of work: the cheap checks (role, seal state, request) before anything is
  * opened, so a refused call costs no PIN try; then the key and the signing, outside
