@@ -10,6 +10,7 @@
 #include "eseal/es_pdf.h"
 #include "eseal/es_auth.h"
 #include "doc/pdf/pdf_int.h"
+#include <pthread.h>
 #include "tp.c.inc"
 
 static int64_t count(tp_env *e, const char *sql)
@@ -570,11 +571,74 @@ static void t_api_key_seals(void **state)
 	tp_teardown(&e);
 }
 
+/* Two callers race with one approved request, each on its own handle: one document is sealed. */
+typedef struct racer {
+	es_platform *p;
+	int64_t actor;
+	const es_seal_document_options *o;
+	const es_buf *doc;
+	es_buf out;
+	int rc;
+} racer;
+
+static void *race(void *arg)
+{
+	racer *r = arg;
+	es_seal_document_result res;
+	r->rc = es_platform_seal_document(r->p, r->actor, r->o, r->doc->ptr, r->doc->len, &r->out, &res);
+	return NULL;
+}
+
+static void t_race(void **state)
+{
+	(void)state;
+	tp_env e, e2;
+	char esid[15];
+	int64_t req, n;
+	es_buf ofd = ES_BUF_INIT;
+	pthread_t th[2];
+	tp_setup(&e);
+	int64_t appr = approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	make_ofd(&ofd, false);
+	approved(&e, appr, esid, &ofd, &req);
+	e2 = e;
+	tp_open(&e2, NULL);
+	es_seal_document_options o = ES_SEAL_DOCUMENT_OPTIONS_INIT;
+	o.esid = esid;
+	o.request = req;
+	o.page = 1;
+	racer r[2] = { { e.p, e.applicant, &o, &ofd, ES_BUF_INIT, 0 }, { e2.p, e.applicant, &o, &ofd, ES_BUF_INIT, 0 } };
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	int ok = (r[0].rc == 0) + (r[1].rc == 0);
+	if (ok != 1)
+		fail_msg("%d callers sealed with one request (%d, %d)", ok, r[0].rc, r[1].rc);
+	for (int i = 0; i < 2; i++) {
+		if (r[i].rc == 0)
+			verifies(&e, &r[i].out, 1);
+		else if (r[i].rc != ES_ESTATE && r[i].rc != ES_ECONFLICT)
+			fail_msg("the loser got %d, not ESTATE or ECONFLICT", r[i].rc);
+		else
+			assert_int_equal(r[i].out.len, 0);
+		es_buf_release(&r[i].out);
+	}
+	TU_OK(es_platform_usage_count(e.p, esid, &n));
+	assert_int_equal(n, 1);
+	state_is(&e, req, "used");
+	es_platform_close(e2.p);
+	audit_ok(&e);
+	es_buf_release(&ofd);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_platform_key), cmocka_unit_test(t_soft_token), cmocka_unit_test(t_keystore),
-		cmocka_unit_test(t_device),	  cmocka_unit_test(t_sign_digest), cmocka_unit_test(t_sign_data), cmocka_unit_test(t_api_key_seals),
+		cmocka_unit_test(t_device),	  cmocka_unit_test(t_sign_digest), cmocka_unit_test(t_sign_data), cmocka_unit_test(t_api_key_seals), cmocka_unit_test(t_race),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-documents");
 }
