@@ -42,9 +42,17 @@ typedef struct es_cms_sign_options {
 	/** Optional RFC 3161 token over the signature value, as an unsigned attribute. */
 	const es_cert *tsa_cert;
 	const es_sm2_key *tsa_key;
+	/**
+	 * Optional: the key is held elsewhere (a token, a key store, a device). @p sign_digest
+	 * signs e = SM3(Z ‖ DER(signed attributes)), Z from @p cert's key and the default ID,
+	 * appending raw r‖s or DER to its first argument; the signature is checked against
+	 * @p cert before use (ES_EVERIFY). The @p key of es_cms_sign_detached() may then be NULL.
+	 */
+	int (*sign_digest)(es_buf *sig, const uint8_t e[32], void *payload);
+	void *sign_payload;
 } es_cms_sign_options;
 #define ES_CMS_SIGN_OPTIONS_VERSION 1
-#define ES_CMS_SIGN_OPTIONS_INIT { ES_CMS_SIGN_OPTIONS_VERSION, ES_CMS_PKCS7, NULL, 0, NULL, NULL }
+#define ES_CMS_SIGN_OPTIONS_INIT { ES_CMS_SIGN_OPTIONS_VERSION, ES_CMS_PKCS7, NULL, 0, NULL, NULL, NULL, NULL }
 
 /** Append the DER ContentInfo to @p out. */
 ES_EXTERN(int) es_cms_sign_detached(es_buf *out, const es_cms_sign_options *opt, const es_cert *cert,

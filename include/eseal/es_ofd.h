@@ -196,7 +196,9 @@ typedef struct es_ofd_sign_options {
 	/**
 	 * Optional: a signer made with es_ses_signer_new() for this seal,
 	 * certificate and key, kept across documents so the seal is hashed
-	 * once (batches; one signer per thread).
+	 * once (batches; one signer per thread); or with
+	 * es_ses_signer_new_external() when the key is held elsewhere, and then
+	 * the @p key of es_ofd_sign() may be NULL (Type=Seal).
 	 */
 	es_ses_signer *signer;
 } es_ofd_sign_options;

@@ -67,11 +67,18 @@ typedef struct es_pdf_sign_options {
 	/** Optional time-stamping authority: RFC 3161 token over the signature value. */
 	const es_cert *tsa_cert;
 	const es_sm2_key *tsa_key;
+	/**
+	 * Optional, ES_PDF_SES only: a signer made with es_ses_signer_new() or
+	 * es_ses_signer_new_external() for this seal and certificate (the key
+	 * held elsewhere: a token, a key store, a device); @p signer_key of
+	 * es_pdf_sign() may then be NULL. The same hook as es_ofd_sign_options.
+	 */
+	es_ses_signer *signer;
 } es_pdf_sign_options;
 #define ES_PDF_SIGN_OPTIONS_VERSION 1
 #define ES_PDF_SIGN_OPTIONS_INIT                                                                      \
 	{ ES_PDF_SIGN_OPTIONS_VERSION, ES_PDF_CMS, 0, 20.0, 20.0, 0.0, 0.0, NULL, false, false, NULL, 0, \
-	  NULL, NULL, NULL, 0, NULL, NULL }
+	  NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 /**
  * Seal @p pdf: the output @p out receives the original bytes unchanged

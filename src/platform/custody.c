@@ -655,40 +655,15 @@ static int ks_sign_fn(es_buf *sig, const uint8_t e[32], void *payload)
 static int sign_tx(es_platform *p, void *vctx)
 {
 	use_ctx *c = vctx;
-	req_row r;
 	es_buf sd = ES_BUF_INIT, cd = ES_BUF_INIT;
 	es_ses_signer *signer = NULL;
 	es_seal *seal = NULL;
 	es_cert *cert = NULL;
-	int64_t changes = 0;
 	int err;
 	c->sig->len = 0;
-	if ((err = req_get(p, c->id, &r)) < 0)
+	if ((err = es_platform__request_covers(p, c->id, c->esid, c->hash)) < 0 ||
+	    (err = es_platform__use_check(p, c->actor, c->esid)) < 0 || (err = es_platform__request_use(p, c->id, c->esid)) < 0)
 		goto done;
-	if (strcmp(r.esid, c->esid) != 0 || es_ct_eq(r.hash, c->hash, 32) != 0) {
-		err = es_error_set(ES_EDENIED, "use request %lld does not cover this seal and document: file a use request "
-					       "for exactly this document",
-				   (long long)c->id);
-		goto done;
-	}
-	if (strcmp(r.state, "approved") != 0) {
-		err = es_error_set(ES_ESTATE, "use request %lld is %s: %s", (long long)c->id, r.state,
-				   strcmp(r.state, "used") == 0 ? "an approval seals one document once"
-								: "a use approver must approve it first");
-		goto done;
-	}
-	if ((err = es_platform__use_check(p, c->actor, c->esid)) < 0)
-		goto done;
-	es_sval pv[3] = { ES_SV_I(es_platform__now(p)), ES_SV_I(c->id), ES_SV_S(c->esid) };
-	if ((err = es_store_exec(p->st,
-				 "UPDATE use_requests SET state = 'used', used_at = ? WHERE id = ? AND esid = ? AND "
-				 "state = 'approved'",
-				 pv, 3, NULL, NULL, &changes)) < 0)
-		goto done;
-	if (changes != 1) {
-		err = es_error_set(ES_ECONFLICT, "use request %lld was used meanwhile", (long long)c->id);
-		goto done;
-	}
 	{
 		der_ctx d = { &sd, &cd, false };
 		es_sval qv[1] = { ES_SV_S(c->esid) };
@@ -701,6 +676,9 @@ static int sign_tx(es_platform *p, void *vctx)
 	es_sign_options so = ES_SIGN_OPTIONS_INIT;
 	so.data_hash = c->hash;
 	so.time = es_platform__now(p); /* the platform's clock dates the signature */
+	/* every signature the platform makes carries its TSA's time stamp: "signed before revocation" */
+	so.tsa_cert = p->tsa;
+	so.tsa_key = p->tsa_key;
 	if (c->ks) {
 		/* the key stays in the key store; the seal layer checks its signature against the certificate */
 		if ((err = es_ses_signer_new_external(&signer, seal, cert, ks_sign_fn, c)) < 0 ||
@@ -1284,7 +1262,6 @@ static int device_use_tx(es_platform *p, void *vctx)
 	use_ctx *c = vctx;
 	seal_row s;
 	int64_t batch = 0;
-	es_time now = es_platform__now(p);
 	int err;
 	if ((err = seal_row_get(p, c->esid, &s)) < 0)
 		return err;
@@ -1294,15 +1271,7 @@ static int device_use_tx(es_platform *p, void *vctx)
 				    c->esid);
 	if ((err = es_platform__use_check(p, c->actor, c->esid)) < 0)
 		return err;
-	es_sval pv[3] = { ES_SV_S(c->esid), ES_SV_I(now), ES_SV_I(now) };
-	err = es_store_int(p->st, &batch,
-			   "SELECT id FROM batch_auths WHERE esid = ? AND valid_from <= ? AND valid_to > ? "
-			   "ORDER BY valid_to DESC LIMIT 1",
-			   pv, 3);
-	if (err == ES_ENOTFOUND)
-		return es_error_set(ES_EDENIED, "no batch authorisation of seal %s is in force: ask a use approver for one",
-				    c->esid);
-	if (err < 0)
+	if ((err = es_platform__batch_in_force(p, c->esid, &batch)) < 0)
 		return err;
 	return es_platform__usage(p, c->actor, c->esid, c->hash, 0, batch, &c->id);
 }
@@ -1438,4 +1407,171 @@ int es_platform_token_keystore(es_platform *p, const es_actor *who, const char *
 	if ((err = es_keystore_new(out, &soft_ops, k)) < 0)
 		soft_close(k);
 	return err;
+}
+
+/* ---- the key of a seal, wherever it is held, for one use (documents.c) ----------------- */
+
+/* es_sign_digest_fn over an opened key store (the software token or a PKCS#11 module). */
+static int held_ks_sign(es_buf *sig, const uint8_t e[32], void *payload)
+{
+	es_held_key *k = payload;
+	uint8_t raw[64];
+	int err = es_keystore_sign_digest(k->ks, k->loc.key_label, e, raw);
+	if (err == 0)
+		err = es_buf_put(sig, raw, sizeof(raw));
+	es_wipe(raw, sizeof(raw));
+	return err;
+}
+
+int es_platform__key_open(es_platform *p, int64_t actor, const char *esid, const char *pin, es_sign_digest_fn device_fn,
+			  void *device_payload, es_held_key *k)
+{
+	seal_row s;
+	es_buf sd = ES_BUF_INIT, cd = ES_BUF_INIT;
+	int err;
+	memset(k, 0, sizeof(*k));
+	if ((err = seal_row_get(p, esid, &s)) < 0)
+		return err;
+	snprintf(k->custody, sizeof(k->custody), "%s", s.custody);
+	{
+		der_ctx d = { &sd, &cd, false };
+		es_sval pv[1] = { ES_SV_S(esid) };
+		if ((err = es_store_exec(p->st, "SELECT seal_der, cert_der FROM seals WHERE esid = ?", pv, 1, der_fn, &d,
+					 NULL)) < 0)
+			goto done;
+	}
+	if ((err = es_seal_parse(&k->seal, sd.ptr, sd.len)) < 0 || (err = es_cert_from_der(&k->cert, cd.ptr, cd.len)) < 0)
+		goto done;
+	if (strcmp(s.custody, "device") == 0) {
+		/* the key is in the holder's device and never enters the platform: the caller's device signs */
+		if (!device_fn) {
+			err = es_error_set(ES_EDENIED, "seal %s is a device seal: its key never enters the platform; seal where "
+						       "the device is, under a batch authorisation",
+					   esid);
+			goto done;
+		}
+		k->device_fn = device_fn;
+		k->device_payload = device_payload;
+		err = es_ses_signer_new_external(&k->signer, k->seal, k->cert, device_fn, device_payload);
+	} else if (strcmp(s.custody, "soft") == 0 || strcmp(s.custody, "keystore") == 0) {
+		if ((err = keystore_open(p, actor, esid, &s, &k->loc, &k->ks)) < 0)
+			goto done;
+		if ((err = keystore_login(p, actor, esid, &k->loc, k->ks, pin)) < 0) {
+			/* a refused PIN is a failed authentication of the holder (the tries are counted) */
+			if (err == ES_EDENIED) {
+				es_error saved = *es_error_last();
+				err = es_error_set(ES_EAUTH, "%s", saved.message);
+			}
+			goto done;
+		}
+		k->logged_in = true;
+		err = es_ses_signer_new_external(&k->signer, k->seal, k->cert, held_ks_sign, k);
+	} else if ((err = es_platform__signer_key(p, esid, &k->key)) == 0) {
+		err = es_ses_signer_new(&k->signer, k->seal, k->cert, k->key);
+	}
+done:
+	es_buf_release(&sd);
+	es_buf_release(&cd);
+	if (err < 0)
+		es_platform__key_close(k);
+	return err;
+}
+
+int es_platform__held_sign_digest(es_buf *sig, const uint8_t e[32], void *payload)
+{
+	es_held_key *k = payload;
+	es_buf raw = ES_BUF_INIT;
+	const es_sm2_key *pub = NULL;
+	int err;
+	if (k->key)
+		err = es_sm2_sign_digest(&raw, k->key, e);
+	else if (k->ks)
+		err = held_ks_sign(&raw, e, k);
+	else if (k->device_fn)
+		err = k->device_fn(&raw, e, k->device_payload);
+	else
+		err = es_error_set(ES_EINTERNAL, "held key: nothing to sign with");
+	if (err < 0 || (err = es_cert_pubkey(&pub, k->cert)) < 0)
+		goto done;
+	if (es_sm2_verify_digest(pub, e, raw.ptr, raw.len) != 0) {
+		err = es_error_set(ES_EVERIFY, "the key store's signature does not verify with the seal's certificate");
+		goto done;
+	}
+	err = raw.len == 64 ? es_sm2_sig_raw_to_der(sig, raw.ptr) : es_buf_put(sig, raw.ptr, raw.len);
+done:
+	es_buf_release(&raw);
+	return err;
+}
+
+void es_platform__key_close(es_held_key *k)
+{
+	if (!k)
+		return;
+	if (k->ks) {
+		/* a failing logout changes nothing about the outcome (the session ends with close) */
+		es_error saved = *es_error_last();
+		if (k->logged_in && es_keystore_logout(k->ks) < 0)
+			es_error_set(saved.code, "%s", saved.message);
+		es_keystore_close(k->ks);
+	}
+	es_ses_signer_free(k->signer);
+	es_seal_free(k->seal);
+	es_cert_free(k->cert);
+	es_sm2_key_free(k->key);
+	memset(k, 0, sizeof(*k));
+}
+
+int es_platform__request_covers(es_platform *p, int64_t request, const char *esid, const uint8_t hash[32])
+{
+	req_row r;
+	int err;
+	if (request <= 0)
+		return es_error_set(ES_EDENIED, "no use request: every use of seal %s needs an approved use request", esid);
+	if ((err = req_get(p, request, &r)) < 0)
+		return err;
+	if (strcmp(r.esid, esid) != 0 || es_ct_eq(r.hash, hash, 32) != 0)
+		return es_error_set(ES_EDENIED, "use request %lld does not cover this seal and document: file a use request "
+						"for exactly this document",
+				    (long long)request);
+	if (strcmp(r.state, "approved") != 0)
+		return es_error_set(ES_ESTATE, "use request %lld is %s: %s", (long long)request, r.state,
+				    strcmp(r.state, "used") == 0 ? "an approval seals one document once"
+								 : "a use approver must approve it first");
+	return 0;
+}
+
+int es_platform__request_use(es_platform *p, int64_t request, const char *esid)
+{
+	int64_t changes = 0;
+	es_sval pv[3] = { ES_SV_I(es_platform__now(p)), ES_SV_I(request), ES_SV_S(esid) };
+	int err = es_store_exec(p->st,
+				"UPDATE use_requests SET state = 'used', used_at = ? WHERE id = ? AND esid = ? AND "
+				"state = 'approved'",
+				pv, 3, NULL, NULL, &changes);
+	if (err == 0 && changes != 1)
+		err = es_error_set(ES_ECONFLICT, "use request %lld was used meanwhile", (long long)request);
+	return err;
+}
+
+int es_platform__batch_in_force(es_platform *p, const char *esid, int64_t *batch)
+{
+	es_time now = es_platform__now(p);
+	es_sval pv[3] = { ES_SV_S(esid), ES_SV_I(now), ES_SV_I(now) };
+	int err = es_store_int(p->st, batch,
+			       "SELECT id FROM batch_auths WHERE esid = ? AND valid_from <= ? AND valid_to > ? "
+			       "ORDER BY valid_to DESC LIMIT 1",
+			       pv, 3);
+	if (err == ES_ENOTFOUND)
+		return es_error_set(ES_EDENIED, "no batch authorisation of seal %s is in force: ask a use approver for one",
+				    esid);
+	return err;
+}
+
+void es_platform__use_refused(es_platform *p, int64_t actor, const char *esid, int64_t request, const char *note)
+{
+	es_error saved = *es_error_last();
+	use_ctx c = { .actor = actor, .esid = esid, .id = request, .note = note };
+	if (es_platform__tx(p, denied_tx, &c) < 0)
+		es_error_clear();
+	es_error_set(saved.code, "%s", saved.message);
 }

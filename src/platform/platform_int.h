@@ -157,4 +157,40 @@ void es_platform__copy(char *dst, size_t cap, const es_sval *v);
 int es_platform__check_text(const char *what, const char *s, size_t max, bool required);
 unsigned es_region_level(const char *code);
 
+/* ---- a seal's key for one use, wherever it is held (custody.c; documents.c) ---------- */
+
+#include "eseal/es_keystore.h"
+/*
+ * The seal, its signer certificate and a signer (es_ses_signer) that signs with the
+ * platform's key, through the software token or key store after a user-PIN login (a
+ * refused PIN is ES_EAUTH, counted by the store), or through @device_fn for a device
+ * seal (ES_EDENIED without it). Close with es_platform__key_close() (logs out).
+ */
+typedef struct es_held_key {
+	char custody[16];       /* "platform", "soft", "keystore", "device" */
+	es_seal *seal;
+	es_cert *cert;
+	es_ses_signer *signer;
+	es_sm2_key *key;        /* custody "platform" */
+	es_keystore *ks;        /* "soft", "keystore" */
+	es_key_location loc;
+	bool logged_in;
+	es_sign_digest_fn device_fn; /* "device" */
+	void *device_payload;
+} es_held_key;
+int es_platform__key_open(es_platform *p, int64_t actor, const char *esid, const char *pin, es_sign_digest_fn device_fn,
+			  void *device_payload, es_held_key *k);
+void es_platform__key_close(es_held_key *k);
+/* Sign e = SM3(Z ‖ M) with the held key (an es_sign_digest_fn over @payload = the es_held_key):
+ * the signature, checked against the seal's certificate, appended as DER. */
+int es_platform__held_sign_digest(es_buf *sig, const uint8_t e[32], void *payload);
+/* Request @request is approved, for seal @esid and @hash, not used (reads only): ES_EDENIED, ES_ESTATE, ES_ENOTFOUND. */
+int es_platform__request_covers(es_platform *p, int64_t request, const char *esid, const uint8_t hash[32]);
+/* Use it up (inside the transaction): ES_ECONFLICT when another call took it. */
+int es_platform__request_use(es_platform *p, int64_t request, const char *esid);
+/* The batch authorisation of device seal @esid in force now, or ES_EDENIED. */
+int es_platform__batch_in_force(es_platform *p, const char *esid, int64_t *batch);
+/* Audit a refused use (outside a transaction); the error message is kept. */
+void es_platform__use_refused(es_platform *p, int64_t actor, const char *esid, int64_t request, const char *note);
+
 #endif

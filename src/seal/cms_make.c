@@ -77,6 +77,30 @@ static void put_signed_attrs(es_der_writer *w, uint8_t tag, const char *data_oid
 	es_der_end(w);
 }
 
+/* The key elsewhere: e = SM3(Z ‖ attrs) signed by opt->sign_digest, checked against the certificate, as DER. */
+static int sign_external(es_buf *sig, const es_cms_sign_options *opt, const es_cert *cert, const uint8_t *attrs,
+			 size_t len)
+{
+	const es_sm2_key *pub = NULL;
+	es_sm3_ctx *h = NULL;
+	es_buf raw = ES_BUF_INIT;
+	uint8_t z[32], e[32];
+	int err;
+	if ((err = es_cert_pubkey(&pub, cert)) < 0 || (err = es_sm2_z(z, pub, NULL, 0)) < 0 || (err = es_sm3_new(&h)) < 0 ||
+	    (err = es_sm3_update(h, z, 32)) < 0 || (err = es_sm3_update(h, attrs, len)) < 0 ||
+	    (err = es_sm3_final(h, e)) < 0 || (err = opt->sign_digest(&raw, e, opt->sign_payload)) < 0)
+		goto done;
+	if (es_sm2_verify_digest(pub, e, raw.ptr, raw.len) != 0) {
+		err = es_error_set(ES_EVERIFY, "cms: the key store's signature does not verify with the signer certificate");
+		goto done;
+	}
+	err = raw.len == 64 ? es_sm2_sig_raw_to_der(sig, raw.ptr) : es_buf_put(sig, raw.ptr, raw.len);
+done:
+	es_sm3_free(h);
+	es_buf_release(&raw);
+	return err;
+}
+
 int es_cms_sign_detached(es_buf *out, const es_cms_sign_options *opt, const es_cert *cert, const es_sm2_key *key)
 {
 	es_buf attrs = ES_BUF_INIT, sig = ES_BUF_INIT, tst = ES_BUF_INIT;
@@ -86,7 +110,7 @@ int es_cms_sign_detached(es_buf *out, const es_cms_sign_options *opt, const es_c
 	char iso[32], utc[14];
 	int err;
 
-	ES_ASSERT_ARG(out && opt && opt->digest && cert && key);
+	ES_ASSERT_ARG(out && opt && opt->digest && cert && (key || opt->sign_digest));
 	if (opt->version != ES_CMS_SIGN_OPTIONS_VERSION)
 		return es_error_set(ES_EINVAL, "cms: unknown options version %u", opt->version);
 	if (opt->flavour != ES_CMS_PKCS7 && opt->flavour != ES_CMS_GMT0010)
@@ -103,7 +127,13 @@ int es_cms_sign_detached(es_buf *out, const es_cms_sign_options *opt, const es_c
 	/* what is signed: DER(SET OF Attribute); [0] IMPLICIT replaces the tag in SignerInfo */
 	es_der_writer_init(&w, &attrs);
 	put_signed_attrs(&w, ES_DER_SET, flavours[opt->flavour].data, utc, opt->digest);
-	if ((err = es_der_writer_finish(&w)) < 0 || (err = es_sm2_sign(&sig, key, NULL, 0, attrs.ptr, attrs.len)) < 0)
+	if ((err = es_der_writer_finish(&w)) < 0)
+		goto done;
+	if (key)
+		err = es_sm2_sign(&sig, key, NULL, 0, attrs.ptr, attrs.len);
+	else
+		err = sign_external(&sig, opt, cert, attrs.ptr, attrs.len);
+	if (err < 0)
 		goto done;
 	if (opt->tsa_cert && opt->tsa_key &&
 	    (err = es_tst_create(&tst, opt->tsa_cert, opt->tsa_key, sig.ptr, sig.len, opt->signing_time, NULL)) < 0)

@@ -176,3 +176,11 @@ int es_multipart_parse(const uint8_t *body, size_t len, const char *content_type
 	}
 	return 0;
 }
+
+const es_part *es_multipart_get(const es_part *parts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(parts[i].name, name) == 0)
+			return &parts[i];
+	return NULL;
+}

@@ -8,7 +8,7 @@
 #define ES_SERVER_MULTIPART_H
 #include "es_int.h"
 
-#define ES_MULTIPART_MAX_PARTS 8
+#define ES_MULTIPART_MAX_PARTS 24
 #define ES_MULTIPART_MAX_HEADERS 4096 /* bytes of one part's header block */
 
 typedef struct es_part {
@@ -25,5 +25,8 @@ typedef struct es_part {
  */
 int es_multipart_parse(const uint8_t *body, size_t len, const char *content_type, es_part *parts, size_t max,
 		       size_t *n);
+
+/* The part named @p name, or NULL. */
+const es_part *es_multipart_get(const es_part *parts, size_t n, const char *name);
 
 #endif

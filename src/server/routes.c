@@ -181,6 +181,9 @@ static int add_schemas(json_t *schemas)
 	int perr = es_public_schemas(schemas);
 	if (perr < 0)
 		return perr;
+	int serr = es_sign_schemas(schemas);
+	if (serr < 0)
+		return serr;
 	for (size_t i = 0; i < ES_ARRAY_LEN(record_schemas); i++) {
 		es_buf b = ES_BUF_INIT;
 		int err = es_record_schema(record_schemas[i].kind, &b);
@@ -204,6 +207,15 @@ static json_t *content(const char *schema)
 	json_t *own = es_public_content(schema);
 	if (own)
 		return own;
+	/* sign services (handlers_sign.c): a form upload, a sealed document, an image */
+	if (strncmp(schema, "form:", 5) == 0)
+		return json_pack("{s:{s:o}}", "multipart/form-data", "schema", ref(schema + 5));
+	if (strcmp(schema, "document") == 0)
+		return json_pack("{s:{s:{s:s, s:s}}, s:{s:{s:s, s:s}}}", "application/ofd", "schema", "type", "string",
+				 "contentMediaType", "application/ofd", "application/pdf", "schema", "type", "string",
+				 "contentMediaType", "application/pdf");
+	if (strcmp(schema, "image") == 0)
+		return json_pack("{s:{s:{s:s, s:s}}}", "image/png", "schema", "type", "string", "contentMediaType", "image/png");
 	if (strcmp(schema, "binary") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type", "string",
 				 "contentMediaType", "application/octet-stream");

@@ -162,6 +162,8 @@ int es_route_match(const char *method, const char *path, es_req *rq, bool *path_
 void es_schemas_ops(json_t *schemas);
 /* The OpenAPI 3.1 document of the route table. */
 int es_openapi(es_buf *out);
+/* The request and response schemas of the sign services (handlers_sign.c). */
+int es_sign_schemas(json_t *schemas);
 
 /* ---- helpers for handlers ----------------------------------------------------------- */
 

@@ -384,7 +384,8 @@ int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_o
 	es_time t;
 	bool is_seal;
 
-	ES_ASSERT_ARG(out && (ofd || len == 0) && opt && opt->version == ES_OFD_SIGN_OPTIONS_VERSION && cert && key);
+	ES_ASSERT_ARG(out && (ofd || len == 0) && opt && opt->version == ES_OFD_SIGN_OPTIONS_VERSION && cert &&
+		      (key || (opt->signer && opt->type == ES_OFD_SEAL)));
 	is_seal = opt->type == ES_OFD_SEAL;
 	if (is_seal && !seal)
 		return es_error_set(ES_EINVAL, "Type=Seal needs a seal");

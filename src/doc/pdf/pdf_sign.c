@@ -1125,6 +1125,8 @@ static int sign_value(sign_job *j, const uint8_t digest[32], size_t contents_at,
 		so.time = j->now;
 		so.tsa_cert = j->opt->tsa_cert;
 		so.tsa_key = j->opt->tsa_key;
+		if (j->opt->signer)
+			return es_ses_signer_sign(j->opt->signer, out, &so);
 		return es_ses_sign(out, &so, j->seal, j->cert, j->key);
 	}
 	return es_pdf__cms_build(out, digest, j->now, j->cert, j->key, j->opt->tsa_cert, j->opt->tsa_key);
@@ -1198,9 +1200,11 @@ static int sign_pdf(es_buf *out, bool update_only, const uint8_t *pdf, size_t le
 	uint8_t zero[32] = { 0 };
 	int rc = 0;
 
-	ES_ASSERT_ARG(out && (pdf || len == 0) && opt && signer_cert && signer_key);
+	ES_ASSERT_ARG(out && (pdf || len == 0) && opt && signer_cert && (signer_key || opt->signer));
 	if (opt->version != ES_PDF_SIGN_OPTIONS_VERSION)
 		return es_error_set(ES_EINVAL, "pdf: unknown sign options version %u", opt->version);
+	if (opt->signer && opt->encoding != ES_PDF_SES)
+		return es_error_set(ES_EINVAL, "pdf: a kept or external signer makes GB/T 38540 signatures: use ES_PDF_SES");
 	if (opt->encoding != ES_PDF_CMS && opt->encoding != ES_PDF_SES)
 		return es_error_set(ES_EINVAL, "pdf: unknown encoding %d", opt->encoding);
 	if (opt->encoding == ES_PDF_SES && !seal)

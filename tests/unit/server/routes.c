@@ -33,9 +33,13 @@ static void t_table_complete(void **state)
 		if (!r->response_schema)
 			fail_msg("route %s %s has no response schema", m, r->pattern);
 		if (strcmp(r->response_schema, "binary") && strcmp(r->response_schema, "text") &&
+		    strcmp(r->response_schema, "document") && strcmp(r->response_schema, "image") &&
 		    !json_object_get(schemas, r->response_schema))
 			fail_msg("route %s %s: response schema %s is not defined", m, r->pattern, r->response_schema);
-		if (r->request_schema && !json_object_get(schemas, r->request_schema))
+		/* "form:NAME": a multipart/form-data body described by schema NAME */
+		const char *rs = r->request_schema && strncmp(r->request_schema, "form:", 5) == 0 ? r->request_schema + 5
+												 : r->request_schema;
+		if (rs && !json_object_get(schemas, rs))
 			fail_msg("route %s %s: request schema %s is not defined", m, r->pattern, r->request_schema);
 		/* a body has a schema and a limit; a signed-in change names its es_action */
 		if (r->request_schema && r->auth == ES_ROUTE_USER && r->max_body == 0)
