@@ -5,11 +5,12 @@
 #include "file.h"
 #include <getopt.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 static const char serve_usage[] =
 	"usage: eseal serve [--dir DIR] [--store URI] [--listen HOST:PORT] [--threads N]\n"
 	"                   [--public-url URL] [--port-file FILE] [--quiet] [--print-config]\n"
-	"                   [--print-openapi]\n"
+	"                   [--web DIR] [--print-openapi]\n"
 	"\n"
 	"Run the platform of data directory DIR as a JSON API over HTTP (docs/server.md;\n"
 	"the routes are in GET /api/openapi.json). It binds the loopback address by\n"
@@ -34,6 +35,7 @@ static const opt_doc docs[] = {
 	  "the address people use, behind the TLS terminator" },
 	{ "--port-file FILE", "ESEAL_SERVE_PORT_FILE", "(none)", "a path", "write the bound port there once listening" },
 	{ "--quiet", "ESEAL_SERVE_QUIET", "off", "on/off", "no access log on stderr" },
+	{ "--web DIR", "ESEAL_SERVE_WEB", ES_WEB_DIR, "a folder, or 'none'", "the web console's files, served at /" },
 };
 
 static void print_usage(FILE *to)
@@ -46,6 +48,12 @@ static void print_usage(FILE *to)
 	fputs("\nfixed limits: body before sign-in 16 KiB, uploads 256 MiB, 512 connections, 64 per\n"
 	      "address, idle timeout 30 s, 20 refused sign-ins per address per minute (then 429)\n",
 	      to);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static const char *env_or(const char *name, const char *def)
@@ -62,6 +70,7 @@ int cmd_serve(int argc, char **argv)
 		{ "public-url", required_argument, NULL, 'u' }, { "port-file", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },          { "print-config", no_argument, NULL, 'c' },
 		{ "print-openapi", no_argument, NULL, 'o' },  { "help", no_argument, NULL, 'h' },
+		{ "web", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	es_server_config cfg;
@@ -72,6 +81,7 @@ int cmd_serve(int argc, char **argv)
 	cfg.public_url = env_or("ESEAL_SERVE_PUBLIC_URL", NULL);
 	const char *threads = env_or("ESEAL_SERVE_THREADS", NULL), *port_file = env_or("ESEAL_SERVE_PORT_FILE", NULL);
 	const char *quiet = env_or("ESEAL_SERVE_QUIET", NULL);
+	const char *web = env_or("ESEAL_SERVE_WEB", NULL);
 	cfg.quiet = quiet && strcmp(quiet, "on") == 0;
 	bool print = false;
 	int c;
@@ -85,6 +95,7 @@ int cmd_serve(int argc, char **argv)
 		case 'u': cfg.public_url = optarg; break;
 		case 'p': port_file = optarg; break;
 		case 'q': cfg.quiet = true; break;
+		case 'w': web = optarg; break;
 		case 'c': print = true; break;
 		case 'o': {
 			es_buf b = ES_BUF_INIT;
@@ -107,14 +118,22 @@ int cmd_serve(int argc, char **argv)
 			return cli_usage_error("serve", "--threads must be 1-64");
 		cfg.threads = (unsigned)n;
 	}
+	/* the console: a folder given must exist; the built-in default may be absent (no console) */
+	if (web && strcmp(web, "none") != 0) {
+		if (!is_dir(web))
+			return cli_usage_error("serve", "--web '%s' is not a folder (the console's files, e.g. web/ of the source tree)", web);
+		cfg.web_root = web;
+	} else if (!web && is_dir(ES_WEB_DIR)) {
+		cfg.web_root = ES_WEB_DIR;
+	}
 	if (print) {
-		json_t *v = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:I, s:I, s:i, s:b}", "dir", cfg.dir, "store",
+		json_t *v = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:I, s:I, s:i, s:b, s:s}", "dir", cfg.dir, "store",
 				      cfg.store ? cfg.store : "(sqlite in dir)", "listen", cfg.listen, "threads",
 				      (int)cfg.threads, "public_url", cfg.public_url ? cfg.public_url : "", "max_connections",
 				      (int)cfg.max_connections, "per_ip_connections", (int)cfg.per_ip_connections,
 				      "timeout_s", (int)cfg.timeout_s, "body_small", (json_int_t)cfg.body_small,
 				      "body_large", (json_int_t)cfg.body_large, "signin_per_ip_per_minute",
-				      (int)cfg.signin_per_ip, "quiet", cfg.quiet);
+				      (int)cfg.signin_per_ip, "quiet", cfg.quiet, "web", cfg.web_root ? cfg.web_root : "");
 		cli_print_json(v);
 		return ES_EXIT_OK;
 	}
@@ -143,6 +162,10 @@ int cmd_serve(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "eseal: serving %s on port %u (%u threads); Ctrl-C stops\n", cfg.dir, port, cfg.threads);
+	if (cfg.web_root)
+		fprintf(stderr, "eseal: the web console at / from %s\n", cfg.web_root);
+	else
+		fprintf(stderr, "eseal: no web console (--web DIR names its folder)\n");
 	int sig = 0;
 	sigwait(&set, &sig);
 	fprintf(stderr, "eseal: %s: finishing requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -275,9 +275,12 @@ static enum MHD_Result send_reply(es_req *rq)
 		MHD_create_response_from_buffer(rq->out.len, rq->out.ptr ? rq->out.ptr : (void *)"", MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	for (size_t i = 0; i < ES_ARRAY_LEN(security_headers); i++)
-		MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
-	MHD_add_response_header(r, "Content-Type", rq->content_type ? rq->content_type : "application/octet-stream");
+	for (size_t i = 0; i < ES_ARRAY_LEN(security_headers); i++) {
+		bool cache = strcmp(security_headers[i][0], "Cache-Control") == 0 && rq->cache_control;
+		MHD_add_response_header(r, security_headers[i][0], cache ? rq->cache_control : security_headers[i][1]);
+	}
+	if (rq->status != 304)
+		MHD_add_response_header(r, "Content-Type", rq->content_type ? rq->content_type : "application/octet-stream");
 	MHD_add_response_header(r, "X-Request-Id", rq->request_id);
 	if (rq->set_cookie[0])
 		MHD_add_response_header(r, "Set-Cookie", rq->set_cookie);
@@ -362,7 +365,7 @@ static void access_log(es_req *rq)
 	log_line(rq->srv,
 		 "{\"time\": \"%s\", \"request_id\": \"%s\", \"method\": \"%s\", \"route\": \"%s\", \"status\": %u, "
 		 "\"bytes\": %zu, \"duration_us\": %llu, \"account\": %lld}",
-		 at, rq->request_id, rq->method, rq->route ? rq->route->pattern : "(none)", rq->status, rq->out.len,
+		 at, rq->request_id, rq->method, rq->route ? rq->route->pattern : rq->is_static ? "(static)" : "(none)", rq->status, rq->out.len,
 		 (unsigned long long)us, (long long)rq->account);
 }
 
@@ -453,6 +456,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->route_index = es_route_match(method, url, rq, &known);
 		if (rq->route_index >= 0) {
 			rq->route = &es_routes[rq->route_index];
+		} else if (s->cfg.web_root && es_static_wants(method, url)) {
+			rq->is_static = true; /* the console's files (static.c), answered on the next call */
 		} else if (known) {
 			reply_error(rq, 405, "EINVAL", "this method is not allowed on this path");
 		} else {
@@ -474,8 +479,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (!rq->answered)
+	if (!rq->answered && rq->is_static) {
+		int err = es_static_serve(rq);
+		if (err < 0)
+			reply_es_error(rq, err);
+	} else if (!rq->answered) {
 		run_handler(rq);
+	}
 	return send_reply(rq);
 }
 
