@@ -4,7 +4,7 @@
  * node_modules (npm packages installed by scripts/deps.sh). Known file types
  * only, never a directory listing, never a file outside the root (no "." or
  * ".." segment, no hidden name, the real path checked under the root's real
- * path, so a symbolic link cannot lead out). Answers carry an ETag and
+ * path, so a symbolic link cannot lead out; node_modules only as /vendor/). Answers carry an ETag and
  * "Cache-Control: no-cache": the browser revalidates and gets 304. */
 #include "server.h"
 #include <errno.h>
@@ -59,6 +59,9 @@ int es_static_path(const char *url, char *rel, size_t n, bool *vendor)
 		*vendor = true;
 		p = url + strlen(VENDOR);
 	}
+	/* npm's folder only through /vendor/ */
+	if (!*vendor && strncmp(p, "node_modules", 12) == 0 && (p[12] == '/' || p[12] == 0))
+		return es_error_set(ES_ENOTFOUND, "no such file");
 	size_t len = strlen(p);
 	bool dir = len == 0 || p[len - 1] == '/';
 	if (len + (dir ? strlen("index.html") : 0) >= n || len > 512)

@@ -13,6 +13,7 @@ import { Seals } from './pages/seals.js';
 import { UseRequests, Approvals } from './pages/use.js';
 import { Audit } from './pages/audit.js';
 import { Accounts } from './pages/accounts.js';
+import { Units } from './pages/units.js';
 import { StatusLookup } from './pages/status.js';
 import { Verify } from './pages/verify.js';
 import { SealDocument } from './pages/sealdoc.js';
@@ -27,6 +28,7 @@ const PAGES = [
   { path: 'seal-document', roles: ['applicant', 'unit-admin'], label: 'nav.sealdoc', view: SealDocument },
   { path: 'approvals', roles: ['use-approver'], label: 'nav.approvals', view: Approvals },
   { path: 'audit', roles: ['auditor', 'sysadmin'], label: 'nav.audit', view: Audit },
+  { path: 'units', roles: ['sysadmin', 'maker'], label: 'nav.units', view: Units },
   { path: 'accounts', roles: ['sysadmin'], label: 'nav.accounts', view: Accounts },
 ];
 const PUBLIC = [

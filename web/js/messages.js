@@ -10,7 +10,7 @@ const zh = {
   },
   nav: {
     label: '主菜单', apply: '申请印章', applications: '我的申请', queue: '待办', seals: '印章', use: '用印申请',
-    sealdoc: '文档盖章', approvals: '用印审批', audit: '审计日志', accounts: '账号与密钥', verify: '在线核验', status: '印章状态查询',
+    sealdoc: '文档盖章', units: '单位', approvals: '用印审批', audit: '审计日志', accounts: '账号与密钥', verify: '在线核验', status: '印章状态查询',
   },
   signin: {
     title: '登录', intro: '请使用管理员发放的账号登录。首次登录使用一次性密码，登录后须立即修改。',
@@ -65,6 +65,11 @@ const zh = {
     title: '审计日志', intro: '平台的每一次操作都记入带哈希链的审计日志，任何改动都会破坏链条。', caption: '审计记录', object: '对象',
     from: '起始日期', to: '截止日期', seq: '序号', event: '事件', detail: '详情', hash: '哈希',
   },
+  units: {
+    title: '单位', caption: '共 {n} 个单位', new: '登记单位', name: '单位名称', creditCode: '统一社会信用代码',
+    'creditCode.hint': '18 位，末位为校验码（GB 32100）', region: '所在行政区划', legalRep: '法定代表人（可选）', submit: '登记',
+    added: '已登记“{name}”（编号 {id}）',
+  },
   accounts: {
     title: '账号与 API 密钥', caption: '共 {n} 个账号', new: '新建账号', create: '创建账号', 'login.hint': '小写字母、数字、点、横线或下划线，2–64 个字符',
     'unit.hint': '申请人、单位印章管理员、用印审批人须属于某个单位', noUnit: '不属于单位（机构人员）', enabled: '正常', disabled: '已停用',
@@ -104,6 +109,8 @@ const zh = {
     'seal-status': { pass: '盖章时印章处于启用状态。', fail: '盖章时印章已被注销、挂失或暂停。', indeterminate: '无法确认盖章时印章的状态。', skip: '未查询印章状态。' },
     references: { pass: '签章覆盖的 OFD 文件均未改动。', fail: 'OFD 文档中签章覆盖的文件被改动或缺失。', indeterminate: '无法确认 OFD 文件是否改动。', skip: '未检查 OFD 文件。' },
     'byte-range': { pass: '签名覆盖整个 PDF 文件。', fail: '签名没有覆盖整个 PDF 文件。', indeterminate: '无法确认签名覆盖的范围。', skip: '未检查签名覆盖范围。' },
+    'seal-file': { pass: 'OFD 中存放的印章与签章所用的印章一致。', fail: 'OFD 中存放的印章与签章所用的印章不一致。', indeterminate: '无法确认 OFD 中存放的印章。', skip: '未检查 OFD 中存放的印章。' },
+    stamp: { pass: '页面上有签章的外观。', fail: '页面上的签章外观不正确。', indeterminate: '无法确认页面上的签章外观。', skip: '未检查页面上的签章外观。' },
     changes: { pass: '签章后没有不允许的改动。', fail: '签章后页面内容或印章外观被改动。', indeterminate: '签章后的文件已损坏，无法确认改动。', skip: '未检查签章后的改动。' },
     other: { pass: '“{name}”检查通过。', fail: '“{name}”检查不通过。', indeterminate: '“{name}”无法确认。', skip: '未进行“{name}”检查。' },
   },
@@ -151,7 +158,7 @@ const en = {
   },
   nav: {
     label: 'Main menu', apply: 'Apply for a seal', applications: 'My applications', queue: 'Work queue', seals: 'Seals', use: 'Use requests',
-    sealdoc: 'Seal a document', approvals: 'Use approvals', audit: 'Audit log', accounts: 'Accounts and keys', verify: 'Verify online', status: 'Seal status',
+    sealdoc: 'Seal a document', units: 'Units', approvals: 'Use approvals', audit: 'Audit log', accounts: 'Accounts and keys', verify: 'Verify online', status: 'Seal status',
   },
   signin: {
     title: 'Sign in', intro: 'Sign in with the account your administrator gave you. The first sign-in uses a one-time password, which you change at once.',
@@ -206,6 +213,11 @@ const en = {
     title: 'Audit log', intro: 'Every operation of the platform goes into a hash-chained audit log: any change breaks the chain.', caption: 'Audit entries', object: 'Object',
     from: 'From', to: 'To', seq: 'No.', event: 'Event', detail: 'Detail', hash: 'Hash',
   },
+  units: {
+    title: 'Units', caption: '{n} units', new: 'Register a unit', name: 'Name', creditCode: 'Unified social credit code',
+    'creditCode.hint': '18 characters, the last a check character (GB 32100)', region: 'Region', legalRep: 'Legal representative (optional)', submit: 'Register',
+    added: '“{name}” registered (no. {id})',
+  },
   accounts: {
     title: 'Accounts and API keys', caption: '{n} accounts', new: 'New account', create: 'Create the account', 'login.hint': 'Lower-case letters, digits, dot, dash or underscore, 2-64 characters',
     'unit.hint': 'Applicants, unit seal administrators and use approvers belong to a unit', noUnit: 'No unit (office staff)', enabled: 'Enabled', disabled: 'Disabled',
@@ -245,6 +257,8 @@ const en = {
     'seal-status': { pass: 'The seal was active when used.', fail: 'The seal had been revoked, reported lost or suspended when used.', indeterminate: "The seal's status when used could not be confirmed.", skip: "The seal's status was not looked up." },
     references: { pass: 'The OFD files the signature covers are unchanged.', fail: 'Files of the OFD document that the signature covers were changed or removed.', indeterminate: 'Whether the OFD files changed could not be confirmed.', skip: 'The OFD files were not checked.' },
     'byte-range': { pass: 'The signature covers the whole PDF file.', fail: 'The signature does not cover the whole PDF file.', indeterminate: 'What the signature covers could not be confirmed.', skip: 'The signed range was not checked.' },
+    'seal-file': { pass: 'The seal stored in the OFD is the one the signature used.', fail: 'The seal stored in the OFD differs from the one the signature used.', indeterminate: 'The seal stored in the OFD could not be confirmed.', skip: 'The seal stored in the OFD was not checked.' },
+    stamp: { pass: 'The seal appears on the page.', fail: "The seal's appearance on the page is wrong.", indeterminate: "The seal's appearance on the page could not be confirmed.", skip: "The seal's appearance was not checked." },
     changes: { pass: 'Nothing disallowed changed after sealing.', fail: "Page content or the seal's appearance changed after sealing.", indeterminate: 'The file after sealing is damaged: changes could not be confirmed.', skip: 'Later changes were not checked.' },
     other: { pass: 'Check “{name}” passed.', fail: 'Check “{name}” failed.', indeterminate: 'Check “{name}” could not be decided.', skip: 'Check “{name}” was not made.' },
   },

@@ -356,9 +356,22 @@ test('a use request, the approver\'s queue, and the other pages of each role', a
 
   const admin = await person();
   await signIn(admin, 'admin');
+  // a unit registered, its credit code checked as typed
+  await go(admin, 'units');
+  await admin.fill('input[name=name]', '福建省其他厅');
+  await admin.fill('input[name=credit_code]', '91350100100000059y');
+  await admin.selectOption('select[name=region]', '350000');
+  assert.ok((await admin.locator('.field.has-error .error').innerText()).includes('校验码不正确'), 'the check character named');
+  await review(admin, 'units-error');
+  await admin.fill('input[name=credit_code]', '91350100100000059x');
+  assert.equal(await admin.locator('.field.has-error').count(), 0);
+  await admin.click('form button[type=submit]');
+  await admin.waitForSelector('.msg-ok');
+  await admin.waitForFunction(() => document.querySelector('table')?.innerText.includes('91350100100000059X'));
   await go(admin, 'accounts');
   await admin.fill('input[name=login]', 'clerk2');
-  await admin.check('input[value=applicant]');
+  await admin.click('input[value=applicant]');
+  assert.ok(await admin.isChecked('input[value=applicant]'), 'the role is ticked');
   await admin.selectOption('select[name=unit_id]', String(unitId));
   await admin.click('form:has(input[name=login]) button[type=submit]');
   await admin.waitForSelector('.secret code');

@@ -25,6 +25,10 @@ function checkSentence(c) {
   return has(key) ? t(key) : t('check.other.' + (TONE[c.result] ? c.result : 'indeterminate'), { name: c.name });
 }
 
+// What went wrong first, then what is undecided, then what passed, then what was not checked.
+const RANK = { fail: 0, indeterminate: 1, pass: 2, skip: 3 };
+const order = (checks) => [...checks].sort((a, b) => (RANK[a.result] ?? 1) - (RANK[b.result] ?? 1));
+
 function Check({ c }) {
   const tone = TONE[c.result] || 'amber';
   return html`<li class=${'check check-' + tone}>
@@ -47,7 +51,7 @@ function Signature({ s, n }) {
       ${s.signing_time ? html`<div><dt>${t('verify.when')}</dt><dd>${fmtTime(s.signing_time)} <small>${tv('timeSource', s.signing_time_source || 'none')}</small></dd></div>` : ''}
       ${seal.valid_end ? html`<div><dt>${t('verify.sealValid')}</dt><dd>${fmtTime(seal.valid_start)} – ${fmtTime(seal.valid_end)}</dd></div>` : ''}
     </dl>
-    <ul class="checks">${(s.checks || []).map((c) => html`<${Check} c=${c} />`)}</ul>
+    <ul class="checks">${order(s.checks || []).map((c) => html`<${Check} c=${c} />`)}</ul>
     ${s.notices && s.notices.length ? html`<h3>${t('verify.notices')}</h3><ul class="notices">${s.notices.map((x) => html`<li>${x.text}</li>`)}</ul>` : ''}
   </article>`;
 }
