@@ -239,7 +239,7 @@ const en = {
     title: 'Verify online', intro: 'Check that a sealed PDF or OFD document, or a seal file, is genuine, unchanged and valid. No sign-in.',
     drop: 'Drop a file here, or choose one', private: 'The file is used for this check only; the platform does not keep documents.', busy: 'Verifying…',
     unavailable: 'This server does not offer online verification yet (POST /api/v1/verify).', tooBig: 'The file is larger than 64 MB: it cannot be verified online.',
-    summary: '“{name}” ({format}) holds {n} signatures.', sig: 'Signature {n}', seal: 'Seal', who: 'Sealed by', when: 'Sealed at',
+    summary: '“{name}” ({format}) holds {n} signature(s).', sig: 'Signature {n}', seal: 'Seal', who: 'Sealed by', when: 'Sealed at',
     sealValid: 'Seal valid', notices: 'Notes',
     verdict: { valid: 'Valid: the document is unchanged and its seals are valid', invalid: 'Not valid: the document was changed or a seal is invalid', indeterminate: 'Undecided: some checks could not be made' },
   },

@@ -452,6 +452,11 @@ test('the verification page shows eseal verify --json as a person reads it', asy
   assert.ok(green.includes('福建省测试厅'), 'who sealed');
   assert.ok(green.includes('签名正确'), 'each check in a sentence');
   await review(page, 'verify-valid');
+  await page.click('header .who button:first-of-type'); // the same report in English
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.ok((await page.locator('main').innerText()).includes('The signature is right'), 'the checks in English');
+  await screenshot(page, 'verify-valid-en');
+  await page.click('header .who button:first-of-type');
   next = f.bad;
   await page.setInputFiles('input[name=document]', f.changed);
   await page.waitForSelector('.verdict-red');
