@@ -353,6 +353,12 @@ test('a use request, the approver\'s queue, and the other pages of each role', a
   await auditor.selectOption('select[name=object]', 'application');
   await settle(auditor);
   await review(auditor, 'audit');
+  await auditor.fill('input[name=to]', '2000-01-02'); // a period before the platform: nothing
+  await auditor.waitForSelector('main .empty');
+  await auditor.fill('input[name=to]', '');
+  await auditor.fill('input[name=from]', '2000-01-01');
+  await auditor.waitForSelector('tbody tr');
+  clean(auditor, 'the audit filters');
 
   const admin = await person();
   await signIn(admin, 'admin');
