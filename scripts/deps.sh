@@ -51,18 +51,35 @@ PACKAGES=(
   libjbig2dec0-dev
   poppler-utils        # pdfsig, pdftoppm, pdftotext: independent checks in tests
   libreoffice-writer-nogui # PDFs from another producer in tests (big; tests skip without it)
-  chromium             # print-to-PDF producer in tests (big; tests skip without it)
+  chromium             # print-to-PDF producer; the web console's browser tests (big; tests skip without it)
+  # --- the web console (web/, tests/browser/console) ---
+  nodejs               # node --test runs the console's tests; npm installs preact/htm and playwright-core
+  fonts-noto-cjk       # Chinese in the console's screenshots (docs/console.md)
 )
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-echo "deps: installing ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's nodejs comes without npm (another nodejs build may carry its own)
+if ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+
+# npm packages from the committed lock files, never committed themselves: the
+# console's preact + htm (served under /vendor/) and its tests' playwright-core
+# and axe-core. Again only when a lock file is newer than what is installed.
+root=$(cd "$(dirname "$0")/.." && pwd)
+for d in web tests/browser/console; do
+  if [ ! -f "$root/$d/node_modules/.package-lock.json" ] || [ "$root/$d/package-lock.json" -nt "$root/$d/node_modules/.package-lock.json" ]; then
+    echo "deps: npm ci in $d"
+    (cd "$root/$d" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+done

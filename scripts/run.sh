@@ -38,16 +38,18 @@ else
   echo "   (a new one-time password: $ESEAL platform --dir $DIR account otp LOGIN)"
 fi
 URL=http://$LISTEN
+# the console from this tree's web/ (its npm packages: scripts/deps.sh)
+WEB=${ESEAL_SERVE_WEB:-web}
 cat <<TXT
 
 == serving on $URL (Ctrl-C stops)
+   the web console:   $URL/   (sign in with a login above; docs/console.md)
    the API:           $URL/api/openapi.json   (docs/server.md)
    health:            $URL/healthz
    sign in:           curl -c jar -H 'Content-Type: application/json' \\
                         -d '{"login":"applicant","password":"ONE-TIME-PASSWORD"}' $URL/api/v1/session
    then change it:    curl -H 'Content-Type: application/json' -d '{"login":"applicant",
                         "old_password":"ONE-TIME-PASSWORD","new_password":"A-new-passw0rd"}' $URL/api/v1/password
-   the web console arrives with its own issue; every operation is in the API now.
 
 TXT
-exec "$ESEAL" serve --dir "$DIR" --listen "$LISTEN"
+exec "$ESEAL" serve --dir "$DIR" --listen "$LISTEN" --web "$WEB"

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 static const char serve_usage[] =
 	"usage: eseal serve [--config FILE] [--dir DIR] [--store URI] [--listen HOST:PORT]\n"
@@ -31,6 +32,7 @@ typedef struct serve_settings {
 	unsigned max_document_mib; /* cfg.body_document in MiB */
 	unsigned keep_days;        /* cfg.keep_s in days */
 	const char *role;          /* "all" or "verify" */
+	const char *web;           /* the console's folder, or "none" */
 } serve_settings;
 
 enum ktype { K_STR, K_UINT, K_SIZE, K_BOOL };
@@ -77,6 +79,8 @@ static const key_doc keys[] = {
 	  "a folder of certificates and CRLs the verify route trusts besides this platform's own" },
 	{ "role", "ROLE", K_STR, OFF(role), 0, 0, "all",
 	  "all, or verify: only the public routes (verify, status, trust, TSA) and health" },
+	{ "web", "DIR", K_STR, OFF(web), 0, 0, "web/ of the source tree (developer builds), else PREFIX/share/eseal/web",
+	  "the web console's files, served at / (a folder, or none)" },
 	{ "client_cert_header", "NAME", K_STR, OFF(cfg.client_cert_header), 0, 0, "X-SSL-Client-Cert",
 	  "their header with the client certificate, URL-encoded PEM (nginx $ssl_client_escaped_cert)" },
 };
@@ -236,6 +240,7 @@ int cmd_serve(int argc, char **argv)
 	s.max_document_mib = 64;
 	s.keep_days = 30;
 	s.role = "all";
+	s.web = ES_WEB_DIR;
 	json_t *root = NULL;
 	bool print = false;
 	int c, rc = ES_EXIT_OK;
@@ -299,6 +304,20 @@ int cmd_serve(int argc, char **argv)
 		goto done;
 	}
 	s.cfg.role_verify = strcmp(s.role, "verify") == 0;
+	{
+		struct stat st;
+		bool given = s.web && strcmp(s.web, ES_WEB_DIR) != 0;
+		s.cfg.web_root = NULL;
+		if (s.web && strcmp(s.web, "none") != 0) {
+			if (stat(s.web, &st) == 0 && S_ISDIR(st.st_mode))
+				s.cfg.web_root = s.web;
+			else if (given) {
+				rc = cli_usage_error("serve", "web '%s' is not a folder (the console's files, e.g. web/ of the "
+							      "source tree)", s.web);
+				goto done;
+			}
+		}
+	}
 	s.cfg.body_document = (size_t)s.max_document_mib << 20;
 	s.cfg.keep_s = s.keep_days * 86400u;
 	if (s.cfg.per_ip_connections > s.cfg.max_connections) {
@@ -351,6 +370,10 @@ int cmd_serve(int argc, char **argv)
 		}
 		fprintf(stderr, "eseal: serving %s on port %u (%u threads, %u workers); Ctrl-C stops\n", s.cfg.dir, port,
 			s.cfg.threads, s.cfg.workers);
+		if (s.cfg.web_root)
+			fprintf(stderr, "eseal: the web console at / from %s\n", s.cfg.web_root);
+		else
+			fprintf(stderr, "eseal: no web console (--web DIR names its folder)\n");
 		int sig = 0;
 		sigwait(&set, &sig);
 		fprintf(stderr, "eseal: %s: finishing requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

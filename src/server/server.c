@@ -279,13 +279,20 @@ static enum MHD_Result send_reply(es_req *rq)
 		MHD_create_response_from_buffer(rq->out.len, rq->out.ptr ? rq->out.ptr : (void *)"", MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	bool own_cache = false;
+	/* a route's own Cache-Control (extra header) or a static file's replaces "no-store" */
+	bool own_cache = rq->cache_control != NULL;
 	for (size_t i = 0; i < ES_ARRAY_LEN(rq->extra_header); i++)
 		own_cache |= strncasecmp(rq->extra_header[i], "Cache-Control:", 14) == 0;
-	for (size_t i = 0; i < ES_ARRAY_LEN(security_headers); i++)
-		if (!own_cache || strcmp(security_headers[i][0], "Cache-Control") != 0)
-			MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
-	MHD_add_response_header(r, "Content-Type", rq->content_type ? rq->content_type : "application/octet-stream");
+	for (size_t i = 0; i < ES_ARRAY_LEN(security_headers); i++) {
+		if (own_cache && strcmp(security_headers[i][0], "Cache-Control") == 0) {
+			if (rq->cache_control)
+				MHD_add_response_header(r, "Cache-Control", rq->cache_control);
+			continue;
+		}
+		MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
+	}
+	if (rq->status != 304)
+		MHD_add_response_header(r, "Content-Type", rq->content_type ? rq->content_type : "application/octet-stream");
 	MHD_add_response_header(r, "X-Request-Id", rq->request_id);
 	if (rq->set_cookie[0])
 		MHD_add_response_header(r, "Set-Cookie", rq->set_cookie);
@@ -391,7 +398,7 @@ static void access_log(es_req *rq)
 	log_line(rq->srv,
 		 "{\"time\": \"%s\", \"request_id\": \"%s\", \"method\": \"%s\", \"route\": \"%s\", \"status\": %u, "
 		 "\"bytes\": %zu, \"duration_us\": %llu, \"account\": %lld}",
-		 at, rq->request_id, rq->method, rq->route ? rq->route->pattern : "(none)", rq->status, rq->out.len,
+		 at, rq->request_id, rq->method, rq->route ? rq->route->pattern : rq->is_static ? "(static)" : "(none)", rq->status, rq->out.len,
 		 (unsigned long long)us, (long long)rq->account);
 }
 
@@ -567,6 +574,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			bool now = false;
 			if (refuse_before_body(rq, &now) && now)
 				return send_reply(rq);
+		} else if (s->cfg.web_root && es_static_wants(method, url)) {
+			rq->is_static = true; /* the console's files (static.c), answered on the next call */
 		} else if (known) {
 			reply_error(rq, 405, "EINVAL", "this method is not allowed on this path");
 		} else {
@@ -600,14 +609,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (rq->queued) /* resumed: the worker's answer is ready (or, spuriously, not yet) */
 		return atomic_load(&rq->worked) ? send_reply(rq) : MHD_YES;
+	if (!rq->answered && rq->is_static) {
+		int err = es_static_serve(rq);
+		if (err < 0)
+			reply_es_error(rq, err);
+		return send_reply(rq);
+	}
 	if (!rq->answered && s->workers.n && es_route_slow(rq->route)) {
 		if (es_workers_submit(&s->workers, rq))
 			return MHD_YES;
 		snprintf(rq->extra_header[1], sizeof(rq->extra_header[1]), "Retry-After: 1");
 		reply_error(rq, 503, "ELIMIT", "the server is busy: try again in a moment");
 	}
-	if (!rq->answered)
+	if (!rq->answered) {
 		run_handler(rq);
+	}
 	return send_reply(rq);
 }
 

@@ -130,6 +130,8 @@ typedef struct es_req {
 	bool answered;
 	bool queued;                  /* handed to the worker pool, the connection suspended */
 	atomic_bool worked;           /* the worker has answered: the connection is resumed */
+	bool is_static;               /* a console file (static.c) */
+	const char *cache_control;    /* instead of "no-store" (static files) */
 } es_req;
 
 /* Handlers return 0 or an es_error code; one place (server.c) writes error bodies. */
@@ -273,6 +275,17 @@ int es_public_schemas(json_t *schemas);
 json_t *es_public_content(const char *name);
 /* A route's max_body meaning "the server's document limit" (body_document), at most this. */
 #define ES_BODY_DOCUMENT ((size_t)256 * 1024 * 1024)
+/* ---- the console's static files (static.c) ------------------------------------------ */
+
+/* Whether a request no route took goes to the web root: GET or HEAD outside /api/. */
+bool es_static_wants(const char *method, const char *url);
+/* The file a URL names, relative to the web root (or to its node_modules when *vendor):
+ * ES_ENOTFOUND for hidden or empty segments, control bytes, backslashes, unknown types. */
+int es_static_path(const char *url, char *rel, size_t n, bool *vendor);
+/* The Content-Type of a file name, or NULL when such files are not served. */
+const char *es_static_type(const char *name);
+/* Answer with the file (200, or 304 for a matching If-None-Match). */
+int es_static_serve(es_req *rq);
 
 /* Prometheus text. */
 int es_metrics_text(es_server *s, es_buf *out);

@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The web console in headless Chromium (Debian's chromium, driven by
+// playwright-core), against `eseal serve` on a loopback port with a platform
+// made by the CLI. An application's whole life through the pages, a
+// keyboard-only walk of the form, use requests and their approval, the
+// public pages; on every page: no console error, no failed request, no
+// untranslated key (in Chinese and in English), an axe-core check (labels,
+// contrast), and screenshots at desktop and phone width.
+//
+//   ESEAL=build/eseal ESEAL_WEB=web ESEAL_SCREENSHOTS=build/screenshots node --test tests/browser/console/
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const ESEAL = process.env.ESEAL || path.resolve(here, '../../../build/eseal');
+const WEB = process.env.ESEAL_WEB || path.resolve(here, '../../../web');
+const SHOTS = process.env.ESEAL_SCREENSHOTS || path.resolve(path.dirname(ESEAL), 'screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'eseal-console-'));
+const dir = path.join(work, 'platform');
+const otp = {};
+const passwords = {};
+const shots = [];
+let server, base, browser, unitId;
+const state = {}; // what one step leaves for the next
+
+const eseal = (...args) => execFileSync(ESEAL, args, { encoding: 'utf8', env: { ...process.env, ESEAL_PASSPHRASE: 'console-test' } });
+const platform = (...args) => eseal('platform', '--dir', dir, ...args);
+
+before(async () => {
+  platform('init');
+  platform('region', 'add', '350000', '福建省');
+  unitId = JSON.parse(platform('--json', 'unit', 'add', '--name', '福建省测试厅', '--credit-code', '91350100100000016G', '--region', '350000')).unit;
+  const accounts = { applicant: ['applicant', unitId], maker: ['maker'], reviewer: ['reviewer'], approver: ['use-approver', unitId], auditor: ['auditor'] };
+  for (const [login, [roles, unit]] of Object.entries(accounts))
+    platform('account', 'add', login, '--roles', roles, ...(unit ? ['--unit', String(unit)] : []));
+  for (const login of ['admin', ...Object.keys(accounts)]) otp[login] = platform('account', 'otp', login).trim();
+  const portFile = path.join(work, 'port');
+  server = spawn(ESEAL, ['serve', '--dir', dir, '--listen', '127.0.0.1:0', '--port-file', portFile, '--web', WEB, '--threads', '2'],
+    { stdio: ['ignore', 'ignore', fs.openSync(path.join(work, 'server.log'), 'w')] });
+  for (let i = 0; i < 100 && !(fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim()); i++) await new Promise((r) => setTimeout(r, 100));
+  base = `http://127.0.0.1:${fs.readFileSync(portFile, 'utf8').trim()}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  if (shots.length) {
+    console.log(`screenshots (${shots.length}) in ${SHOTS}:`);
+    for (const s of shots) console.log('  ' + s);
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+// ---- a page with its problems recorded ------------------------------------------------
+
+// Each person is a browser context of their own (cookies apart). The page's
+// problems: console errors and warnings, page errors, failed requests, and
+// answers >= 400 except those the step expects.
+async function person(viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  page.problems = [];
+  page.expected = new Set();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') {
+      if (/Failed to load resource: the server responded with a status of/.test(m.text())) return; // judged by status below
+      page.problems.push(`console ${m.type()}: ${m.text()}`);
+    }
+  });
+  page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
+  page.on('requestfailed', (r) => {
+    if (!r.url().startsWith('blob:')) page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    const key = `${r.request().method()} ${u.pathname} ${r.status()}`;
+    if (r.status() >= 400 && ![...page.expected].some((e) => key.startsWith(e))) page.problems.push('answer ' + key);
+  });
+  return page;
+}
+
+function clean(page, what) {
+  const p = page.problems.splice(0);
+  assert.deepEqual(p, [], `problems on ${what}`);
+}
+
+async function settle(page) {
+  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(() => !document.querySelector('.loading'));
+}
+
+// No untranslated key shown, in Chinese and then in English; back to Chinese.
+async function translated(page, what) {
+  for (const lang of ['zh-CN', 'en']) {
+    const text = await page.evaluate(() => document.body.innerText);
+    assert.ok(!text.includes('⟦'), `untranslated key on ${what} (${lang}): ${text.match(/⟦[^⟧]*⟧/)?.[0]}`);
+    const html = await page.evaluate(() => document.documentElement.lang);
+    assert.equal(html, lang, 'the html lang follows the language');
+    await page.click('header .who button:first-of-type');
+    await settle(page);
+  }
+}
+
+// axe-core on the page as shown: WCAG 2 A and AA rules (labels, contrast, names, landmarks).
+async function accessible(page, what) {
+  await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } });
+    return res.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+  });
+  assert.deepEqual(r, [], `accessibility of ${what}`);
+}
+
+async function screenshot(page, name) {
+  for (const [kind, vp] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
+    await page.setViewportSize(vp);
+    await page.waitForTimeout(50);
+    const file = path.join(SHOTS, `${name}-${kind}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    shots.push(path.relative(process.cwd(), file));
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+// Every page: clean, translated, accessible, photographed.
+async function review(page, name) {
+  await settle(page);
+  await translated(page, name);
+  await accessible(page, name);
+  await screenshot(page, name);
+  clean(page, name);
+}
+
+async function go(page, hash) {
+  const url = `${base}/#/${hash}`;
+  if (page.url() === url) await page.reload(); // the same hash would not load the page again
+  else await page.goto(url);
+  await settle(page);
+}
+
+// Sign in through the page; a one-time password leads to the forced change.
+async function signIn(page, login, { shoot } = {}) {
+  await go(page, 'signin');
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', passwords[login] || otp[login]);
+  if (shoot) await review(page, 'signin');
+  await page.click('form button[type=submit]');
+  if (!passwords[login]) {
+    await page.waitForSelector('input[name=new_password]');
+    const pw = `Seal-Console-${login.length}x9`;
+    await page.fill('input[name=old_password]', otp[login]);
+    await page.fill('input[name=new_password]', pw);
+    await page.fill('input[name=new_password_again]', pw + 'typo');
+    await page.click('form button[type=submit]');
+    await page.waitForSelector('.field.has-error');
+    if (shoot) await review(page, 'password-change');
+    await page.fill('input[name=new_password_again]', pw);
+    await page.click('form button[type=submit]');
+    await page.waitForSelector('input[name=new_password]', { state: 'detached' });
+    passwords[login] = pw;
+  }
+  await page.waitForSelector('header .who .login');
+  await settle(page);
+}
+
+const stateOf = (page) => page.locator('main p .badge').first().innerText();
+
+async function step(page, appId, button, want) {
+  await go(page, `applications/${appId}`);
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await page.waitForFunction((w) => document.querySelector('main p .badge')?.innerText === w, want);
+}
+
+// ---- the tests --------------------------------------------------------------------------
+
+test('static files: the console, its modules and the vendor module, with their types', async () => {
+  for (const [p, type] of [['/', 'text/html'], ['/js/main.js', 'text/javascript'], ['/css/console.css', 'text/css'],
+    ['/vendor/htm/preact/standalone.mjs', 'text/javascript'], ['/favicon.svg', 'image/svg+xml']]) {
+    const r = await fetch(base + p);
+    assert.equal(r.status, 200, p);
+    assert.ok(r.headers.get('content-type').startsWith(type), `${p}: ${r.headers.get('content-type')}`);
+    assert.match(r.headers.get('content-security-policy'), /script-src 'self'/);
+  }
+});
+
+test('an application through its whole life, page by page', async () => {
+  const applicant = await person();
+  await signIn(applicant, 'applicant', { shoot: true });
+  // the applicant lands on the form; live checks as the fields are typed
+  await go(applicant, 'apply');
+  await applicant.selectOption('select[name=unit_id]', String(unitId));
+  await applicant.fill('input[name=seal_name]', '福建省测试厅');
+  await applicant.fill('input[name=handler_name]', '王五');
+  await applicant.fill('input[name=handler_mobile]', '1380000000');
+  await applicant.fill('input[name=handler_id]', '350102199002020022');
+  await applicant.fill('input[name=width_mm]', '90');
+  const errors = await applicant.locator('.field.has-error .error').allInnerTexts();
+  assert.ok(errors.some((e) => e.includes('身份证号的校验码不正确')), 'ID check character named: ' + errors);
+  assert.ok(errors.some((e) => e.includes('手机号')), 'mobile named');
+  assert.ok(errors.some((e) => e.includes('1 到 80 毫米')), 'size range named');
+  await review(applicant, 'apply-errors');
+  await applicant.fill('input[name=handler_mobile]', '13800000000');
+  await applicant.fill('input[name=handler_id]', '350102199002020021');
+  await applicant.fill('input[name=width_mm]', '42');
+  assert.equal(await applicant.locator('.field.has-error').count(), 0, 'no error left');
+  await applicant.click('form button[type=submit]');
+  await applicant.waitForURL(/#\/applications\/\d+$/);
+  const appId = applicant.url().match(/applications\/(\d+)$/)[1];
+  assert.equal(await stateOf(applicant), '已提交');
+  state.appId = appId;
+
+  // the maker finds it in the queue and checks it
+  const maker = await person();
+  await signIn(maker, 'maker');
+  await go(maker, 'queue');
+  await maker.getByRole('link', { name: `第 ${appId} 号` }).click();
+  await settle(maker);
+  await review(maker, 'application-maker');
+  await step(maker, appId, '核对', '已核对');
+
+  // the reviewer sends it back: a reason is required
+  const reviewer = await person();
+  await signIn(reviewer, 'reviewer');
+  await go(reviewer, 'queue');
+  await review(reviewer, 'queue-reviewer');
+  await go(reviewer, `applications/${appId}`);
+  await reviewer.getByRole('button', { name: '退回', exact: true }).click();
+  await reviewer.waitForSelector('.field.has-error');
+  const reason = '印章名称与营业执照登记名称不一致';
+  await reviewer.fill('textarea[name=review_reason]', reason);
+  await review(reviewer, 'application-review');
+  await reviewer.getByRole('button', { name: '退回', exact: true }).click();
+  await reviewer.waitForFunction(() => document.querySelector('main p .badge')?.innerText === '已退回');
+
+  // the applicant sees why, corrects and submits again
+  await go(applicant, 'applications');
+  assert.ok((await applicant.locator('table').innerText()).includes(reason), 'the reason in the list');
+  await review(applicant, 'applications');
+  await go(applicant, `applications/${appId}`);
+  assert.ok((await applicant.locator('.msg-error').innerText()).includes(reason), 'the reason on the application');
+  await review(applicant, 'application-rejected');
+  await step(applicant, appId, '重新提交', '已提交');
+
+  // checked again, approved, made, filed, delivered
+  await step(maker, appId, '核对', '已核对');
+  await step(reviewer, appId, '审核通过', '已通过');
+  await step(maker, appId, '制作', '已制作');
+  await step(maker, appId, '备案', '已备案');
+  await step(maker, appId, '交付', '已交付');
+  clean(maker, 'the maker\'s steps');
+  clean(reviewer, 'the reviewer\'s steps');
+
+  // the applicant confirms the impression: the seal becomes active
+  await go(applicant, `applications/${appId}`);
+  await review(applicant, 'application-delivered');
+  const esid = (await applicant.locator('dd a[href^="#/status"]').innerText()).trim();
+  assert.match(esid, /^\d{14}$/);
+  await applicant.getByRole('button', { name: '确认印模并启用' }).click();
+  await applicant.waitForFunction(() => [...document.querySelectorAll('dd .badge')].some((b) => b.innerText === '启用'));
+  const img = await applicant.locator('figure.impression img').evaluate((i) => i.naturalWidth);
+  assert.ok(img > 0, 'the impression is shown');
+  state.esid = esid;
+  await go(applicant, 'seals');
+  assert.ok((await applicant.locator('table').innerText()).includes(esid));
+  await review(applicant, 'seals');
+  clean(applicant, 'the applicant\'s steps');
+  // the platform agrees
+  assert.equal(platform('app', 'state', appId).trim(), 'delivered');
+  await Promise.all([applicant, maker, reviewer].map((p) => p.context().close()));
+});
+
+test('keyboard only: the application form filled and sent without the mouse', async () => {
+  const page = await person();
+  await signIn(page, 'applicant');
+  await go(page, 'apply');
+  await page.locator('body').focus();
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('name') || document.activeElement?.tagName);
+  let n = 0;
+  while ((await focused()) !== 'unit_id' && n++ < 40) await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'unit_id', 'the first field is reached with Tab');
+  await page.keyboard.press('ArrowDown');
+  const sequence = [['business'], ['seal_kind'], ['seal_name', '福建省测试厅财务'], ['width_mm'], ['height_mm'],
+    ['handler_name', '赵六'], ['handler_mobile', '13912345678'], ['handler_id', '350102198001010011'], ['reason', '新设部门']];
+  for (const [name, text] of sequence) {
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), name, 'Tab order reaches ' + name);
+    if (text) await page.keyboard.type(text);
+  }
+  const visible = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(visible, 'none', 'the focus is visible');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.type), 'submit');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/#\/applications\/\d+$/);
+  assert.equal(await stateOf(page), '已提交');
+  clean(page, 'the keyboard walk');
+  await page.context().close();
+});
+
+test('a use request, the approver\'s queue, and the other pages of each role', async () => {
+  assert.ok(state.esid, 'needs the seal of the life-cycle test');
+  const applicant = await person();
+  await signIn(applicant, 'applicant');
+  await go(applicant, 'use');
+  await applicant.selectOption('select[name=esid]', state.esid);
+  const doc = Buffer.from('采购合同 第 2026-001 号');
+  await applicant.setInputFiles('input[name=document]', { name: 'contract.txt', mimeType: 'text/plain', buffer: doc });
+  const sm3 = execFileSync('openssl', ['dgst', '-sm3', '-r'], { input: doc }).toString().slice(0, 64);
+  await applicant.waitForSelector(`code:text("${sm3}")`);
+  await applicant.fill('input[name=purpose]', '合同盖章');
+  await applicant.click('form button[type=submit]');
+  await applicant.waitForSelector('.msg-ok');
+  await review(applicant, 'use-requests');
+
+  const approver = await person();
+  await signIn(approver, 'approver');
+  await go(approver, 'approvals');
+  await approver.waitForSelector('article.card, main .empty, main .msg-error');
+  assert.equal(await approver.locator('article.card').count(), 1, 'the request waits for the approver: ' + await approver.locator('main').innerText());
+  assert.ok((await approver.locator('article.card').first().innerText()).includes(sm3), 'the document digest shown');
+  await review(approver, 'approvals');
+  await approver.getByRole('button', { name: '审核通过' }).first().click();
+  await approver.waitForSelector('.msg-ok');
+  clean(approver, 'the approval');
+  await go(applicant, 'use');
+  assert.ok((await applicant.locator('table').innerText()).includes('已通过'), 'approved in the applicant\'s list');
+
+  // sealing: the page says plainly when this server lacks the route
+  await go(applicant, 'seal-document');
+  await review(applicant, 'seal-document');
+
+  const auditor = await person();
+  await signIn(auditor, 'auditor');
+  await go(auditor, 'audit');
+  await auditor.waitForSelector('table');
+  assert.ok((await auditor.locator('tbody tr').count()) > 5, 'audit entries listed');
+  await auditor.selectOption('select[name=object]', 'application');
+  await settle(auditor);
+  await review(auditor, 'audit');
+  await auditor.fill('input[name=to]', '2000-01-02'); // a period before the platform: nothing
+  await auditor.waitForSelector('main .empty');
+  await auditor.fill('input[name=to]', '');
+  await auditor.fill('input[name=from]', '2000-01-01');
+  await auditor.waitForSelector('tbody tr');
+  clean(auditor, 'the audit filters');
+
+  const admin = await person();
+  await signIn(admin, 'admin');
+  // a unit registered, its credit code checked as typed
+  await go(admin, 'units');
+  await admin.fill('input[name=name]', '福建省其他厅');
+  await admin.fill('input[name=credit_code]', '91350100100000059y');
+  await admin.selectOption('select[name=region]', '350000');
+  assert.ok((await admin.locator('.field.has-error .error').innerText()).includes('校验码不正确'), 'the check character named');
+  await review(admin, 'units-error');
+  await admin.fill('input[name=credit_code]', '91350100100000059x');
+  assert.equal(await admin.locator('.field.has-error').count(), 0);
+  await admin.click('form button[type=submit]');
+  await admin.waitForSelector('.msg-ok');
+  await admin.waitForFunction(() => document.querySelector('table')?.innerText.includes('91350100100000059X'));
+  await go(admin, 'accounts');
+  await admin.fill('input[name=login]', 'clerk2');
+  await admin.click('input[value=applicant]');
+  assert.ok(await admin.isChecked('input[value=applicant]'), 'the role is ticked');
+  await admin.selectOption('select[name=unit_id]', String(unitId));
+  await admin.click('form:has(input[name=login]) button[type=submit]');
+  await admin.waitForSelector('.secret code');
+  const pw = (await admin.locator('.secret code').innerText()).trim();
+  assert.equal(pw.length, 16, 'a one-time password shown once');
+  await admin.selectOption('select[name=key_login]', 'clerk2');
+  await admin.fill('input[name=key_name]', 'OA 系统');
+  await admin.fill('input[name=key_expires]', '2099-01-01');
+  await admin.click('form:has(input[name=key_name]) button[type=submit]');
+  await admin.waitForFunction(() => document.querySelector('.secret code')?.innerText.startsWith('esk_'));
+  const key = await admin.locator('.secret code').innerText();
+  const r = await fetch(base + '/api/v1/session', { headers: { Authorization: 'Bearer ' + key } });
+  assert.equal(r.status, 200, 'the key shown works');
+  await review(admin, 'accounts');
+  await admin.getByRole('button', { name: '吊销' }).click();
+  await admin.waitForFunction(() => !document.querySelector('.secret'));
+  const r2 = await fetch(base + '/api/v1/session', { headers: { Authorization: 'Bearer ' + key } });
+  assert.equal(r2.status, 401, 'the revoked key is refused');
+  clean(admin, 'accounts');
+  await Promise.all([applicant, approver, auditor, admin].map((p) => p.context().close()));
+});
+
+test('public seal-status lookup, without signing in', async () => {
+  const page = await person();
+  await go(page, 'status');
+  await page.fill('input[name=esid]', '123');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.field.has-error');
+  await page.fill('input[name=esid]', state.esid);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.verdict-green');
+  assert.ok((await page.locator('.verdict').innerText()).includes('启用'));
+  await review(page, 'status');
+  await page.context().close();
+});
+
+// A sealed OFD and a changed copy, made by the CLI, with their reports (made once).
+let files;
+const sealedFiles = () => files || (files = makeSealedFiles());
+function makeSealedFiles() {
+  const ca = path.join(work, 'ca');
+  eseal('ca', 'init', '--dir', ca);
+  eseal('cert', 'issue', '--dir', ca, '--esid', '35010000000001', '--unit', '福建省测试厅', '--credit-code', '91350100100000016G');
+  eseal('seal', 'make', '--dir', ca, '--esid', '35010000000001', '--name', '福建省测试厅');
+  const doc = path.join(work, 'doc.ofd'), signed = path.join(work, 'signed.ofd'), changed = path.join(work, 'changed.ofd');
+  eseal('ofd', 'make', '-o', doc, '--title', '证明', '兹证明 福建省测试厅 已登记。', '（盖章）');
+  eseal('ofd', 'sign', doc, '-o', signed, '--dir', ca, '--esid', '35010000000001', '--page', '1', '--x', '100', '--y', '40');
+  // the changed copy: one word of the page content replaced, the package otherwise as signed
+  const x = path.join(work, 'x');
+  fs.mkdirSync(x);
+  execFileSync('unzip', ['-q', signed, '-d', x]);
+  const content = execFileSync('grep', ['-rl', '已登记', x], { encoding: 'utf8' }).trim().split('\n')[0];
+  fs.writeFileSync(content, fs.readFileSync(content, 'utf8').replace('已登记', '已注销'));
+  execFileSync('zip', ['-q', '-r', '-X', changed, '.'], { cwd: x });
+  const report = (f) => {
+    try {
+      return eseal('verify', f, '--trust', path.join(ca, 'trust'), '--json');
+    } catch (e) {
+      return e.stdout; // exit 1 or 2 still prints the report
+    }
+  };
+  return { signed, changed, good: report(signed), bad: report(changed) };
+}
+
+test('the verification page shows eseal verify --json as a person reads it', async () => {
+  const f = sealedFiles();
+  assert.equal(JSON.parse(f.good).verdict, 'valid');
+  assert.equal(JSON.parse(f.bad).verdict, 'invalid');
+  const page = await person();
+  // the report of the file chosen: what `eseal verify --json` says of it (the route's answer shape)
+  let next = f.good;
+  await page.route('**/api/v1/verify', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: next }));
+  await go(page, 'verify');
+  await page.setInputFiles('input[name=document]', f.signed);
+  await page.waitForSelector('.verdict-green');
+  const green = await page.locator('main').innerText();
+  assert.ok(green.includes('核验通过'), 'the verdict in words');
+  assert.ok(green.includes('福建省测试厅'), 'who sealed');
+  assert.ok(green.includes('签名正确'), 'each check in a sentence');
+  await review(page, 'verify-valid');
+  await page.click('header .who button:first-of-type'); // the same report in English
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.ok((await page.locator('main').innerText()).includes('The signature is right'), 'the checks in English');
+  await screenshot(page, 'verify-valid-en');
+  await page.click('header .who button:first-of-type');
+  next = f.bad;
+  await page.setInputFiles('input[name=document]', f.changed);
+  await page.waitForSelector('.verdict-red');
+  const failed = JSON.parse(f.bad).signatures[0].checks.find((c) => c.result === 'fail');
+  const red = await page.locator('li.check-red').first().innerText();
+  assert.ok(red.includes(failed.reason.slice(0, 20)), 'the failed check names what changed: ' + red);
+  await review(page, 'verify-invalid');
+  await page.context().close();
+});
+
+test('public verification by the server (POST /api/v1/verify)', async (t) => {
+  const probe = await fetch(base + '/api/v1/verify', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: 'x' });
+  if (probe.status === 404 || probe.status === 405) return t.skip(`this server has no POST /api/v1/verify yet (answered ${probe.status})`);
+  const f = sealedFiles();
+  const page = await person();
+  page.expected.add('POST /api/v1/verify 4');
+  await go(page, 'verify');
+  await page.setInputFiles('input[name=document]', f.signed);
+  await page.waitForSelector('.verdict');
+  const banner = await page.locator('.verdict').innerText();
+  assert.ok(/核验|无法确认/.test(banner), 'a verdict in words: ' + banner);
+  assert.equal(await page.locator('article.sig').count(), JSON.parse(f.good).signatures.length, 'one card a signature');
+  await page.setInputFiles('input[name=document]', f.changed);
+  await page.waitForSelector('.verdict-red');
+  clean(page, 'verify by the server');
+  await page.context().close();
+});
+
+test('sealing a document by the server (POST /api/v1/documents/seal)', async (t) => {
+  const doc = await fetch(base + '/api/openapi.json').then((r) => r.json());
+  if (!doc.paths['/api/v1/documents/seal']) return t.skip('this server has no POST /api/v1/documents/seal yet');
+  const page = await person();
+  await signIn(page, 'applicant');
+  await go(page, 'seal-document');
+  assert.equal(await page.locator('.msg-warn').count(), 0, 'the form, not the notice');
+  assert.ok(await page.locator('select[name=use_request] option').count() > 1, 'the approved request offered');
+  clean(page, 'seal-document');
+  await page.context().close();
+});

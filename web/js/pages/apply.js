@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The application form of the Fujian guide (POST /api/v1/applications, then
+// /submit), with live checks of every field as it is typed.
+import { html, useState } from '/vendor/htm/preact/standalone.mjs';
+import { t } from '../i18n.js';
+import { call } from '../api.js';
+import { Field, Message, PageTitle, go, useLoad } from '../ui.js';
+import { checkMobile, checkResidentId, checkSizeMm, checkRequired } from '../ids.js';
+
+const KINDS = ['official', 'special', 'position', 'personal'];
+const FUNCTIONS = ['contract', 'finance', 'invoice', 'certificate', 'letter', 'audit', 'customs'];
+const BUSINESSES = ['apply', 'renew', 'change', 'revoke', 'loss', 'reissue', 'pin-unlock', 'reenable'];
+
+const CHECKS = {
+  seal_name: checkRequired,
+  width_mm: checkSizeMm,
+  height_mm: checkSizeMm,
+  handler_name: checkRequired,
+  handler_mobile: checkMobile,
+  handler_id: checkResidentId,
+};
+
+export function blankForm(session) {
+  return {
+    business: 'apply', seal_kind: 'official', seal_function: 'contract', seal_name: '', width_mm: '42', height_mm: '42',
+    handler_name: '', handler_mobile: '', handler_id: '', target_esid: '', reason: '', unit_id: session.unit_id ?? '',
+  };
+}
+
+export function Apply({ session }) {
+  const [form, setForm] = useState(() => blankForm(session));
+  const [touched, setTouched] = useState({});
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [units] = useLoad(() => call('GET', '/units', { query: { limit: 500 } }), []);
+  const set = (k) => (v) => {
+    setForm((f) => ({ ...f, [k]: v }));
+    setTouched((x) => ({ ...x, [k]: true }));
+  };
+  const errors = {};
+  for (const [k, f] of Object.entries(CHECKS)) errors[k] = f(form[k]);
+  if (!form.unit_id) errors.unit_id = 'v.required';
+  const needsTarget = form.business !== 'apply';
+  if (needsTarget && !/^\d{14}$/.test(form.target_esid.trim())) errors.target_esid = 'v.esid';
+  const shown = (k) => (touched[k] || touched.__all ? errors[k] || undefined : undefined);
+
+  const submit = async (e) => {
+    e.preventDefault();
+    setTouched((x) => ({ ...x, __all: true }));
+    const bad = Object.entries(errors).find(([, v]) => v);
+    if (bad) {
+      document.querySelector(`[name="${bad[0]}"]`)?.focus();
+      return;
+    }
+    const body = {
+      unit_id: Number(form.unit_id), business: form.business, seal_kind: form.seal_kind, seal_name: form.seal_name.trim(),
+      width_mm: Number(form.width_mm), height_mm: Number(form.height_mm), handler_name: form.handler_name.trim(),
+      handler_mobile: form.handler_mobile.trim(), handler_id: form.handler_id.trim().toUpperCase(),
+    };
+    if (form.seal_kind === 'special') body.seal_function = form.seal_function;
+    if (needsTarget) body.target_esid = form.target_esid.trim();
+    if (form.reason.trim()) body.reason = form.reason.trim();
+    setBusy(true);
+    setError(null);
+    try {
+      const { id } = await call('POST', '/applications', { body });
+      await call('POST', `/applications/${id}/submit`);
+      go('applications/' + id);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return html`<section>
+    <${PageTitle}>${t('apply.title')}<//>
+    <p>${t('apply.intro')}</p>
+    <${Message} error=${error} />
+    <form onSubmit=${submit} novalidate class="form-grid" aria-describedby="apply-required">
+      <p id="apply-required" class="hint">${t('apply.required')}</p>
+      <fieldset>
+        <legend>${t('apply.section.seal')}</legend>
+        <${Field} as="select" label=${t('apply.unit')} name="unit_id" value=${String(form.unit_id)} onInput=${set('unit_id')} error=${shown('unit_id')} required>
+          <option value="">${t('apply.choose')}</option>
+          ${(units?.items || []).map((u) => html`<option value=${String(u.id)}>${u.name} (${u.credit_code})</option>`)}
+        <//>
+        <${Field} as="select" label=${t('apply.business')} name="business" value=${form.business} onInput=${set('business')}>
+          ${BUSINESSES.map((b) => html`<option value=${b}>${t('business.' + b)}</option>`)}
+        <//>
+        ${needsTarget ? html`<${Field} label=${t('apply.target')} name="target_esid" value=${form.target_esid} onInput=${set('target_esid')} error=${shown('target_esid')} hint=${t('apply.target.hint')} inputmode="numeric" required />` : ''}
+        <${Field} as="select" label=${t('apply.kind')} name="seal_kind" value=${form.seal_kind} onInput=${set('seal_kind')}>
+          ${KINDS.map((k) => html`<option value=${k}>${t('kind.' + k)}</option>`)}
+        <//>
+        ${form.seal_kind === 'special' ? html`<${Field} as="select" label=${t('apply.function')} name="seal_function" value=${form.seal_function} onInput=${set('seal_function')}>
+          ${FUNCTIONS.map((k) => html`<option value=${k}>${t('function.' + k)}</option>`)}
+        <//>` : ''}
+        <${Field} label=${t('apply.sealName')} name="seal_name" value=${form.seal_name} onInput=${set('seal_name')} error=${shown('seal_name')} hint=${t('apply.sealName.hint')} required />
+        <div class="pair">
+          <${Field} label=${t('apply.width')} name="width_mm" value=${form.width_mm} onInput=${set('width_mm')} error=${shown('width_mm')} inputmode="numeric" hint=${t('apply.size.hint')} required />
+          <${Field} label=${t('apply.height')} name="height_mm" value=${form.height_mm} onInput=${set('height_mm')} error=${shown('height_mm')} inputmode="numeric" required />
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>${t('apply.section.handler')}</legend>
+        <${Field} label=${t('apply.handlerName')} name="handler_name" value=${form.handler_name} onInput=${set('handler_name')} error=${shown('handler_name')} autocomplete="name" required />
+        <${Field} label=${t('apply.mobile')} name="handler_mobile" value=${form.handler_mobile} onInput=${set('handler_mobile')} error=${shown('handler_mobile')} type="tel" inputmode="numeric" autocomplete="tel" required />
+        <${Field} label=${t('apply.idNumber')} name="handler_id" value=${form.handler_id} onInput=${set('handler_id')} error=${shown('handler_id')} hint=${t('apply.idNumber.hint')} required />
+        <${Field} as="textarea" label=${t('apply.reason')} name="reason" value=${form.reason} onInput=${set('reason')} />
+      </fieldset>
+      <div class="actions">
+        <button type="submit" class="primary" disabled=${busy}>${t('apply.submit')}</button>
+      </div>
+    </form>
+  </section>`;
+}
