@@ -33,7 +33,7 @@ printf 'binary' >"$W/file.bin"
 "$ESEAL" serve --dir "$T/p" --web "$T/missing" --listen 127.0.0.1:0 2>"$T/err" && fail "--web of a missing folder accepted"
 grep -q "is not a folder" "$T/err" || fail "--web message"
 "$ESEAL" serve --dir "$T/p" --web "$W" --print-config | grep -q "\"web\": \"$W\"" || fail "print-config shows the web root"
-"$ESEAL" serve --dir "$T/p" --web none --print-config | grep -q '"web": ""' || fail "--web none"
+"$ESEAL" serve --dir "$T/p" --web none --print-config | grep -q '"web": "none"' || fail "--web none"
 "$ESEAL" serve --dir "$T/p" --listen 127.0.0.1:0 --port-file "$T/port" --web "$W" --threads 2 2>"$T/server.log" &
 PID=$!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
