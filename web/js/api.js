@@ -30,7 +30,9 @@ export async function call(method, path, { body, query, raw, type, as } = {}) {
   const headers = {};
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   let payload;
-  if (raw !== undefined) {
+  if (raw instanceof FormData) {
+    payload = raw; // the browser writes multipart/form-data with its boundary
+  } else if (raw !== undefined) {
     payload = raw;
     headers['Content-Type'] = type || 'application/octet-stream';
   } else if (body !== undefined) {

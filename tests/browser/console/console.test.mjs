@@ -498,6 +498,8 @@ test('sealing a document by the server (POST /api/v1/documents/seal)', async (t)
   await signIn(page, 'applicant');
   await go(page, 'seal-document');
   assert.equal(await page.locator('.msg-warn').count(), 0, 'the form, not the notice');
+  // the approved requests arrive after the page: wait for the first one
+  await page.locator('select[name=use_request] option').nth(1).waitFor({ state: 'attached', timeout: 10000 }).catch(() => {});
   assert.ok(await page.locator('select[name=use_request] option').count() > 1, 'the approved request offered');
   clean(page, 'seal-document');
   await page.context().close();

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Sealing a document under an approved use request (POST
-// /api/v1/documents/seal): the document's bytes as the body, the request and
-// the placement (page and position in millimetres, a keyword, or a riding
-// seal) as query parameters, the sealed document as the answer. While this
-// server lacks the route (it is not in /api/openapi.json) the page says so.
+// /api/v1/documents/seal, docs/sign-services.md): multipart/form-data with the
+// document, the seal, the request and the placement (page and position in
+// millimetres, a keyword, or a riding seal); the sealed document is the answer.
+// While a server lacks the route (it is not in /api/openapi.json) the page says so.
 import { html, useState } from '/vendor/htm/preact/standalone.mjs';
 import { t } from '../i18n.js';
 import { call, routeExists } from '../api.js';
@@ -35,12 +35,18 @@ export function SealDocument() {
     setErrs(v);
     if (Object.keys(v).length) return;
     setError(null);
-    const query = { use_request: chosen.id, esid: chosen.esid };
-    if (how === 'position') Object.assign(query, { page: place.page, x_mm: place.x, y_mm: place.y });
-    else if (how === 'keyword') query.keyword = place.keyword.trim();
-    else query.riding = 'true';
+    const form = new FormData();
+    form.append('document', new Blob([file.bytes]), file.name);
+    form.append('esid', chosen.esid);
+    form.append('use_request', String(chosen.id));
+    form.append('placement', how);
+    if (how === 'position') {
+      form.append('page', place.page);
+      form.append('x_mm', place.x);
+      form.append('y_mm', place.y);
+    } else if (how === 'keyword') form.append('keyword', place.keyword.trim());
     try {
-      const res = await call('POST', '/documents/seal', { raw: file.bytes, type: 'application/octet-stream', query, as: 'response' });
+      const res = await call('POST', '/documents/seal', { raw: form, as: 'response' });
       if (!res.ok) {
         const body = await res.json().catch(() => null);
         throw Object.assign(new Error(body?.error?.message || res.statusText), { code: body?.error?.code });
