@@ -5,9 +5,11 @@
 set -euo pipefail
 ESEAL=${1:?usage: bench.sh path/to/eseal}
 fail() { echo "bench.sh: $*" >&2; exit 1; }
+T=$(mktemp -d /tmp/eseal-cli-bench.XXXXXX)
+trap 'rm -rf "$T"' EXIT
 
-"$ESEAL" bench --help | grep -q "bench crypto" || fail "no --help"
-"$ESEAL" bench crypto --help | grep -q "seconds" || fail "no crypto --help"
+"$ESEAL" bench --help >"$T/help"; grep -q "bench crypto" "$T/help" || fail "no --help"
+"$ESEAL" bench crypto --help >"$T/help"; grep -q "seconds" "$T/help" || fail "no crypto --help"
 rc=0; "$ESEAL" bench 2>/dev/null || rc=$?; [ "$rc" = 3 ] || fail "no subcommand: exit $rc"
 rc=0; "$ESEAL" bench nothing 2>/dev/null || rc=$?; [ "$rc" = 3 ] || fail "unknown subcommand: exit $rc"
 rc=0; "$ESEAL" bench crypto --seconds 0 2>/dev/null || rc=$?; [ "$rc" = 3 ] || fail "--seconds 0: exit $rc"
@@ -28,7 +30,7 @@ assert abs(d["sm2_sign_ratio"] - d["sm2_sign_per_s"] / d["openssl_sm2_sign_per_s
 PY
 }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "$T"' EXIT
 "$ESEAL" bench crypto --seconds 0.05 --json > "$tmp/ours.json"
 check_json "$tmp/ours.json" eseal || fail "json (ours)"
 ESEAL_CRYPTO=openssl "$ESEAL" bench crypto --seconds 0.05 --json > "$tmp/ossl.json"

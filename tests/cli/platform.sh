@@ -15,8 +15,8 @@ expect_rc() { local want=$1; shift; set +e; "$@" >"$T/out" 2>"$T/err"; local rc=
 
 # into a file: grep -q quits at the first match, and a help longer than the pipe buffer then dies of SIGPIPE
 "$ESEAL" platform --help >"$T/help"; grep -q "eseal platform" "$T/help" || fail "help"
-"$ESEAL" jobs --help | grep -q "jobs run" || fail "jobs help"
-"$ESEAL" registry --help | grep -q "registry import" || fail "registry help"
+"$ESEAL" jobs --help >"$T/help"; grep -q "jobs run" "$T/help" || fail "jobs help"
+"$ESEAL" registry --help >"$T/help"; grep -q "registry import" "$T/help" || fail "registry help"
 e init >/dev/null
 [ -f "$T/p/trust/root.crt" ] || fail "trust anchor"
 [ "$(stat -c %a "$T/p/master.key")" = 600 ] || fail "master key mode"

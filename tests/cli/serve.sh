@@ -30,7 +30,7 @@ e account add approver --roles use-approver >/dev/null
 declare -A OTP
 for a in admin applicant maker reviewer auditor approver; do OTP[$a]=$(e account otp "$a"); done
 
-"$ESEAL" serve --help | grep -q "eseal serve" || fail "serve --help"
+"$ESEAL" serve --help >"$T/help"; grep -q "eseal serve" "$T/help" || fail "serve --help"
 "$ESEAL" serve --dir "$D" --print-config | jq -e '.threads == 4 and .listen == "127.0.0.1:8080"' >/dev/null || fail "print-config"
 "$ESEAL" serve --dir "$D" "${STORE[@]}" --listen 127.0.0.1:0 --threads 3 --port-file "$T/port" 2>"$T/server.log" &
 PID=$!
