@@ -307,7 +307,7 @@ int h_get(es_req *rq)
 	return err;
 }
 
-static int id_param(es_req *rq, int64_t *out)
+int es_req_id(es_req *rq, int64_t *out)
 {
 	const char *s = rq->params[0];
 	char *end;
@@ -324,7 +324,7 @@ int h_impression(es_req *rq)
 	es_buf b = ES_BUF_INIT;
 	char type[24];
 	int err;
-	if ((err = id_param(rq, &app)) < 0)
+	if ((err = es_req_id(rq, &app)) < 0)
 		return err;
 	if ((err = es_platform_app_impression(rq->p, rq->actor, app, &b, type, sizeof(type))) == 0)
 		err = es_reply_text(rq, 200, "image/png", b.ptr, b.len);
@@ -338,7 +338,7 @@ int h_attachment(es_req *rq)
 	es_buf b = ES_BUF_INIT;
 	char name[256], kind[64];
 	int err;
-	if ((err = id_param(rq, &id)) < 0)
+	if ((err = es_req_id(rq, &id)) < 0)
 		return err;
 	if ((err = es_platform_attachment_get(rq->p, rq->actor, id, &b, name, sizeof(name), kind, sizeof(kind))) == 0) {
 		/* a download, never rendered in the console's origin */
@@ -422,7 +422,7 @@ int h_app_step(es_req *rq)
 	int64_t app;
 	int err;
 	char esid[15];
-	if ((err = id_param(rq, &app)) < 0)
+	if ((err = es_req_id(rq, &app)) < 0)
 		return err;
 	if (rq->body.len)
 		return es_error_set(ES_EINVAL, "this step takes no body");
@@ -453,7 +453,7 @@ int h_app_review(es_req *rq)
 	int64_t app;
 	json_t *b;
 	int err;
-	if ((err = id_param(rq, &app)) < 0 || (err = es_body_object(rq, &b, fields)) != 0)
+	if ((err = es_req_id(rq, &app)) < 0 || (err = es_body_object(rq, &b, fields)) != 0)
 		return err;
 	json_t *ap = json_object_get(b, "approve");
 	if (!json_is_boolean(ap))
@@ -514,7 +514,7 @@ int h_api_key_revoke(es_req *rq)
 {
 	int64_t id;
 	int err;
-	if ((err = id_param(rq, &id)) < 0 || (err = es_platform_api_key_revoke(rq->p, rq->actor, id)) < 0)
+	if ((err = es_req_id(rq, &id)) < 0 || (err = es_platform_api_key_revoke(rq->p, rq->actor, id)) < 0)
 		return err;
 	return reply_ok(rq);
 }
@@ -667,7 +667,7 @@ int h_use_decide(es_req *rq)
 	json_t *b = NULL;
 	int64_t id;
 	int err;
-	if ((err = id_param(rq, &id)) < 0)
+	if ((err = es_req_id(rq, &id)) < 0)
 		return err;
 	if (rq->body.len && (err = es_body_object(rq, &b, fields)) != 0)
 		return err;

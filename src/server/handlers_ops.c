@@ -12,17 +12,6 @@
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
-static int ops_id(es_req *rq, int64_t *out)
-{
-	const char *s = rq->params[0];
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v <= 0)
-		return es_error_set(ES_ENOTFOUND, "no such record '%.24s'", s);
-	*out = v;
-	return 0;
-}
-
 static int ops_esid(es_req *rq)
 {
 	const char *s = rq->params[0];
@@ -74,7 +63,7 @@ int h_app_attach(es_req *rq)
 	const uint8_t *data;
 	size_t len;
 	const char *filename;
-	if ((err = ops_id(rq, &app)) < 0 || (err = need_upload(rq, "the parts 'kind' and 'file'")) != 0)
+	if ((err = es_req_id(rq, &app)) < 0 || (err = need_upload(rq, "the parts 'kind' and 'file'")) != 0)
 		return err;
 	if (!es_upload_file(&rq->upload, "file", &data, &len, &filename))
 		return es_error_set(ES_EINVAL, "the upload lacks its part 'file'");

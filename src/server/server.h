@@ -180,6 +180,8 @@ int es_reply_text(es_req *rq, unsigned status, const char *type, const void *dat
 int es_body_object(es_req *rq, json_t **out, const char *const *allowed);
 /* The same on bytes and a Content-Type (what the fuzzer drives): 0, a negative es_error, or 415. */
 int es_body_parse(const uint8_t *body, size_t len, const char *type, const char *const *allowed, json_t **out);
+/* The route's first path parameter as a record id: ES_ENOTFOUND unless a positive number. */
+int es_req_id(es_req *rq, int64_t *out);
 /* A query-string value or NULL. */
 const char *es_query(es_req *rq, const char *key);
 /* A header value or NULL. */

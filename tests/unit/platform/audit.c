@@ -25,15 +25,6 @@ static void tamper(tp_env *e, const char *sql)
 	es_store_close(st);
 }
 
-static int64_t count(tp_env *e, const char *sql)
-{
-	es_store *st = NULL;
-	int64_t n = -1;
-	TU_OK(es_store_open(&st, e->store));
-	TU_OK(es_store_int(st, &n, sql, NULL, 0));
-	es_store_close(st);
-	return n;
-}
 
 /* A platform with some history: an active seal, a use, sign-ins. */
 static void history(tp_env *e, char esid[15])
@@ -65,12 +56,12 @@ static void t_intact(void **state)
 	es_audit_report r;
 	history(&e, esid);
 	/* every recorded transition has its audit entry, and so has each use and sign-in */
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM transitions"),
-			 count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'transition'"));
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use'"), 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records"), 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'api-key-created'"), (int64_t)e.nactors);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'signin-failed'"), 1);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM transitions"),
+			 tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'transition'"));
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use'"), 1);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM usage_records"), 1);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'api-key-created'"), (int64_t)e.nactors);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'signin-failed'"), 1);
 	TU_OK(es_platform_audit_verify(e.p, e.auditor, &r));
 	assert_int_equal(r.first_bad, 0);
 	assert_true(r.entries >= 8);
@@ -81,14 +72,14 @@ static void t_intact(void **state)
 	TU_OK(es_platform_audit_verify(e.p, e.admin, &r));
 	/* refusals by the role table are recorded too, after their rollback */
 	TP_DENIED(es_platform_region_add(e.p, e.applicant, "350200", "厦门市"));
-	assert_true(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'denied' AND actor = " "0") == 0);
-	assert_true(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'denied'") >= 3);
+	assert_true(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'denied' AND actor = " "0") == 0);
+	assert_true(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'denied'") >= 3);
 	TU_OK(es_platform_audit_verify(e.p, e.auditor, &r));
 	/* a checkpoint on close; reopen verifies */
 	es_platform_close(e.p);
 	tp_open(&e, NULL);
 	TU_OK(es_platform_audit_verify(e.p, e.auditor, &r));
-	assert_true(count(&e, "SELECT COUNT(*) FROM audit_checkpoints WHERE seq = (SELECT MAX(seq) FROM audit_log)") == 1);
+	assert_true(tp_count(&e, "SELECT COUNT(*) FROM audit_checkpoints WHERE seq = (SELECT MAX(seq) FROM audit_log)") == 1);
 	tp_teardown(&e);
 }
 
@@ -158,7 +149,7 @@ static void t_truncate(void **state)
 	tp_env e;
 	char esid[15];
 	history(&e, esid);
-	int64_t last = count(&e, "SELECT MAX(seq) FROM audit_log");
+	int64_t last = tp_count(&e, "SELECT MAX(seq) FROM audit_log");
 	tamper(&e, "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 3 FROM audit_log)");
 	expect_bad(&e, last - 2);
 	tp_teardown(&e);
@@ -173,7 +164,7 @@ static void t_truncate_covered(void **state)
 	/* shut down (checkpoint over the head), then cut the tail and fix the counter too */
 	es_platform_close(e.p);
 	e.p = NULL;
-	int64_t last = count(&e, "SELECT MAX(seq) FROM audit_log");
+	int64_t last = tp_count(&e, "SELECT MAX(seq) FROM audit_log");
 	tamper(&e, "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log)");
 	tamper(&e, "UPDATE counters SET value = (SELECT MAX(seq) FROM audit_log) WHERE name = 'audit'");
 	tp_open(&e, NULL);
@@ -303,9 +294,9 @@ static void expect_problem(tp_env *e, int64_t first_bad, const char *words)
 /* A head that is not on a checkpoint (the fixture checkpoints every 8 entries). */
 static int64_t head_off_checkpoint(tp_env *e)
 {
-	if (count(e, "SELECT MAX(seq) FROM audit_log") % 8 == 0)
+	if (tp_count(e, "SELECT MAX(seq) FROM audit_log") % 8 == 0)
 		assert_int_equal(refused_signin(e->p), ES_EAUTH);
-	return count(e, "SELECT MAX(seq) FROM audit_log");
+	return tp_count(e, "SELECT MAX(seq) FROM audit_log");
 }
 
 /* Each checkpoint carries the platform TSA's time stamp over its message. */
@@ -315,7 +306,7 @@ static void t_checkpoint_time_stamp(void **state)
 	tp_env e;
 	char esid[15];
 	history(&e, esid);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_checkpoints WHERE tst IS NULL"), 0);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_checkpoints WHERE tst IS NULL"), 0);
 	tamper(&e, "UPDATE audit_checkpoints SET tst = NULL WHERE seq = 8");
 	expect_problem(&e, 8, "no time stamp");
 	/* another checkpoint's token does not cover this one */
@@ -330,7 +321,7 @@ static void t_forge_delete_checkpoints(void **state)
 	tp_env e;
 	char esid[15];
 	history(&e, esid);
-	assert_true(count(&e, "SELECT MAX(seq) FROM audit_log") > 16);
+	assert_true(tp_count(&e, "SELECT MAX(seq) FROM audit_log") > 16);
 	tamper(&e, "DELETE FROM audit_checkpoints");
 	/* one was due over entry 8 */
 	expect_problem(&e, 8, "one is due every 8 entries");
@@ -365,7 +356,7 @@ static void t_forge_rewrite_tail_and_close(void **state)
 	 * consistent, only the anchor file beside the database still knows the old head */
 	es_platform_close(e.p);
 	e.p = NULL;
-	int64_t anchored = count(&e, "SELECT MAX(seq) FROM audit_checkpoints");
+	int64_t anchored = tp_count(&e, "SELECT MAX(seq) FROM audit_checkpoints");
 	assert_true(anchored >= last);
 	tamper(&e, "DELETE FROM audit_checkpoints WHERE seq > 8");
 	tamper(&e, "DELETE FROM audit_log WHERE seq > 12");
@@ -412,7 +403,7 @@ static void t_clock_steps_back(void **state)
 	tp_now("2025-06-01T00:00:00Z");
 	assert_int_equal(refused_signin(e.p), ES_EAUTH);
 	TU_OK(es_platform_audit_verify(e.p, e.auditor, &r));
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log a JOIN audit_log b ON b.seq = a.seq + 1 WHERE b.at < a.at"),
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log a JOIN audit_log b ON b.seq = a.seq + 1 WHERE b.at < a.at"),
 			 0);
 	tp_teardown(&e);
 }
@@ -429,7 +420,7 @@ static void t_anchor(void **state)
 	history(&e, esid);
 	TP_DENIED(es_platform_audit_anchor(e.p, e.applicant, &a[0]));
 	TU_OK(es_platform_audit_anchor(e.p, e.auditor, &a[0]));
-	assert_int_equal(a[0].seq, count(&e, "SELECT MAX(seq) FROM audit_log"));
+	assert_int_equal(a[0].seq, tp_count(&e, "SELECT MAX(seq) FROM audit_log"));
 	assert_true(a[0].tst_len > 0 && a[0].sig_len > 0);
 	/* JSON round trip */
 	TU_OK(es_audit_anchor_json(&json, &a[0]));
@@ -493,8 +484,8 @@ static void t_clock_option(void **state)
 	TU_OK(es_actor_system(&e.sys));
 	TU_OK(es_platform_account_add(e.p, e.sys, "admin", ES_ROLE_SYSADMIN, 0, NULL, &id));
 	assert_int_equal(refused_signin(e.p), ES_EAUTH);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE at <> 1935817689"), 0);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM accounts WHERE created_at = 1935817689"), 1);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE at <> 1935817689"), 0);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM accounts WHERE created_at = 1935817689"), 1);
 	tp_teardown(&e);
 }
 

@@ -7,22 +7,7 @@
 #include "eseal/es_keystore.h"
 #include "tp.c.inc"
 
-static int64_t count(tp_env *e, const char *sql)
-{
-	es_store *st = NULL;
-	int64_t n = -1;
-	TU_OK(es_store_open(&st, e->store));
-	TU_OK(es_store_int(st, &n, sql, NULL, 0));
-	es_store_close(st);
-	return n;
-}
 
-static es_actor *approver(tp_env *e)
-{
-	int64_t id;
-	TU_OK(es_platform_account_add(e->p, e->admin, "approver", ES_ROLE_USE_APPROVER, 0, NULL, &id));
-	return tp_actor(e, "approver");
-}
 
 static void doc(uint8_t h[32], const char *text)
 {
@@ -46,7 +31,7 @@ static void t_use_approval(void **state)
 	int64_t req, req2, n;
 	es_buf sig = ES_BUF_INIT;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	doc(h1, "合同一");
 	doc(h2, "合同二");
@@ -78,7 +63,7 @@ static void t_use_approval(void **state)
 	assert_int_equal(es_platform_seal_sign(e.p, e.applicant, esid, h1, req, NULL, &sig), ES_ESTATE);
 	TU_OK(es_platform_usage_count(e.p, esid, &n));
 	assert_int_equal(n, 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records u JOIN use_requests r ON r.id = u.request_id "
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM usage_records u JOIN use_requests r ON r.id = u.request_id "
 				   "WHERE u.doc_hash = r.doc_hash AND r.state = 'used'"),
 			 1);
 	/* a rejection needs a reason and blocks use */
@@ -87,7 +72,7 @@ static void t_use_approval(void **state)
 	TU_OK(es_platform_use_decide(e.p, appr, req2, false, "不得在空白文件上用印"));
 	assert_int_equal(es_platform_seal_sign(e.p, e.applicant, esid, h2, req2, NULL, &sig), ES_ESTATE);
 	/* a suspended or lost seal is not used even with an approval */
-	assert_true(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use-refused'") >= 4);
+	assert_true(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use-refused'") >= 4);
 	audit_ok(&e);
 	es_buf_release(&sig);
 	tp_teardown(&e);
@@ -105,7 +90,7 @@ static void t_device_batch(void **state)
 	es_cert *c = NULL;
 	const es_sm2_key *pub;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	/* the device makes its key and a PKCS#10 request; the platform issues the certificate */
 	TU_OK(es_sm2_key_generate(&dev));
@@ -118,7 +103,7 @@ static void t_device_batch(void **state)
 	TU_OK(es_sm2_key_point(pt2, dev));
 	assert_memory_equal(pt1, pt2, 65);
 	/* the platform holds no key for it */
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 1);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 1);
 	/* the seal record binds the device certificate */
 	es_buf der = ES_BUF_INIT;
 	es_seal *seal = NULL;
@@ -179,13 +164,13 @@ static void t_pin(void **state)
 	int fails;
 	es_buf sig = ES_BUF_INIT;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	TP_DENIED(es_platform_token_init(e.p, e.applicant, esid, "u-pin-1234", "a-pin-5678"));
 	assert_int_equal(es_platform_token_init(e.p, e.unit_admin, esid, "123", "a-pin-5678"), ES_EINVAL);
 	TU_OK(es_platform_token_init(e.p, e.unit_admin, esid, "u-pin-1234", "a-pin-5678"));
 	/* the key is no longer under the data key */
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 1);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 1);
 	doc(h, "用印文件");
 	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "用印", &req));
 	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
@@ -247,8 +232,8 @@ static void t_pin(void **state)
 		es_keystore_close(ks);
 	}
 	/* every failure is audited; no PIN appears in the audit log */
-	assert_true(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event IN ('pin-failed', 'pin-locked')") >= 10);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%u-pin-1234%' OR detail LIKE "
+	assert_true(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event IN ('pin-failed', 'pin-locked')") >= 10);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%u-pin-1234%' OR detail LIKE "
 				   "'%a-pin-5678%' OR detail LIKE '%wrong-pin%' OR detail LIKE '%new-pin-999%' OR "
 				   "object_id LIKE '%pin-1234%'"),
 			 0);
@@ -272,7 +257,7 @@ static void t_backup(void **state)
 	es_audit_report rep;
 	es_buf sig = ES_BUF_INIT, file = ES_BUF_INIT;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	doc(h, "备份前的文件");
 	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "用印", &req));
@@ -293,7 +278,7 @@ static void t_backup(void **state)
 	/* every record is there */
 	for (size_t i = 0; i < ES_ARRAY_LEN(tables); i++) {
 		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", tables[i]);
-		int64_t a = count(&e, sql), b = count(&r, sql);
+		int64_t a = tp_count(&e, sql), b = tp_count(&r, sql);
 		/* the original went on after the snapshot only by checkpoints */
 		if (strcmp(tables[i], "audit_checkpoints") != 0 && a != b)
 			fail_msg("%s: %lld rows, restored %lld", tables[i], (long long)a, (long long)b);
@@ -336,7 +321,7 @@ static void t_backup(void **state)
 		assert_int_equal(es_file_exists(db), 0);
 	} else {
 		/* (opening the store to look creates the empty schema) */
-		assert_int_equal(count(&f, "SELECT COUNT(*) FROM audit_log"), 0);
+		assert_int_equal(tp_count(&f, "SELECT COUNT(*) FROM audit_log"), 0);
 	}
 	es_buf_release(&file);
 	es_buf_release(&sig);
@@ -383,8 +368,8 @@ static void t_crash_uses(void **state)
 	TU_OK(es_platform_usage_count(e.p, esid, &n));
 	/* nothing reported is lost; at most the one in flight committed without its report */
 	assert_true(n >= reported && n <= reported + 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use'"), n);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records u WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use'"), n);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM usage_records u WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
 				   "WHERE a.seq = u.audit_seq AND a.event = 'use')"),
 			 0);
 	es_platform_close(e.p);
@@ -510,7 +495,7 @@ static void t_keystore_token(void **state)
 	int fails;
 	es_buf sig = ES_BUF_INIT, cert = ES_BUF_INIT, der = ES_BUF_INIT;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, b);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, d);
@@ -556,14 +541,14 @@ static void t_keystore_token(void **state)
 		es_cert_free(c);
 	}
 	/* the platform keeps no private key for it */
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 3);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 3);
 	TU_OK(es_platform_seal_key_location(e.p, a, got, sizeof(got)));
 	assert_string_equal(got, loc);
 	TU_OK(es_platform_seal_key_location(e.p, b, got, sizeof(got)));
 	assert_string_equal(got, "");
 	/* bound once */
 	TP_DENIED(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, loc, NULL, &cert));
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'keystore-bind'"), 1);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'keystore-bind'"), 1);
 
 	tp_now_days(1);
 	TU_OK(es_sm3(h, text, strlen(text)));
@@ -588,7 +573,7 @@ static void t_keystore_token(void **state)
 	state_is(&e, req, "used");
 	TU_OK(es_platform_usage_count(e.p, a, &n));
 	assert_int_equal(n, 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records u JOIN audit_log l ON l.seq = u.audit_seq "
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM usage_records u JOIN audit_log l ON l.seq = u.audit_seq "
 				   "JOIN use_requests r ON r.id = u.request_id WHERE l.event = 'use' AND r.state = 'used' "
 				   "AND u.doc_hash = r.doc_hash"),
 			 1);
@@ -618,15 +603,15 @@ static void t_keystore_token(void **state)
 	state_is(&e, req2, "approved");
 	TU_OK(es_platform_usage_count(e.p, a, &n));
 	assert_int_equal(n, 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use-refused' AND detail LIKE "
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use-refused' AND detail LIKE "
 				   "'%does not match%'"),
 			 1);
 
 	/* no PIN in the audit log or the database's text columns */
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%hold-pin%' OR detail LIKE "
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%hold-pin%' OR detail LIKE "
 				   "'%wrong-pin%' OR detail LIKE '%hold-admin%'"),
 			 0);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM tokens WHERE location LIKE '%pin%'"), 0);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM tokens WHERE location LIKE '%pin%'"), 0);
 	audit_ok(&e);
 	es_buf_release(&sig);
 	es_buf_release(&cert);
@@ -678,7 +663,7 @@ static void t_keystore_pkcs11(void **state)
 			fail_msg("location '%s' accepted", bad[i]);
 
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	/* binding to a module that is not there: a clear error, the seal unchanged */
 	int err = es_platform_seal_bind_keystore(e.p, e.unit_admin, a, "pkcs11:/nonexistent/libnone-p11.so|tok|key",
@@ -689,7 +674,7 @@ static void t_keystore_pkcs11(void **state)
 	assert_null(strstr(es_error_last()->message, "some-pin-1"));
 	TU_OK(es_platform_seal_key_location(e.p, a, got, sizeof(got)));
 	assert_string_equal(got, "");
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 0);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 0);
 	/* a seal recorded as bound to a PKCS#11 key whose module is gone: signing says so, nothing used up */
 	{
 		es_sval pv[2] = { ES_SV_S(a), ES_SV_S("pkcs11:/nonexistent/libnone-p11.so|tok|key|0x80000101|0x80000001") };
@@ -724,7 +709,7 @@ static void t_renew_keeps_held_key(void **state)
 	es_buf sig = ES_BUF_INIT, der = ES_BUF_INIT;
 	es_seal_record r, r2;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	TU_OK(es_platform_token_init(e.p, e.unit_admin, a, "renew-pin-1", "renew-admin-1"));
 	TU_OK(es_platform_seal_get(e.p, a, &r));
@@ -789,7 +774,7 @@ static void t_use_unusable_seal(void **state)
 	uint8_t h[32];
 	int64_t req, app;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, b);
 	doc(h, "合同");

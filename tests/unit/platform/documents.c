@@ -13,22 +13,7 @@
 #include <pthread.h>
 #include "tp.c.inc"
 
-static int64_t count(tp_env *e, const char *sql)
-{
-	es_store *st = NULL;
-	int64_t n = -1;
-	TU_OK(es_store_open(&st, e->store));
-	TU_OK(es_store_int(st, &n, sql, NULL, 0));
-	es_store_close(st);
-	return n;
-}
 
-static es_actor *approver(tp_env *e)
-{
-	int64_t id;
-	TU_OK(es_platform_account_add(e->p, e->admin, "approver", ES_ROLE_USE_APPROVER, 0, NULL, &id));
-	return tp_actor(e, "approver");
-}
 
 static void audit_ok(tp_env *e)
 {
@@ -132,7 +117,7 @@ static void t_platform_key(void **state)
 	es_buf ofd = ES_BUF_INIT, pdf = ES_BUF_INIT, out = ES_BUF_INIT, out2 = ES_BUF_INIT;
 	es_seal_document_result res;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	make_ofd(&ofd, false);
 	make_pdf(&pdf);
@@ -232,8 +217,8 @@ static void t_platform_key(void **state)
 	}
 	TU_OK(es_platform_usage_count(e.p, esid, &n));
 	assert_int_equal(n, 2);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'seal-document'"), 2);
-	assert_true(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use-refused'") >= 6);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'seal-document'"), 2);
+	assert_true(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'use-refused'") >= 6);
 	audit_ok(&e);
 	es_buf_release(&ofd);
 	es_buf_release(&pdf);
@@ -254,7 +239,7 @@ static void t_soft_token(void **state)
 	es_buf ofd = ES_BUF_INIT, out = ES_BUF_INIT;
 	es_seal_document_result res;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_CONTRACT, "福建省测试厅合同专用章", 0, esid);
 	TU_OK(es_platform_token_init(e.p, e.unit_admin, esid, "user-pin-1", "admin-pin-1"));
 	make_ofd(&ofd, true);
@@ -278,8 +263,8 @@ static void t_soft_token(void **state)
 	TU_OK(es_platform_token_status(e.p, esid, &locked, &fails));
 	assert_int_equal(fails, 0);
 	/* the platform keeps no private key of it, and no PIN anywhere */
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 1);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%pin-1%' OR detail LIKE '%pin-9%'"), 0);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM seals WHERE length(key_enc) = 0"), 1);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%pin-1%' OR detail LIKE '%pin-9%'"), 0);
 	audit_ok(&e);
 	es_buf_release(&ofd);
 	es_buf_release(&out);
@@ -296,7 +281,7 @@ static void t_keystore(void **state)
 	es_buf pdf = ES_BUF_INIT, out = ES_BUF_INIT, cert = ES_BUF_INIT;
 	es_seal_document_result res;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, a);
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, b);
 	TU_OK(es_platform_token_init(e.p, e.unit_admin, b, "hold-pin-1", "hold-admin-1"));
@@ -369,7 +354,7 @@ static void t_device(void **state)
 	es_buf csr = ES_BUF_INIT, cert = ES_BUF_INIT, ofd = ES_BUF_INIT, out = ES_BUF_INIT;
 	es_seal_document_result res;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	TU_OK(es_sm2_key_generate(&dev.key));
 	TU_OK(es_sm2_key_generate(&other.key));
@@ -406,7 +391,7 @@ static void t_device(void **state)
 	}
 	TU_OK(es_platform_usage_count(e.p, esid, &n));
 	assert_int_equal(n, 2);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM usage_records WHERE batch_id IS NOT NULL AND out_hash IS NOT NULL"), 2);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM usage_records WHERE batch_id IS NOT NULL AND out_hash IS NOT NULL"), 2);
 	/* the authorisation ends */
 	tp_now_days(11);
 	assert_int_equal(es_platform_seal_document(e.p, e.applicant, &o, ofd.ptr, ofd.len, &out, &res), ES_EDENIED);
@@ -431,7 +416,7 @@ static void t_sign_digest(void **state)
 	es_buf sig = ES_BUF_INIT;
 	es_ses_sig *ss = NULL;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	TU_OK(es_sm3(h, "<ofd:Signature/>", 16));
 	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "OES", &req));
@@ -462,7 +447,7 @@ static void t_sign_data(void **state)
 	es_buf sig = ES_BUF_INIT, cms = ES_BUF_INIT, der = ES_BUF_INIT;
 	es_seal_document_result res;
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	TU_OK(es_sm3(h, data, strlen(data)));
 	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "报文签名", &req));
@@ -533,7 +518,7 @@ static void t_sign_data(void **state)
 		es_cert_free(root);
 		es_buf_release(&root_pem);
 	}
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'sign-data'"), 2);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'sign-data'"), 2);
 	audit_ok(&e);
 	es_buf_release(&sig);
 	es_buf_release(&cms);
@@ -566,7 +551,7 @@ static void t_api_key_seals(void **state)
 	/* a revoked key is allowed nothing new */
 	TU_OK(es_platform_api_key_revoke(e.p, e.admin, id));
 	assert_int_equal(es_platform_api_key_seal(e.p, e.admin, id, esid, true), ES_ENOTFOUND);
-	assert_int_equal(count(&e, "SELECT COUNT(*) FROM audit_log WHERE event LIKE 'api-key-seal%'"), 2);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event LIKE 'api-key-seal%'"), 2);
 	audit_ok(&e);
 	tp_teardown(&e);
 }
@@ -598,7 +583,7 @@ static void t_race(void **state)
 	es_buf ofd = ES_BUF_INIT;
 	pthread_t th[2];
 	tp_setup(&e);
-	es_actor *appr = approver(&e);
+	es_actor *appr = tp_approver(&e);
 	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
 	make_ofd(&ofd, false);
 	approved(&e, appr, esid, &ofd, &req);

@@ -52,6 +52,10 @@ void tp_store_uri(char *out, size_t cap, const char *dir);
 void tp_open(tp_env *e, const char *outbox_url);
 /* Sign @p login in with a new API key (scope: everything its roles allow); freed by tp_teardown(). */
 es_actor *tp_actor(tp_env *e, const char *login);
+/* The answer of one SQL count on the test's store (a connection of its own). */
+int64_t tp_count(tp_env *e, const char *sql);
+/* A new account "approver" (use approver), signed in. */
+es_actor *tp_approver(tp_env *e);
 /* Fresh store, open, regions, units, accounts. */
 void tp_setup(tp_env *e);
 void tp_teardown(tp_env *e);
