@@ -446,7 +446,7 @@ static void answer_error(es_req *rq, int err)
 static void run_handler(es_req *rq)
 {
 	const es_route *r = rq->route;
-	int err;
+	int err = 0; /* the refusals below answer themselves and leave it 0 */
 	rq->p = es_pool_take(&rq->srv->pool);
 	if (r->auth == ES_ROUTE_USER && !rq->authed && (err = check_caller(rq)) != 0)
 		goto done;
