@@ -76,11 +76,16 @@ check-long: build
 run: release
 	@ESEAL=./build-release/eseal bash scripts/run.sh $(DATA)
 
-# The eseal command to $(DESTDIR)$(PREFIX)/bin, libeseal to lib/, the
-# public headers to include/eseal/ (PREFIX=/usr/local by default; DESTDIR
-# for staging a package).
-install: build
-	DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+# The release build (no test hooks) installed under $(DESTDIR)$(PREFIX): the eseal
+# command to bin/, libeseal to lib/, the public headers to include/eseal/, the
+# console to share/eseal/web/, the systemd unit to lib/systemd/system/ and an
+# example serve.json to share/eseal/ (PREFIX=/usr/local by default; DESTDIR for
+# staging a package). PREFIX is compiled in (the console's folder, ExecStart).
+install: deps
+	@cmake -S . -B build-install -DES_TEST_CLOCK=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_INSTALL_PREFIX="$(PREFIX)" >/dev/null
+	@cmake --build build-install -j$(JOBS) --target eseal_cli
+	DESTDIR="$(DESTDIR)" cmake --install build-install
 
 bench: build
 	@./build/eseal bench crypto --seconds 2
@@ -88,4 +93,4 @@ bench: build
 	@./build/eseal_bench
 
 clean:
-	rm -rf build build-release build-asan build-fuzz
+	rm -rf build build-release build-asan build-fuzz build-install build-tsan

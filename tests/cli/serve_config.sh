@@ -57,19 +57,28 @@ refused "per_ip_connections (600) is more than max_connections (512)" --per-ip-c
 ESEAL_SERVE_TIMEOUT_S=0 refused "ESEAL_SERVE_TIMEOUT_S: 'timeout_s' must be a number 1-3600" --print-config
 refused "client_cert_header must be a header name" --client-cert-header 'X-Cert: evil' --print-config
 
-# ---- the systemd unit ----------------------------------------------------------------------
-U=$SRC/packaging/eseal.service
-for d in "ExecStart=/usr/local/bin/eseal serve --config /etc/eseal/serve.json" NoNewPrivileges=yes ProtectSystem=strict \
+# ---- the systemd unit and make install's layout ---------------------------------------------
+# the build's own install tree, staged with DESTDIR (the prefix is the build's, /usr/local)
+BUILD=$(dirname "$ESEAL")
+PREFIX=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$BUILD/CMakeCache.txt")
+DESTDIR="$T/stage" cmake --install "$BUILD" >"$T/install.log" 2>&1 || { cat "$T/install.log" >&2; fail "cmake --install"; }
+for f in bin/eseal include/eseal/es_platform.h lib/systemd/system/eseal.service share/eseal/serve.json \
+    share/eseal/web/index.html; do
+  [ -f "$T/stage$PREFIX/$f" ] || fail "make install did not install $f"
+done
+U=$T/stage$PREFIX/lib/systemd/system/eseal.service
+for d in "ExecStart=$PREFIX/bin/eseal serve --config /etc/eseal/serve.json" NoNewPrivileges=yes ProtectSystem=strict \
     "ReadWritePaths=/var/lib/eseal" ProtectHome=yes PrivateTmp=yes PrivateDevices=yes "User=eseal" \
     "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" "KillSignal=SIGTERM" "TimeoutStopSec=40" \
     "CapabilityBoundingSet=" "SystemCallFilter=@system-service" "UMask=0077"; do
-  grep -qxF "$d" "$U" || fail "packaging/eseal.service lacks '$d'"
+  grep -qxF "$d" "$U" || fail "the installed eseal.service lacks '$d'"
 done
+grep -qE '@[A-Z_]+@' "$U" && fail "eseal.service has an unreplaced @VARIABLE@"
 "$ESEAL" serve --config "$SRC/packaging/serve.json" --print-config >"$T/pkg.json" || fail "packaging/serve.json is refused"
 jq -e '.dir == "/var/lib/eseal" and .listen == "127.0.0.1:8080" and .trusted_proxies == "127.0.0.1/32"' "$T/pkg.json" >/dev/null ||
   fail "packaging/serve.json settings"
 if command -v systemd-analyze >/dev/null && systemd-analyze --help 2>/dev/null | grep -q verify; then
-  systemd-analyze verify "$U" 2>&1 | grep -v "eseal: No such file\|Command /usr/local/bin/eseal is not executable" | grep -i "error\|unknown" &&
+  systemd-analyze verify "$U" 2>&1 | grep -v "eseal: No such file\|Command .*/bin/eseal is not executable" | grep -i "error\|unknown" &&
     fail "systemd-analyze verify"
 fi
 
