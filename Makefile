@@ -91,6 +91,8 @@ bench: build
 	@./build/eseal bench crypto --seconds 2
 	@echo
 	@./build/eseal_bench
+	@echo
+	@bash bench/http.sh ./build/eseal
 
 clean:
 	rm -rf build build-release build-asan build-fuzz build-install build-tsan

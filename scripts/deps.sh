@@ -20,6 +20,7 @@ PACKAGES=(
   curl              # HTTP API tests
   libcurl4-openssl-dev # eseal verify --status-url (HTTP client)
   jq                # HTTP API tests read JSON answers
+  wrk               # make bench: HTTP load on loopback (bench/http.sh)
   python3-jsonschema # HTTP API contract test (tests/cli/serve_contract.sh)
   libzip-dev        # OFD packages
   libxml2-dev       # OFD XML

@@ -268,6 +268,17 @@ int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int6
 	return err;
 }
 
+/* A question, not a refusal: no error is left and nothing is audited (reads ask it for PII). */
+bool es_platform__may(es_platform *p, int64_t actor, es_action action, int64_t unit_id)
+{
+	bool pending = p->denied_pending;
+	int err = authorize(p, actor, action, unit_id, NULL);
+	p->denied_pending = pending;
+	if (err < 0)
+		es_error_clear();
+	return err == 0;
+}
+
 int es_platform_allowed(es_platform *p, const es_actor *who, es_action action, int64_t unit_id)
 {
 	int64_t actor = es_platform__enter(p, who);

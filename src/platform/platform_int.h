@@ -95,6 +95,8 @@ int es_platform__separate(es_platform *p, int64_t actor, const char *step, const
 			  size_t n, const char *instead);
 /* A seal that can be used now: active and within its validity; the refusal names its state. */
 int es_platform__seal_usable(es_platform *p, const char *esid, int64_t *unit_id);
+/* Whether @p actor may: the role table asked without refusing (no error, no audit entry). */
+bool es_platform__may(es_platform *p, int64_t actor, es_action action, int64_t unit_id);
 /* The one permission check: role table + unit scope. */
 int es_platform__authorize(es_platform *p, int64_t actor, es_action action, int64_t unit_id, es_account *acct);
 

@@ -651,8 +651,7 @@ int es_platform_list(es_platform *p, const es_actor *a, es_record_kind kind, con
 	if ((err = es_platform_allowed(p, a, ES_ACT_READ, -1)) < 0)
 		return err;
 	row_ctx x = { p, d, false, json_array(), 0, limit, "", false, 0 };
-	x.pii = es_platform_allowed(p, a, ES_ACT_READ_PII, -1) == 0;
-	es_error_clear();
+	x.pii = es_platform__may(p, a->account, ES_ACT_READ_PII, -1);
 	if (!x.items)
 		return es_error_set(ES_ENOMEM, "out of memory");
 	if ((err = run(p, a, d, f, NULL, &x)) < 0) {
@@ -682,8 +681,7 @@ int es_platform_get(es_platform *p, const es_actor *a, es_record_kind kind, cons
 	if ((err = es_platform_allowed(p, a, ES_ACT_READ, -1)) < 0)
 		return err;
 	row_ctx x = { p, d, false, json_array(), 0, 1, "", false, 0 };
-	x.pii = es_platform_allowed(p, a, ES_ACT_READ_PII, -1) == 0;
-	es_error_clear();
+	x.pii = es_platform__may(p, a->account, ES_ACT_READ_PII, -1);
 	if (!x.items)
 		return es_error_set(ES_ENOMEM, "out of memory");
 	err = run(p, a, d, NULL, id, &x);

@@ -306,8 +306,7 @@ int es_platform_person_get(es_platform *p, const es_actor *who, int64_t person, 
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_READ, -1, NULL)) < 0)
 		return err;
-	bool pii = es_platform__authorize(p, actor, ES_ACT_READ_PII, -1, NULL) == 0;
-	es_error_clear();
+	bool pii = es_platform__may(p, actor, ES_ACT_READ_PII, -1);
 	pget_ctx x = { p, pii, false, name_out, id_out, mobile_out, name_cap, cap };
 	es_sval pv[1] = { ES_SV_I(person) };
 	if ((err = es_store_exec(p->st, "SELECT name, id_enc, id_mask, mobile_enc FROM people WHERE id = ?", pv, 1,

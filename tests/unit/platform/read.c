@@ -101,7 +101,10 @@ static void t_visibility(void **state)
 
 	/* the whole application, with its letter and history; personal data masked but for PII readers */
 	snprintf(id, sizeof(id), "%lld", (long long)app);
+	int64_t denials = tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'denied'");
 	json_t *a1 = get(&e, applicant, ES_REC_APPLICATION, id);
+	/* asking whether a reader sees personal data is not a refusal: nothing audited, nothing written */
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'denied'"), denials);
 	assert_string_equal(str(a1, "handler_mobile"), "138****0000");
 	assert_null(strstr(str(a1, "handler_id"), "350102199002020021"));
 	assert_int_equal(json_array_size(json_object_get(a1, "attachments")), 1);
