@@ -1,17 +1,49 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The PKCS#11 provider: a module loaded at run time (dlopen), one token, one session.
- * The only code that includes p11-kit/pkcs11.h. */
+ * The only code that includes p11-kit/pkcs11.h.
+ *
+ * Threads: a module is loaded and initialised (C_Initialize) once per process and
+ * finalised when its last key store closes, so that one handle's close never
+ * finalises the module under another's feet. PKCS#11 keeps the login state per
+ * token for the whole process, not per session: while one handle is logged in,
+ * another handle's C_Login answers CKR_USER_ALREADY_LOGGED_IN without looking at
+ * its PIN. So a handle holds the token's lock from its login to its logout, and
+ * every login checks its own PIN. */
 #include "es_int.h"
 #include "eseal/es_keystore.h"
 #include <dlfcn.h>
+#include <pthread.h>
 #include <p11-kit/pkcs11.h>
 
-typedef struct p11 {
+/* A module loaded once per process (the registry below, under reg_mu). */
+typedef struct p11_module {
+	struct p11_module *next;
+	char *path;
 	void *lib;
+	CK_FUNCTION_LIST_PTR f;
+	bool initialized;             /* we called C_Initialize: we call C_Finalize */
+	unsigned refs;
+	struct p11_slot_lock *locks;  /* one per token slot in use */
+} p11_module;
+
+/* A token's login lock: held from a handle's login to its logout. */
+typedef struct p11_slot_lock {
+	struct p11_slot_lock *next;
+	CK_SLOT_ID slot;
+	pthread_mutex_t mu;
+} p11_slot_lock;
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static p11_module *modules;
+
+typedef struct p11 {
+	p11_module *mod;
 	CK_FUNCTION_LIST_PTR f;
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE session;
-	bool initialized, have_session;
+	bool have_session;
+	p11_slot_lock *lock;          /* this token's login lock */
+	bool holds_lock;              /* logged in: the lock is ours */
 	unsigned long sm2_mech, sm2_type;
 } p11;
 
@@ -20,10 +52,16 @@ static int p11_fail(CK_RV rv, const char *what)
 	return es_error_set(ES_ECRYPTO, "pkcs11: %s failed (CKR 0x%lx)", what, (unsigned long)rv);
 }
 
+/* Log in with the token's lock held by the caller; every call checks its own PIN. */
 static int p11_login_as(p11 *k, CK_USER_TYPE who, const char *pin)
 {
 	CK_RV rv = k->f->C_Login(k->session, who, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
-	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
+	if (rv == CKR_USER_ALREADY_LOGGED_IN || rv == CKR_USER_ANOTHER_ALREADY_LOGGED_IN) {
+		/* left logged in by an earlier holder: out, and in again with this PIN */
+		(void)k->f->C_Logout(k->session);
+		rv = k->f->C_Login(k->session, who, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
+	}
+	if (rv == CKR_OK)
 		return 0;
 	if (rv == CKR_PIN_INCORRECT)
 		return es_error_set(ES_EDENIED, "pkcs11: wrong PIN");
@@ -32,16 +70,122 @@ static int p11_login_as(p11 *k, CK_USER_TYPE who, const char *pin)
 	return p11_fail(rv, "C_Login");
 }
 
+static void p11_unlock(p11 *k)
+{
+	if (k->holds_lock) {
+		k->holds_lock = false;
+		pthread_mutex_unlock(&k->lock->mu);
+	}
+}
+
 static int p11_login(void *ctx, const char *pin)
 {
-	return p11_login_as(ctx, CKU_USER, pin);
+	p11 *k = ctx;
+	if (!k->holds_lock) {
+		pthread_mutex_lock(&k->lock->mu);
+		k->holds_lock = true;
+	}
+	int err = p11_login_as(k, CKU_USER, pin);
+	if (err < 0)
+		p11_unlock(k);
+	return err;
 }
 
 static int p11_logout(void *ctx)
 {
 	p11 *k = ctx;
 	CK_RV rv = k->f->C_Logout(k->session);
+	p11_unlock(k);
 	return rv == CKR_OK || rv == CKR_USER_NOT_LOGGED_IN ? 0 : p11_fail(rv, "C_Logout");
+}
+
+/* ---- the process's modules ------------------------------------------------ */
+
+/* Load (or take another reference to) the module at @p path; reg_mu held. */
+static int module_get(const char *path, p11_module **out)
+{
+	for (p11_module *m = modules; m; m = m->next)
+		if (strcmp(m->path, path) == 0) {
+			m->refs++;
+			*out = m;
+			return 0;
+		}
+	CK_C_GetFunctionList get;
+	CK_C_INITIALIZE_ARGS args;
+	int err;
+	p11_module *m = es_calloc(1, sizeof(*m));
+	if (!m || !(m->path = es_strdup(path))) {
+		err = es_error_set(ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	m->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!m->lib) {
+		err = es_error_set(ES_ENOTFOUND, "pkcs11: cannot load module '%s'", path);
+		goto fail;
+	}
+	*(void **)&get = dlsym(m->lib, "C_GetFunctionList");
+	if (!get || get(&m->f) != CKR_OK || !m->f) {
+		err = es_error_set(ES_EMALFORMED, "pkcs11: '%s' is not a PKCS#11 module", path);
+		goto fail;
+	}
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	CK_RV rv = m->f->C_Initialize(&args);
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+		err = p11_fail(rv, "C_Initialize");
+		goto fail;
+	}
+	m->initialized = rv == CKR_OK;
+	m->refs = 1;
+	m->next = modules;
+	modules = m;
+	*out = m;
+	return 0;
+fail:
+	if (m && m->lib)
+		dlclose(m->lib);
+	if (m)
+		es_free(m->path);
+	es_free(m);
+	return err;
+}
+
+/* Drop a reference; the last one finalises and unloads the module. reg_mu held. */
+static void module_put(p11_module *m)
+{
+	if (--m->refs)
+		return;
+	for (p11_module **pp = &modules; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	if (m->initialized)
+		(void)m->f->C_Finalize(NULL);
+	dlclose(m->lib);
+	for (p11_slot_lock *l = m->locks, *next; l; l = next) {
+		next = l->next;
+		pthread_mutex_destroy(&l->mu);
+		es_free(l);
+	}
+	es_free(m->path);
+	es_free(m);
+}
+
+/* The login lock of @p slot of @p m; reg_mu held. */
+static p11_slot_lock *slot_lock(p11_module *m, CK_SLOT_ID slot)
+{
+	for (p11_slot_lock *l = m->locks; l; l = l->next)
+		if (l->slot == slot)
+			return l;
+	p11_slot_lock *l = es_calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->slot = slot;
+	pthread_mutex_init(&l->mu, NULL);
+	l->next = m->locks;
+	m->locks = l;
+	return l;
 }
 
 /* One object of @p cls with CKA_LABEL @p label. */
@@ -115,12 +259,20 @@ static int p11_reset_pin(void *ctx, const char *so_pin, const char *new_pin)
 {
 	p11 *k = ctx;
 	int err;
+	bool held = k->holds_lock;
+	if (!held)
+		pthread_mutex_lock(&k->lock->mu);
 	(void)k->f->C_Logout(k->session);
-	if ((err = p11_login_as(k, CKU_SO, so_pin)) < 0)
-		return err;
-	CK_RV rv = k->f->C_InitPIN(k->session, (CK_UTF8CHAR_PTR)new_pin, (CK_ULONG)strlen(new_pin));
-	(void)k->f->C_Logout(k->session);
-	return rv == CKR_OK ? 0 : p11_fail(rv, "C_InitPIN");
+	if ((err = p11_login_as(k, CKU_SO, so_pin)) == 0) {
+		CK_RV rv = k->f->C_InitPIN(k->session, (CK_UTF8CHAR_PTR)new_pin, (CK_ULONG)strlen(new_pin));
+		(void)k->f->C_Logout(k->session);
+		err = rv == CKR_OK ? 0 : p11_fail(rv, "C_InitPIN");
+	}
+	if (!held)
+		pthread_mutex_unlock(&k->lock->mu);
+	else
+		p11_unlock(k); /* the user's login ended with the SO's logout */
+	return err;
 }
 
 static int p11_generate(void *ctx, const char *label, uint8_t pub[65])
@@ -156,12 +308,17 @@ static void p11_close(void *ctx)
 	p11 *k = ctx;
 	if (!k)
 		return;
+	if (k->holds_lock) {
+		(void)k->f->C_Logout(k->session);
+		p11_unlock(k);
+	}
 	if (k->have_session)
 		(void)k->f->C_CloseSession(k->session);
-	if (k->initialized)
-		(void)k->f->C_Finalize(NULL);
-	if (k->lib)
-		dlclose(k->lib);
+	if (k->mod) {
+		pthread_mutex_lock(&reg_mu);
+		module_put(k->mod);
+		pthread_mutex_unlock(&reg_mu);
+	}
 	es_free(k);
 }
 
@@ -180,10 +337,8 @@ static bool label_is(const CK_UTF8CHAR label[32], const char *want)
 int es_keystore_pkcs11_open(es_keystore **out, const es_pkcs11_options *opt)
 {
 	ES_ASSERT_ARG(out && opt && opt->module);
-	CK_C_GetFunctionList get;
 	CK_SLOT_ID slots[64];
 	CK_ULONG nslots = ES_ARRAY_LEN(slots);
-	CK_C_INITIALIZE_ARGS args;
 	CK_RV rv;
 	int err;
 	*out = NULL;
@@ -192,24 +347,12 @@ int es_keystore_pkcs11_open(es_keystore **out, const es_pkcs11_options *opt)
 		return es_error_set(ES_ENOMEM, "out of memory");
 	k->sm2_mech = opt->sm2_mechanism;
 	k->sm2_type = opt->sm2_key_type;
-	k->lib = dlopen(opt->module, RTLD_NOW | RTLD_LOCAL);
-	if (!k->lib) {
-		err = es_error_set(ES_ENOTFOUND, "pkcs11: cannot load module '%s'", opt->module);
+	pthread_mutex_lock(&reg_mu);
+	err = module_get(opt->module, &k->mod);
+	pthread_mutex_unlock(&reg_mu);
+	if (err < 0)
 		goto fail;
-	}
-	*(void **)&get = dlsym(k->lib, "C_GetFunctionList");
-	if (!get || get(&k->f) != CKR_OK || !k->f) {
-		err = es_error_set(ES_EMALFORMED, "pkcs11: '%s' is not a PKCS#11 module", opt->module);
-		goto fail;
-	}
-	memset(&args, 0, sizeof(args));
-	args.flags = CKF_OS_LOCKING_OK;
-	rv = k->f->C_Initialize(&args);
-	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-		err = p11_fail(rv, "C_Initialize");
-		goto fail;
-	}
-	k->initialized = rv == CKR_OK;
+	k->f = k->mod->f;
 	if ((rv = k->f->C_GetSlotList(CK_TRUE, slots, &nslots)) != CKR_OK) {
 		err = p11_fail(rv, "C_GetSlotList");
 		goto fail;
@@ -234,6 +377,13 @@ int es_keystore_pkcs11_open(es_keystore **out, const es_pkcs11_options *opt)
 		goto fail;
 	}
 	k->have_session = true;
+	pthread_mutex_lock(&reg_mu);
+	k->lock = slot_lock(k->mod, k->slot);
+	pthread_mutex_unlock(&reg_mu);
+	if (!k->lock) {
+		err = es_error_set(ES_ENOMEM, "out of memory");
+		goto fail;
+	}
 	if ((err = es_keystore_new(out, &p11_ops, k)) < 0)
 		goto fail;
 	return 0;

@@ -13,6 +13,8 @@
 #include "file.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #define MODULE "/usr/lib/softhsm/libsofthsm2.so"
 #define USER_PIN "11112222"
@@ -144,6 +146,62 @@ static void t_sign(void **state)
 	es_keystore_close(ks);
 }
 
+/*
+ * Two handles on one token in one process (the server's threads): PKCS#11 keeps the
+ * login per token for the whole process, so while A is logged in, B's C_Login would
+ * answer "already logged in" whatever its PIN. B's wrong PIN must still be refused,
+ * and closing A must not finalise the module under B.
+ */
+typedef struct login_try {
+	es_keystore *ks;
+	const char *pin;
+	int rc;
+} login_try;
+
+static void *try_login(void *arg)
+{
+	login_try *t = arg;
+	t->rc = es_keystore_login(t->ks, t->pin);
+	if (t->rc == 0 && es_keystore_logout(t->ks) < 0)
+		t->rc = -1000;
+	es_error_clear();
+	return NULL;
+}
+
+static void t_two_handles(void **state)
+{
+	(void)state;
+	es_keystore *a = NULL, *b = NULL;
+	es_pkcs11_options o = ES_PKCS11_OPTIONS_INIT;
+	uint8_t pub[65], dgst[32], sig[64];
+	o.module = MODULE;
+	o.token_label = "eseal";
+	TU_OK(es_keystore_pkcs11_open(&a, &o));
+	TU_OK(es_keystore_pkcs11_open(&b, &o));
+	TU_OK(es_keystore_login(a, USER_PIN));
+	login_try t = { b, "00000000", 1 };
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, try_login, &t), 0);
+	usleep(50 * 1000); /* B waits for the token while A signs */
+	TU_OK(es_sm3(dgst, "document", 8));
+	TU_OK(es_keystore_sign_digest(a, "seal-1", dgst, sig));
+	TU_OK(es_keystore_logout(a));
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(t.rc, ES_EDENIED); /* its own PIN was checked */
+	/* A closes while B is logged in: the module stays initialised for B */
+	TU_OK(es_keystore_login(b, USER_PIN));
+	es_keystore_close(a);
+	TU_OK(es_keystore_find_key(b, "seal-1", pub));
+	TU_OK(es_keystore_sign_digest(b, "seal-1", dgst, sig));
+	TU_OK(es_keystore_logout(b));
+	/* after B's logout, A's successor is not logged in by B's session */
+	TU_OK(es_keystore_pkcs11_open(&a, &o));
+	assert_int_equal(es_keystore_sign_digest(a, "seal-1", dgst, sig), ES_EDENIED);
+	es_error_clear();
+	es_keystore_close(a);
+	es_keystore_close(b);
+}
+
 int main(void)
 {
 	if (es_file_exists(MODULE) != 1 || tu_run(NULL, "command -v softhsm2-util >/dev/null") != 0) {
@@ -154,6 +212,7 @@ int main(void)
 		cmocka_unit_test(t_open),
 		cmocka_unit_test(t_pin_lockout),
 		cmocka_unit_test(t_sign),
+		cmocka_unit_test(t_two_handles),
 	};
 	return cmocka_run_group_tests_name("keystore-pkcs11", tests, setup, teardown);
 }
