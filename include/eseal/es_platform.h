@@ -120,6 +120,29 @@ ES_EXTERN(int) es_platform_master_key(uint8_t key[32], const char *dir) ES_WARN_
 ES_EXTERN(int) es_platform_open_dir(es_platform **out, const char *dir, const char *store,
 				    const es_platform_options *base) ES_WARN_UNUSED;
 ES_EXTERN(void) es_platform_close(es_platform *p);
+
+/**
+ * Threads and processes. An es_platform is a session: one store connection and the
+ * state of one call, used by one thread at a time. What sessions share — the
+ * authority's and the time-stamping authority's keys, the data key, the options, the
+ * status publisher — is an es_platform_context, opened once per process and safe to
+ * share between threads (read-only after open). es_platform_open() is a context and
+ * its first session in one call. PKCS#11 modules are loaded once per process
+ * whatever the number of sessions (es_keystore.h). Several processes (or nodes on one
+ * PostgreSQL) each open their own context on the same store.
+ */
+typedef struct es_platform_context es_platform_context;
+/** Open the context once per process (as es_platform_open: creates the authority on first use). */
+ES_EXTERN(int) es_platform_context_open(es_platform_context **out, const es_platform_options *opt) ES_WARN_UNUSED;
+/** The same for data directory @p dir (as es_platform_open_dir). */
+ES_EXTERN(int) es_platform_context_open_dir(es_platform_context **out, const char *dir, const char *store,
+					    const es_platform_options *base) ES_WARN_UNUSED;
+/** A new session on @p ctx (its own store connection); close it with es_platform_close(). Thread-safe. */
+ES_EXTERN(int) es_platform_session(es_platform **out, es_platform_context *ctx) ES_WARN_UNUSED;
+/** The context of session @p p (not a new reference). */
+ES_EXTERN(es_platform_context *) es_platform_context_of(es_platform *p);
+/** Drop the opener's reference: the context goes when its last session is closed too. */
+ES_EXTERN(void) es_platform_context_close(es_platform_context *ctx);
 /** The store answers and its schema is the one this program migrated to (readiness). */
 ES_EXTERN(int) es_platform_ping(es_platform *p) ES_WARN_UNUSED;
 /**

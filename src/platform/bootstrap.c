@@ -87,6 +87,19 @@ int es_platform_open_dir(es_platform **out, const char *dir, const char *store, 
 	return err;
 }
 
+int es_platform_context_open_dir(es_platform_context **out, const char *dir, const char *store,
+				 const es_platform_options *base)
+{
+	ES_ASSERT_ARG(out);
+	es_platform *p;
+	*out = NULL;
+	int err = es_platform_open_dir(&p, dir, store, base);
+	if (err < 0)
+		return err;
+	*out = es_platform__context_keep(p);
+	return 0;
+}
+
 int es_platform_ping(es_platform *p)
 {
 	ES_ASSERT_ARG(p);

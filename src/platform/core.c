@@ -321,6 +321,8 @@ int es_platform__tx(es_platform *p, es_tx_fn fn, void *ctx)
 	 * The change is committed: a failure to write the published copy does not undo
 	 * it. The list is rewritten after the next change (or by es_platform_status_list).
 	 */
+	if (p->status_dirty)
+		p->status_seq = atomic_fetch_add(&p->ctx->status_changes, 1) + 1;
 	if (p->status_dirty || p->publish_pending) {
 		p->publish_pending = es_platform__status_publish(p) < 0;
 		if (p->publish_pending)
@@ -645,60 +647,199 @@ static char *dup_or_null(const char *s)
 	return s ? es_strdup(s) : NULL;
 }
 
+/* Point session @p p at the context's shared objects and copy its settings. */
+static void session_fill(es_platform *p, es_platform_context *c)
+{
+	p->ctx = c;
+	p->dir = c->dir;
+	p->outbox_url = c->outbox_url;
+	p->outbox_dir = c->outbox_dir;
+	memcpy(p->master, c->master, sizeof(p->master));
+	memcpy(p->data_key, c->data_key, sizeof(p->data_key));
+	p->root = c->root;
+	p->maker = c->maker;
+	p->maker_key = c->maker_key;
+	p->root_key = c->root_key;
+	p->tsa = c->tsa;
+	p->tsa_key = c->tsa_key;
+	p->legacy = c->legacy;
+	p->nlegacy = c->nlegacy;
+	p->seal_days = c->seal_days;
+	p->dpi = c->dpi;
+	p->audit_every = c->audit_every;
+	p->password_cost = c->password_cost;
+	p->clock = c->clock;
+	p->clock_ctx = c->clock_ctx;
+}
+
+static void context_free(es_platform_context *c)
+{
+	es_free(c->store);
+	es_free(c->dir);
+	es_free(c->outbox_url);
+	es_free(c->outbox_dir);
+	for (size_t i = 0; i < c->nlegacy; i++)
+		es_free(c->legacy[i]);
+	es_free(c->legacy);
+	es_cert_free(c->root);
+	es_cert_free(c->maker);
+	es_sm2_key_free(c->maker_key);
+	es_sm2_key_free(c->root_key);
+	es_cert_free(c->tsa);
+	es_sm2_key_free(c->tsa_key);
+	pthread_mutex_destroy(&c->publish_mu);
+	es_wipe(c->master, sizeof(c->master));
+	es_wipe(c->data_key, sizeof(c->data_key));
+	es_free(c);
+}
+
+static void context_unref(es_platform_context *c)
+{
+	if (c && atomic_fetch_sub(&c->refs, 1) == 1)
+		context_free(c);
+}
+
+/*
+ * The context is made by its first session: the options are copied in, the store is
+ * opened and the authority and time-stamping authority are loaded (made on first use)
+ * through that session, then the session points at what the context owns.
+ */
 int es_platform_open(es_platform **out, const es_platform_options *opt)
 {
 	ES_ASSERT_ARG(out && opt && opt->store && opt->dir && opt->master_key);
 	int err;
 	*out = NULL;
+	if (opt->version != ES_PLATFORM_OPTIONS_VERSION)
+		return es_error_set(ES_EINVAL, "es_platform_options version %u: this library takes version %u "
+					       "(initialise with ES_PLATFORM_OPTIONS_INIT)",
+				    opt->version, ES_PLATFORM_OPTIONS_VERSION);
 	es_platform *p = es_calloc(1, sizeof(*p));
-	if (!p)
+	es_platform_context *c = es_calloc(1, sizeof(*c));
+	if (!p || !c) {
+		es_free(p);
+		es_free(c);
 		return es_error_set(ES_ENOMEM, "out of memory");
-	memcpy(p->master, opt->master_key, ES_BOX_KEY_LEN);
-	p->seal_days = opt->seal_days ? opt->seal_days : 730;
-	p->dpi = opt->render_dpi ? opt->render_dpi : 300;
-	p->audit_every = opt->audit_every ? opt->audit_every : 64;
-	p->password_cost = opt->password_cost ? opt->password_cost : ES_PASSWORD_COST_DEFAULT;
-	p->clock = opt->clock;
-	p->clock_ctx = opt->clock_ctx;
-	p->dir = es_strdup(opt->dir);
-	p->outbox_url = dup_or_null(opt->outbox_url);
+	}
+	atomic_init(&c->refs, 1); /* the session's */
+	atomic_init(&c->status_changes, 0);
+	pthread_mutex_init(&c->publish_mu, NULL);
+	p->ctx = c;
+	p->bootstrap = true;
+	memcpy(c->master, opt->master_key, ES_BOX_KEY_LEN);
+	c->seal_days = opt->seal_days ? opt->seal_days : 730;
+	c->dpi = opt->render_dpi ? opt->render_dpi : 300;
+	c->audit_every = opt->audit_every ? opt->audit_every : 64;
+	c->password_cost = opt->password_cost ? opt->password_cost : ES_PASSWORD_COST_DEFAULT;
+	c->clock = opt->clock;
+	c->clock_ctx = opt->clock_ctx;
+	c->store = es_strdup(opt->store);
+	c->dir = es_strdup(opt->dir);
+	c->outbox_url = dup_or_null(opt->outbox_url);
 	if (opt->outbox_dir) {
-		p->outbox_dir = es_strdup(opt->outbox_dir);
+		c->outbox_dir = es_strdup(opt->outbox_dir);
 	} else {
 		es_buf b = ES_BUF_INIT;
 		if (es_buf_printf(&b, "%s/outbox", opt->dir) == 0)
-			p->outbox_dir = es_strdup((const char *)b.ptr);
+			c->outbox_dir = es_strdup((const char *)b.ptr);
 		es_buf_release(&b);
 	}
-	if (!p->dir || !p->outbox_dir || (opt->outbox_url && !p->outbox_url)) {
+	if (!c->store || !c->dir || !c->outbox_dir || (opt->outbox_url && !c->outbox_url)) {
 		err = es_error_set(ES_ENOMEM, "out of memory");
 		goto fail;
 	}
 	if (opt->nlegacy) {
-		p->legacy = es_calloc(opt->nlegacy, sizeof(char *));
-		if (!p->legacy) {
+		c->legacy = es_calloc(opt->nlegacy, sizeof(char *));
+		if (!c->legacy) {
 			err = es_error_set(ES_ENOMEM, "out of memory");
 			goto fail;
 		}
 		for (size_t i = 0; i < opt->nlegacy; i++) {
-			if (!(p->legacy[i] = es_strdup(opt->legacy_codes[i]))) {
+			if (!(c->legacy[i] = es_strdup(opt->legacy_codes[i]))) {
 				err = es_error_set(ES_ENOMEM, "out of memory");
 				goto fail;
 			}
-			p->nlegacy = i + 1;
+			c->nlegacy = i + 1;
 		}
 	}
-	if ((err = es_mkdirs(p->dir, 0700)) < 0)
+	session_fill(p, c);
+	if ((err = es_mkdirs(c->dir, 0700)) < 0)
 		goto fail;
-	if ((err = es_store_open(&p->st, opt->store)) < 0)
+	if ((err = es_store_open(&p->st, c->store)) < 0)
 		goto fail;
 	if ((err = setup_authority(p)) < 0 || (err = setup_tsa(p)) < 0)
 		goto fail;
+	/* what the session loaded becomes the context's */
+	memcpy(c->data_key, p->data_key, sizeof(c->data_key));
+	c->root = p->root;
+	c->maker = p->maker;
+	c->maker_key = p->maker_key;
+	c->root_key = p->root_key;
+	c->tsa = p->tsa;
+	c->tsa_key = p->tsa_key;
+	p->bootstrap = false;
 	*out = p;
 	return 0;
 fail:
+	/* what setup loaded before failing is the session's until handed over */
+	c->root = p->root;
+	c->maker = p->maker;
+	c->maker_key = p->maker_key;
+	c->root_key = p->root_key;
+	c->tsa = p->tsa;
+	c->tsa_key = p->tsa_key;
+	es_store_close(p->st);
+	p->st = NULL;
 	es_platform_close(p);
 	return err;
+}
+
+int es_platform_session(es_platform **out, es_platform_context *c)
+{
+	ES_ASSERT_ARG(out && c);
+	*out = NULL;
+	es_platform *p = es_calloc(1, sizeof(*p));
+	if (!p)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	atomic_fetch_add(&c->refs, 1);
+	session_fill(p, c);
+	int err = es_store_open(&p->st, c->store);
+	if (err < 0) {
+		es_platform_close(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+int es_platform_context_open(es_platform_context **out, const es_platform_options *opt)
+{
+	ES_ASSERT_ARG(out);
+	es_platform *p;
+	*out = NULL;
+	int err = es_platform_open(&p, opt);
+	if (err < 0)
+		return err;
+	*out = es_platform__context_keep(p);
+	return 0;
+}
+
+es_platform_context *es_platform__context_keep(es_platform *p)
+{
+	es_platform_context *c = p->ctx;
+	atomic_fetch_add(&c->refs, 1); /* the opener's */
+	p->bootstrap = true;           /* the session only loaded it: no checkpoint */
+	es_platform_close(p);
+	return c;
+}
+
+es_platform_context *es_platform_context_of(es_platform *p)
+{
+	return p ? p->ctx : NULL;
+}
+
+void es_platform_context_close(es_platform_context *c)
+{
+	context_unref(c);
 }
 
 void es_platform_close(es_platform *p)
@@ -706,23 +847,13 @@ void es_platform_close(es_platform *p)
 	if (!p)
 		return;
 	/* a signed checkpoint over the head on every orderly shutdown */
-	if (p->st && p->maker_key && p->tsa_key && !es_store_in_tx(p->st) && es_platform_audit_checkpoint(p) < 0)
+	if (!p->bootstrap && p->st && p->maker_key && p->tsa_key && !es_store_in_tx(p->st) &&
+	    es_platform_audit_checkpoint(p) < 0)
 		es_error_clear();
 	es_store_close(p->st);
-	es_free(p->dir);
-	es_free(p->outbox_url);
-	es_free(p->outbox_dir);
-	for (size_t i = 0; i < p->nlegacy; i++)
-		es_free(p->legacy[i]);
-	es_free(p->legacy);
-	es_cert_free(p->root);
-	es_cert_free(p->maker);
-	es_sm2_key_free(p->maker_key);
-	es_sm2_key_free(p->root_key);
-	es_cert_free(p->tsa);
-	es_sm2_key_free(p->tsa_key);
 	es_wipe(p->master, sizeof(p->master));
 	es_wipe(p->data_key, sizeof(p->data_key));
+	context_unref(p->ctx);
 	es_free(p);
 }
 

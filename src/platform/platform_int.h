@@ -8,6 +8,8 @@
 #include "eseal/es_seal.h"
 #include "eseal/es_auth.h"
 #include "store/store_limits.h"
+#include <pthread.h>
+#include <stdatomic.h>
 
 /* An authenticated caller (es_auth.h): made only by es_platform_authenticate() and es_actor_system(). */
 struct es_actor {
@@ -22,7 +24,39 @@ struct es_actor {
 	uint64_t scope; /* API keys: allowed actions; 0 = all the roles allow */
 };
 
+/*
+ * What every session of a process shares (es_platform_context_open): read-only after
+ * open, so threads read it without locks; the status publisher has its own lock.
+ * Reference-counted: the opener and each session hold one.
+ */
+struct es_platform_context {
+	atomic_int refs;
+	char *store;            /* the store's URI: each session opens its own connection */
+	char *dir;
+	char *outbox_url, *outbox_dir;
+	uint8_t master[ES_BOX_KEY_LEN];
+	uint8_t data_key[ES_BOX_KEY_LEN];
+	es_cert *root, *maker, *tsa;
+	es_sm2_key *maker_key, *root_key, *tsa_key;
+	char **legacy;
+	size_t nlegacy;
+	unsigned seal_days, dpi, audit_every, password_cost;
+	es_time (*clock)(void *ctx);
+	void *clock_ctx;
+	/* the status list: one publisher at a time; a publication covers every change committed before it began */
+	pthread_mutex_t publish_mu;
+	atomic_llong status_changes;   /* committed changes of seal status, counted */
+	long long status_published;    /* the count the newest publication covered (under publish_mu) */
+};
+
+/*
+ * A session: one store connection and the state of the call in progress; one thread
+ * at a time. The pointers and keys below are the context's (borrowed, never freed
+ * here), copied in so that the code reads p->maker as before.
+ */
 struct es_platform {
+	es_platform_context *ctx;
+	bool bootstrap;         /* the session that made the context: no checkpoint at its close */
 	es_store *st;
 	char *dir;
 	char *outbox_url, *outbox_dir;
@@ -35,6 +69,7 @@ struct es_platform {
 	size_t nlegacy;
 	bool status_dirty;
 	bool publish_pending;   /* the last publication failed: retry after the next change */
+	long long status_seq;   /* this session's newest committed status change (ctx->status_changes) */
 	es_transition_hook hook;
 	void *hook_ctx;
 	unsigned audit_every;   /* a signed checkpoint every this many audit entries */
@@ -68,6 +103,8 @@ typedef struct es_account {
 } es_account;
 
 int es_platform__account(es_platform *p, int64_t id, es_account *out);
+/* Close session @p p, made only to load its context, and give the context with a reference for the caller. */
+es_platform_context *es_platform__context_keep(es_platform *p);
 /*
  * The first line of every public call that takes an actor: remembers it for the
  * role check (es_platform__authorize) and gives its account id, or -1 for no

@@ -3,6 +3,11 @@
 #include "es_int.h"
 #include "text.h"
 #include "platform_int.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include "eseal/es_render.h"
 #include "estime.h"
 #include "file.h"
@@ -833,13 +838,36 @@ int es_platform_status_list_verify(es_platform *p, const uint8_t *json, size_t l
 	return es_sm2_verify(pub, NULL, 0, json, len, sig, siglen);
 }
 
+/*
+ * Publish the signed status list to DIR/status: one publisher at a time, in this process
+ * (the context's lock) and across processes on the folder (an flock), so the list and
+ * its signature are always a pair and a newer list is never replaced by an older one
+ * (each publisher reads the store after the one before it wrote). A change already
+ * covered by another session's publication, which began after it was committed, is not
+ * published again: a burst of changes costs a few publications, not one each.
+ */
 int es_platform__status_publish(es_platform *p)
 {
+	es_platform_context *c = p->ctx;
 	es_buf json = ES_BUF_INIT, sig = ES_BUF_INIT, path = ES_BUF_INIT;
-	int err;
-	if ((err = es_platform_status_list(p, &json, &sig)) < 0)
-		goto done;
+	int err, lock = -1;
+	pthread_mutex_lock(&c->publish_mu);
+	if (p->status_seq && !p->publish_pending && c->status_published >= p->status_seq) {
+		pthread_mutex_unlock(&c->publish_mu);
+		return 0;
+	}
+	long long covers = atomic_load(&c->status_changes); /* committed before the read below */
 	if ((err = es_buf_printf(&path, "%s/status", p->dir)) < 0 || (err = es_mkdirs((const char *)path.ptr, 0755)) < 0)
+		goto done;
+	path.len = 0;
+	if ((err = es_buf_printf(&path, "%s/status/.publish.lock", p->dir)) < 0)
+		goto done;
+	lock = open((const char *)path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+		err = es_error_set(ES_EIO, "cannot lock %s: %s", (const char *)path.ptr, strerror(errno));
+		goto done;
+	}
+	if ((err = es_platform_status_list(p, &json, &sig)) < 0)
 		goto done;
 	path.len = 0;
 	/* signature first: a reader that sees the new list finds its signature in place or retries */
@@ -850,7 +878,12 @@ int es_platform__status_publish(es_platform *p)
 	if ((err = es_buf_printf(&path, "%s/status/status.json", p->dir)) < 0 ||
 	    (err = es_file_write((const char *)path.ptr, json.ptr, json.len, 0644)) < 0)
 		goto done;
+	if (covers > c->status_published)
+		c->status_published = covers;
 done:
+	if (lock >= 0)
+		close(lock); /* releases the flock */
+	pthread_mutex_unlock(&c->publish_mu);
 	es_buf_release(&json);
 	es_buf_release(&sig);
 	es_buf_release(&path);

@@ -699,6 +699,8 @@ static void pool_close(es_platform_pool *pool)
 {
 	for (size_t i = 0; i < pool->n; i++)
 		es_platform_close(pool->all[i]);
+	es_platform_context_close(pool->ctx);
+	pool->ctx = NULL;
 	es_free(pool->all);
 	es_free(pool->free);
 	pool->all = pool->free = NULL;
@@ -727,13 +729,18 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		return es_error_wrap(err, "trusted_proxies");
 	if (cfg->workers > 64)
 		return es_error_set(ES_EINVAL, "workers must be 0-64 (got %u)", cfg->workers);
-	size_t n = cfg->threads + cfg->workers; /* one platform handle for each thread that may hold one */
+	size_t n = cfg->threads + cfg->workers; /* one platform session for each thread that may hold one */
 	s->pool.all = es_calloc(n, sizeof(es_platform *));
 	s->pool.free = es_calloc(n, sizeof(es_platform *));
 	if (!s->pool.all || !s->pool.free)
 		return es_error_set(ES_ENOMEM, "out of memory");
+	/* the keys and settings once per process; a store connection per session */
+	if ((err = es_platform_context_open_dir(&s->pool.ctx, cfg->dir, cfg->store, NULL)) < 0) {
+		pool_close(&s->pool);
+		return err;
+	}
 	for (size_t i = 0; i < n; i++) {
-		if ((err = es_platform_open_dir(&s->pool.all[i], cfg->dir, cfg->store, NULL)) < 0) {
+		if ((err = es_platform_session(&s->pool.all[i], s->pool.ctx)) < 0) {
 			pool_close(&s->pool);
 			return err;
 		}
@@ -787,5 +794,5 @@ void es_server_stop(es_server *s, unsigned drain_s)
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
 	es_public_stop(s);
-	pool_close(&s->pool); /* each handle writes its audit checkpoint */
+	pool_close(&s->pool); /* each session writes its audit checkpoint */
 }

@@ -190,6 +190,7 @@ const char *es_header(es_req *rq, const char *key);
 /* ---- the server ------------------------------------------------------------------------ */
 
 typedef struct es_platform_pool {
+	es_platform_context *ctx; /* opened once; each handle below is a session on it */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	es_platform **free;
