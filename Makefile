@@ -13,7 +13,7 @@ SAN_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks
                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all deps build release test asan fuzz-build fuzz-smoke fuzz check check-long run bench install clean
+.PHONY: all deps build release test asan tsan fuzz-build fuzz-smoke fuzz check check-long run bench install clean
 
 all: build
 
@@ -40,6 +40,16 @@ asan: deps
 	@cmake --build build-asan -j$(JOBS)
 	$(SAN_ENV) ctest --test-dir build-asan --output-on-failure -j$(JOBS)
 
+# The multi-threaded tests under ThreadSanitizer: the platform's threads on one
+# context (both backends), two PKCS#11 handles on one token, and eseal serve under
+# concurrent requests and SIGTERM. Only what they need is built.
+tsan: deps
+	@cmake -S . -B build-tsan -DES_DEVELOPER=ON -DES_TEST_CLOCK=ON -DES_SANITIZE=thread \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-tsan -j$(JOBS) --target eseal_cli unit-platform-threads unit-keystore-pkcs11
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp ctest --test-dir build-tsan --output-on-failure \
+		-R '^(unit-platform-threads|unit-keystore-pkcs11|cli-serve_concurrent)$$'
+
 fuzz-build: deps
 	@CC=clang cmake -S . -B build-fuzz -DES_FUZZ=ON -DES_SANITIZE='address;undefined' \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -63,13 +73,14 @@ fuzz-smoke: fuzz-build
 fuzz: FUZZ_SECONDS = $(FUZZ_LONG_SECONDS)
 fuzz: fuzz-smoke
 
-check: test asan fuzz-smoke
-	@echo "make check: all test suites passed (build, ASan/UBSan, fuzz smoke)"
+check: test asan tsan fuzz-smoke
+	@echo "make check: all test suites passed (build, ASan/UBSan, TSan, fuzz smoke)"
 
 # The SM2 differential test against OpenSSL with 10^6 random keys and
 # messages instead of make check's 10^4 (tests/unit/crypto/sm2_p256.c).
 check-long: build
 	ESEAL_DIFF_N=1000000 ./build/unit-crypto-sm2_p256
+	ESEAL_THREAD_OPS=500 ./build/unit-platform-threads
 
 # A demo platform in ./$(DATA) on its first run (regions, units, one account per
 # role with one-time passwords), then eseal serve on 127.0.0.1:8080 until Ctrl-C.

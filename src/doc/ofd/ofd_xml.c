@@ -9,6 +9,7 @@
 #include "es_int.h"
 #include "ofd_int.h"
 #include <libxml/parser.h>
+#include <pthread.h>
 
 static bool has_doctype(const uint8_t *p, size_t n)
 {
@@ -67,8 +68,21 @@ static void quiet_structured(void *ctx, xmlErrorPtr e)
 	ES_UNUSED(e);
 }
 
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+	xmlInitParser();
+}
+
+/*
+ * Every parse starts here: libxml2 must be initialised once before threads parse
+ * (its rule for threaded programs; found by the platform's thread test under TSan,
+ * where no constructor had run because the verifier's object was not linked).
+ */
 void es_ofd__xml_quiet(es_ofd_xml_handlers *saved)
 {
+	pthread_once(&xml_once, xml_init);
 	saved->generic = xmlGenericError;
 	saved->generic_ctx = xmlGenericErrorContext;
 	saved->structured = xmlStructuredError;
