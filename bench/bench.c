@@ -305,6 +305,21 @@ static int docs_openssl(doc_rates *r)
 	return 0;
 }
 
+/* Applications end to end with 1, 2 and 4 threads, each on its own session of one context. */
+static void bench_platform(const char *uri, const char *dir, const char *backend)
+{
+	static const unsigned threads[] = { 1, 2, 4 };
+	for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		char what[64];
+		double per = 0;
+		snprintf(what, sizeof(what), "applications end to end/s (%s, %u thr)", backend, threads[i]);
+		if (es_platform_bench_threads(uri, dir, 40, threads[i], &per) == 0)
+			printf("%-44s %12.1f\n", what, per);
+		else
+			printf("%-44s %12s  (%s)\n", what, "failed", es_error_last()->message);
+	}
+}
+
 static void print_docs(void)
 {
 	bench_fixture f;
@@ -482,14 +497,10 @@ int main(int argc, char **argv)
 	/* the platform: applications processed end to end (apply ... deliver, confirm) */
 	{
 		char dir[] = "/tmp/eseal-bench-XXXXXX", uri[512], line[512];
-		double per = 0;
 		FILE *p;
 		if (mkdtemp(dir)) {
 			snprintf(uri, sizeof(uri), "sqlite:%s/platform.db", dir);
-			if (es_platform_bench(uri, dir, 40, &per) == 0)
-				printf("%-44s %12.1f\n", "applications end to end/s (SQLite)", per);
-			else
-				printf("%-44s %12s  (%s)\n", "applications end to end/s (SQLite)", "failed", es_error_last()->message);
+			bench_platform(uri, dir, "SQLite");
 		}
 		/* PostgreSQL: a throwaway cluster on loopback, as the tests use */
 		p = popen("bash tests/platform/pg.sh start 2>/dev/null", "r");
@@ -503,11 +514,8 @@ int main(int argc, char **argv)
 				if (system(cmd) == 0) {
 					char pdir[] = "/tmp/eseal-bench-pg-XXXXXX";
 					snprintf(uri, sizeof(uri), "postgres:host=127.0.0.1 port=%d user=postgres dbname=bench", port);
-					if (mkdtemp(pdir) && es_platform_bench(uri, pdir, 40, &per) == 0)
-						printf("%-44s %12.1f\n", "applications end to end/s (PostgreSQL)", per);
-					else
-						printf("%-44s %12s  (%s)\n", "applications end to end/s (PostgreSQL)", "failed",
-						       es_error_last()->message);
+					if (mkdtemp(pdir))
+						bench_platform(uri, pdir, "PostgreSQL");
 				}
 				snprintf(cmd, sizeof(cmd), "bash tests/platform/pg.sh stop %s >/dev/null 2>&1", pgdir);
 				if (system(cmd) != 0)

@@ -559,6 +559,9 @@ ES_EXTERN(int) es_backup_open(es_buf *out, const uint8_t master_key[32], const u
  * file, deliver, confirm) on the store @p store_uri in folder @p dir.
  */
 ES_EXTERN(int) es_platform_bench(const char *store_uri, const char *dir, unsigned n, double *per_second) ES_WARN_UNUSED;
+/** The same with @p threads threads (1-64), each on its own session of one context, n in all. */
+ES_EXTERN(int) es_platform_bench_threads(const char *store_uri, const char *dir, unsigned n, unsigned threads,
+					 double *per_second) ES_WARN_UNUSED;
 
 /* ---- public services (docs/public-services.md) -------------------------------------- */
 

@@ -69,7 +69,7 @@ static const char platform_usage[] =
 	"  status ESID                            status lookup (the verifier's source)\n"
 	"  status list [-o FILE]                  the signed status list (FILE.sig: SM2 signature)\n"
 	"  outbox deliver                         deliver due filings (备案)\n"
-	"  bench [N]                              applications end to end per second\n"
+	"  bench [N [THREADS]]                    applications end to end per second (THREADS sessions)\n"
 	"\n"
 	"  --dir DIR      platform folder (default $ESEAL_PLATFORM_DIR or ./eseal-platform)\n"
 	"  --store URI    sqlite:PATH (default sqlite:DIR/platform.db) or postgres:CONNINFO\n"
@@ -862,18 +862,23 @@ int cmd_platform(int argc, char **argv)
 	if (strcmp(cmd, "bench") == 0) {
 		double rate = 0;
 		unsigned n = o.nargs >= 2 ? (unsigned)num(o.args[1]) : 20;
+		unsigned threads = o.nargs >= 3 ? (unsigned)num(o.args[2]) : 1;
 		char store[4200];
+		if (threads < 1 || threads > 64)
+			return cli_usage_error("platform", "bench N THREADS: THREADS is 1-64");
 		if (o.store)
 			snprintf(store, sizeof(store), "%s", o.store);
 		else
 			snprintf(store, sizeof(store), "sqlite:%s/bench.db", o.dir);
 		if ((err = es_mkdirs(o.dir, 0700)) == 0)
-			err = es_platform_bench(store, o.dir, n ? n : 20, &rate);
+			err = es_platform_bench_threads(store, o.dir, n ? n : 20, threads, &rate);
 		if (err == 0) {
 			if (o.json)
-				cli_print_json(json_pack("{s:I, s:f}", "applications", (json_int_t)n, "per_second", rate));
+				cli_print_json(json_pack("{s:I, s:I, s:f}", "applications", (json_int_t)n, "threads",
+							 (json_int_t)threads, "per_second", rate));
 			else
-				printf("%.2f applications/s end to end (%u)\n", rate, n);
+				printf("%.2f applications/s end to end (%u, %u thread%s)\n", rate, n, threads,
+				       threads == 1 ? "" : "s");
 		}
 		return done_rc(&o, err, "bench");
 	}
