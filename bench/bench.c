@@ -501,6 +501,16 @@ int main(int argc, char **argv)
 		if (mkdtemp(dir)) {
 			snprintf(uri, sizeof(uri), "sqlite:%s/platform.db", dir);
 			bench_platform(uri, dir, "SQLite");
+			double plat = 0, raw = 0;
+			snprintf(uri, sizeof(uri), "sqlite:%s/documents.db", dir);
+			if (es_platform_bench_documents(uri, dir, 100, &plat, &raw) == 0) {
+				printf("%-44s %12.1f\n", "OFD sealed/s through the platform (SQLite)", plat);
+				printf("%-44s %12.1f   (platform / raw %.2f)\n", "OFD sealed/s by es_ofd_sign, same seal+TSA", raw,
+				       raw > 0 ? plat / raw : 0);
+			} else {
+				printf("%-44s %12s  (%s)\n", "OFD sealed/s through the platform", "failed",
+				       es_error_last()->message);
+			}
 		}
 		/* PostgreSQL: a throwaway cluster on loopback, as the tests use */
 		p = popen("bash tests/platform/pg.sh start 2>/dev/null", "r");

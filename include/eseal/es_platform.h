@@ -562,6 +562,13 @@ ES_EXTERN(int) es_platform_bench(const char *store_uri, const char *dir, unsigne
 /** The same with @p threads threads (1-64), each on its own session of one context, n in all. */
 ES_EXTERN(int) es_platform_bench_threads(const char *store_uri, const char *dir, unsigned n, unsigned threads,
 					 double *per_second) ES_WARN_UNUSED;
+/**
+ * Benchmark: @p n one-page OFDs sealed through the platform (use request, approval,
+ * es_platform_seal_document with its time stamp, usage record and audit), and the same
+ * documents sealed by es_ofd_sign alone with the same seal, key and time stamp.
+ */
+ES_EXTERN(int) es_platform_bench_documents(const char *store_uri, const char *dir, unsigned n, double *platform_per_s,
+					   double *raw_per_s) ES_WARN_UNUSED;
 
 /* ---- public services (docs/public-services.md) -------------------------------------- */
 
