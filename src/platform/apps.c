@@ -2,6 +2,7 @@
 /* Applications: draft → submitted → checked → approved/rejected → made → filed → delivered. */
 #include "es_int.h"
 #include "platform_int.h"
+#include "eseal/es_read.h"
 #include "eseal/es_ids.h"
 #include "estime.h"
 #include <jansson.h>
@@ -385,6 +386,21 @@ int es_platform_batch_summary(es_platform *p, const es_actor *who, int64_t batch
 				 pv, 1, summary_row, &x, NULL)) < 0) {
 		json_decref(x.arr);
 		return err;
+	}
+	/* a batch is one unit's: seen by whoever may read its applications (the read side's visibility) */
+	if (json_array_size(x.arr) > 0) {
+		char first[24];
+		es_buf seen = ES_BUF_INIT;
+		snprintf(first, sizeof(first), "%lld",
+			 (long long)json_integer_value(json_object_get(json_array_get(x.arr, 0), "application")));
+		err = es_platform_get(p, who, ES_REC_APPLICATION, first, &seen);
+		es_buf_release(&seen);
+		if (err == ES_ENOTFOUND)
+			json_array_clear(x.arr);
+		else if (err < 0) {
+			json_decref(x.arr);
+			return err;
+		}
 	}
 	if (json_array_size(x.arr) == 0) {
 		json_decref(x.arr);

@@ -364,49 +364,56 @@ static int reply_record(es_req *rq, unsigned status, es_record_kind kind, int64_
 	return err;
 }
 
+static const char *const app_fields[] = { "business",     "unit_id",       "seal_kind",   "seal_function", "seal_name",
+					  "width_mm",     "height_mm",     "holder_person", "handler_name", "handler_mobile",
+					  "handler_id",   "target_esid",   "reason",      "multi_cert_reason", "batch_id",
+					  NULL };
+
+/* An application form from its JSON (ApplicationForm): the strings stay @p b's. */
+static int app_form_from_json(json_t *b, es_app_form *f)
+{
+	const char *biz = str_field(b, "business"), *kind = str_field(b, "seal_kind"), *func = str_field(b, "seal_function");
+	f->business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
+	f->kind = kind ? es_seal_kind_from_name(kind) : ES_KIND_OFFICIAL;
+	f->function = func ? es_seal_function_from_name(func) : 0;
+	f->unit_id = json_integer_value(json_object_get(b, "unit_id"));
+	f->seal_name = str_field(b, "seal_name");
+	json_int_t w = json_integer_value(json_object_get(b, "width_mm")), h = json_integer_value(json_object_get(b, "height_mm"));
+	f->width_mm = w > 0 && w < 1000 ? (unsigned)w : 0;
+	f->height_mm = h > 0 && h < 1000 ? (unsigned)h : 0;
+	f->holder_person = json_integer_value(json_object_get(b, "holder_person"));
+	f->handler_name = str_field(b, "handler_name");
+	f->handler_mobile = str_field(b, "handler_mobile");
+	f->handler_id = str_field(b, "handler_id");
+	f->target_esid = str_field(b, "target_esid");
+	f->reason = str_field(b, "reason");
+	f->multi_cert_reason = str_field(b, "multi_cert_reason");
+	f->batch_id = json_integer_value(json_object_get(b, "batch_id"));
+	if (f->business < 0)
+		return es_error_set(ES_EINVAL, "unknown business '%.32s': apply, renew, change, revoke, loss, reissue, pin-unlock, reenable", biz);
+	if (kind && f->kind <= 0)
+		return es_error_set(ES_EINVAL, "unknown seal_kind '%.32s'", kind);
+	if (func && f->function <= 0)
+		return es_error_set(ES_EINVAL, "unknown seal_function '%.32s'", func);
+	return 0;
+}
+
 int h_app_create(es_req *rq)
 {
-	static const char *const fields[] = { "business",     "unit_id",       "seal_kind",   "seal_function", "seal_name",
-					      "width_mm",     "height_mm",     "holder_person", "handler_name", "handler_mobile",
-					      "handler_id",   "target_esid",   "reason",      "multi_cert_reason", "batch_id",
-					      NULL };
 	json_t *b;
 	int err;
 	es_app_form f = ES_APP_FORM_INIT;
 	if (rq->multipart) { /* the form as JSON in the part 'form', and the impression uploaded */
 		const char *form = es_upload_text(&rq->upload, "form");
-		err = es_body_parse((const uint8_t *)form, strlen(form), "application/json", fields, &b);
+		err = es_body_parse((const uint8_t *)form, strlen(form), "application/json", app_fields, &b);
 		(void)es_upload_file(&rq->upload, "impression", &f.impression, &f.impression_len, NULL);
 	} else {
-		err = es_body_object(rq, &b, fields);
+		err = es_body_object(rq, &b, app_fields);
 	}
 	if (err != 0)
 		return err;
-	const char *biz = str_field(b, "business"), *kind = str_field(b, "seal_kind"), *func = str_field(b, "seal_function");
-	f.business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
-	f.kind = kind ? es_seal_kind_from_name(kind) : ES_KIND_OFFICIAL;
-	f.function = func ? es_seal_function_from_name(func) : 0;
-	f.unit_id = json_integer_value(json_object_get(b, "unit_id"));
-	f.seal_name = str_field(b, "seal_name");
-	json_int_t w = json_integer_value(json_object_get(b, "width_mm")), h = json_integer_value(json_object_get(b, "height_mm"));
-	f.width_mm = w > 0 && w < 1000 ? (unsigned)w : 0;
-	f.height_mm = h > 0 && h < 1000 ? (unsigned)h : 0;
-	f.holder_person = json_integer_value(json_object_get(b, "holder_person"));
-	f.handler_name = str_field(b, "handler_name");
-	f.handler_mobile = str_field(b, "handler_mobile");
-	f.handler_id = str_field(b, "handler_id");
-	f.target_esid = str_field(b, "target_esid");
-	f.reason = str_field(b, "reason");
-	f.multi_cert_reason = str_field(b, "multi_cert_reason");
-	f.batch_id = json_integer_value(json_object_get(b, "batch_id"));
 	int64_t id = 0;
-	if (f.business < 0)
-		err = es_error_set(ES_EINVAL, "unknown business '%.32s': apply, renew, change, revoke, loss, reissue, pin-unlock, reenable", biz);
-	else if (kind && f.kind <= 0)
-		err = es_error_set(ES_EINVAL, "unknown seal_kind '%.32s'", kind);
-	else if (func && f.function <= 0)
-		err = es_error_set(ES_EINVAL, "unknown seal_function '%.32s'", func);
-	else
+	if ((err = app_form_from_json(b, &f)) == 0)
 		err = es_platform_app_create(rq->p, rq->actor, &f, &id);
 	json_decref(b);
 	if (err < 0)
@@ -414,6 +421,60 @@ int h_app_create(es_req *rq)
 	json_t *v = json_pack("{s:I}", "id", (json_int_t)id);
 	err = es_reply_json(rq, 201, v);
 	json_decref(v);
+	return err;
+}
+
+/* The batch form (FG 四): up to ES_APP_BATCH_MAX forms of one unit in one transaction. */
+#define ES_APP_BATCH_MAX 100
+int h_app_batch(es_req *rq)
+{
+	static const char *const fields[] = { "forms", NULL };
+	json_t *b, *forms;
+	es_app_form f[ES_APP_BATCH_MAX];
+	int64_t ids[ES_APP_BATCH_MAX], batch = 0;
+	int err = es_body_object(rq, &b, fields);
+	if (err != 0)
+		return err;
+	forms = json_object_get(b, "forms");
+	size_t n = json_array_size(forms);
+	if (!json_is_array(forms) || n == 0)
+		err = es_error_set(ES_EINVAL, "'forms' must be a non-empty array of application forms");
+	else if (n > ES_APP_BATCH_MAX)
+		err = es_error_set(ES_ELIMIT, "a batch holds at most %d forms (got %zu): split it", ES_APP_BATCH_MAX, n);
+	for (size_t i = 0; err == 0 && i < n; i++) {
+		json_t *o = json_array_get(forms, i);
+		char where[32];
+		snprintf(where, sizeof(where), "forms[%zu]", i);
+		f[i] = (es_app_form)ES_APP_FORM_INIT;
+		if (!json_is_object(o))
+			err = es_error_set(ES_EINVAL, "%s is not an object", where);
+		else if ((err = es_json_known_fields(o, app_fields, where)) == 0 && (err = app_form_from_json(o, &f[i])) < 0)
+			err = es_error_wrap(err, "%s", where);
+	}
+	if (err == 0)
+		err = es_platform_app_batch(rq->p, rq->actor, f, n, &batch, ids);
+	json_decref(b);
+	if (err < 0)
+		return err;
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < n; i++)
+		json_array_append_new(list, json_integer(ids[i]));
+	json_t *v = json_pack("{s:I, s:o}", "batch_id", (json_int_t)batch, "ids", list);
+	err = es_reply_json(rq, 201, v);
+	json_decref(v);
+	return err;
+}
+
+int h_app_batch_summary(es_req *rq)
+{
+	int64_t id;
+	es_buf b = ES_BUF_INIT;
+	int err;
+	if ((err = es_req_id(rq, &id)) < 0)
+		return err;
+	if ((err = es_platform_batch_summary(rq->p, rq->actor, id, &b)) == 0)
+		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
+	es_buf_release(&b);
 	return err;
 }
 

@@ -134,6 +134,30 @@ static int add_schemas(json_t *schemas)
 				     "handler_name", "type", "string", "handler_mobile", "type", "string", "handler_id",
 				     "type", "string", "target_esid", "type", "string", "reason", "type", "string",
 				     "multi_cert_reason", "type", "string")));
+	/* the form accepts batch_id (an application joining an earlier batch of its unit) */
+	json_object_set_new(json_object_get(json_object_get(schemas, "ApplicationForm"), "properties"), "batch_id",
+			    json_pack("{s:s}", "type", "integer"));
+	json_object_set_new(schemas, "ApplicationBatch",
+			    obj_schema("forms", json_pack("{s:{s:s, s:i, s:i, s:{s:s}}}", "forms", "type", "array",
+							  "minItems", 1, "maxItems", 100, "items", "$ref",
+							  "#/components/schemas/ApplicationForm")));
+	json_object_set_new(schemas, "ApplicationBatchCreated",
+			    obj_schema("batch_id,ids", json_pack("{s:{s:s}, s:{s:s, s:{s:s}}}", "batch_id", "type",
+								 "integer", "ids", "type", "array", "items", "type",
+								 "integer")));
+	json_object_set_new(
+		schemas, "ApplicationBatchSummary",
+		obj_schema("batch,applications",
+			   json_pack("{s:{s:s}, s:{s:s, s:o}}", "batch", "type", "integer", "applications", "type", "array",
+				     "items",
+				     obj_schema("application,business,state,kind,function,seal_name,width_mm,length_mm,esid",
+						json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s},"
+							  " s:{s:s}, s:{s:s}}",
+							  "application", "type", "integer", "business", "type", "string",
+							  "state", "type", "string", "kind", "type", "string", "function",
+							  "type", "string", "seal_name", "type", "string", "width_mm", "type",
+							  "integer", "length_mm", "type", "integer", "esid", "type",
+							  "string")))));
 	json_object_set_new(schemas, "Review",
 			    obj_schema("approve", json_pack("{s:{s:s}, s:{s:s}}", "approve", "type", "boolean", "reason",
 							    "type", "string")));
@@ -227,7 +251,7 @@ static json_t *content(const char *schema)
 /* 201: an id of what was made, or a POST to a collection that is listed (GET … *List). */
 static bool created(const es_route *r)
 {
-	if (strcmp(r->response_schema, "Created") == 0)
+	if (strcmp(r->response_schema, "Created") == 0 || strcmp(r->response_schema, "ApplicationBatchCreated") == 0)
 		return true;
 	if (strcmp(r->method, "POST") != 0)
 		return false;

@@ -200,9 +200,20 @@ int es_body_parse(const uint8_t *body, size_t len, const char *type, const char 
 		json_decref(v);
 		return es_error_set(ES_EMALFORMED, "the body must be a JSON object");
 	}
+	int err = es_json_known_fields(v, allowed, "the body");
+	if (err < 0) {
+		json_decref(v);
+		return err;
+	}
+	*out = v;
+	return 0;
+}
+
+int es_json_known_fields(json_t *obj, const char *const *allowed, const char *where)
+{
 	const char *key;
 	json_t *val;
-	json_object_foreach(v, key, val)
+	json_object_foreach(obj, key, val)
 	{
 		bool ok = false;
 		for (size_t i = 0; allowed && allowed[i]; i++)
@@ -211,11 +222,9 @@ int es_body_parse(const uint8_t *body, size_t len, const char *type, const char 
 		if (!ok) {
 			char shown[65];
 			es_text_copy(shown, sizeof(shown), key);
-			json_decref(v);
-			return es_error_set(ES_EINVAL, "unknown field '%s' in the body", shown);
+			return es_error_set(ES_EINVAL, "unknown field '%s' in %s", shown, where);
 		}
 	}
-	*out = v;
 	return 0;
 }
 

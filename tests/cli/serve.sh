@@ -202,6 +202,22 @@ expect 200 DELETE "/api/v1/api-keys/$KEYID" "" admin
 expect 200 DELETE /api/v1/session "" reviewer
 expect 401 GET /api/v1/applications "" reviewer
 
+# ---- the batch form: many applications of one unit at once ---------------------------------
+bform() { echo "{\"unit_id\":$unit,\"seal_kind\":\"special\",\"seal_function\":\"$1\",\"seal_name\":\"福建省测试厅$2\",\"width_mm\":40,\"height_mm\":30,\"handler_name\":\"王五\",\"handler_mobile\":\"13800000000\",\"handler_id\":\"350102199002020021\"}"; }
+expect 201 POST /api/v1/applications/batch "{\"forms\":[$(bform contract 合同专用章),$(bform finance 财务专用章)]}" applicant
+batch=$(jq -r .batch_id "$T/body")
+jq -e '.ids | length == 2' "$T/body" >/dev/null || fail "batch ids"
+expect 200 GET "/api/v1/application-batches/$batch" "" applicant
+jq -e '.applications | length == 2 and .[0].state == "draft" and .[1].function == "finance"' "$T/body" >/dev/null ||
+  fail "batch summary"
+expect 403 POST /api/v1/applications/batch "{\"forms\":[$(bform contract 合同专用章)]}" maker
+expect 422 POST /api/v1/applications/batch "{\"forms\":[$(bform contract 合同专用章),{\"colour\":\"red\"}]}" applicant
+grep -q "forms\[1\]" "$T/body" || fail "the bad form is named"
+expect 422 POST /api/v1/applications/batch '{"forms":[]}' applicant
+expect 404 GET /api/v1/application-batches/999999 "" applicant
+big=$(for i in $(seq 101); do printf '%s,' "$(bform contract 合同专用章$i)"; done)
+expect 413 POST /api/v1/applications/batch "{\"forms\":[${big%,}]}" applicant
+
 # ---- metrics, then sign-in attempts per address are limited --------------------------------
 expect 200 GET /metrics
 grep -q 'eseal_http_requests_total{method="POST",route="/api/v1/applications/{id}/check",status="2xx"} 1' "$T/body" || fail "metrics by route"
