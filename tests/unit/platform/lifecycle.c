@@ -469,6 +469,10 @@ static void t_batch(void **state)
 	assert_non_null(strstr((const char *)json.ptr, "\"delivered\""));
 	es_buf_release(&json);
 	assert_int_equal(es_platform_batch_summary(e.p, e.auditor, batch + 100, &json), ES_ENOTFOUND);
+	/* another unit's applicant does not see this unit's batch: as if it did not exist */
+	assert_int_equal(es_platform_batch_summary(e.p, e.applicant_other, batch, &json), ES_ENOTFOUND);
+	TU_OK(es_platform_batch_summary(e.p, e.applicant, batch, &json));
+	es_buf_release(&json);
 	(void)x;
 	tp_teardown(&e);
 }
