@@ -364,6 +364,51 @@ static int reply_record(es_req *rq, unsigned status, es_record_kind kind, int64_
 	return err;
 }
 
+/* The form's fields from the JSON body into @p f (a new form, or the changes of an edit: absent stays 0). */
+static int app_form_parse(json_t *b, es_app_form *f, bool edit)
+{
+	const char *biz = str_field(b, "business"), *kind = str_field(b, "seal_kind"), *func = str_field(b, "seal_function");
+	if (!edit)
+		f->business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
+	f->kind = kind ? es_seal_kind_from_name(kind) : edit ? 0 : ES_KIND_OFFICIAL;
+	f->function = func && *func ? es_seal_function_from_name(func) : 0;
+	f->unit_id = json_integer_value(json_object_get(b, "unit_id"));
+	f->seal_name = str_field(b, "seal_name");
+	json_int_t w = json_integer_value(json_object_get(b, "width_mm")), h = json_integer_value(json_object_get(b, "height_mm"));
+	bool has_w = json_object_get(b, "width_mm") != NULL, has_h = json_object_get(b, "height_mm") != NULL;
+	f->width_mm = w > 0 && w < 1000 ? (unsigned)w : 0;
+	f->height_mm = h > 0 && h < 1000 ? (unsigned)h : 0;
+	f->holder_person = json_integer_value(json_object_get(b, "holder_person"));
+	f->handler_name = str_field(b, "handler_name");
+	f->handler_mobile = str_field(b, "handler_mobile");
+	f->handler_id = str_field(b, "handler_id");
+	f->target_esid = str_field(b, "target_esid");
+	f->reason = str_field(b, "reason");
+	f->multi_cert_reason = str_field(b, "multi_cert_reason");
+	f->batch_id = json_integer_value(json_object_get(b, "batch_id"));
+	if (f->business < 0)
+		return es_error_set(ES_EINVAL, "unknown business '%.32s': apply, renew, change, revoke, loss, reissue, pin-unlock, reenable", biz);
+	if (kind && f->kind <= 0)
+		return es_error_set(ES_EINVAL, "unknown seal_kind '%.32s'", kind);
+	if (func && *func && f->function <= 0)
+		return es_error_set(ES_EINVAL, "unknown seal_function '%.32s'", func);
+	if (edit && ((has_w && !f->width_mm) || (has_h && !f->height_mm)))
+		return es_error_set(ES_EINVAL, "seal width and length must be 1-80 mm (measure the physical impression)");
+	return 0;
+}
+
+/* The body of an application: JSON, or multipart with the JSON in 'form' and the impression. */
+static int app_body(es_req *rq, const char *const *fields, json_t **b, es_app_form *f)
+{
+	if (rq->multipart) {
+		const char *form = es_upload_text(&rq->upload, "form");
+		int err = es_body_parse((const uint8_t *)form, strlen(form), "application/json", fields, b);
+		(void)es_upload_file(&rq->upload, "impression", &f->impression, &f->impression_len, NULL);
+		return err;
+	}
+	return es_body_object(rq, b, fields);
+}
+
 int h_app_create(es_req *rq)
 {
 	static const char *const fields[] = { "business",     "unit_id",       "seal_kind",   "seal_function", "seal_name",
@@ -373,40 +418,10 @@ int h_app_create(es_req *rq)
 	json_t *b;
 	int err;
 	es_app_form f = ES_APP_FORM_INIT;
-	if (rq->multipart) { /* the form as JSON in the part 'form', and the impression uploaded */
-		const char *form = es_upload_text(&rq->upload, "form");
-		err = es_body_parse((const uint8_t *)form, strlen(form), "application/json", fields, &b);
-		(void)es_upload_file(&rq->upload, "impression", &f.impression, &f.impression_len, NULL);
-	} else {
-		err = es_body_object(rq, &b, fields);
-	}
-	if (err != 0)
+	if ((err = app_body(rq, fields, &b, &f)) != 0)
 		return err;
-	const char *biz = str_field(b, "business"), *kind = str_field(b, "seal_kind"), *func = str_field(b, "seal_function");
-	f.business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
-	f.kind = kind ? es_seal_kind_from_name(kind) : ES_KIND_OFFICIAL;
-	f.function = func ? es_seal_function_from_name(func) : 0;
-	f.unit_id = json_integer_value(json_object_get(b, "unit_id"));
-	f.seal_name = str_field(b, "seal_name");
-	json_int_t w = json_integer_value(json_object_get(b, "width_mm")), h = json_integer_value(json_object_get(b, "height_mm"));
-	f.width_mm = w > 0 && w < 1000 ? (unsigned)w : 0;
-	f.height_mm = h > 0 && h < 1000 ? (unsigned)h : 0;
-	f.holder_person = json_integer_value(json_object_get(b, "holder_person"));
-	f.handler_name = str_field(b, "handler_name");
-	f.handler_mobile = str_field(b, "handler_mobile");
-	f.handler_id = str_field(b, "handler_id");
-	f.target_esid = str_field(b, "target_esid");
-	f.reason = str_field(b, "reason");
-	f.multi_cert_reason = str_field(b, "multi_cert_reason");
-	f.batch_id = json_integer_value(json_object_get(b, "batch_id"));
 	int64_t id = 0;
-	if (f.business < 0)
-		err = es_error_set(ES_EINVAL, "unknown business '%.32s': apply, renew, change, revoke, loss, reissue, pin-unlock, reenable", biz);
-	else if (kind && f.kind <= 0)
-		err = es_error_set(ES_EINVAL, "unknown seal_kind '%.32s'", kind);
-	else if (func && f.function <= 0)
-		err = es_error_set(ES_EINVAL, "unknown seal_function '%.32s'", func);
-	else
+	if ((err = app_form_parse(b, &f, false)) == 0)
 		err = es_platform_app_create(rq->p, rq->actor, &f, &id);
 	json_decref(b);
 	if (err < 0)
@@ -415,6 +430,26 @@ int h_app_create(es_req *rq)
 	err = es_reply_json(rq, 201, v);
 	json_decref(v);
 	return err;
+}
+
+int h_app_edit(es_req *rq)
+{
+	static const char *const fields[] = { "seal_kind",    "seal_function", "seal_name",   "width_mm",
+					      "height_mm",    "holder_person", "handler_name", "handler_mobile",
+					      "handler_id",   "target_esid",   "reason",       "multi_cert_reason", NULL };
+	int64_t app;
+	json_t *b;
+	int err;
+	es_app_form f;
+	memset(&f, 0, sizeof(f));
+	if ((err = es_req_id(rq, &app)) < 0 || (err = app_body(rq, fields, &b, &f)) != 0)
+		return err;
+	if ((err = app_form_parse(b, &f, true)) == 0)
+		err = es_platform_app_edit(rq->p, rq->actor, app, &f);
+	json_decref(b);
+	if (err < 0)
+		return err;
+	return reply_record(rq, 200, ES_REC_APPLICATION, app);
 }
 
 int h_app_step(es_req *rq)
