@@ -6,7 +6,7 @@ import { t, getLang, setLang, onLang } from './i18n.js';
 import { call, setCsrf } from './api.js';
 import { go } from './ui.js';
 import { SignIn, PasswordChange } from './pages/signin.js';
-import { Apply } from './pages/apply.js';
+import { Apply, ApplyEdit } from './pages/apply.js';
 import { Applications, ApplicationDetail } from './pages/applications.js';
 import { Queue } from './pages/queue.js';
 import { Seals } from './pages/seals.js';
@@ -112,7 +112,9 @@ function App() {
     body = html`<${PasswordChange} session=${session} onChanged=${signedIn} />`;
   } else {
     const page = PAGES.find((p) => p.path === first) || PAGES.find((p) => allowed(p, session));
-    if (first === 'applications' && route.parts[1])
+    if (first === 'applications' && route.parts[1] && route.parts[2] === 'edit')
+      body = html`<${ApplyEdit} id=${route.parts[1]} session=${session} />`;
+    else if (first === 'applications' && route.parts[1])
       body = html`<${ApplicationDetail} id=${route.parts[1]} session=${session} />`;
     else if (!page) body = html`<h1 id="page-title" tabindex="-1">${t('app.noPages')}</h1>`;
     else if (!allowed(page, session)) body = html`<h1 id="page-title" tabindex="-1">${t('app.notYours')}</h1>`;

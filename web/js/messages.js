@@ -39,7 +39,13 @@ const zh = {
   act: {
     label: '可办理的操作', check: '核对', make: '制作', file: '备案', deliver: '交付', submit: '提交', resubmit: '重新提交',
     approve: '审核通过', reject: '退回', confirm: '确认印模并启用', reason: '审核意见', 'reason.hint': '退回时必须填写原因，申请人将看到此内容',
-    done: '已完成：{what}',
+    done: '已完成：{what}', correct: '更正申请', edit: '修改申请',
+  },
+  edit: {
+    title: '更正申请 {id}', intro: '按退回原因修改下列内容，保存后重新提交审核。', back: '返回申请详情',
+    fixed: '申请单位和业务类型不能修改；如需更改，请重新申请。', keep: '留空则保持已登记的 {value}', keepNone: '留空则保持已登记的号码',
+    submit: '保存更正并提交', save: '仅保存，暂不提交', notFiler: '只有提交这件申请的账号才能更正它。',
+    notEditable: '这件申请{state}，只有草稿或被退回的申请才能更正。',
   },
   queue: {
     title: '待办申请', which: '范围', mine: '等待我办理的', all: '全部可见的', count: '共 {n} 件', empty: '当前没有等待您办理的申请',
@@ -187,7 +193,13 @@ const en = {
   act: {
     label: 'What you can do', check: 'Check', make: 'Make', file: 'File', deliver: 'Deliver', submit: 'Submit', resubmit: 'Submit again',
     approve: 'Approve', reject: 'Send back', confirm: 'Confirm the impression and activate', reason: 'Review note', 'reason.hint': 'Sending back needs a reason, which the applicant sees',
-    done: 'Done: {what}',
+    done: 'Done: {what}', correct: 'Correct the application', edit: 'Change the application',
+  },
+  edit: {
+    title: 'Correct application {id}', intro: 'Change what the reason names, save, and it goes to review again.', back: 'Back to the application',
+    fixed: 'The unit and the business cannot change: file a new application for that.', keep: 'Leave empty to keep the one on file, {value}', keepNone: 'Leave empty to keep the one on file',
+    submit: 'Save and submit again', save: 'Save, submit later', notFiler: 'Only the account that filed this application can correct it.',
+    notEditable: 'This application is {state}: only a draft or one sent back can be corrected.',
   },
   queue: {
     title: 'Work queue', which: 'Show', mine: 'Waiting for me', all: 'All I can see', count: '{n} in all', empty: 'Nothing is waiting for you',

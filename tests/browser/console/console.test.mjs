@@ -205,7 +205,7 @@ test('an application through its whole life, page by page', async () => {
   // the applicant lands on the form; live checks as the fields are typed
   await go(applicant, 'apply');
   await applicant.selectOption('select[name=unit_id]', String(unitId));
-  await applicant.fill('input[name=seal_name]', '福建省测试厅');
+  await applicant.fill('input[name=seal_name]', '福建省测试厅公章'); // not the registered name: sent back below
   await applicant.fill('input[name=handler_name]', '王五');
   await applicant.fill('input[name=handler_mobile]', '1380000000');
   await applicant.fill('input[name=handler_id]', '350102199002020022');
@@ -255,7 +255,36 @@ test('an application through its whole life, page by page', async () => {
   await go(applicant, `applications/${appId}`);
   assert.ok((await applicant.locator('.msg-error').innerText()).includes(reason), 'the reason on the application');
   await review(applicant, 'application-rejected');
-  await step(applicant, appId, '重新提交', '已提交');
+  // the form again, prefilled: the name corrected, a new mobile (checked as typed; the ID kept as filed)
+  await applicant.getByRole('link', { name: '更正申请' }).click();
+  await applicant.waitForURL(/#\/applications\/\d+\/edit$/);
+  await settle(applicant);
+  assert.equal(await applicant.inputValue('input[name=seal_name]'), '福建省测试厅公章', 'the form prefilled');
+  assert.equal(await applicant.inputValue('input[name=width_mm]'), '42');
+  assert.equal(await applicant.inputValue('input[name=handler_id]'), '', 'the ID is kept unless typed');
+  assert.ok((await applicant.locator('main').innerText()).includes(reason), 'the reason beside the form');
+  assert.ok((await applicant.locator('main').innerText()).includes('138****0000'), 'the mobile on file, masked');
+  await applicant.fill('input[name=seal_name]', '福建省测试厅');
+  await applicant.fill('input[name=handler_mobile]', '1380000000');
+  assert.ok((await applicant.locator('.field.has-error .error').innerText()).includes('手机号'), 'mobile checked in the correction');
+  await review(applicant, 'application-edit');
+  await applicant.click('form button[type=submit]'); // refused in the page: nothing sent
+  assert.equal(await stateOf(applicant).catch(() => ''), '', 'still on the form');
+  await applicant.fill('input[name=handler_mobile]', '13800000001');
+  await applicant.click('form button[type=submit]');
+  await applicant.waitForURL(/#\/applications\/\d+$/);
+  await applicant.waitForFunction(() => document.querySelector('main p .badge')?.innerText === '已提交');
+  assert.match(await applicant.locator('h1').innerText(), /福建省测试厅$/, 'the corrected name');
+  assert.ok((await applicant.locator('dl.facts').innerText()).includes('138****0001'), 'the new mobile, masked');
+  clean(applicant, 'the correction');
+  // only the filer corrects, only while it is a draft or sent back
+  await go(applicant, `applications/${appId}/edit`);
+  assert.ok((await applicant.locator('main .msg-error').innerText()).includes('只有草稿或被退回的申请'), 'a submitted one is not corrected');
+  await applicant.getByRole('link', { name: '返回申请详情' }).click();
+  await applicant.waitForURL(/#\/applications\/\d+$/);
+  await go(maker, `applications/${appId}/edit`);
+  assert.ok((await maker.locator('main .msg-error').innerText()).includes('只有提交这件申请的账号'), 'the maker does not correct it');
+  clean(maker, 'the maker on the correction page');
 
   // checked again, approved, made, filed, delivered
   await step(maker, appId, '核对', '已核对');
@@ -352,6 +381,10 @@ test('a use request, the approver\'s queue, and the other pages of each role', a
   assert.ok((await auditor.locator('tbody tr').count()) > 5, 'audit entries listed');
   await auditor.selectOption('select[name=object]', 'application');
   await settle(auditor);
+  // the correction is in the log: the fields named, never the values
+  const log = await auditor.locator('table').innerText();
+  assert.match(log, /application-edited\s+申请 \d+\s+\d+\s+changed: seal_name, handler_mobile\n/, 'the correction audited');
+  assert.ok(!log.includes('13800000001'), 'no mobile number in the audit log');
   await review(auditor, 'audit');
   await auditor.fill('input[name=to]', '2000-01-02'); // a period before the platform: nothing
   await auditor.waitForSelector('main .empty');
