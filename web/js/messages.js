@@ -66,6 +66,9 @@ const zh = {
     unavailable: '本服务器尚未开放文档盖章服务（POST /api/v1/documents/seal）。', request: '已批准的用印申请', file: '文档（PDF 或 OFD）',
     how: '盖章方式', position: '指定位置', keyword: '按关键字', riding: '骑缝章', page: '页码', x: '距左边（毫米）', y: '距上边（毫米）',
     keywordText: '关键字', submit: '盖章', done: '盖章完成，请下载：',
+    pages: '共 {pages} 页', pageAlt: '第 {page} 页（共 {pages} 页）', stamp: '印章位置：距左边 {x} 毫米，距上边 {y} 毫米',
+    drag: '拖动印章到要盖章的位置，或选中印章后用方向键移动（按住 Shift 每次 10 毫米）；也可直接填写毫米数。',
+    pickRequest: '先选择用印申请，页面上才会出现印章。', noPreview: '无法显示此页：', drawing: '正在绘制页面…',
   },
   audit: {
     title: '审计日志', intro: '平台的每一次操作都记入带哈希链的审计日志，任何改动都会破坏链条。', caption: '审计记录', object: '对象',
@@ -220,6 +223,9 @@ const en = {
     unavailable: 'This server does not offer document sealing yet (POST /api/v1/documents/seal).', request: 'Approved use request', file: 'Document (PDF or OFD)',
     how: 'Placement', position: 'At a position', keyword: 'At a keyword', riding: 'Riding seal', page: 'Page', x: 'From the left (mm)', y: 'From the top (mm)',
     keywordText: 'Keyword', submit: 'Seal', done: 'Sealed. Download:',
+    pages: '{pages} pages in all', pageAlt: 'Page {page} of {pages}', stamp: 'Seal at {x} mm from the left, {y} mm from the top',
+    drag: 'Drag the seal to where it goes, or select it and move it with the arrow keys (Shift: 10 mm a step); or type the millimetres.',
+    pickRequest: 'Choose the use request first: then the seal appears on the page.', noPreview: 'This page cannot be shown:', drawing: 'Drawing the page…',
   },
   audit: {
     title: 'Audit log', intro: 'Every operation of the platform goes into a hash-chained audit log: any change breaks the chain.', caption: 'Audit entries', object: 'Object',

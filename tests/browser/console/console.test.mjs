@@ -524,16 +524,143 @@ test('public verification by the server (POST /api/v1/verify)', async (t) => {
   await page.context().close();
 });
 
-test('sealing a document by the server (POST /api/v1/documents/seal)', async (t) => {
+// A two-page A4 PDF with a line of text on each page (exact xref offsets).
+function twoPagePdf() {
+  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>'];
+  for (const [i, text] of ['Purchase contract 2026-17', 'Page two: the buyer seals here'].entries()) {
+    const c = `BT /F1 14 Tf 72 760 Td (${text}) Tj ET`;
+    objs.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents ${4 + 2 * i} 0 R /Resources << /Font << /F1 7 0 R >> >> >>`);
+    objs.push(`<< /Length ${c.length} >>\nstream\n${c}\nendstream`);
+  }
+  objs.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  let out = '%PDF-1.7\n';
+  const offs = [];
+  objs.forEach((o, i) => { offs.push(out.length); out += `${i + 1} 0 obj\n${o}\nendobj\n`; });
+  const x = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n` + offs.map((o) => String(o).padStart(10, '0') + ' 00000 n \n').join('');
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${x}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+// `eseal verify --json` of a file sealed by the platform: its report (the exit status is not the verdict).
+function verifySealed(file) {
+  const status = path.join(work, 'status.json');
+  platform('status', 'list', '-o', status);
+  let out;
+  try {
+    out = eseal('verify', file, '--trust', path.join(dir, 'trust'), '--status', status, '--json');
+  } catch (e) {
+    out = e.stdout;
+  }
+  return JSON.parse(out);
+}
+
+test('sealing a PDF by dragging the seal onto its page and an OFD by keyword, both verified', async (t) => {
   const doc = await fetch(base + '/api/openapi.json').then((r) => r.json());
-  if (!doc.paths['/api/v1/documents/seal']) return t.skip('this server has no POST /api/v1/documents/seal yet');
-  const page = await person();
-  await signIn(page, 'applicant');
+  if (!doc.paths['/api/v1/documents/seal'] || !doc.paths['/api/v1/documents/preview'])
+    return t.skip('this server has no POST /api/v1/documents/seal or /preview yet');
+  assert.ok(state.esid, 'needs the seal of the life-cycle test');
+  const pdf = { name: 'contract.pdf', mimeType: 'application/pdf', buffer: twoPagePdf() };
+  const ofdFile = path.join(work, 'licence.ofd');
+  eseal('ofd', 'make', '-o', ofdFile, '--title', '营业执照', '营业执照', '名称：福建省测试厅', '登记机关盖章处');
+  const ofd = { name: 'licence.ofd', mimeType: 'application/ofd', buffer: fs.readFileSync(ofdFile) };
+
+  // a use request for each document, approved
+  const applicant = await person();
+  await signIn(applicant, 'applicant');
+  for (const [file, purpose] of [[pdf, '采购合同盖章'], [ofd, '营业执照盖章']]) {
+    await go(applicant, 'use');
+    await applicant.selectOption('select[name=esid]', state.esid);
+    await applicant.setInputFiles('input[name=document]', file);
+    await applicant.waitForSelector('form code');
+    await applicant.fill('input[name=purpose]', purpose);
+    await applicant.click('form button[type=submit]');
+    await applicant.waitForSelector('.msg-ok');
+  }
+  const approver = await person();
+  await signIn(approver, 'approver');
+  for (let i = 0; i < 2; i++) {
+    await go(approver, 'approvals');
+    await approver.getByRole('button', { name: '审核通过' }).first().click();
+    await approver.waitForSelector('.msg-ok');
+  }
+  clean(approver, 'the approvals');
+
+  // the PDF: its page drawn by the server, the seal dragged onto it
+  const page = applicant;
   await go(page, 'seal-document');
-  assert.equal(await page.locator('.msg-warn').count(), 0, 'the form, not the notice');
-  // the approved requests arrive after the page: wait for the first one
-  await page.locator('select[name=use_request] option').nth(1).waitFor({ state: 'attached', timeout: 10000 }).catch(() => {});
-  assert.ok(await page.locator('select[name=use_request] option').count() > 1, 'the approved request offered');
-  clean(page, 'seal-document');
-  await page.context().close();
+  const pick = async (purpose) => {
+    const option = page.locator('select[name=use_request] option', { hasText: purpose });
+    await option.waitFor({ state: 'attached' });
+    await page.selectOption('select[name=use_request]', await option.getAttribute('value'));
+  };
+  await pick('采购合同盖章');
+  await page.setInputFiles('input[name=document]', pdf);
+  await page.waitForFunction(() => document.querySelector('.sheet img.page')?.naturalWidth > 0 && document.querySelector('.sheet .stamp img')?.naturalWidth > 0);
+  assert.equal(await page.locator('.sheet img.page').evaluate((i) => i.naturalWidth), 794, 'the A4 page at 96 dpi');
+  assert.ok((await page.locator('main').innerText()).includes('共 2 页'), 'the page count');
+  await page.fill('input[name=page]', '2');
+  await page.waitForFunction(() => document.querySelector('.sheet img.page')?.alt.includes('第 2 页'));
+  await page.setViewportSize({ width: 1280, height: 2000 }); // the whole A4 page on the screen, to drag on it
+  await page.locator('.sheet').scrollIntoViewIfNeeded();
+  const sheet = await page.locator('.sheet').boundingBox();
+  const from = await page.locator('.sheet .stamp').boundingBox();
+  // drag the stamp by its middle so that its top-left lands at 30 % across, 60 % down
+  const target = { x: sheet.x + sheet.width * 0.3, y: sheet.y + sheet.height * 0.6 };
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(target.x + from.width / 2 - 40, target.y + from.height / 2 - 40, { steps: 4 });
+  await page.mouse.move(target.x + from.width / 2, target.y + from.height / 2, { steps: 4 });
+  await page.mouse.up();
+  const mm = async () => [Number(await page.inputValue('input[name=x_mm]')), Number(await page.inputValue('input[name=y_mm]'))];
+  let [x, y] = await mm();
+  const pageMm = [209.9, 297.04];
+  assert.ok(Math.abs(x - 0.3 * pageMm[0]) < 1.5 && Math.abs(y - 0.6 * pageMm[1]) < 1.5, `dragged to ${x}, ${y} mm`);
+  // the keyboard moves it too: one millimetre right, ten down
+  await page.locator('.sheet .stamp').focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Shift+ArrowDown');
+  const [x2, y2] = await mm();
+  assert.ok(Math.abs(x2 - x - 1) < 0.01 && Math.abs(y2 - y - 10) < 0.01, `moved by keys to ${x2}, ${y2}`);
+  [x, y] = [x2, y2];
+  // and the field moves the stamp on the page
+  const before = (await page.locator('.sheet .stamp').boundingBox()).x;
+  await page.fill('input[name=x_mm]', String(x + 20));
+  await page.waitForFunction((b) => document.querySelector('.sheet .stamp').getBoundingClientRect().x > b + 10, before);
+  await page.fill('input[name=x_mm]', String(x));
+  await review(page, 'seal-document-preview');
+  await page.click('form button[type=submit]');
+  const link = page.locator('.msg-ok a[download]');
+  await link.waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const sealedPdf = path.join(work, 'contract-sealed.pdf');
+  await download.saveAs(sealedPdf);
+  const pr = verifySealed(sealedPdf);
+  assert.equal(pr.verdict, 'valid', 'eseal verify: ' + JSON.stringify(pr).slice(0, 600));
+  assert.equal(pr.signatures.length, 1);
+  // the stamp is where it was dragged: /Rect of the widget on page 2, in points from the bottom-left
+  const update = fs.readFileSync(sealedPdf).subarray(pdf.buffer.length).toString('latin1');
+  const rect = update.match(/\/Rect\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]/);
+  assert.ok(rect, 'a widget rectangle in the update');
+  const [llx, , , ury] = rect.slice(1).map(Number);
+  const pt = (v) => (v * 72) / 25.4;
+  assert.ok(Math.abs(llx - pt(x)) < 2 && Math.abs(ury - (842 - pt(y))) < 2, `the stamp at ${x}, ${y} mm: /Rect ${rect[0]}`);
+
+  // the OFD by keyword
+  await go(page, 'seal-document');
+  await pick('营业执照盖章');
+  await page.setInputFiles('input[name=document]', ofd);
+  await page.selectOption('select[name=how]', 'keyword');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.field.has-error'); // no keyword yet
+  await page.fill('input[name=keyword]', '盖章处');
+  await page.click('form button[type=submit]');
+  await link.waitFor();
+  const [download2] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const sealedOfd = path.join(work, 'licence-sealed.ofd');
+  await download2.saveAs(sealedOfd);
+  const or = verifySealed(sealedOfd);
+  assert.equal(or.verdict, 'valid', 'eseal verify: ' + JSON.stringify(or).slice(0, 600));
+  await review(page, 'seal-document-done');
+  await Promise.all([applicant, approver].map((p) => p.context().close()));
 });
