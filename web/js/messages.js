@@ -29,6 +29,8 @@ const zh = {
     width: '印模宽度（毫米）', height: '印模高度（毫米）', 'size.hint': '1–80 毫米的整数；单位公章通常直径 40 或 42 毫米',
     size: '印模尺寸', 'size.value': '{w} × {h} 毫米', handlerName: '经办人姓名', mobile: '经办人手机号',
     idNumber: '经办人身份证号', 'idNumber.hint': '18 位居民身份证号码，末位可为 X', reason: '申请事由（可选）', submit: '提交申请',
+    'section.impression': '印模', impression: '印模图片（PNG，可选）', 'impression.hint': '上传印模扫描件提取后的 PNG 图片（可用 eseal image import 提取），不超过 4 MB；不上传则使用标准印模。',
+    'impression.chosen': '将使用的印模：{name}', 'impression.alt': '所选印模“{name}”', 'impression.current': '当前印模', 'impression.standard': '不上传则使用标准印模，提交后可在申请详情中预览。',
   },
   apps: {
     title: '我的申请', intro: '本单位的印章申请及其进度。', caption: '共 {n} 件申请', number: '第 {id} 号', one: '申请 {id}',
@@ -151,6 +153,7 @@ const zh = {
   },
   v: {
     required: '此项必填', esid: '请填写 14 位数字的印章编码', reason: '退回或驳回时必须填写原因', doc: '请选择文档', docMismatch: '所选文档与用印申请中的文档不一致（SM3 不同）',
+    png: '印模须为 PNG 图片（文件开头不是 PNG 标志）', pngSize: '印模图片不能超过 4 MB', pngDecode: '浏览器无法显示这张图片，请换一张 PNG',
     place: '页码和位置须为数字', login: '账号须为 2–64 位小写字母、数字、点、横线或下划线', roles: '至少选择一个角色', mobile: '手机号须为 1 开头的 11 位数字',
     cc: { length: '统一社会信用代码须为 18 位', chars: '统一社会信用代码含有不允许的字符（不使用 I、O、S、V、Z）', check: '统一社会信用代码的校验码不正确，请核对', org: '统一社会信用代码中的组织机构代码校验位不正确' },
     id: { form: '身份证号须为 17 位数字加 1 位数字或 X', date: '身份证号中的出生日期不正确', check: '身份证号的校验码不正确，请核对' },
@@ -186,6 +189,8 @@ const en = {
     width: 'Width (mm)', height: 'Height (mm)', 'size.hint': 'Whole millimetres, 1-80; a unit seal is usually 40 or 42 mm across',
     size: 'Size', 'size.value': '{w} × {h} mm', handlerName: "Handler's name", mobile: "Handler's mobile",
     idNumber: "Handler's resident ID", 'idNumber.hint': '18 characters; the last may be X', reason: 'Reason (optional)', submit: 'Submit the application',
+    'section.impression': 'Impression', impression: 'Impression picture (PNG, optional)', 'impression.hint': 'The PNG lifted from a scan of the impression (eseal image import lifts it), at most 4 MB; without one the standard impression is drawn.',
+    'impression.chosen': 'The impression to use: {name}', 'impression.alt': 'The chosen impression “{name}”', 'impression.current': 'The impression now', 'impression.standard': 'Without an upload the standard impression is drawn: see it on the application once filed.',
   },
   apps: {
     title: 'My applications', intro: "Your unit's seal applications and where they stand.", caption: '{n} applications', number: 'No. {id}', one: 'Application {id}',
@@ -308,6 +313,7 @@ const en = {
   },
   v: {
     required: 'Required', esid: 'Give the 14-digit seal code', reason: 'Sending back or refusing needs a reason', doc: 'Choose the document', docMismatch: 'This is not the document of the use request (its SM3 differs)',
+    png: 'The impression must be a PNG picture (the file does not start as a PNG does)', pngSize: 'The impression picture is larger than 4 MB', pngDecode: 'The browser cannot show this picture: choose another PNG',
     place: 'Page and position are numbers', login: 'A login is 2-64 lower-case letters, digits, dots, dashes or underscores', roles: 'Choose at least one role', mobile: 'A mobile number is 11 digits starting with 1',
     cc: { length: 'A unified social credit code has 18 characters', chars: 'The credit code has a character it cannot hold (I, O, S, V and Z are not used)', check: "The credit code's check character is wrong: please check it", org: "The check character of the organisation code inside the credit code is wrong" },
     id: { form: 'A resident ID is 17 digits and a digit or X', date: 'The birth date in the resident ID is wrong', check: "The resident ID's check character is wrong: please check it" },

@@ -219,10 +219,26 @@ test('an application through its whole life, page by page', async () => {
   await applicant.fill('input[name=handler_id]', '350102199002020021');
   await applicant.fill('input[name=width_mm]', '42');
   assert.equal(await applicant.locator('.field.has-error').count(), 0, 'no error left');
+  // the impression: a file that is not a PNG is named and not sent; the PNG is shown beside the field
+  await applicant.setInputFiles('input[name=impression]', { name: 'scan.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
+  assert.ok((await applicant.locator('main p.error').innerText()).includes('PNG'), 'a non-PNG impression named');
+  await applicant.click('form button[type=submit]');
+  assert.equal(await applicant.evaluate(() => location.hash), '#/apply', 'nothing sent with a bad impression');
+  const impFile = path.join(work, 'impression.png');
+  eseal('image', 'render', '--kind', 'official', '--name', '福建省测试厅', '--dpi', '150', '-o', impFile);
+  const impBytes = fs.readFileSync(impFile);
+  await applicant.setInputFiles('input[name=impression]', { name: 'impression.png', mimeType: 'image/png', buffer: impBytes });
+  await applicant.waitForFunction(() => document.querySelector('form figure.impression img')?.naturalWidth > 0);
+  assert.ok((await applicant.locator('form figure.impression').innerText()).includes('impression.png'), 'the chosen file named');
+  await review(applicant, 'apply-impression');
   await applicant.click('form button[type=submit]');
   await applicant.waitForURL(/#\/applications\/\d+$/);
   const appId = applicant.url().match(/applications\/(\d+)$/)[1];
   assert.equal(await stateOf(applicant), '已提交');
+  // the application holds the uploaded impression, byte for byte, and shows it
+  const held = await applicant.evaluate(async (id) => Array.from(new Uint8Array(await (await fetch(`/api/v1/applications/${id}/impression`)).arrayBuffer())), appId);
+  assert.ok(Buffer.from(held).equals(impBytes), 'the impression stored as uploaded');
+  await applicant.waitForFunction(() => document.querySelector('figure.impression img')?.naturalWidth > 0);
   state.appId = appId;
 
   // the maker finds it in the queue and checks it
@@ -325,7 +341,8 @@ test('keyboard only: the application form filled and sent without the mouse', as
   assert.equal(await focused(), 'unit_id', 'the first field is reached with Tab');
   await page.keyboard.press('ArrowDown');
   const sequence = [['business'], ['seal_kind'], ['seal_name', '福建省测试厅财务'], ['width_mm'], ['height_mm'],
-    ['handler_name', '赵六'], ['handler_mobile', '13912345678'], ['handler_id', '350102198001010011'], ['reason', '新设部门']];
+    ['handler_name', '赵六'], ['handler_mobile', '13912345678'], ['handler_id', '350102198001010011'], ['reason', '新设部门'],
+    ['impression']];
   for (const [name, text] of sequence) {
     await page.keyboard.press('Tab');
     assert.equal(await focused(), name, 'Tab order reaches ' + name);

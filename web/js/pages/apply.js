@@ -2,11 +2,12 @@
 // The application form of the Fujian guide (POST /api/v1/applications, then
 // /submit), with live checks of every field as it is typed; the same form
 // prefilled corrects a draft or a sent-back application (PATCH, then /submit).
-import { html, useState } from '/vendor/htm/preact/standalone.mjs';
+import { html, useState, useEffect } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv } from '../i18n.js';
 import { call } from '../api.js';
 import { Field, Message, PageTitle, go, useLoad } from '../ui.js';
 import { checkMobile, checkResidentId, checkSizeMm, checkRequired } from '../ids.js';
+import { FileField } from './use.js';
 
 const KINDS = ['official', 'special', 'position', 'personal'];
 const FUNCTIONS = ['contract', 'finance', 'invoice', 'certificate', 'letter', 'audit', 'customs'];
@@ -69,12 +70,35 @@ function changes(form, app) {
   return body;
 }
 
+const MAX_IMPRESSION = 4 << 20; // ES_PLAT_MAX_IMPRESSION
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+// An impression picture chosen on this computer: {name, bytes, url} or {error}; checked here
+// (PNG signature, size), again by the browser (it must draw), and by the server.
+async function readImpression(file) {
+  if (file.size > MAX_IMPRESSION) return { error: 'v.pngSize' };
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (bytes.length < 8 || PNG_MAGIC.some((b, i) => bytes[i] !== b)) return { error: 'v.png' };
+  return { name: file.name, bytes, url: URL.createObjectURL(new Blob([bytes], { type: 'image/png' })) };
+}
+
+// The body of a create or an edit: JSON, or multipart with the JSON as 'form' and the impression.
+function withImpression(body, imp) {
+  if (!imp || !imp.bytes) return { body };
+  const form = new FormData();
+  form.append('form', JSON.stringify(body));
+  form.append('impression', new Blob([imp.bytes], { type: 'image/png' }), imp.name);
+  return { raw: form };
+}
+
 function ApplicationForm({ session, app }) {
   const editing = !!app;
   const [form, setForm] = useState(() => (editing ? formOf(app) : blankForm(session)));
   const [touched, setTouched] = useState({});
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [imp, setImp] = useState(null);
+  useEffect(() => () => imp?.url && URL.revokeObjectURL(imp.url), [imp]);
   const [units] = useLoad(() => (editing ? Promise.resolve(null) : call('GET', '/units', { query: { limit: 500 } })), [editing]);
   const set = (k) => (v) => {
     setForm((f) => ({ ...f, [k]: v }));
@@ -98,13 +122,17 @@ function ApplicationForm({ session, app }) {
       document.querySelector(`[name="${bad[0]}"]`)?.focus();
       return;
     }
+    if (imp?.error) {
+      document.querySelector('[name="impression"]')?.focus();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
       let id;
       if (editing) {
         id = app.id;
-        await call('PATCH', '/applications/' + id, { body: changes(form, app) });
+        await call('PATCH', '/applications/' + id, withImpression(changes(form, app), imp));
       } else {
         const body = {
           unit_id: Number(form.unit_id), business: form.business, seal_kind: form.seal_kind, seal_name: form.seal_name.trim(),
@@ -114,7 +142,7 @@ function ApplicationForm({ session, app }) {
         if (form.seal_kind === 'special') body.seal_function = form.seal_function;
         if (needsTarget) body.target_esid = form.target_esid.trim();
         if (form.reason.trim()) body.reason = form.reason.trim();
-        ({ id } = await call('POST', '/applications', { body }));
+        ({ id } = await call('POST', '/applications', withImpression(body, imp)));
       }
       if (submitToo) await call('POST', `/applications/${id}/submit`);
       go('applications/' + id);
@@ -167,6 +195,25 @@ function ApplicationForm({ session, app }) {
         <${Field} label=${t('apply.mobile')} name="handler_mobile" value=${form.handler_mobile} onInput=${set('handler_mobile')} error=${shown('handler_mobile')} type="tel" inputmode="numeric" autocomplete="tel" hint=${editing ? keep(app.handler_mobile) : undefined} required=${!editing} />
         <${Field} label=${t('apply.idNumber')} name="handler_id" value=${form.handler_id} onInput=${set('handler_id')} error=${shown('handler_id')} hint=${editing ? keep(app.handler_id) : t('apply.idNumber.hint')} required=${!editing} />
         <${Field} as="textarea" label=${t('apply.reason')} name="reason" value=${form.reason} onInput=${set('reason')} />
+      </fieldset>
+      <fieldset>
+        <legend>${t('apply.section.impression')}</legend>
+        <div class="cols">
+          <div>
+            <${FileField} label=${t('apply.impression')} name="impression" accept="image/png,.png" hint=${t('apply.impression.hint')}
+              onFile=${async (f) => setImp(await readImpression(f))} />
+            ${imp?.error ? html`<p class="error" role="alert">${t(imp.error)}</p>` : ''}
+            ${!imp && !editing ? html`<p class="hint">${t('apply.impression.standard')}</p>` : ''}
+          </div>
+          ${imp?.url ? html`<figure class="impression">
+            <img src=${imp.url} alt=${t('apply.impression.alt', { name: imp.name })} width="168" height="168"
+              onError=${() => setImp({ error: 'v.pngDecode' })} />
+            <figcaption>${t('apply.impression.chosen', { name: imp.name })}</figcaption>
+          </figure>` : editing ? html`<figure class="impression">
+            <img src=${'/api/v1/applications/' + app.id + '/impression'} alt=${t('apps.impression.alt', { name: app.seal_name })} width="168" height="168" />
+            <figcaption>${t('apply.impression.current')}</figcaption>
+          </figure>` : ''}
+        </div>
       </fieldset>
       <div class="actions">
         <button type="submit" class="primary" disabled=${busy}>${editing ? t('edit.submit') : t('apply.submit')}</button>
