@@ -17,6 +17,7 @@ import { Units } from './pages/units.js';
 import { StatusLookup } from './pages/status.js';
 import { Verify } from './pages/verify.js';
 import { SealDocument } from './pages/sealdoc.js';
+import { Usage, PinChange } from './pages/usage.js';
 
 // Each page: the roles that see it in the menu (empty: public), its component.
 const PAGES = [
@@ -27,6 +28,8 @@ const PAGES = [
   { path: 'use', roles: ['applicant', 'unit-admin'], label: 'nav.use', view: UseRequests },
   { path: 'seal-document', roles: ['applicant', 'unit-admin'], label: 'nav.sealdoc', view: SealDocument },
   { path: 'approvals', roles: ['use-approver'], label: 'nav.approvals', view: Approvals },
+  { path: 'usage', roles: ['applicant', 'unit-admin', 'use-approver', 'auditor'], label: 'nav.usage', view: Usage },
+  { path: 'pin', roles: ['applicant', 'unit-admin'], label: 'nav.pin', view: PinChange },
   { path: 'audit', roles: ['auditor', 'sysadmin'], label: 'nav.audit', view: Audit },
   { path: 'units', roles: ['sysadmin', 'maker'], label: 'nav.units', view: Units },
   { path: 'accounts', roles: ['sysadmin'], label: 'nav.accounts', view: Accounts },

@@ -10,7 +10,7 @@ const zh = {
   },
   nav: {
     label: '主菜单', apply: '申请印章', applications: '我的申请', queue: '待办', seals: '印章', use: '用印申请',
-    sealdoc: '文档盖章', units: '单位', approvals: '用印审批', audit: '审计日志', accounts: '账号与密钥', verify: '在线核验', status: '印章状态查询',
+    sealdoc: '文档盖章', usage: '用章记录', pin: '修改 PIN', units: '单位', approvals: '用印审批', audit: '审计日志', accounts: '账号与密钥', verify: '在线核验', status: '印章状态查询',
   },
   signin: {
     title: '登录', intro: '请使用管理员发放的账号登录。首次登录使用一次性密码，登录后须立即修改。',
@@ -75,6 +75,18 @@ const zh = {
   audit: {
     title: '审计日志', intro: '平台的每一次操作都记入带哈希链的审计日志，任何改动都会破坏链条。', caption: '审计记录', object: '对象',
     from: '起始日期', to: '截止日期', seq: '序号', event: '事件', detail: '详情', hash: '哈希',
+    verify: '验证审计链', verifying: '正在逐条核对审计链与签名检查点…', intact: '审计链完整，未发现改动',
+    broken: '审计链已被破坏', counts: '共核对 {entries} 条记录、{checkpoints} 个签名检查点。', head: '链头哈希（可在平台外留存以便日后比对）：',
+    firstBad: '第 {seq} 条记录缺失、被改动或顺序不符：', checkedAt: '核对时间：{at}',
+  },
+  usage: {
+    title: '用章记录', intro: '每一次用章都会留下记录：哪枚印章、何时、依据哪件用印申请或批量授权、文档的 SM3 摘要。',
+    seal: '印章', caption: '用章记录', empty: '所选范围内没有用章记录', how: '依据', request: '用印申请 {id}', batch: '批量授权 {id}', doc: '文档 SM3',
+  },
+  pin: {
+    title: '修改印章 PIN', intro: '印章密钥保存在软件令牌中时，用章须输入 PIN。知道当前 PIN 即可修改；忘记 PIN 请提交“口令解锁”申请。',
+    seal: '印章', old: '当前 PIN', new: '新 PIN', again: '再次输入新 PIN', rule: '6–64 个字符，不要与当前 PIN 相同', submit: '修改 PIN',
+    done: '印章 {esid} 的 PIN 已修改，下次用章请使用新 PIN。',
   },
   units: {
     title: '单位', caption: '共 {n} 个单位', new: '登记单位', name: '单位名称', creditCode: '统一社会信用代码',
@@ -153,6 +165,7 @@ const zh = {
   },
   v: {
     required: '此项必填', esid: '请填写 14 位数字的印章编码', reason: '退回或驳回时必须填写原因', doc: '请选择文档', docMismatch: '所选文档与用印申请中的文档不一致（SM3 不同）',
+    pinLength: 'PIN 须为 6–64 个字符', pinSame: '新 PIN 不能与当前 PIN 相同', pinAgain: '两次输入的新 PIN 不一致',
     png: '印模须为 PNG 图片（文件开头不是 PNG 标志）', pngSize: '印模图片不能超过 4 MB', pngDecode: '浏览器无法显示这张图片，请换一张 PNG',
     place: '页码和位置须为数字', login: '账号须为 2–64 位小写字母、数字、点、横线或下划线', roles: '至少选择一个角色', mobile: '手机号须为 1 开头的 11 位数字',
     cc: { length: '统一社会信用代码须为 18 位', chars: '统一社会信用代码含有不允许的字符（不使用 I、O、S、V、Z）', check: '统一社会信用代码的校验码不正确，请核对', org: '统一社会信用代码中的组织机构代码校验位不正确' },
@@ -170,7 +183,7 @@ const en = {
   },
   nav: {
     label: 'Main menu', apply: 'Apply for a seal', applications: 'My applications', queue: 'Work queue', seals: 'Seals', use: 'Use requests',
-    sealdoc: 'Seal a document', units: 'Units', approvals: 'Use approvals', audit: 'Audit log', accounts: 'Accounts and keys', verify: 'Verify online', status: 'Seal status',
+    sealdoc: 'Seal a document', usage: 'Usage records', pin: 'Change PIN', units: 'Units', approvals: 'Use approvals', audit: 'Audit log', accounts: 'Accounts and keys', verify: 'Verify online', status: 'Seal status',
   },
   signin: {
     title: 'Sign in', intro: 'Sign in with the account your administrator gave you. The first sign-in uses a one-time password, which you change at once.',
@@ -235,6 +248,18 @@ const en = {
   audit: {
     title: 'Audit log', intro: 'Every operation of the platform goes into a hash-chained audit log: any change breaks the chain.', caption: 'Audit entries', object: 'Object',
     from: 'From', to: 'To', seq: 'No.', event: 'Event', detail: 'Detail', hash: 'Hash',
+    verify: 'Verify the audit chain', verifying: 'Checking every entry and signed checkpoint of the chain…', intact: 'The audit chain is intact: nothing was changed',
+    broken: 'The audit chain is broken', counts: '{entries} entries and {checkpoints} signed checkpoints checked.', head: 'Hash of the head (keep it outside the platform to compare later):',
+    firstBad: 'Entry {seq} is missing, changed or out of place:', checkedAt: 'Checked at {at}',
+  },
+  usage: {
+    title: 'Usage records', intro: 'Every use of a seal leaves a record: which seal, when, under which use request or batch authorisation, and the SM3 of the document.',
+    seal: 'Seal', caption: 'Usage records', empty: 'No use of a seal in this range', how: 'Under', request: 'use request {id}', batch: 'batch authorisation {id}', doc: 'Document SM3',
+  },
+  pin: {
+    title: 'Change a seal\'s PIN', intro: 'When a seal\'s key is in a software token, using it takes the PIN. Knowing the PIN you can change it; if it is forgotten, file a PIN-unlock application.',
+    seal: 'Seal', old: 'Current PIN', new: 'New PIN', again: 'New PIN again', rule: '6 to 64 characters, not the current PIN', submit: 'Change the PIN',
+    done: 'The PIN of seal {esid} is changed: use the new one from now on.',
   },
   units: {
     title: 'Units', caption: '{n} units', new: 'Register a unit', name: 'Name', creditCode: 'Unified social credit code',
@@ -313,6 +338,7 @@ const en = {
   },
   v: {
     required: 'Required', esid: 'Give the 14-digit seal code', reason: 'Sending back or refusing needs a reason', doc: 'Choose the document', docMismatch: 'This is not the document of the use request (its SM3 differs)',
+    pinLength: 'A PIN is 6 to 64 characters', pinSame: 'The new PIN is the current one', pinAgain: 'The two new PINs differ',
     png: 'The impression must be a PNG picture (the file does not start as a PNG does)', pngSize: 'The impression picture is larger than 4 MB', pngDecode: 'The browser cannot show this picture: choose another PNG',
     place: 'Page and position are numbers', login: 'A login is 2-64 lower-case letters, digits, dots, dashes or underscores', roles: 'Choose at least one role', mobile: 'A mobile number is 11 digits starting with 1',
     cc: { length: 'A unified social credit code has 18 characters', chars: 'The credit code has a character it cannot hold (I, O, S, V and Z are not used)', check: "The credit code's check character is wrong: please check it", org: "The check character of the organisation code inside the credit code is wrong" },

@@ -652,6 +652,7 @@ test('sealing a PDF by dragging the seal onto its page and an OFD by keyword, bo
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
   const sealedPdf = path.join(work, 'contract-sealed.pdf');
   await download.saveAs(sealedPdf);
+  state.sealedSm3 = execFileSync('openssl', ['dgst', '-sm3', '-r'], { input: pdf.buffer }).toString().slice(0, 64);
   const pr = verifySealed(sealedPdf);
   assert.equal(pr.verdict, 'valid', 'eseal verify: ' + JSON.stringify(pr).slice(0, 600));
   assert.equal(pr.signatures.length, 1);
@@ -680,4 +681,82 @@ test('sealing a PDF by dragging the seal onto its page and an OFD by keyword, bo
   assert.equal(or.verdict, 'valid', 'eseal verify: ' + JSON.stringify(or).slice(0, 600));
   await review(page, 'seal-document-done');
   await Promise.all([applicant, approver].map((p) => p.context().close()));
+});
+
+// `eseal platform --as LOGIN` with a password set through the one-time one.
+function accountWithPassword(login, roles) {
+  platform('account', 'add', login, '--roles', roles, '--unit', String(unitId));
+  const otpFile = path.join(work, login + '.otp'), pwFile = path.join(work, login + '.pw');
+  fs.writeFileSync(otpFile, platform('account', 'otp', login).trim() + '\n', { mode: 0o600 });
+  fs.writeFileSync(pwFile, 'Seal-Token-Admin-2026\n', { mode: 0o600 });
+  platform('password', '--as', login, '--password-file', otpFile, '--new-password-file', pwFile);
+  return (env, ...args) => execFileSync(ESEAL, ['platform', '--dir', dir, '--as', login, '--password-file', pwFile, ...args],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ESEAL_PASSPHRASE: 'console-test', ...env } });
+}
+
+test('usage records, a token seal\'s PIN changed, the audit chain verified and then found broken', async (t) => {
+  assert.ok(state.esid, 'needs the seal of the life-cycle test');
+  const applicant = await person();
+  await signIn(applicant, 'applicant');
+  // usage records: the seals used by the sealing test, by seal and period
+  await go(applicant, 'usage');
+  if (state.sealedSm3) {
+    await applicant.waitForSelector('tbody tr');
+    const text = await applicant.locator('table').innerText();
+    assert.ok(text.includes(state.sealedSm3), 'the sealed PDF\'s SM3 in the usage records');
+    assert.ok((await applicant.locator('tbody tr').count()) >= 2, 'the PDF and the OFD');
+    await applicant.selectOption('select[name=esid]', state.esid);
+    await settle(applicant);
+    assert.ok((await applicant.locator('tbody tr').count()) >= 2, 'by seal');
+  } else {
+    t.diagnostic('no document was sealed (the sealing test skipped): the usage list is only looked at');
+  }
+  await applicant.fill('input[name=to]', '2000-01-02');
+  await applicant.waitForSelector('main .empty');
+  await applicant.fill('input[name=to]', '');
+  await settle(applicant);
+  await review(applicant, 'usage');
+
+  // the seal's key into a software token (a unit seal administrator, by the CLI), then its PIN changed in the page
+  const keeper = accountWithPassword('keeper', 'unit-admin');
+  keeper({ ESEAL_PIN: 'user-pin-1', ESEAL_ADMIN_PIN: 'admin-pin-1' }, 'token', 'init', state.esid);
+  await go(applicant, 'pin');
+  await applicant.locator(`select[name=esid] option[value="${state.esid}"]`).waitFor({ state: 'attached' });
+  await applicant.selectOption('select[name=esid]', state.esid);
+  await applicant.fill('input[name=old_pin]', 'user-pin-1');
+  await applicant.fill('input[name=new_pin]', 'user-pin-2');
+  await applicant.fill('input[name=new_pin_again]', 'user-pin-3');
+  await applicant.click('form button[type=submit]');
+  assert.ok((await applicant.locator('.field.has-error .error').innerText()).includes('不一致'), 'the second new PIN differs');
+  await applicant.fill('input[name=old_pin]', 'wrong-pin-9');
+  await applicant.fill('input[name=new_pin_again]', 'user-pin-2');
+  applicant.expected.add(`POST /api/v1/seals/${state.esid}/pin 4`);
+  await applicant.click('form button[type=submit]');
+  await applicant.waitForSelector('main .msg-error');
+  assert.equal(await applicant.inputValue('input[name=old_pin]'), '', 'the wrong PIN is not kept in the field');
+  await applicant.fill('input[name=old_pin]', 'user-pin-1');
+  await applicant.click('form button[type=submit]');
+  await applicant.waitForSelector('main .msg-ok');
+  applicant.expected.clear();
+  await review(applicant, 'pin');
+  keeper({ ESEAL_PIN: 'user-pin-2' }, 'token', 'check', state.esid); // the new PIN opens the token
+  assert.throws(() => keeper({ ESEAL_PIN: 'user-pin-1' }, 'token', 'check', state.esid), 'the old one does not');
+
+  // the auditor verifies the chain: intact; an entry changed behind the platform's back: broken, named
+  const auditor = await person();
+  await signIn(auditor, 'auditor');
+  await go(auditor, 'audit');
+  await auditor.getByRole('button', { name: '验证审计链' }).click();
+  await auditor.waitForSelector('.verdict-green');
+  const ok = await auditor.locator('.verdict').innerText();
+  assert.match(ok, /审计链完整/);
+  assert.match(ok, /共核对 \d+ 条记录/);
+  assert.match(ok, /[0-9a-f]{64}/, 'the head hash shown');
+  await review(auditor, 'audit-verify');
+  execFileSync('sqlite3', [path.join(dir, 'platform.db'), "UPDATE audit_log SET detail = 'changed' WHERE seq = 3"]);
+  await auditor.getByRole('button', { name: '验证审计链' }).click();
+  await auditor.waitForSelector('.verdict-red');
+  assert.match(await auditor.locator('.verdict').innerText(), /第 3 条记录/, 'the changed entry named');
+  await review(auditor, 'audit-broken');
+  await Promise.all([applicant, auditor].map((p) => p.context().close()));
 });

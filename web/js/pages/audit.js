@@ -1,12 +1,44 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The auditor's audit log: entries by object, esID, account and period, a page
-// at a time (GET /api/v1/audit), each with its chained hash.
+// at a time (GET /api/v1/audit), each with its chained hash; and the verification
+// of the whole chain and its signed checkpoints (POST /api/v1/audit/verify).
 import { html, useState } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv, fmtTime } from '../i18n.js';
 import { call } from '../api.js';
 import { Field, Message, PageTitle, Table, useLoad } from '../ui.js';
 
 const OBJECTS = ['application', 'seal', 'account', 'api-key', 'unit', 'person', 'region', 'action', 'platform'];
+
+// The chain verified on demand: intact (entries, checkpoints, head) or the first bad entry and why.
+function ChainCheck() {
+  const [report, setReport] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    setReport(null);
+    try {
+      setReport({ ...(await call('POST', '/audit/verify')), at: new Date().toISOString() });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="chain">
+    <div class="actions"><button type="button" class="primary" disabled=${busy} onClick=${run}>${t('audit.verify')}</button></div>
+    ${busy ? html`<p class="hint" role="status">${t('audit.verifying')}</p>` : ''}
+    <${Message} error=${error} />
+    ${report ? html`<div class=${'verdict ' + (report.intact ? 'verdict-green' : 'verdict-red')} role="status">
+      <p class="big">${t(report.intact ? 'audit.intact' : 'audit.broken')}</p>
+      <p>${t('audit.counts', { entries: report.entries, checkpoints: report.checkpoints })}</p>
+      ${report.intact ? html`<p>${t('audit.head')} <code class="hash">${report.head}</code></p>`
+      : html`<p>${t('audit.firstBad', { seq: report.first_bad })} ${report.problem}</p>`}
+      <p class="hint">${t('audit.checkedAt', { at: fmtTime(report.at) })}</p>
+    </div>` : ''}
+  </div>`;
+}
 
 export function Audit() {
   const [object, setObject] = useState('');
@@ -20,6 +52,7 @@ export function Audit() {
   return html`<section>
     <${PageTitle}>${t('audit.title')}<//>
     <p>${t('audit.intro')}</p>
+    <${ChainCheck} />
     <div class="filters">
       <${Field} as="select" label=${t('audit.object')} name="object" value=${object} onInput=${reset(setObject)}>
         <option value="">${t('filter.all')}</option>
