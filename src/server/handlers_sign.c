@@ -64,6 +64,19 @@ static int field_mm(const es_part *parts, size_t n, const char *name, double *ou
 	return 1;
 }
 
+/* ES_EINVAL naming the first part of the form whose name is not in @p known (NULL-terminated). */
+static int fields_known(const es_part *parts, size_t n, const char *const *known)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (size_t k = 0; known[k]; k++)
+			found = found || strcmp(parts[i].name, known[k]) == 0;
+		if (!found)
+			return es_error_set(ES_EINVAL, "unknown field '%.63s' in the form", parts[i].name);
+	}
+	return 0;
+}
+
 /* The id of the API key the caller authenticated with ("esk_ID_SECRET"), or 0 for a session. */
 static int64_t api_key_id(es_req *rq)
 {
@@ -105,13 +118,8 @@ int h_document_seal(es_req *rq)
 	err = es_multipart_parse(rq->body.ptr, rq->body.len, type, parts, ES_ARRAY_LEN(parts), &n);
 	if (err < 0)
 		return err;
-	for (size_t i = 0; i < n; i++) {
-		bool known = false;
-		for (size_t k = 0; seal_fields[k]; k++)
-			known = known || strcmp(parts[i].name, seal_fields[k]) == 0;
-		if (!known)
-			return es_error_set(ES_EINVAL, "unknown field '%.63s' in the form", parts[i].name);
-	}
+	if ((err = fields_known(parts, n, seal_fields)) < 0)
+		return err;
 	const es_part *doc = es_multipart_get(parts, n, "document");
 	const es_part *f_esid = es_multipart_get(parts, n, "esid");
 	if (!doc || !f_esid || !es_multipart_get(parts, n, "use_request"))
@@ -219,13 +227,8 @@ int h_document_preview(es_req *rq)
 	}
 	if ((err = es_multipart_parse(rq->body.ptr, rq->body.len, type, parts, ES_ARRAY_LEN(parts), &n)) < 0)
 		return err;
-	for (size_t i = 0; i < n; i++) {
-		bool known = false;
-		for (size_t k = 0; preview_fields[k]; k++)
-			known = known || strcmp(parts[i].name, preview_fields[k]) == 0;
-		if (!known)
-			return es_error_set(ES_EINVAL, "unknown field '%.63s' in the form", parts[i].name);
-	}
+	if ((err = fields_known(parts, n, preview_fields)) < 0)
+		return err;
 	const es_part *doc = es_multipart_get(parts, n, "document");
 	if (!doc || doc->data.len == 0)
 		return es_error_set(ES_EINVAL, "give the field 'document' (a PDF or OFD file)");

@@ -18,6 +18,7 @@ import { StatusLookup } from './pages/status.js';
 import { Verify } from './pages/verify.js';
 import { SealDocument } from './pages/sealdoc.js';
 import { Usage, PinChange } from './pages/usage.js';
+import { Regions, Operations } from './pages/admin.js';
 
 // Each page: the roles that see it in the menu (empty: public), its component.
 const PAGES = [
@@ -33,6 +34,8 @@ const PAGES = [
   { path: 'audit', roles: ['auditor', 'sysadmin'], label: 'nav.audit', view: Audit },
   { path: 'units', roles: ['sysadmin', 'maker'], label: 'nav.units', view: Units },
   { path: 'accounts', roles: ['sysadmin'], label: 'nav.accounts', view: Accounts },
+  { path: 'regions', roles: ['sysadmin'], label: 'nav.regions', view: Regions },
+  { path: 'ops', roles: ['sysadmin'], label: 'nav.ops', view: Operations },
 ];
 const PUBLIC = [
   { path: 'verify', label: 'nav.verify', view: Verify },

@@ -535,6 +535,32 @@ test('public verification by the server (POST /api/v1/verify)', async (t) => {
   const banner = await page.locator('.verdict').innerText();
   assert.ok(/核验|无法确认/.test(banner), 'a verdict in words: ' + banner);
   assert.equal(await page.locator('article.sig').count(), JSON.parse(f.good).signatures.length, 'one card a signature');
+  // shared: the report kept by the server, a link and its QR code
+  await page.getByRole('button', { name: '生成分享链接和二维码' }).click();
+  await page.waitForSelector('#share-link');
+  const link = await page.inputValue('#share-link');
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#\/verify\?id=[0-9a-f]{32}$/, 'the link to the kept report');
+  const qr = await page.locator('figure.qr img').getAttribute('src');
+  const { renderSVG } = await import(path.join(WEB, 'node_modules/uqr/dist/index.mjs'));
+  assert.equal(decodeURIComponent(qr.replace(/^data:image\/svg\+xml;charset=utf-8,/, '')), renderSVG(link, { ecc: 'M', border: 2 }), 'the QR code encodes the link');
+  assert.ok(await page.locator('figure.qr img').evaluate((i) => i.naturalWidth > 0), 'the QR code drawn');
+  await review(page, 'verify-share');
+  // the link, opened by someone else: the same report, with when it was made and until when it is kept
+  const other = await person({ width: 390, height: 844 });
+  other.expected.add('GET /api/v1/verifications/');
+  await other.goto(link);
+  await settle(other);
+  await other.waitForSelector('.verdict');
+  assert.equal(await other.locator('.verdict .big').innerText(), await page.locator('.verdict .big').innerText(), 'the same verdict');
+  assert.equal(await other.locator('article.sig').count(), JSON.parse(f.good).signatures.length);
+  assert.ok((await other.locator('main').innerText()).includes('保存至'), 'kept until when');
+  other.expected.clear();
+  await review(other, 'verify-kept');
+  other.expected.add('GET /api/v1/verifications/');
+  await go(other, 'verify?id=' + '0'.repeat(32));
+  await other.waitForSelector('main .msg-error');
+  assert.ok((await other.locator('main').innerText()).includes('找不到这份核验结果'), 'an unknown id in words');
+  await other.context().close();
   await page.setInputFiles('input[name=document]', f.changed);
   await page.waitForSelector('.verdict-red');
   clean(page, 'verify by the server');
@@ -681,6 +707,42 @@ test('sealing a PDF by dragging the seal onto its page and an OFD by keyword, bo
   assert.equal(or.verdict, 'valid', 'eseal verify: ' + JSON.stringify(or).slice(0, 600));
   await review(page, 'seal-document-done');
   await Promise.all([applicant, approver].map((p) => p.context().close()));
+});
+
+test('the administrator\'s regions and operations: a region registered, jobs run, a backup made, filings and trust listed', async () => {
+  const admin = await person();
+  await signIn(admin, 'admin');
+  await go(admin, 'regions');
+  assert.ok((await admin.locator('table').innerText()).includes('350000'), 'the province listed');
+  await admin.fill('input[name=code]', '35020');
+  await admin.fill('input[name=name]', '厦门市');
+  assert.ok((await admin.locator('.field.has-error .error').innerText()).includes('6 位数字'), 'a short code named');
+  await review(admin, 'regions-error');
+  // a city whose province is not registered: the server's refusal, in words
+  await admin.fill('input[name=code]', '360100');
+  admin.expected.add('POST /api/v1/regions 4');
+  await admin.click('form button[type=submit]');
+  await admin.waitForSelector('main .msg-error');
+  admin.expected.clear();
+  await admin.fill('input[name=code]', '350200');
+  await admin.click('form button[type=submit]');
+  await admin.waitForSelector('main .msg-ok');
+  await admin.waitForFunction(() => /350200\s+厦门市/.test(document.querySelector('table')?.innerText || ''));
+  clean(admin, 'regions');
+
+  await go(admin, 'ops');
+  await admin.waitForFunction(() => document.querySelectorAll('table').length >= 2);
+  const tables = await admin.locator('table').allInnerTexts();
+  assert.ok(tables.some((x) => x.includes('根证书') && x.includes('制章机构') && x.includes('时间戳服务')), 'root, maker and TSA certificates');
+  assert.ok(tables.some((x) => x.includes('公安机关') && x.includes('全国平台') && x.includes(state.esid)), 'the filings of the seal made');
+  await admin.getByRole('button', { name: '立即运行定时任务' }).click();
+  await admin.waitForFunction(() => [...document.querySelectorAll('.msg-ok')].some((m) => m.innerText.includes('已运行')));
+  await admin.getByRole('button', { name: '立即备份' }).click();
+  await admin.waitForFunction(() => [...document.querySelectorAll('.msg-ok')].some((m) => m.innerText.includes('.esbk')));
+  const file = path.resolve(dir, (await admin.locator('.msg-ok code').last().innerText()).trim()); // the folder: in the data directory
+  assert.ok(fs.existsSync(file) && fs.statSync(file).size > 0, 'the backup on disk: ' + file);
+  await review(admin, 'ops');
+  await admin.context().close();
 });
 
 // `eseal platform --as LOGIN` with a password set through the one-time one.

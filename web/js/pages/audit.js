@@ -5,39 +5,21 @@
 import { html, useState } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv, fmtTime } from '../i18n.js';
 import { call } from '../api.js';
-import { Field, Message, PageTitle, Table, useLoad } from '../ui.js';
+import { Field, Message, PageTitle, Pager, RunOnce, Table, useLoad } from '../ui.js';
 
 const OBJECTS = ['application', 'seal', 'account', 'api-key', 'unit', 'person', 'region', 'action', 'platform'];
 
 // The chain verified on demand: intact (entries, checkpoints, head) or the first bad entry and why.
 function ChainCheck() {
-  const [report, setReport] = useState(null);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    setReport(null);
-    try {
-      setReport({ ...(await call('POST', '/audit/verify')), at: new Date().toISOString() });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return html`<div class="chain">
-    <div class="actions"><button type="button" class="primary" disabled=${busy} onClick=${run}>${t('audit.verify')}</button></div>
-    ${busy ? html`<p class="hint" role="status">${t('audit.verifying')}</p>` : ''}
-    <${Message} error=${error} />
-    ${report ? html`<div class=${'verdict ' + (report.intact ? 'verdict-green' : 'verdict-red')} role="status">
+  return html`<div class="chain"><${RunOnce} label=${t('audit.verify')} busyLabel=${t('audit.verifying')}
+    run=${async () => ({ ...(await call('POST', '/audit/verify')), at: new Date().toISOString() })}
+    show=${(report) => html`<div class=${'verdict ' + (report.intact ? 'verdict-green' : 'verdict-red')} role="status">
       <p class="big">${t(report.intact ? 'audit.intact' : 'audit.broken')}</p>
       <p>${t('audit.counts', { entries: report.entries, checkpoints: report.checkpoints })}</p>
       ${report.intact ? html`<p>${t('audit.head')} <code class="hash">${report.head}</code></p>`
       : html`<p>${t('audit.firstBad', { seq: report.first_bad })} ${report.problem}</p>`}
       <p class="hint">${t('audit.checkedAt', { at: fmtTime(report.at) })}</p>
-    </div>` : ''}
-  </div>`;
+    </div>`} /></div>`;
 }
 
 export function Audit() {
@@ -72,9 +54,6 @@ export function Audit() {
       { label: t('audit.detail'), render: (a) => html`<span class="detail">${typeof a.detail === 'string' ? a.detail : JSON.stringify(a.detail)}</span>` },
       { label: t('audit.hash'), render: (a) => html`<code title=${a.hash}>${(a.hash || '').slice(0, 12)}…</code>` },
     ]} />
-    <div class="actions">
-      <button type="button" disabled=${after.length === 0} onClick=${() => setAfter(after.slice(0, -1))}>${t('list.prev')}</button>
-      <button type="button" disabled=${!page.next} onClick=${() => setAfter([...after, page.next])}>${t('list.next')}</button>
-    </div>` : ''}
+    <${Pager} after=${after} setAfter=${setAfter} next=${page.next} />` : ''}
   </section>`;
 }

@@ -5,7 +5,7 @@
 import { html, useState } from '/vendor/htm/preact/standalone.mjs';
 import { t, fmtTime } from '../i18n.js';
 import { call } from '../api.js';
-import { Field, Message, PageTitle, Table, useLoad } from '../ui.js';
+import { Field, Message, PageTitle, Pager, Table, useLoad } from '../ui.js';
 
 export function Usage() {
   const [esid, setEsid] = useState('');
@@ -37,10 +37,7 @@ export function Usage() {
       { label: t('usage.doc'), render: (u) => (u.doc_sm3 ? html`<code class="hash" title=${u.doc_sm3}>${u.doc_sm3}</code>` : '—') },
       { label: t('col.actor'), render: (u) => u.actor ?? '—' },
     ]} />
-    <div class="actions">
-      <button type="button" disabled=${after.length === 0} onClick=${() => setAfter(after.slice(0, -1))}>${t('list.prev')}</button>
-      <button type="button" disabled=${!page.next} onClick=${() => setAfter([...after, page.next])}>${t('list.next')}</button>
-    </div>` : ''}
+    <${Pager} after=${after} setAfter=${setAfter} next=${page.next} />` : ''}
   </section>`;
 }
 
