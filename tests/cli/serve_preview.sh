@@ -11,7 +11,7 @@ command -v curl >/dev/null && command -v jq >/dev/null && command -v python3 >/d
   { echo "curl, jq and python3 are needed (scripts/deps.sh)"; exit 77; }
 T=$(mktemp -d /tmp/eseal-cli-serve-preview.XXXXXX)
 PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
+cleanup() { if [ -n "$PID" ]; then kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; fi; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && tail -20 "$T/server.log" >&2; exit 1; }
 D=$T/p
