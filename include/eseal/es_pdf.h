@@ -126,6 +126,22 @@ ES_EXTERN(int) es_pdf_verify_file(es_report *r, const uint8_t *pdf, size_t len,
 /** Count the text characters (non-space) of a page (1-based; 0 = last). */
 ES_EXTERN(int) es_pdf_page_text_count(size_t *count, const uint8_t *pdf, size_t len, int page) ES_WARN_UNUSED;
 
+/** DPI range and pixel limit of es_pdf_render_page_png() (a preview, not a print). */
+#define ES_PDF_PREVIEW_MIN_DPI 10u
+#define ES_PDF_PREVIEW_MAX_DPI 300u
+#define ES_PDF_PREVIEW_MAX_PIXELS ((size_t)16 << 20)
+
+/**
+ * Draw page @p page (1-based) of a PDF as an 8-bit RGB PNG at @p dpi, appended to
+ * @p out, for a person to see where a seal goes. @p pages (may be NULL) receives the
+ * number of pages; @p w_mm and @p h_mm (may be NULL) the page's size in millimetres.
+ * @return 0; ES_EMALFORMED not a PDF that can be read; ES_EINVAL no such page, or
+ *  @p dpi outside ES_PDF_PREVIEW_MIN_DPI..MAX_DPI; ES_ELIMIT the file is larger than
+ *  the PDF limit or the picture would be over ES_PDF_PREVIEW_MAX_PIXELS; ES_ENOMEM.
+ */
+ES_EXTERN(int) es_pdf_render_page_png(es_buf *out, const uint8_t *pdf, size_t len, unsigned page, unsigned dpi,
+				      unsigned *pages, double *w_mm, double *h_mm) ES_WARN_UNUSED;
+
 /** Progress callback for batches: return non-zero to stop. */
 typedef int (*es_pdf_progress_fn)(size_t done, size_t total, const char *path, int rc, void *payload);
 

@@ -230,6 +230,18 @@ ES_EXTERN(int) es_platform_batch_summary(es_platform *p, const es_actor *actor, 
 /** Attach a file (red-header letter "letter", ID copy "id-copy", summary "summary", ...). */
 ES_EXTERN(int) es_platform_app_attach(es_platform *p, const es_actor *actor, int64_t app, const char *kind, const char *name,
 				      const uint8_t *data, size_t len) ES_WARN_UNUSED;
+/**
+ * The filer corrects a draft or a rejected application before (re)submitting it. The
+ * fields of @p changes that are set replace the filed ones: strings that are not NULL
+ * ("" clears an optional one), numbers and kinds that are not 0, the impression if not
+ * NULL. The business, unit and batch cannot change (0 or the filed value). The result is
+ * checked as a new form is (the handler's mobile and ID only when given). Only the
+ * account that filed it may, in state draft or rejected (ES_EDENIED, ES_ESTATE). Audited
+ * "application-edited" with the names of the fields that changed, never their values;
+ * nothing changed, nothing recorded. Start from a zeroed es_app_form, not ES_APP_FORM_INIT.
+ */
+ES_EXTERN(int) es_platform_app_edit(es_platform *p, const es_actor *actor, int64_t app,
+				    const es_app_form *changes) ES_WARN_UNUSED;
 /** draft/rejected → submitted. A loss report stops the seal at once. */
 ES_EXTERN(int) es_platform_app_submit(es_platform *p, const es_actor *actor, int64_t app) ES_WARN_UNUSED;
 /** County/city office forwards a submitted application to the province (J§10). */

@@ -6,6 +6,7 @@
 #include "eseal/es_ids.h"
 #include "estime.h"
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #define DAY 86400LL
 
@@ -244,11 +245,10 @@ done:
 	return err;
 }
 
-static int validate_form(es_platform *p, int64_t actor, const es_app_form *f)
+/* The form's own rules; the handler's mobile and ID are checked when given, needed when @p new_form. */
+static int validate_content(const es_app_form *f, bool new_form)
 {
 	int err;
-	if ((err = es_platform__authorize(p, actor, ES_ACT_APP_CREATE, f->unit_id, NULL)) < 0)
-		return err;
 	if (!es_business_name(f->business))
 		return es_error_set(ES_EINVAL, "unknown business type: use apply, renew, change, revoke, loss, reissue, "
 					       "pin-unlock or reenable");
@@ -263,11 +263,11 @@ static int validate_form(es_platform *p, int64_t actor, const es_app_form *f)
 		return err;
 	if (f->width_mm == 0 || f->height_mm == 0 || f->width_mm > 80 || f->height_mm > 80)
 		return es_error_set(ES_EINVAL, "seal width and length must be 1-80 mm (measure the physical impression)");
-	if (!f->handler_mobile || !f->handler_id)
+	if (new_form && (!f->handler_mobile || !f->handler_id))
 		return es_error_set(ES_EINVAL, "the handler's mobile and ID number are required (form item 5)");
-	if (strlen(f->handler_mobile) != 11 || strspn(f->handler_mobile, "0123456789") != 11)
+	if (f->handler_mobile && (strlen(f->handler_mobile) != 11 || strspn(f->handler_mobile, "0123456789") != 11))
 		return es_error_set(ES_EINVAL, "handler mobile must be 11 digits");
-	if ((err = es_resident_id_check(f->handler_id)) < 0)
+	if (f->handler_id && (err = es_resident_id_check(f->handler_id)) < 0)
 		return es_error_wrap(err, "handler ID number is not valid (GB 11643)");
 	if ((f->kind == ES_KIND_PERSONAL || f->kind == ES_KIND_POSITION) && !f->holder_person &&
 	    f->business == ES_BIZ_APPLY)
@@ -280,6 +280,14 @@ static int validate_form(es_platform *p, int64_t actor, const es_app_form *f)
 	if (f->impression && (f->impression_len < 8 || memcmp(f->impression, "\x89PNG", 4) != 0))
 		return es_error_set(ES_EINVAL, "the impression must be a PNG image (use 'eseal image import' first)");
 	return 0;
+}
+
+static int validate_form(es_platform *p, int64_t actor, const es_app_form *f)
+{
+	int err;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_APP_CREATE, f->unit_id, NULL)) < 0)
+		return err;
+	return validate_content(f, true);
 }
 
 int es_platform_app_create(es_platform *p, const es_actor *who, const es_app_form *f, int64_t *id)
@@ -457,6 +465,223 @@ int es_platform_app_attach(es_platform *p, const es_actor *who, int64_t app, con
 		return es_error_set(ES_ELIMIT, "attachment larger than %u bytes", ES_PLAT_MAX_ATTACHMENT);
 	attach_ctx c = { actor, app, kind, name, data, len };
 	return es_platform__tx(p, attach_tx, &c);
+}
+
+/* ---- the filer corrects a draft or a rejected application ------------------------- */
+
+typedef struct edit_ctx {
+	int64_t actor, app;
+	const es_app_form *f;
+} edit_ctx;
+
+typedef struct handler_row {
+	char name[ES_PLAT_MAX_NAME + 1];
+	es_buf mobile_enc, id_enc;
+	char function[16];
+} handler_row;
+
+static int handler_row_fn(void *vctx, const es_sval *c, size_t n)
+{
+	handler_row *h = vctx;
+	int err = 0;
+	if (n < 3)
+		return ES_EINTERNAL;
+	es_platform__copy(h->name, sizeof(h->name), &c[0]);
+	if (c[1].type == ES_SV_BLOB)
+		err = es_buf_put(&h->mobile_enc, c[1].b, c[1].len);
+	if (err == 0 && c[2].type == ES_SV_BLOB)
+		err = es_buf_put(&h->id_enc, c[2].b, c[2].len);
+	return err < 0 ? err : 1;
+}
+
+/* Is the personal value @p given different from the one sealed in @p enc? */
+static int pii_differs(es_platform *p, const char *aad, const es_buf *enc, const char *given, bool *differs)
+{
+	char clear[64] = "";
+	int err = 0;
+	if (enc->len && (err = es_platform__open_pii(p, clear, sizeof(clear), aad, enc->ptr, enc->len)) < 0)
+		return err;
+	*differs = strcmp(clear, given) != 0;
+	OPENSSL_cleanse(clear, sizeof(clear));
+	return 0;
+}
+
+static void note_change(char *list, size_t cap, const char *field)
+{
+	size_t n = strlen(list);
+	snprintf(list + n, cap - n, "%s%s", n ? ", " : "", field);
+}
+
+static bool text_differs(const char *given, const char *filed)
+{
+	return given && strcmp(given, filed) != 0;
+}
+
+static int edit_tx(es_platform *p, void *vctx)
+{
+	edit_ctx *c = vctx;
+	const es_app_form *f = c->f;
+	app_row a;
+	handler_row h;
+	es_buf mob = ES_BUF_INIT, hid = ES_BUF_INIT;
+	char ids[24], changed[256] = "", mask[32] = "", norm[19];
+	bool differs;
+	int err;
+	memset(&h, 0, sizeof(h));
+	es_buf_init(&h.mobile_enc, 4096);
+	es_buf_init(&h.id_enc, 4096);
+	idstr(ids, c->app);
+	if ((err = app_load(p, c->app, &a)) < 0)
+		goto done;
+	if ((err = es_platform__authorize(p, c->actor, ES_ACT_APP_CREATE, a.unit_id, NULL)) < 0)
+		goto done;
+	if (a.applicant != c->actor) {
+		err = es_error_set(ES_EDENIED, "application %s was filed by another account: only its filer corrects it", ids);
+		goto done;
+	}
+	if (strcmp(a.state, "draft") != 0 && strcmp(a.state, "rejected") != 0) {
+		err = es_error_set(ES_ESTATE, "application %s is %s: only a draft or a rejected one can be corrected", ids,
+				   a.state);
+		goto done;
+	}
+	if ((f->business && f->business != a.business) || (f->unit_id && f->unit_id != a.unit_id) ||
+	    f->batch_id) {
+		err = es_error_set(ES_EINVAL, "the business, unit and batch of application %s cannot change: file a new one",
+				   ids);
+		goto done;
+	}
+	es_sval iv[1] = { ES_SV_I(c->app) };
+	if ((err = es_store_exec(p->st,
+				 "SELECT handler_name, handler_mobile_enc, handler_id_enc FROM applications WHERE id = ?", iv,
+				 1, handler_row_fn, &h, NULL)) < 0)
+		goto done;
+	/* the application as it will be, checked as a new one is (the handler's mobile and ID only if given) */
+	es_app_form m = ES_APP_FORM_INIT;
+	m.business = a.business;
+	m.unit_id = a.unit_id;
+	m.kind = f->kind ? f->kind : es_seal_kind_from_name(a.kind);
+	m.function = f->function ? f->function : (a.function[0] ? es_seal_function_from_name(a.function) : 0);
+	if (m.kind != ES_KIND_SPECIAL)
+		m.function = 0;
+	m.seal_name = f->seal_name ? f->seal_name : a.seal_name;
+	m.width_mm = f->width_mm ? f->width_mm : (unsigned)a.width;
+	m.height_mm = f->height_mm ? f->height_mm : (unsigned)a.height;
+	m.holder_person = f->holder_person ? f->holder_person : a.holder;
+	m.handler_name = f->handler_name ? f->handler_name : h.name;
+	m.handler_mobile = f->handler_mobile;
+	m.handler_id = f->handler_id;
+	m.target_esid = f->target_esid ? f->target_esid : a.target;
+	m.reason = f->reason ? f->reason : a.reason;
+	m.multi_cert_reason = f->multi_cert_reason ? f->multi_cert_reason : a.multi;
+	m.impression = f->impression;
+	m.impression_len = f->impression_len;
+	if ((err = validate_content(&m, false)) < 0)
+		goto done;
+	if (m.business != ES_BIZ_APPLY && text_differs(f->target_esid, a.target) &&
+	    (err = check_target(p, m.business, m.target_esid, m.unit_id)) < 0)
+		goto done;
+	/* what changed: field names only, never the values (personal data) */
+	if (m.kind != es_seal_kind_from_name(a.kind))
+		note_change(changed, sizeof(changed), "seal_kind");
+	if (strcmp(m.function ? es_seal_function_name(m.function) : "", a.function) != 0)
+		note_change(changed, sizeof(changed), "seal_function");
+	if (text_differs(f->seal_name, a.seal_name))
+		note_change(changed, sizeof(changed), "seal_name");
+	if (m.width_mm != (unsigned)a.width)
+		note_change(changed, sizeof(changed), "width_mm");
+	if (m.height_mm != (unsigned)a.height)
+		note_change(changed, sizeof(changed), "height_mm");
+	if (m.holder_person != a.holder)
+		note_change(changed, sizeof(changed), "holder_person");
+	if (text_differs(f->handler_name, h.name))
+		note_change(changed, sizeof(changed), "handler_name");
+	if (f->handler_mobile) {
+		if ((err = pii_differs(p, "handler.mobile", &h.mobile_enc, f->handler_mobile, &differs)) < 0)
+			goto done;
+		if (differs) {
+			note_change(changed, sizeof(changed), "handler_mobile");
+			if ((err = es_platform__seal_pii(p, &mob, "handler.mobile", f->handler_mobile)) < 0)
+				goto done;
+		}
+	}
+	if (f->handler_id) {
+		const char *hv = f->handler_id;
+		if (es_resident_id_normalize(norm, hv) == 0)
+			hv = norm;
+		es_error_clear();
+		if ((err = pii_differs(p, "handler.id", &h.id_enc, hv, &differs)) < 0)
+			goto done;
+		if (differs) {
+			note_change(changed, sizeof(changed), "handler_id");
+			if ((err = es_platform__seal_pii(p, &hid, "handler.id", hv)) < 0)
+				goto done;
+			es_id_mask(mask, sizeof(mask), hv);
+		}
+	}
+	if (text_differs(f->target_esid, a.target))
+		note_change(changed, sizeof(changed), "target_esid");
+	if (text_differs(f->reason, a.reason))
+		note_change(changed, sizeof(changed), "reason");
+	if (text_differs(f->multi_cert_reason, a.multi))
+		note_change(changed, sizeof(changed), "multi_cert_reason");
+	if (f->impression &&
+	    (f->impression_len != a.impression.len || memcmp(f->impression, a.impression.ptr, a.impression.len) != 0))
+		note_change(changed, sizeof(changed), "impression");
+	if (!changed[0])
+		goto done; /* nothing to change, nothing to record */
+	es_sval pv[18] = {
+		ES_SV_S(es_seal_kind_name(m.kind)),
+		ES_SV_S(m.function ? es_seal_function_name(m.function) : NULL),
+		ES_SV_S(m.seal_name),
+		ES_SV_I(m.width_mm),
+		ES_SV_I(m.height_mm),
+		m.holder_person ? ES_SV_I(m.holder_person) : ES_SV_NUL,
+		ES_SV_S(m.handler_name),
+		mob.len ? ES_SV_B(mob.ptr, mob.len) : ES_SV_NUL,
+		hid.len ? ES_SV_B(hid.ptr, hid.len) : ES_SV_NUL,
+		ES_SV_S(mask[0] ? mask : NULL),
+		ES_SV_S(m.target_esid && *m.target_esid ? m.target_esid : NULL),
+		ES_SV_S(m.reason && *m.reason ? m.reason : NULL),
+		ES_SV_S(m.multi_cert_reason && *m.multi_cert_reason ? m.multi_cert_reason : NULL),
+		f->impression ? ES_SV_B(f->impression, f->impression_len) : ES_SV_NUL,
+		ES_SV_S(f->impression ? "PNG" : NULL),
+		ES_SV_I(es_platform__now(p)),
+		ES_SV_I(c->app),
+		ES_SV_S(a.state),
+	};
+	int64_t changes = 0;
+	if ((err = es_store_exec(p->st,
+				 "UPDATE applications SET seal_kind = ?, seal_function = ?, seal_name = ?, width_mm = ?, "
+				 "height_mm = ?, holder_person = ?, handler_name = ?, "
+				 "handler_mobile_enc = COALESCE(?, handler_mobile_enc), "
+				 "handler_id_enc = COALESCE(?, handler_id_enc), handler_id_mask = COALESCE(?, handler_id_mask), "
+				 "target_esid = ?, reason = ?, multi_cert_reason = ?, impression = COALESCE(?, impression), "
+				 "impression_type = COALESCE(?, impression_type), "
+				 "updated_at = ? WHERE id = ? AND state = ?",
+				 pv, 18, NULL, NULL, &changes)) < 0)
+		goto done;
+	if (changes != 1) {
+		err = es_error_set(ES_ECONFLICT, "application %s changed meanwhile: reload it and correct it again", ids);
+		goto done;
+	}
+	char detail[300];
+	snprintf(detail, sizeof(detail), "changed: %s", changed);
+	err = es_platform__audit(p, c->actor, "application-edited", "application", ids, detail, NULL);
+done:
+	app_release(&a);
+	es_buf_release(&h.mobile_enc);
+	es_buf_release(&h.id_enc);
+	es_buf_release(&mob);
+	es_buf_release(&hid);
+	return err;
+}
+
+int es_platform_app_edit(es_platform *p, const es_actor *who, int64_t app, const es_app_form *changes)
+{
+	int64_t actor = es_platform__enter(p, who);
+	ES_ASSERT_ARG(p && changes);
+	edit_ctx c = { actor, app, changes };
+	return es_platform__tx(p, edit_tx, &c);
 }
 
 /* ---- the steps ------------------------------------------------------------------ */

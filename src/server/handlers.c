@@ -364,21 +364,18 @@ static int reply_record(es_req *rq, unsigned status, es_record_kind kind, int64_
 	return err;
 }
 
-static const char *const app_fields[] = { "business",     "unit_id",       "seal_kind",   "seal_function", "seal_name",
-					  "width_mm",     "height_mm",     "holder_person", "handler_name", "handler_mobile",
-					  "handler_id",   "target_esid",   "reason",      "multi_cert_reason", "batch_id",
-					  NULL };
-
-/* An application form from its JSON (ApplicationForm): the strings stay @p b's. */
-static int app_form_from_json(json_t *b, es_app_form *f)
+/* The form's fields from the JSON body into @p f (a new form, or the changes of an edit: absent stays 0). */
+static int app_form_parse(json_t *b, es_app_form *f, bool edit)
 {
 	const char *biz = str_field(b, "business"), *kind = str_field(b, "seal_kind"), *func = str_field(b, "seal_function");
-	f->business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
-	f->kind = kind ? es_seal_kind_from_name(kind) : ES_KIND_OFFICIAL;
-	f->function = func ? es_seal_function_from_name(func) : 0;
+	if (!edit)
+		f->business = biz ? es_business_parse(biz) : ES_BIZ_APPLY;
+	f->kind = kind ? es_seal_kind_from_name(kind) : edit ? 0 : ES_KIND_OFFICIAL;
+	f->function = func && *func ? es_seal_function_from_name(func) : 0;
 	f->unit_id = json_integer_value(json_object_get(b, "unit_id"));
 	f->seal_name = str_field(b, "seal_name");
 	json_int_t w = json_integer_value(json_object_get(b, "width_mm")), h = json_integer_value(json_object_get(b, "height_mm"));
+	bool has_w = json_object_get(b, "width_mm") != NULL, has_h = json_object_get(b, "height_mm") != NULL;
 	f->width_mm = w > 0 && w < 1000 ? (unsigned)w : 0;
 	f->height_mm = h > 0 && h < 1000 ? (unsigned)h : 0;
 	f->holder_person = json_integer_value(json_object_get(b, "holder_person"));
@@ -393,27 +390,40 @@ static int app_form_from_json(json_t *b, es_app_form *f)
 		return es_error_set(ES_EINVAL, "unknown business '%.32s': apply, renew, change, revoke, loss, reissue, pin-unlock, reenable", biz);
 	if (kind && f->kind <= 0)
 		return es_error_set(ES_EINVAL, "unknown seal_kind '%.32s'", kind);
-	if (func && f->function <= 0)
+	if (func && *func && f->function <= 0)
 		return es_error_set(ES_EINVAL, "unknown seal_function '%.32s'", func);
+	if (edit && ((has_w && !f->width_mm) || (has_h && !f->height_mm)))
+		return es_error_set(ES_EINVAL, "seal width and length must be 1-80 mm (measure the physical impression)");
 	return 0;
 }
+
+/* The body of an application: JSON, or multipart with the JSON in 'form' and the impression. */
+static int app_body(es_req *rq, const char *const *fields, json_t **b, es_app_form *f)
+{
+	if (rq->multipart) {
+		const char *form = es_upload_text(&rq->upload, "form");
+		int err = es_body_parse((const uint8_t *)form, strlen(form), "application/json", fields, b);
+		(void)es_upload_file(&rq->upload, "impression", &f->impression, &f->impression_len, NULL);
+		return err;
+	}
+	return es_body_object(rq, b, fields);
+}
+
+/* The fields of a new application's form (ApplicationForm). */
+static const char *const app_create_fields[] = { "business",     "unit_id",       "seal_kind",   "seal_function", "seal_name",
+					      "width_mm",     "height_mm",     "holder_person", "handler_name", "handler_mobile",
+					      "handler_id",   "target_esid",   "reason",      "multi_cert_reason", "batch_id",
+					      NULL };
 
 int h_app_create(es_req *rq)
 {
 	json_t *b;
 	int err;
 	es_app_form f = ES_APP_FORM_INIT;
-	if (rq->multipart) { /* the form as JSON in the part 'form', and the impression uploaded */
-		const char *form = es_upload_text(&rq->upload, "form");
-		err = es_body_parse((const uint8_t *)form, strlen(form), "application/json", app_fields, &b);
-		(void)es_upload_file(&rq->upload, "impression", &f.impression, &f.impression_len, NULL);
-	} else {
-		err = es_body_object(rq, &b, app_fields);
-	}
-	if (err != 0)
+	if ((err = app_body(rq, app_create_fields, &b, &f)) != 0)
 		return err;
 	int64_t id = 0;
-	if ((err = app_form_from_json(b, &f)) == 0)
+	if ((err = app_form_parse(b, &f, false)) == 0)
 		err = es_platform_app_create(rq->p, rq->actor, &f, &id);
 	json_decref(b);
 	if (err < 0)
@@ -448,7 +458,8 @@ int h_app_batch(es_req *rq)
 		f[i] = (es_app_form)ES_APP_FORM_INIT;
 		if (!json_is_object(o))
 			err = es_error_set(ES_EINVAL, "%s is not an object", where);
-		else if ((err = es_json_known_fields(o, app_fields, where)) == 0 && (err = app_form_from_json(o, &f[i])) < 0)
+		else if ((err = es_json_known_fields(o, app_create_fields, where)) == 0 &&
+			 (err = app_form_parse(o, &f[i], false)) < 0)
 			err = es_error_wrap(err, "%s", where);
 	}
 	if (err == 0)
@@ -476,6 +487,26 @@ int h_app_batch_summary(es_req *rq)
 		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
 	es_buf_release(&b);
 	return err;
+}
+
+int h_app_edit(es_req *rq)
+{
+	static const char *const fields[] = { "seal_kind",    "seal_function", "seal_name",   "width_mm",
+					      "height_mm",    "holder_person", "handler_name", "handler_mobile",
+					      "handler_id",   "target_esid",   "reason",       "multi_cert_reason", NULL };
+	int64_t app;
+	json_t *b;
+	int err;
+	es_app_form f;
+	memset(&f, 0, sizeof(f));
+	if ((err = es_req_id(rq, &app)) < 0 || (err = app_body(rq, fields, &b, &f)) != 0)
+		return err;
+	if ((err = app_form_parse(b, &f, true)) == 0)
+		err = es_platform_app_edit(rq->p, rq->actor, app, &f);
+	json_decref(b);
+	if (err < 0)
+		return err;
+	return reply_record(rq, 200, ES_REC_APPLICATION, app);
 }
 
 int h_app_step(es_req *rq)

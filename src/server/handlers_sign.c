@@ -10,6 +10,8 @@
 #include <strings.h>
 #include "text.h"
 #include "eseal/es_seal.h"
+#include "eseal/es_pdf.h"
+#include "eseal/es_ofd_render.h"
 #include <openssl/evp.h>
 #include <errno.h>
 
@@ -62,6 +64,19 @@ static int field_mm(const es_part *parts, size_t n, const char *name, double *ou
 	return 1;
 }
 
+/* ES_EINVAL naming the first part of the form whose name is not in @p known (NULL-terminated). */
+static int fields_known(const es_part *parts, size_t n, const char *const *known)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (size_t k = 0; known[k]; k++)
+			found = found || strcmp(parts[i].name, known[k]) == 0;
+		if (!found)
+			return es_error_set(ES_EINVAL, "unknown field '%.63s' in the form", parts[i].name);
+	}
+	return 0;
+}
+
 /* The id of the API key the caller authenticated with ("esk_ID_SECRET"), or 0 for a session. */
 static int64_t api_key_id(es_req *rq)
 {
@@ -103,13 +118,8 @@ int h_document_seal(es_req *rq)
 	err = es_multipart_parse(rq->body.ptr, rq->body.len, type, parts, ES_ARRAY_LEN(parts), &n);
 	if (err < 0)
 		return err;
-	for (size_t i = 0; i < n; i++) {
-		bool known = false;
-		for (size_t k = 0; seal_fields[k]; k++)
-			known = known || strcmp(parts[i].name, seal_fields[k]) == 0;
-		if (!known)
-			return es_error_set(ES_EINVAL, "unknown field '%.63s' in the form", parts[i].name);
-	}
+	if ((err = fields_known(parts, n, seal_fields)) < 0)
+		return err;
 	const es_part *doc = es_multipart_get(parts, n, "document");
 	const es_part *f_esid = es_multipart_get(parts, n, "esid");
 	if (!doc || !f_esid || !es_multipart_get(parts, n, "use_request"))
@@ -165,6 +175,86 @@ int h_document_seal(es_req *rq)
 		 "Content-Disposition: attachment; filename=\"sealed-%lld.%s\"", (long long)res.usage_id, res.format);
 	snprintf(rq->extra_header[1], sizeof(rq->extra_header[1]), "X-Eseal-Usage: %lld", (long long)res.usage_id);
 	return 0;
+}
+
+/* ---- a page of a document as a picture, to place a seal on it (the console) ------------- */
+
+#define PREVIEW_DPI_DEFAULT 96u
+
+static const char *const preview_fields[] = { "document", "page", "dpi", NULL };
+
+/* A PDF has "%PDF-" in its first KiB; an OFD is a ZIP package. */
+static bool looks_pdf(const uint8_t *d, size_t n)
+{
+	size_t lim = n < 1024 ? n : 1024;
+	for (size_t i = 0; i + 5 <= lim; i++)
+		if (memcmp(d + i, "%PDF-", 5) == 0)
+			return true;
+	return false;
+}
+
+static int preview_ofd(es_buf *png, const uint8_t *d, size_t n, unsigned page, unsigned dpi, unsigned *pages,
+		       double *w_mm, double *h_mm)
+{
+	es_ofd_view *v = NULL;
+	int err = es_ofd_view_open(&v, d, n);
+	if (err < 0)
+		return err;
+	*pages = es_ofd_view_pages(v);
+	if (page < 1 || page > *pages)
+		err = es_error_set(ES_EINVAL, "ofd: no page %u (the document has %u)", page, *pages);
+	else if ((err = es_ofd_view_page_size(v, page, w_mm, h_mm)) == 0) {
+		es_ofd_render_options o = ES_OFD_RENDER_OPTIONS_INIT;
+		o.dpi = dpi;
+		err = es_ofd_render_page(png, v, page, &o, NULL);
+	}
+	es_ofd_view_free(v);
+	return err;
+}
+
+int h_document_preview(es_req *rq)
+{
+	es_part parts[ES_MULTIPART_MAX_PARTS];
+	size_t n = 0;
+	unsigned long long page = 1, dpi = PREVIEW_DPI_DEFAULT;
+	unsigned pages = 0;
+	double w_mm = 0, h_mm = 0;
+	int err;
+	const char *type = es_header(rq, "Content-Type");
+	if (!type || strncasecmp(type, "multipart/form-data", 19) != 0) {
+		es_error_set(ES_ENOTSUPPORTED, "send the document as multipart/form-data (curl -F document=@FILE -F page=1)");
+		return 415;
+	}
+	if ((err = es_multipart_parse(rq->body.ptr, rq->body.len, type, parts, ES_ARRAY_LEN(parts), &n)) < 0)
+		return err;
+	if ((err = fields_known(parts, n, preview_fields)) < 0)
+		return err;
+	const es_part *doc = es_multipart_get(parts, n, "document");
+	if (!doc || doc->data.len == 0)
+		return es_error_set(ES_EINVAL, "give the field 'document' (a PDF or OFD file)");
+	if ((err = field_uint(parts, n, "page", 100000, &page)) < 0 || (err = field_uint(parts, n, "dpi", 1000, &dpi)) < 0)
+		return err;
+	if (page < 1)
+		return es_error_set(ES_EINVAL, "pages are counted from 1");
+	if (dpi < ES_PDF_PREVIEW_MIN_DPI || dpi > ES_PDF_PREVIEW_MAX_DPI)
+		return es_error_set(ES_EINVAL, "the field 'dpi' must be %u to %u", ES_PDF_PREVIEW_MIN_DPI, ES_PDF_PREVIEW_MAX_DPI);
+	es_buf png;
+	es_buf_init(&png, ES_PDF_PREVIEW_MAX_PIXELS * 4);
+	const uint8_t *d = doc->data.ptr;
+	size_t dn = doc->data.len;
+	if (looks_pdf(d, dn))
+		err = es_pdf_render_page_png(&png, d, dn, (unsigned)page, (unsigned)dpi, &pages, &w_mm, &h_mm);
+	else if (dn >= 4 && memcmp(d, "PK\x03\x04", 4) == 0)
+		err = preview_ofd(&png, d, dn, (unsigned)page, (unsigned)dpi, &pages, &w_mm, &h_mm);
+	else
+		err = es_error_set(ES_EMALFORMED, "the document is neither a PDF nor an OFD: choose a .pdf or .ofd file");
+	if (err == 0) {
+		snprintf(rq->extra_header[0], sizeof(rq->extra_header[0]), "X-Eseal-Pages: %u", pages);
+		snprintf(rq->extra_header[1], sizeof(rq->extra_header[1]), "X-Eseal-Page-Size-Mm: %.2f %.2f", w_mm, h_mm);
+		err = es_reply_text(rq, 200, "image/png", png.ptr, png.len);
+	}
+	es_buf_release(&png);
+	return err;
 }
 
 /* The stored seal of path parameter {esid} into @der. */
@@ -335,6 +425,12 @@ int es_sign_schemas(json_t *schemas)
 		json_decref(outr);
 		return es_error_set(ES_ENOMEM, "out of memory");
 	}
+	json_object_set_new(schemas, "DocumentPreview",
+			    json_pack("{s:s, s:{s:{s:s, s:s}, s:{s:s, s:i}, s:{s:s, s:i, s:i}}, s:[s], s:b}", "type",
+				      "object", "properties", "document", "type", "string", "contentMediaType",
+				      "application/octet-stream", "page", "type", "integer", "minimum", 1, "dpi", "type",
+				      "integer", "minimum", (int)ES_PDF_PREVIEW_MIN_DPI, "maximum",
+				      (int)ES_PDF_PREVIEW_MAX_DPI, "required", "document", "additionalProperties", 0));
 	json_object_set_new(schemas, "DocumentSeal",
 			    json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required", req,
 				      "additionalProperties", 0));

@@ -158,6 +158,16 @@ static int add_schemas(json_t *schemas)
 							  "type", "string", "seal_name", "type", "string", "width_mm", "type",
 							  "integer", "length_mm", "type", "integer", "esid", "type",
 							  "string")))));
+	json_object_set_new(
+		schemas, "ApplicationEdit",
+		obj_schema("",
+			   json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s},"
+				     " s:{s:s}, s:{s:s}, s:{s:s}}",
+				     "seal_kind", "type", "string", "seal_function", "type", "string", "seal_name", "type",
+				     "string", "width_mm", "type", "integer", "height_mm", "type", "integer", "holder_person",
+				     "type", "integer", "handler_name", "type", "string", "handler_mobile", "type", "string",
+				     "handler_id", "type", "string", "target_esid", "type", "string", "reason", "type",
+				     "string", "multi_cert_reason", "type", "string")));
 	json_object_set_new(schemas, "Review",
 			    obj_schema("approve", json_pack("{s:{s:s}, s:{s:s}}", "approve", "type", "boolean", "reason",
 							    "type", "string")));

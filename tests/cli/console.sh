@@ -12,7 +12,7 @@ command -v node >/dev/null || { echo "skip: node is not installed (scripts/deps.
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "skip: chromium is not installed (scripts/deps.sh)"; exit 77; }
 [ -f "$SRC/web/node_modules/htm/preact/standalone.mjs" ] || { echo "skip: web/node_modules is missing (scripts/deps.sh runs npm ci in web/)"; exit 77; }
 [ -d "$SRC/tests/browser/console/node_modules/playwright-core" ] || { echo "skip: tests/browser/console/node_modules is missing (scripts/deps.sh runs npm ci there)"; exit 77; }
-command -v unzip >/dev/null && command -v zip >/dev/null && command -v openssl >/dev/null || { echo "skip: zip, unzip and openssl are needed"; exit 77; }
+command -v unzip >/dev/null && command -v zip >/dev/null && command -v openssl >/dev/null && command -v sqlite3 >/dev/null || { echo "skip: zip, unzip, openssl and sqlite3 are needed"; exit 77; }
 export ESEAL ESEAL_WEB=$SRC/web ESEAL_SCREENSHOTS=${ESEAL_SCREENSHOTS:-$(dirname "$ESEAL")/screenshots}
 cd "$SRC"
 exec node --test tests/browser/console/units.test.mjs tests/browser/console/console.test.mjs

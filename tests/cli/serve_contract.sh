@@ -62,6 +62,10 @@ r applicant POST /api/v1/applications /api/v1/applications "${J[@]}" "$form"
 app=$(jq -r .id "$T/body")
 printf 'letter' >"$T/l.pdf"
 r applicant POST "/api/v1/applications/{id}/attachments" "/api/v1/applications/$app/attachments" -F kind=letter -F "file=@$T/l.pdf"
+r applicant PATCH "/api/v1/applications/{id}" "/api/v1/applications/$app" "${J[@]}" '{"seal_name":"福建省测试厅（更正）","width_mm":40}'
+[ "$(jq -r '.seal_name, .width_mm, .height_mm' "$T/body" | paste -sd' ')" = "福建省测试厅（更正） 40 42" ] || fail "PATCH did not correct the application: $(cat "$T/body")"
+r applicant PATCH "/api/v1/applications/{id}" "/api/v1/applications/$app" -F 'form={"handler_name":"王六"}'
+[ "$(jq -r .handler_name "$T/body")" = 王六 ] || fail "a multipart PATCH did not correct the application"
 r applicant GET "/api/v1/applications/{id}" "/api/v1/applications/$app"
 r applicant GET /api/v1/applications "/api/v1/applications?limit=2"
 r applicant POST "/api/v1/applications/{id}/submit" "/api/v1/applications/$app/submit"
@@ -120,6 +124,9 @@ r admin POST /api/v1/registry/psb-imports /api/v1/registry/psb-imports -F "file=
 echo "--- refusals" >>"$T/recorded"
 r - GET /api/v1/applications /api/v1/applications
 r maker POST /api/v1/applications /api/v1/applications "${J[@]}" "$form"
+r maker PATCH "/api/v1/applications/{id}" "/api/v1/applications/$app" "${J[@]}" '{"seal_name":"x"}'
+r applicant PATCH "/api/v1/applications/{id}" "/api/v1/applications/$app" "${J[@]}" '{"seal_name":"x"}'
+r applicant PATCH "/api/v1/applications/{id}" "/api/v1/applications/$app" "${J[@]}" '{"business":"renew"}'
 r applicant GET "/api/v1/applications/{id}" /api/v1/applications/999999
 r applicant POST /api/v1/applications /api/v1/applications "${J[@]}" '{"bogus":1}'
 r applicant POST /api/v1/applications /api/v1/applications -H 'Content-Type: text/plain' --data-binary x

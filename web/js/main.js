@@ -6,7 +6,7 @@ import { t, getLang, setLang, onLang } from './i18n.js';
 import { call, setCsrf } from './api.js';
 import { go } from './ui.js';
 import { SignIn, PasswordChange } from './pages/signin.js';
-import { Apply } from './pages/apply.js';
+import { Apply, ApplyEdit } from './pages/apply.js';
 import { Applications, ApplicationDetail } from './pages/applications.js';
 import { Queue } from './pages/queue.js';
 import { Seals } from './pages/seals.js';
@@ -17,6 +17,8 @@ import { Units } from './pages/units.js';
 import { StatusLookup } from './pages/status.js';
 import { Verify } from './pages/verify.js';
 import { SealDocument } from './pages/sealdoc.js';
+import { Usage, PinChange } from './pages/usage.js';
+import { Regions, Operations } from './pages/admin.js';
 
 // Each page: the roles that see it in the menu (empty: public), its component.
 const PAGES = [
@@ -27,9 +29,13 @@ const PAGES = [
   { path: 'use', roles: ['applicant', 'unit-admin'], label: 'nav.use', view: UseRequests },
   { path: 'seal-document', roles: ['applicant', 'unit-admin'], label: 'nav.sealdoc', view: SealDocument },
   { path: 'approvals', roles: ['use-approver'], label: 'nav.approvals', view: Approvals },
+  { path: 'usage', roles: ['applicant', 'unit-admin', 'use-approver', 'auditor'], label: 'nav.usage', view: Usage },
+  { path: 'pin', roles: ['applicant', 'unit-admin'], label: 'nav.pin', view: PinChange },
   { path: 'audit', roles: ['auditor', 'sysadmin'], label: 'nav.audit', view: Audit },
   { path: 'units', roles: ['sysadmin', 'maker'], label: 'nav.units', view: Units },
   { path: 'accounts', roles: ['sysadmin'], label: 'nav.accounts', view: Accounts },
+  { path: 'regions', roles: ['sysadmin'], label: 'nav.regions', view: Regions },
+  { path: 'ops', roles: ['sysadmin'], label: 'nav.ops', view: Operations },
 ];
 const PUBLIC = [
   { path: 'verify', label: 'nav.verify', view: Verify },
@@ -112,7 +118,9 @@ function App() {
     body = html`<${PasswordChange} session=${session} onChanged=${signedIn} />`;
   } else {
     const page = PAGES.find((p) => p.path === first) || PAGES.find((p) => allowed(p, session));
-    if (first === 'applications' && route.parts[1])
+    if (first === 'applications' && route.parts[1] && route.parts[2] === 'edit')
+      body = html`<${ApplyEdit} id=${route.parts[1]} session=${session} />`;
+    else if (first === 'applications' && route.parts[1])
       body = html`<${ApplicationDetail} id=${route.parts[1]} session=${session} />`;
     else if (!page) body = html`<h1 id="page-title" tabindex="-1">${t('app.noPages')}</h1>`;
     else if (!allowed(page, session)) body = html`<h1 id="page-title" tabindex="-1">${t('app.notYours')}</h1>`;

@@ -10,7 +10,7 @@ const zh = {
   },
   nav: {
     label: '主菜单', apply: '申请印章', applications: '我的申请', queue: '待办', seals: '印章', use: '用印申请',
-    sealdoc: '文档盖章', units: '单位', approvals: '用印审批', audit: '审计日志', accounts: '账号与密钥', verify: '在线核验', status: '印章状态查询',
+    sealdoc: '文档盖章', usage: '用章记录', pin: '修改 PIN', units: '单位', regions: '行政区划', ops: '运行维护', approvals: '用印审批', audit: '审计日志', accounts: '账号与密钥', verify: '在线核验', status: '印章状态查询',
   },
   signin: {
     title: '登录', intro: '请使用管理员发放的账号登录。首次登录使用一次性密码，登录后须立即修改。',
@@ -29,6 +29,8 @@ const zh = {
     width: '印模宽度（毫米）', height: '印模高度（毫米）', 'size.hint': '1–80 毫米的整数；单位公章通常直径 40 或 42 毫米',
     size: '印模尺寸', 'size.value': '{w} × {h} 毫米', handlerName: '经办人姓名', mobile: '经办人手机号',
     idNumber: '经办人身份证号', 'idNumber.hint': '18 位居民身份证号码，末位可为 X', reason: '申请事由（可选）', submit: '提交申请',
+    'section.impression': '印模', impression: '印模图片（PNG，可选）', 'impression.hint': '上传印模扫描件提取后的 PNG 图片（可用 eseal image import 提取），不超过 4 MB；不上传则使用标准印模。',
+    'impression.chosen': '将使用的印模：{name}', 'impression.alt': '所选印模“{name}”', 'impression.current': '当前印模', 'impression.standard': '不上传则使用标准印模，提交后可在申请详情中预览。',
   },
   apps: {
     title: '我的申请', intro: '本单位的印章申请及其进度。', caption: '共 {n} 件申请', number: '第 {id} 号', one: '申请 {id}',
@@ -39,7 +41,13 @@ const zh = {
   act: {
     label: '可办理的操作', check: '核对', make: '制作', file: '备案', deliver: '交付', submit: '提交', resubmit: '重新提交',
     approve: '审核通过', reject: '退回', confirm: '确认印模并启用', reason: '审核意见', 'reason.hint': '退回时必须填写原因，申请人将看到此内容',
-    done: '已完成：{what}',
+    done: '已完成：{what}', correct: '更正申请', edit: '修改申请',
+  },
+  edit: {
+    title: '更正申请 {id}', intro: '按退回原因修改下列内容，保存后重新提交审核。', back: '返回申请详情',
+    fixed: '申请单位和业务类型不能修改；如需更改，请重新申请。', keep: '留空则保持已登记的 {value}', keepNone: '留空则保持已登记的号码',
+    submit: '保存更正并提交', save: '仅保存，暂不提交', notFiler: '只有提交这件申请的账号才能更正它。',
+    notEditable: '这件申请{state}，只有草稿或被退回的申请才能更正。',
   },
   queue: {
     title: '待办申请', which: '范围', mine: '等待我办理的', all: '全部可见的', count: '共 {n} 件', empty: '当前没有等待您办理的申请',
@@ -60,10 +68,45 @@ const zh = {
     unavailable: '本服务器尚未开放文档盖章服务（POST /api/v1/documents/seal）。', request: '已批准的用印申请', file: '文档（PDF 或 OFD）',
     how: '盖章方式', position: '指定位置', keyword: '按关键字', riding: '骑缝章', page: '页码', x: '距左边（毫米）', y: '距上边（毫米）',
     keywordText: '关键字', submit: '盖章', done: '盖章完成，请下载：',
+    pages: '共 {pages} 页', pageAlt: '第 {page} 页（共 {pages} 页）', stamp: '印章位置：距左边 {x} 毫米，距上边 {y} 毫米',
+    drag: '拖动印章到要盖章的位置，或选中印章后用方向键移动（按住 Shift 每次 10 毫米）；也可直接填写毫米数。',
+    pickRequest: '先选择用印申请，页面上才会出现印章。', noPreview: '无法显示此页：', drawing: '正在绘制页面…',
   },
   audit: {
     title: '审计日志', intro: '平台的每一次操作都记入带哈希链的审计日志，任何改动都会破坏链条。', caption: '审计记录', object: '对象',
     from: '起始日期', to: '截止日期', seq: '序号', event: '事件', detail: '详情', hash: '哈希',
+    verify: '验证审计链', verifying: '正在逐条核对审计链与签名检查点…', intact: '审计链完整，未发现改动',
+    broken: '审计链已被破坏', counts: '共核对 {entries} 条记录、{checkpoints} 个签名检查点。', head: '链头哈希（可在平台外留存以便日后比对）：',
+    firstBad: '第 {seq} 条记录缺失、被改动或顺序不符：', checkedAt: '核对时间：{at}',
+  },
+  regions: {
+    title: '行政区划', intro: '平台使用的行政区划代码（GB/T 2260）：省、市、县三级，单位和申请按所在区划办理。', caption: '共 {n} 个行政区划',
+    code: '区划代码', 'code.hint': '6 位数字：省级以 0000 结尾，市级以 00 结尾；上级区划须已登记', name: '名称', level: '级别', parent: '上级',
+    new: '登记行政区划', submit: '登记', added: '已登记 {name}（{code}）',
+  },
+  ops: {
+    title: '运行维护', intro: '平台的定时任务、备份、备案发送记录和信任根证书。',
+    jobs: '定时任务', 'jobs.intro': '通常按计划自动运行：处理到期印章、停用长期未使用的印章、发送待发的备案。可在此立即运行一次。',
+    'jobs.run': '立即运行定时任务', 'jobs.done': '已运行：停用 {suspended} 枚、到期 {expired} 枚，备案发送成功 {delivered} 件、失败 {failed} 件。',
+    backup: '备份', 'backup.intro': '把整个平台加密备份到数据目录的 backups 文件夹；请将备份文件另行保存到平台之外。', 'backup.run': '立即备份',
+    'backup.done': '已备份（{bytes} 字节）：', running: '正在运行…',
+    outbox: '备案发送记录', 'outbox.intro': '印章的制作、变更、挂失、注销等事件须向公安和全国平台备案，失败会按退避时间自动重试。', 'outbox.empty': '没有备案记录',
+    target: '备案对象', attempts: '尝试次数', when: '发送时间', next: '下次尝试：{at}', lastError: '最近的错误',
+    trust: '信任根与证书', 'trust.intro': '根证书、制章机构证书和时间戳证书：核验方据此判断签章是否可信（GET /api/v1/trust，公开）。',
+    role: '用途', subject: '主体', serial: '序列号', validity: '有效期', crl: '证书吊销列表：签发者 {issuer}，本次更新 {this}，下次更新 {next}。',
+  },
+  level: { 1: '省级', 2: '市级', 3: '县级' },
+  outbox: { pending: '待发送', sent: '已发送' },
+  target: { psb: '公安机关', national: '全国平台' },
+  certRole: { root: '根证书', maker: '制章机构', tsa: '时间戳服务' },
+  usage: {
+    title: '用章记录', intro: '每一次用章都会留下记录：哪枚印章、何时、依据哪件用印申请或批量授权、文档的 SM3 摘要。',
+    seal: '印章', caption: '用章记录', empty: '所选范围内没有用章记录', how: '依据', request: '用印申请 {id}', batch: '批量授权 {id}', doc: '文档 SM3',
+  },
+  pin: {
+    title: '修改印章 PIN', intro: '印章密钥保存在软件令牌中时，用章须输入 PIN。知道当前 PIN 即可修改；忘记 PIN 请提交“口令解锁”申请。',
+    seal: '印章', old: '当前 PIN', new: '新 PIN', again: '再次输入新 PIN', rule: '6–64 个字符，不要与当前 PIN 相同', submit: '修改 PIN',
+    done: '印章 {esid} 的 PIN 已修改，下次用章请使用新 PIN。',
   },
   units: {
     title: '单位', caption: '共 {n} 个单位', new: '登记单位', name: '单位名称', creditCode: '统一社会信用代码',
@@ -88,6 +131,15 @@ const zh = {
     sentence: { green: '该印章有效，可用于电子签章。', amber: '该印章当前不能用于新的签章，已有签章请以核验结果为准。', red: '该印章已作废，不能再用于签章。' },
   },
   verify: {
+    share: {
+      make: '生成分享链接和二维码', hint: '平台将保存这份核验结果（不保存文档本身）一段时间，持链接的人都能查看。', title: '分享核验结果',
+      kept: '核验结果已保存至 {expires}，到期后链接失效。', link: '分享链接', copy: '复制链接', copied: '已复制', open: '打开链接',
+      qr: '核验结果链接的二维码', scan: '用手机扫描二维码查看这份核验结果', failed: '服务器没有保存这份核验结果，请稍后再试',
+    },
+    kept: {
+      title: '已保存的核验结果', intro: '这份结果核验于 {created}，保存至 {expires}；所核验的文档 {size} 字节。', sm3: '文档的 SM3 摘要（可与手中的文档比对）：',
+      doc: '所核验的文档', gone: '找不到这份核验结果：链接有误，或已过保存期限。', again: '重新核验一份文档',
+    },
     title: '在线核验', intro: '核验盖有电子印章的 PDF、OFD 文档或印章文件是否真实、完整、有效。无需登录。',
     drop: '将文件拖到此处，或点击选择文件', private: '文件仅用于本次核验，平台不保存文档。', busy: '正在核验…',
     unavailable: '本服务器尚未开放在线核验服务（POST /api/v1/verify）。', tooBig: '文件超过 64 MB，无法在线核验。',
@@ -142,6 +194,8 @@ const zh = {
   },
   v: {
     required: '此项必填', esid: '请填写 14 位数字的印章编码', reason: '退回或驳回时必须填写原因', doc: '请选择文档', docMismatch: '所选文档与用印申请中的文档不一致（SM3 不同）',
+    region: '区划代码须为 6 位数字', pinLength: 'PIN 须为 6–64 个字符', pinSame: '新 PIN 不能与当前 PIN 相同', pinAgain: '两次输入的新 PIN 不一致',
+    png: '印模须为 PNG 图片（文件开头不是 PNG 标志）', pngSize: '印模图片不能超过 4 MB', pngDecode: '浏览器无法显示这张图片，请换一张 PNG',
     place: '页码和位置须为数字', login: '账号须为 2–64 位小写字母、数字、点、横线或下划线', roles: '至少选择一个角色', mobile: '手机号须为 1 开头的 11 位数字',
     cc: { length: '统一社会信用代码须为 18 位', chars: '统一社会信用代码含有不允许的字符（不使用 I、O、S、V、Z）', check: '统一社会信用代码的校验码不正确，请核对', org: '统一社会信用代码中的组织机构代码校验位不正确' },
     id: { form: '身份证号须为 17 位数字加 1 位数字或 X', date: '身份证号中的出生日期不正确', check: '身份证号的校验码不正确，请核对' },
@@ -158,7 +212,7 @@ const en = {
   },
   nav: {
     label: 'Main menu', apply: 'Apply for a seal', applications: 'My applications', queue: 'Work queue', seals: 'Seals', use: 'Use requests',
-    sealdoc: 'Seal a document', units: 'Units', approvals: 'Use approvals', audit: 'Audit log', accounts: 'Accounts and keys', verify: 'Verify online', status: 'Seal status',
+    sealdoc: 'Seal a document', usage: 'Usage records', pin: 'Change PIN', units: 'Units', regions: 'Regions', ops: 'Operations', approvals: 'Use approvals', audit: 'Audit log', accounts: 'Accounts and keys', verify: 'Verify online', status: 'Seal status',
   },
   signin: {
     title: 'Sign in', intro: 'Sign in with the account your administrator gave you. The first sign-in uses a one-time password, which you change at once.',
@@ -177,6 +231,8 @@ const en = {
     width: 'Width (mm)', height: 'Height (mm)', 'size.hint': 'Whole millimetres, 1-80; a unit seal is usually 40 or 42 mm across',
     size: 'Size', 'size.value': '{w} × {h} mm', handlerName: "Handler's name", mobile: "Handler's mobile",
     idNumber: "Handler's resident ID", 'idNumber.hint': '18 characters; the last may be X', reason: 'Reason (optional)', submit: 'Submit the application',
+    'section.impression': 'Impression', impression: 'Impression picture (PNG, optional)', 'impression.hint': 'The PNG lifted from a scan of the impression (eseal image import lifts it), at most 4 MB; without one the standard impression is drawn.',
+    'impression.chosen': 'The impression to use: {name}', 'impression.alt': 'The chosen impression “{name}”', 'impression.current': 'The impression now', 'impression.standard': 'Without an upload the standard impression is drawn: see it on the application once filed.',
   },
   apps: {
     title: 'My applications', intro: "Your unit's seal applications and where they stand.", caption: '{n} applications', number: 'No. {id}', one: 'Application {id}',
@@ -187,7 +243,13 @@ const en = {
   act: {
     label: 'What you can do', check: 'Check', make: 'Make', file: 'File', deliver: 'Deliver', submit: 'Submit', resubmit: 'Submit again',
     approve: 'Approve', reject: 'Send back', confirm: 'Confirm the impression and activate', reason: 'Review note', 'reason.hint': 'Sending back needs a reason, which the applicant sees',
-    done: 'Done: {what}',
+    done: 'Done: {what}', correct: 'Correct the application', edit: 'Change the application',
+  },
+  edit: {
+    title: 'Correct application {id}', intro: 'Change what the reason names, save, and it goes to review again.', back: 'Back to the application',
+    fixed: 'The unit and the business cannot change: file a new application for that.', keep: 'Leave empty to keep the one on file, {value}', keepNone: 'Leave empty to keep the one on file',
+    submit: 'Save and submit again', save: 'Save, submit later', notFiler: 'Only the account that filed this application can correct it.',
+    notEditable: 'This application is {state}: only a draft or one sent back can be corrected.',
   },
   queue: {
     title: 'Work queue', which: 'Show', mine: 'Waiting for me', all: 'All I can see', count: '{n} in all', empty: 'Nothing is waiting for you',
@@ -208,10 +270,45 @@ const en = {
     unavailable: 'This server does not offer document sealing yet (POST /api/v1/documents/seal).', request: 'Approved use request', file: 'Document (PDF or OFD)',
     how: 'Placement', position: 'At a position', keyword: 'At a keyword', riding: 'Riding seal', page: 'Page', x: 'From the left (mm)', y: 'From the top (mm)',
     keywordText: 'Keyword', submit: 'Seal', done: 'Sealed. Download:',
+    pages: '{pages} pages in all', pageAlt: 'Page {page} of {pages}', stamp: 'Seal at {x} mm from the left, {y} mm from the top',
+    drag: 'Drag the seal to where it goes, or select it and move it with the arrow keys (Shift: 10 mm a step); or type the millimetres.',
+    pickRequest: 'Choose the use request first: then the seal appears on the page.', noPreview: 'This page cannot be shown:', drawing: 'Drawing the page…',
   },
   audit: {
     title: 'Audit log', intro: 'Every operation of the platform goes into a hash-chained audit log: any change breaks the chain.', caption: 'Audit entries', object: 'Object',
     from: 'From', to: 'To', seq: 'No.', event: 'Event', detail: 'Detail', hash: 'Hash',
+    verify: 'Verify the audit chain', verifying: 'Checking every entry and signed checkpoint of the chain…', intact: 'The audit chain is intact: nothing was changed',
+    broken: 'The audit chain is broken', counts: '{entries} entries and {checkpoints} signed checkpoints checked.', head: 'Hash of the head (keep it outside the platform to compare later):',
+    firstBad: 'Entry {seq} is missing, changed or out of place:', checkedAt: 'Checked at {at}',
+  },
+  regions: {
+    title: 'Regions', intro: 'The region codes the platform uses (GB/T 2260): province, city and county; units and applications are handled by their region.', caption: '{n} regions',
+    code: 'Region code', 'code.hint': '6 digits: a province ends in 0000, a city in 00; its parent must be registered first', name: 'Name', level: 'Level', parent: 'Parent',
+    new: 'Register a region', submit: 'Register', added: '{name} ({code}) registered',
+  },
+  ops: {
+    title: 'Operations', intro: 'The platform\'s scheduled jobs, backups, filings sent and trust anchors.',
+    jobs: 'Scheduled jobs', 'jobs.intro': 'They run on their schedule: expiry, suspension of seals long unused, filings to send. Run them once now here.',
+    'jobs.run': 'Run the jobs now', 'jobs.done': 'Done: {suspended} suspended, {expired} expired, {delivered} filings sent, {failed} failed.',
+    backup: 'Backup', 'backup.intro': 'A sealed backup of the whole platform into the backups folder of the data directory: keep a copy outside the platform.', 'backup.run': 'Back up now',
+    'backup.done': 'Backed up ({bytes} bytes):', running: 'Running…',
+    outbox: 'Filings', 'outbox.intro': 'Making, changing, losing or revoking a seal is filed with the public-security and national platforms; a failure is retried after a growing pause.', 'outbox.empty': 'No filings',
+    target: 'Filed with', attempts: 'Attempts', when: 'Sent', next: 'next try {at}', lastError: 'Last error',
+    trust: 'Trust anchors', 'trust.intro': 'The root, the seal maker\'s and the time-stamp certificates: what a verifier trusts a seal by (GET /api/v1/trust, public).',
+    role: 'Role', subject: 'Subject', serial: 'Serial', validity: 'Valid', crl: 'Revocation list: issued by {issuer}, updated {this}, next update {next}.',
+  },
+  level: { 1: 'province', 2: 'city', 3: 'county' },
+  outbox: { pending: 'waiting', sent: 'sent' },
+  target: { psb: 'public security', national: 'national platform' },
+  certRole: { root: 'root', maker: 'seal maker', tsa: 'time stamps' },
+  usage: {
+    title: 'Usage records', intro: 'Every use of a seal leaves a record: which seal, when, under which use request or batch authorisation, and the SM3 of the document.',
+    seal: 'Seal', caption: 'Usage records', empty: 'No use of a seal in this range', how: 'Under', request: 'use request {id}', batch: 'batch authorisation {id}', doc: 'Document SM3',
+  },
+  pin: {
+    title: 'Change a seal\'s PIN', intro: 'When a seal\'s key is in a software token, using it takes the PIN. Knowing the PIN you can change it; if it is forgotten, file a PIN-unlock application.',
+    seal: 'Seal', old: 'Current PIN', new: 'New PIN', again: 'New PIN again', rule: '6 to 64 characters, not the current PIN', submit: 'Change the PIN',
+    done: 'The PIN of seal {esid} is changed: use the new one from now on.',
   },
   units: {
     title: 'Units', caption: '{n} units', new: 'Register a unit', name: 'Name', creditCode: 'Unified social credit code',
@@ -236,6 +333,15 @@ const en = {
     sentence: { green: 'The seal is valid for electronic sealing.', amber: 'The seal cannot be used for new sealing now; for existing signatures, see the verification.', red: 'The seal is void and must not be used again.' },
   },
   verify: {
+    share: {
+      make: 'Make a link and QR code to share', hint: 'The platform keeps this report (never the document) for a while; whoever has the link can read it.', title: 'Share the verification',
+      kept: 'The report is kept until {expires}; then the link stops working.', link: 'Link to share', copy: 'Copy the link', copied: 'Copied', open: 'Open the link',
+      qr: 'QR code of the link to this verification', scan: 'Scan it with a phone to read this verification', failed: 'The server did not keep this report: try again later',
+    },
+    kept: {
+      title: 'A kept verification', intro: 'Verified at {created}, kept until {expires}; the document verified was {size} bytes.', sm3: 'The SM3 of the document (compare it with yours):',
+      doc: 'the document verified', gone: 'No such verification: the link is wrong or it is past its keeping time.', again: 'Verify another document',
+    },
     title: 'Verify online', intro: 'Check that a sealed PDF or OFD document, or a seal file, is genuine, unchanged and valid. No sign-in.',
     drop: 'Drop a file here, or choose one', private: 'The file is used for this check only; the platform does not keep documents.', busy: 'Verifying…',
     unavailable: 'This server does not offer online verification yet (POST /api/v1/verify).', tooBig: 'The file is larger than 64 MB: it cannot be verified online.',
@@ -290,6 +396,8 @@ const en = {
   },
   v: {
     required: 'Required', esid: 'Give the 14-digit seal code', reason: 'Sending back or refusing needs a reason', doc: 'Choose the document', docMismatch: 'This is not the document of the use request (its SM3 differs)',
+    region: 'A region code is 6 digits', pinLength: 'A PIN is 6 to 64 characters', pinSame: 'The new PIN is the current one', pinAgain: 'The two new PINs differ',
+    png: 'The impression must be a PNG picture (the file does not start as a PNG does)', pngSize: 'The impression picture is larger than 4 MB', pngDecode: 'The browser cannot show this picture: choose another PNG',
     place: 'Page and position are numbers', login: 'A login is 2-64 lower-case letters, digits, dots, dashes or underscores', roles: 'Choose at least one role', mobile: 'A mobile number is 11 digits starting with 1',
     cc: { length: 'A unified social credit code has 18 characters', chars: 'The credit code has a character it cannot hold (I, O, S, V and Z are not used)', check: "The credit code's check character is wrong: please check it", org: "The check character of the organisation code inside the credit code is wrong" },
     id: { form: 'A resident ID is 17 digits and a digit or X', date: 'The birth date in the resident ID is wrong', check: "The resident ID's check character is wrong: please check it" },

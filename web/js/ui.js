@@ -85,3 +85,36 @@ export function PageTitle({ children }) {
   }, [children]);
   return html`<h1 id="page-title" tabindex="-1">${children}</h1>`;
 }
+
+// Previous and next page of a list read a page at a time: after holds the cursors of the pages before.
+export function Pager({ after, setAfter, next }) {
+  return html`<div class="actions">
+    <button type="button" disabled=${after.length === 0} onClick=${() => setAfter(after.slice(0, -1))}>${t('list.prev')}</button>
+    <button type="button" disabled=${!next} onClick=${() => setAfter([...after, next])}>${t('list.next')}</button>
+  </div>`;
+}
+
+// A button that runs one call and shows its answer under it (show(answer)), or its error.
+export function RunOnce({ label, busyLabel, run, show }) {
+  const [out, setOut] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const go = async () => {
+    setBusy(true);
+    setError(null);
+    setOut(null);
+    try {
+      setOut(await run());
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div>
+    <div class="actions"><button type="button" class="primary" disabled=${busy} onClick=${go}>${label}</button></div>
+    ${busy ? html`<p class="hint" role="status">${busyLabel}</p>` : ''}
+    <${Message} error=${error} />
+    ${out ? show(out) : ''}
+  </div>`;
+}

@@ -205,7 +205,7 @@ test('an application through its whole life, page by page', async () => {
   // the applicant lands on the form; live checks as the fields are typed
   await go(applicant, 'apply');
   await applicant.selectOption('select[name=unit_id]', String(unitId));
-  await applicant.fill('input[name=seal_name]', '福建省测试厅');
+  await applicant.fill('input[name=seal_name]', '福建省测试厅公章'); // not the registered name: sent back below
   await applicant.fill('input[name=handler_name]', '王五');
   await applicant.fill('input[name=handler_mobile]', '1380000000');
   await applicant.fill('input[name=handler_id]', '350102199002020022');
@@ -219,10 +219,26 @@ test('an application through its whole life, page by page', async () => {
   await applicant.fill('input[name=handler_id]', '350102199002020021');
   await applicant.fill('input[name=width_mm]', '42');
   assert.equal(await applicant.locator('.field.has-error').count(), 0, 'no error left');
+  // the impression: a file that is not a PNG is named and not sent; the PNG is shown beside the field
+  await applicant.setInputFiles('input[name=impression]', { name: 'scan.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
+  assert.ok((await applicant.locator('main p.error').innerText()).includes('PNG'), 'a non-PNG impression named');
+  await applicant.click('form button[type=submit]');
+  assert.equal(await applicant.evaluate(() => location.hash), '#/apply', 'nothing sent with a bad impression');
+  const impFile = path.join(work, 'impression.png');
+  eseal('image', 'render', '--kind', 'official', '--name', '福建省测试厅', '--dpi', '150', '-o', impFile);
+  const impBytes = fs.readFileSync(impFile);
+  await applicant.setInputFiles('input[name=impression]', { name: 'impression.png', mimeType: 'image/png', buffer: impBytes });
+  await applicant.waitForFunction(() => document.querySelector('form figure.impression img')?.naturalWidth > 0);
+  assert.ok((await applicant.locator('form figure.impression').innerText()).includes('impression.png'), 'the chosen file named');
+  await review(applicant, 'apply-impression');
   await applicant.click('form button[type=submit]');
   await applicant.waitForURL(/#\/applications\/\d+$/);
   const appId = applicant.url().match(/applications\/(\d+)$/)[1];
   assert.equal(await stateOf(applicant), '已提交');
+  // the application holds the uploaded impression, byte for byte, and shows it
+  const held = await applicant.evaluate(async (id) => Array.from(new Uint8Array(await (await fetch(`/api/v1/applications/${id}/impression`)).arrayBuffer())), appId);
+  assert.ok(Buffer.from(held).equals(impBytes), 'the impression stored as uploaded');
+  await applicant.waitForFunction(() => document.querySelector('figure.impression img')?.naturalWidth > 0);
   state.appId = appId;
 
   // the maker finds it in the queue and checks it
@@ -255,7 +271,36 @@ test('an application through its whole life, page by page', async () => {
   await go(applicant, `applications/${appId}`);
   assert.ok((await applicant.locator('.msg-error').innerText()).includes(reason), 'the reason on the application');
   await review(applicant, 'application-rejected');
-  await step(applicant, appId, '重新提交', '已提交');
+  // the form again, prefilled: the name corrected, a new mobile (checked as typed; the ID kept as filed)
+  await applicant.getByRole('link', { name: '更正申请' }).click();
+  await applicant.waitForURL(/#\/applications\/\d+\/edit$/);
+  await settle(applicant);
+  assert.equal(await applicant.inputValue('input[name=seal_name]'), '福建省测试厅公章', 'the form prefilled');
+  assert.equal(await applicant.inputValue('input[name=width_mm]'), '42');
+  assert.equal(await applicant.inputValue('input[name=handler_id]'), '', 'the ID is kept unless typed');
+  assert.ok((await applicant.locator('main').innerText()).includes(reason), 'the reason beside the form');
+  assert.ok((await applicant.locator('main').innerText()).includes('138****0000'), 'the mobile on file, masked');
+  await applicant.fill('input[name=seal_name]', '福建省测试厅');
+  await applicant.fill('input[name=handler_mobile]', '1380000000');
+  assert.ok((await applicant.locator('.field.has-error .error').innerText()).includes('手机号'), 'mobile checked in the correction');
+  await review(applicant, 'application-edit');
+  await applicant.click('form button[type=submit]'); // refused in the page: nothing sent
+  assert.equal(await stateOf(applicant).catch(() => ''), '', 'still on the form');
+  await applicant.fill('input[name=handler_mobile]', '13800000001');
+  await applicant.click('form button[type=submit]');
+  await applicant.waitForURL(/#\/applications\/\d+$/);
+  await applicant.waitForFunction(() => document.querySelector('main p .badge')?.innerText === '已提交');
+  assert.match(await applicant.locator('h1').innerText(), /福建省测试厅$/, 'the corrected name');
+  assert.ok((await applicant.locator('dl.facts').innerText()).includes('138****0001'), 'the new mobile, masked');
+  clean(applicant, 'the correction');
+  // only the filer corrects, only while it is a draft or sent back
+  await go(applicant, `applications/${appId}/edit`);
+  assert.ok((await applicant.locator('main .msg-error').innerText()).includes('只有草稿或被退回的申请'), 'a submitted one is not corrected');
+  await applicant.getByRole('link', { name: '返回申请详情' }).click();
+  await applicant.waitForURL(/#\/applications\/\d+$/);
+  await go(maker, `applications/${appId}/edit`);
+  assert.ok((await maker.locator('main .msg-error').innerText()).includes('只有提交这件申请的账号'), 'the maker does not correct it');
+  clean(maker, 'the maker on the correction page');
 
   // checked again, approved, made, filed, delivered
   await step(maker, appId, '核对', '已核对');
@@ -296,7 +341,8 @@ test('keyboard only: the application form filled and sent without the mouse', as
   assert.equal(await focused(), 'unit_id', 'the first field is reached with Tab');
   await page.keyboard.press('ArrowDown');
   const sequence = [['business'], ['seal_kind'], ['seal_name', '福建省测试厅财务'], ['width_mm'], ['height_mm'],
-    ['handler_name', '赵六'], ['handler_mobile', '13912345678'], ['handler_id', '350102198001010011'], ['reason', '新设部门']];
+    ['handler_name', '赵六'], ['handler_mobile', '13912345678'], ['handler_id', '350102198001010011'], ['reason', '新设部门'],
+    ['impression']];
   for (const [name, text] of sequence) {
     await page.keyboard.press('Tab');
     assert.equal(await focused(), name, 'Tab order reaches ' + name);
@@ -352,6 +398,10 @@ test('a use request, the approver\'s queue, and the other pages of each role', a
   assert.ok((await auditor.locator('tbody tr').count()) > 5, 'audit entries listed');
   await auditor.selectOption('select[name=object]', 'application');
   await settle(auditor);
+  // the correction is in the log: the fields named, never the values
+  const log = await auditor.locator('table').innerText();
+  assert.match(log, /application-edited\s+申请 \d+\s+\d+\s+changed: seal_name, handler_mobile\n/, 'the correction audited');
+  assert.ok(!log.includes('13800000001'), 'no mobile number in the audit log');
   await review(auditor, 'audit');
   await auditor.fill('input[name=to]', '2000-01-02'); // a period before the platform: nothing
   await auditor.waitForSelector('main .empty');
@@ -485,22 +535,290 @@ test('public verification by the server (POST /api/v1/verify)', async (t) => {
   const banner = await page.locator('.verdict').innerText();
   assert.ok(/核验|无法确认/.test(banner), 'a verdict in words: ' + banner);
   assert.equal(await page.locator('article.sig').count(), JSON.parse(f.good).signatures.length, 'one card a signature');
+  // shared: the report kept by the server, a link and its QR code
+  await page.getByRole('button', { name: '生成分享链接和二维码' }).click();
+  await page.waitForSelector('#share-link');
+  const link = await page.inputValue('#share-link');
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#\/verify\?id=[0-9a-f]{32}$/, 'the link to the kept report');
+  const qr = await page.locator('figure.qr img').getAttribute('src');
+  const { renderSVG } = await import(path.join(WEB, 'node_modules/uqr/dist/index.mjs'));
+  assert.equal(decodeURIComponent(qr.replace(/^data:image\/svg\+xml;charset=utf-8,/, '')), renderSVG(link, { ecc: 'M', border: 2 }), 'the QR code encodes the link');
+  assert.ok(await page.locator('figure.qr img').evaluate((i) => i.naturalWidth > 0), 'the QR code drawn');
+  await review(page, 'verify-share');
+  // the link, opened by someone else: the same report, with when it was made and until when it is kept
+  const other = await person({ width: 390, height: 844 });
+  other.expected.add('GET /api/v1/verifications/');
+  await other.goto(link);
+  await settle(other);
+  await other.waitForSelector('.verdict');
+  assert.equal(await other.locator('.verdict .big').innerText(), await page.locator('.verdict .big').innerText(), 'the same verdict');
+  assert.equal(await other.locator('article.sig').count(), JSON.parse(f.good).signatures.length);
+  assert.ok((await other.locator('main').innerText()).includes('保存至'), 'kept until when');
+  other.expected.clear();
+  await review(other, 'verify-kept');
+  other.expected.add('GET /api/v1/verifications/');
+  await go(other, 'verify?id=' + '0'.repeat(32));
+  await other.waitForSelector('main .msg-error');
+  assert.ok((await other.locator('main').innerText()).includes('找不到这份核验结果'), 'an unknown id in words');
+  await other.context().close();
   await page.setInputFiles('input[name=document]', f.changed);
   await page.waitForSelector('.verdict-red');
   clean(page, 'verify by the server');
   await page.context().close();
 });
 
-test('sealing a document by the server (POST /api/v1/documents/seal)', async (t) => {
+// A two-page A4 PDF with a line of text on each page (exact xref offsets).
+function twoPagePdf() {
+  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>'];
+  for (const [i, text] of ['Purchase contract 2026-17', 'Page two: the buyer seals here'].entries()) {
+    const c = `BT /F1 14 Tf 72 760 Td (${text}) Tj ET`;
+    objs.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents ${4 + 2 * i} 0 R /Resources << /Font << /F1 7 0 R >> >> >>`);
+    objs.push(`<< /Length ${c.length} >>\nstream\n${c}\nendstream`);
+  }
+  objs.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  let out = '%PDF-1.7\n';
+  const offs = [];
+  objs.forEach((o, i) => { offs.push(out.length); out += `${i + 1} 0 obj\n${o}\nendobj\n`; });
+  const x = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n` + offs.map((o) => String(o).padStart(10, '0') + ' 00000 n \n').join('');
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${x}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+// `eseal verify --json` of a file sealed by the platform: its report (the exit status is not the verdict).
+function verifySealed(file) {
+  const status = path.join(work, 'status.json');
+  platform('status', 'list', '-o', status);
+  let out;
+  try {
+    out = eseal('verify', file, '--trust', path.join(dir, 'trust'), '--status', status, '--json');
+  } catch (e) {
+    out = e.stdout;
+  }
+  return JSON.parse(out);
+}
+
+test('sealing a PDF by dragging the seal onto its page and an OFD by keyword, both verified', async (t) => {
   const doc = await fetch(base + '/api/openapi.json').then((r) => r.json());
-  if (!doc.paths['/api/v1/documents/seal']) return t.skip('this server has no POST /api/v1/documents/seal yet');
-  const page = await person();
-  await signIn(page, 'applicant');
+  if (!doc.paths['/api/v1/documents/seal'] || !doc.paths['/api/v1/documents/preview'])
+    return t.skip('this server has no POST /api/v1/documents/seal or /preview yet');
+  assert.ok(state.esid, 'needs the seal of the life-cycle test');
+  const pdf = { name: 'contract.pdf', mimeType: 'application/pdf', buffer: twoPagePdf() };
+  const ofdFile = path.join(work, 'licence.ofd');
+  eseal('ofd', 'make', '-o', ofdFile, '--title', '营业执照', '营业执照', '名称：福建省测试厅', '登记机关盖章处');
+  const ofd = { name: 'licence.ofd', mimeType: 'application/ofd', buffer: fs.readFileSync(ofdFile) };
+
+  // a use request for each document, approved
+  const applicant = await person();
+  await signIn(applicant, 'applicant');
+  for (const [file, purpose] of [[pdf, '采购合同盖章'], [ofd, '营业执照盖章']]) {
+    await go(applicant, 'use');
+    await applicant.selectOption('select[name=esid]', state.esid);
+    await applicant.setInputFiles('input[name=document]', file);
+    await applicant.waitForSelector('form code');
+    await applicant.fill('input[name=purpose]', purpose);
+    await applicant.click('form button[type=submit]');
+    await applicant.waitForSelector('.msg-ok');
+  }
+  const approver = await person();
+  await signIn(approver, 'approver');
+  for (let i = 0; i < 2; i++) {
+    await go(approver, 'approvals');
+    await approver.getByRole('button', { name: '审核通过' }).first().click();
+    await approver.waitForSelector('.msg-ok');
+  }
+  clean(approver, 'the approvals');
+
+  // the PDF: its page drawn by the server, the seal dragged onto it
+  const page = applicant;
   await go(page, 'seal-document');
-  assert.equal(await page.locator('.msg-warn').count(), 0, 'the form, not the notice');
-  // the approved requests arrive after the page: wait for the first one
-  await page.locator('select[name=use_request] option').nth(1).waitFor({ state: 'attached', timeout: 10000 }).catch(() => {});
-  assert.ok(await page.locator('select[name=use_request] option').count() > 1, 'the approved request offered');
-  clean(page, 'seal-document');
-  await page.context().close();
+  const pick = async (purpose) => {
+    const option = page.locator('select[name=use_request] option', { hasText: purpose });
+    await option.waitFor({ state: 'attached' });
+    await page.selectOption('select[name=use_request]', await option.getAttribute('value'));
+  };
+  await pick('采购合同盖章');
+  await page.setInputFiles('input[name=document]', pdf);
+  await page.waitForFunction(() => document.querySelector('.sheet img.page')?.naturalWidth > 0 && document.querySelector('.sheet .stamp img')?.naturalWidth > 0);
+  assert.equal(await page.locator('.sheet img.page').evaluate((i) => i.naturalWidth), 794, 'the A4 page at 96 dpi');
+  assert.ok((await page.locator('main').innerText()).includes('共 2 页'), 'the page count');
+  await page.fill('input[name=page]', '2');
+  await page.waitForFunction(() => document.querySelector('.sheet img.page')?.alt.includes('第 2 页'));
+  await page.setViewportSize({ width: 1280, height: 2000 }); // the whole A4 page on the screen, to drag on it
+  await page.locator('.sheet').scrollIntoViewIfNeeded();
+  const sheet = await page.locator('.sheet').boundingBox();
+  const from = await page.locator('.sheet .stamp').boundingBox();
+  // drag the stamp by its middle so that its top-left lands at 30 % across, 60 % down
+  const target = { x: sheet.x + sheet.width * 0.3, y: sheet.y + sheet.height * 0.6 };
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(target.x + from.width / 2 - 40, target.y + from.height / 2 - 40, { steps: 4 });
+  await page.mouse.move(target.x + from.width / 2, target.y + from.height / 2, { steps: 4 });
+  await page.mouse.up();
+  const mm = async () => [Number(await page.inputValue('input[name=x_mm]')), Number(await page.inputValue('input[name=y_mm]'))];
+  let [x, y] = await mm();
+  const pageMm = [209.9, 297.04];
+  assert.ok(Math.abs(x - 0.3 * pageMm[0]) < 1.5 && Math.abs(y - 0.6 * pageMm[1]) < 1.5, `dragged to ${x}, ${y} mm`);
+  // the keyboard moves it too: one millimetre right, ten down
+  await page.locator('.sheet .stamp').focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Shift+ArrowDown');
+  const [x2, y2] = await mm();
+  assert.ok(Math.abs(x2 - x - 1) < 0.01 && Math.abs(y2 - y - 10) < 0.01, `moved by keys to ${x2}, ${y2}`);
+  [x, y] = [x2, y2];
+  // and the field moves the stamp on the page
+  const before = (await page.locator('.sheet .stamp').boundingBox()).x;
+  await page.fill('input[name=x_mm]', String(x + 20));
+  await page.waitForFunction((b) => document.querySelector('.sheet .stamp').getBoundingClientRect().x > b + 10, before);
+  await page.fill('input[name=x_mm]', String(x));
+  await review(page, 'seal-document-preview');
+  await page.click('form button[type=submit]');
+  const link = page.locator('.msg-ok a[download]');
+  await link.waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const sealedPdf = path.join(work, 'contract-sealed.pdf');
+  await download.saveAs(sealedPdf);
+  state.sealedSm3 = execFileSync('openssl', ['dgst', '-sm3', '-r'], { input: pdf.buffer }).toString().slice(0, 64);
+  const pr = verifySealed(sealedPdf);
+  assert.equal(pr.verdict, 'valid', 'eseal verify: ' + JSON.stringify(pr).slice(0, 600));
+  assert.equal(pr.signatures.length, 1);
+  // the stamp is where it was dragged: /Rect of the widget on page 2, in points from the bottom-left
+  const update = fs.readFileSync(sealedPdf).subarray(pdf.buffer.length).toString('latin1');
+  const rect = update.match(/\/Rect\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]/);
+  assert.ok(rect, 'a widget rectangle in the update');
+  const [llx, , , ury] = rect.slice(1).map(Number);
+  const pt = (v) => (v * 72) / 25.4;
+  assert.ok(Math.abs(llx - pt(x)) < 2 && Math.abs(ury - (842 - pt(y))) < 2, `the stamp at ${x}, ${y} mm: /Rect ${rect[0]}`);
+
+  // the OFD by keyword
+  await go(page, 'seal-document');
+  await pick('营业执照盖章');
+  await page.setInputFiles('input[name=document]', ofd);
+  await page.selectOption('select[name=how]', 'keyword');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.field.has-error'); // no keyword yet
+  await page.fill('input[name=keyword]', '盖章处');
+  await page.click('form button[type=submit]');
+  await link.waitFor();
+  const [download2] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const sealedOfd = path.join(work, 'licence-sealed.ofd');
+  await download2.saveAs(sealedOfd);
+  const or = verifySealed(sealedOfd);
+  assert.equal(or.verdict, 'valid', 'eseal verify: ' + JSON.stringify(or).slice(0, 600));
+  await review(page, 'seal-document-done');
+  await Promise.all([applicant, approver].map((p) => p.context().close()));
+});
+
+test('the administrator\'s regions and operations: a region registered, jobs run, a backup made, filings and trust listed', async () => {
+  const admin = await person();
+  await signIn(admin, 'admin');
+  await go(admin, 'regions');
+  assert.ok((await admin.locator('table').innerText()).includes('350000'), 'the province listed');
+  await admin.fill('input[name=code]', '35020');
+  await admin.fill('input[name=name]', '厦门市');
+  assert.ok((await admin.locator('.field.has-error .error').innerText()).includes('6 位数字'), 'a short code named');
+  await review(admin, 'regions-error');
+  // a city whose province is not registered: the server's refusal, in words
+  await admin.fill('input[name=code]', '360100');
+  admin.expected.add('POST /api/v1/regions 4');
+  await admin.click('form button[type=submit]');
+  await admin.waitForSelector('main .msg-error');
+  admin.expected.clear();
+  await admin.fill('input[name=code]', '350200');
+  await admin.click('form button[type=submit]');
+  await admin.waitForSelector('main .msg-ok');
+  await admin.waitForFunction(() => /350200\s+厦门市/.test(document.querySelector('table')?.innerText || ''));
+  clean(admin, 'regions');
+
+  await go(admin, 'ops');
+  await admin.waitForFunction(() => document.querySelectorAll('table').length >= 2);
+  const tables = await admin.locator('table').allInnerTexts();
+  assert.ok(tables.some((x) => x.includes('根证书') && x.includes('制章机构') && x.includes('时间戳服务')), 'root, maker and TSA certificates');
+  assert.ok(tables.some((x) => x.includes('公安机关') && x.includes('全国平台') && x.includes(state.esid)), 'the filings of the seal made');
+  await admin.getByRole('button', { name: '立即运行定时任务' }).click();
+  await admin.waitForFunction(() => [...document.querySelectorAll('.msg-ok')].some((m) => m.innerText.includes('已运行')));
+  await admin.getByRole('button', { name: '立即备份' }).click();
+  await admin.waitForFunction(() => [...document.querySelectorAll('.msg-ok')].some((m) => m.innerText.includes('.esbk')));
+  const file = path.resolve(dir, (await admin.locator('.msg-ok code').last().innerText()).trim()); // the folder: in the data directory
+  assert.ok(fs.existsSync(file) && fs.statSync(file).size > 0, 'the backup on disk: ' + file);
+  await review(admin, 'ops');
+  await admin.context().close();
+});
+
+// `eseal platform --as LOGIN` with a password set through the one-time one.
+function accountWithPassword(login, roles) {
+  platform('account', 'add', login, '--roles', roles, '--unit', String(unitId));
+  const otpFile = path.join(work, login + '.otp'), pwFile = path.join(work, login + '.pw');
+  fs.writeFileSync(otpFile, platform('account', 'otp', login).trim() + '\n', { mode: 0o600 });
+  fs.writeFileSync(pwFile, 'Seal-Token-Admin-2026\n', { mode: 0o600 });
+  platform('password', '--as', login, '--password-file', otpFile, '--new-password-file', pwFile);
+  return (env, ...args) => execFileSync(ESEAL, ['platform', '--dir', dir, '--as', login, '--password-file', pwFile, ...args],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ESEAL_PASSPHRASE: 'console-test', ...env } });
+}
+
+test('usage records, a token seal\'s PIN changed, the audit chain verified and then found broken', async (t) => {
+  assert.ok(state.esid, 'needs the seal of the life-cycle test');
+  const applicant = await person();
+  await signIn(applicant, 'applicant');
+  // usage records: the seals used by the sealing test, by seal and period
+  await go(applicant, 'usage');
+  if (state.sealedSm3) {
+    await applicant.waitForSelector('tbody tr');
+    const text = await applicant.locator('table').innerText();
+    assert.ok(text.includes(state.sealedSm3), 'the sealed PDF\'s SM3 in the usage records');
+    assert.ok((await applicant.locator('tbody tr').count()) >= 2, 'the PDF and the OFD');
+    await applicant.selectOption('select[name=esid]', state.esid);
+    await settle(applicant);
+    assert.ok((await applicant.locator('tbody tr').count()) >= 2, 'by seal');
+  } else {
+    t.diagnostic('no document was sealed (the sealing test skipped): the usage list is only looked at');
+  }
+  await applicant.fill('input[name=to]', '2000-01-02');
+  await applicant.waitForSelector('main .empty');
+  await applicant.fill('input[name=to]', '');
+  await settle(applicant);
+  await review(applicant, 'usage');
+
+  // the seal's key into a software token (a unit seal administrator, by the CLI), then its PIN changed in the page
+  const keeper = accountWithPassword('keeper', 'unit-admin');
+  keeper({ ESEAL_PIN: 'user-pin-1', ESEAL_ADMIN_PIN: 'admin-pin-1' }, 'token', 'init', state.esid);
+  await go(applicant, 'pin');
+  await applicant.locator(`select[name=esid] option[value="${state.esid}"]`).waitFor({ state: 'attached' });
+  await applicant.selectOption('select[name=esid]', state.esid);
+  await applicant.fill('input[name=old_pin]', 'user-pin-1');
+  await applicant.fill('input[name=new_pin]', 'user-pin-2');
+  await applicant.fill('input[name=new_pin_again]', 'user-pin-3');
+  await applicant.click('form button[type=submit]');
+  assert.ok((await applicant.locator('.field.has-error .error').innerText()).includes('不一致'), 'the second new PIN differs');
+  await applicant.fill('input[name=old_pin]', 'wrong-pin-9');
+  await applicant.fill('input[name=new_pin_again]', 'user-pin-2');
+  applicant.expected.add(`POST /api/v1/seals/${state.esid}/pin 4`);
+  await applicant.click('form button[type=submit]');
+  await applicant.waitForSelector('main .msg-error');
+  assert.equal(await applicant.inputValue('input[name=old_pin]'), '', 'the wrong PIN is not kept in the field');
+  await applicant.fill('input[name=old_pin]', 'user-pin-1');
+  await applicant.click('form button[type=submit]');
+  await applicant.waitForSelector('main .msg-ok');
+  applicant.expected.clear();
+  await review(applicant, 'pin');
+  keeper({ ESEAL_PIN: 'user-pin-2' }, 'token', 'check', state.esid); // the new PIN opens the token
+  assert.throws(() => keeper({ ESEAL_PIN: 'user-pin-1' }, 'token', 'check', state.esid), 'the old one does not');
+
+  // the auditor verifies the chain: intact; an entry changed behind the platform's back: broken, named
+  const auditor = await person();
+  await signIn(auditor, 'auditor');
+  await go(auditor, 'audit');
+  await auditor.getByRole('button', { name: '验证审计链' }).click();
+  await auditor.waitForSelector('.verdict-green');
+  const ok = await auditor.locator('.verdict').innerText();
+  assert.match(ok, /审计链完整/);
+  assert.match(ok, /共核对 \d+ 条记录/);
+  assert.match(ok, /[0-9a-f]{64}/, 'the head hash shown');
+  await review(auditor, 'audit-verify');
+  execFileSync('sqlite3', [path.join(dir, 'platform.db'), "UPDATE audit_log SET detail = 'changed' WHERE seq = 3"]);
+  await auditor.getByRole('button', { name: '验证审计链' }).click();
+  await auditor.waitForSelector('.verdict-red');
+  assert.match(await auditor.locator('.verdict').innerText(), /第 3 条记录/, 'the changed entry named');
+  await review(auditor, 'audit-broken');
+  await Promise.all([applicant, auditor].map((p) => p.context().close()));
 });

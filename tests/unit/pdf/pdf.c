@@ -752,6 +752,45 @@ static void test_resaved_whole(void **state)
 	es_buf_release(&out);
 }
 
+/* A page drawn as a PNG for the console's preview: sizes, pages, and each bad input refused
+ * with the output left as it was. */
+static void test_preview_png(void **state)
+{
+	es_buf in, out = ES_BUF_INIT;
+	unsigned pages = 0;
+	double w = 0, h = 0;
+	(void)state;
+	make_pdf(&in, 2, false, false);
+	TU_OK(es_pdf_render_page_png(&out, in.ptr, in.len, 2, 72, &pages, &w, &h));
+	assert_int_equal(pages, 2);
+	assert_true(w > 209.8 && w < 210.0 && h > 297.0 && h < 297.1); /* 595 x 842 pt */
+	assert_true(out.len > 24 && memcmp(out.ptr, "\x89PNG\r\n\x1a\n", 8) == 0);
+	const uint8_t *d = out.ptr;
+	assert_int_equal(((unsigned)d[16] << 24 | (unsigned)d[17] << 16 | (unsigned)d[18] << 8 | d[19]), 595);
+	assert_int_equal(((unsigned)d[20] << 24 | (unsigned)d[21] << 16 | (unsigned)d[22] << 8 | d[23]), 842);
+	size_t len = out.len;
+	/* each refusal appends nothing */
+	assert_int_equal(es_pdf_render_page_png(&out, in.ptr, in.len, 0, 72, NULL, NULL, NULL), ES_EINVAL);
+	assert_int_equal(es_pdf_render_page_png(&out, in.ptr, in.len, 3, 72, NULL, NULL, NULL), ES_EINVAL);
+	assert_non_null(strstr(es_error_last()->message, "has 2"));
+	assert_int_equal(es_pdf_render_page_png(&out, in.ptr, in.len, 1, ES_PDF_PREVIEW_MIN_DPI - 1, NULL, NULL, NULL), ES_EINVAL);
+	assert_int_equal(es_pdf_render_page_png(&out, in.ptr, in.len, 1, ES_PDF_PREVIEW_MAX_DPI + 1, NULL, NULL, NULL), ES_EINVAL);
+	assert_int_equal(es_pdf_render_page_png(&out, (const uint8_t *)"plain words", 11, 1, 72, NULL, NULL, NULL), ES_EMALFORMED);
+	assert_int_equal(es_pdf_render_page_png(&out, NULL, 0, 1, 72, NULL, NULL, NULL), ES_EMALFORMED);
+	assert_int_equal(es_pdf_render_page_png(&out, in.ptr, (size_t)ES_PDF_PREVIEW_MAX_PIXELS * 64, 1, 72, NULL, NULL, NULL), ES_ELIMIT);
+	assert_int_equal(out.len, len);
+	/* a page too large at the dpi asked (9999 x 99 pt at 300 dpi: 17 Mpixels): refused, named */
+	char *box;
+	while ((box = memmem(in.ptr, in.len, "[0 0 595 842]", 13)) != NULL)
+		memcpy(box, "[0 0 9999 99]", 13);
+	assert_int_equal(es_pdf_render_page_png(&out, in.ptr, in.len, 1, 300, NULL, NULL, NULL), ES_ELIMIT);
+	assert_non_null(strstr(es_error_last()->message, "lower dpi"));
+	TU_OK(es_pdf_render_page_png(&out, in.ptr, in.len, 1, 10, &pages, &w, &h));
+	assert_int_equal(out.len > len, true);
+	es_buf_release(&in);
+	es_buf_release(&out);
+}
+
 /* R6: a page without text is not sealed. */
 static void test_blank_page_refused(void **state)
 {
@@ -1554,7 +1593,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_tails), cmocka_unit_test(test_shared_value_one_entry),
 		cmocka_unit_test(test_tamper_append_page), cmocka_unit_test(test_tamper_annotation),
 		cmocka_unit_test(test_tamper_appearance),
-		cmocka_unit_test(test_resaved_whole), cmocka_unit_test(test_blank_page_refused),
+		cmocka_unit_test(test_resaved_whole), cmocka_unit_test(test_blank_page_refused), cmocka_unit_test(test_preview_png),
 		cmocka_unit_test(test_bad_inputs), cmocka_unit_test(test_render_position),
 		cmocka_unit_test(test_keyword), cmocka_unit_test(test_rotated_pages), cmocka_unit_test(test_riding),
 		cmocka_unit_test(test_svg_picture), cmocka_unit_test(test_picture_cache),

@@ -42,7 +42,7 @@ const STEPS = {
   made: [['file', 'act.file', ['maker']]],
   filed: [['deliver', 'act.deliver', ['maker']]],
   draft: [['submit', 'act.submit', ['applicant', 'unit-admin']]],
-  rejected: [['submit', 'act.resubmit', ['applicant', 'unit-admin']]],
+  rejected: [['submit', 'act.resubmit', ['applicant', 'unit-admin']]], // as filed; or corrected first (#/applications/ID/edit)
 };
 
 export function ApplicationDetail({ id, session }) {
@@ -83,12 +83,13 @@ export function ApplicationDetail({ id, session }) {
   const steps = (STEPS[app.state] || []).filter(([, , roles]) => has(roles));
   const canReview = app.state === 'checked' && has(['reviewer']);
   const canConfirm = app.state === 'delivered' && seal && !seal.confirmed && has(['applicant', 'unit-admin']);
+  const canEdit = (app.state === 'draft' || app.state === 'rejected') && app.applicant === session.account;
   const row = (k, v) => html`<div><dt>${t(k)}</dt><dd>${v ?? '—'}</dd></div>`;
   return html`<section>
     <${PageTitle}>${t('apps.one', { id: app.id })} · ${app.seal_name}<//>
     <p><${Badge} family="state" value=${app.state} /> ${tv('business', app.business)} · ${app.unit_name}</p>
     ${app.state === 'rejected' ? html`<div class="msg msg-error" role="alert"><strong>${t('apps.rejected')}</strong> ${app.review_reason}
-      ${has(['applicant', 'unit-admin']) ? html`<p>${t('apps.correct')}</p>` : ''}</div>` : ''}
+      ${canEdit ? html`<p>${t('apps.correct')}</p>` : ''}</div>` : ''}
     ${done ? html`<${Message} kind="ok">${done}<//>` : ''}
     <${Message} error=${actError} />
     <div class="cols">
@@ -110,8 +111,9 @@ export function ApplicationDetail({ id, session }) {
         <figcaption>${t(app.result_esid ? 'apps.impression' : 'apps.impression.preview')}</figcaption>
       </figure>
     </div>
-    ${steps.length || canReview || canConfirm ? html`<div class="actions" role="group" aria-label=${t('act.label')}>
-      ${steps.map(([a, label]) => html`<button type="button" class="primary" onClick=${() => act(`/applications/${id}/${a}`, null, t(label))}>${t(label)}</button>`)}
+    ${steps.length || canReview || canConfirm || canEdit ? html`<div class="actions" role="group" aria-label=${t('act.label')}>
+      ${canEdit ? html`<a class="button primary" href=${'#/applications/' + app.id + '/edit'}>${t(app.state === 'rejected' ? 'act.correct' : 'act.edit')}</a>` : ''}
+      ${steps.map(([a, label]) => html`<button type="button" class=${canEdit ? '' : 'primary'} onClick=${() => act(`/applications/${id}/${a}`, null, t(label))}>${t(label)}</button>`)}
       ${canConfirm ? html`<p>${t('apps.confirmHint')}</p><button type="button" class="primary" onClick=${() => act(`/seals/${app.result_esid}/confirm`, null, t('act.confirm'))}>${t('act.confirm')}</button>` : ''}
     </div>` : ''}
     ${canReview ? html`<div class="review">

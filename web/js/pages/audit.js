@@ -1,12 +1,26 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The auditor's audit log: entries by object, esID, account and period, a page
-// at a time (GET /api/v1/audit), each with its chained hash.
+// at a time (GET /api/v1/audit), each with its chained hash; and the verification
+// of the whole chain and its signed checkpoints (POST /api/v1/audit/verify).
 import { html, useState } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv, fmtTime } from '../i18n.js';
 import { call } from '../api.js';
-import { Field, Message, PageTitle, Table, useLoad } from '../ui.js';
+import { Field, Message, PageTitle, Pager, RunOnce, Table, useLoad } from '../ui.js';
 
 const OBJECTS = ['application', 'seal', 'account', 'api-key', 'unit', 'person', 'region', 'action', 'platform'];
+
+// The chain verified on demand: intact (entries, checkpoints, head) or the first bad entry and why.
+function ChainCheck() {
+  return html`<div class="chain"><${RunOnce} label=${t('audit.verify')} busyLabel=${t('audit.verifying')}
+    run=${async () => ({ ...(await call('POST', '/audit/verify')), at: new Date().toISOString() })}
+    show=${(report) => html`<div class=${'verdict ' + (report.intact ? 'verdict-green' : 'verdict-red')} role="status">
+      <p class="big">${t(report.intact ? 'audit.intact' : 'audit.broken')}</p>
+      <p>${t('audit.counts', { entries: report.entries, checkpoints: report.checkpoints })}</p>
+      ${report.intact ? html`<p>${t('audit.head')} <code class="hash">${report.head}</code></p>`
+      : html`<p>${t('audit.firstBad', { seq: report.first_bad })} ${report.problem}</p>`}
+      <p class="hint">${t('audit.checkedAt', { at: fmtTime(report.at) })}</p>
+    </div>`} /></div>`;
+}
 
 export function Audit() {
   const [object, setObject] = useState('');
@@ -20,6 +34,7 @@ export function Audit() {
   return html`<section>
     <${PageTitle}>${t('audit.title')}<//>
     <p>${t('audit.intro')}</p>
+    <${ChainCheck} />
     <div class="filters">
       <${Field} as="select" label=${t('audit.object')} name="object" value=${object} onInput=${reset(setObject)}>
         <option value="">${t('filter.all')}</option>
@@ -39,9 +54,6 @@ export function Audit() {
       { label: t('audit.detail'), render: (a) => html`<span class="detail">${typeof a.detail === 'string' ? a.detail : JSON.stringify(a.detail)}</span>` },
       { label: t('audit.hash'), render: (a) => html`<code title=${a.hash}>${(a.hash || '').slice(0, 12)}…</code>` },
     ]} />
-    <div class="actions">
-      <button type="button" disabled=${after.length === 0} onClick=${() => setAfter(after.slice(0, -1))}>${t('list.prev')}</button>
-      <button type="button" disabled=${!page.next} onClick=${() => setAfter([...after, page.next])}>${t('list.next')}</button>
-    </div>` : ''}
+    <${Pager} after=${after} setAfter=${setAfter} next=${page.next} />` : ''}
   </section>`;
 }

@@ -3,13 +3,103 @@
 // /api/v1/documents/seal, docs/sign-services.md): multipart/form-data with the
 // document, the seal, the request and the placement (page and position in
 // millimetres, a keyword, or a riding seal); the sealed document is the answer.
+// For a position, the page is shown as the server draws it (POST
+// /api/v1/documents/preview: a PNG, the page count and size in mm) with the
+// seal's picture on it: drag it, or move it with the arrow keys, and the
+// millimetres follow (and the other way round).
 // While a server lacks the route (it is not in /api/openapi.json) the page says so.
-import { html, useState } from '/vendor/htm/preact/standalone.mjs';
+import { html, useState, useEffect, useRef } from '/vendor/htm/preact/standalone.mjs';
 import { t } from '../i18n.js';
-import { call, routeExists } from '../api.js';
+import { call, routeExists, ApiError } from '../api.js';
 import { Field, Message, PageTitle, useLoad } from '../ui.js';
 import { FileField } from './use.js';
 import { sm3Hex } from '../sm3.js';
+
+const PREVIEW_DPI = 96;
+const DEFAULT_STAMP_MM = 40;
+const NUM = /^\d+(\.\d+)?$/;
+
+// The error of an answer that is not 2xx, as the API's other calls throw it.
+async function failed(res) {
+  const body = await res.json().catch(() => null);
+  return new ApiError(res.status, body?.error?.code || 'HTTP' + res.status, body?.error?.message || res.statusText);
+}
+
+// One page drawn by the server: {url, pages, w, h} (w, h in mm), or the error.
+function usePreview(file, page, on) {
+  const [view, setView] = useState(null);
+  useEffect(() => {
+    if (!file || !on || !/^\d+$/.test(page) || Number(page) < 1) return undefined;
+    let live = true;
+    let url = '';
+    const form = new FormData();
+    form.append('document', new Blob([file.bytes]), file.name);
+    form.append('page', page);
+    form.append('dpi', String(PREVIEW_DPI));
+    setView((v) => (v && !v.error ? { ...v, loading: true } : { loading: true }));
+    call('POST', '/documents/preview', { raw: form, as: 'response' }).then(async (res) => {
+      if (!res.ok) throw await failed(res);
+      const [w, h] = (res.headers.get('X-Eseal-Page-Size-Mm') || '').split(' ').map(Number);
+      const pages = Number(res.headers.get('X-Eseal-Pages'));
+      url = URL.createObjectURL(await res.blob());
+      if (live) setView({ url, pages, w, h, page: Number(page) });
+      else URL.revokeObjectURL(url);
+    }).catch((error) => live && setView({ error }));
+    return () => {
+      live = false;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [file, page, on]);
+  return view;
+}
+
+// The page with the seal on it. place: {x, y} in mm (top-left of the stamp from the page's top-left).
+function Sheet({ view, stamp, esid, place, onPlace }) {
+  const sheet = useRef(null);
+  const grab = useRef(null);
+  const x = Number(place.x) || 0;
+  const y = Number(place.y) || 0;
+  const clamp = (v, max) => Math.round(Math.min(Math.max(v, 0), Math.max(max, 0)) * 10) / 10;
+  const moveTo = (nx, ny) => onPlace(String(clamp(nx, view.w - stamp.w)), String(clamp(ny, view.h - stamp.h)));
+  const mmAt = (e) => {
+    const r = sheet.current.getBoundingClientRect();
+    const per = r.width / view.w;
+    return [(e.clientX - r.left) / per, (e.clientY - r.top) / per];
+  };
+  const down = (e) => {
+    e.preventDefault();
+    const [mx, my] = mmAt(e);
+    const on = e.target.closest('.stamp');
+    // on the stamp: keep where it was held; elsewhere on the page: centre the stamp there
+    grab.current = on ? [mx - x, my - y] : [stamp.w / 2, stamp.h / 2];
+    if (!on) moveTo(mx - stamp.w / 2, my - stamp.h / 2);
+    sheet.current.setPointerCapture?.(e.pointerId);
+    sheet.current.querySelector('.stamp')?.focus();
+  };
+  const move = (e) => {
+    if (!grab.current) return;
+    const [mx, my] = mmAt(e);
+    moveTo(mx - grab.current[0], my - grab.current[1]);
+  };
+  const up = () => { grab.current = null; };
+  const key = (e) => {
+    const step = e.shiftKey ? 10 : 1;
+    const d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[e.key];
+    if (!d) return;
+    e.preventDefault();
+    moveTo(x + d[0], y + d[1]);
+  };
+  const pct = (v, of) => (100 * v) / of + '%';
+  return html`<div class="sheet" ref=${sheet} onPointerDown=${down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
+    <img class="page" src=${view.url} alt=${t('sealdoc.pageAlt', { page: view.page, pages: view.pages })} draggable="false" />
+    <button type="button" class="stamp" aria-describedby="stamp-hint"
+      aria-label=${t('sealdoc.stamp', { x: x.toFixed(1), y: y.toFixed(1) })}
+      style=${{ left: pct(x, view.w), top: pct(y, view.h), width: pct(stamp.w, view.w), height: pct(stamp.h, view.h) }}
+      onKeyDown=${key}>
+      <img src=${'/api/v1/seals/' + esid + '/picture'} alt="" draggable="false" />
+    </button>
+  </div>`;
+}
 
 export function SealDocument() {
   const [exists] = useLoad(() => routeExists('POST', '/documents/seal'), []);
@@ -21,8 +111,18 @@ export function SealDocument() {
   const [errs, setErrs] = useState({});
   const [error, setError] = useState(null);
   const [out, setOut] = useState(null); // {name, url}
-  const setP = (k) => (v) => setPlace({ ...place, [k]: v });
+  const setP = (k) => (v) => setPlace((p) => ({ ...p, [k]: v }));
   const chosen = (reqs?.items || []).find((r) => String(r.id) === req);
+  // the stamp's size: the one the seal was applied for, else 40 mm
+  const [stamp] = useLoad(async () => {
+    if (!chosen) return null;
+    const seal = await call('GET', '/seals/' + chosen.esid);
+    if (!seal.app_id) return { w: DEFAULT_STAMP_MM, h: DEFAULT_STAMP_MM };
+    const app = await call('GET', '/applications/' + seal.app_id).catch(() => null);
+    return app ? { w: app.width_mm, h: app.height_mm } : { w: DEFAULT_STAMP_MM, h: DEFAULT_STAMP_MM };
+  }, [chosen?.esid]);
+  const view = usePreview(file, place.page, how === 'position');
+  const shown = view && !view.error && view.url ? view : null;
 
   const submit = async (e) => {
     e.preventDefault();
@@ -30,16 +130,21 @@ export function SealDocument() {
     if (!chosen) v.req = 'v.required';
     if (!file) v.file = 'v.doc';
     else if (chosen && file.sm3 !== chosen.doc_sm3) v.file = 'v.docMismatch';
-    if (how === 'position' && !(/^\d+$/.test(place.page) && /^\d+(\.\d+)?$/.test(place.x) && /^\d+(\.\d+)?$/.test(place.y))) v.place = 'v.place';
+    if (how === 'position' && !(/^\d+$/.test(place.page) && NUM.test(place.x) && NUM.test(place.y))) v.place = 'v.place';
     if (how === 'keyword' && !place.keyword.trim()) v.keyword = 'v.required';
     setErrs(v);
     if (Object.keys(v).length) return;
     setError(null);
+    setOut(null);
     const form = new FormData();
     form.append('document', new Blob([file.bytes]), file.name);
     form.append('esid', chosen.esid);
     form.append('use_request', String(chosen.id));
     form.append('placement', how);
+    if (stamp && how !== 'riding') {
+      form.append('width_mm', String(stamp.w));
+      form.append('height_mm', String(stamp.h));
+    }
     if (how === 'position') {
       form.append('page', place.page);
       form.append('x_mm', place.x);
@@ -47,10 +152,7 @@ export function SealDocument() {
     } else if (how === 'keyword') form.append('keyword', place.keyword.trim());
     try {
       const res = await call('POST', '/documents/seal', { raw: form, as: 'response' });
-      if (!res.ok) {
-        const body = await res.json().catch(() => null);
-        throw Object.assign(new Error(body?.error?.message || res.statusText), { code: body?.error?.code });
-      }
+      if (!res.ok) throw await failed(res);
       const blob = await res.blob();
       setOut({ name: file.name.replace(/(\.\w+)$/, '-sealed$1'), url: URL.createObjectURL(blob) });
     } catch (err) {
@@ -67,7 +169,7 @@ export function SealDocument() {
         <option value="">${t('apply.choose')}</option>
         ${(reqs?.items || []).map((r) => html`<option value=${String(r.id)}>${t('use.request', { id: r.id })} · ${r.seal_name} · ${r.purpose}</option>`)}
       <//>
-      <${FileField} label=${t('sealdoc.file')} name="document" accept=".pdf,.ofd" onFile=${async (f) => { const bytes = new Uint8Array(await f.arrayBuffer()); setFile({ name: f.name, bytes, sm3: sm3Hex(bytes) }); }} />
+      <${FileField} label=${t('sealdoc.file')} name="document" accept=".pdf,.ofd" onFile=${async (f) => { const bytes = new Uint8Array(await f.arrayBuffer()); setOut(null); setFile({ name: f.name, bytes, sm3: sm3Hex(bytes) }); }} />
       ${errs.file ? html`<p class="error" role="alert">${t(errs.file)}</p>` : ''}
       <${Field} as="select" label=${t('sealdoc.how')} name="how" value=${how} onInput=${setHow}>
         <option value="position">${t('sealdoc.position')}</option>
@@ -75,10 +177,18 @@ export function SealDocument() {
         <option value="riding">${t('sealdoc.riding')}</option>
       <//>
       ${how === 'position' ? html`<div class="pair">
-        <${Field} label=${t('sealdoc.page')} name="page" value=${place.page} onInput=${setP('page')} inputmode="numeric" />
+        <${Field} label=${t('sealdoc.page')} name="page" value=${place.page} onInput=${setP('page')} inputmode="numeric"
+          hint=${shown ? t('sealdoc.pages', { pages: shown.pages }) : undefined} />
         <${Field} label=${t('sealdoc.x')} name="x_mm" value=${place.x} onInput=${setP('x')} inputmode="decimal" />
         <${Field} label=${t('sealdoc.y')} name="y_mm" value=${place.y} onInput=${setP('y')} inputmode="decimal" error=${errs.place} />
-      </div>` : ''}
+      </div>
+      ${file ? html`<div class="preview">
+        <p class="hint" id="stamp-hint">${t(chosen ? 'sealdoc.drag' : 'sealdoc.pickRequest')}</p>
+        ${view?.error ? html`<${Message} kind="warn">${t('sealdoc.noPreview')} ${view.error.message}<//>` : ''}
+        ${view?.loading ? html`<p class="hint" role="status">${t('sealdoc.drawing')}</p>` : ''}
+        ${shown && chosen && stamp ? html`<${Sheet} view=${shown} stamp=${stamp} esid=${chosen.esid} place=${place}
+          onPlace=${(nx, ny) => setPlace((p) => ({ ...p, x: nx, y: ny }))} />` : ''}
+      </div>` : ''}` : ''}
       ${how === 'keyword' ? html`<${Field} label=${t('sealdoc.keywordText')} name="keyword" value=${place.keyword} onInput=${setP('keyword')} error=${errs.keyword} />` : ''}
       <div class="actions"><button type="submit" class="primary">${t('sealdoc.submit')}</button></div>
     </form>
