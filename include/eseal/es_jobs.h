@@ -129,6 +129,26 @@ ES_EXTERN(int) es_platform_job_item(es_platform *p, const es_actor *actor, int64
 /** The job and every item's result as JSON (docs/batch-jobs.md), appended to @p json. Same readers. */
 ES_EXTERN(int) es_platform_job_json(es_platform *p, const es_actor *actor, int64_t job, es_buf *json) ES_WARN_UNUSED;
 
+/** The results as a zip: each sealed item's copy under its name, and results.json (es_platform_job_json). */
+ES_EXTERN(int) es_platform_job_results_zip(es_platform *p, const es_actor *actor, int64_t job, es_buf *zip) ES_WARN_UNUSED;
+
+/** Documents read from a zip (es_job_docs_from_zip); release with es_job_docs_free(). */
+typedef struct es_job_docs {
+	es_job_doc *v;
+	size_t n;
+	char **names;
+	uint8_t **bufs;
+} es_job_docs;
+/**
+ * The documents of a zip, in the zip's order, each named by its entry's last path
+ * component; folders, hidden files and "__MACOSX/" are skipped. Untrusted input: at most
+ * ES_JOB_MAX_ITEMS documents of ES_JOB_MAX_DOC bytes and ES_JOB_MAX_TOTAL in all (declared
+ * sizes, then each entry inflated to exactly its size with its CRC checked): ES_ELIMIT,
+ * ES_EMALFORMED (not a zip, a corrupt entry), ES_EINVAL (no documents, a name too long).
+ */
+ES_EXTERN(int) es_job_docs_from_zip(es_job_docs *out, const uint8_t *zip, size_t len) ES_WARN_UNUSED;
+ES_EXTERN(void) es_job_docs_free(es_job_docs *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,6 +51,28 @@ static int check_item_name(const char *name, size_t i)
 	return 0;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Two documents of one job never share a name (they would share a file of the results). */
+static int names_unique(const es_job_doc *docs, size_t n)
+{
+	const char **v = es_calloc(n, sizeof(*v));
+	int err = 0;
+	if (!v)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		v[i] = docs[i].name;
+	qsort(v, n, sizeof(*v), name_cmp);
+	for (size_t i = 1; i < n && err == 0; i++)
+		if (strcmp(v[i - 1], v[i]) == 0)
+			err = es_error_set(ES_EINVAL, "two documents are named '%s': each name once", v[i]);
+	es_free(v);
+	return err;
+}
+
 static int64_t um(double mm)
 {
 	return (int64_t)(mm * 1000.0 + (mm >= 0 ? 0.5 : -0.5));
@@ -286,6 +308,8 @@ int es_platform_job_create(es_platform *p, const es_actor *who, const es_job_opt
 			return es_error_set(ES_ELIMIT, "the documents of a job add up to at most %zu MiB: split it",
 					    ES_JOB_MAX_TOTAL >> 20);
 	}
+	if ((err = names_unique(docs, n)) < 0)
+		return err;
 	/* the role first (audited by the role table) */
 	if ((err = es_platform__authorize(p, actor, ES_ACT_SEAL_USE, -1, NULL)) < 0)
 		return err;
@@ -468,7 +492,23 @@ static int finish_tx(es_platform *p, void *vctx)
 		return err;
 	snprintf(detail, sizeof(detail), "job %lld %s: %lld of %lld sealed", (long long)c->job->id, to, (long long)done,
 		 (long long)c->job->total);
-	return es_platform__audit(p, c->actor, "job-finish", "seal", c->job->esid, detail, NULL);
+	if ((err = es_platform__audit(p, c->actor, "job-finish", "seal", c->job->esid, detail, NULL)) < 0)
+		return err;
+	/* subscribers of the seal's unit hear of it (webhooks.c) */
+	int64_t unit = 0;
+	es_sval sv[1] = { ES_SV_S(c->job->esid) };
+	if ((err = es_store_int(p->st, &unit, "SELECT COALESCE(unit_id, 0) FROM seals WHERE esid = ?", sv, 1)) < 0)
+		return err;
+	char ids[24];
+	snprintf(ids, sizeof(ids), "%lld", (long long)c->job->id);
+	json_t *d = json_pack("{s:s, s:s, s:I, s:I, s:I}", "esid", c->job->esid, "state", to, "total",
+			      (json_int_t)c->job->total, "done", (json_int_t)done, "failed",
+			      (json_int_t)(c->job->total - done));
+	if (!d)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	err = es_platform__webhook_event(p, "job.finished", unit, ids, d);
+	json_decref(d);
+	return err;
 }
 
 typedef struct item_end_ctx {

@@ -4,6 +4,7 @@
 #define ES_PLATFORM_BATCH_INT_H
 #include "platform_int.h"
 #include "eseal/es_jobs.h"
+#include "eseal/es_webhooks.h"
 
 /* A worker's claim on one item of a job. */
 typedef struct es_job_claim {
@@ -24,5 +25,13 @@ int es_platform__job_claim_done(es_platform *p, const es_job_claim *c, int64_t u
  */
 int es_platform__seal_job_item(es_platform *p, int64_t owner, const es_seal_document_options *o, const uint8_t *doc,
 			       size_t len, const es_job_claim *c, es_buf *out, bool *doc_fault);
+
+/* ---- webhooks (webhooks.c, es_webhooks.h) ---- */
+#include <jansson.h>
+/* Inside the transaction of a change: one outbox row per active subscription to @p event of
+ * unit @p unit (or of every unit), its payload {delivery, event, object_id, at, data}. */
+int es_platform__webhook_event(es_platform *p, const char *event, int64_t unit, const char *object_id, json_t *data);
+/* "hmac-sm3=" and the HMAC-SM3 of timestamp "." body under @p secret, as hex. */
+int es_webhook_sign(char out[72], const char *secret, const char *timestamp, const uint8_t *body, size_t len);
 
 #endif

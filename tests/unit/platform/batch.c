@@ -30,32 +30,6 @@ static void sql(tp_env *e, const char *stmt)
 	es_store_close(st);
 }
 
-static void verifies(tp_env *e, const es_buf *doc)
-{
-	es_buf root_pem = ES_BUF_INIT;
-	es_cert *root = NULL;
-	es_trust *trust = NULL;
-	es_report r;
-	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
-	TU_OK(es_platform_authority_pem(e->p, &root_pem, NULL));
-	TU_OK(es_cert_from_pem(&root, root_pem.ptr, root_pem.len));
-	TU_OK(es_trust_new(&trust));
-	TU_OK(es_trust_add_anchor(trust, root));
-	vo.trust = trust;
-	vo.status = es_platform_status_fn;
-	vo.status_payload = e->p;
-	es_verify_register_pdf(es_pdf_verify_file);
-	es_verify_register_ofd(es_ofd_verify);
-	es_report_init(&r);
-	TU_OK(es_verify_file(&r, doc->ptr, doc->len, &vo));
-	assert_int_equal(r.nsigs, 1);
-	assert_int_equal(r.verdict, ES_VERDICT_VALID);
-	es_report_release(&r);
-	es_trust_free(trust);
-	es_cert_free(root);
-	es_buf_release(&root_pem);
-}
-
 typedef struct docs {
 	es_buf b[4];
 	es_job_doc d[4];
@@ -225,7 +199,7 @@ static void t_job(void **state)
 			assert_true(it.usage_id > 0);
 			TU_OK(es_sm3(h, sealed.ptr, sealed.len));
 			assert_memory_equal(it.out_sm3, h, 32);
-			verifies(&e, &sealed);
+			tp_verifies(&e, &sealed, 1);
 		} else {
 			assert_string_equal(it.state, "failed");
 			assert_non_null(strstr(it.error, "neither"));
@@ -241,6 +215,35 @@ static void t_job(void **state)
 		assert_non_null(strstr((const char *)js.ptr, "\"state\":\"done\""));
 		assert_non_null(strstr((const char *)js.ptr, "\"name\":\"notes.txt\""));
 		es_buf_release(&js);
+	}
+	/* the results as a zip, read back as a job's documents; damaged zips are refused */
+	{
+		es_buf zip = ES_BUF_INIT;
+		es_job_docs d;
+		TP_DENIED(es_platform_job_results_zip(e.p, e.applicant_other, job, &zip));
+		TU_OK(es_platform_job_results_zip(e.p, e.applicant, job, &zip));
+		TU_OK(es_job_docs_from_zip(&d, zip.ptr, zip.len));
+		assert_int_equal(d.n, 4); /* three sealed copies and results.json */
+		assert_string_equal(d.v[0].name, "a.ofd");
+		assert_string_equal(d.v[3].name, "results.json");
+		{
+			es_job_item it;
+			es_buf sealed = ES_BUF_INIT;
+			TU_OK(es_platform_job_item(e.p, e.applicant, job, 1, &it, &sealed));
+			assert_int_equal(d.v[0].len, sealed.len);
+			assert_memory_equal(d.v[0].doc, sealed.ptr, sealed.len);
+			es_buf_release(&sealed);
+		}
+		es_job_docs_free(&d);
+		assert_int_equal(es_job_docs_from_zip(&d, zip.ptr, zip.len / 2), ES_EMALFORMED);
+		assert_int_equal(es_job_docs_from_zip(&d, zip.ptr, 0), ES_EMALFORMED);
+		assert_int_equal(es_job_docs_from_zip(&d, (const uint8_t *)"PK", 2), ES_EMALFORMED);
+		assert_int_equal(es_job_docs_from_zip(&d, x.b[3].ptr, x.b[3].len), ES_EMALFORMED);
+		/* a byte of the first entry's data changed: its CRC no longer matches */
+		zip.ptr[60] ^= 0x55;
+		int zerr = es_job_docs_from_zip(&d, zip.ptr, zip.len);
+		assert_true(zerr == ES_EMALFORMED);
+		es_buf_release(&zip);
 	}
 	/* again: nothing to do, nothing sealed twice; a finished job is not cancelled */
 	TU_OK(es_platform_job_run(e.p, e.sys, job, NULL, false, &rr));

@@ -10,6 +10,10 @@
 #include "eseal/es_store.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_render.h"
+#include "eseal/es_pki.h"
+#include "eseal/es_ofd.h"
+#include "eseal/es_pdf.h"
+#include "eseal/es_verify.h"
 #include "estime.h"
 #include "file.h"
 #include <signal.h>
@@ -66,6 +70,8 @@ void tp_seal(tp_env *e, int kind, int function, const char *name, int64_t holder
 es_app_form tp_form(tp_env *e, int business, const char *target);
 /* Run the approval chain (submit, check, review) and make; returns the esID concerned. */
 void tp_process(tp_env *e, int64_t app, char esid[15]);
+/* @p doc verifies (valid, @p nsigs signatures, each time-stamped) with the platform's root and status. */
+void tp_verifies(tp_env *e, const es_buf *doc, size_t nsigs);
 /* Run all test groups on both backends. */
 int tp_main(const struct CMUnitTest *tests, size_t n, const char *name);
 
