@@ -4,6 +4,7 @@
 #include "eseal/es_auth.h"
 #include "eseal/es_platform.h"
 #include "eseal/es_jobs.h"
+#include "eseal/es_webhooks.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_crypto.h"
 #include "estime.h"
@@ -85,6 +86,12 @@ static const char platform_usage[] =
 	"  job show JOB                           progress (--json: every item's result)\n"
 	"  job results JOB -o DIR                 the sealed copies as DIR/NAME, results.json\n"
 	"  job cancel JOB                         items not yet sealed are cancelled\n"
+	"  webhook add URL --events E[,E] [--unit ID]\n"
+	"                                         subscribe http://HOST:PORT/PATH to events\n"
+	"                                         (application.state seal.status job.finished)\n"
+	"                                         of one unit or all; prints its secret once\n"
+	"                                         (docs/webhooks.md)\n"
+	"  webhook remove ID                      stop it (undelivered events are dropped)\n"
 	"  bench [N]                              applications end to end per second\n"
 	"\n"
 	"  --dir DIR      platform folder (default $ESEAL_PLATFORM_DIR or ./eseal-platform)\n"
@@ -127,7 +134,7 @@ typedef struct popts {
 	/* subcommand options */
 	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
 		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter,
-		*document, *purpose, *csr, *location, *anchor, *sm3, *placement, *keyword;
+		*document, *purpose, *csr, *location, *anchor, *sm3, *placement, *keyword, *events;
 	double page, x, y, w, h;
 	bool reclaim;
 	int64_t unit, superior, holder, batch, request;
@@ -163,7 +170,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "page", required_argument, NULL, 41 },       { "x", required_argument, NULL, 42 },
 		{ "y", required_argument, NULL, 43 },          { "w", required_argument, NULL, 44 },
 		{ "h", required_argument, NULL, 45 },          { "keyword", required_argument, NULL, 46 },
-		{ "reclaim", no_argument, NULL, 47 },
+		{ "reclaim", no_argument, NULL, 47 },         { "events", required_argument, NULL, 48 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -220,6 +227,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 45: o->h = strtod(optarg, &end); break;
 		case 46: o->keyword = optarg; break;
 		case 47: o->reclaim = true; break;
+		case 48: o->events = optarg; break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
@@ -1247,6 +1255,25 @@ int cmd_platform(int argc, char **argv)
 		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", seal_cmds) : plat_seal(p, &o, actor);
 	} else if (strcmp(cmd, "use") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", use_cmds) : plat_use(p, &o, actor);
+	} else if (strcmp(cmd, "webhook") == 0) {
+		if (o.nargs == 3 && strcmp(o.args[1], "add") == 0) {
+			char secret[ES_WEBHOOK_SECRET_LEN + 1];
+			if ((err = es_platform_webhook_add(p, actor, o.args[2], o.events, o.have_unit ? o.unit : 0, &id,
+							   secret)) == 0) {
+				if (o.json)
+					cli_print_json(json_pack("{s:I, s:s}", "webhook", (json_int_t)id, "secret", secret));
+				else
+					printf("webhook %lld\nsecret %s\n", (long long)id, secret);
+				es_wipe(secret, sizeof(secret));
+			}
+			rc = done_rc(&o, err, "webhook add");
+		} else if (o.nargs == 3 && strcmp(o.args[1], "remove") == 0 && num(o.args[2]) > 0) {
+			if ((err = es_platform_webhook_remove(p, actor, num(o.args[2]))) == 0)
+				print_id(&o, "removed", num(o.args[2]));
+			rc = done_rc(&o, err, "webhook remove");
+		} else {
+			rc = cli_usage_error("platform", "webhook add URL --events E[,E] [--unit ID] | webhook remove ID");
+		}
 	} else if (strcmp(cmd, "job") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", job_cmds) : plat_job(p, &o, actor);
 	} else if (strcmp(cmd, "token") == 0) {

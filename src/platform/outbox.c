@@ -176,6 +176,7 @@ static int send_webhook(es_platform *p, int64_t webhook, const char *event, cons
 	char secret[ES_WEBHOOK_SECRET_LEN + 8], aad[48], ts[24], sig[72], headers[512];
 	int err;
 	memset(&h, 0, sizeof(h));
+	es_buf_init(&h.secret, 4096);
 	es_sval pv[1] = { ES_SV_I(webhook) };
 	if ((err = es_store_exec(p->st, "SELECT url, secret FROM webhooks WHERE id = ? AND state = 'active'", pv, 1, hook_fn,
 				 &h, NULL)) < 0)

@@ -6,6 +6,7 @@
  */
 #include "handlers_sign.h"
 #include "eseal/es_jobs.h"
+#include "eseal/es_webhooks.h"
 #include <strings.h>
 
 /* A results zip can be as large as a job's documents, and a little more per document. */
@@ -195,6 +196,16 @@ int es_jobs_schemas(json_t *schemas)
 	json_object_set_new(schemas, "Job",
 			    json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required", req,
 				      "additionalProperties", 0));
+	json_object_set_new(schemas, "WebhookRequest",
+			    json_pack("{s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s}}, s:[s,s], s:b}", "type", "object",
+				      "properties", "url", "type", "string", "description", "http://HOST:PORT/PATH", "events",
+				      "type", "string", "description",
+				      "comma-separated: application.state, seal.status, job.finished", "unit_id", "type",
+				      "integer", "required", "url", "events", "additionalProperties", 0));
+	json_object_set_new(schemas, "WebhookCreated",
+			    json_pack("{s:s, s:{s:{s:s}, s:{s:s, s:s}}, s:[s,s], s:b}", "type", "object", "properties", "id",
+				      "type", "integer", "secret", "type", "string", "description",
+				      "the HMAC-SM3 key, shown once", "required", "id", "secret", "additionalProperties", 0));
 	json_object_set_new(schemas, "JobAuthorise",
 			    json_pack("{s:s, s:{s:{s:s}}, s:[s], s:b}", "type", "object", "properties", "use_request", "type",
 				      "integer", "required", "use_request", "additionalProperties", 0));
@@ -203,4 +214,43 @@ int es_jobs_schemas(json_t *schemas)
 				      "string", "description", "user PIN when the seal's key is in a software token or key store",
 				      "reclaim", "type", "boolean", "additionalProperties", 0));
 	return 0;
+}
+
+/* ---- webhooks (docs/webhooks.md) ------------------------------------------------------------ */
+
+int h_webhook_add(es_req *rq)
+{
+	static const char *const fields[] = { "url", "events", "unit_id", NULL };
+	char secret[ES_WEBHOOK_SECRET_LEN + 1];
+	json_t *b = NULL, *v = NULL;
+	int64_t id = 0;
+	int err;
+	if ((err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	json_t *u = json_object_get(b, "url"), *ev = json_object_get(b, "events"), *unit = json_object_get(b, "unit_id");
+	if (!json_is_string(u) || !json_is_string(ev) || (unit && !json_is_integer(unit)))
+		err = es_error_set(ES_EINVAL, "give 'url' and 'events' (strings) and optionally 'unit_id' (a number)");
+	else
+		err = es_platform_webhook_add(rq->p, rq->actor, json_string_value(u), json_string_value(ev),
+					      unit ? (int64_t)json_integer_value(unit) : 0, &id, secret);
+	json_decref(b);
+	if (err < 0)
+		return err;
+	v = json_pack("{s:I, s:s}", "id", (json_int_t)id, "secret", secret);
+	es_wipe(secret, sizeof(secret));
+	err = es_reply_json(rq, 201, v);
+	json_decref(v);
+	return err;
+}
+
+int h_webhook_remove(es_req *rq)
+{
+	int64_t id;
+	int err;
+	if ((err = es_req_id(rq, &id)) < 0 || (err = es_platform_webhook_remove(rq->p, rq->actor, id)) < 0)
+		return err;
+	json_t *v = json_pack("{s:b}", "ok", 1);
+	err = es_reply_json(rq, 200, v);
+	json_decref(v);
+	return err;
 }

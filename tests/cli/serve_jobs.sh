@@ -31,7 +31,7 @@ e account add clerk --roles applicant --unit "$unit" >/dev/null
 e account add other --roles applicant --unit "$unit2" >/dev/null
 e account add approver --roles use-approver >/dev/null
 declare -A OTP
-for a in clerk other approver; do OTP[$a]=$(e account otp "$a"); done
+for a in admin clerk other approver; do OTP[$a]=$(e account otp "$a"); done
 
 start() {
   rm -f "$T/port"
@@ -58,8 +58,8 @@ signin() {
   jq -r .csrf_token "$T/body" >"$T/csrf.$who"
 }
 PW=Jobs-Platform-2026
-declare -A NUM=([clerk]=1 [other]=2 [approver]=3)
-for a in clerk other approver; do
+declare -A NUM=([clerk]=1 [other]=2 [approver]=3 [admin]=4)
+for a in admin clerk other approver; do
   signin "$a" "${OTP[$a]}"
   expect 200 POST /api/v1/password "{\"login\":\"$a\",\"old_password\":\"${OTP[$a]}\",\"new_password\":\"$PW-${NUM[$a]}\"}" "$a"
   signin "$a" "$PW-${NUM[$a]}"
@@ -169,5 +169,18 @@ for f in "$T/res"/*.ofd; do
 done
 [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$T/jar.other" "$U/api/v1/jobs/$job/results")" = 403 ] || fail "another account's results"
 expect 409 POST "/api/v1/jobs/$job/cancel" "" clerk
+# ---- webhooks over HTTP (delivery and signatures: tests/unit/platform/webhooks.c) ----------------------
+expect 403 POST /api/v1/webhooks '{"url":"http://127.0.0.1:9/h","events":"seal.status"}' clerk
+expect 422 POST /api/v1/webhooks '{"url":"http://127.0.0.1:9/h","events":"seal.stolen"}' admin
+expect 422 POST /api/v1/webhooks '{"url":"ftp://127.0.0.1/h","events":"seal.status"}' admin
+expect 422 POST /api/v1/webhooks '{"events":"seal.status"}' admin
+expect 422 POST /api/v1/webhooks '{"url":"http://127.0.0.1:9/h","events":"seal.status","unit_id":"one"}' admin
+expect 201 POST /api/v1/webhooks "{\"url\":\"http://127.0.0.1:9/h\",\"events\":\"seal.status,job.finished\",\"unit_id\":$unit}" admin
+hook=$(jq -r .id "$T/body")
+jq -e '.secret | test("^whsec_[0-9a-f]{64}$")' "$T/body" >/dev/null || fail "webhook secret: $(cat "$T/body")"
+! grep -q "$(jq -r .secret "$T/body")" "$T/server.log" || fail "the webhook secret is in the log"
+expect 403 DELETE "/api/v1/webhooks/$hook" "" clerk
+expect 200 DELETE "/api/v1/webhooks/$hook" "" admin
+expect 404 DELETE "/api/v1/webhooks/$hook" "" admin
 "$ESEAL" audit verify --dir "$D" >/dev/null || fail "audit chain"
 echo "serve_jobs: $((N + 1)) documents uploaded as a zip; the server killed with -9 after $before, $left items left claimed; $N sealed once each and verified, 1 failed"
