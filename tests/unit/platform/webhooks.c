@@ -69,30 +69,6 @@ static void receiver(int lfd, const char *log, const char *secret)
 	}
 }
 
-static int listen_on(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-	struct sockaddr_in sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(fd >= 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 16), 0);
-	return fd;
-}
-
-static int free_port(void)
-{
-	int fd = listen_on(0);
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
 
 static int last_error_row(void *ctx, const es_sval *c, size_t n)
 {
@@ -114,7 +90,7 @@ static void t_webhooks(void **state)
 	int64_t hook, other;
 	unsigned sent, failed;
 	tp_setup(&e);
-	int port = free_port();
+	int port = tp_free_port();
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks/eseal", port);
 	snprintf(log, sizeof(log), "%s/received.txt", e.dir);
 
@@ -190,7 +166,7 @@ static void t_webhooks(void **state)
 
 	/* up, and time passes beyond the backoff */
 	tp_now_days(3);
-	int lfd = listen_on(port);
+	int lfd = tp_listen_on(port);
 	pid_t child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
