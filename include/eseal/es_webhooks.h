@@ -31,6 +31,7 @@ extern "C" {
 #define ES_WEBHOOK_SECRET_LEN 70   /**< "whsec_" and 64 hex digits */
 #define ES_WEBHOOK_URL_MAX 512     /**< bytes of a subscription's URL */
 #define ES_WEBHOOK_TOLERANCE 300   /**< seconds a receiver accepts between the timestamp and its clock */
+#define ES_WEBHOOK_SIG_LEN 73      /**< "hmac-sm3=" and 64 hex digits */
 
 /**
  * Subscribe @p url (http://IPv4[:port]/path) to @p events (comma-separated: application.state,

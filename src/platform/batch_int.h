@@ -32,6 +32,7 @@ int es_platform__seal_job_item(es_platform *p, int64_t owner, const es_seal_docu
  * unit @p unit (or of every unit), its payload {delivery, event, object_id, at, data}. */
 int es_platform__webhook_event(es_platform *p, const char *event, int64_t unit, const char *object_id, json_t *data);
 /* "hmac-sm3=" and the HMAC-SM3 of timestamp "." body under @p secret, as hex. */
-int es_webhook_sign(char out[72], const char *secret, const char *timestamp, const uint8_t *body, size_t len);
+int es_webhook_sign(char out[ES_WEBHOOK_SIG_LEN + 1], const char *secret, const char *timestamp, const uint8_t *body,
+		    size_t len);
 
 #endif

@@ -173,7 +173,7 @@ static int send_webhook(es_platform *p, int64_t webhook, const char *event, cons
 			size_t len)
 {
 	hook_row h;
-	char secret[ES_WEBHOOK_SECRET_LEN + 8], aad[48], ts[24], sig[72], headers[512];
+	char secret[ES_WEBHOOK_SECRET_LEN + 8], aad[48], ts[24], sig[ES_WEBHOOK_SIG_LEN + 1], headers[512];
 	int err;
 	memset(&h, 0, sizeof(h));
 	es_buf_init(&h.secret, 4096);

@@ -253,7 +253,8 @@ int es_platform__webhook_transition(es_platform *p, const char *object, const ch
 
 /* ---- the signature ------------------------------------------------------------------------ */
 
-int es_webhook_sign(char out[72], const char *secret, const char *timestamp, const uint8_t *body, size_t len)
+int es_webhook_sign(char out[ES_WEBHOOK_SIG_LEN + 1], const char *secret, const char *timestamp, const uint8_t *body,
+		    size_t len)
 {
 	es_buf msg = ES_BUF_INIT;
 	uint8_t mac[32];
@@ -271,7 +272,7 @@ int es_webhook_sign(char out[72], const char *secret, const char *timestamp, con
 int es_webhook_check(const char *secret, const char *timestamp, const char *signature, const uint8_t *body, size_t len,
 		     es_time now)
 {
-	char want[72];
+	char want[ES_WEBHOOK_SIG_LEN + 1];
 	char *end;
 	int err;
 	if (!secret || !timestamp || !signature || (!body && len))
