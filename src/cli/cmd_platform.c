@@ -3,10 +3,14 @@
 #include "cli.h"
 #include "eseal/es_auth.h"
 #include "eseal/es_platform.h"
+#include "eseal/es_jobs.h"
+#include "eseal/es_webhooks.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_crypto.h"
 #include "estime.h"
 #include "file.h"
+#include "text.h"
+#include <dirent.h>
 #include <getopt.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -48,6 +52,7 @@ static const char platform_usage[] =
 	"  seal export ESID -o FILE               the seal (.esl, DER)\n"
 	"  seal authorise ESID --unit ID --from DATE --to DATE --letter TEXT\n"
 	"  use request ESID --document FILE --purpose P   用印申请 (SM3 of FILE)\n"
+	"  use request ESID --sm3 HEX --purpose P         ... of a given SM3 (a job's manifest)\n"
 	"  use approve ID  |  use reject ID --reason R    (use-approver)\n"
 	"  use state ID\n"
 	"  seal sign ESID --document FILE --request ID -o SIG\n"
@@ -69,6 +74,24 @@ static const char platform_usage[] =
 	"  status ESID                            status lookup (the verifier's source)\n"
 	"  status list [-o FILE]                  the signed status list (FILE.sig: SM2 signature)\n"
 	"  outbox deliver                         deliver due filings (备案)\n"
+	"  job create ESID DIR [--request ID] [--placement position|keyword|riding]\n"
+	"             [--page N] [--x MM --y MM] [--w MM --h MM] [--keyword K] [--reason R]\n"
+	"                                         a batch job of every file in DIR (by name);\n"
+	"                                         prints its id and manifest (the SM3 a use\n"
+	"                                         request must cover: docs/batch-jobs.md)\n"
+	"  job authorise JOB --request ID         bind the approved use request of the manifest\n"
+	"  job run JOB [--reclaim]                seal its items (a token seal: $ESEAL_PIN);\n"
+	"                                         --reclaim: take over the items of a worker\n"
+	"                                         that is gone\n"
+	"  job show JOB                           progress (--json: every item's result)\n"
+	"  job results JOB -o DIR                 the sealed copies as DIR/NAME, results.json\n"
+	"  job cancel JOB                         items not yet sealed are cancelled\n"
+	"  webhook add URL --events E[,E] [--unit ID]\n"
+	"                                         subscribe http://HOST:PORT/PATH to events\n"
+	"                                         (application.state seal.status job.finished)\n"
+	"                                         of one unit or all; prints its secret once\n"
+	"                                         (docs/webhooks.md)\n"
+	"  webhook remove ID                      stop it (undelivered events are dropped)\n"
 	"  bench [N [THREADS]]                    applications end to end per second (THREADS sessions)\n"
 	"\n"
 	"  --dir DIR      platform folder (default $ESEAL_PLATFORM_DIR or ./eseal-platform)\n"
@@ -111,7 +134,9 @@ typedef struct popts {
 	/* subcommand options */
 	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
 		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter,
-		*document, *purpose, *csr, *location, *anchor;
+		*document, *purpose, *csr, *location, *anchor, *sm3, *placement, *keyword, *events;
+	double page, x, y, w, h;
+	bool reclaim;
 	int64_t unit, superior, holder, batch, request;
 	bool have_unit;
 	int nargs;
@@ -141,6 +166,11 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "request", required_argument, NULL, 33 },    { "csr", required_argument, NULL, 34 },
 		{ "location", required_argument, NULL, 35 },   { "anchor", required_argument, NULL, 36 },
 		{ "password-file", required_argument, NULL, 37 }, { "new-password-file", required_argument, NULL, 38 },
+		{ "sm3", required_argument, NULL, 39 },        { "placement", required_argument, NULL, 40 },
+		{ "page", required_argument, NULL, 41 },       { "x", required_argument, NULL, 42 },
+		{ "y", required_argument, NULL, 43 },          { "w", required_argument, NULL, 44 },
+		{ "h", required_argument, NULL, 45 },          { "keyword", required_argument, NULL, 46 },
+		{ "reclaim", no_argument, NULL, 47 },         { "events", required_argument, NULL, 48 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -188,6 +218,16 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 36: o->anchor = optarg; break;
 		case 37: o->password_file = optarg; break;
 		case 38: o->new_password_file = optarg; break;
+		case 39: o->sm3 = optarg; break;
+		case 40: o->placement = optarg; break;
+		case 41: o->page = strtod(optarg, &end); break;
+		case 42: o->x = strtod(optarg, &end); break;
+		case 43: o->y = strtod(optarg, &end); break;
+		case 44: o->w = strtod(optarg, &end); break;
+		case 45: o->h = strtod(optarg, &end); break;
+		case 46: o->keyword = optarg; break;
+		case 47: o->reclaim = true; break;
+		case 48: o->events = optarg; break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
@@ -611,7 +651,7 @@ static int doc_hash(uint8_t h[32], const char *path)
 /* The usage of the seal and use subcommands, for a wrong or missing one. */
 static const char seal_cmds[] = "seal confirm|use|show|export|authorise|sign|device-use|bind-device|bind-key|"
 				"key-location|batch ESID [options]";
-static const char use_cmds[] = "use request ESID --document FILE --purpose P | use approve|reject|state ID";
+static const char use_cmds[] = "use request ESID --document FILE|--sm3 HEX --purpose P | use approve|reject|state ID";
 
 static bool known_verb(const char *verb, const char *const *verbs)
 {
@@ -760,9 +800,11 @@ static int plat_use(es_platform *p, const popts *o, const es_actor *actor)
 		return cli_usage_error("platform", "unknown use command '%s': %s", verb, use_cmds);
 	if (strcmp(verb, "request") == 0) {
 		uint8_t h[32];
-		if (o->nargs < 3 || !o->document || !o->purpose)
-			return cli_usage_error("platform", "use request ESID --document FILE --purpose P");
-		if ((err = doc_hash(h, o->document)) == 0)
+		if (o->nargs < 3 || !o->document == !o->sm3 || !o->purpose)
+			return cli_usage_error("platform", "use request ESID --document FILE|--sm3 HEX --purpose P");
+		if (o->sm3 && (strlen(o->sm3) != 64 || es_unhex(h, 32, o->sm3, 64, true) < 0))
+			return cli_usage_error("platform", "--sm3 takes 64 hex digits");
+		if (o->sm3 || (err = doc_hash(h, o->document)) == 0)
 			err = es_platform_use_request(p, actor, o->args[2], h, o->purpose, &id);
 		if (err == 0)
 			print_id(o, "request", id);
@@ -785,6 +827,241 @@ static int plat_use(es_platform *p, const popts *o, const es_actor *actor)
 		return done_rc(o, err, "use state");
 	}
 	return cli_usage_error("platform", "unknown use command '%s'", verb);
+}
+
+/* ---- batch jobs (docs/batch-jobs.md) ---------------------------------------------------------- */
+
+static const char job_cmds[] = "job create ESID DIR [options] | job authorise JOB --request ID | job run JOB [--reclaim] | "
+			       "job show|cancel JOB | job results JOB -o DIR";
+
+typedef struct job_files {
+	es_job_doc *v;
+	es_buf *bufs;
+	char **names;
+	size_t n;
+} job_files;
+
+static void job_files_free(job_files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		es_buf_release(&f->bufs[i]);
+		es_free(f->names[i]);
+	}
+	es_free(f->v);
+	es_free(f->bufs);
+	es_free(f->names);
+	memset(f, 0, sizeof(*f));
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file of @p dir (not hidden), by name. */
+static int job_files_read(job_files *f, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+	int err = 0;
+	memset(f, 0, sizeof(*f));
+	if (!d)
+		return es_error_set(ES_EIO, "cannot read the folder '%s'", dir);
+	while ((e = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (f->n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **nn = es_realloc(f->names, nc * sizeof(*nn));
+			if (!nn) {
+				err = es_error_set(ES_ENOMEM, "out of memory");
+				break;
+			}
+			f->names = nn;
+			cap = nc;
+		}
+		if (!(f->names[f->n] = es_strdup(e->d_name))) {
+			err = es_error_set(ES_ENOMEM, "out of memory");
+			break;
+		}
+		f->n++;
+		if (f->n > ES_JOB_MAX_ITEMS) {
+			err = es_error_set(ES_ELIMIT, "a job has at most %d documents: '%s' has more", ES_JOB_MAX_ITEMS, dir);
+			break;
+		}
+	}
+	closedir(d);
+	if (err == 0 && f->n == 0)
+		err = es_error_set(ES_EINVAL, "the folder '%s' has no documents", dir);
+	if (err == 0) {
+		qsort(f->names, f->n, sizeof(*f->names), name_cmp);
+		f->v = es_calloc(f->n, sizeof(*f->v));
+		f->bufs = es_calloc(f->n, sizeof(*f->bufs));
+		if (!f->v || !f->bufs)
+			err = es_error_set(ES_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; err == 0 && i < f->n; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, f->names[i]);
+		es_buf_init(&f->bufs[i], ES_JOB_MAX_DOC);
+		if ((err = cli_read_file(&f->bufs[i], path)) == 0) {
+			f->v[i].name = f->names[i];
+			f->v[i].doc = f->bufs[i].ptr;
+			f->v[i].len = f->bufs[i].len;
+		}
+	}
+	if (err < 0 && !f->bufs) {
+		for (size_t i = 0; i < f->n; i++)
+			es_free(f->names[i]);
+		es_free(f->names);
+		es_free(f->v);
+		memset(f, 0, sizeof(*f));
+	}
+	return err;
+}
+
+static int job_print(const popts *o, es_platform *p, const es_actor *actor, int64_t job)
+{
+	es_job_info j;
+	int err;
+	if (o->json) {
+		es_buf js = ES_BUF_INIT;
+		if ((err = es_platform_job_json(p, actor, job, &js)) == 0)
+			printf("%.*s\n", (int)js.len, (const char *)js.ptr);
+		es_buf_release(&js);
+		return err;
+	}
+	if ((err = es_platform_job_get(p, actor, job, &j)) == 0)
+		printf("job %lld %s: %lld documents, %lld sealed, %lld failed, %lld pending, %lld being sealed, %lld "
+		       "cancelled\n",
+		       (long long)j.id, j.state, (long long)j.total, (long long)j.done, (long long)j.failed,
+		       (long long)j.pending, (long long)j.sealing, (long long)j.cancelled);
+	return err;
+}
+
+static int job_results(const popts *o, es_platform *p, const es_actor *actor, int64_t job)
+{
+	es_job_info j;
+	es_buf js = ES_BUF_INIT;
+	char path[4096];
+	unsigned written = 0;
+	int err;
+	if ((err = es_platform_job_get(p, actor, job, &j)) < 0)
+		return err;
+	if ((err = es_mkdirs(o->output, 0700)) < 0)
+		return err;
+	for (int64_t seq = 1; seq <= j.total && err == 0; seq++) {
+		es_job_item it;
+		es_buf sealed;
+		es_buf_init(&sealed, ES_JOB_MAX_DOC + ((size_t)8 << 20));
+		if ((err = es_platform_job_item(p, actor, job, seq, &it, &sealed)) == 0 && strcmp(it.state, "done") == 0) {
+			snprintf(path, sizeof(path), "%s/%s", o->output, it.name);
+			if ((err = cli_write_file(path, sealed.ptr, sealed.len)) == 0)
+				written++;
+		}
+		es_buf_release(&sealed);
+	}
+	if (err == 0 && (err = es_platform_job_json(p, actor, job, &js)) == 0) {
+		snprintf(path, sizeof(path), "%s/results.json", o->output);
+		err = cli_write_file(path, js.ptr, js.len);
+	}
+	es_buf_release(&js);
+	if (err == 0) {
+		if (o->json)
+			cli_print_json(json_pack("{s:I, s:s, s:i}", "job", (json_int_t)job, "state", j.state, "written",
+						 (int)written));
+		else
+			printf("job %lld %s: %u sealed documents in %s\n", (long long)job, j.state, written, o->output);
+	}
+	return err;
+}
+
+static int plat_job(es_platform *p, const popts *o, const es_actor *actor)
+{
+	static const char *const verbs[] = { "create", "authorise", "authorize", "run", "show", "results", "cancel", NULL };
+	const char *verb = o->args[1];
+	int64_t job = 0;
+	int err;
+	if (!known_verb(verb, verbs))
+		return cli_usage_error("platform", "unknown job command '%s': %s", verb, job_cmds);
+	if (strcmp(verb, "create") == 0) {
+		es_job_options jo = ES_JOB_OPTIONS_INIT;
+		job_files f;
+		uint8_t mf[32];
+		char mh[65];
+		if (o->nargs != 4)
+			return cli_usage_error("platform", "job create ESID DIR [--request ID] [placement options]");
+		jo.esid = o->args[2];
+		jo.request = o->request;
+		if (!o->placement || strcmp(o->placement, "position") == 0)
+			jo.place = ES_DOC_PLACE_POSITION;
+		else if (strcmp(o->placement, "keyword") == 0)
+			jo.place = ES_DOC_PLACE_KEYWORD;
+		else if (strcmp(o->placement, "riding") == 0)
+			jo.place = ES_DOC_PLACE_RIDING;
+		else
+			return cli_usage_error("platform", "--placement is position, keyword or riding");
+		if (o->page < 0 || o->page > 100000 || o->page != (double)(unsigned)o->page)
+			return cli_usage_error("platform", "--page takes a page number");
+		jo.page = (unsigned)o->page;
+		jo.x_mm = o->x;
+		jo.y_mm = o->y;
+		jo.w_mm = o->w;
+		jo.h_mm = o->h;
+		jo.keyword = o->keyword;
+		jo.reason = o->reason;
+		if ((err = job_files_read(&f, o->args[3])) == 0)
+			err = es_platform_job_create(p, actor, &jo, f.v, f.n, &job, mf);
+		if (err == 0) {
+			es_hex(mh, mf, 32);
+			if (o->json)
+				cli_print_json(json_pack("{s:I, s:s, s:I, s:b}", "job", (json_int_t)job, "manifest_sm3", mh,
+							 "documents", (json_int_t)f.n, "authorised", o->request > 0));
+			else
+				printf("job %lld: %zu documents, manifest %s%s\n", (long long)job, f.n, mh,
+				       o->request > 0 ? "" : " (file a use request for it, then: job authorise)");
+		}
+		job_files_free(&f);
+		return done_rc(o, err, "job create");
+	}
+	if (o->nargs != 3 || (job = num(o->args[2])) <= 0)
+		return cli_usage_error("platform", "job %s JOB (a job id)", verb);
+	if (strcmp(verb, "authorise") == 0 || strcmp(verb, "authorize") == 0) {
+		if (o->request <= 0)
+			return cli_usage_error("platform", "job authorise JOB --request ID");
+		if ((err = es_platform_job_authorise(p, actor, job, o->request)) == 0)
+			err = job_print(o, p, actor, job);
+		return done_rc(o, err, "job authorise");
+	}
+	if (strcmp(verb, "run") == 0) {
+		es_job_run_result r;
+		err = es_platform_job_run(p, actor, job, getenv("ESEAL_PIN"), o->reclaim, &r);
+		if (err == 0) {
+			if (o->json)
+				cli_print_json(json_pack("{s:I, s:i, s:i, s:s}", "job", (json_int_t)job, "sealed", (int)r.sealed,
+							 "failed", (int)r.failed, "state", r.state));
+			else
+				printf("job %lld: this run sealed %u, failed %u; the job is %s\n", (long long)job, r.sealed,
+				       r.failed, r.state);
+		}
+		return done_rc(o, err, "job run");
+	}
+	if (strcmp(verb, "show") == 0)
+		return done_rc(o, job_print(o, p, actor, job), "job show");
+	if (strcmp(verb, "cancel") == 0) {
+		if ((err = es_platform_job_cancel(p, actor, job)) == 0)
+			err = job_print(o, p, actor, job);
+		return done_rc(o, err, "job cancel");
+	}
+	if (!o->output)
+		return cli_usage_error("platform", "job results JOB -o DIR");
+	return done_rc(o, job_results(o, p, actor, job), "job results");
 }
 
 static int plat_token(es_platform *p, const popts *o, const es_actor *actor)
@@ -983,6 +1260,27 @@ int cmd_platform(int argc, char **argv)
 		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", seal_cmds) : plat_seal(p, &o, actor);
 	} else if (strcmp(cmd, "use") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", use_cmds) : plat_use(p, &o, actor);
+	} else if (strcmp(cmd, "webhook") == 0) {
+		if (o.nargs == 3 && strcmp(o.args[1], "add") == 0) {
+			char secret[ES_WEBHOOK_SECRET_LEN + 1];
+			if ((err = es_platform_webhook_add(p, actor, o.args[2], o.events, o.have_unit ? o.unit : 0, &id,
+							   secret)) == 0) {
+				if (o.json)
+					cli_print_json(json_pack("{s:I, s:s}", "webhook", (json_int_t)id, "secret", secret));
+				else
+					printf("webhook %lld\nsecret %s\n", (long long)id, secret);
+				es_wipe(secret, sizeof(secret));
+			}
+			rc = done_rc(&o, err, "webhook add");
+		} else if (o.nargs == 3 && strcmp(o.args[1], "remove") == 0 && num(o.args[2]) > 0) {
+			if ((err = es_platform_webhook_remove(p, actor, num(o.args[2]))) == 0)
+				print_id(&o, "removed", num(o.args[2]));
+			rc = done_rc(&o, err, "webhook remove");
+		} else {
+			rc = cli_usage_error("platform", "webhook add URL --events E[,E] [--unit ID] | webhook remove ID");
+		}
+	} else if (strcmp(cmd, "job") == 0) {
+		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", job_cmds) : plat_job(p, &o, actor);
 	} else if (strcmp(cmd, "token") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "token what?") : plat_token(p, &o, actor);
 	} else if (strcmp(cmd, "status") == 0) {

@@ -367,7 +367,8 @@ int es_platform__transition(es_platform *p, const char *object, const char *id, 
 				 tv, 8, NULL, NULL, NULL)) < 0)
 		return err;
 	/* the audit chain first: a user hook set with es_platform_set_transition_hook cannot skip it */
-	if ((err = es_platform__audit_transition(p, object, id, from, to, actor, reason, t_id)) < 0)
+	if ((err = es_platform__audit_transition(p, object, id, from, to, actor, reason, t_id)) < 0 ||
+	    (err = es_platform__webhook_transition(p, object, id, from, to, t_id)) < 0)
 		return err;
 	if (p->hook && (err = p->hook(p->hook_ctx, object, id, from, to, actor, reason, now, t_id)) < 0)
 		return err;

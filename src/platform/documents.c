@@ -21,6 +21,7 @@
 #include "eseal/es_ofd.h"
 #include "eseal/es_pdf.h"
 #include "eseal/es_cms.h"
+#include "batch_int.h"
 
 /* The sealed copy may be a little larger than the largest document accepted. */
 #define SEALED_MAX (((size_t)256 << 20) + ((size_t)8 << 20))
@@ -86,6 +87,8 @@ typedef struct use_job {
 	const char *what;        /* audit: how ("keyword", "detached SignedData" ...) */
 	held_fn fn;              /* makes the output with the held key */
 	void *fn_ctx;
+	const es_job_claim *claim; /* an item of a batch job: its claim replaces the request check */
+	bool *doc_fault;         /* set when fn failed on the document itself (a job item fails alone) */
 } use_job;
 
 typedef struct doc_ctx {
@@ -93,6 +96,7 @@ typedef struct doc_ctx {
 	const use_job *j;
 	bool device;
 	const uint8_t *in, *out; /* SM3 of the input and of the output */
+	const es_buf *made;      /* the output (a job item keeps it) */
 	int64_t usage;
 } doc_ctx;
 
@@ -104,8 +108,9 @@ static int precheck(es_platform *p, doc_ctx *c, const uint8_t in[32])
 	if (err < 0)
 		return err;
 	if ((err = es_platform__use_check(p, c->actor, c->j->esid)) == 0)
-		err = c->device ? es_platform__batch_in_force(p, c->j->esid, &batch)
-				: es_platform__request_covers(p, c->j->request, c->j->esid, in);
+		err = c->j->claim ? es_platform__job_claim_check(p, c->j->claim)
+		      : c->device ? es_platform__batch_in_force(p, c->j->esid, &batch)
+				  : es_platform__request_covers(p, c->j->request, c->j->esid, in);
 	es_store_rollback(p->st);
 	if (err == ES_EDENIED)
 		es_platform__audit_denied(p);
@@ -121,7 +126,10 @@ static int doc_tx(es_platform *p, void *vctx)
 	int err;
 	if ((err = seal_state_ok(p, j->esid)) < 0 || (err = es_platform__use_check(p, c->actor, j->esid)) < 0)
 		return err;
-	if (c->device) {
+	if (j->claim) {
+		if ((err = es_platform__job_claim_check(p, j->claim)) < 0)
+			return err;
+	} else if (c->device) {
 		if ((err = es_platform__batch_in_force(p, j->esid, &batch)) < 0)
 			return err;
 	} else if ((err = es_platform__request_covers(p, j->request, j->esid, c->in)) < 0 ||
@@ -134,10 +142,16 @@ static int doc_tx(es_platform *p, void *vctx)
 	if ((err = es_store_exec(p->st, "UPDATE usage_records SET out_hash = ?, doc_format = ? WHERE id = ?", pv, 3, NULL,
 				 NULL, NULL)) < 0)
 		return err;
+	if (j->claim && (err = es_platform__job_claim_done(p, j->claim, c->usage, c->made->ptr, c->made->len, c->out)) < 0)
+		return err;
 	es_hex(hi, c->in, 32);
 	es_hex(ho, c->out, 32);
-	snprintf(detail, sizeof(detail), "usage %lld: %s %s signed as %s (%s)", (long long)c->usage, j->format, hi, ho,
-		 j->what);
+	if (j->claim)
+		snprintf(detail, sizeof(detail), "usage %lld: %s %s signed as %s (%s, job %lld item %lld)", (long long)c->usage,
+			 j->format, hi, ho, j->what, (long long)j->claim->job, (long long)j->claim->seq);
+	else
+		snprintf(detail, sizeof(detail), "usage %lld: %s %s signed as %s (%s)", (long long)c->usage, j->format, hi,
+			 ho, j->what);
 	return es_platform__audit(p, c->actor, strcmp(j->format, "ofd") == 0 || strcmp(j->format, "pdf") == 0
 						       ? "seal-document"
 						       : "sign-data",
@@ -251,6 +265,9 @@ static int held_use(es_platform *p, int64_t actor, const use_job *j, const uint8
 	}
 	t = es_platform__now(p);
 	if ((err = j->fn(&made, p, &k, t, j->fn_ctx)) < 0) {
+		if (j->doc_fault && err != ES_EVERIFY && err != ES_ENOMEM && err != ES_EIO && err != ES_EDB &&
+		    err != ES_ECRYPTO && err != ES_EAUTH && err != ES_EDENIED)
+			*j->doc_fault = true;
 		if (err == ES_EVERIFY) {
 			/* the store or device signed with another key than the certificate's: nothing is used up */
 			es_error saved = *es_error_last();
@@ -263,6 +280,7 @@ static int held_use(es_platform *p, int64_t actor, const use_job *j, const uint8
 	if ((err = es_sm3(oh, made.ptr, made.len)) < 0)
 		goto done;
 	c.out = oh;
+	c.made = &made;
 	if ((err = es_platform__tx(p, doc_tx, &c)) < 0) {
 		if (err == ES_EDENIED || err == ES_ESTATE || err == ES_ECONFLICT)
 			goto refused;
@@ -424,4 +442,36 @@ int es_platform_seal_sign_digest(es_platform *p, const es_actor *who, const char
 		      .fn = sign_digest_fn,
 		      .fn_ctx = &d };
 	return held_use(p, actor, &j, doc_hash, sig_out, NULL);
+}
+
+/* ---- one item of a batch job (batch.c) ------------------------------------------------------- */
+
+int es_platform__seal_job_item(es_platform *p, int64_t owner, const es_seal_document_options *opt, const uint8_t *doc,
+			       size_t len, const es_job_claim *claim, es_buf *out, bool *doc_fault)
+{
+	uint8_t in[32];
+	int err;
+	const char *format;
+	*doc_fault = false;
+	if ((err = check_options(opt)) < 0)
+		return err;
+	if (!(format = es_document_format(doc, len))) {
+		*doc_fault = true;
+		return es_error_set(ES_EMALFORMED, "neither an OFD (zip) nor a PDF (%%PDF- header)");
+	}
+	if ((err = es_sm3(in, doc, len)) < 0)
+		return err;
+	doc_in d = { doc, len, opt };
+	use_job j = { .esid = opt->esid,
+		      .request = claim->request,
+		      .pin = opt->pin,
+		      .format = format,
+		      .what = opt->place == ES_DOC_PLACE_KEYWORD ? "keyword"
+			      : opt->place == ES_DOC_PLACE_RIDING ? "riding"
+								  : "position",
+		      .fn = strcmp(format, "ofd") == 0 ? sign_ofd : sign_pdf,
+		      .fn_ctx = &d,
+		      .claim = claim,
+		      .doc_fault = doc_fault };
+	return held_use(p, owner, &j, in, out, NULL);
 }

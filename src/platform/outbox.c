@@ -12,6 +12,7 @@
 #include "platform_int.h"
 #include "estime.h"
 #include "file.h"
+#include "batch_int.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -89,7 +90,8 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static int send_http(es_platform *p, const char *target, const char *key, const char *payload, size_t len)
+/* POST @p payload to @p url with the extra header lines @p headers ("Name: value\r\n" each). */
+static int post_http(const char *url, const char *headers, const char *payload, size_t len)
 {
 	struct sockaddr_in sa;
 	const char *path = "/";
@@ -97,7 +99,7 @@ static int send_http(es_platform *p, const char *target, const char *key, const 
 	char resp[256];
 	size_t got = 0;
 	int fd = -1, err;
-	if ((err = parse_url(p->outbox_url, &sa, &path)) < 0)
+	if ((err = parse_url(url, &sa, &path)) < 0)
 		return err;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -111,9 +113,8 @@ static int send_http(es_platform *p, const char *target, const char *key, const 
 	}
 	if ((err = es_buf_printf(&req,
 				 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-				 "Idempotency-Key: %s\r\nX-Filing-Target: %s\r\nContent-Length: %zu\r\n"
-				 "Connection: close\r\n\r\n",
-				 path, "127.0.0.1", key, target, len)) < 0 ||
+				 "%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
+				 path, "127.0.0.1", headers, len)) < 0 ||
 	    (err = es_buf_put(&req, payload, len)) < 0)
 		goto done;
 	if ((err = write_all(fd, req.ptr, req.len)) < 0)
@@ -144,12 +145,70 @@ done:
 	return err;
 }
 
+static int send_http(es_platform *p, const char *target, const char *key, const char *payload, size_t len)
+{
+	char headers[256];
+	snprintf(headers, sizeof(headers), "Idempotency-Key: %s\r\nX-Filing-Target: %s\r\n", key, target);
+	return post_http(p->outbox_url, headers, payload, len);
+}
+
+typedef struct hook_row {
+	char url[ES_WEBHOOK_URL_MAX + 1];
+	es_buf secret;
+	bool found;
+} hook_row;
+
+static int hook_fn(void *vctx, const es_sval *c, size_t n)
+{
+	hook_row *h = vctx;
+	if (n < 2 || c[1].type != ES_SV_BLOB)
+		return 1;
+	es_platform__copy(h->url, sizeof(h->url), &c[0]);
+	h->found = es_buf_put(&h->secret, c[1].b, c[1].len) == 0;
+	return 1;
+}
+
+/* A webhook event (target "webhook", es_webhooks.h): to its subscription's URL, signed with its secret. */
+static int send_webhook(es_platform *p, int64_t webhook, const char *event, const char *key, const char *payload,
+			size_t len)
+{
+	hook_row h;
+	char secret[ES_WEBHOOK_SECRET_LEN + 8], aad[48], ts[24], sig[ES_WEBHOOK_SIG_LEN + 1], headers[512];
+	int err;
+	memset(&h, 0, sizeof(h));
+	es_buf_init(&h.secret, 4096);
+	es_sval pv[1] = { ES_SV_I(webhook) };
+	if ((err = es_store_exec(p->st, "SELECT url, secret FROM webhooks WHERE id = ? AND state = 'active'", pv, 1, hook_fn,
+				 &h, NULL)) < 0)
+		goto done;
+	if (!h.found) {
+		err = es_error_set(ES_ENOTFOUND, "webhook %lld was removed", (long long)webhook);
+		goto done;
+	}
+	snprintf(aad, sizeof(aad), "webhook.%lld", (long long)webhook);
+	if ((err = es_platform__open_pii(p, secret, sizeof(secret), aad, h.secret.ptr, h.secret.len)) < 0)
+		goto done;
+	snprintf(ts, sizeof(ts), "%lld", (long long)es_platform__now(p));
+	err = es_webhook_sign(sig, secret, ts, (const uint8_t *)payload, len);
+	es_wipe(secret, sizeof(secret));
+	if (err < 0)
+		goto done;
+	snprintf(headers, sizeof(headers),
+		 "X-Eseal-Event: %s\r\nX-Eseal-Delivery: %s\r\nIdempotency-Key: %s\r\nX-Eseal-Timestamp: %s\r\n"
+		 "X-Eseal-Signature: %s\r\n",
+		 event, key, key, ts, sig);
+	err = post_http(h.url, headers, payload, len);
+done:
+	es_buf_release(&h.secret);
+	return err;
+}
+
 static const es_filing_sender sender_file = { "file", send_file };
 static const es_filing_sender sender_http = { "http", send_http };
 
 typedef struct due {
-	int64_t id, attempts;
-	char key[96], target[16];
+	int64_t id, attempts, webhook;
+	char key[96], target[16], event[32];
 	char *payload;
 } due;
 
@@ -169,6 +228,9 @@ static int due_row(void *vctx, const es_sval *c, size_t n)
 	es_platform__copy(d->target, sizeof(d->target), &c[2]);
 	d->payload = es_strndup(c[3].s ? c[3].s : "", c[3].len);
 	d->attempts = c[4].i;
+	d->webhook = n >= 7 && c[5].type == ES_SV_INT ? c[5].i : 0;
+	if (n >= 7)
+		es_platform__copy(d->event, sizeof(d->event), &c[6]);
 	if (!d->payload)
 		return es_error_set(ES_ENOMEM, "out of memory");
 	l->n++;
@@ -226,8 +288,11 @@ int es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed)
 		l.n = 0;
 		es_sval pv[1] = { ES_SV_I(es_platform__now(p)) };
 		if ((err = es_store_exec(p->st,
-					 "SELECT id, idem_key, target, payload, attempts FROM outbox WHERE state = 'pending' AND "
-					 "next_at <= ? ORDER BY id LIMIT 64",
+					 /* a subscription's events in order: only its first pending one is due */
+					 "SELECT id, idem_key, target, payload, attempts, webhook_id, event FROM outbox WHERE "
+					 "state = 'pending' AND next_at <= ? AND (webhook_id IS NULL OR NOT EXISTS (SELECT 1 "
+					 "FROM outbox o2 WHERE o2.webhook_id = outbox.webhook_id AND o2.state = 'pending' AND "
+					 "o2.id < outbox.id)) ORDER BY id LIMIT 64",
 					 pv, 1, due_row, &l, NULL)) < 0) {
 			for (size_t i = 0; i < l.n; i++)
 				es_free(l.v[i].payload);
@@ -240,7 +305,8 @@ int es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed)
 			due *d = &l.v[i];
 			claim_ctx c = { d->id, 0, false, d->attempts, NULL };
 			if (err == 0 && (err = es_platform__tx(p, claim_tx, &c)) == 0 && c.changes == 1) {
-				int se = snd->send(p, d->target, d->key, d->payload, strlen(d->payload));
+				int se = d->webhook ? send_webhook(p, d->webhook, d->event, d->key, d->payload, strlen(d->payload))
+							 : snd->send(p, d->target, d->key, d->payload, strlen(d->payload));
 				c.ok = se == 0;
 				c.error = se == 0 ? NULL : es_error_last()->message;
 				char msg[256];

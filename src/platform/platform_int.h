@@ -229,6 +229,9 @@ int es_platform__request_covers(es_platform *p, int64_t request, const char *esi
 int es_platform__request_use(es_platform *p, int64_t request, const char *esid);
 /* The batch authorisation of device seal @esid in force now, or ES_EDENIED. */
 int es_platform__batch_in_force(es_platform *p, const char *esid, int64_t *batch);
+/* Webhooks of an application's or a seal's transition (webhooks.c), inside its transaction. */
+int es_platform__webhook_transition(es_platform *p, const char *object, const char *id, const char *from, const char *to,
+				    int64_t tid);
 /* Audit a refused use (outside a transaction); the error message is kept. */
 void es_platform__use_refused(es_platform *p, int64_t actor, const char *esid, int64_t request, const char *note);
 

@@ -19,7 +19,7 @@
 #define SEALED_REPLY_MAX (((size_t)256 << 20) + ((size_t)8 << 20))
 
 /* The text of a small form field as a C string into @out; ES_EINVAL naming it when too long. */
-static int field_text(const es_part *f, const char *name, char *out, size_t cap)
+int es_form_text(const es_part *f, const char *name, char *out, size_t cap)
 {
 	if (f->filename[0])
 		return es_error_set(ES_EINVAL, "the field '%s' is text, not a file", name);
@@ -30,14 +30,14 @@ static int field_text(const es_part *f, const char *name, char *out, size_t cap)
 	return 0;
 }
 
-static int field_uint(const es_part *parts, size_t n, const char *name, unsigned long long max, unsigned long long *out)
+int es_form_uint(const es_part *parts, size_t n, const char *name, unsigned long long max, unsigned long long *out)
 {
 	const es_part *f = es_multipart_get(parts, n, name);
 	char buf[24], *end;
 	int err;
 	if (!f)
 		return 0;
-	if ((err = field_text(f, name, buf, sizeof(buf))) < 0)
+	if ((err = es_form_text(f, name, buf, sizeof(buf))) < 0)
 		return err;
 	errno = 0;
 	unsigned long long v = strtoull(buf, &end, 10);
@@ -47,14 +47,14 @@ static int field_uint(const es_part *parts, size_t n, const char *name, unsigned
 	return 1;
 }
 
-static int field_mm(const es_part *parts, size_t n, const char *name, double *out)
+int es_form_mm(const es_part *parts, size_t n, const char *name, double *out)
 {
 	const es_part *f = es_multipart_get(parts, n, name);
 	char buf[24], *end;
 	int err;
 	if (!f)
 		return 0;
-	if ((err = field_text(f, name, buf, sizeof(buf))) < 0)
+	if ((err = es_form_text(f, name, buf, sizeof(buf))) < 0)
 		return err;
 	errno = 0;
 	double v = strtod(buf, &end);
@@ -64,16 +64,47 @@ static int field_mm(const es_part *parts, size_t n, const char *name, double *ou
 	return 1;
 }
 
-/* ES_EINVAL naming the first part of the form whose name is not in @p known (NULL-terminated). */
-static int fields_known(const es_part *parts, size_t n, const char *const *known)
+int es_form_known(const es_part *parts, size_t n, const char *const *fields)
 {
 	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-		for (size_t k = 0; known[k]; k++)
-			found = found || strcmp(parts[i].name, known[k]) == 0;
-		if (!found)
+		bool known = false;
+		for (size_t k = 0; fields[k]; k++)
+			known = known || strcmp(parts[i].name, fields[k]) == 0;
+		if (!known)
 			return es_error_set(ES_EINVAL, "unknown field '%.63s' in the form", parts[i].name);
 	}
+	return 0;
+}
+
+int es_form_placement(const es_part *parts, size_t n, es_seal_document_options *o, es_form_place_text *t)
+{
+	char placement[16] = "position";
+	unsigned long long page = 0;
+	const es_part *f;
+	int err;
+	t->keyword[0] = t->reason[0] = 0;
+	if ((err = es_form_uint(parts, n, "page", 100000, &page)) < 0 || (err = es_form_mm(parts, n, "x_mm", &o->x_mm)) < 0 ||
+	    (err = es_form_mm(parts, n, "y_mm", &o->y_mm)) < 0 || (err = es_form_mm(parts, n, "width_mm", &o->w_mm)) < 0 ||
+	    (err = es_form_mm(parts, n, "height_mm", &o->h_mm)) < 0)
+		return err;
+	if ((f = es_multipart_get(parts, n, "placement")) &&
+	    (err = es_form_text(f, "placement", placement, sizeof(placement))) < 0)
+		return err;
+	if ((f = es_multipart_get(parts, n, "keyword")) && (err = es_form_text(f, "keyword", t->keyword, sizeof(t->keyword))) < 0)
+		return err;
+	if ((f = es_multipart_get(parts, n, "reason")) && (err = es_form_text(f, "reason", t->reason, sizeof(t->reason))) < 0)
+		return err;
+	if (strcmp(placement, "position") == 0)
+		o->place = ES_DOC_PLACE_POSITION;
+	else if (strcmp(placement, "keyword") == 0)
+		o->place = ES_DOC_PLACE_KEYWORD;
+	else if (strcmp(placement, "riding") == 0)
+		o->place = ES_DOC_PLACE_RIDING;
+	else
+		return es_error_set(ES_EINVAL, "'placement' is position, keyword or riding");
+	o->page = (unsigned)page;
+	o->keyword = es_multipart_get(parts, n, "keyword") ? t->keyword : NULL;
+	o->reason = es_multipart_get(parts, n, "reason") ? t->reason : NULL;
 	return 0;
 }
 
@@ -104,8 +135,8 @@ int h_document_seal(es_req *rq)
 {
 	es_part parts[ES_MULTIPART_MAX_PARTS];
 	size_t n = 0;
-	char esid[16], pin[72], placement[16] = "position", keyword[260], reason[516];
-	unsigned long long request = 0, page = 0;
+	char esid[16], pin[72];
+	unsigned long long request = 0;
 	es_seal_document_result res;
 	es_buf sealed;
 	int err;
@@ -118,41 +149,23 @@ int h_document_seal(es_req *rq)
 	err = es_multipart_parse(rq->body.ptr, rq->body.len, type, parts, ES_ARRAY_LEN(parts), &n);
 	if (err < 0)
 		return err;
-	if ((err = fields_known(parts, n, seal_fields)) < 0)
+	if ((err = es_form_known(parts, n, seal_fields)) < 0)
 		return err;
 	const es_part *doc = es_multipart_get(parts, n, "document");
 	const es_part *f_esid = es_multipart_get(parts, n, "esid");
 	if (!doc || !f_esid || !es_multipart_get(parts, n, "use_request"))
 		return es_error_set(ES_EINVAL, "give the fields 'document' (the file), 'esid' and 'use_request'");
 	es_seal_document_options o = ES_SEAL_DOCUMENT_OPTIONS_INIT;
-	if ((err = field_text(f_esid, "esid", esid, sizeof(esid))) < 0 ||
-	    (err = field_uint(parts, n, "use_request", INT64_MAX, &request)) < 0 ||
-	    (err = field_uint(parts, n, "page", 100000, &page)) < 0 || (err = field_mm(parts, n, "x_mm", &o.x_mm)) < 0 ||
-	    (err = field_mm(parts, n, "y_mm", &o.y_mm)) < 0 || (err = field_mm(parts, n, "width_mm", &o.w_mm)) < 0 ||
-	    (err = field_mm(parts, n, "height_mm", &o.h_mm)) < 0)
-		return err;
+	es_form_place_text pt;
 	const es_part *f;
-	if ((f = es_multipart_get(parts, n, "placement")) && (err = field_text(f, "placement", placement, sizeof(placement))) < 0)
+	if ((err = es_form_text(f_esid, "esid", esid, sizeof(esid))) < 0 ||
+	    (err = es_form_uint(parts, n, "use_request", INT64_MAX, &request)) < 0 ||
+	    (err = es_form_placement(parts, n, &o, &pt)) < 0)
 		return err;
-	if ((f = es_multipart_get(parts, n, "keyword")) && (err = field_text(f, "keyword", keyword, sizeof(keyword))) < 0)
+	if ((f = es_multipart_get(parts, n, "pin")) && (err = es_form_text(f, "pin", pin, sizeof(pin))) < 0)
 		return err;
-	if ((f = es_multipart_get(parts, n, "reason")) && (err = field_text(f, "reason", reason, sizeof(reason))) < 0)
-		return err;
-	if ((f = es_multipart_get(parts, n, "pin")) && (err = field_text(f, "pin", pin, sizeof(pin))) < 0)
-		return err;
-	if (strcmp(placement, "position") == 0)
-		o.place = ES_DOC_PLACE_POSITION;
-	else if (strcmp(placement, "keyword") == 0)
-		o.place = ES_DOC_PLACE_KEYWORD;
-	else if (strcmp(placement, "riding") == 0)
-		o.place = ES_DOC_PLACE_RIDING;
-	else
-		return es_error_set(ES_EINVAL, "'placement' is position, keyword or riding");
 	o.esid = esid;
 	o.request = (int64_t)request;
-	o.page = (unsigned)page;
-	o.keyword = es_multipart_get(parts, n, "keyword") ? keyword : NULL;
-	o.reason = es_multipart_get(parts, n, "reason") ? reason : NULL;
 	o.pin = es_multipart_get(parts, n, "pin") ? pin : NULL;
 	if ((err = es_sign_key_may_use(rq, esid)) < 0) {
 		es_wipe(pin, sizeof(pin));
@@ -227,12 +240,12 @@ int h_document_preview(es_req *rq)
 	}
 	if ((err = es_multipart_parse(rq->body.ptr, rq->body.len, type, parts, ES_ARRAY_LEN(parts), &n)) < 0)
 		return err;
-	if ((err = fields_known(parts, n, preview_fields)) < 0)
+	if ((err = es_form_known(parts, n, preview_fields)) < 0)
 		return err;
 	const es_part *doc = es_multipart_get(parts, n, "document");
 	if (!doc || doc->data.len == 0)
 		return es_error_set(ES_EINVAL, "give the field 'document' (a PDF or OFD file)");
-	if ((err = field_uint(parts, n, "page", 100000, &page)) < 0 || (err = field_uint(parts, n, "dpi", 1000, &dpi)) < 0)
+	if ((err = es_form_uint(parts, n, "page", 100000, &page)) < 0 || (err = es_form_uint(parts, n, "dpi", 1000, &dpi)) < 0)
 		return err;
 	if (page < 1)
 		return es_error_set(ES_EINVAL, "pages are counted from 1");
@@ -443,5 +456,6 @@ int es_sign_schemas(json_t *schemas)
 	json_object_set_new(schemas, "ApiKeySeal",
 			    json_pack("{s:s, s:{s:{s:s, s:s}}, s:[s], s:b}", "type", "object", "properties", "esid", "type",
 				      "string", "pattern", "^[0-9]{14}$", "required", "esid", "additionalProperties", 0));
-	return es_svs_schemas(schemas);
+	int err = es_jobs_schemas(schemas);
+	return err < 0 ? err : es_svs_schemas(schemas);
 }

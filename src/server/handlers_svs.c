@@ -165,7 +165,12 @@ int h_svs_export_cert(es_req *rq)
 	return err;
 }
 
-/* A certificate's path to the platform's anchors now, with revocation when a CRL is known. */
+/*
+ * A certificate's path to the platform's anchors now, with revocation when a CRL is known:
+ * the CRLs in DIR/trust and, at level 2, the platform's own current CRL (es_platform_crl:
+ * its revoked, lost and suspended seals, signed now), so a seal revoked a moment ago is
+ * reported revoked.
+ */
 static int check_cert(es_req *rq, const es_cert *c, int level, bool *valid, const char **status, char *reason,
 		      size_t cap)
 {
@@ -174,6 +179,16 @@ static int check_cert(es_req *rq, const es_cert *c, int level, bool *valid, cons
 	int err = trust_of(rq, &t);
 	if (err < 0)
 		return err;
+	if (level >= 2) {
+		es_buf crl = ES_BUF_INIT;
+		if ((err = es_platform_crl(rq->p, &crl, NULL, NULL)) == 0)
+			err = es_trust_add_crl(t, crl.ptr, crl.len);
+		es_buf_release(&crl);
+		if (err < 0) {
+			es_trust_free(t);
+			return err;
+		}
+	}
 	err = es_trust_verify(&pr, t, c, NULL, 0, es_time_now(), 0);
 	es_trust_free(t);
 	if (err < 0)

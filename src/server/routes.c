@@ -250,6 +250,9 @@ static json_t *content(const char *schema)
 				 "contentMediaType", "application/pdf");
 	if (strcmp(schema, "image") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "image/png", "schema", "type", "string", "contentMediaType", "image/png");
+	if (strcmp(schema, "zip") == 0)
+		return json_pack("{s:{s:{s:s, s:s}}}", "application/zip", "schema", "type", "string", "contentMediaType",
+				 "application/zip");
 	if (strcmp(schema, "binary") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type", "string",
 				 "contentMediaType", "application/octet-stream");

@@ -233,6 +233,16 @@ openssl pkeyutl -verify -pubin -inkey "$T/maker.pub" -rawin -digest sm3 -pkeyopt
   -in "$T/list.json" -sigfile "$T/list.sig" >/dev/null || fail "openssl pkeyutl does not verify the status list"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$U/api/v1/status-list")" = 304 ] || fail "If-None-Match: 304"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "other"' "$U/api/v1/status-list")" = 200 ] || fail "other ETag: 200"
+# GM/T 0029 ValidateCert level 2 (revocation) of the seal's certificate, by a signed-in account
+got=$(curl -s -o "$T/body" -w '%{http_code}' -c "$T/jar" -H 'Content-Type: application/json' \
+  --data-binary "{\"login\":\"app1\",\"password\":\"$(head -1 "$(pwf app1)")\"}" "$U/api/v1/session")
+[ "$got" = 200 ] || fail "sign-in of app1: $got $(cat "$T/body")"
+csrf=$(jq -r .csrf_token "$T/body")
+svs() { curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' --data-binary "$2" "$U/svs/v1/$1"; }
+[ "$(svs ExportCert "{\"esid\":\"$esid\"}")" = 200 ] || fail "ExportCert: $(cat "$T/body")"
+scert=$(jq -r .cert "$T/body")
+[ "$(svs ValidateCert "{\"cert\":\"$scert\",\"level\":2}")" = 200 ] || fail "ValidateCert: $(cat "$T/body")"
+jq -e '.valid == true and .status == "ok"' "$T/body" >/dev/null || fail "ValidateCert level 2 of an active seal: $(cat "$T/body")"
 # the seal is reported lost: the list changes at once, the old ETag no longer matches
 lapp=$(e --as app1 --json app create --business loss --target "$esid" --reason 丢失 --unit "$unit" --name 福建省测试厅 \
   --handler 王五 --handler-mobile 13800000000 --handler-id 350102199002020021 | num application)
@@ -255,6 +265,11 @@ grep -q "cannot" "$T/err" || fail "unreachable status URL explained"
 # the CRL now holds the seal's certificate, as keyCompromise
 curl -s "$U/api/v1/trust" | jq -r .crl.der | base64 -d | openssl crl -inform DER -noout -text >"$T/crl.txt"
 grep -q "Key Compromise" "$T/crl.txt" || fail "the lost seal's certificate is not on the CRL"
+# and ValidateCert level 2 says so at once; level 1 (chain and validity) does not look
+[ "$(svs ValidateCert "{\"cert\":\"$scert\",\"level\":2}")" = 200 ] || fail "ValidateCert: $(cat "$T/body")"
+jq -e '.valid == false and .status == "revoked" and .result == 1' "$T/body" >/dev/null || fail "ValidateCert level 2 of a lost seal: $(cat "$T/body")"
+[ "$(svs ValidateCert "{\"cert\":\"$scert\",\"level\":1}")" = 200 ] || fail "ValidateCert: $(cat "$T/body")"
+jq -e '.valid == true' "$T/body" >/dev/null || fail "ValidateCert level 1 of a lost seal: $(cat "$T/body")"
 
 # ---- the TSA: RFC 3161 answers openssl reads --------------------------------------------------
 ts() { curl -s -D "$T/headers" -o "$2" -w '%{http_code}' -H 'Content-Type: application/timestamp-query' --data-binary @"$1" "$U/api/v1/tsa"; }

@@ -54,42 +54,6 @@ static void state_is(tp_env *e, int64_t req, const char *want)
 	assert_string_equal(st, want);
 }
 
-/* The sealed document verifies with the platform's root, its status and its TSA; one more signature than before. */
-static void verifies(tp_env *e, const es_buf *doc, size_t nsigs)
-{
-	es_buf root_pem = ES_BUF_INIT;
-	es_cert *root = NULL;
-	es_trust *trust = NULL;
-	es_report r;
-	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
-	TU_OK(es_platform_authority_pem(e->p, &root_pem, NULL));
-	TU_OK(es_cert_from_pem(&root, root_pem.ptr, root_pem.len));
-	TU_OK(es_trust_new(&trust));
-	TU_OK(es_trust_add_anchor(trust, root));
-	vo.trust = trust;
-	vo.status = es_platform_status_fn;
-	vo.status_payload = e->p;
-	es_verify_register_pdf(es_pdf_verify_file);
-	es_verify_register_ofd(es_ofd_verify);
-	es_report_init(&r);
-	TU_OK(es_verify_file(&r, doc->ptr, doc->len, &vo));
-	assert_int_equal(r.nsigs, nsigs);
-	if (r.verdict != ES_VERDICT_VALID) {
-		es_buf j = ES_BUF_INIT;
-		TU_OK(es_report_json(&j, &r));
-		fail_msg("expected valid, got %s: %.*s", es_verdict_name(r.verdict), (int)j.len, (const char *)j.ptr);
-	}
-	for (size_t i = 0; i < r.nsigs; i++) {
-		const es_check *c = es_sig_report_get(&r.sigs[i], "timestamp");
-		if (!c || c->result != ES_RESULT_PASS)
-			fail_msg("signature %zu: no passing time stamp", i);
-	}
-	es_report_release(&r);
-	es_trust_free(trust);
-	es_cert_free(root);
-	es_buf_release(&root_pem);
-}
-
 static void usage_hashes(tp_env *e, const es_seal_document_result *res, const es_buf *in, const es_buf *out)
 {
 	uint8_t h[32];
@@ -172,7 +136,7 @@ static void t_platform_key(void **state)
 	assert_string_equal(res.format, "ofd");
 	assert_true(res.usage_id > 0);
 	state_is(&e, req, "used");
-	verifies(&e, &out, 1);
+	tp_verifies(&e, &out, 1);
 	usage_hashes(&e, &res, &ofd, &out);
 	/* once */
 	assert_int_equal(es_platform_seal_document(e.p, e.applicant, &o, ofd.ptr, ofd.len, &out2, &res), ES_ESTATE);
@@ -188,7 +152,7 @@ static void t_platform_key(void **state)
 	TU_OK(es_platform_seal_document(e.p, e.applicant, &o, pdf.ptr, pdf.len, &out2, &res));
 	assert_string_equal(res.format, "pdf");
 	assert_true(out2.len > pdf.len && memcmp(out2.ptr, pdf.ptr, pdf.len) == 0); /* an incremental update */
-	verifies(&e, &out2, 1);
+	tp_verifies(&e, &out2, 1);
 	usage_hashes(&e, &res, &pdf, &out2);
 	state_is(&e, req2, "used");
 
@@ -258,7 +222,7 @@ static void t_soft_token(void **state)
 	state_is(&e, req, "approved");
 	o.pin = "user-pin-1";
 	TU_OK(es_platform_seal_document(e.p, e.applicant, &o, ofd.ptr, ofd.len, &out, &res));
-	verifies(&e, &out, 1);
+	tp_verifies(&e, &out, 1);
 	usage_hashes(&e, &res, &ofd, &out);
 	TU_OK(es_platform_token_status(e.p, esid, &locked, &fails));
 	assert_int_equal(fails, 0);
@@ -299,7 +263,7 @@ static void t_keystore(void **state)
 	assert_int_equal(es_platform_seal_document(e.p, e.applicant, &o, pdf.ptr, pdf.len, &out, &res), ES_EAUTH);
 	o.pin = "hold-pin-1";
 	TU_OK(es_platform_seal_document(e.p, e.applicant, &o, pdf.ptr, pdf.len, &out, &res));
-	verifies(&e, &out, 1);
+	tp_verifies(&e, &out, 1);
 	usage_hashes(&e, &res, &pdf, &out);
 	/* a seal bound to a PKCS#11 module that is gone: said so, nothing used up */
 	{
@@ -387,7 +351,7 @@ static void t_device(void **state)
 	for (int i = 0; i < 2; i++) {
 		out.len = 0;
 		TU_OK(es_platform_seal_document(e.p, e.applicant, &o, ofd.ptr, ofd.len, &out, &res));
-		verifies(&e, &out, 1);
+		tp_verifies(&e, &out, 1);
 	}
 	TU_OK(es_platform_usage_count(e.p, esid, &n));
 	assert_int_equal(n, 2);
@@ -603,7 +567,7 @@ static void t_race(void **state)
 		fail_msg("%d callers sealed with one request (%d, %d)", ok, r[0].rc, r[1].rc);
 	for (int i = 0; i < 2; i++) {
 		if (r[i].rc == 0)
-			verifies(&e, &r[i].out, 1);
+			tp_verifies(&e, &r[i].out, 1);
 		else if (r[i].rc != ES_ESTATE && r[i].rc != ES_ECONFLICT)
 			fail_msg("the loser got %d, not ESTATE or ECONFLICT", r[i].rc);
 		else

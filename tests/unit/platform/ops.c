@@ -83,30 +83,6 @@ static void receiver(int lfd, const char *log)
 	}
 }
 
-static int listen_on(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-	struct sockaddr_in sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(fd >= 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 16), 0);
-	return fd;
-}
-
-static int free_port(void)
-{
-	int fd = listen_on(0);
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
 
 static void t_outbox(void **state)
 {
@@ -130,7 +106,7 @@ static void t_outbox(void **state)
 	assert_int_equal(strtol((const char *)drop.ptr, NULL, 10), 2);
 	es_buf_release(&drop);
 	/* HTTP: receiver down */
-	int port = free_port();
+	int port = tp_free_port();
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/filing", port);
 	snprintf(log, sizeof(log), "%s/received.txt", e.dir);
 	es_platform_close(e.p);
@@ -144,7 +120,7 @@ static void t_outbox(void **state)
 	TU_OK(es_platform_outbox_deliver(e.p, &sent, &failed)); /* backing off: nothing due */
 	assert_int_equal(sent + failed, 0);
 	/* receiver up; time passes beyond the backoff */
-	int lfd = listen_on(port);
+	int lfd = tp_listen_on(port);
 	pid_t child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {

@@ -10,11 +10,18 @@
 #include "eseal/es_store.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_render.h"
+#include "eseal/es_pki.h"
+#include "eseal/es_ofd.h"
+#include "eseal/es_pdf.h"
+#include "eseal/es_verify.h"
 #include "estime.h"
 #include "file.h"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #define TP_DAY 86400LL
 #define TP_T0 "2026-01-01T00:00:00Z"
@@ -66,6 +73,11 @@ void tp_seal(tp_env *e, int kind, int function, const char *name, int64_t holder
 es_app_form tp_form(tp_env *e, int business, const char *target);
 /* Run the approval chain (submit, check, review) and make; returns the esID concerned. */
 void tp_process(tp_env *e, int64_t app, char esid[15]);
+/* @p doc verifies (valid, @p nsigs signatures, each time-stamped) with the platform's root and status. */
+void tp_verifies(tp_env *e, const es_buf *doc, size_t nsigs);
+/* A loopback socket listening on @p port (0: any), and a port free a moment ago (receivers of outbox tests). */
+int tp_listen_on(int port);
+int tp_free_port(void);
 /* Run all test groups on both backends. */
 int tp_main(const struct CMUnitTest *tests, size_t n, const char *name);
 
