@@ -844,43 +844,38 @@ static void pt_dbl(jpoint *r, const jpoint *a)
 }
 
 /*
- * madd-2007-bl: r = a + b with b affine (r may be a). Wrong for
- * a = infinity and a = +-b: the callers select or branch around those,
- * using h (0 when the x coordinates match) and rr (0 when the y match too).
+ * madd-2004-hmv: r = a + b with b affine (r may be a), 8M + 3S and seven
+ * additions (madd-2007-bl, 7M + 4S, takes fourteen; a squaring costs a
+ * product here). Wrong for a = infinity and a = +-b: the callers select or
+ * branch around those, using h (0 when the x coordinates match) and rr (0
+ * when the y match too).
  */
 static void pt_madd_raw(jpoint *r, const jpoint *a, const uint64_t bx[4], const uint64_t by[4],
 			uint64_t h[4], uint64_t rr[4])
 {
-	uint64_t z1z1[4], u2[4], s2[4], hh[4], i[4], j[4], v[4], t[4], y1j[4];
+	uint64_t z1z1[4], z1z1z1[4], u2[4], s2[4], hh[4], hhh[4], v[4], t[4];
 
 	fp_sqr(z1z1, a->z);
+	fp_mul(z1z1z1, z1z1, a->z);
 	fp_mul(u2, bx, z1z1);
-	fp_mul(s2, by, a->z);
-	fp_mul(s2, s2, z1z1);
+	fp_mul(s2, by, z1z1z1);
 	fp_sub(h, u2, a->x);
-	fp_sqr(hh, h);
-	fp_add(i, hh, hh);
-	fp_add(i, i, i);
-	fp_mul(j, h, i);
 	fp_sub(rr, s2, a->y);
-	fp_add(rr, rr, rr);
-	fp_mul(v, a->x, i);
-	fp_mul(y1j, a->y, j);
-	fp_add(y1j, y1j, y1j);
-	/* Z3 = (Z1 + H)^2 - Z1Z1 - HH */
-	fp_add(t, a->z, h);
-	fp_sqr(t, t);
-	fp_sub(t, t, z1z1);
-	fp_sub(r->z, t, hh);
-	/* X3 = rr^2 - J - 2V */
-	fp_sqr(t, rr);
-	fp_sub(t, t, j);
-	fp_sub(t, t, v);
-	fp_sub(r->x, t, v);
-	/* Y3 = rr (V - X3) - 2 Y1 J */
-	fp_sub(t, v, r->x);
-	fp_mul(t, rr, t);
-	fp_sub(r->y, t, y1j);
+	fp_sqr(hh, h);
+	fp_mul(hhh, hh, h);
+	fp_mul(v, a->x, hh);
+	fp_mul(t, a->y, hhh);
+	/* Z3 = Z1 H; a->x, a->y and a->z are not read after their r-> twins are written */
+	fp_mul(r->z, a->z, h);
+	/* X3 = rr^2 - HHH - 2V */
+	fp_sqr(u2, rr);
+	fp_sub(u2, u2, hhh);
+	fp_sub(u2, u2, v);
+	fp_sub(r->x, u2, v);
+	/* Y3 = rr (V - X3) - Y1 HHH */
+	fp_sub(v, v, r->x);
+	fp_mul(v, rr, v);
+	fp_sub(r->y, v, t);
 }
 
 static const uint64_t ONE_N[4] = { 0xac440bf6c62abeddULL, 0x8dfc2094de39fad4ULL,
