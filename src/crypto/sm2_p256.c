@@ -400,8 +400,9 @@ static void fp_sqr_port(uint64_t r[4], const uint64_t a[4])
  * m (2^192 - 2^160 - 2^32 + 1) 2^64, that is m to acc1 and acc4 and
  * minus (m << 32) to acc1, acc3 and (m >> 32) to acc2, acc4, so that acc0
  * becomes zero and is dropped. Straight-line code: no branch, no load
- * address depending on the data (constant time); the final subtraction is
- * final_sub. Needs BMI2 and ADX (es_sm2p_arith picks it at run time).
+ * address depending on the data (constant time); the final subtraction
+ * is in the same block, with cmov. Needs BMI2 and ADX (es_sm2p_arith picks
+ * it at run time).
  */
 #define SM2P_ROW(i, A0, A1, A2, A3, A4, A5)                                     \
 	"xorl %k" #A5 ", %k" #A5 "\n\t"                                         \
@@ -426,20 +427,19 @@ static void fp_sqr_port(uint64_t r[4], const uint64_t a[4])
 	"movq %" #A0 ", %[hi]\n\t"                                              \
 	"shrq $32, %[hi]\n\t"                                                   \
 	"addq %" #A0 ", %" #A1 "\n\t"                                           \
-	"adcq %[z], %" #A2 "\n\t"                                               \
-	"adcq %[z], %" #A3 "\n\t"                                               \
+	"adcq $0, %" #A2 "\n\t"                                                 \
+	"adcq $0, %" #A3 "\n\t"                                                 \
 	"adcq %" #A0 ", %" #A4 "\n\t"                                           \
-	"adcq %[z], %" #A5 "\n\t"                                               \
+	"adcq $0, %" #A5 "\n\t"                                                 \
 	"subq %[lo], %" #A1 "\n\t"                                              \
 	"sbbq %[hi], %" #A2 "\n\t"                                              \
 	"sbbq %[lo], %" #A3 "\n\t"                                              \
 	"sbbq %[hi], %" #A4 "\n\t"                                              \
-	"sbbq %[z], %" #A5 "\n\t"
+	"sbbq $0, %" #A5 "\n\t"
 
 ES_INLINE void fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	static const uint64_t zero = 0; /* a memory operand: one register fewer (clang 14 with UBSan ran out) */
-	uint64_t r0, r1, r2, r3, r4, r5, lo, hi;
+	uint64_t r0, r1, r2, r3, r4, r5, lo, hi, zero = 0; /* zero: a register, or memory when short */
 
 	__asm__("xorl %k[r0], %k[r0]\n\t"
 		"xorl %k[r1], %k[r1]\n\t"
@@ -450,15 +450,39 @@ ES_INLINE void fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4
 		SM2P_ROW(1, [r1], [r2], [r3], [r4], [r5], [r0])
 		SM2P_ROW(2, [r2], [r3], [r4], [r5], [r0], [r1])
 		SM2P_ROW(3, [r3], [r4], [r5], [r0], [r1], [r2])
+		/*
+		 * The value is r4, r5, r0, r1 and the carry r2 (below 2p).
+		 * Subtract p by adding 2^256 - p = 2^224 + 2^96 - 2^64 + 1 into
+		 * copies in r3, lo, hi, rdx (a and b, no longer needed, hold
+		 * 2^32 - 1 and 2^32): a carry out, or the carry r2, means the
+		 * value was at least p; then cmov takes the sum (no branch).
+		 */
+		"movl $0xffffffff, %k[a]\n\t"
+		"leaq 1(%[a]), %[b]\n\t"
+		"movq %[r4], %[r3]\n\t"
+		"movq %[r5], %[lo]\n\t"
+		"movq %[r0], %[hi]\n\t"
+		"movq %[r1], %%rdx\n\t"
+		"addq $1, %[r3]\n\t"
+		"adcq %[a], %[lo]\n\t"
+		"adcq $0, %[hi]\n\t"
+		"adcq %[b], %%rdx\n\t"
+		"adcq $0, %[r2]\n\t"
+		"cmovnzq %[r3], %[r4]\n\t"
+		"cmovnzq %[lo], %[r5]\n\t"
+		"cmovnzq %[hi], %[r0]\n\t"
+		"cmovnzq %%rdx, %[r1]\n\t"
 		: [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
-		  [r5] "=&r"(r5), [lo] "=&r"(lo), [hi] "=&r"(hi)
-		: [a] "r"(a), [b] "r"(b), [z] "m"(zero)
+		  [r5] "=&r"(r5), [lo] "=&r"(lo), [hi] "=&r"(hi), [a] "+r"(a), [b] "+r"(b)
+		: [z] "rm"(zero)
 		/* reads a[0..3] and b[0..3] through the pointers ("memory"; operands naming
 		 * the arrays would each take an address register, which the sanitizer
 		 * builds with a frame pointer do not have) */
 		: "rdx", "cc", "memory");
-	/* the value is r4, r5, r0, r1 and the carry r2 (below 2p) */
-	final_sub(r, r4, r5, r0, r1, r2, P);
+	r[0] = r4;
+	r[1] = r5;
+	r[2] = r0;
+	r[3] = r1;
 }
 #endif
 
@@ -1201,12 +1225,13 @@ static void mul_g_ct(jpoint *r, const uint64_t k[4])
 		 */
 		inf = ct_is_zero(acc.z);
 		nz = ~ct_is_zero64(abs);
-		ct_move(acc.x, tmp.x, nz & ~inf);
-		ct_move(acc.y, tmp.y, nz & ~inf);
-		ct_move(acc.z, tmp.z, nz & ~inf);
-		ct_move(acc.x, sel.x, nz & inf);
-		ct_move(acc.y, sel.y, nz & inf);
-		ct_move(acc.z, ONE_P, nz & inf);
+		/* acc = digit 0 ? acc : acc at infinity ? the entry : the sum */
+		ct_move(tmp.x, sel.x, inf);
+		ct_move(tmp.y, sel.y, inf);
+		ct_move(tmp.z, ONE_P, inf);
+		ct_move(acc.x, tmp.x, nz);
+		ct_move(acc.y, tmp.y, nz);
+		ct_move(acc.z, tmp.z, nz);
 	}
 	*r = acc;
 	es_wipe(&sel, sizeof(sel));
