@@ -654,8 +654,7 @@ static int64_t sg_divsteps_59(int64_t zeta, uint64_t f0, uint64_t g0, sg_trans *
 /* [d, e] = t [d, e] / 2^62 mod p, keeping d, e in (-2p, p) */
 static void sg_update_de(sg62 *d, sg62 *e, const sg_trans *t)
 {
-	const int64_t d0 = d->v[0], d1 = d->v[1], d2 = d->v[2], d3 = d->v[3], d4 = d->v[4];
-	const int64_t e0 = e->v[0], e1 = e->v[1], e2 = e->v[2], e3 = e->v[3], e4 = e->v[4];
+	const int64_t d0 = d->v[0], d4 = d->v[4], e0 = e->v[0], e4 = e->v[4];
 	const int64_t u = t->u, v = t->v, q = t->q, r = t->r;
 	int64_t md, me, sd, se;
 	i128 cd, ce;
@@ -674,30 +673,14 @@ static void sg_update_de(sg62 *d, sg62 *e, const sg_trans *t)
 	ce += (i128)SG_P.v[0] * me;
 	cd >>= 62;
 	ce >>= 62;
-	cd += (i128)u * d1 + (i128)v * e1 + (i128)SG_P.v[1] * md;
-	ce += (i128)q * d1 + (i128)r * e1 + (i128)SG_P.v[1] * me;
-	d->v[0] = (int64_t)((uint64_t)cd & M62);
-	cd >>= 62;
-	e->v[0] = (int64_t)((uint64_t)ce & M62);
-	ce >>= 62;
-	cd += (i128)u * d2 + (i128)v * e2 + (i128)SG_P.v[2] * md;
-	ce += (i128)q * d2 + (i128)r * e2 + (i128)SG_P.v[2] * me;
-	d->v[1] = (int64_t)((uint64_t)cd & M62);
-	cd >>= 62;
-	e->v[1] = (int64_t)((uint64_t)ce & M62);
-	ce >>= 62;
-	cd += (i128)u * d3 + (i128)v * e3 + (i128)SG_P.v[3] * md;
-	ce += (i128)q * d3 + (i128)r * e3 + (i128)SG_P.v[3] * me;
-	d->v[2] = (int64_t)((uint64_t)cd & M62);
-	cd >>= 62;
-	e->v[2] = (int64_t)((uint64_t)ce & M62);
-	ce >>= 62;
-	cd += (i128)u * d4 + (i128)v * e4 + (i128)SG_P.v[4] * md;
-	ce += (i128)q * d4 + (i128)r * e4 + (i128)SG_P.v[4] * me;
-	d->v[3] = (int64_t)((uint64_t)cd & M62);
-	cd >>= 62;
-	e->v[3] = (int64_t)((uint64_t)ce & M62);
-	ce >>= 62;
+	for (int i = 1; i < 5; i++) {
+		cd += (i128)u * d->v[i] + (i128)v * e->v[i] + (i128)SG_P.v[i] * md;
+		ce += (i128)q * d->v[i] + (i128)r * e->v[i] + (i128)SG_P.v[i] * me;
+		d->v[i - 1] = (int64_t)((uint64_t)cd & M62);
+		cd >>= 62;
+		e->v[i - 1] = (int64_t)((uint64_t)ce & M62);
+		ce >>= 62;
+	}
 	d->v[4] = (int64_t)cd;
 	e->v[4] = (int64_t)ce;
 }
