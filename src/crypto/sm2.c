@@ -810,7 +810,7 @@ int es_sm2_verify(const es_sm2_key *key, const uint8_t *id, size_t idlen, const 
 		uint8_t z[32], e[32];
 		if ((err = fast_z(z, key, id, idlen)) < 0)
 			return err;
-		hash_e(e, z, msg, len);
+		es_sm3s_hash_prefixed(e, z, msg, len); /* public data: the prefix cache may keep it */
 		return fast_verify_e(key, e, sig, siglen);
 	}
 	if ((err = pick_id(&id, &idlen)) < 0)
@@ -1010,10 +1010,12 @@ int es_sm2_signer_verify(es_sm2_signer *s, const void *msg, size_t len, const ui
 	int err;
 
 	ES_ASSERT_ARG(s && (msg || len == 0) && (sig || siglen == 0));
+	if (s->key->fast) {
+		es_sm3s_hash_prefixed(e, s->z, msg, len);
+		return fast_verify_e(s->key, e, sig, siglen);
+	}
 	if ((err = signer_e(s, e, msg, len)) < 0)
 		return err;
-	if (s->key->fast)
-		return fast_verify_e(s->key, e, sig, siglen);
 	return verify_e(s->verify, e, sig, siglen);
 }
 

@@ -5,9 +5,12 @@
  * constants precomputed.
  */
 #include "es_int.h"
+#include "eseal/es_crypto.h"
 #include "crypto/sm3_fast.h"
 
 #include "crypto/sm3_rounds.h"
+
+#include <pthread.h>
 
 static inline void store32(uint8_t *p, uint32_t v)
 {
@@ -143,4 +146,157 @@ void es_sm3s_final(es_sm3_state *s, uint8_t out[32])
 	es_sm3s_blocks(s->v, s->buf, 1);
 	for (int i = 0; i < 8; i++)
 		store32(out + 4 * i, s->v[i]);
+}
+
+/* ---- SM3(head || M) with the midstate of a prefix seen before ------------- */
+
+/*
+ * Verifying many signatures over messages that share a long prefix (every
+ * SES signature of one seal signs a TBS that starts with the whole seal,
+ * picture included; the seal's own signature signs the same bytes each
+ * time) hashes that prefix again and again. Each thread keeps, per head
+ * (the signer's Z), the last message and the SM3 state after head || P,
+ * where P is the part of that message, in whole blocks, that the message
+ * before it shared. A message that starts with P (compared byte for byte,
+ * so the digest is exactly SM3 of its bytes) continues from that state.
+ * The copies are public data (verification only) and are wiped when freed.
+ */
+#define PFX_SLOTS 4
+#define PFX_MIN 1024	    /* shorter messages, and shorter shared prefixes: no cache */
+#define PFX_MAX (1u << 20) /* longer messages are hashed without a copy */
+
+typedef struct pfx_slot {
+	uint8_t head[32];
+	uint8_t *buf; /* the last message with this head */
+	size_t len, cap;
+	size_t plen; /* buf[0..plen) is the prefix hashed into mid (0: none) */
+	es_sm3_state mid;
+	uint64_t used;
+} pfx_slot;
+
+typedef struct pfx_cache {
+	pfx_slot s[PFX_SLOTS];
+	uint64_t tick;
+} pfx_cache;
+
+static pthread_key_t pfx_key;
+static pthread_once_t pfx_once = PTHREAD_ONCE_INIT;
+static int pfx_key_ok;
+/* the thread's cache, also here so that leak checkers see it reachable until the thread ends */
+static _Thread_local pfx_cache *pfx_tls;
+
+static void pfx_free(void *p)
+{
+	pfx_cache *c = p;
+
+	if (!c)
+		return;
+	for (int i = 0; i < PFX_SLOTS; i++) {
+		if (c->s[i].buf)
+			es_wipe(c->s[i].buf, c->s[i].cap);
+		es_free(c->s[i].buf);
+	}
+	es_wipe(c, sizeof(*c));
+	es_free(c);
+}
+
+static void pfx_init(void)
+{
+	pfx_key_ok = pthread_key_create(&pfx_key, pfx_free) == 0;
+}
+
+static pfx_cache *pfx_get(void)
+{
+	pthread_once(&pfx_once, pfx_init);
+	if (pfx_tls || !pfx_key_ok)
+		return pfx_tls;
+	pfx_tls = es_calloc(1, sizeof(*pfx_tls));
+	if (pfx_tls && pthread_setspecific(pfx_key, pfx_tls) != 0) {
+		es_free(pfx_tls);
+		pfx_tls = NULL;
+	}
+	return pfx_tls;
+}
+
+/* Length of the common prefix of a and b (n bytes each at most). */
+static size_t common_prefix(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 4096 <= n && memcmp(a + i, b + i, 4096) == 0)
+		i += 4096;
+	while (i + 64 <= n && memcmp(a + i, b + i, 64) == 0)
+		i += 64;
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+static void hash_plain(uint8_t out[32], const uint8_t head[32], const uint8_t *msg, size_t len)
+{
+	es_sm3_state st;
+
+	es_sm3s_init(&st);
+	es_sm3s_update(&st, head, 32);
+	if (len)
+		es_sm3s_update(&st, msg, len);
+	es_sm3s_final(&st, out);
+}
+
+void es_sm3s_hash_prefixed(uint8_t out[32], const uint8_t head[32], const void *data, size_t len)
+{
+	const uint8_t *msg = data;
+	pfx_cache *c;
+	pfx_slot *s = NULL;
+	es_sm3_state st;
+	size_t cp, plen;
+
+	if (len < PFX_MIN || len > PFX_MAX || !(c = pfx_get())) {
+		hash_plain(out, head, msg, len);
+		return;
+	}
+	for (int i = 0; i < PFX_SLOTS; i++)
+		if (c->s[i].used && memcmp(c->s[i].head, head, 32) == 0)
+			s = &c->s[i];
+	if (!s) { /* the least recently used slot */
+		s = &c->s[0];
+		for (int i = 1; i < PFX_SLOTS; i++)
+			if (c->s[i].used < s->used)
+				s = &c->s[i];
+		memcpy(s->head, head, 32);
+		s->len = s->plen = 0;
+	}
+	s->used = ++c->tick;
+	if (s->plen && len >= s->plen && memcmp(s->buf, msg, s->plen) == 0) {
+		st = s->mid;
+		es_sm3s_update(&st, msg + s->plen, len - s->plen);
+		es_sm3s_final(&st, out);
+		return;
+	}
+	/* the part shared with the last message, in whole blocks after the head */
+	cp = s->len ? common_prefix(s->buf, msg, s->len < len ? s->len : len) : 0;
+	plen = cp >= PFX_MIN ? (32 + cp) / 64 * 64 - 32 : 0;
+	es_sm3s_init(&st);
+	es_sm3s_update(&st, head, 32);
+	if (plen) {
+		es_sm3s_update(&st, msg, plen);
+		s->mid = st;
+	}
+	es_sm3s_update(&st, msg + plen, len - plen);
+	es_sm3s_final(&st, out);
+	if (s->cap < len) {
+		uint8_t *nb = es_malloc(len);
+		if (!nb) {
+			s->len = s->plen = 0;
+			return;
+		}
+		if (s->buf)
+			es_wipe(s->buf, s->cap);
+		es_free(s->buf);
+		s->buf = nb;
+		s->cap = len;
+	}
+	memcpy(s->buf, msg, len);
+	s->len = len;
+	s->plen = plen;
 }
