@@ -1759,6 +1759,45 @@ void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], const uint8_t a[32])
 	to_be(fermat, r);
 }
 
+void es_sm2p_ct_probe(int op, const uint8_t in[64], unsigned reps)
+{
+	uint64_t x[4], b[4], sink;
+	es_sm2p_affine sel;
+
+	g_tab_ready();
+	from_be(x, in);
+	from_be(b, in + 32);
+	mod_reduce_once(x, x, P);
+	mod_reduce_once(b, b, P);
+	switch (op) {
+	case ES_SM2P_PROBE_MUL:
+		for (unsigned i = 0; i < reps; i++)
+			fp_mul(x, x, b);
+		break;
+	case ES_SM2P_PROBE_SELECT:
+		for (unsigned i = 0; i < reps; i++) {
+			select_any(&sel, g_tab[COMB_ROWS / 2], in[0] % (COMB_COLS + 1));
+			x[0] ^= sel.x[0];
+		}
+		break;
+	case ES_SM2P_PROBE_INV:
+		for (unsigned i = 0; i < reps; i++)
+			fp_inv(x, x);
+		break;
+	case ES_SM2P_PROBE_VT: {
+		int8_t naf[260];
+		for (unsigned i = 0; i < reps; i++)
+			x[0] += (uint64_t)wnaf(naf, x);
+		break;
+	}
+	default:
+		break;
+	}
+	sink = barrier(x[0] ^ x[1] ^ x[2] ^ x[3]); /* the result is used: nothing is optimised away */
+	(void)sink;
+	es_wipe(&sel, sizeof(sel));
+}
+
 const char *es_sm2p_arith(void)
 {
 	g_tab_ready();
