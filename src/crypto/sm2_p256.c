@@ -1201,13 +1201,19 @@ static void mul_g_ct(jpoint *r, const uint64_t k[4])
 		select_any(&sel, g_tab[i], abs);
 		fp_sub(ny, zero, sel.y);
 		ct_move(sel.y, ny, neg);
+		nz = ~ct_is_zero64(abs);
+		if (i == 0) { /* the sum so far is infinity: the entry, or infinity for digit 0 */
+			ct_move(acc.x, sel.x, nz);
+			ct_move(acc.y, sel.y, nz);
+			ct_move(acc.z, ONE_P, nz);
+			continue;
+		}
 		pt_madd_raw(&tmp, &acc, sel.x, sel.y, h, rr);
 		/*
-		 * No doubling case can arise: the partial sum is below 2^(6i)
-		 * in absolute value and the new term is at least 2^(6i).
+		 * No doubling case can arise: the partial sum is below 2^(7i)
+		 * in absolute value and the new term is at least 2^(7i).
 		 */
 		inf = ct_is_zero(acc.z);
-		nz = ~ct_is_zero64(abs);
 		/* acc = digit 0 ? acc : acc at infinity ? the entry : the sum */
 		ct_move(tmp.x, sel.x, inf);
 		ct_move(tmp.y, sel.y, inf);
