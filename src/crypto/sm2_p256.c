@@ -111,11 +111,6 @@ static inline uint64_t ct_is_zero(const uint64_t a[4])
 	return ct_is_zero64(a[0] | a[1] | a[2] | a[3]);
 }
 
-static inline uint64_t ct_eq(const uint64_t a[4], const uint64_t b[4])
-{
-	return ct_is_zero64((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]));
-}
-
 /* r = mask ? a : r */
 static inline void ct_move(uint64_t r[4], const uint64_t a[4], uint64_t mask)
 {
