@@ -163,7 +163,7 @@ void es_sm3s_final(es_sm3_state *s, uint8_t out[32])
  */
 #define PFX_SLOTS 4
 #define PFX_MIN 1024	    /* shorter messages, and shorter shared prefixes: no cache */
-#define PFX_MAX (1u << 20) /* longer messages are hashed without a copy */
+#define PFX_MAX (256u << 10) /* longer messages are hashed without a copy (at most 1 MiB a thread) */
 
 typedef struct pfx_slot {
 	uint8_t head[32];

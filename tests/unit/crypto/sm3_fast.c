@@ -80,12 +80,12 @@ static void check_prefixed(const uint8_t head[32], const uint8_t *m, size_t len)
  * repeated messages, messages sharing prefixes that end on and around
  * block boundaries, a change inside a remembered prefix, shorter and
  * longer messages than the prefix, more heads than slots, and lengths
- * around the thresholds (1024 bytes, 1 MiB).
+ * around the thresholds (1024 bytes, 256 KiB).
  */
 static void test_sm3s__prefixed(void **state)
 {
 	enum { N = 70000 };
-	uint8_t *m = malloc(N), *big = malloc((1u << 20) + 100), heads[6][32];
+	uint8_t *m = malloc(N), *big = malloc((256u << 10) + 100), heads[6][32];
 	(void)state;
 	assert_non_null(m);
 	assert_non_null(big);
@@ -117,15 +117,16 @@ static void test_sm3s__prefixed(void **state)
 	for (int r = 0; r < 5; r++)
 		for (int h = 0; h < 6; h++)
 			check_prefixed(heads[h], m + h, 30000 + (size_t)h * 65);
-	/* thresholds: below 1024 bytes, and above 1 MiB (no cache) */
+	/* thresholds: below 1024 bytes, and above 256 KiB (no cache) */
 	for (size_t len = 1020; len <= 1030; len++)
 		check_prefixed(heads[2], m, len);
-	for (size_t i = 0; i < (1u << 20) + 100; i++)
+	for (size_t i = 0; i < (256u << 10) + 100; i++)
 		big[i] = (uint8_t)(i ^ (i >> 11));
-	check_prefixed(heads[3], big, (1u << 20) + 100);
-	check_prefixed(heads[3], big, (1u << 20) + 100);
-	check_prefixed(heads[3], big, 1u << 20);
-	check_prefixed(heads[3], big, 1u << 20);
+	check_prefixed(heads[3], big, (256u << 10) + 100);
+	check_prefixed(heads[3], big, (256u << 10) + 100);
+	check_prefixed(heads[3], big, 256u << 10);
+	check_prefixed(heads[3], big, 256u << 10);
+	check_prefixed(heads[3], big, (256u << 10) + 1);
 	check_prefixed(heads[3], big, 0);
 	free(m);
 	free(big);
