@@ -590,13 +590,7 @@ int es_sm2_z(uint8_t z[32], const es_sm2_key *key, const uint8_t *id, size_t idl
 /* e = SM3(Z || M) */
 static void hash_e(uint8_t e[32], const uint8_t z[32], const void *msg, size_t len)
 {
-	es_sm3_state st;
-
-	es_sm3s_init(&st);
-	es_sm3s_update(&st, z, 32);
-	if (len)
-		es_sm3s_update(&st, msg, len);
-	es_sm3s_final(&st, e);
+	es_sm3s_hash_head(e, z, msg, len);
 }
 
 static int fast_sign_e(es_buf *sig, const es_sm2_key *key, const uint8_t e[32])

@@ -232,7 +232,7 @@ static size_t common_prefix(const uint8_t *a, const uint8_t *b, size_t n)
 	return i;
 }
 
-static void hash_plain(uint8_t out[32], const uint8_t head[32], const uint8_t *msg, size_t len)
+void es_sm3s_hash_head(uint8_t out[32], const uint8_t head[32], const void *msg, size_t len)
 {
 	es_sm3_state st;
 
@@ -252,7 +252,7 @@ void es_sm3s_hash_prefixed(uint8_t out[32], const uint8_t head[32], const void *
 	size_t cp, plen;
 
 	if (len < PFX_MIN || len > PFX_MAX || !(c = pfx_get())) {
-		hash_plain(out, head, msg, len);
+		es_sm3s_hash_head(out, head, msg, len);
 		return;
 	}
 	for (int i = 0; i < PFX_SLOTS; i++)
