@@ -208,6 +208,16 @@ typedef struct es_crypto_bench_result {
 	int sm3_many_lanes;              /**< lanes es_sm3_many used: 16, 8 or 1 */
 	/** dudect-style Welch t of our signing time, fixed against random nonces (|t| < 4.5: no leak seen) */
 	double sm2_sign_dudect_t;
+	/**
+	 * The same for single primitives on the arithmetic chosen at run time
+	 * (sm2_arith, e.g. "mulx-adx, avx512 table scan"; valgrind cannot run
+	 * these): the field product, the comb row scan and the inversion mod p,
+	 * all-zero input against random inputs.
+	 */
+	double sm2_fp_mul_dudect_t, sm2_select_dudect_t, sm2_inv_dudect_t;
+	/** The control: the variable-time wNAF recoding, which the test must see (|t| far above 4.5) */
+	double sm2_control_dudect_t;
+	const char *sm2_arith;
 	const char *implementation;      /**< es_crypto_implementation() */
 } es_crypto_bench_result;
 /** Measure for about 2 x @p seconds per pair (ours and OpenSSL's alternating in 50 ms slices). */

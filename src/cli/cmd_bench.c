@@ -18,7 +18,11 @@ static const char bench_usage[] =
 	"openssl_sm2_sign_per_s, openssl_sm2_verify_per_s, sm2_verify_cold_per_s,\n"
 	"sm3_mb_per_s, openssl_sm3_mb_per_s, sm2_sign_ratio, sm2_verify_ratio,\n"
 	"sm3_ratio, sm2_sign_dudect_t (Welch t of our signing time, fixed against\n"
-	"random nonces, dudect style; |t| < 4.5: no leak seen), sm3_many_mb_per_s,\n"
+	"random nonces, dudect style; |t| < 4.5: no leak seen), sm2_fp_mul_dudect_t,\n"
+	"sm2_select_dudect_t and sm2_inv_dudect_t (the same for the field product,\n"
+	"the comb row scan and the inversion alone, all-zero against random input,\n"
+	"on the arithmetic named by sm2_arith), sm2_control_dudect_t (the control:\n"
+	"variable-time wNAF recoding, which the test must see), sm3_many_mb_per_s,\n"
 	"openssl_sm3_many_mb_per_s, sm3_many_ratio and sm3_many_lanes (es_sm3_many\n"
 	"over 128 messages of 2 KiB against OpenSSL hashing them one by one) and\n"
 	"implementation.\n";
@@ -55,7 +59,7 @@ static int bench_crypto(int argc, char **argv)
 	if (es_crypto_bench(&r, seconds) < 0)
 		return cli_fail("bench crypto");
 	if (json) {
-		cli_print_json(json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i,s:s}",
+		cli_print_json(json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i,s:s,s:s?}",
 					 "sm2_sign_per_s", r.sm2_sign_per_s,
 					 "sm2_verify_per_s", r.sm2_verify_per_s,
 					 "openssl_sm2_sign_per_s", r.openssl_sm2_sign_per_s,
@@ -67,11 +71,16 @@ static int bench_crypto(int argc, char **argv)
 					 "sm2_verify_ratio", r.sm2_verify_ratio,
 					 "sm3_ratio", r.sm3_ratio,
 					 "sm2_sign_dudect_t", r.sm2_sign_dudect_t,
+					 "sm2_fp_mul_dudect_t", r.sm2_fp_mul_dudect_t,
+					 "sm2_select_dudect_t", r.sm2_select_dudect_t,
+					 "sm2_inv_dudect_t", r.sm2_inv_dudect_t,
+					 "sm2_control_dudect_t", r.sm2_control_dudect_t,
 					 "sm3_many_mb_per_s", r.sm3_many_mb_per_s,
 					 "openssl_sm3_many_mb_per_s", r.openssl_sm3_many_mb_per_s,
 					 "sm3_many_ratio", r.sm3_many_ratio,
 					 "sm3_many_lanes", r.sm3_many_lanes,
-					 "implementation", r.implementation));
+					 "implementation", r.implementation,
+					 "sm2_arith", r.sm2_arith));
 		return ES_EXIT_OK;
 	}
 	printf("crypto implementation: %s (ESEAL_CRYPTO=openssl selects OpenSSL)\n\n", r.implementation);
@@ -87,9 +96,14 @@ static int bench_crypto(int argc, char **argv)
 	printf("%-34s %12.1f %12.1f %8.2f\n", "SM3 MB/s, 128 x 2 KiB at once", r.sm3_many_mb_per_s,
 	       r.openssl_sm3_many_mb_per_s, r.sm3_many_ratio);
 	printf("%-34s %12d\n", "  lanes (es_sm3_many)", r.sm3_many_lanes);
-	if (r.implementation && strcmp(r.implementation, "eseal") == 0)
+	if (r.implementation && strcmp(r.implementation, "eseal") == 0) {
 		printf("\nSM2 signing, fixed vs random nonce (dudect): t = %.2f (|t| < 4.5: no leak seen)\n",
 		       r.sm2_sign_dudect_t);
+		printf("on %s, all-zero vs random input: field product t = %.2f, row scan t = %.2f,\n"
+		       "inversion t = %.2f; control (variable-time wNAF, must be seen): t = %.1f\n",
+		       r.sm2_arith ? r.sm2_arith : "?", r.sm2_fp_mul_dudect_t, r.sm2_select_dudect_t,
+		       r.sm2_inv_dudect_t, r.sm2_control_dudect_t);
+	}
 	return ES_EXIT_OK;
 }
 

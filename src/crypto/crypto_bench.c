@@ -159,55 +159,75 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /*
- * Welch's t between the signing times of two nonce classes, dudect style
- * (Reparaz et al. 2017): class 0 a fixed nonce (k = 1: every comb digit but
- * one is zero), class 1 random nonces. Inputs are prepared in batches
- * before any is timed (so that drawing randomness does not disturb the
- * caches of one class only), classes are drawn at random and interleaved,
- * times above the 90th percentile of a warm-up are cropped. |t| well below
- * 4.5 means no leak this test can see. Our implementation only.
+ * Welch's t between the times of two input classes, dudect style
+ * (Reparaz et al. 2017): class 0 a fixed input, class 1 random inputs.
+ * Inputs are prepared in batches before any is timed (so that drawing
+ * randomness does not disturb the caches of one class only), classes are
+ * drawn at random and interleaved, times above the 90th percentile of a
+ * warm-up are cropped. |t| well below 4.5 means no leak this test can see.
+ * Our implementation only. What is timed (op):
+ *   0: signing with a given nonce; fixed k = 1 (every comb digit but one
+ *      is zero) against random nonces;
+ *   ES_SM2P_PROBE_*: one primitive (es_sm2p_ct_probe) on the arithmetic
+ *      picked at run time (mulx-adx, the AVX-512 row scan), which valgrind
+ *      cannot check; fixed input all zeros (x = 0, entry 0) against random;
+ *      ES_SM2P_PROBE_VT is the control, variable time on purpose: the
+ *      test must report it (|t| far above 4.5).
  */
 #define DUDECT_BATCH 256
 
-static int dudect_batch(const es_sm2_key *key, uint8_t (*k)[32], uint8_t *cls, double *dt)
+/* Calls per timing of each probe: about half a microsecond or more each. */
+static unsigned dudect_reps(int op)
 {
-	static const uint8_t fixed[32] = { [31] = 1 };
+	return op == ES_SM2P_PROBE_MUL ? 64 : op == ES_SM2P_PROBE_SELECT ? 16 : op == ES_SM2P_PROBE_INV ? 2 :
+	       op == ES_SM2P_PROBE_VT ? 4 : 1;
+}
+
+static int dudect_batch(const es_sm2_key *key, int op, uint8_t (*in)[64], uint8_t *cls, double *dt)
+{
+	static const uint8_t fixed_k[32] = { [31] = 1 };
 	uint8_t e[32], sig[64];
 	int err;
 
 	memset(e, 0x42, sizeof(e));
 	if ((err = es_random(cls, DUDECT_BATCH)) < 0 ||
-	    (err = es_random(&k[0][0], DUDECT_BATCH * 32)) < 0)
+	    (err = es_random(&in[0][0], DUDECT_BATCH * 64)) < 0)
 		return err;
 	for (int i = 0; i < DUDECT_BATCH; i++) {
 		cls[i] &= 1;
 		if (cls[i])
-			k[i][0] &= 0x7f; /* below n */
+			in[i][0] &= 0x7f; /* a nonce below n */
+		else if (op == 0)
+			memcpy(in[i], fixed_k, 32);
 		else
-			memcpy(k[i], fixed, 32);
+			memset(in[i], 0, 64);
 	}
 	for (int i = 0; i < DUDECT_BATCH; i++) {
 		double t0 = mono_ns();
-		if (es_sm2p_sign_k(key->fast, e, k[i], sig) < 0)
-			return es_error_set(ES_EINTERNAL, "dudect: nonce refused");
+		if (op == 0) {
+			if (es_sm2p_sign_k(key->fast, e, in[i], sig) < 0)
+				return es_error_set(ES_EINTERNAL, "dudect: nonce refused");
+		} else {
+			es_sm2p_ct_probe(op, in[i], dudect_reps(op));
+		}
 		dt[i] = mono_ns() - t0;
 	}
 	return 0;
 }
 
-static int dudect_t(double seconds, const es_sm2_key *key, double *t_out)
+static int dudect_t(double seconds, const es_sm2_key *key, int op, double *t_out)
 {
 	enum { WARM = 8 };
-	uint8_t (*k)[32] = es_malloc(DUDECT_BATCH * 32), cls[DUDECT_BATCH];
+	uint8_t (*in)[64] = es_malloc(DUDECT_BATCH * 64), cls[DUDECT_BATCH];
 	double dt[DUDECT_BATCH], warm[WARM * DUDECT_BATCH], crop, start, n[2] = { 0 },
 		mean[2] = { 0 }, m2[2] = { 0 };
 	int err = 0;
 
 	*t_out = 0;
-	if (!k)
+	if (!in)
 		return es_error_set(ES_ENOMEM, "out of memory");
 	for (int w = 0; w < WARM; w++) {
-		if ((err = dudect_batch(key, k, cls, dt)) < 0)
+		if ((err = dudect_batch(key, op, in, cls, dt)) < 0)
 			goto done;
 		memcpy(warm + w * DUDECT_BATCH, dt, sizeof(dt));
 	}
@@ -215,7 +235,7 @@ static int dudect_t(double seconds, const es_sm2_key *key, double *t_out)
 	crop = warm[WARM * DUDECT_BATCH * 9 / 10];
 	start = mono_ns();
 	while (mono_ns() - start < seconds * 1e9) {
-		if ((err = dudect_batch(key, k, cls, dt)) < 0)
+		if ((err = dudect_batch(key, op, in, cls, dt)) < 0)
 			goto done;
 		for (int i = 0; i < DUDECT_BATCH; i++) {
 			int c = cls[i];
@@ -233,9 +253,24 @@ static int dudect_t(double seconds, const es_sm2_key *key, double *t_out)
 		*t_out = (mean[0] - mean[1]) /
 			 sqrt(m2[0] / (n[0] - 1) / n[0] + m2[1] / (n[1] - 1) / n[1]);
 done:
-	es_wipe(k, DUDECT_BATCH * 32);
-	es_free(k);
+	es_wipe(in, DUDECT_BATCH * 64);
+	es_free(in);
 	return err;
+}
+
+/* The dudect figures: signing for @p seconds, each probe and the control for half of it. */
+static int dudect_all(double seconds, const es_sm2_key *key, es_crypto_bench_result *out)
+{
+	int err;
+
+	if ((err = dudect_t(seconds, key, 0, &out->sm2_sign_dudect_t)) < 0 ||
+	    (err = dudect_t(seconds / 2, key, ES_SM2P_PROBE_MUL, &out->sm2_fp_mul_dudect_t)) < 0 ||
+	    (err = dudect_t(seconds / 2, key, ES_SM2P_PROBE_SELECT, &out->sm2_select_dudect_t)) < 0 ||
+	    (err = dudect_t(seconds / 2, key, ES_SM2P_PROBE_INV, &out->sm2_inv_dudect_t)) < 0 ||
+	    (err = dudect_t(seconds / 2, key, ES_SM2P_PROBE_VT, &out->sm2_control_dudect_t)) < 0)
+		return err;
+	out->sm2_arith = es_sm2p_arith();
+	return 0;
 }
 
 int es_crypto_bench(es_crypto_bench_result *out, double seconds)
@@ -292,7 +327,7 @@ int es_crypto_bench(es_crypto_bench_result *out, double seconds)
 	if (es_sm2p_enabled() &&
 	    ((err = es_bench_interleaved(seconds / 2, ours_verify_cold, &b, ours_verify, &b,
 					 &out->sm2_verify_cold_per_s, &unused)) < 0 ||
-	     (b.key->fast && (err = dudect_t(seconds, b.key, &out->sm2_sign_dudect_t)) < 0)))
+	     (b.key->fast && (err = dudect_all(seconds, b.key, out)) < 0)))
 		goto done;
 	out->sm3_mb_per_s *= BENCH_SM3_LEN / 1e6;
 	out->openssl_sm3_mb_per_s *= BENCH_SM3_LEN / 1e6;

@@ -47,6 +47,8 @@ struct es_cert {
 	X509 *x;
 	uint8_t *der;
 	size_t derlen;
+	/* SM3 of der, set when the object is made (keys of the trust store's caches) */
+	uint8_t der_sm3[32];
 	/* SPKI is id-ecPublicKey/SM2 curve (or the SM2 OID itself) */
 	bool sm2;
 	/* cached SM2 public key, NULL when not SM2 or undecodable */

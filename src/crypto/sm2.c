@@ -590,13 +590,7 @@ int es_sm2_z(uint8_t z[32], const es_sm2_key *key, const uint8_t *id, size_t idl
 /* e = SM3(Z || M) */
 static void hash_e(uint8_t e[32], const uint8_t z[32], const void *msg, size_t len)
 {
-	es_sm3_state st;
-
-	es_sm3s_init(&st);
-	es_sm3s_update(&st, z, 32);
-	if (len)
-		es_sm3s_update(&st, msg, len);
-	es_sm3s_final(&st, e);
+	es_sm3s_hash_head(e, z, msg, len);
 }
 
 static int fast_sign_e(es_buf *sig, const es_sm2_key *key, const uint8_t e[32])
@@ -810,7 +804,7 @@ int es_sm2_verify(const es_sm2_key *key, const uint8_t *id, size_t idlen, const 
 		uint8_t z[32], e[32];
 		if ((err = fast_z(z, key, id, idlen)) < 0)
 			return err;
-		hash_e(e, z, msg, len);
+		es_sm3s_hash_prefixed(e, z, msg, len); /* public data: the prefix cache may keep it */
 		return fast_verify_e(key, e, sig, siglen);
 	}
 	if ((err = pick_id(&id, &idlen)) < 0)
@@ -1010,10 +1004,12 @@ int es_sm2_signer_verify(es_sm2_signer *s, const void *msg, size_t len, const ui
 	int err;
 
 	ES_ASSERT_ARG(s && (msg || len == 0) && (sig || siglen == 0));
+	if (s->key->fast) {
+		es_sm3s_hash_prefixed(e, s->z, msg, len);
+		return fast_verify_e(s->key, e, sig, siglen);
+	}
 	if ((err = signer_e(s, e, msg, len)) < 0)
 		return err;
-	if (s->key->fast)
-		return fast_verify_e(s->key, e, sig, siglen);
 	return verify_e(s->verify, e, sig, siglen);
 }
 

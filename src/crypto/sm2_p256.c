@@ -111,11 +111,6 @@ static inline uint64_t ct_is_zero(const uint64_t a[4])
 	return ct_is_zero64(a[0] | a[1] | a[2] | a[3]);
 }
 
-static inline uint64_t ct_eq(const uint64_t a[4], const uint64_t b[4])
-{
-	return ct_is_zero64((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]));
-}
-
 /* r = mask ? a : r */
 static inline void ct_move(uint64_t r[4], const uint64_t a[4], uint64_t mask)
 {
@@ -400,8 +395,9 @@ static void fp_sqr_port(uint64_t r[4], const uint64_t a[4])
  * m (2^192 - 2^160 - 2^32 + 1) 2^64, that is m to acc1 and acc4 and
  * minus (m << 32) to acc1, acc3 and (m >> 32) to acc2, acc4, so that acc0
  * becomes zero and is dropped. Straight-line code: no branch, no load
- * address depending on the data (constant time); the final subtraction is
- * final_sub. Needs BMI2 and ADX (es_sm2p_arith picks it at run time).
+ * address depending on the data (constant time); the final subtraction
+ * is in the same block, with cmov. Needs BMI2 and ADX (es_sm2p_arith picks
+ * it at run time).
  */
 #define SM2P_ROW(i, A0, A1, A2, A3, A4, A5)                                     \
 	"xorl %k" #A5 ", %k" #A5 "\n\t"                                         \
@@ -426,20 +422,19 @@ static void fp_sqr_port(uint64_t r[4], const uint64_t a[4])
 	"movq %" #A0 ", %[hi]\n\t"                                              \
 	"shrq $32, %[hi]\n\t"                                                   \
 	"addq %" #A0 ", %" #A1 "\n\t"                                           \
-	"adcq %[z], %" #A2 "\n\t"                                               \
-	"adcq %[z], %" #A3 "\n\t"                                               \
+	"adcq $0, %" #A2 "\n\t"                                                 \
+	"adcq $0, %" #A3 "\n\t"                                                 \
 	"adcq %" #A0 ", %" #A4 "\n\t"                                           \
-	"adcq %[z], %" #A5 "\n\t"                                               \
+	"adcq $0, %" #A5 "\n\t"                                                 \
 	"subq %[lo], %" #A1 "\n\t"                                              \
 	"sbbq %[hi], %" #A2 "\n\t"                                              \
 	"sbbq %[lo], %" #A3 "\n\t"                                              \
 	"sbbq %[hi], %" #A4 "\n\t"                                              \
-	"sbbq %[z], %" #A5 "\n\t"
+	"sbbq $0, %" #A5 "\n\t"
 
 ES_INLINE void fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	static const uint64_t zero = 0; /* a memory operand: one register fewer (clang 14 with UBSan ran out) */
-	uint64_t r0, r1, r2, r3, r4, r5, lo, hi;
+	uint64_t r0, r1, r2, r3, r4, r5, lo, hi, zero = 0; /* zero: a register, or memory when short */
 
 	__asm__("xorl %k[r0], %k[r0]\n\t"
 		"xorl %k[r1], %k[r1]\n\t"
@@ -450,15 +445,39 @@ ES_INLINE void fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4
 		SM2P_ROW(1, [r1], [r2], [r3], [r4], [r5], [r0])
 		SM2P_ROW(2, [r2], [r3], [r4], [r5], [r0], [r1])
 		SM2P_ROW(3, [r3], [r4], [r5], [r0], [r1], [r2])
+		/*
+		 * The value is r4, r5, r0, r1 and the carry r2 (below 2p).
+		 * Subtract p by adding 2^256 - p = 2^224 + 2^96 - 2^64 + 1 into
+		 * copies in r3, lo, hi, rdx (a and b, no longer needed, hold
+		 * 2^32 - 1 and 2^32): a carry out, or the carry r2, means the
+		 * value was at least p; then cmov takes the sum (no branch).
+		 */
+		"movl $0xffffffff, %k[a]\n\t"
+		"leaq 1(%[a]), %[b]\n\t"
+		"movq %[r4], %[r3]\n\t"
+		"movq %[r5], %[lo]\n\t"
+		"movq %[r0], %[hi]\n\t"
+		"movq %[r1], %%rdx\n\t"
+		"addq $1, %[r3]\n\t"
+		"adcq %[a], %[lo]\n\t"
+		"adcq $0, %[hi]\n\t"
+		"adcq %[b], %%rdx\n\t"
+		"adcq $0, %[r2]\n\t"
+		"cmovnzq %[r3], %[r4]\n\t"
+		"cmovnzq %[lo], %[r5]\n\t"
+		"cmovnzq %[hi], %[r0]\n\t"
+		"cmovnzq %%rdx, %[r1]\n\t"
 		: [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
-		  [r5] "=&r"(r5), [lo] "=&r"(lo), [hi] "=&r"(hi)
-		: [a] "r"(a), [b] "r"(b), [z] "m"(zero)
+		  [r5] "=&r"(r5), [lo] "=&r"(lo), [hi] "=&r"(hi), [a] "+r"(a), [b] "+r"(b)
+		: [z] "rm"(zero)
 		/* reads a[0..3] and b[0..3] through the pointers ("memory"; operands naming
 		 * the arrays would each take an address register, which the sanitizer
 		 * builds with a frame pointer do not have) */
 		: "rdx", "cc", "memory");
-	/* the value is r4, r5, r0, r1 and the carry r2 (below 2p) */
-	final_sub(r, r4, r5, r0, r1, r2, P);
+	r[0] = r4;
+	r[1] = r5;
+	r[2] = r0;
+	r[3] = r1;
 }
 #endif
 
@@ -630,8 +649,7 @@ static int64_t sg_divsteps_59(int64_t zeta, uint64_t f0, uint64_t g0, sg_trans *
 /* [d, e] = t [d, e] / 2^62 mod p, keeping d, e in (-2p, p) */
 static void sg_update_de(sg62 *d, sg62 *e, const sg_trans *t)
 {
-	const int64_t d0 = d->v[0], d1 = d->v[1], d2 = d->v[2], d3 = d->v[3], d4 = d->v[4];
-	const int64_t e0 = e->v[0], e1 = e->v[1], e2 = e->v[2], e3 = e->v[3], e4 = e->v[4];
+	const int64_t d0 = d->v[0], d4 = d->v[4], e0 = e->v[0], e4 = e->v[4];
 	const int64_t u = t->u, v = t->v, q = t->q, r = t->r;
 	int64_t md, me, sd, se;
 	i128 cd, ce;
@@ -650,30 +668,14 @@ static void sg_update_de(sg62 *d, sg62 *e, const sg_trans *t)
 	ce += (i128)SG_P.v[0] * me;
 	cd >>= 62;
 	ce >>= 62;
-	cd += (i128)u * d1 + (i128)v * e1 + (i128)SG_P.v[1] * md;
-	ce += (i128)q * d1 + (i128)r * e1 + (i128)SG_P.v[1] * me;
-	d->v[0] = (int64_t)((uint64_t)cd & M62);
-	cd >>= 62;
-	e->v[0] = (int64_t)((uint64_t)ce & M62);
-	ce >>= 62;
-	cd += (i128)u * d2 + (i128)v * e2 + (i128)SG_P.v[2] * md;
-	ce += (i128)q * d2 + (i128)r * e2 + (i128)SG_P.v[2] * me;
-	d->v[1] = (int64_t)((uint64_t)cd & M62);
-	cd >>= 62;
-	e->v[1] = (int64_t)((uint64_t)ce & M62);
-	ce >>= 62;
-	cd += (i128)u * d3 + (i128)v * e3 + (i128)SG_P.v[3] * md;
-	ce += (i128)q * d3 + (i128)r * e3 + (i128)SG_P.v[3] * me;
-	d->v[2] = (int64_t)((uint64_t)cd & M62);
-	cd >>= 62;
-	e->v[2] = (int64_t)((uint64_t)ce & M62);
-	ce >>= 62;
-	cd += (i128)u * d4 + (i128)v * e4 + (i128)SG_P.v[4] * md;
-	ce += (i128)q * d4 + (i128)r * e4 + (i128)SG_P.v[4] * me;
-	d->v[3] = (int64_t)((uint64_t)cd & M62);
-	cd >>= 62;
-	e->v[3] = (int64_t)((uint64_t)ce & M62);
-	ce >>= 62;
+	for (int i = 1; i < 5; i++) {
+		cd += (i128)u * d->v[i] + (i128)v * e->v[i] + (i128)SG_P.v[i] * md;
+		ce += (i128)q * d->v[i] + (i128)r * e->v[i] + (i128)SG_P.v[i] * me;
+		d->v[i - 1] = (int64_t)((uint64_t)cd & M62);
+		cd >>= 62;
+		e->v[i - 1] = (int64_t)((uint64_t)ce & M62);
+		ce >>= 62;
+	}
 	d->v[4] = (int64_t)cd;
 	e->v[4] = (int64_t)ce;
 }
@@ -844,43 +846,38 @@ static void pt_dbl(jpoint *r, const jpoint *a)
 }
 
 /*
- * madd-2007-bl: r = a + b with b affine (r may be a). Wrong for
- * a = infinity and a = +-b: the callers select or branch around those,
- * using h (0 when the x coordinates match) and rr (0 when the y match too).
+ * madd-2004-hmv: r = a + b with b affine (r may be a), 8M + 3S and seven
+ * additions (madd-2007-bl, 7M + 4S, takes fourteen; a squaring costs a
+ * product here). Wrong for a = infinity and a = +-b: the callers select or
+ * branch around those, using h (0 when the x coordinates match) and rr (0
+ * when the y match too).
  */
 static void pt_madd_raw(jpoint *r, const jpoint *a, const uint64_t bx[4], const uint64_t by[4],
 			uint64_t h[4], uint64_t rr[4])
 {
-	uint64_t z1z1[4], u2[4], s2[4], hh[4], i[4], j[4], v[4], t[4], y1j[4];
+	uint64_t z1z1[4], z1z1z1[4], u2[4], s2[4], hh[4], hhh[4], v[4], t[4];
 
 	fp_sqr(z1z1, a->z);
+	fp_mul(z1z1z1, z1z1, a->z);
 	fp_mul(u2, bx, z1z1);
-	fp_mul(s2, by, a->z);
-	fp_mul(s2, s2, z1z1);
+	fp_mul(s2, by, z1z1z1);
 	fp_sub(h, u2, a->x);
-	fp_sqr(hh, h);
-	fp_add(i, hh, hh);
-	fp_add(i, i, i);
-	fp_mul(j, h, i);
 	fp_sub(rr, s2, a->y);
-	fp_add(rr, rr, rr);
-	fp_mul(v, a->x, i);
-	fp_mul(y1j, a->y, j);
-	fp_add(y1j, y1j, y1j);
-	/* Z3 = (Z1 + H)^2 - Z1Z1 - HH */
-	fp_add(t, a->z, h);
-	fp_sqr(t, t);
-	fp_sub(t, t, z1z1);
-	fp_sub(r->z, t, hh);
-	/* X3 = rr^2 - J - 2V */
-	fp_sqr(t, rr);
-	fp_sub(t, t, j);
-	fp_sub(t, t, v);
-	fp_sub(r->x, t, v);
-	/* Y3 = rr (V - X3) - 2 Y1 J */
-	fp_sub(t, v, r->x);
-	fp_mul(t, rr, t);
-	fp_sub(r->y, t, y1j);
+	fp_sqr(hh, h);
+	fp_mul(hhh, hh, h);
+	fp_mul(v, a->x, hh);
+	fp_mul(t, a->y, hhh);
+	/* Z3 = Z1 H; a->x, a->y and a->z are not read after their r-> twins are written */
+	fp_mul(r->z, a->z, h);
+	/* X3 = rr^2 - HHH - 2V */
+	fp_sqr(u2, rr);
+	fp_sub(u2, u2, hhh);
+	fp_sub(u2, u2, v);
+	fp_sub(r->x, u2, v);
+	/* Y3 = rr (V - X3) - Y1 HHH */
+	fp_sub(v, v, r->x);
+	fp_mul(v, rr, v);
+	fp_sub(r->y, v, t);
 }
 
 static const uint64_t ONE_N[4] = { 0xac440bf6c62abeddULL, 0x8dfc2094de39fad4ULL,
@@ -1199,19 +1196,26 @@ static void mul_g_ct(jpoint *r, const uint64_t k[4])
 		select_any(&sel, g_tab[i], abs);
 		fp_sub(ny, zero, sel.y);
 		ct_move(sel.y, ny, neg);
+		nz = ~ct_is_zero64(abs);
+		if (i == 0) { /* the sum so far is infinity: the entry, or infinity for digit 0 */
+			ct_move(acc.x, sel.x, nz);
+			ct_move(acc.y, sel.y, nz);
+			ct_move(acc.z, ONE_P, nz);
+			continue;
+		}
 		pt_madd_raw(&tmp, &acc, sel.x, sel.y, h, rr);
 		/*
-		 * No doubling case can arise: the partial sum is below 2^(6i)
-		 * in absolute value and the new term is at least 2^(6i).
+		 * No doubling case can arise: the partial sum is below 2^(7i)
+		 * in absolute value and the new term is at least 2^(7i).
 		 */
 		inf = ct_is_zero(acc.z);
-		nz = ~ct_is_zero64(abs);
-		ct_move(acc.x, tmp.x, nz & ~inf);
-		ct_move(acc.y, tmp.y, nz & ~inf);
-		ct_move(acc.z, tmp.z, nz & ~inf);
-		ct_move(acc.x, sel.x, nz & inf);
-		ct_move(acc.y, sel.y, nz & inf);
-		ct_move(acc.z, ONE_P, nz & inf);
+		/* acc = digit 0 ? acc : acc at infinity ? the entry : the sum */
+		ct_move(tmp.x, sel.x, inf);
+		ct_move(tmp.y, sel.y, inf);
+		ct_move(tmp.z, ONE_P, inf);
+		ct_move(acc.x, tmp.x, nz);
+		ct_move(acc.y, tmp.y, nz);
+		ct_move(acc.z, tmp.z, nz);
 	}
 	*r = acc;
 	es_wipe(&sel, sizeof(sel));
@@ -1754,6 +1758,45 @@ void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], const uint8_t a[32])
 	fp_inv_fermat(r, m);
 	fp_from_mont(r, r);
 	to_be(fermat, r);
+}
+
+void es_sm2p_ct_probe(int op, const uint8_t in[64], unsigned reps)
+{
+	uint64_t x[4], b[4], sink;
+	es_sm2p_affine sel;
+
+	g_tab_ready();
+	from_be(x, in);
+	from_be(b, in + 32);
+	mod_reduce_once(x, x, P);
+	mod_reduce_once(b, b, P);
+	switch (op) {
+	case ES_SM2P_PROBE_MUL:
+		for (unsigned i = 0; i < reps; i++)
+			fp_mul(x, x, b);
+		break;
+	case ES_SM2P_PROBE_SELECT:
+		for (unsigned i = 0; i < reps; i++) {
+			select_any(&sel, g_tab[COMB_ROWS / 2], in[0] % (COMB_COLS + 1));
+			x[0] ^= sel.x[0];
+		}
+		break;
+	case ES_SM2P_PROBE_INV:
+		for (unsigned i = 0; i < reps; i++)
+			fp_inv(x, x);
+		break;
+	case ES_SM2P_PROBE_VT: {
+		int8_t naf[260];
+		for (unsigned i = 0; i < reps; i++)
+			x[0] += (uint64_t)wnaf(naf, x);
+		break;
+	}
+	default:
+		break;
+	}
+	sink = barrier(x[0] ^ x[1] ^ x[2] ^ x[3]); /* the result is used: nothing is optimised away */
+	(void)sink;
+	es_wipe(&sel, sizeof(sel));
 }
 
 const char *es_sm2p_arith(void)

@@ -85,6 +85,20 @@ size_t es_sm2p_raw_to_der(uint8_t der[72], const uint8_t raw[64]);
 void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], const uint8_t a[32]);
 
 /*
+ * Timing probes of `eseal bench crypto` (dudect style) for the paths
+ * valgrind cannot check: run primitive @p op @p reps times on @p in, on
+ * the arithmetic es_sm2p_arith() names. ES_SM2P_PROBE_MUL: the field
+ * product, x = x * b chained from x = in[0..31], b = in[32..63] (reduced
+ * mod p); ES_SM2P_PROBE_SELECT: the comb row scan of entry in[0] mod 65
+ * (0: none) from a fixed row; ES_SM2P_PROBE_INV: the inversion mod p,
+ * chained from in[0..31]; ES_SM2P_PROBE_VT, the control: the variable-time
+ * wNAF recoding of in[0..31] that verification uses (a timing test must
+ * see it).
+ */
+enum { ES_SM2P_PROBE_MUL = 1, ES_SM2P_PROBE_SELECT, ES_SM2P_PROBE_INV, ES_SM2P_PROBE_VT };
+void es_sm2p_ct_probe(int op, const uint8_t in[64], unsigned reps);
+
+/*
  * The arithmetic in use, chosen once per process: the field
  * multiplication "mulx-adx" (x86-64 with BMI2 and ADX) or "portable" (C),
  * followed by ", avx2 table scan" when the comb rows are scanned with

@@ -5,33 +5,12 @@
  * constants precomputed.
  */
 #include "es_int.h"
+#include "eseal/es_crypto.h"
 #include "crypto/sm3_fast.h"
 
-#define ROTL(x, n) (((x) << ((n) & 31)) | ((x) >> ((32 - ((n) & 31)) & 31)))
-#define P0(x) ((x) ^ ROTL((x), 9) ^ ROTL((x), 17))
-#define P1(x) ((x) ^ ROTL((x), 15) ^ ROTL((x), 23))
-#define FF0(x, y, z) ((x) ^ (y) ^ (z))
-/* the two terms have no bit in common: + is |, and lets the compiler use lea */
-#define FF1(x, y, z) ((((x) ^ (y)) & (z)) + ((x) & (y)))
-#define GG0(x, y, z) ((x) ^ (y) ^ (z))
-#define GG1(x, y, z) (((x) & (y)) + (~(x) & (z)))
+#include "crypto/sm3_rounds.h"
 
-/* T_j <<< (j mod 32) */
-static const uint32_t TJ[64] = {
-	0x79cc4519, 0xf3988a32, 0xe7311465, 0xce6228cb, 0x9cc45197, 0x3988a32f, 0x7311465e, 0xe6228cbc,
-	0xcc451979, 0x988a32f3, 0x311465e7, 0x6228cbce, 0xc451979c, 0x88a32f39, 0x11465e73, 0x228cbce6,
-	0x9d8a7a87, 0x3b14f50f, 0x7629ea1e, 0xec53d43c, 0xd8a7a879, 0xb14f50f3, 0x629ea1e7, 0xc53d43ce,
-	0x8a7a879d, 0x14f50f3b, 0x29ea1e76, 0x53d43cec, 0xa7a879d8, 0x4f50f3b1, 0x9ea1e762, 0x3d43cec5,
-	0x7a879d8a, 0xf50f3b14, 0xea1e7629, 0xd43cec53, 0xa879d8a7, 0x50f3b14f, 0xa1e7629e, 0x43cec53d,
-	0x879d8a7a, 0x0f3b14f5, 0x1e7629ea, 0x3cec53d4, 0x79d8a7a8, 0xf3b14f50, 0xe7629ea1, 0xcec53d43,
-	0x9d8a7a87, 0x3b14f50f, 0x7629ea1e, 0xec53d43c, 0xd8a7a879, 0xb14f50f3, 0x629ea1e7, 0xc53d43ce,
-	0x8a7a879d, 0x14f50f3b, 0x29ea1e76, 0x53d43cec, 0xa7a879d8, 0x4f50f3b1, 0x9ea1e762, 0x3d43cec5,
-};
-
-static inline uint32_t load32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
+#include <pthread.h>
 
 static inline void store32(uint8_t *p, uint32_t v)
 {
@@ -43,8 +22,8 @@ static inline void store32(uint8_t *p, uint32_t v)
 
 /* W[j+16] from the ring (indices mod 16) */
 #define EXPAND(j)                                                                               \
-	(W[(j) & 15] = P1(W[(j) & 15] ^ W[((j) + 7) & 15] ^ ROTL(W[((j) + 13) & 15], 15)) ^       \
-		       ROTL(W[((j) + 3) & 15], 7) ^ W[((j) + 10) & 15])
+	(W[(j) & 15] = SM3_P1(W[(j) & 15] ^ W[((j) + 7) & 15] ^ SM3_ROTL(W[((j) + 13) & 15], 15)) ^       \
+		       SM3_ROTL(W[((j) + 3) & 15], 7) ^ W[((j) + 10) & 15])
 
 /*
  * One round j with words Wj = W[j], Wj4 = W[j+4]; the eight registers
@@ -52,13 +31,13 @@ static inline void store32(uint8_t *p, uint32_t v)
  */
 #define ROUND(j, A, B, C, D, E, F, G, H, FF, GG, Wj, Wj4)                                    \
 	do {                                                                                   \
-		uint32_t a12 = ROTL(A, 12), ss1 = ROTL(a12 + E + TJ[j], 7), ss2 = ss1 ^ a12;  \
+		uint32_t a12 = SM3_ROTL(A, 12), ss1 = SM3_ROTL(a12 + E + SM3_TJ[j], 7), ss2 = ss1 ^ a12;  \
 		uint32_t tt1 = FF(A, B, C) + D + ss2 + ((Wj) ^ (Wj4));                        \
 		uint32_t tt2 = GG(E, F, G) + H + ss1 + (Wj);                                   \
-		B = ROTL(B, 9);                                                                \
-		F = ROTL(F, 19);                                                               \
+		B = SM3_ROTL(B, 9);                                                                \
+		F = SM3_ROTL(F, 19);                                                               \
 		D = tt1;                                                                       \
-		H = P0(tt2);                                                                   \
+		H = SM3_P0(tt2);                                                                   \
 	} while (0)
 
 /* 4 rounds j..j+3; W[j..j+3] are in the ring, W[j+4..j+7] are made here when needed */
@@ -84,27 +63,27 @@ void es_sm3s_blocks(uint32_t v[8], const uint8_t *p, size_t nblocks)
 		uint32_t W[16], A = v[0], B = v[1], C = v[2], D = v[3], E = v[4], F = v[5], G = v[6],
 				H = v[7];
 		for (int i = 0; i < 16; i++)
-			W[i] = load32(p + 4 * i);
+			W[i] = sm3_load32(p + 4 * i);
 		/*
 		 * After a round the registers are renamed: the new A is the
-		 * old D slot (tt1), the new E the old H slot (P0(tt2)).
+		 * old D slot (tt1), the new E the old H slot (SM3_P0(tt2)).
 		 */
-		R4(0, FF0, GG0, EXP_RING);
-		R4(4, FF0, GG0, EXP_RING);
-		R4(8, FF0, GG0, EXP_RING);
-		R4(12, FF0, GG0, EXP_RING);
-		R4(16, FF1, GG1, EXP_RING);
-		R4(20, FF1, GG1, EXP_RING);
-		R4(24, FF1, GG1, EXP_RING);
-		R4(28, FF1, GG1, EXP_RING);
-		R4(32, FF1, GG1, EXP_RING);
-		R4(36, FF1, GG1, EXP_RING);
-		R4(40, FF1, GG1, EXP_RING);
-		R4(44, FF1, GG1, EXP_RING);
-		R4(48, FF1, GG1, EXP_RING);
-		R4(52, FF1, GG1, EXP_RING);
-		R4(56, FF1, GG1, EXP_RING);
-		R4(60, FF1, GG1, EXP_RING);
+		R4(0, SM3_FF0, SM3_GG0, EXP_RING);
+		R4(4, SM3_FF0, SM3_GG0, EXP_RING);
+		R4(8, SM3_FF0, SM3_GG0, EXP_RING);
+		R4(12, SM3_FF0, SM3_GG0, EXP_RING);
+		R4(16, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(20, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(24, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(28, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(32, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(36, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(40, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(44, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(48, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(52, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(56, SM3_FF1, SM3_GG1, EXP_RING);
+		R4(60, SM3_FF1, SM3_GG1, EXP_RING);
 		v[0] ^= A;
 		v[1] ^= B;
 		v[2] ^= C;
@@ -119,9 +98,7 @@ void es_sm3s_blocks(uint32_t v[8], const uint8_t *p, size_t nblocks)
 
 void es_sm3s_init(es_sm3_state *s)
 {
-	static const uint32_t iv[8] = { 0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600,
-					0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e };
-	memcpy(s->v, iv, sizeof(iv));
+	memcpy(s->v, SM3_IV, sizeof(SM3_IV));
 	s->n = 0;
 	s->total = 0;
 }
@@ -169,4 +146,157 @@ void es_sm3s_final(es_sm3_state *s, uint8_t out[32])
 	es_sm3s_blocks(s->v, s->buf, 1);
 	for (int i = 0; i < 8; i++)
 		store32(out + 4 * i, s->v[i]);
+}
+
+/* ---- SM3(head || M) with the midstate of a prefix seen before ------------- */
+
+/*
+ * Verifying many signatures over messages that share a long prefix (every
+ * SES signature of one seal signs a TBS that starts with the whole seal,
+ * picture included; the seal's own signature signs the same bytes each
+ * time) hashes that prefix again and again. Each thread keeps, per head
+ * (the signer's Z), the last message and the SM3 state after head || P,
+ * where P is the part of that message, in whole blocks, that the message
+ * before it shared. A message that starts with P (compared byte for byte,
+ * so the digest is exactly SM3 of its bytes) continues from that state.
+ * The copies are public data (verification only) and are wiped when freed.
+ */
+#define PFX_SLOTS 4
+#define PFX_MIN 1024	    /* shorter messages, and shorter shared prefixes: no cache */
+#define PFX_MAX (256u << 10) /* longer messages are hashed without a copy (at most 1 MiB a thread) */
+
+typedef struct pfx_slot {
+	uint8_t head[32];
+	uint8_t *buf; /* the last message with this head */
+	size_t len, cap;
+	size_t plen; /* buf[0..plen) is the prefix hashed into mid (0: none) */
+	es_sm3_state mid;
+	uint64_t used;
+} pfx_slot;
+
+typedef struct pfx_cache {
+	pfx_slot s[PFX_SLOTS];
+	uint64_t tick;
+} pfx_cache;
+
+static pthread_key_t pfx_key;
+static pthread_once_t pfx_once = PTHREAD_ONCE_INIT;
+static int pfx_key_ok;
+/* the thread's cache, also here so that leak checkers see it reachable until the thread ends */
+static _Thread_local pfx_cache *pfx_tls;
+
+static void pfx_free(void *p)
+{
+	pfx_cache *c = p;
+
+	if (!c)
+		return;
+	for (int i = 0; i < PFX_SLOTS; i++) {
+		if (c->s[i].buf)
+			es_wipe(c->s[i].buf, c->s[i].cap);
+		es_free(c->s[i].buf);
+	}
+	es_wipe(c, sizeof(*c));
+	es_free(c);
+}
+
+static void pfx_init(void)
+{
+	pfx_key_ok = pthread_key_create(&pfx_key, pfx_free) == 0;
+}
+
+static pfx_cache *pfx_get(void)
+{
+	pthread_once(&pfx_once, pfx_init);
+	if (pfx_tls || !pfx_key_ok)
+		return pfx_tls;
+	pfx_tls = es_calloc(1, sizeof(*pfx_tls));
+	if (pfx_tls && pthread_setspecific(pfx_key, pfx_tls) != 0) {
+		es_free(pfx_tls);
+		pfx_tls = NULL;
+	}
+	return pfx_tls;
+}
+
+/* Length of the common prefix of a and b (n bytes each at most). */
+static size_t common_prefix(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 4096 <= n && memcmp(a + i, b + i, 4096) == 0)
+		i += 4096;
+	while (i + 64 <= n && memcmp(a + i, b + i, 64) == 0)
+		i += 64;
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+void es_sm3s_hash_head(uint8_t out[32], const uint8_t head[32], const void *msg, size_t len)
+{
+	es_sm3_state st;
+
+	es_sm3s_init(&st);
+	es_sm3s_update(&st, head, 32);
+	if (len)
+		es_sm3s_update(&st, msg, len);
+	es_sm3s_final(&st, out);
+}
+
+void es_sm3s_hash_prefixed(uint8_t out[32], const uint8_t head[32], const void *data, size_t len)
+{
+	const uint8_t *msg = data;
+	pfx_cache *c;
+	pfx_slot *s = NULL;
+	es_sm3_state st;
+	size_t cp, plen;
+
+	if (len < PFX_MIN || len > PFX_MAX || !(c = pfx_get())) {
+		es_sm3s_hash_head(out, head, msg, len);
+		return;
+	}
+	for (int i = 0; i < PFX_SLOTS; i++)
+		if (c->s[i].used && memcmp(c->s[i].head, head, 32) == 0)
+			s = &c->s[i];
+	if (!s) { /* the least recently used slot */
+		s = &c->s[0];
+		for (int i = 1; i < PFX_SLOTS; i++)
+			if (c->s[i].used < s->used)
+				s = &c->s[i];
+		memcpy(s->head, head, 32);
+		s->len = s->plen = 0;
+	}
+	s->used = ++c->tick;
+	if (s->plen && len >= s->plen && memcmp(s->buf, msg, s->plen) == 0) {
+		st = s->mid;
+		es_sm3s_update(&st, msg + s->plen, len - s->plen);
+		es_sm3s_final(&st, out);
+		return;
+	}
+	/* the part shared with the last message, in whole blocks after the head */
+	cp = s->len ? common_prefix(s->buf, msg, s->len < len ? s->len : len) : 0;
+	plen = cp >= PFX_MIN ? (32 + cp) / 64 * 64 - 32 : 0;
+	es_sm3s_init(&st);
+	es_sm3s_update(&st, head, 32);
+	if (plen) {
+		es_sm3s_update(&st, msg, plen);
+		s->mid = st;
+	}
+	es_sm3s_update(&st, msg + plen, len - plen);
+	es_sm3s_final(&st, out);
+	if (s->cap < len) {
+		uint8_t *nb = es_malloc(len);
+		if (!nb) {
+			s->len = s->plen = 0;
+			return;
+		}
+		if (s->buf)
+			es_wipe(s->buf, s->cap);
+		es_free(s->buf);
+		s->buf = nb;
+		s->cap = len;
+	}
+	memcpy(s->buf, msg, len);
+	s->len = len;
+	s->plen = plen;
 }

@@ -22,6 +22,15 @@ void es_sm3s_update(es_sm3_state *s, const void *data, size_t len);
 void es_sm3s_final(es_sm3_state *s, uint8_t out[32]);
 /* Compress @p nblocks 64-byte blocks into @p v. */
 void es_sm3s_blocks(uint32_t v[8], const uint8_t *p, size_t nblocks);
+/* SM3(head || data), head 32 bytes (e = SM3(Z || M) of SM2). */
+void es_sm3s_hash_head(uint8_t out[32], const uint8_t head[32], const void *data, size_t len);
+/*
+ * The same for verification: this thread continues from the
+ * state of a prefix of @p data that it hashed before with the same head,
+ * when the bytes match (sm3_fast.c). Keeps a copy of the message: for
+ * public data only.
+ */
+void es_sm3s_hash_prefixed(uint8_t out[32], const uint8_t head[32], const void *data, size_t len);
 
 
 /*

@@ -23,21 +23,7 @@
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(ES_SM3M_PORTABLE)
 #define SM3M_HAVE_X86 1
 #define SM3M_MAX_LANES 16
-
-static const uint32_t sm3m_iv[8] = { 0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600,
-				     0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e };
-
-/* T_j <<< (j mod 32) */
-static const uint32_t sm3m_tj[64] = {
-	0x79cc4519, 0xf3988a32, 0xe7311465, 0xce6228cb, 0x9cc45197, 0x3988a32f, 0x7311465e, 0xe6228cbc,
-	0xcc451979, 0x988a32f3, 0x311465e7, 0x6228cbce, 0xc451979c, 0x88a32f39, 0x11465e73, 0x228cbce6,
-	0x9d8a7a87, 0x3b14f50f, 0x7629ea1e, 0xec53d43c, 0xd8a7a879, 0xb14f50f3, 0x629ea1e7, 0xc53d43ce,
-	0x8a7a879d, 0x14f50f3b, 0x29ea1e76, 0x53d43cec, 0xa7a879d8, 0x4f50f3b1, 0x9ea1e762, 0x3d43cec5,
-	0x7a879d8a, 0xf50f3b14, 0xea1e7629, 0xd43cec53, 0xa879d8a7, 0x50f3b14f, 0xa1e7629e, 0x43cec53d,
-	0x879d8a7a, 0x0f3b14f5, 0x1e7629ea, 0x3cec53d4, 0x79d8a7a8, 0xf3b14f50, 0xe7629ea1, 0xcec53d43,
-	0x9d8a7a87, 0x3b14f50f, 0x7629ea1e, 0xec53d43c, 0xd8a7a879, 0xb14f50f3, 0x629ea1e7, 0xc53d43ce,
-	0x8a7a879d, 0x14f50f3b, 0x29ea1e76, 0x53d43cec, 0xa7a879d8, 0x4f50f3b1, 0x9ea1e762, 0x3d43cec5,
-};
+#include "crypto/sm3_rounds.h"
 
 /* ---- lanes: which block each lane hashes next ------------------------------ */
 
@@ -87,11 +73,6 @@ static bool lane_done(const sm3m_lane *l)
 	return l->full == 0 && l->itail == l->ntail;
 }
 
-static inline uint32_t sm3m_load32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /*
  * The driver, generic over the lane count: v[8][lanes] is the transposed
  * state, w[16][lanes] the transposed block words; @p compress hashes one
@@ -116,13 +97,13 @@ static void sm3m_drive(uint8_t (*out)[32], const uint8_t *const *msgs, const siz
 			busy++;
 		}
 		for (int i = 0; i < 8; i++)
-			v[i * lanes + l] = sm3m_iv[i];
+			v[i * lanes + l] = SM3_IV[i];
 	}
 	while (busy) {
 		for (int l = 0; l < lanes; l++) {
 			const uint8_t *b = lane[l].busy ? lane_block(&lane[l]) : zero_block;
 			for (int i = 0; i < 16; i++)
-				w[i * lanes + l] = sm3m_load32(b + 4 * i);
+				w[i * lanes + l] = sm3_load32(b + 4 * i);
 		}
 		compress(v, w);
 		for (int l = 0; l < lanes; l++) {
@@ -134,7 +115,7 @@ static void sm3m_drive(uint8_t (*out)[32], const uint8_t *const *msgs, const siz
 				out[lane[l].msg][4 * i + 1] = (uint8_t)(x >> 16);
 				out[lane[l].msg][4 * i + 2] = (uint8_t)(x >> 8);
 				out[lane[l].msg][4 * i + 3] = (uint8_t)x;
-				v[i * lanes + l] = sm3m_iv[i];
+				v[i * lanes + l] = SM3_IV[i];
 			}
 			lane[l].busy = false;
 			busy--;
@@ -152,11 +133,11 @@ static void sm3m_drive(uint8_t (*out)[32], const uint8_t *const *msgs, const siz
 /* ---- the vector rounds ------------------------------------------------------ */
 
 /*
- * One block in every lane. V is the vector type (uint32_t x lanes), ROL
- * its rotation by a constant. The message expansion is a 16-entry ring as
- * in sm3_fast.c.
+ * One block in every lane. V is the vector type (uint32_t x lanes); the
+ * macros of sm3_rounds.h work on it as on uint32_t. The message expansion
+ * is a 16-entry ring as in sm3_fast.c.
  */
-#define SM3M_BODY(V, ROL)                                                                        \
+#define SM3M_BODY(V)                                                                        \
 	V W[16], A, B, C, D, E, F, G, H;                                                         \
 	memcpy(W, w, sizeof(W));                                                                 \
 	memcpy(&A, v + 0 * LANES, sizeof(V));                                                    \
@@ -174,30 +155,29 @@ static void sm3m_drive(uint8_t (*out)[32], const uint8_t *const *msgs, const siz
 			if (j < 12) {                                                            \
 				wj4 = W[(j + 4) & 15];                                           \
 			} else {                                                                 \
-				V x = W[(j + 4) & 15] ^ W[(j + 11) & 15] ^ ROL(W[(j + 1) & 15], 15); \
-				x = x ^ ROL(x, 15) ^ ROL(x, 23);                                 \
-				wj4 = W[(j + 4) & 15] = x ^ ROL(W[(j + 7) & 15], 7) ^ W[(j + 14) & 15]; \
+				V x = W[(j + 4) & 15] ^ W[(j + 11) & 15] ^ SM3_ROTL(W[(j + 1) & 15], 15); \
+				wj4 = W[(j + 4) & 15] = SM3_P1(x) ^ SM3_ROTL(W[(j + 7) & 15], 7) ^ W[(j + 14) & 15]; \
 			}                                                                        \
-			a12 = ROL(A, 12);                                                        \
-			ss1 = ROL(a12 + E + sm3m_tj[j], 7);                                      \
+			a12 = SM3_ROTL(A, 12);                                                   \
+			ss1 = SM3_ROTL(a12 + E + SM3_TJ[j], 7);                                  \
 			ss2 = ss1 ^ a12;                                                         \
 			if (j < 16) {                                                            \
-				ff = A ^ B ^ C;                                                  \
-				gg = E ^ F ^ G;                                                  \
+				ff = SM3_FF0(A, B, C);                                           \
+				gg = SM3_GG0(E, F, G);                                           \
 			} else {                                                                 \
-				ff = (A & B) | ((A | B) & C);                                    \
-				gg = ((F ^ G) & E) ^ G;                                          \
+				ff = SM3_FF1_OR(A, B, C);                                        \
+				gg = SM3_GG1_OR(E, F, G);                                        \
 			}                                                                        \
 			tt1 = ff + D + ss2 + (wj ^ wj4);                                         \
 			tt2 = gg + H + ss1 + wj;                                                 \
 			D = C;                                                                   \
-			C = ROL(B, 9);                                                           \
+			C = SM3_ROTL(B, 9);                                                      \
 			B = A;                                                                   \
 			A = tt1;                                                                 \
 			H = G;                                                                   \
-			G = ROL(F, 19);                                                          \
+			G = SM3_ROTL(F, 19);                                                     \
 			F = E;                                                                   \
-			E = tt2 ^ ROL(tt2, 9) ^ ROL(tt2, 17);                                    \
+			E = SM3_P0(tt2);                                                         \
 		}                                                                                \
 		A ^= A0;                                                                         \
 		B ^= B0;                                                                         \
@@ -226,19 +206,17 @@ static void sm3m_drive(uint8_t (*out)[32], const uint8_t *const *msgs, const siz
 __extension__ typedef uint32_t sm3m_v8 __attribute__((vector_size(32)));
 __extension__ typedef uint32_t sm3m_v16 __attribute__((vector_size(64)));
 
-#define ROL8(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 #define LANES 8
 __attribute__((target("avx2"))) static void sm3m_compress_avx2(uint32_t *v, const uint32_t *w)
 {
-	SM3M_BODY(sm3m_v8, ROL8);
+	SM3M_BODY(sm3m_v8);
 }
 #undef LANES
 
-#define ROL16(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 #define LANES 16
 __attribute__((target("avx512f"))) static void sm3m_compress_avx512(uint32_t *v, const uint32_t *w)
 {
-	SM3M_BODY(sm3m_v16, ROL16);
+	SM3M_BODY(sm3m_v16);
 }
 #undef LANES
 #endif

@@ -41,12 +41,12 @@ struct es_trust {
 	X509_STORE *store;
 	pthread_mutex_t cache_mu;
 	struct {
-		uint8_t hash[32];
+		uint64_t hash; /* der_hash() of the DER, a filter before memcmp */
 		es_cert *cert;
 	} cache[ES_TRUST_CERT_CACHE];
 	size_t cache_next;
-	/* SM3(cert DER || issuer DER) of verified pairs, under cache_mu */
-	uint8_t (*sigs)[32];
+	/* verified pairs: SM3 of the certificate's DER, then of its issuer's; under cache_mu */
+	uint8_t (*sigs)[64];
 	size_t nsigs, sig_next;
 	atomic_ulong sig_hits, sig_checks;
 	es_cert **anchors;
@@ -83,10 +83,30 @@ int es_trust_new(es_trust **out)
 	return 0;
 }
 
+/*
+ * A 64-bit hash of a DER for the parsed-certificate cache: only a filter,
+ * a hit is confirmed by comparing the bytes (so it need not resist
+ * collisions; it is several times faster than SM3).
+ */
+static uint64_t der_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
 int es_trust_cert_from_der(const es_trust *ct, es_cert **out, const uint8_t *der, size_t len)
 {
 	es_trust *t = (es_trust *)ct; /* the cache is internally synchronised */
-	uint8_t h[32];
+	uint64_t h;
 	es_cert *c = NULL;
 	int err;
 
@@ -94,12 +114,11 @@ int es_trust_cert_from_der(const es_trust *ct, es_cert **out, const uint8_t *der
 	*out = NULL;
 	if (!t)
 		return es_cert_from_der(out, der, len);
-	if ((err = es_sm3(h, der, len)) < 0)
-		return err;
+	h = der_hash(der, len);
 	pthread_mutex_lock(&t->cache_mu);
 	for (size_t i = 0; i < ES_TRUST_CERT_CACHE; i++) {
 		es_cert *k = t->cache[i].cert;
-		if (k && memcmp(t->cache[i].hash, h, 32) == 0 && k->derlen == len && memcmp(k->der, der, len) == 0) {
+		if (k && t->cache[i].hash == h && k->derlen == len && memcmp(k->der, der, len) == 0) {
 			*out = es_cert_ref(k);
 			break;
 		}
@@ -113,7 +132,7 @@ int es_trust_cert_from_der(const es_trust *ct, es_cert **out, const uint8_t *der
 	{
 		size_t i = t->cache_next++ % ES_TRUST_CERT_CACHE;
 		es_cert_free(t->cache[i].cert);
-		memcpy(t->cache[i].hash, h, 32);
+		t->cache[i].hash = h;
 		t->cache[i].cert = es_cert_ref(c);
 	}
 	pthread_mutex_unlock(&t->cache_mu);
@@ -621,17 +640,14 @@ struct chain_info {
 /* Is @p cs signed by @p ci? From the store's memory when it has checked the pair before. */
 static bool pair_signed(es_trust *t, const es_cert *cs, const es_cert *ci)
 {
-	es_sm3_state st;
-	uint8_t key[32];
+	uint8_t key[64];
 	bool hit = false;
 
-	es_sm3s_init(&st);
-	es_sm3s_update(&st, cs->der, cs->derlen);
-	es_sm3s_update(&st, ci->der, ci->derlen);
-	es_sm3s_final(&st, key);
+	memcpy(key, cs->der_sm3, 32);
+	memcpy(key + 32, ci->der_sm3, 32);
 	pthread_mutex_lock(&t->cache_mu);
 	for (size_t i = 0; i < t->nsigs && !hit; i++)
-		hit = memcmp(t->sigs[i], key, 32) == 0;
+		hit = memcmp(t->sigs[i], key, 64) == 0;
 	pthread_mutex_unlock(&t->cache_mu);
 	if (hit) {
 		atomic_fetch_add(&t->sig_hits, 1);
@@ -642,9 +658,9 @@ static bool pair_signed(es_trust *t, const es_cert *cs, const es_cert *ci)
 		return false; /* failures are not remembered */
 	pthread_mutex_lock(&t->cache_mu);
 	if (!t->sigs)
-		t->sigs = es_calloc(ES_TRUST_SIG_CACHE, 32);
+		t->sigs = es_calloc(ES_TRUST_SIG_CACHE, 64);
 	if (t->sigs) {
-		memcpy(t->sigs[t->sig_next], key, 32);
+		memcpy(t->sigs[t->sig_next], key, 64);
 		t->sig_next = (t->sig_next + 1) % ES_TRUST_SIG_CACHE;
 		if (t->nsigs < ES_TRUST_SIG_CACHE)
 			t->nsigs++;

@@ -81,7 +81,7 @@ int es_cert_from_der(es_cert **out, const uint8_t *der, size_t len)
 	}
 	memcpy(c->der, der, len);
 	c->derlen = len;
-	if ((err = es_crypto__x509_set_default_id(c->x)) < 0)
+	if ((err = es_sm3(c->der_sm3, der, len)) < 0 || (err = es_crypto__x509_set_default_id(c->x)) < 0)
 		goto done;
 	c->sm2 = spki_is_sm2(c->x);
 	if (c->sm2) {

@@ -26,6 +26,10 @@ for k in keys:
     assert isinstance(d[k], (int, float)) and d[k] > 0, k
 assert d["implementation"] == sys.argv[2], d["implementation"]
 assert d["sm3_many_lanes"] in ((1, 8, 16) if sys.argv[2] == "eseal" else (1,)), d["sm3_many_lanes"]
+for k in ["sm2_sign_dudect_t", "sm2_fp_mul_dudect_t", "sm2_select_dudect_t", "sm2_inv_dudect_t",
+          "sm2_control_dudect_t"]:
+    assert isinstance(d[k], (int, float)), k  # printed, never asserted (timings)
+assert isinstance(d["sm2_arith"], str) if sys.argv[2] == "eseal" else d["sm2_arith"] is None, d["sm2_arith"]
 assert abs(d["sm2_sign_ratio"] - d["sm2_sign_per_s"] / d["openssl_sm2_sign_per_s"]) < 1e-6 * d["sm2_sign_ratio"]
 PY
 }
