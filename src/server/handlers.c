@@ -200,7 +200,7 @@ static int kind_of(es_req *rq)
 		{ "applications", ES_REC_APPLICATION }, { "seals", ES_REC_SEAL },     { "units", ES_REC_UNIT },
 		{ "people", ES_REC_PERSON },            { "accounts", ES_REC_ACCOUNT }, { "regions", ES_REC_REGION },
 		{ "use-requests", ES_REC_USE_REQUEST }, { "usage", ES_REC_USAGE },    { "audit", ES_REC_AUDIT },
-		{ "outbox", ES_REC_OUTBOX },
+		{ "outbox", ES_REC_OUTBOX },            { "api-keys", ES_REC_API_KEY },
 	};
 	const char *seg = rq->route->pattern + strlen("/api/v1/");
 	size_t n = strcspn(seg, "/");
