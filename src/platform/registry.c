@@ -206,7 +206,7 @@ static int import_tx(es_platform *p, void *vctx)
 		es_sval rv[1] = { ES_SV_S(e->region) };
 		if ((err = es_store_int(p->st, &lvl, "SELECT level FROM regions WHERE code = ?", rv, 1)) < 0) {
 			if (err == ES_ENOTFOUND)
-				err = es_error_set(ES_EDENIED, "unknown region %s: add it first", e->region);
+				err = es_error_set(ES_ENOTFOUND, "unknown region %s: add it first", e->region);
 			return err;
 		}
 		if ((err = es_store_next(p->st, &unit, "unit")) < 0)
