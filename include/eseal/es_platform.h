@@ -99,7 +99,7 @@ typedef struct es_platform_options {
 	const uint8_t *master_key; /**< 32 bytes: wraps the data key and the authority keys */
 	unsigned seal_days;        /**< validity of new seal certificates; 0: 730 */
 	unsigned render_dpi;       /**< impression PNG resolution; 0: 300 */
-	const char *outbox_url;    /**< "http://127.0.0.1:PORT/PATH" or NULL */
+	const char *outbox_url;    /**< filing receiver, "http(s)://HOST[:PORT]/PATH" (es_filing.h), or NULL */
 	const char *outbox_dir;    /**< file-drop folder or NULL (default DIR/outbox) */
 	/** Credit codes accepted although their check character fails (legacy pilot codes, STANDARDS §4.2). */
 	const char *const *legacy_codes;

@@ -7,6 +7,7 @@
 #include "eseal/es_pki.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_auth.h"
+#include "eseal/es_filing.h"
 #include "store/store_limits.h"
 
 /* An authenticated caller (es_auth.h): made only by es_platform_authenticate() and es_actor_system(). */
@@ -26,6 +27,7 @@ struct es_platform {
 	es_store *st;
 	char *dir;
 	char *outbox_url, *outbox_dir;
+	es_filing_sender filing; /* es_platform_set_filing_sender(); send NULL: the default sender */
 	uint8_t master[ES_BOX_KEY_LEN];
 	uint8_t data_key[ES_BOX_KEY_LEN];
 	es_cert *root, *maker;
