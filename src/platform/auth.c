@@ -903,21 +903,7 @@ typedef struct key_ctx {
 
 static void b64url(char *out, const uint8_t *in, size_t n)
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		acc = (acc << 8) | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[o++] = a[(acc >> bits) & 63];
-		}
-	}
-	if (bits)
-		out[o++] = a[(acc << (6 - bits)) & 63];
-	out[o] = 0;
+	es_base64(out, in, n, true);
 }
 
 static int key_tx(es_platform *p, void *vctx)

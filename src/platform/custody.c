@@ -4,6 +4,7 @@
 #include "es_int.h"
 #include "platform_int.h"
 #include "estime.h"
+#include "text.h"
 #include "eseal/es_keystore.h"
 #include <errno.h>
 
@@ -12,15 +13,7 @@
 #define PIN_MAX 64
 #define PURPOSE_MAX 512
 
-static void hex(char *out, const uint8_t *b, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
+#define hex es_hex
 
 /* ---- usage records ------------------------------------------------------------ */
 
