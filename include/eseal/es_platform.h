@@ -203,7 +203,7 @@ typedef struct es_app_form {
 	const char *multi_cert_reason; /**< needed when the impression is already bound to a certificate */
 	int64_t batch_id;          /**< batch form: applications with the same batch id */
 } es_app_form;
-#define ES_APP_FORM_INIT { ES_BIZ_APPLY, 0, 1, 0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 }
+#define ES_APP_FORM_INIT { .business = ES_BIZ_APPLY, .kind = 1 /* ES_KIND_OFFICIAL */ }
 
 ES_EXTERN(int) es_platform_app_create(es_platform *p, const es_actor *actor, const es_app_form *f, int64_t *id) ES_WARN_UNUSED;
 /**

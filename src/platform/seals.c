@@ -38,52 +38,22 @@ static int unit_get(es_platform *p, int64_t id, unit_row *u)
 	return err;
 }
 
-static const char *function_text(int function)
-{
-	switch (function) {
-	case ES_FUNC_CONTRACT: return "合同专用章";
-	case ES_FUNC_FINANCE: return "财务专用章";
-	case ES_FUNC_INVOICE: return "发票专用章";
-	case ES_FUNC_CERTIFICATE: return "证照专用章";
-	case ES_FUNC_LETTER: return "公函专用章";
-	case ES_FUNC_AUDIT: return "审验专用章";
-	case ES_FUNC_CUSTOMS: return "报关专用章";
-	default: return NULL;
-	}
-}
-
 int es_platform__render_picture(es_platform *p, es_buf *out, int kind, int function, const char *unit_name,
 				const char *seal_name, const char *credit, const char *esid, unsigned w, unsigned h)
 {
 	es_render_options ro = ES_RENDER_OPTIONS_INIT;
-	es_render_kind rk = ES_RENDER_OFFICIAL;
-	int err;
-	if (kind == ES_KIND_SPECIAL)
-		rk = function == ES_FUNC_INVOICE ? ES_RENDER_INVOICE : ES_RENDER_SPECIAL;
-	else if (kind == ES_KIND_PERSONAL)
-		rk = ES_RENDER_PERSONAL;
-	else if (kind == ES_KIND_POSITION)
-		rk = ES_RENDER_POSITION;
-	if ((err = es_render_options_preset(&ro, rk)) < 0)
+	char arc[512];
+	bool holder = kind == ES_KIND_PERSONAL || kind == ES_KIND_POSITION;
+	int err = es_render_options_for_seal(&ro, kind, function, holder ? seal_name : unit_name, esid, credit, arc,
+					     sizeof(arc));
+	if (err < 0)
 		return err;
-	if (kind == ES_KIND_PERSONAL || kind == ES_KIND_POSITION) {
-		ro.name = seal_name;
-	} else {
-		ro.name = unit_name;
-		ro.code = esid;
-		if (kind == ES_KIND_SPECIAL && function != ES_FUNC_INVOICE)
-			ro.text = function_text(function);
-		if (function == ES_FUNC_INVOICE)
-			ro.taxid = credit;
-	}
 	if (w >= ES_RENDER_MIN_MM && w <= ES_RENDER_MAX_MM) {
 		ro.width_mm = w;
 		if (h >= ES_RENDER_MIN_MM && h <= ES_RENDER_MAX_MM)
 			ro.height_mm = h;
 	}
 	ro.dpi = p->dpi;
-	ro.esid = esid;
-	ro.microgaps = true;
 	return es_render_png(out, &ro);
 }
 
