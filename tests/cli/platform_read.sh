@@ -129,33 +129,8 @@ expect_rc 4 env ESEAL_API_KEY="$key" "$ESEAL" platform --as app1 list seal
 expect_rc 3 e --as admin api-key revoke "$kid"
 
 # ---- seal document: placement, use request, PIN from a file ----
-python3 - "$T" <<'PY'
-import sys
-def pdf(path, pages):
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", None]
-    kids = []
-    for text in pages:
-        content = b"BT /F1 14 Tf 72 760 Td (" + text.encode() + b") Tj ET"
-        n = len(objs) + 1
-        kids.append(b"%d 0 R" % n)
-        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R /Resources << /Font << /F1 %d 0 R >> >> >>" % (n + 1, n + 2))
-        objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-        objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % len(pages)
-    out = bytearray(b"%PDF-1.7\n")
-    offs = []
-    for i, o in enumerate(objs):
-        offs.append(len(out))
-        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
-    x = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for o in offs:
-        out += b"%010d 00000 n \n" % o
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
-    open(path, "wb").write(out)
-pdf(sys.argv[1] + "/c.pdf", ["Contract 2026-001. Seal here:"])
-pdf(sys.argv[1] + "/r.pdf", ["Report page one", "Report page two"])
-PY
+python3 "$(dirname "$0")/lib/mkpdf.py" "$T/c.pdf" "Contract 2026-001. Seal here:"
+python3 "$(dirname "$0")/lib/mkpdf.py" "$T/r.pdf" "Report page one" "Report page two"
 req=$(e --as app1 --json use request "$a" --document "$T/c.pdf" --purpose 采购合同 | num request)
 expect_rc 3 e --as app1 seal document "$a" --document "$T/c.pdf" -o "$T/c-sealed.pdf"   # no request
 expect_rc 3 e --as app1 seal document "$a" --document "$T/c.pdf" --request "$req" -o "$T/x.pdf" --keyword x --riding
