@@ -505,7 +505,8 @@ int h_api_key_create(es_req *rq)
 		return err;
 	json_t *v = json_pack("{s:I, s:s}", "id", (json_int_t)id, "key", key);
 	es_wipe(key, sizeof(key));
-	err = es_reply_json(rq, 200, v);
+	/* 201: a new member of a collection listed by GET /api/v1/api-keys */
+	err = es_reply_json(rq, 201, v);
 	json_decref(v);
 	return err;
 }
