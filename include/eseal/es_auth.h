@@ -94,7 +94,7 @@ ES_EXTERN(int) es_platform_authenticate(es_platform *p, const es_credential *c, 
 ES_EXTERN(int) es_actor_system(es_actor **out) ES_WARN_UNUSED;
 ES_EXTERN(void) es_actor_free(es_actor *a);
 
-ES_EXTERN(int64_t) es_actor_account(const es_actor *a);     /**< account id; ES_ACTOR_SYSTEM for the system */
+ES_EXTERN(int64_t) es_actor_account(const es_actor *a);     /**< account id; ES_ACCOUNT_SYSTEM for the system */
 ES_EXTERN(const char *) es_actor_login(const es_actor *a);  /**< "" for the system */
 ES_EXTERN(unsigned) es_actor_roles(const es_actor *a);      /**< es_role bits */
 ES_EXTERN(int64_t) es_actor_unit(const es_actor *a);        /**< 0: none */

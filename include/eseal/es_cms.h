@@ -52,7 +52,7 @@ typedef struct es_cms_sign_options {
 	void *sign_payload;
 } es_cms_sign_options;
 #define ES_CMS_SIGN_OPTIONS_VERSION 1
-#define ES_CMS_SIGN_OPTIONS_INIT { ES_CMS_SIGN_OPTIONS_VERSION, ES_CMS_PKCS7, NULL, 0, NULL, NULL, NULL, NULL }
+#define ES_CMS_SIGN_OPTIONS_INIT { .version = ES_CMS_SIGN_OPTIONS_VERSION, .flavour = ES_CMS_PKCS7 }
 
 /** Append the DER ContentInfo to @p out. */
 ES_EXTERN(int) es_cms_sign_detached(es_buf *out, const es_cms_sign_options *opt, const es_cert *cert,

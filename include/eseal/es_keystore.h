@@ -64,7 +64,10 @@ ES_EXTERN(int) es_keystore_pkcs11_open(es_keystore **out, const es_pkcs11_option
 ES_EXTERN(int) es_keystore_new(es_keystore **out, const struct es_keystore_ops *ops, void *ctx) ES_WARN_UNUSED;
 ES_EXTERN(const char *) es_keystore_name(const es_keystore *ks);
 
-/** User login: ES_EDENIED for a wrong PIN or a locked store. */
+/**
+ * User login: ES_EAUTH for a wrong PIN (counted), ES_ESTATE for a locked store. A provider's
+ * login returns ES_EAUTH for a wrong PIN and ES_ESTATE for a PIN it has locked itself.
+ */
 ES_EXTERN(int) es_keystore_login(es_keystore *ks, const char *pin) ES_WARN_UNUSED;
 ES_EXTERN(int) es_keystore_logout(es_keystore *ks) ES_WARN_UNUSED;
 /** Wrong user PINs in a row, and whether the store refuses logins. */

@@ -121,7 +121,7 @@ typedef struct es_ofd_make_options {
 	es_time time;             /**< CreationDate; 0: now */
 } es_ofd_make_options;
 #define ES_OFD_MAKE_OPTIONS_VERSION 1
-#define ES_OFD_MAKE_OPTIONS_INIT { ES_OFD_MAKE_OPTIONS_VERSION, 0, 0, 0, 0, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0 }
+#define ES_OFD_MAKE_OPTIONS_INIT { .version = ES_OFD_MAKE_OPTIONS_VERSION }
 
 /** Make an OFD from text lines and images (zip appended to @p out). */
 ES_EXTERN(int) es_ofd_make(es_buf *out, const es_ofd_make_options *opt) ES_WARN_UNUSED;
@@ -203,7 +203,8 @@ typedef struct es_ofd_sign_options {
 	es_ses_signer *signer;
 } es_ofd_sign_options;
 #define ES_OFD_SIGN_OPTIONS_VERSION 1
-#define ES_OFD_SIGN_OPTIONS_INIT { ES_OFD_SIGN_OPTIONS_VERSION, ES_OFD_SEAL, ES_OFD_PLACE_POSITION, 0, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, false, 0, NULL, NULL, NULL, NULL, NULL }
+#define ES_OFD_SIGN_OPTIONS_INIT \
+	{ .version = ES_OFD_SIGN_OPTIONS_VERSION, .type = ES_OFD_SEAL, .place = ES_OFD_PLACE_POSITION }
 
 /**
  * Add one signature to an OFD and append the new package to @p out.

@@ -44,7 +44,7 @@ typedef struct es_ofd_render_options {
 	bool no_annots;              /**< leave out annotations (Annotations.xml) */
 } es_ofd_render_options;
 #define ES_OFD_RENDER_OPTIONS_VERSION 1u
-#define ES_OFD_RENDER_OPTIONS_INIT { ES_OFD_RENDER_OPTIONS_VERSION, ES_OFD_RENDER_PNG, 0u, false, false }
+#define ES_OFD_RENDER_OPTIONS_INIT { .version = ES_OFD_RENDER_OPTIONS_VERSION, .format = ES_OFD_RENDER_PNG }
 
 /** What a render drew and what it skipped (all pages of the call). */
 typedef struct es_ofd_render_info {

@@ -76,9 +76,8 @@ typedef struct es_pdf_sign_options {
 	es_ses_signer *signer;
 } es_pdf_sign_options;
 #define ES_PDF_SIGN_OPTIONS_VERSION 1
-#define ES_PDF_SIGN_OPTIONS_INIT                                                                      \
-	{ ES_PDF_SIGN_OPTIONS_VERSION, ES_PDF_CMS, 0, 20.0, 20.0, 0.0, 0.0, NULL, false, false, NULL, 0, \
-	  NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define ES_PDF_SIGN_OPTIONS_INIT \
+	{ .version = ES_PDF_SIGN_OPTIONS_VERSION, .encoding = ES_PDF_CMS, .x_mm = 20.0, .y_mm = 20.0 }
 
 /**
  * Seal @p pdf: the output @p out receives the original bytes unchanged

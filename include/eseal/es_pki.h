@@ -165,7 +165,7 @@ typedef struct es_issue_options {
 	const char *crl_uri;
 } es_issue_options;
 #define ES_ISSUE_OPTIONS_VERSION 1
-#define ES_ISSUE_OPTIONS_INIT { ES_ISSUE_OPTIONS_VERSION, 0, NULL, 0, 0, 0, NULL }
+#define ES_ISSUE_OPTIONS_INIT { .version = ES_ISSUE_OPTIONS_VERSION }
 
 /**
  * Issue a certificate for @p subject_key, signed by @p issuer_key with

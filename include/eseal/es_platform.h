@@ -10,8 +10,11 @@
  * (es_platform_allowed()); every change is one store transaction; every
  * state change of an application or seal goes through one function that
  * records the actor, the reason and the time (the audit chain of "Platform
- * core 2" hangs off it). Refusals return ES_EDENIED with a message that
- * says what to do instead.
+ * core 2" hangs off it). Refusals say what to do instead, with a code a
+ * server can map (docs/identity.md, "Errors"): ES_EAUTH (not authenticated:
+ * a wrong password, API key or PIN), ES_EDENIED (a role, a unit or a rule of
+ * the role table), ES_ENOTFOUND, ES_ECONFLICT (a lost compare-and-set:
+ * reload and retry), ES_ESTATE (the wrong state for this action).
  */
 #ifndef ESEAL_ES_PLATFORM_H
 #define ESEAL_ES_PLATFORM_H
@@ -65,8 +68,15 @@ typedef enum es_action {
 	ES_ACT_TOKEN,          /**< put a seal's key into custody (software token, device) */
 	ES_ACT_BACKUP,         /**< make a backup */
 } es_action;
-/** The system account (id 0) used by jobs and the registry import. */
-#define ES_ACTOR_SYSTEM 0
+/**
+ * The account id (0) of the system, which jobs, the registry import and the local
+ * administration act as: what es_actor_account() answers for the actor of
+ * es_actor_system(). An id, never an actor: every call takes a `const es_actor *` (from
+ * es_actor_system() or es_platform_authenticate()). A variable, not a macro for 0, on
+ * purpose: it is no null pointer constant, so passing it where an actor is wanted does
+ * not compile (the old ES_ACTOR_SYSTEM, a literal 0, turned silently into NULL).
+ */
+static const int64_t ES_ACCOUNT_SYSTEM = 0;
 
 /** Business types (R4). */
 typedef enum es_business {
@@ -89,7 +99,7 @@ typedef struct es_platform_options {
 	const uint8_t *master_key; /**< 32 bytes: wraps the data key and the authority keys */
 	unsigned seal_days;        /**< validity of new seal certificates; 0: 730 */
 	unsigned render_dpi;       /**< impression PNG resolution; 0: 300 */
-	const char *outbox_url;    /**< "http://127.0.0.1:PORT/PATH" or NULL */
+	const char *outbox_url;    /**< filing receiver, "http(s)://HOST[:PORT]/PATH" (es_filing.h), or NULL */
 	const char *outbox_dir;    /**< file-drop folder or NULL (default DIR/outbox) */
 	/** Credit codes accepted although their check character fails (legacy pilot codes, STANDARDS §4.2). */
 	const char *const *legacy_codes;
@@ -216,7 +226,7 @@ typedef struct es_app_form {
 	const char *multi_cert_reason; /**< needed when the impression is already bound to a certificate */
 	int64_t batch_id;          /**< batch form: applications with the same batch id */
 } es_app_form;
-#define ES_APP_FORM_INIT { ES_BIZ_APPLY, 0, 1, 0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 }
+#define ES_APP_FORM_INIT { .business = ES_BIZ_APPLY, .kind = 1 /* ES_KIND_OFFICIAL */ }
 
 ES_EXTERN(int) es_platform_app_create(es_platform *p, const es_actor *actor, const es_app_form *f, int64_t *id) ES_WARN_UNUSED;
 /**
@@ -449,6 +459,8 @@ ES_EXTERN(int) es_platform_use_state(es_platform *p, int64_t request, char *out,
  * store (es_platform_seal_bind_keystore), else NULL. A key-store seal signs through
  * es_ses_signer_new_external(): a signature that does not verify with the seal's
  * certificate (another key in the store) is refused with ES_EVERIFY, nothing is used up.
+ * Refusals: those of es_platform_seal_document(): a wrong PIN ES_EAUTH, a locked token
+ * or a seal or request in the wrong state ES_ESTATE, the role or unit ES_EDENIED.
  */
 ES_EXTERN(int) es_platform_seal_sign(es_platform *p, const es_actor *actor, const char *esid, const uint8_t doc_hash[32],
 				     int64_t request, const char *pin, es_buf *sig_out) ES_WARN_UNUSED;
@@ -481,7 +493,7 @@ ES_EXTERN(int) es_platform_usage_count(es_platform *p, const char *esid, int64_t
  */
 ES_EXTERN(int) es_platform_token_init(es_platform *p, const es_actor *actor, const char *esid, const char *user_pin,
 				      const char *admin_pin) ES_WARN_UNUSED;
-/** Check the user PIN (ES_EDENIED on a wrong PIN; locked after ES_PIN_TRIES). */
+/** Check the user PIN: ES_EAUTH on a wrong PIN (counted; ES_PIN_TRIES lock the token), ES_ESTATE once locked. */
 ES_EXTERN(int) es_platform_token_check(es_platform *p, const es_actor *actor, const char *esid, const char *user_pin) ES_WARN_UNUSED;
 /** Change the user PIN (holder, knowing the old one). */
 ES_EXTERN(int) es_platform_token_change_pin(es_platform *p, const es_actor *actor, const char *esid, const char *old_pin,
@@ -702,7 +714,8 @@ ES_EXTERN(const char *) es_document_format(const uint8_t *doc, size_t len);
  * Refusals (each audited): ES_EDENIED (role, unit, a request for another seal or
  * document, no batch authorisation, a device seal without its device, a blank page);
  * ES_ESTATE (the seal is not active or has expired, the request is not approved or was
- * used); ES_EAUTH (wrong PIN; the tries are counted, ES_PIN_TRIES lock the token);
+ * used); ES_EAUTH (wrong PIN; the tries are counted, ES_PIN_TRIES lock the token, after which
+ * it is ES_ESTATE until a PIN-unlock application);
  * ES_ENOTFOUND (no such seal or request; the key store is unreachable); ES_EMALFORMED
  * (neither OFD nor PDF, or unreadable); ES_ECONFLICT (another call used the request
  * meanwhile: nothing is returned).

@@ -43,6 +43,7 @@ typedef enum es_record_kind {
 	ES_REC_USAGE,
 	ES_REC_AUDIT,
 	ES_REC_OUTBOX,
+	ES_REC_API_KEY,   /**< registered systems' API keys (never the key: name, scope, expiry) */
 } es_record_kind;
 /** "application", "seal", ... and back; -1 / NULL if unknown. */
 ES_EXTERN(int) es_record_kind_parse(const char *name);

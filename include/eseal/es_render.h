@@ -117,10 +117,10 @@ typedef struct es_render_options {
 } es_render_options;
 
 /** Defaults: an official round Ø42 seal, border 1.2 mm, 14 mm star, red, 600 DPI. */
-#define ES_RENDER_OPTIONS_INIT                                                          \
-	{ ES_RENDER_OPTIONS_VERSION, ES_RENDER_OFFICIAL, ES_SHAPE_ROUND, 42.0, 42.0, 1.2,   \
-	  0.0, 0.0, true, 14.0, NULL, 0.0, 0.0, 0.0, 0.0, NULL, 0.0, 0.0, 0.0, NULL, 0.0, \
-	  NULL, NULL, 0.0, 0.0, NULL, true, 0xFF0000u, 600u, NULL, false, NULL, 0u }
+#define ES_RENDER_OPTIONS_INIT \
+	{ .version = ES_RENDER_OPTIONS_VERSION, .kind = ES_RENDER_OFFICIAL, .shape = ES_SHAPE_ROUND, \
+	  .width_mm = 42.0, .height_mm = 42.0, .border_mm = 1.2, .star = true, .star_mm = 14.0, .name_pad = true, \
+	  .color = 0xFF0000u, .dpi = 600u }
 
 /**
  * Reset @p opts to the standard geometry of @p kind (texts and font
@@ -131,6 +131,20 @@ typedef struct es_render_options {
  * @return 0, or ES_EINVAL for an unknown kind or NULL @p opts.
  */
 ES_EXTERN(int) es_render_options_preset(es_render_options *opts, es_render_kind kind) ES_WARN_UNUSED;
+
+/**
+ * The one rule from a seal to its standard impression, for the platform and the
+ * command line alike: the preset of seal kind @p kind (es_seal_kind) and @p function
+ * (es_seal_function: a special seal's function text under the star, the invoice seal's
+ * geometry), @p name on the arc (a unit's name, or a personal or position seal's holder;
+ * a special seal's name ending in its function text, "某公司合同专用章", loses it into
+ * @p arc, @p arc_cap bytes), @p code (the 14-digit esID, may be NULL) on the lower arc of
+ * unit seals and seeding the border's micro-gaps, @p taxid (may be NULL) across an
+ * invoice seal. The caller then sets the size and the resolution.
+ * @return 0, or ES_EINVAL for an unknown kind.
+ */
+ES_EXTERN(int) es_render_options_for_seal(es_render_options *opts, int kind, int function, const char *name,
+					  const char *code, const char *taxid, char *arc, size_t arc_cap) ES_WARN_UNUSED;
 
 /** Parse "official", "special", "invoice", "foreign", "oval-30x20", "personal", "position". */
 ES_EXTERN(int) es_render_kind_parse(es_render_kind *out, const char *s) ES_WARN_UNUSED;
@@ -239,7 +253,7 @@ typedef struct es_image_import_options {
 	es_image_ink ink;
 } es_image_import_options;
 
-#define ES_IMAGE_IMPORT_OPTIONS_INIT { ES_IMAGE_IMPORT_OPTIONS_VERSION, 0u, ES_INK_RED }
+#define ES_IMAGE_IMPORT_OPTIONS_INIT { .version = ES_IMAGE_IMPORT_OPTIONS_VERSION, .ink = ES_INK_RED }
 
 /** Where the DPI used for millimetre sizes came from. */
 typedef enum es_image_dpi_source {

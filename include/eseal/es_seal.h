@@ -209,7 +209,8 @@ typedef struct es_seal_make_options {
 	const char *multi_cert_reason;
 } es_seal_make_options;
 #define ES_SEAL_MAKE_OPTIONS_VERSION 1
-#define ES_SEAL_MAKE_OPTIONS_INIT { ES_SEAL_MAKE_OPTIONS_VERSION, ES_KIND_OFFICIAL, 0, NULL, NULL, NULL, NULL, 0, 1, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL }
+#define ES_SEAL_MAKE_OPTIONS_INIT \
+	{ .version = ES_SEAL_MAKE_OPTIONS_VERSION, .kind = ES_KIND_OFFICIAL, .cert_list_type = 1 }
 
 /**
  * Make a v4 SESeal in canonical DER, appended to @p out.
@@ -244,7 +245,7 @@ typedef struct es_sign_options {
 	const es_trust *trust;
 } es_sign_options;
 #define ES_SIGN_OPTIONS_VERSION 1
-#define ES_SIGN_OPTIONS_INIT { ES_SIGN_OPTIONS_VERSION, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL }
+#define ES_SIGN_OPTIONS_INIT { .version = ES_SIGN_OPTIONS_VERSION }
 
 /**
  * Make a v4 SES_Signature (canonical DER, appended to @p out) with

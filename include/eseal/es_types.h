@@ -61,7 +61,7 @@ typedef struct es_buf {
 
 /** Default maximum of an es_buf initialised with ES_BUF_INIT: 64 MiB. */
 #define ES_BUF_DEFAULT_MAX ((size_t)64 << 20)
-#define ES_BUF_INIT { NULL, 0, 0, ES_BUF_DEFAULT_MAX }
+#define ES_BUF_INIT { .max = ES_BUF_DEFAULT_MAX }
 
 ES_EXTERN(void) es_buf_init(es_buf *b, size_t max);
 /** Append bytes; on failure the buffer is released and ES_ELIMIT/ES_ENOMEM returned. */

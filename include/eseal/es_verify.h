@@ -214,8 +214,7 @@ typedef struct es_verify_options {
 	es_status_at_fn status_at;
 } es_verify_options;
 #define ES_VERIFY_OPTIONS_VERSION 1
-#define ES_VERIFY_OPTIONS_INIT \
-	{ ES_VERIFY_OPTIONS_VERSION, NULL, NULL, 0, false, 0, NULL, NULL, NULL, 0, NULL, ES_POLICY_SM, NULL }
+#define ES_VERIFY_OPTIONS_INIT { .version = ES_VERIFY_OPTIONS_VERSION, .policy = ES_POLICY_SM }
 
 /** Verify a bare seal into a new entry of @p r (GB/T 38540 §6.3). */
 ES_EXTERN(int) es_verify_seal(es_report *r, const es_seal *seal, const es_verify_options *opt) ES_WARN_UNUSED;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include "es_int.h"
 #include "file.h"
+#include "text.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -133,7 +134,6 @@ static int sync_folder(const char *path)
 /* The temporary name for @path with @rnd as its random part. */
 static int temp_name(char *out, size_t cap, const char *path, const uint8_t rnd[TMP_HEX / 2])
 {
-	static const char hx[] = "0123456789abcdef";
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	int dirlen = slash ? (int)(slash - path + 1) : 0, n;
@@ -141,11 +141,7 @@ static int temp_name(char *out, size_t cap, const char *path, const uint8_t rnd[
 
 	if (!*base)
 		return es_error_set(ES_EINVAL, "cannot write '%s': it names a folder", path);
-	for (int i = 0; i < TMP_HEX / 2; i++) {
-		tail[2 * i] = hx[rnd[i] >> 4];
-		tail[2 * i + 1] = hx[rnd[i] & 15];
-	}
-	tail[TMP_HEX] = 0;
+	es_hex(tail, rnd, TMP_HEX / 2);
 	n = snprintf(out, cap, "%.*s.%.*s" TMP_TAG "%s", dirlen, path, TMP_BASE_MAX, base, tail);
 	if (n < 0 || (size_t)n >= cap)
 		return es_error_set(ES_ELIMIT, "cannot write '%s': the path is too long", path);

@@ -11,9 +11,15 @@ void es_free(void *p);
 char *es_strdup(const char *s);
 char *es_strndup(const char *s, size_t n);
 
-/* Fault injection for tests: fail allocation number n (1-based) and every
- * one after it when repeat is true; 0 disables. */
+/*
+ * Fault injection for tests: fail allocation number n (1-based) and every
+ * one after it when repeat is true; 0 disables. Test builds only
+ * (ES_TEST_FAULTS, on with ES_TEST_CLOCK): a release build counts nothing, its
+ * allocations never fail on purpose, and es_mem_faults() is false, so a test
+ * that needs the faults skips itself there.
+ */
 void es_mem_fail_after(unsigned long n, int repeat);
 unsigned long es_mem_count(void);
+int es_mem_faults(void);
 
 #endif

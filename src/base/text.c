@@ -92,3 +92,104 @@ int es_unhex(unsigned char *out, size_t n, const char *in, size_t inlen, bool up
 	}
 	return 0;
 }
+
+static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t es_base64_len(size_t n, bool url)
+{
+	return url ? (n * 8 + 5) / 6 : (n + 2) / 3 * 4;
+}
+
+size_t es_base64(char *out, const unsigned char *in, size_t n, bool url)
+{
+	const char *a = url ? b64_url : b64_std;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		size_t left = n - i;
+		if (left > 1)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (left > 2)
+			v |= in[i + 2];
+		out[o++] = a[(v >> 18) & 63];
+		out[o++] = a[(v >> 12) & 63];
+		if (left > 1)
+			out[o++] = a[(v >> 6) & 63];
+		else if (!url)
+			out[o++] = '=';
+		if (left > 2)
+			out[o++] = a[v & 63];
+		else if (!url)
+			out[o++] = '=';
+	}
+	out[o] = 0;
+	return o;
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int es_unbase64(es_buf *out, const char *in, size_t len, bool lenient)
+{
+	int v[4], k = 0, pad = 0, err;
+	for (size_t i = 0; i <= len; i++) {
+		bool end = i == len;
+		if (!end && lenient && strchr(" \t\r\n", in[i]) && in[i])
+			continue;
+		if (!end) {
+			unsigned char c = (unsigned char)in[i];
+			if (c == '=') {
+				/* padding: only in the last two places of the last group */
+				if (k < 2)
+					return es_error_set(ES_EINVAL, "not base64 at character %zu", i);
+				pad++;
+				v[k++] = 0;
+			} else if (pad || (v[k] = b64_value(c)) < 0) {
+				return es_error_set(ES_EINVAL, "not base64 at character %zu", i);
+			} else {
+				k++;
+			}
+			if (k < 4)
+				continue;
+		} else if (k == 0) {
+			break;
+		} else if (!lenient || k == 1) {
+			return es_error_set(ES_EINVAL, "base64 comes in groups of 4 characters");
+		} else {
+			/* lenient: the padding left out */
+			pad += 4 - k;
+			while (k < 4)
+				v[k++] = 0;
+		}
+		size_t n = 3 - (size_t)pad;
+		uint8_t b[3] = { (uint8_t)(v[0] << 2 | v[1] >> 4), (uint8_t)((v[1] & 15) << 4 | v[2] >> 2),
+				 (uint8_t)((v[2] & 3) << 6 | v[3]) };
+		/* canonical: the bits the padding drops are zero */
+		if ((n == 1 && (v[1] & 15)) || (n == 2 && (v[2] & 3)))
+			return es_error_set(ES_EINVAL, "base64 with non-zero padding bits");
+		if ((err = es_buf_put(out, b, n)) < 0)
+			return err;
+		k = 0;
+		if (pad && !end) {
+			/* nothing but (lenient) white space may follow the padding */
+			for (size_t j = i + 1; j < len; j++)
+				if (!lenient || !strchr(" \t\r\n", in[j]) || !in[j])
+					return es_error_set(ES_EINVAL, "not base64 at character %zu", j);
+			break;
+		}
+	}
+	return 0;
+}

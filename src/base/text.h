@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #ifndef ES_TEXT_H
 #define ES_TEXT_H
+#include "eseal/es_types.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -33,4 +34,19 @@ void es_hex(char *out, const unsigned char *in, size_t n);
  */
 int es_unhex(unsigned char *out, size_t n, const char *in, size_t inlen, bool upper_ok);
 
+/*
+ * The one base64 of the library. es_base64: RFC 4648 §4 base64 with padding, or
+ * with @url the §5 base64url alphabet without padding (tokens, API keys); @out
+ * holds es_base64_len(@n, @url) + 1 bytes; NUL-terminated; returns the length.
+ */
+size_t es_base64_len(size_t n, bool url);
+size_t es_base64(char *out, const unsigned char *in, size_t n, bool url);
+/*
+ * Decode @len characters of padded base64 (§4) and append the bytes to @out.
+ * Strict: groups of four, '=' only at the end, zero padding bits (one encoding
+ * for each value). With @lenient (feeds from other systems): CR, LF, space and
+ * tab are skipped and missing padding is accepted. 0, or ES_EINVAL naming the
+ * offset of the first bad character.
+ */
+int es_unbase64(es_buf *out, const char *in, size_t len, bool lenient);
 #endif

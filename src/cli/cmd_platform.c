@@ -5,6 +5,7 @@
 #include "eseal/es_platform.h"
 #include "eseal/es_jobs.h"
 #include "eseal/es_webhooks.h"
+#include "eseal/es_read.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_crypto.h"
 #include "estime.h"
@@ -65,12 +66,34 @@ static const char platform_usage[] =
 	"  seal key-location ESID                 where the seal's key is (empty: platform/device)\n"
 	"  seal batch ESID --from DATE --to DATE --purpose P   standing batch authorisation\n"
 	"  seal device-use ESID --document FILE   record a device seal's use (batch)\n"
+	"  seal document ESID --document IN --request ID -o OUT\n"
+	"             [--page N] [--x MM --y MM | --keyword TEXT | --riding]\n"
+	"             [--width MM --height MM] [--reason R] [--pin-file F]\n"
+	"                                         seal a PDF or OFD with the seal's key wherever\n"
+	"                                         it is held, under the approved use request for\n"
+	"                                         IN (time-stamped); default: page 1, 20/20 mm;\n"
+	"                                         PIN: --pin-file, $ESEAL_PIN or the terminal\n"
 	"  token init ESID                        software token: $ESEAL_PIN, $ESEAL_ADMIN_PIN\n"
 	"  token check ESID                       check $ESEAL_PIN\n"
 	"  token change-pin ESID                  $ESEAL_PIN -> $ESEAL_NEW_PIN\n"
 	"  token reset ESID                       after a pin-unlock application:\n"
 	"                                         $ESEAL_ADMIN_PIN, new PIN $ESEAL_NEW_PIN\n"
 	"  token status ESID\n"
+	"  list KIND [--after CURSOR] [--limit N] [filters]\n"
+	"                                         a page of the records you may read, in key\n"
+	"                                         order; the last line (--json: \"next\") is the\n"
+	"                                         cursor of the next page. KIND: application seal\n"
+	"                                         unit person account region use-request usage\n"
+	"                                         audit outbox api-key. filters: --state S\n"
+	"                                         --business B --unit ID --office REGION --batch ID\n"
+	"                                         --waiting (waiting for me) --kind SEAL-KIND\n"
+	"                                         --expiring-days N --holder PERSON --esid ESID\n"
+	"                                         --from DATE --to DATE --object O --by ACCOUNT\n"
+	"  get KIND ID                            one record (an application with its attachments\n"
+	"                                         and history); ID: number, esID or region code\n"
+	"  api-key create LOGIN --name N --expires DATE [--scope A[,A]] [--allow-from CIDR[,CIDR]]\n"
+	"                                         a registered system's API key, printed once\n"
+	"  api-key list [--after CURSOR] [--limit N]  |  api-key revoke ID\n"
 	"  status ESID                            status lookup (the verifier's source)\n"
 	"  status list [-o FILE]                  the signed status list (FILE.sig: SM2 signature)\n"
 	"  outbox deliver                         deliver due filings (备案)\n"
@@ -134,11 +157,12 @@ typedef struct popts {
 	/* subcommand options */
 	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
 		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter,
-		*document, *purpose, *csr, *location, *anchor, *sm3, *placement, *keyword, *events;
-	double page, x, y, w, h;
-	bool reclaim;
-	int64_t unit, superior, holder, batch, request;
-	bool have_unit;
+		*document, *purpose, *csr, *location, *anchor, *sm3, *placement, *events;
+	/* list filters, seal document, api keys */
+	const char *state, *office, *esid, *object, *after, *expires, *scope, *allow_from, *keyword, *pin_file;
+	int64_t unit, superior, holder, batch, request, limit, by, expiring_days, page;
+	double x_mm, y_mm, w_mm, h_mm;
+	bool have_unit, waiting, riding, have_x, have_y, reclaim;
 	int nargs;
 	char *args[8];
 } popts;
@@ -166,15 +190,24 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "request", required_argument, NULL, 33 },    { "csr", required_argument, NULL, 34 },
 		{ "location", required_argument, NULL, 35 },   { "anchor", required_argument, NULL, 36 },
 		{ "password-file", required_argument, NULL, 37 }, { "new-password-file", required_argument, NULL, 38 },
-		{ "sm3", required_argument, NULL, 39 },        { "placement", required_argument, NULL, 40 },
-		{ "page", required_argument, NULL, 41 },       { "x", required_argument, NULL, 42 },
-		{ "y", required_argument, NULL, 43 },          { "w", required_argument, NULL, 44 },
-		{ "h", required_argument, NULL, 45 },          { "keyword", required_argument, NULL, 46 },
-		{ "reclaim", no_argument, NULL, 47 },         { "events", required_argument, NULL, 48 },
+		{ "state", required_argument, NULL, 39 },      { "office", required_argument, NULL, 40 },
+		{ "esid", required_argument, NULL, 41 },       { "object", required_argument, NULL, 42 },
+		{ "after", required_argument, NULL, 43 },      { "limit", required_argument, NULL, 44 },
+		{ "by", required_argument, NULL, 45 },         { "expiring-days", required_argument, NULL, 46 },
+		{ "waiting", no_argument, NULL, 47 },          { "expires", required_argument, NULL, 48 },
+		{ "scope", required_argument, NULL, 49 },      { "allow-from", required_argument, NULL, 50 },
+		{ "keyword", required_argument, NULL, 51 },    { "riding", no_argument, NULL, 52 },
+		{ "page", required_argument, NULL, 53 },       { "x", required_argument, NULL, 54 },
+		{ "y", required_argument, NULL, 55 },          { "width", required_argument, NULL, 56 },
+		{ "height", required_argument, NULL, 57 },     { "pin-file", required_argument, NULL, 58 },
+		{ "sm3", required_argument, NULL, 59 },        { "placement", required_argument, NULL, 60 },
+		{ "w", required_argument, NULL, 56 },          { "h", required_argument, NULL, 57 },
+		{ "reclaim", no_argument, NULL, 61 },         { "events", required_argument, NULL, 62 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	memset(o, 0, sizeof(*o));
+	o->by = -1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		char *end = NULL;
@@ -218,20 +251,34 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 36: o->anchor = optarg; break;
 		case 37: o->password_file = optarg; break;
 		case 38: o->new_password_file = optarg; break;
-		case 39: o->sm3 = optarg; break;
-		case 40: o->placement = optarg; break;
-		case 41: o->page = strtod(optarg, &end); break;
-		case 42: o->x = strtod(optarg, &end); break;
-		case 43: o->y = strtod(optarg, &end); break;
-		case 44: o->w = strtod(optarg, &end); break;
-		case 45: o->h = strtod(optarg, &end); break;
-		case 46: o->keyword = optarg; break;
-		case 47: o->reclaim = true; break;
-		case 48: o->events = optarg; break;
+		case 39: o->state = optarg; break;
+		case 40: o->office = optarg; break;
+		case 41: o->esid = optarg; break;
+		case 42: o->object = optarg; break;
+		case 43: o->after = optarg; break;
+		case 44: o->limit = strtoll(optarg, &end, 10); break;
+		case 45: o->by = strtoll(optarg, &end, 10); break;
+		case 46: o->expiring_days = strtoll(optarg, &end, 10); break;
+		case 47: o->waiting = true; break;
+		case 48: o->expires = optarg; break;
+		case 49: o->scope = optarg; break;
+		case 50: o->allow_from = optarg; break;
+		case 51: o->keyword = optarg; break;
+		case 52: o->riding = true; break;
+		case 53: o->page = strtoll(optarg, &end, 10); break;
+		case 54: o->x_mm = strtod(optarg, &end); o->have_x = true; break;
+		case 55: o->y_mm = strtod(optarg, &end); o->have_y = true; break;
+		case 56: o->w_mm = strtod(optarg, &end); break;
+		case 57: o->h_mm = strtod(optarg, &end); break;
+		case 58: o->pin_file = optarg; break;
+		case 59: o->sm3 = optarg; break;
+		case 60: o->placement = optarg; break;
+		case 61: o->reclaim = true; break;
+		case 62: o->events = optarg; break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
-		if (end && *end) {
+		if (end && (*end || end == optarg)) {
 			fprintf(stderr, "eseal: option '%s' needs a number\n", optarg);
 			return -2;
 		}
@@ -265,8 +312,7 @@ static int master_key(uint8_t key[32], const char *dir, bool create)
 		uint8_t k[32];
 		if ((err = es_random(k, sizeof(k))) < 0)
 			return err;
-		for (size_t i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", k[i]);
+		es_hex(hex, k, sizeof(k));
 		es_wipe(k, sizeof(k));
 		err = es_mkdirs(dir, 0700);
 		if (err == 0)
@@ -649,8 +695,8 @@ static int doc_hash(uint8_t h[32], const char *path)
 }
 
 /* The usage of the seal and use subcommands, for a wrong or missing one. */
-static const char seal_cmds[] = "seal confirm|use|show|export|authorise|sign|device-use|bind-device|bind-key|"
-				"key-location|batch ESID [options]";
+static const char seal_cmds[] = "seal confirm|use|show|export|authorise|sign|document|device-use|bind-device|"
+				"bind-key|key-location|batch ESID [options]";
 static const char use_cmds[] = "use request ESID --document FILE|--sm3 HEX --purpose P | use approve|reject|state ID";
 
 static bool known_verb(const char *verb, const char *const *verbs)
@@ -661,10 +707,13 @@ static bool known_verb(const char *verb, const char *const *verbs)
 	return false;
 }
 
+static int plat_seal_document(es_platform *p, const popts *o, const es_actor *actor, const char *esid);
+
 static int plat_seal(es_platform *p, const popts *o, const es_actor *actor)
 {
 	static const char *const verbs[] = { "confirm", "use", "authorise", "authorize", "sign", "device-use",
-					     "bind-device", "bind-key", "key-location", "batch", "export", "show", NULL };
+					     "bind-device", "bind-key", "key-location", "batch", "export", "show",
+					     "document", NULL };
 	const char *verb = o->args[1];
 	int err;
 	if (!known_verb(verb, verbs))
@@ -672,6 +721,8 @@ static int plat_seal(es_platform *p, const popts *o, const es_actor *actor)
 	if (o->nargs < 3)
 		return cli_usage_error("platform", "seal %s needs the esID: %s", verb, seal_cmds);
 	const char *esid = o->args[2];
+	if (strcmp(verb, "document") == 0)
+		return plat_seal_document(p, o, actor, esid);
 	if (strcmp(verb, "confirm") == 0) {
 		err = es_platform_seal_confirm(p, actor, esid);
 	} else if (strcmp(verb, "use") == 0) {
@@ -700,8 +751,10 @@ static int plat_seal(es_platform *p, const popts *o, const es_actor *actor)
 		es_buf_release(&sig);
 		if (err == 0 && !sign)
 			print_id(o, "usage", usage);
-		if (err == 0 && sign && strcmp(o->output, "-") != 0)
-			printf(o->json ? "{\"signed\": \"%s\"}\n" : "signed %s\n", esid);
+		if (err == 0 && sign && strcmp(o->output, "-") != 0 && o->json)
+			cli_print_json(json_pack("{s:s}", "signed", esid));
+		else if (err == 0 && sign && strcmp(o->output, "-") != 0)
+			printf("signed %s\n", esid);
 		return done_rc(o, err, verb);
 	} else if (strcmp(verb, "bind-device") == 0) {
 		es_buf csr = ES_BUF_INIT, cert = ES_BUF_INIT;
@@ -725,16 +778,7 @@ static int plat_seal(es_platform *p, const popts *o, const es_actor *actor)
 		char loc[ES_KEY_LOCATION_MAX + 1];
 		if ((err = es_platform_seal_key_location(p, esid, loc, sizeof(loc))) == 0) {
 			if (o->json) {
-				/* locations are printable ASCII; only '"' and '\\' need escaping */
-				fputs("{\"esid\": \"", stdout);
-				fputs(esid, stdout);
-				fputs("\", \"location\": \"", stdout);
-				for (const char *q = loc; *q; q++) {
-					if (*q == '"' || *q == '\\')
-						putchar('\\');
-					putchar(*q);
-				}
-				fputs("\"}\n", stdout);
+				cli_print_json(json_pack("{s:s, s:s}", "esid", esid, "location", loc));
 			} else {
 				printf("%s\n", loc);
 			}
@@ -814,16 +858,21 @@ static int plat_use(es_platform *p, const popts *o, const es_actor *actor)
 		return cli_usage_error("platform", "use %s ID", verb);
 	if (strcmp(verb, "approve") == 0 || strcmp(verb, "reject") == 0) {
 		err = es_platform_use_decide(p, actor, id, verb[0] == 'a', o->reason);
-		if (err == 0)
-			printf(o->json ? "{\"request\": %lld, \"done\": \"%s\"}\n" : "request %lld: %s done\n", (long long)id,
-			       verb);
+		if (err == 0 && o->json)
+			cli_print_json(json_pack("{s:I, s:s}", "request", (json_int_t)id, "done", verb));
+		else if (err == 0)
+			printf("request %lld: %s done\n", (long long)id, verb);
 		return done_rc(o, err, verb);
 	}
 	if (strcmp(verb, "state") == 0) {
 		char st[16];
 		if ((err = es_platform_allowed(p, actor, ES_ACT_READ, -1)) == 0 &&
-		    (err = es_platform_use_state(p, id, st, sizeof(st))) == 0)
-			printf(o->json ? "{\"request\": %lld, \"state\": \"%s\"}\n" : "request %lld %s\n", (long long)id, st);
+		    (err = es_platform_use_state(p, id, st, sizeof(st))) == 0) {
+			if (o->json)
+				cli_print_json(json_pack("{s:I, s:s}", "request", (json_int_t)id, "state", st));
+			else
+				printf("request %lld %s\n", (long long)id, st);
+		}
 		return done_rc(o, err, "use state");
 	}
 	return cli_usage_error("platform", "unknown use command '%s'", verb);
@@ -1007,13 +1056,13 @@ static int plat_job(es_platform *p, const popts *o, const es_actor *actor)
 			jo.place = ES_DOC_PLACE_RIDING;
 		else
 			return cli_usage_error("platform", "--placement is position, keyword or riding");
-		if (o->page < 0 || o->page > 100000 || o->page != (double)(unsigned)o->page)
+		if (o->page < 0 || o->page > 100000)
 			return cli_usage_error("platform", "--page takes a page number");
 		jo.page = (unsigned)o->page;
-		jo.x_mm = o->x;
-		jo.y_mm = o->y;
-		jo.w_mm = o->w;
-		jo.h_mm = o->h;
+		jo.x_mm = o->x_mm;
+		jo.y_mm = o->y_mm;
+		jo.w_mm = o->w_mm;
+		jo.h_mm = o->h_mm;
 		jo.keyword = o->keyword;
 		jo.reason = o->reason;
 		if ((err = job_files_read(&f, o->args[3])) == 0)
@@ -1084,16 +1133,268 @@ static int plat_token(es_platform *p, const popts *o, const es_actor *actor)
 		bool locked = false;
 		int fails = 0;
 		if ((err = es_platform_allowed(p, actor, ES_ACT_READ, -1)) == 0 &&
-		    (err = es_platform_token_status(p, esid, &locked, &fails)) == 0)
-			printf(o->json ? "{\"locked\": %s, \"wrong_pins\": %d}\n" : "locked %s, wrong PINs %d\n",
-			       locked ? "true" : "false", fails);
+		    (err = es_platform_token_status(p, esid, &locked, &fails)) == 0) {
+			if (o->json)
+				cli_print_json(json_pack("{s:s, s:b, s:i}", "esid", esid, "locked", locked, "wrong_pins", fails));
+			else
+				printf("locked %s, wrong PINs %d\n", locked ? "true" : "false", fails);
+		}
 		return done_rc(o, err, "token status");
 	} else {
 		return cli_usage_error("platform", "unknown token command '%s'", verb);
 	}
-	if (err == 0)
-		printf(o->json ? "{\"esid\": \"%s\", \"done\": \"%s\"}\n" : "token %s: %s done\n", esid, verb);
+	if (err == 0 && o->json)
+		cli_print_json(json_pack("{s:s, s:s}", "esid", esid, "done", verb));
+	else if (err == 0)
+		printf("token %s: %s done\n", esid, verb);
 	return done_rc(o, err, verb);
+}
+
+/* ---- eseal platform list | get (the read side, es_read.h) ---------------------------- */
+
+/* One value for text output: strings as they are, everything else as compact JSON. */
+static void print_value(FILE *to, json_t *v)
+{
+	if (json_is_string(v)) {
+		fputs(json_string_value(v), to);
+		return;
+	}
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+	if (s)
+		fputs(s, to);
+	free(s);
+}
+
+/* A record as text: "key: value" lines (a get), or one line of key=value (a list). */
+static void print_record(json_t *rec, bool one_line)
+{
+	const char *key;
+	json_t *v;
+	bool first = true;
+	json_object_foreach(rec, key, v)
+	{
+		if (json_is_null(v))
+			continue;
+		if (one_line) {
+			printf("%s%s=", first ? "" : "  ", key);
+			print_value(stdout, v);
+		} else {
+			printf("%s: ", key);
+			print_value(stdout, v);
+			putchar('\n');
+		}
+		first = false;
+	}
+	if (one_line)
+		putchar('\n');
+}
+
+/* The JSON the library made, printed as --json prints (indented) or as text. */
+static int print_read(const popts *o, const es_buf *js, bool list)
+{
+	json_error_t je;
+	json_t *v = json_loadb((const char *)js->ptr, js->len, 0, &je);
+	if (!v)
+		return es_error_set(ES_EINTERNAL, "the library's JSON does not parse: %s", je.text);
+	if (o->json) {
+		cli_print_json(v);
+		return 0;
+	}
+	if (!list) {
+		print_record(v, false);
+	} else {
+		size_t i;
+		json_t *rec;
+		json_array_foreach(json_object_get(v, "items"), i, rec)
+			print_record(rec, true);
+		const char *next = json_string_value(json_object_get(v, "next"));
+		if (next)
+			printf("more: --after %s\n", next);
+	}
+	json_decref(v);
+	return 0;
+}
+
+static const char read_kinds[] = "application, seal, unit, person, account, region, use-request, usage, audit, outbox, "
+				 "api-key";
+
+static int plat_read(es_platform *p, const popts *o, const es_actor *actor, bool list)
+{
+	es_buf js = ES_BUF_INIT;
+	int kind, err;
+	if (o->nargs != (list ? 2 : 3))
+		return cli_usage_error("platform", list ? "list KIND [filters] (KIND: %s)" : "get KIND ID (KIND: %s)",
+				       read_kinds);
+	if ((kind = es_record_kind_parse(o->args[1])) < 0)
+		return cli_usage_error("platform", "unknown record kind '%s': one of %s", o->args[1], read_kinds);
+	if (list) {
+		es_list_query q = ES_LIST_QUERY_INIT;
+		if (o->limit < 0 || o->limit > ES_LIST_LIMIT_MAX)
+			return cli_usage_error("platform", "--limit is 1..%d", ES_LIST_LIMIT_MAX);
+		if (o->expiring_days < 0 || o->expiring_days > 3650)
+			return cli_usage_error("platform", "--expiring-days is 1..3650");
+		if ((o->from && es_time_parse(&q.from, o->from) != 0) || (o->to && es_time_parse(&q.to, o->to) != 0))
+			return cli_usage_error("platform", "--from and --to take a date (2026-01-31) or a time "
+							   "(2026-01-31T08:00:00Z)");
+		q.after = o->after;
+		q.limit = (unsigned)o->limit;
+		q.state = o->state;
+		q.business = o->business;
+		q.unit = o->have_unit ? o->unit : 0;
+		q.office = o->office;
+		q.batch = o->batch;
+		q.waiting_for_me = o->waiting;
+		q.seal_kind = o->kind;
+		q.expiring_days = (int)o->expiring_days;
+		q.holder = o->holder;
+		q.esid = o->esid;
+		q.object = o->object;
+		q.by = o->by;
+		err = es_platform_list(p, actor, (es_record_kind)kind, &q, &js);
+	} else {
+		err = es_platform_get(p, actor, (es_record_kind)kind, o->args[2], &js);
+	}
+	if (err == 0)
+		err = print_read(o, &js, list);
+	es_buf_release(&js);
+	return done_rc(o, err, list ? "list" : "get");
+}
+
+/* ---- eseal platform api-key create | list | revoke (es_auth.h) ------------------------- */
+
+static int plat_api_key(es_platform *p, const popts *o, const es_actor *actor)
+{
+	const char *verb = o->nargs >= 2 ? o->args[1] : "";
+	int err;
+	if (strcmp(verb, "create") == 0) {
+		es_api_key_spec s = { 0 };
+		char key[ES_API_KEY_MAX];
+		int64_t id = 0;
+		if (o->nargs != 3 || !o->name || !o->expires)
+			return cli_usage_error("platform", "api-key create LOGIN --name N --expires DATE [--scope A[,A]] "
+							   "[--allow-from CIDR[,CIDR]]");
+		s.login = o->args[2];
+		s.name = o->name;
+		s.allow_from = o->allow_from;
+		if (es_time_parse(&s.expires, o->expires) != 0)
+			return cli_usage_error("platform", "--expires takes a date (2027-01-31) or a time (2027-01-31T00:00:00Z)");
+		if ((o->scope && (err = es_scope_parse(o->scope, &s.scope)) < 0) ||
+		    (err = es_platform_api_key_create(p, actor, &s, key, &id)) < 0)
+			return done_rc(o, err, "api-key create");
+		/* shown once: only its SM3 is kept */
+		if (o->json)
+			cli_print_json(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "login", s.login, "key", key));
+		else
+			printf("API key %lld of %s (shown once, keep it now):\n%s\n", (long long)id, s.login, key);
+		es_wipe(key, sizeof(key));
+		return ES_EXIT_OK;
+	}
+	if (strcmp(verb, "list") == 0) {
+		popts l = *o;
+		l.args[1] = (char *)"api-key";
+		return plat_read(p, &l, actor, true);
+	}
+	if (strcmp(verb, "revoke") == 0) {
+		int64_t id = o->nargs == 3 ? num(o->args[2]) : -1;
+		if (id <= 0)
+			return cli_usage_error("platform", "api-key revoke ID");
+		if ((err = es_platform_api_key_revoke(p, actor, id)) == 0) {
+			if (o->json)
+				cli_print_json(json_pack("{s:I, s:s}", "api_key", (json_int_t)id, "done", "revoke"));
+			else
+				printf("API key %lld revoked\n", (long long)id);
+		}
+		return done_rc(o, err, "api-key revoke");
+	}
+	return cli_usage_error("platform", "api-key create|list|revoke");
+}
+
+/* ---- eseal platform seal document (es_platform_seal_document) --------------------------- */
+
+/* A PIN: the first line of --pin-file, $ESEAL_PIN, or typed at the terminal when the key needs one. */
+static int document_pin(es_platform *p, const popts *o, const char *esid, char *pin, size_t cap, bool *have)
+{
+	char loc[ES_KEY_LOCATION_MAX + 1];
+	const char *env = getenv("ESEAL_PIN");
+	int err;
+	*have = false;
+	if (o->pin_file) {
+		if ((err = read_password(pin, cap, o->pin_file, "")) < 0)
+			return err;
+		*have = true;
+		return 0;
+	}
+	if (env) {
+		if (strlen(env) >= cap)
+			return es_error_set(ES_EINVAL, "$ESEAL_PIN is longer than %zu characters", cap - 1);
+		snprintf(pin, cap, "%s", env);
+		*have = true;
+		return 0;
+	}
+	/* the platform's own key needs no PIN; a token or key store does */
+	if ((err = es_platform_seal_key_location(p, esid, loc, sizeof(loc))) < 0)
+		return err;
+	if (!loc[0] || !isatty(STDIN_FILENO))
+		return 0;
+	char prompt[64];
+	snprintf(prompt, sizeof(prompt), "PIN of seal %.14s: ", esid);
+	if ((err = read_password(pin, cap, NULL, prompt)) < 0)
+		return err;
+	*have = true;
+	return 0;
+}
+
+static int plat_seal_document(es_platform *p, const popts *o, const es_actor *actor, const char *esid)
+{
+	es_seal_document_options so = ES_SEAL_DOCUMENT_OPTIONS_INIT;
+	es_seal_document_result res;
+	es_buf in = ES_BUF_INIT, out = ES_BUF_INIT;
+	char pin[ES_PASSWORD_MAX + 2] = "";
+	bool have_pin = false;
+	int err;
+	if (!o->document || !o->output || o->request <= 0)
+		return cli_usage_error("platform", "seal document ESID --document FILE --request ID -o OUT "
+						   "[--page N --x MM --y MM | --keyword TEXT | --riding]");
+	if ((o->keyword != NULL) + o->riding + (o->have_x || o->have_y) > 1)
+		return cli_usage_error("platform", "one placement: --x/--y (position), --keyword TEXT or --riding");
+	if (o->page < 0 || o->w_mm < 0 || o->h_mm < 0 || o->x_mm < 0 || o->y_mm < 0)
+		return cli_usage_error("platform", "--page, --x, --y, --width and --height are not negative");
+	so.esid = esid;
+	so.request = o->request;
+	so.place = o->keyword ? ES_DOC_PLACE_KEYWORD : o->riding ? ES_DOC_PLACE_RIDING : ES_DOC_PLACE_POSITION;
+	so.page = (unsigned)o->page;
+	so.x_mm = o->have_x ? o->x_mm : 20;
+	so.y_mm = o->have_y ? o->y_mm : 20;
+	if (o->riding && !o->have_y)
+		so.y_mm = 0;
+	so.w_mm = o->w_mm;
+	so.h_mm = o->h_mm;
+	so.keyword = o->keyword;
+	so.reason = o->reason;
+	if ((err = cli_read_file(&in, o->document)) == 0 &&
+	    (err = document_pin(p, o, esid, pin, sizeof(pin), &have_pin)) == 0) {
+		so.pin = have_pin ? pin : NULL;
+		err = es_platform_seal_document(p, actor, &so, in.ptr, in.len, &out, &res);
+	}
+	es_wipe(pin, sizeof(pin));
+	if (err == 0)
+		err = cli_write_file(o->output, out.ptr, out.len);
+	if (err == 0 && strcmp(o->output, "-") != 0) {
+		char hin[65], hout[65], at[32];
+		es_hex(hin, res.in_sm3, 32);
+		es_hex(hout, res.out_sm3, 32);
+		es_time_iso(at, res.signed_at);
+		if (o->json)
+			cli_print_json(json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "esid", esid, "output", o->output,
+						 "format", res.format, "usage", (json_int_t)res.usage_id, "input_sm3", hin,
+						 "output_sm3", hout, "signed_at", at));
+		else
+			printf("sealed %s (%s) with seal %s at %s: usage record %lld\n", o->output, res.format, esid, at,
+			       (long long)res.usage_id);
+	}
+	es_buf_release(&in);
+	es_buf_release(&out);
+	return done_rc(o, err, "seal document");
 }
 
 static int plat_status(es_platform *p, const popts *o)
@@ -1133,8 +1434,8 @@ int cmd_platform(int argc, char **argv)
 	if (rc < 0)
 		return cli_usage_error("platform", "bad option");
 	if (o.nargs < 1)
-		return cli_usage_error("platform", "which command? (init, region, unit, person, account, app, seal, status, "
-						   "outbox, bench)");
+		return cli_usage_error("platform", "which command? (init, region, unit, person, account, api-key, app, seal, "
+						   "use, token, list, get, status, outbox, bench)");
 	const char *cmd = o.args[0];
 	if (strcmp(cmd, "bench") == 0) {
 		double rate = 0;
@@ -1181,8 +1482,10 @@ int cmd_platform(int argc, char **argv)
 			goto done;
 		}
 		rc = done_rc(&o, es_platform_region_add(p, actor, o.args[2], o.args[3]), "region add");
-		if (rc == 0)
-			printf(o.json ? "{\"region\": \"%s\"}\n" : "region %s\n", o.args[2]);
+		if (rc == 0 && o.json)
+			cli_print_json(json_pack("{s:s}", "region", o.args[2]));
+		else if (rc == 0)
+			printf("region %s\n", o.args[2]);
 	} else if (strcmp(cmd, "unit") == 0) {
 		es_unit_info u = { o.name, o.credit, o.region, o.superior, o.legal_rep };
 		if (o.nargs < 2 || strcmp(o.args[1], "add") != 0) {
@@ -1244,9 +1547,10 @@ int cmd_platform(int argc, char **argv)
 		}
 		if (strcmp(o.args[1], "roles") == 0) {
 			err = es_platform_account_set_roles(p, actor, o.args[2], roles);
-			if (err == 0)
-				printf(o.json ? "{\"account\": \"%s\", \"roles\": \"%s\"}\n" : "account %s: roles %s\n",
-				       o.args[2], o.roles);
+			if (err == 0 && o.json)
+				cli_print_json(json_pack("{s:s, s:s}", "account", o.args[2], "roles", o.roles));
+			else if (err == 0)
+				printf("account %s: roles %s\n", o.args[2], o.roles);
 			rc = done_rc(&o, err, "account roles");
 			goto done;
 		}
@@ -1285,6 +1589,10 @@ int cmd_platform(int argc, char **argv)
 		rc = o.nargs < 2 ? cli_usage_error("platform", "token what?") : plat_token(p, &o, actor);
 	} else if (strcmp(cmd, "status") == 0) {
 		rc = plat_status(p, &o);
+	} else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "get") == 0) {
+		rc = plat_read(p, &o, actor, cmd[0] == 'l');
+	} else if (strcmp(cmd, "api-key") == 0) {
+		rc = plat_api_key(p, &o, actor);
 	} else if (strcmp(cmd, "outbox") == 0) {
 		unsigned sent = 0, failed = 0;
 		if ((err = es_platform_allowed(p, actor, ES_ACT_OUTBOX, -1)) == 0)
@@ -1428,12 +1736,7 @@ static const char restore_usage[] =
 static void print_report(const popts *o, const es_audit_report *r)
 {
 	char head[65];
-	static const char d[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		head[2 * i] = d[r->head[i] >> 4];
-		head[2 * i + 1] = d[r->head[i] & 15];
-	}
-	head[64] = 0;
+	es_hex(head, r->head, 32);
 	if (o->json) {
 		cli_print_json(json_pack("{s:b, s:I, s:I, s:I, s:s, s:s}", "intact", r->first_bad == 0, "entries",
 					 (json_int_t)r->entries, "checkpoints", (json_int_t)r->checkpoints, "first_bad",
@@ -1461,12 +1764,7 @@ static int audit_anchor(es_platform *p, const popts *o, const es_actor *actor)
 			fwrite(json.ptr, 1, json.len, stdout);
 		} else {
 			char h[65], at[32];
-			static const char d[] = "0123456789abcdef";
-			for (int i = 0; i < 32; i++) {
-				h[2 * i] = d[a->hash[i] >> 4];
-				h[2 * i + 1] = d[a->hash[i] & 15];
-			}
-			h[64] = 0;
+			es_hex(h, a->hash, 32);
 			es_time_iso(at, a->at);
 			printf("audit head: entry %lld, hash %s, signed and time-stamped at %s\n", (long long)a->seq, h, at);
 			if (o->output)
@@ -1551,8 +1849,10 @@ int cmd_backup(int argc, char **argv)
 	memset(&legacy, 0, sizeof(legacy));
 	if ((err = open_platform(&p, &o, false, &legacy)) == 0 && (err = actor_of(p, &o, &actor)) == 0)
 		err = es_platform_backup(p, actor, o.args[0]);
-	if (err == 0)
-		printf(o.json ? "{\"backup\": \"%s\"}\n" : "backup written to %s\n", o.args[0]);
+	if (err == 0 && o.json)
+		cli_print_json(json_pack("{s:s}", "backup", o.args[0]));
+	else if (err == 0)
+		printf("backup written to %s\n", o.args[0]);
 	rc = done_rc(&o, err, "backup");
 	es_actor_free(actor);
 	es_platform_close(p);

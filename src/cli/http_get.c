@@ -2,8 +2,8 @@
 /* The command's one HTTP client (libcurl): a bounded GET of a platform's public
  * service, e.g. eseal verify --status-url (docs/public-services.md). */
 #include "cli.h"
+#include "text.h"
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include <strings.h>
 
 typedef struct get_ctx {
@@ -84,12 +84,8 @@ int cli_http_get(const char *url, es_buf *body, size_t max, const char *header, 
 int cli_unbase64(es_buf *out, const char *b64)
 {
 	size_t n = strlen(b64);
-	if (n == 0 || n % 4 || n > 4096 || strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != n)
+	if (n == 0 || n > 4096)
 		return es_error_set(ES_EMALFORMED, "not base64");
-	uint8_t bin[3072];
-	int m = EVP_DecodeBlock(bin, (const unsigned char *)b64, (int)n);
-	if (m < 0)
-		return es_error_set(ES_EMALFORMED, "not base64");
-	m -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
-	return es_buf_put(out, bin, (size_t)m);
+	int err = es_unbase64(out, b64, n, false);
+	return err == ES_EINVAL ? es_error_wrap(ES_EMALFORMED, "not base64") : err;
 }

@@ -55,10 +55,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 void cli_print_json(json_t *v)
 {
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	if (s) {
 		puts(s);
 		free(s);
+	} else {
+		/* json_pack refuses NULL strings and text that is not UTF-8: say so rather than print nothing */
+		fputs("eseal: the result could not be written as JSON (out of memory, or text that is not UTF-8)\n", stderr);
 	}
 	json_decref(v);
 }

@@ -31,14 +31,14 @@ int es_keystore_login(es_keystore *ks, const char *pin)
 {
 	ES_ASSERT_ARG(ks && pin);
 	if (ks->fails >= ES_KEYSTORE_PIN_TRIES)
-		return es_error_set(ES_EDENIED, "key store '%s' is locked after %d wrong PINs: the administrator "
+		return es_error_set(ES_ESTATE, "key store '%s' is locked after %d wrong PINs: the administrator "
 						"resets the PIN after a PIN-unlock application",
 				    ks->ops->name, ES_KEYSTORE_PIN_TRIES);
 	int err = ks->ops->login(ks->ctx, pin);
-	if (err == ES_EDENIED) {
-		/* a wrong PIN; a provider with its own lock (token, platform) keeps refusing on its own */
+	if (err == ES_EAUTH) {
+		/* a wrong PIN; a provider with its own lock (token, platform) keeps refusing on its own (ES_ESTATE) */
 		ks->fails++;
-		return es_error_set(ES_EDENIED, "key store '%s': wrong PIN (%d of %d)%s", ks->ops->name, ks->fails,
+		return es_error_set(ES_EAUTH, "key store '%s': wrong PIN (%d of %d)%s", ks->ops->name, ks->fails,
 				    ES_KEYSTORE_PIN_TRIES, ks->fails >= ES_KEYSTORE_PIN_TRIES ? ", now locked" : "");
 	}
 	if (err == 0) {
@@ -73,7 +73,7 @@ int es_keystore_sign_digest(es_keystore *ks, const char *label, const uint8_t di
 {
 	ES_ASSERT_ARG(ks && label && digest && sig);
 	if (!ks->logged_in)
-		return es_error_set(ES_EDENIED, "key store '%s': log in with the PIN first", ks->ops->name);
+		return es_error_set(ES_ESTATE, "key store '%s': log in with the PIN first", ks->ops->name);
 	return ks->ops->sign_digest(ks->ctx, label, digest, sig);
 }
 
@@ -90,7 +90,7 @@ int es_keystore_generate(es_keystore *ks, const char *label, uint8_t pub[65])
 {
 	ES_ASSERT_ARG(ks && label && pub);
 	if (!ks->logged_in)
-		return es_error_set(ES_EDENIED, "key store '%s': log in with the PIN first", ks->ops->name);
+		return es_error_set(ES_ESTATE, "key store '%s': log in with the PIN first", ks->ops->name);
 	return ks->ops->generate(ks->ctx, label, pub);
 }
 

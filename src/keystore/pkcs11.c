@@ -64,9 +64,9 @@ static int p11_login_as(p11 *k, CK_USER_TYPE who, const char *pin)
 	if (rv == CKR_OK)
 		return 0;
 	if (rv == CKR_PIN_INCORRECT)
-		return es_error_set(ES_EDENIED, "pkcs11: wrong PIN");
+		return es_error_set(ES_EAUTH, "pkcs11: wrong PIN");
 	if (rv == CKR_PIN_LOCKED)
-		return es_error_set(ES_EDENIED, "pkcs11: the token's PIN is locked");
+		return es_error_set(ES_ESTATE, "pkcs11: the token's PIN is locked");
 	return p11_fail(rv, "C_Login");
 }
 

@@ -133,35 +133,35 @@ static int check_target(es_platform *p, int biz, const char *esid, int64_t unit_
 	switch (biz) {
 	case ES_BIZ_RENEW:
 		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0)
-			return es_error_set(ES_EDENIED, "seal %s is %s: only an active seal can be renewed", esid, s.state);
+			return es_error_set(ES_ESTATE, "seal %s is %s: only an active seal can be renewed", esid, s.state);
 		if (now >= s.valid_end)
-			return es_error_set(ES_EDENIED, "seal %s has expired: apply for a new seal", esid);
+			return es_error_set(ES_ESTATE, "seal %s has expired: apply for a new seal", esid);
 		if (now < s.valid_end - ES_PLAT_RENEW_WINDOW_DAYS * DAY)
-			return es_error_set(ES_EDENIED,
+			return es_error_set(ES_ESTATE,
 					    "seal %s can be renewed only within %d days before it expires: apply again later",
 					    esid, ES_PLAT_RENEW_WINDOW_DAYS);
 		return 0;
 	case ES_BIZ_CHANGE:
 	case ES_BIZ_REVOKE:
 		if (strcmp(s.state, "revoked") == 0)
-			return es_error_set(ES_EDENIED, "seal %s is revoked already", esid);
+			return es_error_set(ES_ESTATE, "seal %s is revoked already", esid);
 		return 0;
 	case ES_BIZ_LOSS:
 		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0 && strcmp(s.state, "suspended") != 0)
-			return es_error_set(ES_EDENIED, "seal %s is %s: nothing to report lost", esid, s.state);
+			return es_error_set(ES_ESTATE, "seal %s is %s: nothing to report lost", esid, s.state);
 		return 0;
 	case ES_BIZ_REISSUE:
 		if (strcmp(s.state, "lost") != 0)
-			return es_error_set(ES_EDENIED, "seal %s is %s: reissue follows a loss report; report the loss first",
+			return es_error_set(ES_ESTATE, "seal %s is %s: reissue follows a loss report; report the loss first",
 					    esid, s.state);
 		return 0;
 	case ES_BIZ_PIN_UNLOCK:
 		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0)
-			return es_error_set(ES_EDENIED, "seal %s is %s: only a usable seal can be unlocked", esid, s.state);
+			return es_error_set(ES_ESTATE, "seal %s is %s: only a usable seal can be unlocked", esid, s.state);
 		return 0;
 	case ES_BIZ_REENABLE:
 		if (strcmp(s.state, "suspended") != 0)
-			return es_error_set(ES_EDENIED, "seal %s is %s: only a suspended seal can be re-enabled", esid, s.state);
+			return es_error_set(ES_ESTATE, "seal %s is %s: only a suspended seal can be re-enabled", esid, s.state);
 		return 0;
 	default:
 		return es_error_set(ES_EINVAL, "unknown business type");
@@ -801,7 +801,7 @@ static int step_tx(es_platform *p, void *vctx)
 			goto done;
 		}
 		if (is_province(a.office)) {
-			err = es_error_set(ES_EDENIED, "application %s is at the provincial office already", ids);
+			err = es_error_set(ES_ESTATE, "application %s is at the provincial office already", ids);
 			goto done;
 		}
 		if (strcmp(acct.region, a.office) != 0) {
@@ -827,7 +827,7 @@ static int step_tx(es_platform *p, void *vctx)
 		break;
 	case ES_ACT_APP_CHECK:
 		if (!is_province(a.office)) {
-			err = es_error_set(ES_EDENIED,
+			err = es_error_set(ES_ESTATE,
 					   "application %s is at office %s: it must be forwarded to the province first (J§10)", ids,
 					   a.office);
 			goto done;

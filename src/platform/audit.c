@@ -5,6 +5,7 @@
 #include "platform_int.h"
 #include "estime.h"
 #include "file.h"
+#include "text.h"
 #include <jansson.h>
 #include <stdarg.h>
 
@@ -438,15 +439,7 @@ int es_platform_audit_anchor(es_platform *p, const es_actor *who, es_audit_ancho
 	return 0;
 }
 
-static void hex_of(char *out, const uint8_t *in, size_t n)
-{
-	static const char dig[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = dig[in[i] >> 4];
-		out[2 * i + 1] = dig[in[i] & 15];
-	}
-	out[2 * n] = 0;
-}
+#define hex_of es_hex
 
 static int unhex(uint8_t *out, size_t cap, size_t *outlen, const char *s, const char *what)
 {

@@ -28,7 +28,7 @@ int es_actor_system(es_actor **out)
 	ES_ASSERT_ARG(out);
 	if (!(*out = actor_new()))
 		return es_error_set(ES_ENOMEM, "out of memory");
-	(*out)->account = ES_ACTOR_SYSTEM;
+	(*out)->account = ES_ACCOUNT_SYSTEM;
 	(*out)->how = ES_AUTH_SYSTEM;
 	(*out)->when = es_time_now();
 	return 0;
@@ -880,7 +880,7 @@ int es_platform_account_disable(es_platform *p, const es_actor *who, const char 
 	int err;
 	if ((err = es_platform__authorize(p, actor, ES_ACT_ACCOUNT_ADD, -1, NULL)) < 0)
 		return err;
-	if (actor != ES_ACTOR_SYSTEM && disabled) {
+	if (actor != ES_ACCOUNT_SYSTEM && disabled) {
 		int64_t id;
 		if ((err = find_account(p, login, &id)) < 0)
 			return err;
@@ -903,21 +903,7 @@ typedef struct key_ctx {
 
 static void b64url(char *out, const uint8_t *in, size_t n)
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		acc = (acc << 8) | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[o++] = a[(acc >> bits) & 63];
-		}
-	}
-	if (bits)
-		out[o++] = a[(acc << (6 - bits)) & 63];
-	out[o] = 0;
+	es_base64(out, in, n, true);
 }
 
 static int key_tx(es_platform *p, void *vctx)

@@ -140,7 +140,7 @@ static int job_load(es_platform *p, int64_t job, job_row *r, bool lock)
 /* The owner, else an account allowed ES_ACT_JOBS (audited when refused). */
 static int owner_or_jobs(es_platform *p, int64_t actor, const job_row *r)
 {
-	if (actor >= 0 && actor == r->owner && actor != ES_ACTOR_SYSTEM)
+	if (actor >= 0 && actor == r->owner && actor != ES_ACCOUNT_SYSTEM)
 		return 0;
 	return es_platform__authorize(p, actor, ES_ACT_JOBS, -1, NULL);
 }

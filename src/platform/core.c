@@ -138,7 +138,7 @@ int es_platform__account(es_platform *p, int64_t id, es_account *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->id = id;
-	if (id == ES_ACTOR_SYSTEM) {
+	if (id == ES_ACCOUNT_SYSTEM) {
 		snprintf(out->login, sizeof(out->login), "system");
 		return 0;
 	}
@@ -149,7 +149,7 @@ int es_platform__account(es_platform *p, int64_t id, es_account *out)
 	if (err < 0)
 		return err;
 	if (!x.found)
-		return es_error_set(ES_EDENIED, "no account %lld: sign in with an existing account", (long long)id);
+		return es_error_set(ES_EAUTH, "no account %lld: sign in with an existing account", (long long)id);
 	if (x.disabled)
 		return es_error_set(ES_EAUTH, "account '%s' is disabled: ask an administrator", out->login);
 	return 0;
@@ -195,7 +195,7 @@ static int authorize(es_platform *p, int64_t actor, es_action action, int64_t un
 	for (size_t i = 0; i < ES_ARRAY_LEN(rules); i++) {
 		if (rules[i].action != action)
 			continue;
-		if (p->have_actor && p->actor.account == actor && actor != ES_ACTOR_SYSTEM) {
+		if (p->have_actor && p->actor.account == actor && actor != ES_ACCOUNT_SYSTEM) {
 			if (p->actor.must_change) {
 				deny_pending(p, actor, rules[i].what);
 				return es_error_set(ES_EDENIED,
@@ -209,7 +209,7 @@ static int authorize(es_platform *p, int64_t actor, es_action action, int64_t un
 						    a->login, es_platform__action_name(action), rules[i].what);
 			}
 		}
-		if (actor == ES_ACTOR_SYSTEM) {
+		if (actor == ES_ACCOUNT_SYSTEM) {
 			if (rules[i].system)
 				return 0;
 			deny_pending(p, actor, rules[i].what);
@@ -360,7 +360,7 @@ int es_platform__transition(es_platform *p, const char *object, const char *id, 
 	if ((err = es_store_next(p->st, &t_id, "transition")) < 0)
 		return err;
 	es_sval tv[8] = { ES_SV_I(t_id), ES_SV_S(object), ES_SV_S(id), ES_SV_S(from), ES_SV_S(to),
-			  actor == ES_ACTOR_SYSTEM ? ES_SV_NUL : ES_SV_I(actor), ES_SV_S(reason), ES_SV_I(now) };
+			  actor == ES_ACCOUNT_SYSTEM ? ES_SV_NUL : ES_SV_I(actor), ES_SV_S(reason), ES_SV_I(now) };
 	if ((err = es_store_exec(p->st,
 				 "INSERT INTO transitions (id, object, object_id, from_state, to_state, actor, reason, at) "
 				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -511,7 +511,7 @@ static int load_authority(es_platform *p, const es_buf *blob)
 	es_bytes d = { NULL, 0 }, rk = { NULL, 0 };
 	int err = es_box_open(&plain, p->master, (const uint8_t *)"authority", 9, blob->ptr, blob->len);
 	if (err < 0) {
-		err = es_error_set(ES_EDENIED, "the master key does not open this platform's authority: use the master key "
+		err = es_error_set(ES_EAUTH, "the master key does not open this platform's authority: use the master key "
 					       "the platform was created with");
 		goto done;
 	}
@@ -627,7 +627,7 @@ static int setup_tsa(es_platform *p)
 		}
 	}
 	if (es_box_open(&plain, p->master, (const uint8_t *)"tsa", 3, blob.ptr, blob.len) < 0) {
-		err = es_error_set(ES_EDENIED, "the master key does not open this platform's time-stamping authority: use "
+		err = es_error_set(ES_EAUTH, "the master key does not open this platform's time-stamping authority: use "
 					       "the master key the platform was created with");
 		goto done;
 	}

@@ -4,6 +4,7 @@
 #include "es_int.h"
 #include "platform_int.h"
 #include "estime.h"
+#include "text.h"
 #include "eseal/es_keystore.h"
 #include <errno.h>
 
@@ -12,15 +13,7 @@
 #define PIN_MAX 64
 #define PURPOSE_MAX 512
 
-static void hex(char *out, const uint8_t *b, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
+#define hex es_hex
 
 /* ---- usage records ------------------------------------------------------------ */
 
@@ -359,7 +352,7 @@ static int token_init_tx(es_platform *p, void *vctx)
 	    (err = es_platform__authorize(p, c->actor, ES_ACT_TOKEN, s.unit_id, NULL)) < 0)
 		goto done;
 	if (strcmp(s.custody, "platform") != 0) {
-		err = es_error_set(ES_EDENIED, "seal %s is already held in a %s token", c->esid, s.custody);
+		err = es_error_set(ES_ESTATE, "seal %s is already held in a %s token", c->esid, s.custody);
 		goto done;
 	}
 	if ((err = es_platform__signer_key(p, c->esid, &key)) < 0 || (err = es_sm2_key_private_pem(&pem, key, NULL)) < 0)
@@ -416,6 +409,7 @@ typedef struct open_ctx {
 	es_buf *pem;   /* out */
 	bool wrong;    /* committed a failure */
 	bool locked_now;
+	bool was_locked; /* refused without trying: the token was locked already */
 } open_ctx;
 
 /* Check a PIN; a wrong one is counted (and committed) before the refusal. */
@@ -425,15 +419,16 @@ static int open_tx(es_platform *p, void *vctx)
 	tok_row t;
 	char aad[64];
 	int err;
-	c->wrong = c->locked_now = false;
+	c->wrong = c->locked_now = c->was_locked = false;
 	c->pem->len = 0;
 	if ((err = tok_get(p, c->esid, &t)) < 0)
 		goto done;
 	if (strcmp(t.kind, "soft") != 0) {
-		err = es_error_set(ES_EDENIED, "seal %s is held in a %s, not a software token", c->esid, t.kind);
+		err = es_error_set(ES_ESTATE, "seal %s is held in a %s, not a software token", c->esid, t.kind);
 		goto done;
 	}
 	if (c->admin ? t.afails >= ES_PIN_TRIES : t.locked) {
+		c->was_locked = true;
 		char detail[64];
 		snprintf(detail, sizeof(detail), "%s PIN refused: token locked", c->admin ? "admin" : "user");
 		if ((err = es_platform__audit(p, c->actor, "pin-refused", "seal", c->esid, detail, NULL)) < 0)
@@ -478,15 +473,20 @@ done:
 
 static int token_open(es_platform *p, int64_t actor, const char *esid, const char *pin, bool admin, es_buf *pem)
 {
-	open_ctx c = { actor, esid, pin ? pin : "", admin, pem, false, false };
+	open_ctx c = { actor, esid, pin ? pin : "", admin, pem, false, false, false };
 	int err = es_platform__tx(p, open_tx, &c);
 	if (err < 0)
 		return err;
 	if (c.wrong) {
 		es_buf_release_secret(pem);
-		return es_error_set(ES_EDENIED, "PIN refused: %s",
+		/* a locked token is a state (ES_ESTATE); a wrong PIN fails the holder's authentication (ES_EAUTH) */
+		if (c.was_locked)
+			return es_error_set(ES_ESTATE, "PIN refused: the token is locked: %s",
+					    admin ? "the administrator PIN tries are used up" : "file a PIN-unlock application");
+		return es_error_set(ES_EAUTH, "PIN refused: %s",
 				    c.locked_now ? "wrong PIN, the token is now locked: file a PIN-unlock application"
-						 : "wrong PIN or locked token (a locked token needs a PIN-unlock application)");
+						 : "wrong PIN (the tries are counted; a locked token needs a PIN-unlock "
+						   "application)");
 	}
 	return 0;
 }
@@ -583,7 +583,7 @@ int es_platform_token_reset(es_platform *p, const es_actor *who, const char *esi
 	int64_t grant = t.unlock_app;
 	tok_release(&t);
 	if (!grant)
-		return es_error_set(ES_EDENIED, "the PIN of seal %s is reset only after a PIN-unlock application (口令解锁) "
+		return es_error_set(ES_ESTATE, "the PIN of seal %s is reset only after a PIN-unlock application (口令解锁) "
 						"was carried out: file one",
 				    esid);
 	if ((err = token_open(p, actor, esid, admin_pin, true, &pem)) < 0)
@@ -619,7 +619,7 @@ int es_platform__token_grant_unlock(es_platform *p, const char *esid, int64_t ap
 	if (err < 0 || changes == 0)
 		return err; /* no software token: nothing to unlock on the platform (a device unlocks itself) */
 	snprintf(detail, sizeof(detail), "PIN unlock granted by application %lld", (long long)app_id);
-	return es_platform__audit(p, ES_ACTOR_SYSTEM, "pin-unlock-granted", "seal", esid, detail, NULL);
+	return es_platform__audit(p, ES_ACCOUNT_SYSTEM, "pin-unlock-granted", "seal", esid, detail, NULL);
 }
 
 /* ---- signing with a platform seal ----------------------------------------------- */
@@ -839,20 +839,20 @@ static int keystore_login(es_platform *p, int64_t actor, const char *esid, const
 			  const char *pin)
 {
 	int err = es_keystore_login(ks, pin ? pin : "");
-	if (err != ES_EDENIED)
+	if (err != ES_EAUTH && err != ES_ESTATE)
 		return err;
 	if (strcmp(loc->kind, "token") == 0) {
 		bool locked = false;
 		int fails = 0;
 		es_error saved = *es_error_last();
 		if (es_platform_token_status(p, loc->esid, &locked, &fails) < 0)
-			return es_error_set(ES_EDENIED, "%s", saved.message);
+			return es_error_set(saved.code, "%s", saved.message);
 		if (locked)
-			return es_error_set(ES_EDENIED, "PIN refused: the software token%s%s is locked: file a PIN-unlock "
+			return es_error_set(err, "PIN refused: the software token%s%s is locked: file a PIN-unlock "
 							"application",
 					    strcmp(loc->esid, esid) != 0 ? " of seal " : "",
 					    strcmp(loc->esid, esid) != 0 ? loc->esid : "");
-		return es_error_set(ES_EDENIED, "PIN refused: wrong PIN (%d of %d wrong tries before the token locks)", fails,
+		return es_error_set(ES_EAUTH, "PIN refused: wrong PIN (%d of %d wrong tries before the token locks)", fails,
 				    ES_PIN_TRIES);
 	}
 	{
@@ -861,7 +861,7 @@ static int keystore_login(es_platform *p, int64_t actor, const char *esid, const
 		es_keystore_pin_state(ks, &pc.fails, &pc.locked);
 		if (es_platform__tx(p, pinfail_tx, &pc) < 0)
 			es_error_clear();
-		return es_error_set(ES_EDENIED, "seal %s: PIN refused: %s", esid, saved.message);
+		return es_error_set(saved.code, "seal %s: PIN refused: %s", esid, saved.message);
 	}
 }
 
@@ -992,7 +992,7 @@ static int device_tx(es_platform *p, void *vctx)
 	    (err = es_platform__authorize(p, c->actor, ES_ACT_TOKEN, s.unit_id, NULL)) < 0)
 		goto done;
 	if (strcmp(s.custody, "platform") != 0) {
-		err = es_error_set(ES_EDENIED, "seal %s is already held in a %s token", c->esid, s.custody);
+		err = es_error_set(ES_ESTATE, "seal %s is already held in a %s token", c->esid, s.custody);
 		goto done;
 	}
 	if (c->token_esid) {
@@ -1002,7 +1002,7 @@ static int device_tx(es_platform *p, void *vctx)
 		    (err = es_platform__authorize(p, c->actor, ES_ACT_TOKEN, t.unit_id, NULL)) < 0)
 			goto done;
 		if (strcmp(t.custody, "soft") != 0) {
-			err = es_error_set(ES_EDENIED, "seal %s is not held in a software token: put it in one first (token init)",
+			err = es_error_set(ES_ESTATE, "seal %s is not held in a software token: put it in one first (token init)",
 					   c->token_esid);
 			goto done;
 		}
@@ -1221,7 +1221,7 @@ static int batch_tx(es_platform *p, void *vctx)
 	    (err = seal_row_get(p, c->esid, &s)) < 0)
 		return err;
 	if (strcmp(s.custody, "device") != 0)
-		return es_error_set(ES_EDENIED, "seal %s is not a device seal: a batch authorisation covers device seals "
+		return es_error_set(ES_ESTATE, "seal %s is not a device seal: a batch authorisation covers device seals "
 						"only; platform seals need one use request per document",
 				    c->esid);
 	if (c->to <= c->from)
@@ -1266,7 +1266,7 @@ static int device_use_tx(es_platform *p, void *vctx)
 	if ((err = seal_row_get(p, c->esid, &s)) < 0)
 		return err;
 	if (strcmp(s.custody, "device") != 0)
-		return es_error_set(ES_EDENIED, "seal %s is not a device seal: sign through the platform with an approved "
+		return es_error_set(ES_ESTATE, "seal %s is not a device seal: sign through the platform with an approved "
 						"use request",
 				    c->esid);
 	if ((err = es_platform__use_check(p, c->actor, c->esid)) < 0)
@@ -1353,7 +1353,7 @@ static int soft_sign(void *ctx, const char *label, const uint8_t digest[32], uin
 	if (strcmp(label, k->esid) != 0)
 		return es_error_set(ES_ENOTFOUND, "the token of seal %s holds no key '%s'", k->esid, label);
 	if (!k->key)
-		return es_error_set(ES_EDENIED, "log in with the PIN first");
+		return es_error_set(ES_ESTATE, "log in with the PIN first");
 	if ((err = es_sm2_sign_digest(&der, k->key, digest)) == 0)
 		err = es_sm2_sig_der_to_raw(sig, der.ptr, der.len);
 	es_buf_release(&der);
@@ -1397,7 +1397,7 @@ int es_platform_token_keystore(es_platform *p, const es_actor *who, const char *
 	if ((err = seal_row_get(p, esid, &s)) < 0 || (err = es_platform__authorize(p, actor, ES_ACT_SEAL_USE, -1, NULL)) < 0)
 		return err;
 	if (strcmp(s.custody, "soft") != 0)
-		return es_error_set(ES_EDENIED, "seal %s is not held in a software token", esid);
+		return es_error_set(ES_ESTATE, "seal %s is not held in a software token", esid);
 	soft_ks *k = es_calloc(1, sizeof(*k));
 	if (!k)
 		return es_error_set(ES_ENOMEM, "out of memory");
@@ -1456,14 +1456,9 @@ int es_platform__key_open(es_platform *p, int64_t actor, const char *esid, const
 	} else if (strcmp(s.custody, "soft") == 0 || strcmp(s.custody, "keystore") == 0) {
 		if ((err = keystore_open(p, actor, esid, &s, &k->loc, &k->ks)) < 0)
 			goto done;
-		if ((err = keystore_login(p, actor, esid, &k->loc, k->ks, pin)) < 0) {
-			/* a refused PIN is a failed authentication of the holder (the tries are counted) */
-			if (err == ES_EDENIED) {
-				es_error saved = *es_error_last();
-				err = es_error_set(ES_EAUTH, "%s", saved.message);
-			}
+		/* a wrong PIN is ES_EAUTH (the tries are counted), a locked token or store ES_ESTATE */
+		if ((err = keystore_login(p, actor, esid, &k->loc, k->ks, pin)) < 0)
 			goto done;
-		}
 		k->logged_in = true;
 		err = es_ses_signer_new_external(&k->signer, k->seal, k->cert, held_ks_sign, k);
 	} else if ((err = es_platform__signer_key(p, esid, &k->key)) == 0) {

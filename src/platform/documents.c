@@ -259,7 +259,7 @@ static int held_use(es_platform *p, int64_t actor, const use_job *j, const uint8
 	}
 	/* the key wherever it is; a refused PIN is counted by the token or key store */
 	if ((err = es_platform__key_open(p, actor, j->esid, j->pin, j->device_sign, j->device_payload, &k)) < 0) {
-		if (err == ES_EAUTH || err == ES_EDENIED)
+		if (err == ES_EAUTH || err == ES_EDENIED || err == ES_ESTATE)
 			goto refused;
 		goto done;
 	}

@@ -31,8 +31,8 @@ static int job_tx(es_platform *p, void *vctx)
 {
 	job_ctx *c = vctx;
 	int64_t tid;
-	int err = es_platform__transition(p, "seal", c->esid, c->from, c->to, ES_ACTOR_SYSTEM, c->why, &tid);
-	if (err == ES_EDENIED) /* someone else changed it meanwhile */
+	int err = es_platform__transition(p, "seal", c->esid, c->from, c->to, ES_ACCOUNT_SYSTEM, c->why, &tid);
+	if (err == ES_ECONFLICT) /* someone else changed it meanwhile */
 		return 0;
 	if (err < 0)
 		return err;

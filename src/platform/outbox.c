@@ -13,143 +13,31 @@
 #include "estime.h"
 #include "file.h"
 #include "batch_int.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-#include <errno.h>
 
-/* A pluggable sender. */
-typedef struct es_filing_sender {
-	const char *name;
-	int (*send)(es_platform *p, const char *target, const char *key, const char *payload, size_t len);
-} es_filing_sender;
-
-static int send_file(es_platform *p, const char *target, const char *key, const char *payload, size_t len)
+/* The file drop: DIR/outbox/TARGET/KEY.json. */
+static int send_file(void *ctx, const es_filing *f)
 {
+	es_platform *p = ctx;
 	es_buf path = ES_BUF_INIT;
 	int err;
-	if ((err = es_buf_printf(&path, "%s/%s", p->outbox_dir, target)) < 0 ||
+	if ((err = es_buf_printf(&path, "%s/%s", p->outbox_dir, f->target)) < 0 ||
 	    (err = es_mkdirs((const char *)path.ptr, 0700)) < 0)
 		goto done;
 	path.len = 0;
-	if ((err = es_buf_printf(&path, "%s/%s/%s.json", p->outbox_dir, target, key)) < 0)
+	if ((err = es_buf_printf(&path, "%s/%s/%s.json", p->outbox_dir, f->target, f->key)) < 0)
 		goto done;
 	/* same key, same file: a repeat overwrites with identical bytes; filings hold personal data: 0600 */
-	err = es_file_write((const char *)path.ptr, payload, len, 0600);
+	err = es_file_write((const char *)path.ptr, f->payload, f->len, 0600);
 done:
 	es_buf_release(&path);
 	return err;
 }
 
-static int parse_url(const char *url, struct sockaddr_in *sa, const char **path)
+/* HTTP POST to the configured URL (es_filing_post: libcurl, HTTPS, host names, IPv6). */
+static int send_http(void *ctx, const es_filing *f)
 {
-	char host[64];
-	const char *p;
-	long port = 80;
-	if (strncmp(url, "http://", 7) != 0)
-		return es_error_set(ES_EINVAL, "filing URL must start with http://");
-	p = url + 7;
-	size_t n = strcspn(p, ":/");
-	if (n == 0 || n >= sizeof(host))
-		return es_error_set(ES_EINVAL, "filing URL has no host");
-	memcpy(host, p, n);
-	host[n] = 0;
-	p += n;
-	if (*p == ':') {
-		char *end;
-		port = strtol(p + 1, &end, 10);
-		if (end == p + 1 || port < 1 || port > 65535)
-			return es_error_set(ES_EINVAL, "filing URL has a bad port");
-		p = end;
-	}
-	*path = *p ? p : "/";
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return es_error_set(ES_EINVAL, "filing URL host must be an IPv4 address");
-	return 0;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *q = data;
-	while (len) {
-		ssize_t w = send(fd, q, len, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return es_error_set(ES_EIO, "filing POST: send failed");
-		q += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* POST @p payload to @p url with the extra header lines @p headers ("Name: value\r\n" each). */
-static int post_http(const char *url, const char *headers, const char *payload, size_t len)
-{
-	struct sockaddr_in sa;
-	const char *path = "/";
-	es_buf req = ES_BUF_INIT;
-	char resp[256];
-	size_t got = 0;
-	int fd = -1, err;
-	if ((err = parse_url(url, &sa, &path)) < 0)
-		return err;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return es_error_set(ES_EIO, "filing POST: no socket");
-	struct timeval tv = { ES_PLAT_HTTP_TIMEOUT_S, 0 };
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = es_error_set(ES_EIO, "filing POST: receiver not reachable");
-		goto done;
-	}
-	if ((err = es_buf_printf(&req,
-				 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-				 "%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
-				 path, "127.0.0.1", headers, len)) < 0 ||
-	    (err = es_buf_put(&req, payload, len)) < 0)
-		goto done;
-	if ((err = write_all(fd, req.ptr, req.len)) < 0)
-		goto done;
-	while (got < sizeof(resp) - 1) {
-		ssize_t r = recv(fd, resp + got, sizeof(resp) - 1 - got, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (memchr(resp, '\n', got))
-			break;
-	}
-	resp[got] = 0;
-	if (got < 12 || strncmp(resp, "HTTP/1.", 7) != 0) {
-		err = es_error_set(ES_EIO, "filing POST: no HTTP response");
-		goto done;
-	}
-	if (resp[9] != '2') {
-		err = es_error_set(ES_EIO, "filing POST: receiver answered %.3s", resp + 9);
-		goto done;
-	}
-done:
-	if (fd >= 0)
-		close(fd);
-	es_buf_release(&req);
-	return err;
-}
-
-static int send_http(es_platform *p, const char *target, const char *key, const char *payload, size_t len)
-{
-	char headers[256];
-	snprintf(headers, sizeof(headers), "Idempotency-Key: %s\r\nX-Filing-Target: %s\r\n", key, target);
-	return post_http(p->outbox_url, headers, payload, len);
+	es_platform *p = ctx;
+	return es_filing_post(p->outbox_url, NULL, ES_PLAT_HTTP_TIMEOUT_S, f);
 }
 
 typedef struct hook_row {
@@ -173,7 +61,8 @@ static int send_webhook(es_platform *p, int64_t webhook, const char *event, cons
 			size_t len)
 {
 	hook_row h;
-	char secret[ES_WEBHOOK_SECRET_LEN + 8], aad[48], ts[24], sig[ES_WEBHOOK_SIG_LEN + 1], headers[512];
+	char secret[ES_WEBHOOK_SECRET_LEN + 8], aad[48], ts[24], sig[ES_WEBHOOK_SIG_LEN + 1];
+	char h_event[64], h_delivery[160], h_idem[160], h_ts[48], h_sig[ES_WEBHOOK_SIG_LEN + 32];
 	int err;
 	memset(&h, 0, sizeof(h));
 	es_buf_init(&h.secret, 4096);
@@ -193,18 +82,27 @@ static int send_webhook(es_platform *p, int64_t webhook, const char *event, cons
 	es_wipe(secret, sizeof(secret));
 	if (err < 0)
 		goto done;
-	snprintf(headers, sizeof(headers),
-		 "X-Eseal-Event: %s\r\nX-Eseal-Delivery: %s\r\nIdempotency-Key: %s\r\nX-Eseal-Timestamp: %s\r\n"
-		 "X-Eseal-Signature: %s\r\n",
-		 event, key, key, ts, sig);
-	err = post_http(h.url, headers, payload, len);
+	snprintf(h_event, sizeof(h_event), "X-Eseal-Event: %s", event);
+	snprintf(h_delivery, sizeof(h_delivery), "X-Eseal-Delivery: %s", key);
+	snprintf(h_idem, sizeof(h_idem), "Idempotency-Key: %s", key);
+	snprintf(h_ts, sizeof(h_ts), "X-Eseal-Timestamp: %s", ts);
+	snprintf(h_sig, sizeof(h_sig), "X-Eseal-Signature: %s", sig);
+	const char *headers[] = { h_event, h_delivery, h_idem, h_ts, h_sig, NULL };
+	err = es_platform__http_post(h.url, NULL, ES_PLAT_HTTP_TIMEOUT_S, headers, payload, len, "webhook POST");
 done:
 	es_buf_release(&h.secret);
 	return err;
 }
 
-static const es_filing_sender sender_file = { "file", send_file };
-static const es_filing_sender sender_http = { "http", send_http };
+void es_platform_set_filing_sender(es_platform *p, const es_filing_sender *s)
+{
+	if (!p)
+		return;
+	if (s && s->send)
+		p->filing = *s;
+	else
+		memset(&p->filing, 0, sizeof(p->filing));
+}
 
 typedef struct due {
 	int64_t id, attempts, webhook;
@@ -280,7 +178,8 @@ static int mark_tx(es_platform *p, void *vctx)
 int es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed)
 {
 	ES_ASSERT_ARG(p);
-	const es_filing_sender *snd = p->outbox_url ? &sender_http : &sender_file;
+	es_filing_sender dflt = { p->outbox_url ? "http" : "file", p->outbox_url ? send_http : send_file, p };
+	const es_filing_sender *snd = p->filing.send ? &p->filing : &dflt;
 	unsigned ns = 0, nf = 0;
 	int err = 0;
 	for (;;) {
@@ -305,8 +204,9 @@ int es_platform_outbox_deliver(es_platform *p, unsigned *sent, unsigned *failed)
 			due *d = &l.v[i];
 			claim_ctx c = { d->id, 0, false, d->attempts, NULL };
 			if (err == 0 && (err = es_platform__tx(p, claim_tx, &c)) == 0 && c.changes == 1) {
+				es_filing fl = { d->target, d->key, d->payload, strlen(d->payload) };
 				int se = d->webhook ? send_webhook(p, d->webhook, d->event, d->key, d->payload, strlen(d->payload))
-							 : snd->send(p, d->target, d->key, d->payload, strlen(d->payload));
+						    : snd->send(snd->ctx, &fl);
 				c.ok = se == 0;
 				c.error = se == 0 ? NULL : es_error_last()->message;
 				char msg[256];

@@ -7,6 +7,7 @@
 #include "eseal/es_pki.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_auth.h"
+#include "eseal/es_filing.h"
 #include "store/store_limits.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -60,6 +61,7 @@ struct es_platform {
 	es_store *st;
 	char *dir;
 	char *outbox_url, *outbox_dir;
+	es_filing_sender filing; /* es_platform_set_filing_sender(); send NULL: the default sender */
 	uint8_t master[ES_BOX_KEY_LEN];
 	uint8_t data_key[ES_BOX_KEY_LEN];
 	es_cert *root, *maker;
@@ -181,6 +183,15 @@ int es_platform__usage(es_platform *p, int64_t actor, const char *esid, const ui
 		       int64_t batch, int64_t *id);
 /* Called when a PIN-unlock application is carried out (apps.c): allows one reset. */
 int es_platform__token_grant_unlock(es_platform *p, const char *esid, int64_t app_id);
+
+/*
+ * One HTTP POST of a JSON @p payload on libcurl (filing_http.c): http or https, no
+ * redirects, within @p timeout_s (0: ES_PLAT_HTTP_TIMEOUT_S), with the header lines
+ * @p headers (NULL-ended, "Name: value"). 0 on 2xx, else ES_EIO naming @p what and the
+ * status or network failure (never the URL's credentials).
+ */
+int es_platform__http_post(const char *url, const char *ca_file, unsigned timeout_s, const char *const *headers,
+			   const char *payload, size_t len, const char *what);
 
 /* Personal data at rest. */
 int es_platform__seal_pii(es_platform *p, es_buf *out, const char *aad, const char *value);

@@ -20,6 +20,7 @@ typedef enum col_type {
 	C_ROLES,   /* es_role bits → ["maker", ...] */
 	C_MOBILE,  /* sealed mobile number (aad in the column spec) → masked unless PII */
 	C_ID,      /* sealed resident ID (aad) → clear for PII readers; the mask column is shown otherwise */
+	C_SCOPE,   /* API-key scope bits → ["read", "seal-use", ...]; [] = whatever the account's roles allow */
 } col_type;
 
 typedef struct col {
@@ -193,6 +194,19 @@ static const col outbox_cols[] = {
 	{ "sent_at", "o.sent_at", C_TIME, NULL },
 };
 
+static const col api_key_cols[] = {
+	{ "id", "k.id", C_INT, NULL },
+	{ "account_id", "k.account_id", C_INT, NULL },
+	{ "login", "ac.login", C_TEXT, NULL },
+	{ "name", "k.name", C_TEXT, NULL },
+	{ "scope", "k.scope", C_SCOPE, NULL },
+	{ "expires_at", "k.expires_at", C_TIME, NULL },
+	{ "allow_from", "k.allow_from", C_TEXT, NULL },
+	{ "created_by", "k.created_by", C_INT, NULL },
+	{ "created_at", "k.created_at", C_TIME, NULL },
+	{ "revoked_at", "k.revoked_at", C_TIME, NULL },
+};
+
 #define COLS(a) a, ES_ARRAY_LEN(a)
 static const rec_def defs[] = {
 	{ ES_REC_APPLICATION, "application", "applications a JOIN units u ON u.id = a.unit_id", "a.id", true, "a.unit_id",
@@ -212,6 +226,8 @@ static const rec_def defs[] = {
 	  "g.id", true, "s.unit_id", "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, COLS(usage_cols) },
 	{ ES_REC_AUDIT, "audit", "audit_log l", "l.seq", true, NULL, NULL, R_ADMIN, false, COLS(audit_cols) },
 	{ ES_REC_OUTBOX, "outbox", "outbox o", "o.id", true, NULL, NULL, R_ADMIN, false, COLS(outbox_cols) },
+	{ ES_REC_API_KEY, "api-key", "api_keys k JOIN accounts ac ON ac.id = k.account_id", "k.id", true, NULL, NULL,
+	  R_ADMIN, false, COLS(api_key_cols) },
 };
 
 static const rec_def *def_of(es_record_kind k)
@@ -483,6 +499,15 @@ static json_t *roles_json(unsigned bits)
 	return arr;
 }
 
+static json_t *scope_json(uint64_t bits)
+{
+	json_t *arr = json_array();
+	for (unsigned b = 0; arr && b < 63; b++)
+		if (bits & ES_SCOPE(b))
+			json_array_append_new(arr, json_string(es_platform__action_name((es_action)b)));
+	return arr;
+}
+
 static json_t *value_json(row_ctx *x, const col *c, const es_sval *v)
 {
 	char buf[64];
@@ -502,6 +527,8 @@ static json_t *value_json(row_ctx *x, const col *c, const es_sval *v)
 		return v->type == ES_SV_BLOB ? hex_json(v->b, v->len) : json_null();
 	case C_ROLES:
 		return roles_json(v->type == ES_SV_INT ? (unsigned)v->i : 0);
+	case C_SCOPE:
+		return scope_json(v->type == ES_SV_INT ? (uint64_t)v->i : 0);
 	case C_MOBILE:
 	case C_ID: {
 		char clear[64];
@@ -879,6 +906,7 @@ static json_t *col_schema(col_type t)
 	case C_TIME:
 		return json_pack("{s:[s,s], s:s}", "type", "string", "null", "format", "date-time");
 	case C_ROLES:
+	case C_SCOPE:
 		return json_pack("{s:s, s:{s:s}}", "type", "array", "items", "type", "string");
 	default:
 		return json_pack("{s:[s,s]}", "type", "string", "null");

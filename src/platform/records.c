@@ -30,7 +30,7 @@ static int region_tx(es_platform *p, void *vctx)
 		es_sval pv[1] = { ES_SV_S(parent) };
 		err = es_store_int(p->st, &one, "SELECT level FROM regions WHERE code = ?", pv, 1);
 		if (err == ES_ENOTFOUND)
-			return es_error_set(ES_EDENIED, "region %s needs its parent region %s: add that first", c->code, parent);
+			return es_error_set(ES_ENOTFOUND, "region %s needs its parent region %s: add that first", c->code, parent);
 		if (err < 0)
 			return err;
 	}
@@ -80,14 +80,14 @@ static int unit_tx(es_platform *p, void *vctx)
 	es_sval rv[1] = { ES_SV_S(c->u->region) };
 	err = es_store_int(p->st, &x, "SELECT level FROM regions WHERE code = ?", rv, 1);
 	if (err == ES_ENOTFOUND)
-		return es_error_set(ES_EDENIED, "unknown region %s: add it with 'eseal platform region add'", c->u->region);
+		return es_error_set(ES_ENOTFOUND, "unknown region %s: add it with 'eseal platform region add'", c->u->region);
 	if (err < 0)
 		return err;
 	if (c->u->superior) {
 		es_sval sv[1] = { ES_SV_I(c->u->superior) };
 		err = es_store_int(p->st, &x, "SELECT id FROM units WHERE id = ?", sv, 1);
 		if (err == ES_ENOTFOUND)
-			return es_error_set(ES_EDENIED, "unknown superior unit %lld", (long long)c->u->superior);
+			return es_error_set(ES_ENOTFOUND, "unknown superior unit %lld", (long long)c->u->superior);
 		if (err < 0)
 			return err;
 	}
@@ -438,7 +438,7 @@ static int roles_tx(es_platform *p, void *vctx)
 				 &changes)) < 0)
 		return err;
 	if (changes != 1)
-		return es_error_set(ES_EDENIED, "account '%s' changed meanwhile: try again", c->login);
+		return es_error_set(ES_ECONFLICT, "account '%s' changed meanwhile: try again", c->login);
 	/* the old and the new roles, by whom */
 	if ((err = es_buf_puts(&d, "roles ")) == 0 && (err = role_list(&d, a.roles)) == 0 &&
 	    (err = es_buf_puts(&d, " -> ")) == 0 && (err = role_list(&d, c->roles)) == 0)

@@ -9,6 +9,7 @@
 #include "es_int.h"
 #include "platform_int.h"
 #include "estime.h"
+#include "text.h"
 #include "eseal/es_seal.h"
 #include <jansson.h>
 
@@ -206,7 +207,7 @@ static int import_tx(es_platform *p, void *vctx)
 		es_sval rv[1] = { ES_SV_S(e->region) };
 		if ((err = es_store_int(p->st, &lvl, "SELECT level FROM regions WHERE code = ?", rv, 1)) < 0) {
 			if (err == ES_ENOTFOUND)
-				err = es_error_set(ES_EDENIED, "unknown region %s: add it first", e->region);
+				err = es_error_set(ES_ENOTFOUND, "unknown region %s: add it first", e->region);
 			return err;
 		}
 		if ((err = es_store_next(p->st, &unit, "unit")) < 0)
@@ -285,48 +286,11 @@ int es_platform_registry_import(es_platform *p, const es_actor *who, const uint8
 
 /* ---- public-security export: seal codes and impressions (R8) ------------------- */
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
+/* An impression in the export: base64, line breaks allowed (es_unbase64, lenient). */
 static int b64_decode(es_buf *out, const char *s, size_t len)
 {
-	uint32_t acc = 0;
-	int bits = 0, err;
-	size_t pad = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (s[i] == '\n' || s[i] == '\r' || s[i] == ' ')
-			continue;
-		int v = b64val((unsigned char)s[i]);
-		if (v < 0 || pad)
-			return es_error_set(ES_EMALFORMED, "bad base64 in the impression");
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			uint8_t b = (uint8_t)(acc >> bits);
-			if ((err = es_buf_put(out, &b, 1)) < 0)
-				return err;
-		}
-	}
-	if (pad > 2)
-		return es_error_set(ES_EMALFORMED, "bad base64 padding in the impression");
-	return 0;
+	int err = es_unbase64(out, s, len, true);
+	return err == ES_EINVAL ? es_error_wrap(ES_EMALFORMED, "bad base64 in the impression") : err;
 }
 
 int es_psb_parse(const uint8_t *feed, size_t len, es_psb_fn fn, void *ctx)

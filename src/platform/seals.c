@@ -43,52 +43,22 @@ static int unit_get(es_platform *p, int64_t id, unit_row *u)
 	return err;
 }
 
-static const char *function_text(int function)
-{
-	switch (function) {
-	case ES_FUNC_CONTRACT: return "合同专用章";
-	case ES_FUNC_FINANCE: return "财务专用章";
-	case ES_FUNC_INVOICE: return "发票专用章";
-	case ES_FUNC_CERTIFICATE: return "证照专用章";
-	case ES_FUNC_LETTER: return "公函专用章";
-	case ES_FUNC_AUDIT: return "审验专用章";
-	case ES_FUNC_CUSTOMS: return "报关专用章";
-	default: return NULL;
-	}
-}
-
 int es_platform__render_picture(es_platform *p, es_buf *out, int kind, int function, const char *unit_name,
 				const char *seal_name, const char *credit, const char *esid, unsigned w, unsigned h)
 {
 	es_render_options ro = ES_RENDER_OPTIONS_INIT;
-	es_render_kind rk = ES_RENDER_OFFICIAL;
-	int err;
-	if (kind == ES_KIND_SPECIAL)
-		rk = function == ES_FUNC_INVOICE ? ES_RENDER_INVOICE : ES_RENDER_SPECIAL;
-	else if (kind == ES_KIND_PERSONAL)
-		rk = ES_RENDER_PERSONAL;
-	else if (kind == ES_KIND_POSITION)
-		rk = ES_RENDER_POSITION;
-	if ((err = es_render_options_preset(&ro, rk)) < 0)
+	char arc[512];
+	bool holder = kind == ES_KIND_PERSONAL || kind == ES_KIND_POSITION;
+	int err = es_render_options_for_seal(&ro, kind, function, holder ? seal_name : unit_name, esid, credit, arc,
+					     sizeof(arc));
+	if (err < 0)
 		return err;
-	if (kind == ES_KIND_PERSONAL || kind == ES_KIND_POSITION) {
-		ro.name = seal_name;
-	} else {
-		ro.name = unit_name;
-		ro.code = esid;
-		if (kind == ES_KIND_SPECIAL && function != ES_FUNC_INVOICE)
-			ro.text = function_text(function);
-		if (function == ES_FUNC_INVOICE)
-			ro.taxid = credit;
-	}
 	if (w >= ES_RENDER_MIN_MM && w <= ES_RENDER_MAX_MM) {
 		ro.width_mm = w;
 		if (h >= ES_RENDER_MIN_MM && h <= ES_RENDER_MAX_MM)
 			ro.height_mm = h;
 	}
 	ro.dpi = p->dpi;
-	ro.esid = esid;
-	ro.microgaps = true;
 	return es_render_png(out, &ro);
 }
 
@@ -325,7 +295,7 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 				   ES_SV_S(es_seal_kind_name(kind)), ES_SV_S(function ? es_seal_function_name(function) : NULL),
 				   ES_SV_S(name), ES_SV_B(der.ptr, der.len), ES_SV_B(pic.ptr, pic.len),
 				   ES_SV_B(hash, sizeof(hash)), ES_SV_B(cd.ptr, cd.len), ES_SV_B(kenc.ptr, kenc.len),
-				   ES_SV_S(multi_reason), actor == ES_ACTOR_SYSTEM ? ES_SV_NUL : ES_SV_I(actor), ES_SV_I(vs),
+				   ES_SV_S(multi_reason), actor == ES_ACCOUNT_SYSTEM ? ES_SV_NUL : ES_SV_I(actor), ES_SV_I(vs),
 				   ES_SV_I(ve), ES_SV_I(now), ES_SV_I(now) };
 		if ((err = es_store_exec(p->st,
 					 "INSERT INTO seals (esid, unit_id, app_id, kind, function, name, state, seal_der, "
@@ -443,13 +413,13 @@ static int confirm_tx(es_platform *p, void *vctx)
 	if ((err = es_platform__authorize(p, c->actor, ES_ACT_SEAL_CONFIRM, s.unit_id, NULL)) < 0)
 		return err;
 	if (strcmp(s.state, "made") != 0)
-		return es_error_set(ES_EDENIED, "seal %s is %s: only a newly made seal is confirmed", c->esid, s.state);
+		return es_error_set(ES_ESTATE, "seal %s is %s: only a newly made seal is confirmed", c->esid, s.state);
 	if (s.app_id) {
 		char st[16] = "";
 		if ((err = es_platform_app_state(p, s.app_id, st, sizeof(st))) < 0)
 			return err;
 		if (strcmp(st, "delivered") != 0)
-			return es_error_set(ES_EDENIED, "seal %s has not been delivered yet (application is %s): wait for "
+			return es_error_set(ES_ESTATE, "seal %s has not been delivered yet (application is %s): wait for "
 							"the maker to file and deliver it",
 					    c->esid, st);
 	}
@@ -477,15 +447,15 @@ int es_platform__seal_usable(es_platform *p, const char *esid, int64_t *unit_id)
 	if (unit_id)
 		*unit_id = s.unit_id;
 	if (strcmp(s.state, "made") == 0)
-		return es_error_set(ES_EDENIED, "seal %s is not active: the applicant must confirm its impression first",
+		return es_error_set(ES_ESTATE, "seal %s is not active: the applicant must confirm its impression first",
 				    esid);
 	if (strcmp(s.state, "active") != 0)
-		return es_error_set(ES_EDENIED, "seal %s is %s and cannot be used%s", esid, s.state,
+		return es_error_set(ES_ESTATE, "seal %s is %s and cannot be used%s", esid, s.state,
 				    strcmp(s.state, "suspended") == 0 ? ": file a reenable application"
 				    : strcmp(s.state, "lost") == 0    ? ": apply for a reissue"
 								      : ": apply for a new seal");
 	if (es_platform__now(p) >= s.valid_end)
-		return es_error_set(ES_EDENIED, "seal %s has expired and cannot be used: apply for a new seal", esid);
+		return es_error_set(ES_ESTATE, "seal %s has expired and cannot be used: apply for a new seal", esid);
 	return 0;
 }
 
@@ -546,7 +516,7 @@ static int authorise_tx(es_platform *p, void *vctx)
 	if ((err = es_platform__authorize(p, c->actor, ES_ACT_SEAL_AUTHORISE, s.unit_id, NULL)) < 0)
 		return err;
 	if (strcmp(s.state, "active") != 0)
-		return es_error_set(ES_EDENIED, "seal %s is %s: only an active seal can be authorised", c->esid, s.state);
+		return es_error_set(ES_ESTATE, "seal %s is %s: only an active seal can be authorised", c->esid, s.state);
 	es_sval gv[1] = { ES_SV_I(c->grantee) };
 	err = es_store_int(p->st, &superior, "SELECT superior FROM units WHERE id = ?", gv, 1);
 	if (err == ES_ENOTFOUND || (err == 0 && superior != s.unit_id))

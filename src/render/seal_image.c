@@ -5,6 +5,7 @@
  */
 #include "es_int.h"
 #include "render/render_int.h"
+#include "eseal/es_seal.h"
 
 static const struct kind_name {
 	es_render_kind kind;
@@ -177,4 +178,62 @@ int es_render_svg(es_buf *out, const es_render_options *opts)
 	err = es_scene__svg(out, &s, opts->color);
 	es_scene__release(&s);
 	return err;
+}
+
+static const struct {
+	int function;
+	const char *text;
+} function_texts[] = {
+	{ ES_FUNC_CONTRACT, "合同专用章" }, { ES_FUNC_FINANCE, "财务专用章" },
+	{ ES_FUNC_INVOICE, "发票专用章" },  { ES_FUNC_CERTIFICATE, "证照专用章" },
+	{ ES_FUNC_LETTER, "公函专用章" },   { ES_FUNC_AUDIT, "审验专用章" },
+	{ ES_FUNC_CUSTOMS, "报关专用章" },
+};
+
+int es_render_options_for_seal(es_render_options *ro, int kind, int function, const char *name, const char *code,
+			       const char *taxid, char *arc, size_t arc_cap)
+{
+	ES_ASSERT_ARG(ro && arc && arc_cap);
+	es_render_kind rk;
+	const char *text = NULL;
+	int err;
+	switch (kind) {
+	case ES_KIND_OFFICIAL:
+	case ES_KIND_DEVICE:
+		rk = ES_RENDER_OFFICIAL;
+		break;
+	case ES_KIND_SPECIAL:
+		rk = function == ES_FUNC_INVOICE ? ES_RENDER_INVOICE : ES_RENDER_SPECIAL;
+		for (size_t i = 0; i < ES_ARRAY_LEN(function_texts); i++)
+			if (function_texts[i].function == function)
+				text = function_texts[i].text;
+		break;
+	case ES_KIND_PERSONAL:
+		rk = ES_RENDER_PERSONAL;
+		break;
+	case ES_KIND_POSITION:
+		rk = ES_RENDER_POSITION;
+		break;
+	default:
+		return es_error_set(ES_EINVAL, "no standard impression for seal kind %d", kind);
+	}
+	if ((err = es_render_options_preset(ro, rk)) < 0)
+		return err;
+	snprintf(arc, arc_cap, "%s", name ? name : "");
+	/* "某某公司合同专用章": the unit's name goes on the arc, the function under the star */
+	if (text) {
+		size_t n = strlen(arc), t = strlen(text);
+		if (n > t && strcmp(arc + n - t, text) == 0)
+			arc[n - t] = 0;
+		ro->text = text;
+	}
+	ro->name = arc;
+	if (kind != ES_KIND_PERSONAL && kind != ES_KIND_POSITION) {
+		ro->code = code;
+		if (function == ES_FUNC_INVOICE)
+			ro->taxid = taxid;
+	}
+	ro->esid = code;
+	ro->microgaps = code != NULL;
+	return 0;
 }

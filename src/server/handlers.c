@@ -200,7 +200,7 @@ static int kind_of(es_req *rq)
 		{ "applications", ES_REC_APPLICATION }, { "seals", ES_REC_SEAL },     { "units", ES_REC_UNIT },
 		{ "people", ES_REC_PERSON },            { "accounts", ES_REC_ACCOUNT }, { "regions", ES_REC_REGION },
 		{ "use-requests", ES_REC_USE_REQUEST }, { "usage", ES_REC_USAGE },    { "audit", ES_REC_AUDIT },
-		{ "outbox", ES_REC_OUTBOX },
+		{ "outbox", ES_REC_OUTBOX },            { "api-keys", ES_REC_API_KEY },
 	};
 	const char *seg = rq->route->pattern + strlen("/api/v1/");
 	size_t n = strcspn(seg, "/");
@@ -597,7 +597,8 @@ int h_api_key_create(es_req *rq)
 		return err;
 	json_t *v = json_pack("{s:I, s:s}", "id", (json_int_t)id, "key", key);
 	es_wipe(key, sizeof(key));
-	err = es_reply_json(rq, 200, v);
+	/* 201: a new member of a collection listed by GET /api/v1/api-keys */
+	err = es_reply_json(rq, 201, v);
 	json_decref(v);
 	return err;
 }

@@ -160,14 +160,9 @@ int h_backup_create(es_req *rq)
 
 static char *hex_alloc(const uint8_t *b, size_t n)
 {
-	static const char d[] = "0123456789abcdef";
 	char *s = es_malloc(2 * n + 1);
-	for (size_t i = 0; s && i < n; i++) {
-		s[2 * i] = d[b[i] >> 4];
-		s[2 * i + 1] = d[b[i] & 15];
-	}
 	if (s)
-		s[2 * n] = 0;
+		es_hex(s, b, n);
 	return s;
 }
 

@@ -12,7 +12,6 @@
 #include "eseal/es_pdf.h"
 #include "eseal/es_ofd.h"
 #include <microhttpd.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <time.h>
@@ -290,11 +289,11 @@ static int make_status(es_req *rq, cached *c)
 	if ((err = es_platform_status_list(rq->p, &json, &sig)) < 0 ||
 	    (err = es_status_list_parse(&l, json.ptr, json.len, sig.ptr, sig.len)) < 0)
 		goto done;
-	if (4 * ((sig.len + 2) / 3) >= sizeof(c->sig_b64)) {
+	if (es_base64_len(sig.len, false) >= sizeof(c->sig_b64)) {
 		err = es_error_set(ES_EINTERNAL, "status list signature of %zu bytes", sig.len);
 		goto done;
 	}
-	EVP_EncodeBlock((unsigned char *)c->sig_b64, sig.ptr, (int)sig.len);
+	es_base64(c->sig_b64, sig.ptr, sig.len, false);
 	c->generated = es_status_list_generated(l);
 	c->next_update = es_status_list_next_update(l);
 	c->body.len = 0;

@@ -12,7 +12,6 @@
 #include "eseal/es_seal.h"
 #include "eseal/es_pdf.h"
 #include "eseal/es_ofd_render.h"
-#include <openssl/evp.h>
 #include <errno.h>
 
 /* A sealed document can be as large as the largest document accepted, and a little more. */
@@ -347,11 +346,11 @@ int h_seal_sign_digest(es_req *rq)
 	json_decref(b); /* the PIN goes with it */
 	if (err < 0)
 		goto done;
-	if (sig.len > (size_t)INT_MAX / 2 || !(b64 = es_malloc(4 * ((sig.len + 2) / 3) + 1))) {
+	if (sig.len > SIZE_MAX / 2 || !(b64 = es_malloc(es_base64_len(sig.len, false) + 1))) {
 		err = es_error_set(ES_ENOMEM, "out of memory");
 		goto done;
 	}
-	EVP_EncodeBlock((unsigned char *)b64, sig.ptr, (int)sig.len);
+	es_base64(b64, sig.ptr, sig.len, false);
 	v = json_pack("{s:s, s:I, s:s, s:s}", "esid", rq->params[0], "use_request", (json_int_t)json_integer_value(r),
 		      "format", "GB/T 38540 SES_Signature (DER, base64)", "signature", b64);
 	err = es_reply_json(rq, 200, v);

@@ -13,47 +13,11 @@
 #include "eseal/es_pki.h"
 #include "eseal/es_verify.h"
 #include "eseal/es_cms.h"
-#include <openssl/evp.h>
 
 /* Binary fields in and out of JSON: RFC 4648 base64 with padding, nothing else accepted. */
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int es_svs_b64_decode(es_buf *out, const char *in, size_t len)
 {
-	if (len % 4)
-		return es_error_set(ES_EINVAL, "base64 comes in groups of 4 characters");
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4];
-		bool last = i + 4 == len;
-		for (int k = 0; k < 4; k++) {
-			v[k] = b64_value((unsigned char)in[i + k]);
-			if (v[k] < 0 && !(last && k >= 2 && in[i + k] == '=' && (k == 3 || in[i + 3] == '=')))
-				return es_error_set(ES_EINVAL, "not base64 at character %zu", i + (size_t)k);
-		}
-		uint8_t b[3] = { (uint8_t)(v[0] << 2 | v[1] >> 4), (uint8_t)((v[1] & 15) << 4 | (v[2] < 0 ? 0 : v[2] >> 2)),
-				 (uint8_t)((v[2] < 0 ? 0 : (v[2] & 3) << 6) | (v[3] < 0 ? 0 : v[3])) };
-		size_t n = v[2] < 0 ? 1 : v[3] < 0 ? 2 : 3;
-		/* canonical: the bits dropped by the padding are zero */
-		if ((n == 1 && (v[1] & 15)) || (n == 2 && (v[2] & 3)))
-			return es_error_set(ES_EINVAL, "base64 with non-zero padding bits");
-		int err = es_buf_put(out, b, n);
-		if (err < 0)
-			return err;
-	}
-	return 0;
+	return es_unbase64(out, in, len, false);
 }
 
 static int b64_field(json_t *body, const char *key, es_buf *out, bool required)
@@ -69,12 +33,12 @@ static int b64_field(json_t *body, const char *key, es_buf *out, bool required)
 
 static json_t *b64_json(const uint8_t *p, size_t n)
 {
-	if (n > (size_t)INT_MAX / 2)
+	if (n > SIZE_MAX / 2)
 		return NULL;
-	char *s = es_malloc(4 * ((n + 2) / 3) + 1);
+	char *s = es_malloc(es_base64_len(n, false) + 1);
 	if (!s)
 		return NULL;
-	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+	es_base64(s, p, n, false);
 	json_t *v = json_string(s);
 	es_free(s);
 	return v;

@@ -85,7 +85,7 @@ static const struct {
 	{ "Application", ES_REC_APPLICATION }, { "Seal", ES_REC_SEAL },       { "Unit", ES_REC_UNIT },
 	{ "Person", ES_REC_PERSON },           { "Account", ES_REC_ACCOUNT }, { "Region", ES_REC_REGION },
 	{ "UseRequest", ES_REC_USE_REQUEST },  { "Usage", ES_REC_USAGE },     { "Audit", ES_REC_AUDIT },
-	{ "Outbox", ES_REC_OUTBOX },
+	{ "Outbox", ES_REC_OUTBOX },           { "ApiKeyInfo", ES_REC_API_KEY },
 };
 
 static int add_schemas(json_t *schemas)

@@ -22,7 +22,7 @@ e init >/dev/null
 [ "$(stat -c %a "$T/p/master.key")" = 600 ] || fail "master key mode"
 e region add 350000 福建省 >/dev/null
 e region add 350100 福州市 >/dev/null
-expect_rc 4 e --as admin region add 350201 思明区   # parent 350200 missing
+expect_rc 3 e --as admin region add 350201 思明区   # parent 350200 missing: ES_ENOTFOUND
 grep -q "parent region 350200" "$T/err" || fail "parent message"
 unit=$(e --as admin --json unit add --name 福建省测试厅 --credit-code 91350100100000016G --region 350000 | sed -n 's/.*"unit": \([0-9]*\).*/\1/p')
 [ -n "$unit" ] || fail "unit add"

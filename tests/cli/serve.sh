@@ -188,7 +188,7 @@ expect 404 GET "/api/v1/applications/999999" "" applicant
 
 # ---- API keys: shown once, scoped, revocable ----------------------------------------------
 expect 403 POST /api/v1/api-keys '{"login":"maker","name":"OA","expires":"2099-01-01T00:00:00Z"}' maker
-expect 200 POST /api/v1/api-keys '{"login":"maker","name":"OA 系统","expires":"2099-01-01T00:00:00Z","scope":"read","allow_from":"127.0.0.0/8"}' admin
+expect 201 POST /api/v1/api-keys '{"login":"maker","name":"OA 系统","expires":"2099-01-01T00:00:00Z","scope":"read","allow_from":"127.0.0.0/8"}' admin
 KEY=$(jq -r .key "$T/body"); KEYID=$(jq -r .id "$T/body")
 [ "$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $KEY" "$U/api/v1/applications")" = 200 ] || fail "API key read"
 [ "$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" "$U/api/v1/applications/$app/check")" = 403 ] || fail "API key scope"

@@ -95,6 +95,8 @@ r admin GET "/api/v1/accounts/{id}" /api/v1/accounts/1
 r admin POST "/api/v1/accounts/{login}/one-time-password" /api/v1/accounts/clerk/one-time-password
 r admin POST /api/v1/api-keys /api/v1/api-keys "${J[@]}" '{"login":"maker","name":"OA","expires":"2099-01-01T00:00:00Z","scope":"read"}'
 key=$(jq -r .id "$T/body")
+r admin GET /api/v1/api-keys /api/v1/api-keys
+r admin GET "/api/v1/api-keys/{id}" "/api/v1/api-keys/$key"
 r admin DELETE "/api/v1/api-keys/{id}" "/api/v1/api-keys/$key"
 doc=$(printf 'a contract' | openssl dgst -sm3 -r | cut -c1-64)
 r applicant POST /api/v1/use-requests /api/v1/use-requests "${J[@]}" "{\"esid\":\"$esid\",\"doc_sm3\":\"$doc\",\"purpose\":\"合同\"}"

@@ -238,7 +238,7 @@ jq -e '.valid == false' "$T/body" >/dev/null || fail "VerifySignedMessage with a
 expect 400 POST /svs/v1/VerifySignedMessage "{\"message\":\"$data\"}" clerk
 
 # ---- a registered system (API key) signs only with the seals it is allowed ----------------------
-expect 200 POST /api/v1/api-keys '{"login":"clerk","name":"OA 系统","expires":"2099-01-01T00:00:00Z","scope":"read,seal-use"}' admin
+expect 201 POST /api/v1/api-keys '{"login":"clerk","name":"OA 系统","expires":"2099-01-01T00:00:00Z","scope":"read,seal-use"}' admin
 KEY=$(jq -r .key "$T/body"); KEYID=$(jq -r .id "$T/body")
 printf '系统报文' >"$T/sys.bin"
 expect 201 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$(sm3 "$T/sys.bin")\",\"purpose\":\"系统\"}" clerk

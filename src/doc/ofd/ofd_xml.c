@@ -8,6 +8,7 @@
  */
 #include "es_int.h"
 #include "ofd_int.h"
+#include "text.h"
 #include <libxml/parser.h>
 #include <pthread.h>
 
@@ -213,22 +214,9 @@ int es_ofd__resolve(char *out, size_t cap, const char *base, const char *loc)
 
 int es_ofd__b64(char *out, size_t cap, const uint8_t *p, size_t len)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-	if (cap < (len + 2) / 3 * 4 + 1)
+	if (cap < es_base64_len(len, false) + 1)
 		return es_error_set(ES_EINTERNAL, "base64 buffer too small");
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		out[o++] = tbl[(v >> 18) & 63];
-		out[o++] = tbl[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? tbl[v & 63] : '=';
-	}
-	out[o] = 0;
+	es_base64(out, p, len, false);
 	return 0;
 }
 

@@ -92,6 +92,52 @@ static void test_text__one_name_check(void **state)
 	TU_OK(es_text_check_name("unit name", "\xc2\xa0x", 200, true)); /* U+00A0 is no control */
 }
 
+/* One base64: RFC 4648 vectors both ways, base64url, strict and lenient decoding. */
+static void test_text__base64(void **state)
+{
+	(void)state;
+	static const char *const v[][2] = { { "", "" },         { "f", "Zg==" },         { "fo", "Zm8=" },
+					    { "foo", "Zm9v" },  { "foob", "Zm9vYg==" },  { "fooba", "Zm9vYmE=" },
+					    { "foobar", "Zm9vYmFy" } };
+	char out[64];
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		es_buf b = ES_BUF_INIT;
+		size_t n = strlen(v[i][0]);
+		assert_int_equal(es_base64(out, (const unsigned char *)v[i][0], n, false), strlen(v[i][1]));
+		assert_int_equal(es_base64_len(n, false), strlen(v[i][1]));
+		assert_string_equal(out, v[i][1]);
+		TU_OK(es_unbase64(&b, v[i][1], strlen(v[i][1]), false));
+		assert_int_equal(b.len, n);
+		assert_true(n == 0 || memcmp(b.ptr, v[i][0], n) == 0);
+		es_buf_release(&b);
+	}
+	const unsigned char bin[] = { 0xfb, 0xff, 0xbf };
+	assert_int_equal(es_base64(out, bin, 3, true), 4);
+	assert_string_equal(out, "-_-_");
+	assert_int_equal(es_base64(out, bin, 2, true), es_base64_len(2, true));
+	assert_string_equal(out, "-_8"); /* no padding */
+	es_buf b = ES_BUF_INIT;
+	const char *bad[] = { "Zg=", "Zg", "Z===", "Zm9v=", "Zh==", "Zm9=", "Zm 9v", "Zg==Zg==", "Zm9v\n", "-_8=", "====" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		b.len = 0;
+		if (es_unbase64(&b, bad[i], strlen(bad[i]), false) != ES_EINVAL)
+			fail_msg("'%s' accepted", bad[i]);
+	}
+	/* lenient: line breaks and missing padding, but still no stray characters */
+	b.len = 0;
+	TU_OK(es_unbase64(&b, "Zm9v\r\nYmE", 9, true));
+	assert_int_equal(b.len, 5);
+	assert_memory_equal(b.ptr, "fooba", 5);
+	b.len = 0;
+	TU_OK(es_unbase64(&b, "Zg==\n", 5, true));
+	assert_int_equal(b.len, 1);
+	b.len = 0;
+	assert_int_equal(es_unbase64(&b, "Zm9v!", 5, true), ES_EINVAL);
+	assert_int_equal(es_unbase64(&b, "Z", 1, true), ES_EINVAL);
+	assert_int_equal(es_unbase64(&b, "Zg==Zg", 6, true), ES_EINVAL);
+	es_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_text__trim_leaves_whole_and_non_utf8_text),
 		cmocka_unit_test(test_text__long_error_message_stays_utf8),
 		cmocka_unit_test(test_text__one_name_check),
+		cmocka_unit_test(test_text__base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,23 +75,23 @@ static void t_pin_lockout(void **state)
 	o.token_label = "eseal";
 	TU_OK(es_keystore_pkcs11_open(&ks, &o));
 	for (int i = 1; i < ES_KEYSTORE_PIN_TRIES; i++)
-		assert_int_equal(es_keystore_login(ks, "00000000"), ES_EDENIED);
+		assert_int_equal(es_keystore_login(ks, "00000000"), ES_EAUTH);
 	es_keystore_pin_state(ks, &fails, &locked);
 	assert_int_equal(fails, ES_KEYSTORE_PIN_TRIES - 1);
 	assert_false(locked);
 	TU_OK(es_keystore_login(ks, USER_PIN)); /* a right PIN resets the count */
 	TU_OK(es_keystore_logout(ks));
 	for (int i = 0; i < ES_KEYSTORE_PIN_TRIES; i++)
-		assert_int_equal(es_keystore_login(ks, "00000000"), ES_EDENIED);
+		assert_int_equal(es_keystore_login(ks, "00000000"), ES_EAUTH);
 	es_keystore_pin_state(ks, &fails, &locked);
 	assert_true(locked);
-	assert_int_equal(es_keystore_login(ks, USER_PIN), ES_EDENIED); /* locked */
+	assert_int_equal(es_keystore_login(ks, USER_PIN), ES_ESTATE); /* locked */
 	/* the security officer sets a new PIN; the old one no longer works */
-	assert_int_equal(es_keystore_reset_pin(ks, "12345678", "33334444"), ES_EDENIED);
+	assert_int_equal(es_keystore_reset_pin(ks, "12345678", "33334444"), ES_EAUTH); /* wrong SO PIN */
 	TU_OK(es_keystore_reset_pin(ks, SO_PIN, "33334444"));
 	es_keystore_pin_state(ks, &fails, &locked);
 	assert_false(locked);
-	assert_int_equal(es_keystore_login(ks, USER_PIN), ES_EDENIED);
+	assert_int_equal(es_keystore_login(ks, USER_PIN), ES_EAUTH);
 	TU_OK(es_keystore_login(ks, "33334444"));
 	TU_OK(es_keystore_logout(ks));
 	/* back to the fixture's PIN for the next test */
@@ -110,7 +110,7 @@ static void t_sign(void **state)
 	o.module = MODULE;
 	o.token_label = "eseal";
 	TU_OK(es_keystore_pkcs11_open(&ks, &o));
-	assert_int_equal(es_keystore_generate(ks, "seal-1", pub), ES_EDENIED); /* not logged in */
+	assert_int_equal(es_keystore_generate(ks, "seal-1", pub), ES_ESTATE); /* not logged in */
 	TU_OK(es_keystore_login(ks, USER_PIN));
 	TU_OK(es_keystore_generate(ks, "seal-1", pub));
 	assert_int_equal(pub[0], 0x04);

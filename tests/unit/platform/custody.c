@@ -136,13 +136,13 @@ static void t_device_batch(void **state)
 	/* a batch authorisation is for device seals only */
 	char esid2[15];
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, esid2);
-	TP_DENIED(es_platform_batch_authorise(e.p, appr, esid2, "批量", es_time_now(), es_time_now() + TP_DAY, &batch));
+	TP_STATE(es_platform_batch_authorise(e.p, appr, esid2, "批量", es_time_now(), es_time_now() + TP_DAY, &batch));
 	/* and for a usable one: a lost device seal gets none */
 	es_app_form f = tp_form(&e, ES_BIZ_LOSS, esid);
 	int64_t app;
 	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
 	TU_OK(es_platform_app_submit(e.p, e.applicant, app));
-	TP_DENIED(es_platform_batch_authorise(e.p, appr, esid, "批量", es_time_now(), es_time_now() + TP_DAY, &batch));
+	TP_STATE(es_platform_batch_authorise(e.p, appr, esid, "批量", es_time_now(), es_time_now() + TP_DAY, &batch));
 	assert_non_null(strstr(es_error_last()->message, "is lost"));
 	audit_ok(&e);
 	es_cert_free(c);
@@ -174,40 +174,40 @@ static void t_pin(void **state)
 	doc(h, "用印文件");
 	TU_OK(es_platform_use_request(e.p, e.applicant, esid, h, "用印", &req));
 	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
-	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, esid, h, req, "wrong-pin", &sig));
+	TP_AUTH(es_platform_seal_sign(e.p, e.applicant, esid, h, req, "wrong-pin", &sig));
 	TU_OK(es_platform_seal_sign(e.p, e.applicant, esid, h, req, "u-pin-1234", &sig));
 	/* five wrong PINs lock the token */
 	for (int i = 1; i <= ES_PIN_TRIES - 1; i++) {
-		TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "wrong-pin"));
+		TP_AUTH(es_platform_token_check(e.p, e.applicant, esid, "wrong-pin"));
 		TU_OK(es_platform_token_status(e.p, esid, &locked, &fails));
 		assert_false(locked);
 	}
 	TU_OK(es_platform_token_check(e.p, e.applicant, esid, "u-pin-1234")); /* resets the count */
 	for (int i = 1; i <= ES_PIN_TRIES; i++)
-		TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "wrong-pin"));
+		TP_AUTH(es_platform_token_check(e.p, e.applicant, esid, "wrong-pin"));
 	TU_OK(es_platform_token_status(e.p, esid, &locked, &fails));
 	assert_true(locked);
 	assert_int_equal(fails, ES_PIN_TRIES);
-	TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "u-pin-1234"));
+	TP_STATE(es_platform_token_check(e.p, e.applicant, esid, "u-pin-1234"));
 	/* the admin PIN alone does not unlock: a PIN-unlock application is needed */
-	TP_DENIED(es_platform_token_reset(e.p, e.unit_admin, esid, "a-pin-5678", "new-pin-999"));
+	TP_STATE(es_platform_token_reset(e.p, e.unit_admin, esid, "a-pin-5678", "new-pin-999"));
 	es_app_form f = tp_form(&e, ES_BIZ_PIN_UNLOCK, esid);
 	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
 	tp_process(&e, app, unlocked_esid);
 	assert_string_equal(unlocked_esid, esid);
 	TP_DENIED(es_platform_token_reset(e.p, e.applicant, esid, "a-pin-5678", "new-pin-999"));
-	TP_DENIED(es_platform_token_reset(e.p, e.unit_admin, esid, "wrong-admin", "new-pin-999"));
+	TP_AUTH(es_platform_token_reset(e.p, e.unit_admin, esid, "wrong-admin", "new-pin-999"));
 	TU_OK(es_platform_token_reset(e.p, e.unit_admin, esid, "a-pin-5678", "new-pin-999"));
 	TU_OK(es_platform_token_status(e.p, esid, &locked, &fails));
 	assert_false(locked);
 	/* the old PIN no longer works, the new one does */
-	TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "u-pin-1234"));
+	TP_AUTH(es_platform_token_check(e.p, e.applicant, esid, "u-pin-1234"));
 	TU_OK(es_platform_token_check(e.p, e.applicant, esid, "new-pin-999"));
 	/* one application, one reset */
-	TP_DENIED(es_platform_token_reset(e.p, e.unit_admin, esid, "a-pin-5678", "other-pin-1"));
+	TP_STATE(es_platform_token_reset(e.p, e.unit_admin, esid, "a-pin-5678", "other-pin-1"));
 	/* the holder changes the PIN */
 	TU_OK(es_platform_token_change_pin(e.p, e.applicant, esid, "new-pin-999", "changed-pin-7"));
-	TP_DENIED(es_platform_token_check(e.p, e.applicant, esid, "new-pin-999"));
+	TP_AUTH(es_platform_token_check(e.p, e.applicant, esid, "new-pin-999"));
 	TU_OK(es_platform_token_check(e.p, e.applicant, esid, "changed-pin-7"));
 	/* the same token through the key-store interface */
 	{
@@ -219,8 +219,8 @@ static void t_pin(void **state)
 		TU_OK(es_platform_token_keystore(e.p, e.applicant, esid, &ks));
 		assert_string_equal(es_keystore_name(ks), "soft");
 		TU_OK(es_keystore_find_key(ks, esid, pub));
-		TP_DENIED(es_keystore_sign_digest(ks, esid, h, raw));
-		TP_DENIED(es_keystore_login(ks, "wrong-pin"));
+		TP_STATE(es_keystore_sign_digest(ks, esid, h, raw));
+		TP_AUTH(es_keystore_login(ks, "wrong-pin"));
 		TU_OK(es_keystore_login(ks, "changed-pin-7"));
 		TU_OK(es_sm3(dg, "digest", 6));
 		TU_OK(es_keystore_sign_digest(ks, esid, dg, raw));
@@ -509,11 +509,11 @@ static void t_keystore_token(void **state)
 		char self[64];
 		snprintf(self, sizeof(self), "token:%s", a);
 		assert_int_equal(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, self, NULL, &cert), ES_EINVAL);
-		TP_DENIED(es_platform_seal_bind_keystore(e.p, e.unit_admin, d, self, NULL, &cert));
+		TP_STATE(es_platform_seal_bind_keystore(e.p, e.unit_admin, d, self, NULL, &cert));
 	}
 	TP_DENIED(es_platform_seal_bind_keystore(e.p, e.applicant, a, loc, NULL, &cert));
 	/* a wrong PIN at binding is refused and counted by the token */
-	TP_DENIED(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, loc, "wrong-pin-x", &cert));
+	TP_AUTH(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, loc, "wrong-pin-x", &cert));
 	TU_OK(es_platform_token_status(e.p, b, &locked, &fails));
 	assert_int_equal(fails, 1);
 	assert_int_equal(cert.len, 0);
@@ -547,7 +547,7 @@ static void t_keystore_token(void **state)
 	TU_OK(es_platform_seal_key_location(e.p, b, got, sizeof(got)));
 	assert_string_equal(got, "");
 	/* bound once */
-	TP_DENIED(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, loc, NULL, &cert));
+	TP_STATE(es_platform_seal_bind_keystore(e.p, e.unit_admin, a, loc, NULL, &cert));
 	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'keystore-bind'"), 1);
 
 	tp_now_days(1);
@@ -559,8 +559,8 @@ static void t_keystore_token(void **state)
 	assert_int_equal(es_platform_seal_sign(e.p, e.applicant, a, h, req, "hold-pin-1", &sig), ES_ESTATE);
 	TU_OK(es_platform_use_decide(e.p, appr, req, true, NULL));
 	/* a wrong PIN is refused and counted by the token holding the key */
-	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h, req, "wrong-pin-x", &sig));
-	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h, req, NULL, &sig));
+	TP_AUTH(es_platform_seal_sign(e.p, e.applicant, a, h, req, "wrong-pin-x", &sig));
+	TP_AUTH(es_platform_seal_sign(e.p, e.applicant, a, h, req, NULL, &sig));
 	TU_OK(es_platform_token_status(e.p, b, &locked, &fails));
 	assert_int_equal(fails, 2);
 	assert_false(locked);
@@ -584,10 +584,10 @@ static void t_keystore_token(void **state)
 	/* five wrong PINs lock the token; then the right PIN is refused too */
 	approved(&e, appr, a, h2, &req2);
 	for (int i = 0; i < ES_PIN_TRIES; i++)
-		TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h2, req2, "wrong-pin-x", &sig));
+		TP_AUTH(es_platform_seal_sign(e.p, e.applicant, a, h2, req2, "wrong-pin-x", &sig));
 	TU_OK(es_platform_token_status(e.p, b, &locked, &fails));
 	assert_true(locked);
-	TP_DENIED(es_platform_seal_sign(e.p, e.applicant, a, h2, req2, "hold-pin-1", &sig));
+	TP_STATE(es_platform_seal_sign(e.p, e.applicant, a, h2, req2, "hold-pin-1", &sig));
 	assert_non_null(strstr(es_error_last()->message, "PIN-unlock"));
 	state_is(&e, req2, "approved");
 
@@ -782,14 +782,14 @@ static void t_use_unusable_seal(void **state)
 	es_app_form f = tp_form(&e, ES_BIZ_REVOKE, a);
 	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
 	tp_process(&e, app, esid);
-	TP_DENIED(es_platform_use_request(e.p, e.applicant, a, h, "用印", &req));
+	TP_STATE(es_platform_use_request(e.p, e.applicant, a, h, "用印", &req));
 	assert_non_null(strstr(es_error_last()->message, "is revoked"));
 	/* requested while active, lost before approval: refused at approval */
 	TU_OK(es_platform_use_request(e.p, e.applicant, b, h, "用印", &req));
 	f = tp_form(&e, ES_BIZ_LOSS, b);
 	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
 	TU_OK(es_platform_app_submit(e.p, e.applicant, app));
-	TP_DENIED(es_platform_use_decide(e.p, appr, req, true, NULL));
+	TP_STATE(es_platform_use_decide(e.p, appr, req, true, NULL));
 	assert_non_null(strstr(es_error_last()->message, "is lost"));
 	char st[16];
 	TU_OK(es_platform_use_state(e.p, req, st, sizeof(st)));
@@ -800,7 +800,7 @@ static void t_use_unusable_seal(void **state)
 	char c[15];
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, c);
 	tp_now_days(800);
-	TP_DENIED(es_platform_use_request(e.p, e.applicant, c, h, "用印", &req));
+	TP_STATE(es_platform_use_request(e.p, e.applicant, c, h, "用印", &req));
 	assert_non_null(strstr(es_error_last()->message, "expired"));
 	/* the approver who requested: the same separation rule as applications */
 	int64_t both_id;

@@ -88,6 +88,17 @@ int tp_main(const struct CMUnitTest *tests, size_t n, const char *name);
 			fail_msg("%s: expected EDENIED, got %d (%s)", #expr, tp_e_, es_error_last()->message); \
 	} while (0)
 
+/* Refused with exactly @p code (ES_EAUTH, ES_ESTATE, ...). */
+#define TP_CODE(expr, code)                                                                             \
+	do {                                                                                            \
+		int tp_e_ = (expr);                                                                     \
+		if (tp_e_ != (code))                                                                    \
+			fail_msg("%s: expected %s, got %s (%s)", #expr, es_error_name(code), es_error_name(tp_e_), \
+				 es_error_last()->message);                                             \
+	} while (0)
+#define TP_STATE(expr) TP_CODE(expr, ES_ESTATE)
+#define TP_AUTH(expr) TP_CODE(expr, ES_EAUTH)
+
 /* Refused by the separation of duties (FG 二.2), not by a role or a state. */
 #define TP_SEPARATED(expr)                                                               \
 	do {                                                                             \
