@@ -190,9 +190,9 @@ want 422 as auditor -H 'Content-Type: application/json' --data-binary '{"seq":1,
 want 403 as applicant -H 'Content-Type: application/json' --data-binary '{"user_pin":"user-pin-1","admin_pin":"admin-pin-1"}' "$U/api/v1/seals/$esid/token"
 want 422 as ua -H 'Content-Type: application/json' --data-binary '{"user_pin":"123"}' "$U/api/v1/seals/$esid/token"
 want 200 as ua -H 'Content-Type: application/json' --data-binary '{"user_pin":"user-pin-1","admin_pin":"admin-pin-1"}' "$U/api/v1/seals/$esid/token"
-want 403 as applicant -H 'Content-Type: application/json' --data-binary '{"old_pin":"wrong-pin-0","new_pin":"user-pin-2"}' "$U/api/v1/seals/$esid/pin"
+want 401 as applicant -H 'Content-Type: application/json' --data-binary '{"old_pin":"wrong-pin-0","new_pin":"user-pin-2"}' "$U/api/v1/seals/$esid/pin"
 want 200 as applicant -H 'Content-Type: application/json' --data-binary '{"old_pin":"user-pin-1","new_pin":"user-pin-2"}' "$U/api/v1/seals/$esid/pin"
-want 403 as ua -H 'Content-Type: application/json' --data-binary '{"admin_pin":"admin-pin-1","new_pin":"user-pin-3"}' "$U/api/v1/seals/$esid/pin-reset"
+want 409 as ua -H 'Content-Type: application/json' --data-binary '{"admin_pin":"admin-pin-1","new_pin":"user-pin-3"}' "$U/api/v1/seals/$esid/pin-reset"
 grep -qi "unlock" "$T/body" || fail "reset needs a pin-unlock application: $(cat "$T/body")"
 unlock="{\"business\":\"pin-unlock\",\"target_esid\":\"$esid\",\"unit_id\":$unit,\"seal_name\":\"福建省测试厅\",\"width_mm\":42,\"height_mm\":42,\"handler_name\":\"王五\",\"handler_mobile\":\"13800000000\",\"handler_id\":\"350102199002020021\"}"
 want 201 as applicant -H 'Content-Type: application/json' --data-binary "$unlock" "$U/api/v1/applications"
@@ -215,7 +215,7 @@ want 403 as ua -H 'Content-Type: application/json' --data-binary "{\"unit_id\":$
 batch='{"purpose":"合同","from":"2026-01-01T00:00:00Z","to":"2099-01-01T00:00:00Z"}'
 want 403 as applicant -H 'Content-Type: application/json' --data-binary "$batch" "$U/api/v1/seals/$esid/batch-authorisations"
 # the platform's rule reaches the caller: batch authorisations are for device seals only
-want 403 as approver -H 'Content-Type: application/json' --data-binary "$batch" "$U/api/v1/seals/$esid/batch-authorisations"
+want 409 as approver -H 'Content-Type: application/json' --data-binary "$batch" "$U/api/v1/seals/$esid/batch-authorisations"
 grep -q "is not a device seal" "$T/body" || fail "batch authorisation refusal: $(cat "$T/body")"
 want 404 as ua -H 'Content-Type: application/json' --data-binary "$auth" "$U/api/v1/seals/123/authorisations"
 

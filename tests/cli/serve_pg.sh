@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# eseal serve on PostgreSQL: tests/cli/serve.sh and serve_ops.sh against a
+# eseal serve on PostgreSQL: tests/cli/serve.sh, serve_ops.sh and serve_business.sh against a
 # throwaway cluster on loopback (tests/platform/pg.sh), each on its own database.
 # Skipped (77) when the PostgreSQL server is not installed, unless
 # ESEAL_TEST_REQUIRE_PG is set.
@@ -16,10 +16,10 @@ if [ $rc = 77 ] && [ -z "${ESEAL_TEST_REQUIRE_PG:-}" ]; then echo "skipped: no P
 [ $rc = 0 ] || { echo "FAIL: the PostgreSQL cluster did not start" >&2; exit 1; }
 read -r dir port <<<"$out"
 trap 'bash "$PG" stop "$dir"' EXIT
-for t in serve serve_ops; do
+for t in serve serve_ops serve_business; do
   bash "$PG" createdb "$dir" "$port" "$t"
   ESEAL_TEST_STORE="postgres:host=127.0.0.1 port=$port user=postgres dbname=$t" bash "$HERE/$t.sh" "$ESEAL" "$SAMPLES" \
     >"$dir/$t.out" 2>&1 || { tail -30 "$dir/$t.out" | grep -v '^{"time' >&2; echo "FAIL: $t.sh on PostgreSQL" >&2; exit 1; }
   tail -1 "$dir/$t.out"
 done
-echo "serve_pg: serve.sh and serve_ops.sh passed on PostgreSQL"
+echo "serve_pg: serve.sh, serve_ops.sh and serve_business.sh passed on PostgreSQL"

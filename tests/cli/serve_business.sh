@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Every business type of the application form over HTTP, each its whole life
+# (create, submit, check, review, make, file, deliver) with its effect on the seal:
+# apply (a new seal), renew (the same esID, a later expiry, inside the renewal
+# window), change (a new seal, the old one revoked), revoke, loss (the seal lost at
+# submission), reissue (after a loss: a new seal, the lost one revoked), reenable (a
+# seal suspended after a year unused: active again), pin-unlock (a token seal: one
+# PIN reset allowed). The callers are systems with API keys (Authorization: Bearer);
+# the clock is moved by restarting the server with $ESEAL_FAKE_NOW (test builds).
+set -euo pipefail
+ESEAL=$1
+command -v curl >/dev/null && command -v jq >/dev/null || { echo "curl and jq are needed (scripts/deps.sh)"; exit 77; }
+T=$(mktemp -d /tmp/eseal-cli-serve-business.XXXXXX)
+PID=
+cleanup() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }; rm -rf "$T"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && grep -v '^{"time' "$T/server.log" | tail -20 >&2; exit 1; }
+D=$T/p
+STORE=()
+[ -n "${ESEAL_TEST_STORE:-}" ] && STORE=(--store "$ESEAL_TEST_STORE")
+e() { "$ESEAL" platform --dir "$D" "${STORE[@]}" "$@"; }
+export ESEAL_FAKE_NOW=2026-01-10T00:00:00Z
+[ "$("$ESEAL" platform --help >/dev/null 2>&1; echo ok)" = ok ] || fail "help"
+
+e init >/dev/null
+e region add 350000 福建省 >/dev/null
+unit=$(e --json unit add --name 福建省测试厅 --credit-code 91350100100000016G --region 350000 | jq -r .unit)
+e account add applicant --roles applicant --unit "$unit" >/dev/null
+e account add maker --roles maker >/dev/null
+e account add reviewer --roles reviewer >/dev/null
+e account add keeper --roles unit-admin --unit "$unit" >/dev/null
+declare -A KEY
+for a in applicant maker reviewer keeper; do
+  KEY[$a]=$(e --json api-key create "$a" --name "业务测试" --expires 2099-01-01 | jq -r .key)
+  [ -n "${KEY[$a]}" ] && [ "${KEY[$a]}" != null ] || fail "API key of $a"
+done
+
+start() { # start DATE: the server with its clock at DATE
+  export ESEAL_FAKE_NOW=$1
+  rm -f "$T/port"
+  "$ESEAL" serve --dir "$D" "${STORE[@]}" --listen 127.0.0.1:0 --threads 2 --port-file "$T/port" --web none \
+    2>>"$T/server.log" &
+  PID=$!
+  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
+  [ -s "$T/port" ] || fail "the server did not start"
+  U=http://127.0.0.1:$(cat "$T/port")
+}
+stop() { kill -TERM "$PID"; wait "$PID" || fail "exit status after SIGTERM"; PID=; }
+call() { # call METHOD PATH [JSON] WHO: the answer in $T/body, the status printed
+  local method=$1 path=$2 body=${3:-} who=$4
+  local args=(-s -o "$T/body" -w '%{http_code}' -X "$method" -H "Authorization: Bearer ${KEY[$who]}")
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  curl "${args[@]}" "$U$path"
+}
+expect() { local want=$1; shift; local got; got=$(call "$@"); [ "$got" = "$want" ] || { cat "$T/body" >&2; fail "expected $want, got $got: $*"; }; }
+seal_state() { expect 200 GET "/api/v1/seals/$1" "" applicant; jq -r .state "$T/body"; }
+
+# life BUSINESS TARGET [EXTRA-JSON]: one application of that business, its whole life; prints result_esid
+life() {
+  local biz=$1 target=$2 extra=${3:-} app
+  local form="{\"business\":\"$biz\",\"unit_id\":$unit,\"seal_name\":\"福建省测试厅\",\"width_mm\":42,\"height_mm\":42,\"handler_name\":\"王五\",\"handler_mobile\":\"13800000000\",\"handler_id\":\"350102199002020021\"${target:+,\"target_esid\":\"$target\"}${extra}}"
+  expect 201 POST /api/v1/applications "$form" applicant
+  app=$(jq -r .id "$T/body")
+  expect 200 POST "/api/v1/applications/$app/submit" "" applicant
+  expect 200 POST "/api/v1/applications/$app/check" "" maker
+  expect 200 POST "/api/v1/applications/$app/review" '{"approve":true}' reviewer
+  expect 200 POST "/api/v1/applications/$app/make" "" maker
+  local made; made=$(jq -r '.result_esid // empty' "$T/body")
+  expect 200 POST "/api/v1/applications/$app/file" "" maker
+  expect 200 POST "/api/v1/applications/$app/deliver" "" maker
+  jq -e '.state == "delivered"' "$T/body" >/dev/null || fail "$biz: not delivered"
+  jq -e "(.history | length) >= 7" "$T/body" >/dev/null || fail "$biz: history"
+  printf '%s\n' "$made"
+}
+
+start 2026-01-10T00:00:00Z
+# ---- apply: a new seal, active once its unit confirms it ---------------------------------
+A=$(life apply "")
+[ ${#A} = 14 ] || fail "apply made no esID ($A)"
+expect 200 POST "/api/v1/seals/$A/confirm" "" applicant
+[ "$(seal_state "$A")" = active ] || fail "apply: not active"
+end_a=$(jq -r .valid_end "$T/body")
+
+# ---- renew is refused outside the window, then done inside it: the same esID --------------
+[ "$(call POST /api/v1/applications "{\"business\":\"renew\",\"unit_id\":$unit,\"seal_name\":\"福建省测试厅\",\"width_mm\":42,\"height_mm\":42,\"handler_name\":\"王五\",\"handler_mobile\":\"13800000000\",\"handler_id\":\"350102199002020021\",\"target_esid\":\"$A\",\"reason\":\"到期续期\"}" applicant)" = 409 ] ||
+  fail "renew far from expiry accepted"
+jq -e '.error.code == "ESTATE"' "$T/body" >/dev/null || fail "renew refusal code"
+stop
+start 2027-12-20T00:00:00Z      # within 30 days of the two-year validity's end
+R=$(life renew "$A" ',"reason":"到期续期"')
+[ "$R" = "$A" ] || fail "renew gave $R, not the same esID $A"
+[ "$(seal_state "$A")" = active ] || fail "renew: not active"
+[ "$(jq -r .valid_end "$T/body")" \> "$end_a" ] || fail "renew did not extend the validity"
+
+# ---- change: a new seal, the old one revoked ------------------------------------------------
+B=$(life change "$A" ',"reason":"单位名称规范化","multi_cert_reason":"变更"')
+[ ${#B} = 14 ] && [ "$B" != "$A" ] || fail "change made no new esID ($B)"
+[ "$(seal_state "$A")" = revoked ] || fail "change: the old seal is not revoked"
+expect 200 POST "/api/v1/seals/$B/confirm" "" applicant
+
+# ---- loss: lost at submission; reissue: a new seal, the lost one revoked -------------------
+life loss "$B" ',"reason":"印章丢失"' >/dev/null
+[ "$(seal_state "$B")" = lost ] || fail "loss: not lost"
+expect 200 GET "/api/v1/seals/$B/status" "" applicant
+C=$(life reissue "$B" ',"reason":"丢失补办"')
+[ ${#C} = 14 ] && [ "$C" != "$B" ] || fail "reissue made no new esID ($C)"
+[ "$(seal_state "$B")" = revoked ] || fail "reissue: the lost seal is not revoked"
+expect 200 POST "/api/v1/seals/$C/confirm" "" applicant
+
+# ---- reenable: a year unused, suspended by the jobs, active again by application ------------
+stop
+ESEAL_FAKE_NOW=2029-01-10T00:00:00Z "$ESEAL" jobs run --dir "$D" "${STORE[@]}" >/dev/null || fail "jobs run"
+start 2029-01-10T00:00:00Z
+[ "$(seal_state "$C")" = suspended ] || fail "a year unused: not suspended"
+life reenable "$C" ',"reason":"恢复使用"' >/dev/null
+[ "$(seal_state "$C")" = active ] || fail "reenable: not active"
+
+# ---- pin-unlock: a seal in a software token, its PIN reset once after the application -------
+expect 200 POST "/api/v1/seals/$C/token" '{"user_pin":"40718265","admin_pin":"93527146"}' keeper
+life pin-unlock "$C" ',"reason":"PIN 锁定"' >/dev/null
+expect 200 POST "/api/v1/seals/$C/pin-reset" '{"admin_pin":"93527146","new_pin":"61829374"}' keeper
+[ "$(call POST "/api/v1/seals/$C/pin-reset" '{"admin_pin":"93527146","new_pin":"52917364"}' keeper)" = 409 ] ||
+  fail "a second PIN reset without a new application"
+
+# ---- revoke: the seal ends --------------------------------------------------------------------
+life revoke "$C" ',"reason":"单位注销"' >/dev/null
+[ "$(seal_state "$C")" = revoked ] || fail "revoke: not revoked"
+expect 200 GET "/api/v1/status-list" "" applicant
+jq -e "[.seals[] | select(.esid == \"$C\" and .state == \"revoked\")] | length == 1" "$T/body" >/dev/null ||
+  fail "the status list does not show $C revoked"
+
+stop
+"$ESEAL" audit verify --dir "$D" "${STORE[@]}" >/dev/null || fail "audit chain"
+echo "serve_business: every business type over HTTP passed"
