@@ -6,7 +6,9 @@
 # submission), reissue (after a loss: a new seal, the lost one revoked), reenable (a
 # seal suspended after a year unused: active again), pin-unlock (a token seal: one
 # PIN reset allowed). The callers are systems with API keys (Authorization: Bearer);
-# the clock is moved by restarting the server with $ESEAL_FAKE_NOW (test builds).
+# the clock is moved by restarting the server with $ESEAL_FAKE_NOW (test builds). Also a
+# county application forwarded office by office, a use request rejected, a region and a
+# filing read back: with the other server scripts, every route is driven over HTTP.
 set -euo pipefail
 ESEAL=$1
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "curl and jq are needed (scripts/deps.sh)"; exit 77; }
@@ -29,8 +31,16 @@ e account add applicant --roles applicant --unit "$unit" >/dev/null
 e account add maker --roles maker >/dev/null
 e account add reviewer --roles reviewer >/dev/null
 e account add keeper --roles unit-admin --unit "$unit" >/dev/null
+e account add approver --roles use-approver >/dev/null
+e account add admin2 --roles sysadmin >/dev/null
+e region add 350100 福州市 >/dev/null
+e region add 350102 鼓楼区 >/dev/null
+county=$(e --json unit add --name 鼓楼区测试局 --credit-code 913501001000000326 --region 350102 | jq -r .unit)
+e account add county-applicant --roles applicant --unit "$county" >/dev/null
+e account add county-maker --roles maker --region 350102 >/dev/null
+e account add city-maker --roles maker --region 350100 >/dev/null
 declare -A KEY
-for a in applicant maker reviewer keeper; do
+for a in applicant maker reviewer keeper approver admin2 county-applicant county-maker city-maker; do
   KEY[$a]=$(e --json api-key create "$a" --name "业务测试" --expires 2099-01-01 | jq -r .key)
   [ -n "${KEY[$a]}" ] && [ "${KEY[$a]}" != null ] || fail "API key of $a"
 done
@@ -121,6 +131,33 @@ life pin-unlock "$C" ',"reason":"PIN 锁定"' >/dev/null
 expect 200 POST "/api/v1/seals/$C/pin-reset" '{"admin_pin":"93527146","new_pin":"61829374"}' keeper
 [ "$(call POST "/api/v1/seals/$C/pin-reset" '{"admin_pin":"93527146","new_pin":"52917364"}' keeper)" = 409 ] ||
   fail "a second PIN reset without a new application"
+
+# ---- a county unit's application goes up office by office: county, city, province ----------
+cform="{\"unit_id\":$county,\"seal_name\":\"鼓楼区测试局\",\"width_mm\":42,\"height_mm\":42,\"handler_name\":\"王五\",\"handler_mobile\":\"13800000000\",\"handler_id\":\"350102199002020021\"}"
+expect 201 POST /api/v1/applications "$cform" county-applicant
+capp=$(jq -r .id "$T/body")
+expect 200 POST "/api/v1/applications/$capp/submit" "" county-applicant
+[ "$(call POST "/api/v1/applications/$capp/forward" "" city-maker)" = 403 ] || fail "the city forwarded the county's application"
+expect 200 POST "/api/v1/applications/$capp/forward" "" county-maker
+expect 200 POST "/api/v1/applications/$capp/forward" "" city-maker
+[ "$(call POST "/api/v1/applications/$capp/forward" "" city-maker)" = 409 ] || fail "forwarded past the province"
+expect 200 POST "/api/v1/applications/$capp/check" "" maker
+
+# ---- a use request rejected with its reason; a region and a filing read back ------------------
+sm3=$(printf 'contract' | openssl dgst -sm3 -r | cut -c1-64)
+expect 201 POST /api/v1/use-requests "{\"esid\":\"$C\",\"doc_sm3\":\"$sm3\",\"purpose\":\"合同用印\"}" applicant
+ureq=$(jq -r .id "$T/body")
+[ "$(call POST "/api/v1/use-requests/$ureq/reject" '{"reason":"用途不明"}' applicant)" = 403 ] || fail "a requester rejected"
+expect 200 POST "/api/v1/use-requests/$ureq/reject" '{"reason":"用途不明"}' approver
+expect 200 GET "/api/v1/use-requests/$ureq" "" applicant
+jq -e '.state == "rejected"' "$T/body" >/dev/null || fail "use request not rejected"
+expect 200 GET /api/v1/regions/350102 "" applicant
+jq -e '.name == "鼓楼区"' "$T/body" >/dev/null || fail "region read"
+expect 404 GET /api/v1/regions/999999 "" applicant
+expect 200 GET "/api/v1/outbox?limit=1" "" admin2
+fid=$(jq -r '.items[0].id' "$T/body")
+expect 200 GET "/api/v1/outbox/$fid" "" admin2
+expect 403 GET "/api/v1/outbox/$fid" "" applicant
 
 # ---- revoke: the seal ends --------------------------------------------------------------------
 life revoke "$C" ',"reason":"单位注销"' >/dev/null
