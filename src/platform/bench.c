@@ -28,6 +28,30 @@ static int bench_actor(es_platform *p, const es_actor *sys, const char *login, e
 	return err;
 }
 
+/* One application end to end (create, submit, check, review, make, file, deliver, confirm). */
+static int bench_one(es_platform *p, const es_actor *applicant, const es_actor *maker, const es_actor *reviewer,
+		     int64_t unit, const char *name, char esid[15])
+{
+	es_app_form f = ES_APP_FORM_INIT;
+	int64_t app;
+	int err;
+	f.unit_id = unit;
+	f.kind = ES_KIND_OFFICIAL;
+	f.seal_name = name;
+	f.width_mm = 42;
+	f.height_mm = 42;
+	f.handler_name = "经办人";
+	f.handler_mobile = "13800000000";
+	f.handler_id = "11010519491231002X";
+	if ((err = es_platform_app_create(p, applicant, &f, &app)) < 0 ||
+	    (err = es_platform_app_submit(p, applicant, app)) < 0 || (err = es_platform_app_check(p, maker, app)) < 0 ||
+	    (err = es_platform_app_review(p, reviewer, app, true, NULL)) < 0 ||
+	    (err = es_platform_app_make(p, maker, app, esid)) < 0 || (err = es_platform_app_file(p, maker, app)) < 0 ||
+	    (err = es_platform_app_deliver(p, maker, app)) < 0)
+		return err;
+	return es_platform_seal_confirm(p, applicant, esid);
+}
+
 typedef struct bench_arm {
 	es_platform_context *ctx;
 	const es_actor *applicant, *maker, *reviewer;
@@ -42,29 +66,10 @@ static void *bench_run(void *arg)
 {
 	bench_arm *b = arg;
 	es_platform *p = NULL;
-	int64_t app;
+	char esid[15];
 	int err = es_platform_session(&p, b->ctx);
-	for (unsigned i = 0; err == 0 && i < b->n; i++) {
-		es_app_form f = ES_APP_FORM_INIT;
-		char esid[15];
-		f.unit_id = b->unit;
-		f.kind = ES_KIND_OFFICIAL;
-		f.seal_name = "基准测试单位";
-		f.width_mm = 42;
-		f.height_mm = 42;
-		f.handler_name = "经办人";
-		f.handler_mobile = "13800000000";
-		f.handler_id = "11010519491231002X";
-		if ((err = es_platform_app_create(p, b->applicant, &f, &app)) < 0 ||
-		    (err = es_platform_app_submit(p, b->applicant, app)) < 0 ||
-		    (err = es_platform_app_check(p, b->maker, app)) < 0 ||
-		    (err = es_platform_app_review(p, b->reviewer, app, true, NULL)) < 0 ||
-		    (err = es_platform_app_make(p, b->maker, app, esid)) < 0 ||
-		    (err = es_platform_app_file(p, b->maker, app)) < 0 ||
-		    (err = es_platform_app_deliver(p, b->maker, app)) < 0 ||
-		    (err = es_platform_seal_confirm(p, b->applicant, esid)) < 0)
-			break;
-	}
+	for (unsigned i = 0; err == 0 && i < b->n; i++)
+		err = bench_one(p, b->applicant, b->maker, b->reviewer, b->unit, "基准测试单位", esid);
 	if (err < 0 && es_error_last())
 		snprintf(b->why, sizeof(b->why), "%s", es_error_last()->message);
 	b->err = err;
@@ -162,7 +167,7 @@ int es_platform_bench_documents(const char *store_uri, const char *dir, unsigned
 	uint8_t master[ES_BOX_KEY_LEN], h[32];
 	es_platform *p = NULL;
 	es_platform_options o = ES_PLATFORM_OPTIONS_INIT;
-	int64_t unit = 0, id = 0, app, req;
+	int64_t unit = 0, id = 0, req;
 	es_actor *sys = NULL, *maker = NULL, *reviewer = NULL, *applicant = NULL, *approver = NULL;
 	es_buf doc = ES_BUF_INIT, out = ES_BUF_INIT;
 	es_held_key k;
@@ -195,20 +200,7 @@ int es_platform_bench_documents(const char *store_uri, const char *dir, unsigned
 	    (err = bench_actor(p, sys, "docs-applicant", &applicant)) < 0)
 		goto done;
 	/* one seal, made the platform's way */
-	es_app_form f = ES_APP_FORM_INIT;
-	f.unit_id = unit;
-	f.kind = ES_KIND_OFFICIAL;
-	f.seal_name = u.name;
-	f.width_mm = 42;
-	f.height_mm = 42;
-	f.handler_name = "经办人";
-	f.handler_mobile = "13800000000";
-	f.handler_id = "11010519491231002X";
-	if ((err = es_platform_app_create(p, applicant, &f, &app)) < 0 ||
-	    (err = es_platform_app_submit(p, applicant, app)) < 0 || (err = es_platform_app_check(p, maker, app)) < 0 ||
-	    (err = es_platform_app_review(p, reviewer, app, true, NULL)) < 0 ||
-	    (err = es_platform_app_make(p, maker, app, esid)) < 0 || (err = es_platform_app_file(p, maker, app)) < 0 ||
-	    (err = es_platform_app_deliver(p, maker, app)) < 0 || (err = es_platform_seal_confirm(p, applicant, esid)) < 0)
+	if ((err = bench_one(p, applicant, maker, reviewer, unit, u.name, esid)) < 0)
 		goto done;
 	static const char *const lines[] = { "基准用印单位采购合同", "甲方盖章处：" };
 	es_ofd_make_options mo = ES_OFD_MAKE_OPTIONS_INIT;
