@@ -340,7 +340,13 @@ int cmd_serve(int argc, char **argv)
 		goto done;
 	}
 	{
-		/* the signals are taken by this thread alone: the server's threads never see them */
+		/*
+		 * The signals are taken by this thread alone: the server's threads never see them.
+		 * A shell starts a background job with SIGINT ignored, and an ignored signal never
+		 * reaches sigwait(): the default disposition first, so that SIGINT always stops it.
+		 */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		sigset_t set;
 		sigemptyset(&set);
 		sigaddset(&set, SIGINT);

@@ -55,7 +55,7 @@ start() { # start DATE: the server with its clock at DATE
   [ -s "$T/port" ] || fail "the server did not start"
   U=http://127.0.0.1:$(cat "$T/port")
 }
-stop() { kill -TERM "$PID"; wait "$PID" || fail "exit status after SIGTERM"; PID=; }
+stop() { kill "-${1:-TERM}" "$PID"; wait "$PID" || fail "exit status after SIG${1:-TERM}"; PID=; }
 call() { # call METHOD PATH [JSON] WHO: the answer in $T/body, the status printed
   local method=$1 path=$2 body=${3:-} who=$4
   local args=(-s -o "$T/body" -w '%{http_code}' -X "$method" -H "Authorization: Bearer ${KEY[$who]}")
@@ -95,7 +95,9 @@ end_a=$(jq -r .valid_end "$T/body")
 [ "$(call POST /api/v1/applications "{\"business\":\"renew\",\"unit_id\":$unit,\"seal_name\":\"福建省测试厅\",\"width_mm\":42,\"height_mm\":42,\"handler_name\":\"王五\",\"handler_mobile\":\"13800000000\",\"handler_id\":\"350102199002020021\",\"target_esid\":\"$A\",\"reason\":\"到期续期\"}" applicant)" = 409 ] ||
   fail "renew far from expiry accepted"
 jq -e '.error.code == "ESTATE"' "$T/body" >/dev/null || fail "renew refusal code"
-stop
+# Ctrl-C stops it cleanly too, even started in the background (where a shell ignores SIGINT)
+stop INT
+grep -q "SIGINT: finishing requests in flight" "$T/server.log" || fail "no clean stop on SIGINT"
 start 2027-12-20T00:00:00Z      # within 30 days of the two-year validity's end
 R=$(life renew "$A" ',"reason":"到期续期"')
 [ "$R" = "$A" ] || fail "renew gave $R, not the same esID $A"
