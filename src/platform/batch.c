@@ -19,6 +19,8 @@
 #include "eseal/es_crypto.h"
 #include "eseal/es_seal.h"
 #include <jansson.h>
+#include <stdlib.h>
+#include <time.h>
 
 static const char *const place_names[] = { "position", "keyword", "riding" };
 
@@ -560,6 +562,23 @@ static int blob_row(void *vctx, const es_sval *c, size_t n)
 	return 1;
 }
 
+/*
+ * A test build only (ES_TEST_FAULTS): $ESEAL_TEST_JOB_ITEM_MS holds each claimed item that
+ * many milliseconds before it is sealed, so a test can kill a worker with -9 while it holds
+ * a claim, whatever the machine's speed. A release build has no such pause.
+ */
+static void test_pause_after_claim(void)
+{
+#ifdef ES_TEST_FAULTS
+	const char *ms = getenv("ESEAL_TEST_JOB_ITEM_MS");
+	long v = ms ? strtol(ms, NULL, 10) : 0;
+	if (v > 0 && v <= 10000) {
+		struct timespec ts = { v / 1000, (v % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+#endif
+}
+
 int es_platform_job_run(es_platform *p, const es_actor *who, int64_t job, const char *pin, bool reclaim,
 			es_job_run_result *res)
 {
@@ -596,6 +615,7 @@ int es_platform_job_run(es_platform *p, const es_actor *who, int64_t job, const 
 			break;
 		}
 		claim.seq = cc.seq;
+		test_pause_after_claim();
 		es_buf doc = ES_BUF_INIT, out;
 		es_buf_init(&out, ES_JOB_MAX_DOC + ((size_t)8 << 20));
 		blob_ctx bc = { &doc, false };

@@ -116,7 +116,9 @@ suite() {
   # ---- two workers, killed with -9 and started anew -----------------------------------------------
   local pwfile kills=0 mid=0 done_now state
   pwfile=$(pwf clerk)
-  worker() { "$ESEAL" platform "${EPARGS[@]}" --as clerk --password-file "$pwfile" job run "$job" >>"$T/workers.log" 2>&1 & WORKERS+=($!); }
+  # a test build holds each claimed item 25 ms (ESEAL_TEST_JOB_ITEM_MS, src/platform/batch.c), so
+  # the kills land while the job runs and while a worker holds a claim, on a machine of any speed
+  worker() { ESEAL_TEST_JOB_ITEM_MS=25 "$ESEAL" platform "${EPARGS[@]}" --as clerk --password-file "$pwfile" job run "$job" >>"$T/workers.log" 2>&1 & WORKERS+=($!); }
   worker; worker
   for _ in 1 2 3 4 5 6; do
     sleep "0.$((2 + RANDOM % 4))"
@@ -130,7 +132,9 @@ suite() {
     WORKERS=("${WORKERS[@]:1}")
     worker
   done
-  [ $mid -ge 1 ] || fail "no worker was killed while the job ran (too few documents? N=$N)"
+  if [ "${ESEAL_TEST_CLOCK:-1}" = 1 ]; then
+    [ $mid -ge 1 ] || fail "no worker was killed while the job ran (N=$N)"
+  fi
   for w in "${WORKERS[@]}"; do wait "$w" || fail "a worker failed: $(tail -5 "$T/workers.log")"; done
   WORKERS=()
   local stuck
