@@ -116,11 +116,72 @@ static int seal_brief_get(es_platform *p, const char *esid, seal_brief *s)
 	return 0;
 }
 
+/*
+ * The business types (J§5–§9, FG 二) as one table, like the role table: the states the
+ * target seal may be in, what the form needs, and what submission and making do. The
+ * steps' own order is the from_state table of step_tx; both are read by the one step.
+ */
+typedef struct business_rule {
+	int business;
+	const char *target_in;  /* the target seal's states allowed, space-separated; NULL: any */
+	const char *target_not; /* a state refused; NULL: none */
+	const char *wrong;      /* the refusal (esID, state); for target_in or target_not */
+	bool needs_reason;      /* the form's reason is required */
+	bool stops_at_submit;   /* the target is reported lost at submission: use stops at once (R5) */
+	bool makes_seal;        /* making builds a seal: new, or renewed under the same esID */
+	bool keeps_esid;        /* a renewal: the target's esID (and its key when held outside) */
+	const char *target_after;                       /* the target's state once made; NULL: unchanged */
+	const char *replaced;                           /* when a new seal replaces the target: why */
+	int (*effect)(es_platform *p, int64_t actor, const char *target, int64_t app); /* anything else */
+} business_rule;
+
+static int effect_pin_unlock(es_platform *p, int64_t actor, const char *target, int64_t app);
+static int effect_reenable(es_platform *p, int64_t actor, const char *target, int64_t app);
+
+static const business_rule business_rules[] = {
+	{ .business = ES_BIZ_APPLY, .makes_seal = true },
+	{ .business = ES_BIZ_RENEW, .target_in = "active made", .wrong = "seal %s is %s: only an active seal can be renewed",
+	  .makes_seal = true, .keeps_esid = true },
+	{ .business = ES_BIZ_CHANGE, .target_not = "revoked", .wrong = "seal %s is %s already", .needs_reason = true,
+	  .makes_seal = true, .target_after = "revoked", .replaced = "changed" },
+	{ .business = ES_BIZ_REVOKE, .target_not = "revoked", .wrong = "seal %s is %s already", .needs_reason = true,
+	  .target_after = "revoked" },
+	{ .business = ES_BIZ_LOSS, .target_in = "active made suspended", .wrong = "seal %s is %s: nothing to report lost",
+	  .needs_reason = true, .stops_at_submit = true },
+	{ .business = ES_BIZ_REISSUE, .target_in = "lost",
+	  .wrong = "seal %s is %s: reissue follows a loss report; report the loss first", .makes_seal = true,
+	  .target_after = "revoked", .replaced = "reissued after loss" },
+	{ .business = ES_BIZ_PIN_UNLOCK, .target_in = "active made",
+	  .wrong = "seal %s is %s: only a usable seal can be unlocked", .effect = effect_pin_unlock },
+	{ .business = ES_BIZ_REENABLE, .target_in = "suspended",
+	  .wrong = "seal %s is %s: only a suspended seal can be re-enabled", .effect = effect_reenable },
+};
+
+static const business_rule *business_rule_of(int business)
+{
+	for (size_t i = 0; i < ES_ARRAY_LEN(business_rules); i++)
+		if (business_rules[i].business == business)
+			return &business_rules[i];
+	return NULL;
+}
+
+static bool state_in(const char *list, const char *state)
+{
+	size_t n = strlen(state);
+	for (const char *q = list; (q = strstr(q, state)) != NULL; q += n)
+		if ((q == list || q[-1] == ' ') && (q[n] == ' ' || q[n] == 0))
+			return true;
+	return false;
+}
+
 /* Business rules about the target seal, checked at creation and again at making. */
 static int check_target(es_platform *p, int biz, const char *esid, int64_t unit_id)
 {
+	const business_rule *r = business_rule_of(biz);
 	seal_brief s;
 	int err;
+	if (!r)
+		return es_error_set(ES_EINVAL, "unknown business type");
 	if (biz == ES_BIZ_APPLY)
 		return 0;
 	if (!esid || !*esid)
@@ -129,43 +190,18 @@ static int check_target(es_platform *p, int biz, const char *esid, int64_t unit_
 		return err;
 	if (s.unit_id != unit_id)
 		return es_error_set(ES_EDENIED, "seal %s belongs to another unit", esid);
-	es_time now = es_platform__now(p);
-	switch (biz) {
-	case ES_BIZ_RENEW:
-		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0)
-			return es_error_set(ES_ESTATE, "seal %s is %s: only an active seal can be renewed", esid, s.state);
+	if ((r->target_in && !state_in(r->target_in, s.state)) || (r->target_not && strcmp(r->target_not, s.state) == 0))
+		return es_error_set(ES_ESTATE, r->wrong, esid, s.state);
+	if (r->keeps_esid) {
+		es_time now = es_platform__now(p);
 		if (now >= s.valid_end)
 			return es_error_set(ES_ESTATE, "seal %s has expired: apply for a new seal", esid);
 		if (now < s.valid_end - ES_PLAT_RENEW_WINDOW_DAYS * DAY)
 			return es_error_set(ES_ESTATE,
 					    "seal %s can be renewed only within %d days before it expires: apply again later",
 					    esid, ES_PLAT_RENEW_WINDOW_DAYS);
-		return 0;
-	case ES_BIZ_CHANGE:
-	case ES_BIZ_REVOKE:
-		if (strcmp(s.state, "revoked") == 0)
-			return es_error_set(ES_ESTATE, "seal %s is revoked already", esid);
-		return 0;
-	case ES_BIZ_LOSS:
-		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0 && strcmp(s.state, "suspended") != 0)
-			return es_error_set(ES_ESTATE, "seal %s is %s: nothing to report lost", esid, s.state);
-		return 0;
-	case ES_BIZ_REISSUE:
-		if (strcmp(s.state, "lost") != 0)
-			return es_error_set(ES_ESTATE, "seal %s is %s: reissue follows a loss report; report the loss first",
-					    esid, s.state);
-		return 0;
-	case ES_BIZ_PIN_UNLOCK:
-		if (strcmp(s.state, "active") != 0 && strcmp(s.state, "made") != 0)
-			return es_error_set(ES_ESTATE, "seal %s is %s: only a usable seal can be unlocked", esid, s.state);
-		return 0;
-	case ES_BIZ_REENABLE:
-		if (strcmp(s.state, "suspended") != 0)
-			return es_error_set(ES_ESTATE, "seal %s is %s: only a suspended seal can be re-enabled", esid, s.state);
-		return 0;
-	default:
-		return es_error_set(ES_EINVAL, "unknown business type");
 	}
+	return 0;
 }
 
 /* ---- create ------------------------------------------------------------------- */
@@ -249,7 +285,7 @@ done:
 static int validate_content(const es_app_form *f, bool new_form)
 {
 	int err;
-	if (!es_business_name(f->business))
+	if (!es_business_name(f->business) || !business_rule_of(f->business))
 		return es_error_set(ES_EINVAL, "unknown business type: use apply, renew, change, revoke, loss, reissue, "
 					       "pin-unlock or reenable");
 	if (strcmp(es_seal_kind_name(f->kind), "unknown") == 0)
@@ -272,8 +308,7 @@ static int validate_content(const es_app_form *f, bool new_form)
 	if ((f->kind == ES_KIND_PERSONAL || f->kind == ES_KIND_POSITION) && !f->holder_person &&
 	    f->business == ES_BIZ_APPLY)
 		return es_error_set(ES_EINVAL, "a personal or position seal needs its holder (a registered person)");
-	if ((f->business == ES_BIZ_CHANGE || f->business == ES_BIZ_REVOKE || f->business == ES_BIZ_LOSS) &&
-	    (!f->reason || !*f->reason))
+	if (business_rule_of(f->business)->needs_reason && (!f->reason || !*f->reason))
 		return es_error_set(ES_EINVAL, "a %s application needs the reason", es_business_name(f->business));
 	if (f->impression_len > ES_PLAT_MAX_IMPRESSION)
 		return es_error_set(ES_ELIMIT, "impression larger than %u bytes", ES_PLAT_MAX_IMPRESSION);
@@ -692,7 +727,26 @@ typedef struct step_ctx {
 	bool approve;
 	const char *reason;
 	char esid[15];
+	/*
+	 * Making a seal runs step_tx twice (see es_platform__seal_reserve): first with
+	 * reserve set, which checks everything, takes the seal code and copies the
+	 * application into made_from; then, after es_platform__seal_build, to store it.
+	 * A business that makes no seal is carried out by the first run (finished).
+	 */
+	bool reserve, finished, makes;
+	es_made_seal *made;
+	app_row *made_from;
 } step_ctx;
+
+/* The application fields a seal is made from are the same as when it was reserved. */
+static bool same_seal_fields(const app_row *a, const app_row *b)
+{
+	return a->business == b->business && a->unit_id == b->unit_id && a->width == b->width && a->height == b->height &&
+	       strcmp(a->kind, b->kind) == 0 && strcmp(a->function, b->function) == 0 &&
+	       strcmp(a->seal_name, b->seal_name) == 0 && strcmp(a->target, b->target) == 0 &&
+	       strcmp(a->multi, b->multi) == 0 && a->impression.len == b->impression.len &&
+	       (a->impression.len == 0 || memcmp(a->impression.ptr, b->impression.ptr, a->impression.len) == 0);
+}
 
 /*
  * Separation of duties (FG 二.2): whoever filed or submitted an application never
@@ -744,6 +798,26 @@ static bool is_province(const char *region)
 	return !region[0] || es_region_level(region) == 1;
 }
 
+static int effect_pin_unlock(es_platform *p, int64_t actor, const char *target, int64_t app)
+{
+	seal_brief s;
+	int err;
+	if ((err = seal_brief_get(p, target, &s)) < 0 ||
+	    (err = es_platform__transition(p, "seal", target, s.state, s.state, actor, "PIN unlock carried out", NULL)) < 0)
+		return err;
+	return es_platform__token_grant_unlock(p, target, app);
+}
+
+static int effect_reenable(es_platform *p, int64_t actor, const char *target, int64_t app)
+{
+	(void)app;
+	int err = es_platform__transition(p, "seal", target, "suspended", "active", actor, "re-enabled by application", NULL);
+	if (err < 0)
+		return err;
+	es_sval pv[2] = { ES_SV_I(es_platform__now(p)), ES_SV_S(target) };
+	return es_store_exec(p->st, "UPDATE seals SET last_used = ? WHERE esid = ?", pv, 2, NULL, NULL, NULL);
+}
+
 static int step_tx(es_platform *p, void *vctx)
 {
 	step_ctx *c = vctx;
@@ -754,6 +828,11 @@ static int step_tx(es_platform *p, void *vctx)
 	if (err < 0)
 		goto done;
 	idstr(ids, c->app);
+	const business_rule *rule = business_rule_of(a.business);
+	if (!rule) {
+		err = es_error_set(ES_EINTERNAL, "application %s has an unknown business type", ids);
+		goto done;
+	}
 	if ((err = es_platform__authorize(p, c->actor, c->action, a.unit_id, &acct)) < 0 ||
 	    (err = separate(p, c->actor, &a, c->action, ids)) < 0)
 		goto done;
@@ -784,7 +863,7 @@ static int step_tx(es_platform *p, void *vctx)
 		if ((err = es_platform__transition(p, "application", ids, a.state, "submitted", c->actor,
 						   strcmp(a.state, "rejected") == 0 ? "resubmitted" : NULL, NULL)) < 0)
 			goto done;
-		if (a.business == ES_BIZ_LOSS) {
+		if (business_rule_of(a.business)->stops_at_submit) {
 			/* a loss report stops use at once and publishes the status (R5) */
 			int64_t tid;
 			seal_brief s;
@@ -867,83 +946,61 @@ static int step_tx(es_platform *p, void *vctx)
 			err = es_error_set(ES_EDENIED, "only the provincial office makes seals (J§10)");
 			goto done;
 		}
-		if ((err = check_target(p, a.business, a.target, a.unit_id)) < 0 && a.business != ES_BIZ_LOSS)
+		if ((err = check_target(p, a.business, a.target, a.unit_id)) < 0 && !rule->stops_at_submit)
 			goto done;
 		err = 0;
+		if (c->reserve) {
+			c->makes = rule->makes_seal;
+			if (!c->makes) {
+				c->finished = true; /* nothing slow to do first: carried out now */
+			} else {
+				app_row *f = c->made_from;
+				es_buf imp = f->impression;
+				*f = a;
+				f->impression = imp;
+				err = es_buf_put(&f->impression, a.impression.ptr, a.impression.len);
+				if (err == 0)
+					err = es_platform__seal_reserve(p, a.unit_id, es_seal_kind_from_name(a.kind),
+									a.seal_name, rule->keeps_esid ? a.target : NULL,
+									c->made);
+				goto done; /* the seal is built outside the transaction, then stored */
+			}
+		} else if (c->makes && !same_seal_fields(&a, c->made_from)) {
+			err = es_error_set(ES_ECONFLICT, "application %s changed while its seal was made: make it again", ids);
+			goto done;
+		}
 		{
 			int64_t tid;
 			char why[ES_PLAT_MAX_REASON + 64];
-			const uint8_t *imp = a.impression.len ? a.impression.ptr : NULL;
 			int kind = es_seal_kind_from_name(a.kind);
 			int func = a.function[0] ? es_seal_function_from_name(a.function) : 0;
+			const char *multi = rule->keeps_esid ? "renewal of the same seal" : a.multi[0] ? a.multi : NULL;
 			seal_brief s;
-			switch (a.business) {
-			case ES_BIZ_APPLY:
-				err = es_platform__make_seal(p, c->actor, a.id, a.unit_id, kind, func, a.seal_name,
-							     (unsigned)a.width, (unsigned)a.height, imp, a.impression.len,
-							     a.multi[0] ? a.multi : NULL, NULL, c->esid);
-				break;
-			case ES_BIZ_RENEW:
-				err = es_platform__make_seal(p, c->actor, a.id, a.unit_id, kind, func, a.seal_name,
-							     (unsigned)a.width, (unsigned)a.height, imp, a.impression.len,
-							     "renewal of the same seal", a.target, c->esid);
-				break;
-			case ES_BIZ_CHANGE:
-			case ES_BIZ_REISSUE:
+			if (rule->makes_seal && (err = es_platform__seal_store(p, c->actor, a.id, a.unit_id, kind, func,
+									       a.seal_name, multi, c->made, c->esid)) < 0)
+				goto done;
+			if (!rule->makes_seal)
+				memcpy(c->esid, a.target, sizeof(c->esid));
+			if (rule->target_after) {
 				if ((err = seal_brief_get(p, a.target, &s)) < 0)
-					break;
-				if ((err = es_platform__make_seal(p, c->actor, a.id, a.unit_id, kind, func, a.seal_name,
-								  (unsigned)a.width, (unsigned)a.height, imp, a.impression.len,
-								  a.multi[0] ? a.multi : NULL, NULL, c->esid)) < 0)
-					break;
-				snprintf(why, sizeof(why), "%s: replaced by %s%s%s",
-					 a.business == ES_BIZ_CHANGE ? "changed" : "reissued after loss", c->esid,
-					 a.reason[0] ? "; " : "", a.reason);
-				if ((err = es_platform__transition(p, "seal", a.target, s.state, "revoked", c->actor, why, &tid)) < 0 ||
-				    (err = es_platform__file(p, a.target, "revoked", tid)) < 0)
-					break;
-				{
+					goto done;
+				if (rule->replaced)
+					snprintf(why, sizeof(why), "%s: replaced by %s%s%s", rule->replaced, c->esid,
+						 a.reason[0] ? "; " : "", a.reason);
+				else
+					snprintf(why, sizeof(why), "%s", a.reason);
+				if ((err = es_platform__transition(p, "seal", a.target, s.state, rule->target_after, c->actor, why,
+								   &tid)) < 0 ||
+				    (err = es_platform__file(p, a.target, rule->target_after, tid)) < 0)
+					goto done;
+				if (rule->replaced) {
 					es_sval pv[2] = { ES_SV_S(c->esid), ES_SV_S(a.target) };
-					err = es_store_exec(p->st, "UPDATE seals SET replaced_by = ? WHERE esid = ?", pv, 2, NULL, NULL,
-							    NULL);
+					if ((err = es_store_exec(p->st, "UPDATE seals SET replaced_by = ? WHERE esid = ?", pv, 2,
+								 NULL, NULL, NULL)) < 0)
+						goto done;
 				}
-				break;
-			case ES_BIZ_REVOKE:
-				if ((err = seal_brief_get(p, a.target, &s)) < 0)
-					break;
-				memcpy(c->esid, a.target, sizeof(c->esid));
-				if ((err = es_platform__transition(p, "seal", a.target, s.state, "revoked", c->actor, a.reason,
-								   &tid)) < 0)
-					break;
-				err = es_platform__file(p, a.target, "revoked", tid);
-				break;
-			case ES_BIZ_LOSS:
-				memcpy(c->esid, a.target, sizeof(c->esid));
-				break; /* use stopped at submission */
-			case ES_BIZ_PIN_UNLOCK:
-				if ((err = seal_brief_get(p, a.target, &s)) < 0)
-					break;
-				memcpy(c->esid, a.target, sizeof(c->esid));
-				if ((err = es_platform__transition(p, "seal", a.target, s.state, s.state, c->actor,
-								   "PIN unlock carried out", NULL)) < 0)
-					break;
-				err = es_platform__token_grant_unlock(p, a.target, a.id);
-				break;
-			case ES_BIZ_REENABLE:
-				memcpy(c->esid, a.target, sizeof(c->esid));
-				if ((err = es_platform__transition(p, "seal", a.target, "suspended", "active", c->actor,
-								   "re-enabled by application", &tid)) < 0)
-					break;
-				{
-					es_sval pv[2] = { ES_SV_I(es_platform__now(p)), ES_SV_S(a.target) };
-					err = es_store_exec(p->st, "UPDATE seals SET last_used = ? WHERE esid = ?", pv, 2, NULL, NULL,
-							    NULL);
-				}
-				break;
-			default:
-				err = es_error_set(ES_EINTERNAL, "unknown business");
 			}
-			if (err < 0)
+			if (rule->effect && (err = rule->effect(p, c->actor, a.target, a.id)) < 0)
 				goto done;
 		}
 		if ((err = es_platform__transition(p, "application", ids, "approved", "made", c->actor, c->esid, NULL)) < 0)
@@ -975,8 +1032,32 @@ static int step(es_platform *p, int64_t actor, int64_t app, es_action action, bo
 	int err;
 	if (reason && (err = es_platform__check_text("reason", reason, ES_PLAT_MAX_REASON, false)) < 0)
 		return err;
-	step_ctx c = { actor, app, action, approve, reason, "" };
-	if ((err = es_platform__tx(p, step_tx, &c)) < 0)
+	step_ctx c = { .actor = actor, .app = app, .action = action, .approve = approve, .reason = reason };
+	if (action != ES_ACT_SEAL_MAKE) {
+		err = es_platform__tx(p, step_tx, &c);
+	} else {
+		es_made_seal made = ES_MADE_SEAL_INIT;
+		app_row from = { .impression = ES_BUF_INIT };
+		es_buf_init(&from.impression, ES_PLAT_MAX_IMPRESSION);
+		c.reserve = true;
+		c.made = &made;
+		c.made_from = &from;
+		err = es_platform__tx(p, step_tx, &c);
+		if (err == 0 && !c.finished) {
+			int func = from.function[0] ? es_seal_function_from_name(from.function) : 0;
+			err = es_platform__seal_build(p, &made, es_seal_kind_from_name(from.kind), func, from.seal_name,
+						      (unsigned)from.width, (unsigned)from.height,
+						      from.impression.len ? from.impression.ptr : NULL, from.impression.len);
+			c.reserve = false;
+			if (err == 0)
+				err = es_platform__tx(p, step_tx, &c);
+		}
+		if (err < 0)
+			es_platform__seal_release(p, &made);
+		es_platform__made_seal_free(&made);
+		app_release(&from);
+	}
+	if (err < 0)
 		return err;
 	if (esid_out)
 		memcpy(esid_out, c.esid, sizeof(c.esid));

@@ -153,10 +153,41 @@ int es_platform__transition(es_platform *p, const char *object, const char *id, 
 			    int64_t actor, const char *reason, int64_t *tid);
 /* Queue the filing records (public security, national platform) of a seal event. */
 int es_platform__file(es_platform *p, const char *esid, const char *event, int64_t tid);
-/* Make a seal for an application (inside the transaction); esid_out gets the new esID. */
-int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_t unit_id, int kind, int function,
-			   const char *name, unsigned w, unsigned h, const uint8_t *impression, size_t imp_len,
-			   const char *multi_reason, const char *keep_esid, char esid_out[15]);
+/*
+ * Making a seal for an application (seals.c), so that no write lock is held while the
+ * impression is drawn, the key pair made and the certificate issued:
+ *  1. es_platform__seal_reserve, inside a short transaction: the seal code (a
+ *     public-security code reserved for the unit's seal, or the region's next one), or
+ *     for a renewal (keep_esid) the current certificate of a key held outside;
+ *  2. es_platform__seal_build, outside any transaction: picture, key, certificate, the
+ *     SES_Seal signed by the maker, the key boxed under the data key;
+ *  3. es_platform__seal_store, inside the application's transaction: the one-impression
+ *     rule, the seals row, the transition and the filings; esid_out gets the esID.
+ * On a failure after 1, es_platform__seal_release hands a public-security code back
+ * (a region's counter code is not reused: a gap). es_platform__made_seal_free always.
+ */
+typedef struct es_made_seal {
+	char esid[15];
+	char unit_name[ES_PLAT_MAX_NAME + 1], credit[19];
+	bool psb;     /* esid is a public-security code reserved for this make */
+	bool renewal; /* the seal keeps its esID (keep_esid) */
+	bool held;    /* a renewal of a key held outside: held_cert is its certificate */
+	es_buf held_cert, psb_pic;
+	es_buf pic, der, cert_der, kenc;
+	uint8_t hash[32]; /* SM3 of pic */
+	es_time valid_start, valid_end;
+} es_made_seal;
+#define ES_MADE_SEAL_INIT                                                                                             \
+	{ .held_cert = ES_BUF_INIT, .psb_pic = ES_BUF_INIT, .pic = ES_BUF_INIT, .der = ES_BUF_INIT,                   \
+	  .cert_der = ES_BUF_INIT, .kenc = ES_BUF_INIT }
+int es_platform__seal_reserve(es_platform *p, int64_t unit_id, int kind, const char *name, const char *keep_esid,
+			      es_made_seal *m);
+int es_platform__seal_build(es_platform *p, es_made_seal *m, int kind, int function, const char *name, unsigned w,
+			    unsigned h, const uint8_t *impression, size_t imp_len);
+int es_platform__seal_store(es_platform *p, int64_t actor, int64_t app_id, int64_t unit_id, int kind, int function,
+			    const char *name, const char *multi_reason, const es_made_seal *m, char esid_out[15]);
+void es_platform__seal_release(es_platform *p, es_made_seal *m);
+void es_platform__made_seal_free(es_made_seal *m);
 int es_platform__status_publish(es_platform *p);
 /* The standard impression of a seal kind (the one rule: seals.c); @p esid printed as its code. */
 int es_platform__render_picture(es_platform *p, es_buf *out, int kind, int function, const char *unit_name,

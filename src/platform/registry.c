@@ -190,6 +190,10 @@ typedef struct import_ctx {
 	es_registry_result *res;
 	const es_registry_entry *e;
 	bool skipped;
+	/* the official seal is made in two transactions with the slow work between (seals.c) */
+	bool store;
+	int64_t unit;
+	es_made_seal *made;
 } import_ctx;
 
 static int import_tx(es_platform *p, void *vctx)
@@ -199,6 +203,13 @@ static int import_tx(es_platform *p, void *vctx)
 	int64_t unit = 0, n = 0;
 	int err;
 	char esid[15];
+	if (c->store) {
+		if ((err = es_platform__seal_store(p, c->actor, 0, c->unit, ES_KIND_OFFICIAL, 0, e->name, NULL, c->made,
+						   esid)) < 0)
+			return err;
+		return es_platform__transition(p, "seal", esid, "made", "active", c->actor,
+					       "commercial registration (H§7): issued without application", NULL);
+	}
 	c->skipped = false;
 	es_sval cv[1] = { ES_SV_S(e->credit_code) };
 	err = es_store_int(p->st, &unit, "SELECT id FROM units WHERE credit_code = ?", cv, 1);
@@ -238,11 +249,8 @@ static int import_tx(es_platform *p, void *vctx)
 		c->skipped = true;
 		return 0;
 	}
-	if ((err = es_platform__make_seal(p, c->actor, 0, unit, ES_KIND_OFFICIAL, 0, e->name, 42, 42, NULL, 0, NULL, NULL,
-					  esid)) < 0)
-		return err;
-	return es_platform__transition(p, "seal", esid, "made", "active", c->actor,
-				       "commercial registration (H§7): issued without application", NULL);
+	c->unit = unit;
+	return es_platform__seal_reserve(p, unit, ES_KIND_OFFICIAL, e->name, NULL, c->made);
 }
 
 static int import_one(void *vctx, const es_registry_entry *e, unsigned line)
@@ -260,7 +268,21 @@ static int import_one(void *vctx, const es_registry_entry *e, unsigned line)
 		return es_error_set(ES_EINVAL, "line %u: region '%s' is not a 6-digit code", line, e->region);
 	}
 	c->e = e;
-	if ((err = es_platform__tx(c->p, import_tx, c)) < 0) {
+	es_made_seal made = ES_MADE_SEAL_INIT;
+	c->made = &made;
+	c->store = false;
+	err = es_platform__tx(c->p, import_tx, c);
+	if (err == 0 && !c->skipped) {
+		err = es_platform__seal_build(c->p, &made, ES_KIND_OFFICIAL, 0, e->name, 42, 42, NULL, 0);
+		c->store = true;
+		if (err == 0)
+			err = es_platform__tx(c->p, import_tx, c);
+		if (err < 0)
+			es_platform__seal_release(c->p, &made);
+	}
+	es_platform__made_seal_free(&made);
+	c->made = NULL;
+	if (err < 0) {
 		c->res->line = line;
 		return es_error_wrap(err, "line %u", line);
 	}
@@ -280,7 +302,7 @@ int es_platform_registry_import(es_platform *p, const es_actor *who, const uint8
 	memset(res, 0, sizeof(*res));
 	if ((err = es_platform__authorize(p, actor, ES_ACT_REGISTRY, -1, NULL)) < 0)
 		return err;
-	import_ctx c = { p, actor, res, NULL, false };
+	import_ctx c = { .p = p, .actor = actor, .res = res };
 	return es_registry_parse(feed, len, import_one, &c);
 }
 

@@ -107,118 +107,122 @@ static int held_row(void *ctx, const es_sval *c, size_t n)
 	return 1;
 }
 
-int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_t unit_id, int kind, int function,
-			   const char *name, unsigned w, unsigned h, const uint8_t *impression, size_t imp_len,
-			   const char *multi_reason, const char *keep_esid, char esid_out[15])
+/*
+ * Making a seal, in three steps so that the slow work (drawing the impression, the key
+ * pair, the certificate, the maker's signature) holds no write lock:
+ *   es_platform__seal_reserve (in a short transaction of its own) takes the seal code;
+ *   es_platform__seal_build (no transaction) makes everything the seal row holds;
+ *   es_platform__seal_store (in the application's transaction) stores it.
+ * A code taken by a make that then fails is not given out again (a gap in the region's
+ * sequence); a reserved public-security code is handed back (es_platform__seal_release).
+ */
+int es_platform__seal_reserve(es_platform *p, int64_t unit_id, int kind, const char *name, const char *keep_esid,
+			      es_made_seal *m)
 {
+	/* m is fresh (ES_MADE_SEAL_INIT): a reservation is made once */
 	unit_row u;
-	es_sm2_key *key = NULL;
-	es_cert *cert = NULL;
-	es_buf pic = ES_BUF_INIT, der = ES_BUF_INIT, pem = ES_BUF_INIT, kenc = ES_BUF_INIT, subj = ES_BUF_INIT;
-	es_buf psb_pic = ES_BUF_INIT;
-	held_key held = { ES_BUF_INIT, ES_BUF_INIT, false };
-	es_cert *old_cert = NULL;
-	uint8_t hash[ES_SM3_DIGEST_LEN];
-	char esid[32]; /* room for region + "%08lld" of any int64; a seal code is 14 characters */
 	int err;
-	es_time now = es_platform__now(p);
+	if (!es_store_in_tx(p->st))
+		return es_error_set(ES_EINTERNAL, "seal code reserved outside a transaction");
 	if ((err = unit_get(p, unit_id, &u)) < 0)
-		goto done;
-	esid[0] = 0;
+		return err;
+	snprintf(m->unit_name, sizeof(m->unit_name), "%s", u.name);
+	memcpy(m->credit, u.credit, sizeof(m->credit));
+	m->esid[0] = 0;
+	m->psb = false;
+	m->renewal = keep_esid != NULL;
+	m->held = false;
 	if (keep_esid) {
+		held_key held = { ES_BUF_INIT, ES_BUF_INIT, false };
 		es_sval hv[1] = { ES_SV_S(keep_esid) };
-		snprintf(esid, sizeof(esid), "%s", keep_esid);
-		if ((err = es_store_exec(p->st,
-					 "SELECT s.cert_der, s.key_enc FROM seals s JOIN tokens t ON t.esid = s.esid "
-					 "WHERE s.esid = ?",
-					 hv, 1, held_row, &held, NULL)) < 0)
-			goto done;
-	} else {
-		/* a seal code public security assigned to this unit's seal (psb_seals) comes first */
-		psb_pick pk = { esid, &psb_pic, false };
-		es_sval qv[3] = { ES_SV_S(u.credit), ES_SV_S(es_seal_kind_name(kind)), ES_SV_S(name) };
-		if ((err = es_store_exec(p->st,
-					 "SELECT seal_code, picture FROM psb_seals WHERE credit_code = ? AND kind = ? AND "
-					 "name = ? AND used_by IS NULL AND seal_code NOT IN (SELECT esid FROM seals) "
-					 "ORDER BY seal_code LIMIT 1",
-					 qv, 3, psb_row, &pk, NULL)) < 0)
-			goto done;
-		if (pk.found) {
-			es_sval uv[2] = { ES_SV_S(esid), ES_SV_S(esid) };
-			if ((err = es_store_exec(p->st, "UPDATE psb_seals SET used_by = ? WHERE seal_code = ?", uv, 2, NULL,
-						 NULL, NULL)) < 0)
-				goto done;
-			if (!impression && psb_pic.len) {
-				impression = psb_pic.ptr;
-				imp_len = psb_pic.len;
-			}
-		}
+		snprintf(m->esid, sizeof(m->esid), "%s", keep_esid);
+		err = es_store_exec(p->st,
+				    "SELECT s.cert_der, s.key_enc FROM seals s JOIN tokens t ON t.esid = s.esid WHERE s.esid = ?",
+				    hv, 1, held_row, &held, NULL);
+		if (err == 0 && held.held && ((err = es_buf_put(&m->held_cert, held.cert.ptr, held.cert.len)) == 0) &&
+		    held.kenc.len)
+			err = es_buf_put(&m->kenc, held.kenc.ptr, held.kenc.len);
+		m->held = held.held;
+		es_buf_release(&held.cert);
+		es_buf_release(&held.kenc);
+		return err < 0 ? err : 0;
 	}
-	while (!esid[0]) {
+	/* a seal code public security assigned to this unit's seal (psb_seals) comes first */
+	psb_pick pk = { m->esid, &m->psb_pic, false };
+	es_sval qv[3] = { ES_SV_S(u.credit), ES_SV_S(es_seal_kind_name(kind)), ES_SV_S(name) };
+	if ((err = es_store_exec(p->st,
+				 "SELECT seal_code, picture FROM psb_seals WHERE credit_code = ? AND kind = ? AND "
+				 "name = ? AND used_by IS NULL AND seal_code NOT IN (SELECT esid FROM seals) "
+				 "ORDER BY seal_code LIMIT 1",
+				 qv, 3, psb_row, &pk, NULL)) < 0)
+		return err;
+	if (pk.found) {
+		es_sval uv[2] = { ES_SV_S(m->esid), ES_SV_S(m->esid) };
+		if ((err = es_store_exec(p->st, "UPDATE psb_seals SET used_by = ? WHERE seal_code = ?", uv, 2, NULL, NULL,
+					 NULL)) < 0)
+			return err;
+		m->psb = true;
+	}
+	while (!m->esid[0]) {
 		int64_t seq, taken = 0;
-		char counter[32];
+		char counter[32], code[32]; /* room for region + "%08lld" of any int64 */
 		snprintf(counter, sizeof(counter), "esid:%s", u.region);
 		if ((err = es_store_next(p->st, &seq, counter)) < 0)
-			goto done;
-		if (seq > 99999999) {
-			err = es_error_set(ES_ELIMIT, "region %s has used all 99999999 seal codes", u.region);
-			goto done;
-		}
-		snprintf(esid, sizeof(esid), "%s%08lld", u.region, (long long)seq);
-		if (strlen(esid) != 14) {
-			err = es_error_set(ES_EINVAL, "region code '%s' is not 6 digits: no 14-character seal code",
-					   u.region);
-			goto done;
-		}
+			return err;
+		if (seq > 99999999)
+			return es_error_set(ES_ELIMIT, "region %s has used all 99999999 seal codes", u.region);
+		snprintf(code, sizeof(code), "%s%08lld", u.region, (long long)seq);
+		if (strlen(code) != 14)
+			return es_error_set(ES_EINVAL, "region code '%s' is not 6 digits: no 14-character seal code", u.region);
 		/* skip codes already taken or reserved by a public-security import */
-		es_sval tv[2] = { ES_SV_S(esid), ES_SV_S(esid) };
+		es_sval tv[2] = { ES_SV_S(code), ES_SV_S(code) };
 		if ((err = es_store_int(p->st, &taken,
 					"SELECT (SELECT COUNT(*) FROM seals WHERE esid = ?) + "
 					"(SELECT COUNT(*) FROM psb_seals WHERE seal_code = ?)",
 					tv, 2)) < 0)
-			goto done;
-		if (taken)
-			esid[0] = 0;
+			return err;
+		if (!taken)
+			memcpy(m->esid, code, sizeof(m->esid));
 	}
-	if ((err = es_esid_check(esid)) < 0)
-		goto done;
+	return es_esid_check(m->esid);
+}
+
+int es_platform__seal_build(es_platform *p, es_made_seal *m, int kind, int function, const char *name, unsigned w,
+			    unsigned h, const uint8_t *impression, size_t imp_len)
+{
+	es_sm2_key *key = NULL;
+	es_cert *cert = NULL, *old_cert = NULL;
+	es_buf pem = ES_BUF_INIT, subj = ES_BUF_INIT;
+	int err;
+	es_time now = es_platform__now(p);
+	if (es_store_in_tx(p->st))
+		return es_error_set(ES_EINTERNAL, "seal %s built inside a write transaction: build it before", m->esid);
+	if (!impression && m->psb_pic.len) {
+		impression = m->psb_pic.ptr;
+		imp_len = m->psb_pic.len;
+	}
 	/* picture: the uploaded impression, or drawn by the render layer */
 	if (impression) {
-		if ((err = es_buf_put(&pic, impression, imp_len)) < 0)
+		if ((err = es_buf_put(&m->pic, impression, imp_len)) < 0)
 			goto done;
-	} else if ((err = es_platform__render_picture(p, &pic, kind, function, u.name, name, u.credit, esid, w, h)) < 0) {
+	} else if ((err = es_platform__render_picture(p, &m->pic, kind, function, m->unit_name, name, m->credit, m->esid,
+						      w, h)) < 0) {
 		goto done;
 	}
-	if ((err = es_sm3(hash, pic.ptr, pic.len)) < 0)
+	if ((err = es_sm3(m->hash, m->pic.ptr, m->pic.len)) < 0)
 		goto done;
-	/* usually one impression binds one certificate (FG 二.2): a second needs a reason */
-	{
-		int64_t other = 0;
-		es_sval pv[2] = { ES_SV_B(hash, sizeof(hash)), ES_SV_S(esid) };
-		err = es_store_int(p->st, &other,
-				   "SELECT COUNT(*) FROM seals WHERE impression_hash = ? AND state <> 'revoked' AND esid <> ?",
-				   pv, 2);
-		if (err < 0)
-			goto done;
-		if (other > 0 && !multi_reason) {
-			err = es_error_set(ES_EDENIED, "this impression is already bound to another seal's certificate: one "
-						       "impression binds one certificate unless the application records the "
-						       "reason (multi-certificate reason)");
-			goto done;
-		}
-	}
 	/* the signer certificate, issued by the platform root: O = credit code + unit name, CN = esID */
 	{
 		es_issue_options io = ES_ISSUE_OPTIONS_INIT;
-		if ((err = es_buf_printf(&subj, "/C=CN/O=%s%s/CN=%s", u.credit, u.name, esid)) < 0)
+		if ((err = es_buf_printf(&subj, "/C=CN/O=%s%s/CN=%s", m->credit, m->unit_name, m->esid)) < 0)
 			goto done;
 		io.profile = ES_PROFILE_SIGNER;
 		io.subject = (const char *)subj.ptr;
 		io.not_before = now;
 		io.not_after = now + (es_time)p->seal_days * DAY;
-		if (held.held) {
+		if (m->held) {
 			const es_sm2_key *pub = NULL;
-			if ((err = es_cert_from_der(&old_cert, held.cert.ptr, held.cert.len)) < 0 ||
+			if ((err = es_cert_from_der(&old_cert, m->held_cert.ptr, m->held_cert.len)) < 0 ||
 			    (err = es_cert_pubkey(&pub, old_cert)) < 0)
 				goto done;
 			key = es_sm2_key_ref((es_sm2_key *)pub);
@@ -233,70 +237,124 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 		es_cert *signers[1] = { cert };
 		mo.kind = kind;
 		mo.function = function;
-		mo.esid = esid;
+		mo.esid = m->esid;
 		mo.name = name;
 		mo.vid = "ESEAL-PLATFORM";
 		mo.signers = signers;
 		mo.nsigners = 1;
 		mo.picture_type = "PNG";
-		mo.picture = pic.ptr;
-		mo.picture_len = pic.len;
+		mo.picture = m->pic.ptr;
+		mo.picture_len = m->pic.len;
 		mo.width_mm = w;
 		mo.height_mm = h;
-		if ((err = es_seal_make(&der, &mo, p->maker, p->maker_key, NULL)) < 0)
+		if ((err = es_seal_make(&m->der, &mo, p->maker, p->maker_key, NULL)) < 0)
 			goto done;
 	}
-	if (held.held) {
-		/* the key stays where it is; key_enc keeps what it held (empty for keys outside) */
-		if (held.kenc.len && (err = es_buf_put(&kenc, held.kenc.ptr, held.kenc.len)) < 0)
+	/* a key held outside stays where it is: key_enc keeps what it held (empty for keys outside) */
+	if (!m->held) {
+		if ((err = es_sm2_key_private_pem(&pem, key, NULL)) < 0 ||
+		    (err = es_box_seal(&m->kenc, p->data_key, (const uint8_t *)m->esid, strlen(m->esid), pem.ptr,
+				       pem.len)) < 0)
 			goto done;
-	} else if ((err = es_sm2_key_private_pem(&pem, key, NULL)) < 0 ||
-		   (err = es_box_seal(&kenc, p->data_key, (const uint8_t *)esid, strlen(esid), pem.ptr, pem.len)) < 0) {
-		goto done;
 	}
 	es_bytes cd = es_cert_der(cert);
-	es_time vs = es_cert_not_before(cert), ve = es_cert_not_after(cert);
+	if ((err = es_buf_put(&m->cert_der, cd.ptr, cd.len)) < 0)
+		goto done;
+	m->valid_start = es_cert_not_before(cert);
+	m->valid_end = es_cert_not_after(cert);
+done:
+	es_cert_free(cert);
+	es_cert_free(old_cert);
+	es_sm2_key_free(key);
+	es_buf_release_secret(&pem);
+	es_buf_release(&subj);
+	return err;
+}
+
+int es_platform__seal_store(es_platform *p, int64_t actor, int64_t app_id, int64_t unit_id, int kind, int function,
+			    const char *name, const char *multi_reason, const es_made_seal *m, char esid_out[15])
+{
+	int err;
 	int64_t tid;
-	if (keep_esid) {
+	const char *esid = m->esid;
+	es_time now = es_platform__now(p);
+	if (!es_store_in_tx(p->st))
+		return es_error_set(ES_EINTERNAL, "seal stored outside a transaction");
+	if (!m->der.len)
+		return es_error_set(ES_EINTERNAL, "seal %s stored before it was built", esid);
+	/* usually one impression binds one certificate (FG 二.2): a second needs a reason */
+	{
+		int64_t other = 0;
+		es_sval pv[2] = { ES_SV_B(m->hash, sizeof(m->hash)), ES_SV_S(esid) };
+		if ((err = es_store_int(p->st, &other,
+					"SELECT COUNT(*) FROM seals WHERE impression_hash = ? AND state <> 'revoked' AND esid <> ?",
+					pv, 2)) < 0)
+			return err;
+		if (other > 0 && !multi_reason)
+			return es_error_set(ES_EDENIED, "this impression is already bound to another seal's certificate: one "
+							"impression binds one certificate unless the application records the "
+							"reason (multi-certificate reason)");
+	}
+	if (!m->renewal && !m->psb) {
+		/* a public-security import may have reserved the code since it was taken */
+		int64_t taken = 0;
+		es_sval tv[1] = { ES_SV_S(esid) };
+		if ((err = es_store_int(p->st, &taken, "SELECT COUNT(*) FROM psb_seals WHERE seal_code = ?", tv, 1)) < 0)
+			return err;
+		if (taken)
+			return es_error_set(ES_ECONFLICT, "seal code %s was reserved by public security meanwhile: make it again",
+					    esid);
+	}
+	es_bytes kenc = { m->kenc.len ? m->kenc.ptr : (const uint8_t *)"", m->kenc.len };
+	if (m->renewal) {
 		char state[16] = "";
-		es_sval pv[8] = { ES_SV_B(der.ptr, der.len), ES_SV_B(pic.ptr, pic.len), ES_SV_B(hash, sizeof(hash)),
-				  ES_SV_B(cd.ptr, cd.len), ES_SV_B(kenc.len ? kenc.ptr : (const uint8_t *)"", kenc.len),
-				  ES_SV_I(vs), ES_SV_I(ve),
-				  ES_SV_S(esid) };
-		int64_t changes = 0;
+		es_sval pv[8] = { ES_SV_B(m->der.ptr, m->der.len), ES_SV_B(m->pic.ptr, m->pic.len),
+				  ES_SV_B(m->hash, sizeof(m->hash)), ES_SV_B(m->cert_der.ptr, m->cert_der.len),
+				  ES_SV_B(kenc.ptr, kenc.len), ES_SV_I(m->valid_start), ES_SV_I(m->valid_end), ES_SV_S(esid) };
 		if ((err = es_store_exec(p->st,
 					 "UPDATE seals SET seal_der = ?, picture = ?, impression_hash = ?, cert_der = ?, "
 					 "key_enc = ?, valid_start = ?, valid_end = ? WHERE esid = ?",
-					 pv, 8, NULL, NULL, &changes)) < 0)
-			goto done;
-		if (held.held) {
+					 pv, 8, NULL, NULL, NULL)) < 0)
+			return err;
+		if (m->held) {
 			/* a device keeps its key: it needs the renewed certificate too */
-			es_sval dv[2] = { ES_SV_B(cd.ptr, cd.len), ES_SV_S(esid) };
+			es_sval dv[2] = { ES_SV_B(m->cert_der.ptr, m->cert_der.len), ES_SV_S(esid) };
 			if ((err = es_store_exec(p->st,
-						 "UPDATE tokens SET device_cert = ? WHERE esid = ? AND device_cert IS NOT NULL",
-						 dv, 2, NULL, NULL, NULL)) < 0)
-				goto done;
+						 "UPDATE tokens SET device_cert = ? WHERE esid = ? AND device_cert IS NOT NULL", dv,
+						 2, NULL, NULL, NULL)) < 0)
+				return err;
 		}
 		char why[64], until[32];
-		es_time_iso(until, ve);
+		es_time_iso(until, m->valid_end);
 		snprintf(why, sizeof(why), "renewed until %s", until);
 		/* state unchanged: recorded as a transition to itself */
 		es_sval qv[1] = { ES_SV_S(esid) };
 		int64_t active = 0;
 		if ((err = es_store_int(p->st, &active, "SELECT COUNT(*) FROM seals WHERE esid = ? AND state = 'active'", qv,
 					1)) < 0)
-			goto done;
+			return err;
 		snprintf(state, sizeof(state), "%s", active ? "active" : "made");
 		if ((err = es_platform__transition(p, "seal", esid, state, state, actor, why, &tid)) < 0 ||
 		    (err = es_platform__file(p, esid, "renewed", tid)) < 0)
-			goto done;
+			return err;
 	} else {
-		es_sval pv[17] = { ES_SV_S(esid), ES_SV_I(unit_id), app_id ? ES_SV_I(app_id) : ES_SV_NUL,
-				   ES_SV_S(es_seal_kind_name(kind)), ES_SV_S(function ? es_seal_function_name(function) : NULL),
-				   ES_SV_S(name), ES_SV_B(der.ptr, der.len), ES_SV_B(pic.ptr, pic.len),
-				   ES_SV_B(hash, sizeof(hash)), ES_SV_B(cd.ptr, cd.len), ES_SV_B(kenc.ptr, kenc.len),
-				   ES_SV_S(multi_reason), actor == ES_ACCOUNT_SYSTEM ? ES_SV_NUL : ES_SV_I(actor), ES_SV_I(vs),
-				   ES_SV_I(ve), ES_SV_I(now), ES_SV_I(now) };
+		es_sval pv[17] = { ES_SV_S(esid),
+				   ES_SV_I(unit_id),
+				   app_id ? ES_SV_I(app_id) : ES_SV_NUL,
+				   ES_SV_S(es_seal_kind_name(kind)),
+				   ES_SV_S(function ? es_seal_function_name(function) : NULL),
+				   ES_SV_S(name),
+				   ES_SV_B(m->der.ptr, m->der.len),
+				   ES_SV_B(m->pic.ptr, m->pic.len),
+				   ES_SV_B(m->hash, sizeof(m->hash)),
+				   ES_SV_B(m->cert_der.ptr, m->cert_der.len),
+				   ES_SV_B(kenc.ptr, kenc.len),
+				   ES_SV_S(multi_reason),
+				   actor == ES_ACCOUNT_SYSTEM ? ES_SV_NUL : ES_SV_I(actor),
+				   ES_SV_I(m->valid_start),
+				   ES_SV_I(m->valid_end),
+				   ES_SV_I(now),
+				   ES_SV_I(now) };
 		if ((err = es_store_exec(p->st,
 					 "INSERT INTO seals (esid, unit_id, app_id, kind, function, name, state, seal_der, "
 					 "picture, picture_type, impression_hash, cert_der, key_enc, multi_cert_reason, made_by, "
@@ -305,27 +363,47 @@ int es_platform__make_seal(es_platform *p, int64_t actor, int64_t app_id, int64_
 					 pv, 17, NULL, NULL, NULL)) < 0) {
 			if (err == ES_EEXISTS)
 				err = es_error_set(ES_EINTERNAL, "seal code %s allocated twice", esid);
-			goto done;
+			return err;
 		}
 		if ((err = es_platform__transition(p, "seal", esid, NULL, "made", actor, "made", &tid)) < 0 ||
 		    (err = es_platform__file(p, esid, "made", tid)) < 0)
-			goto done;
+			return err;
 	}
 	memcpy(esid_out, esid, 15); /* esid_out holds 15 bytes */
 	esid_out[14] = '\0';
-done:
-	es_cert_free(cert);
-	es_cert_free(old_cert);
-	es_buf_release(&held.cert);
-	es_buf_release(&held.kenc);
-	es_sm2_key_free(key);
-	es_buf_release(&pic);
-	es_buf_release(&der);
-	es_buf_release_secret(&pem);
-	es_buf_release(&kenc);
-	es_buf_release(&subj);
-	es_buf_release(&psb_pic);
-	return err;
+	return 0;
+}
+
+static int release_tx(es_platform *p, void *vctx)
+{
+	const es_made_seal *m = vctx;
+	es_sval pv[2] = { ES_SV_S(m->esid), ES_SV_S(m->esid) };
+	return es_store_exec(p->st,
+			     "UPDATE psb_seals SET used_by = NULL WHERE seal_code = ? AND used_by = seal_code AND "
+			     "NOT EXISTS (SELECT 1 FROM seals WHERE esid = ?)",
+			     pv, 2, NULL, NULL, NULL);
+}
+
+void es_platform__seal_release(es_platform *p, es_made_seal *m)
+{
+	if (!m->psb || es_store_in_tx(p->st))
+		return;
+	/* the caller's error stays the one reported */
+	es_error saved = *es_error_last();
+	if (es_platform__tx(p, release_tx, m) < 0)
+		es_error_clear();
+	es_error_set(saved.code, "%s", saved.message);
+	m->psb = false;
+}
+
+void es_platform__made_seal_free(es_made_seal *m)
+{
+	es_buf_release(&m->pic);
+	es_buf_release(&m->der);
+	es_buf_release(&m->cert_der);
+	es_buf_release(&m->held_cert);
+	es_buf_release(&m->psb_pic);
+	es_buf_release_secret(&m->kenc);
 }
 
 /* ---- filing records into the outbox ------------------------------------------- */

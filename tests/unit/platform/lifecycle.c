@@ -513,8 +513,37 @@ static void t_psb_import(void **state)
 	tp_seal(&e, ES_KIND_SPECIAL, ES_FUNC_FINANCE, "福建省测试厅财务专用章", 0, b);
 	assert_string_equal(a, "35000000000001");
 	assert_string_equal(b, "35000000000003");
+	/*
+	 * A make that fails after the code was reserved hands the public-security code back:
+	 * a seal already bound to the code's impression makes the official seal's make
+	 * refused (one impression, one certificate) when it is stored.
+	 */
+	int64_t taken, refused, app;
+	char d[15], x[15];
+	es_app_form f = tp_form(&e, ES_BIZ_APPLY, NULL);
+	f.kind = ES_KIND_SPECIAL;
+	f.function = ES_FUNC_INVOICE;
+	f.seal_name = "福建省测试厅发票专用章";
+	f.impression = png.ptr;
+	f.impression_len = png.len;
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &taken));
+	tp_process(&e, taken, d);
+	assert_string_equal(d, "35000000000004");
+	f = tp_form(&e, ES_BIZ_APPLY, NULL);
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &refused));
+	TU_OK(es_platform_app_submit(e.p, e.applicant, refused));
+	TU_OK(es_platform_app_check(e.p, e.maker, refused));
+	TU_OK(es_platform_app_review(e.p, e.reviewer, refused, true, NULL));
+	TP_DENIED(es_platform_app_make(e.p, e.maker, refused, x));
+	/* revoked, the other seal no longer binds the impression: the code is there again */
+	f = tp_form(&e, ES_BIZ_REVOKE, d);
+	TU_OK(es_platform_app_create(e.p, e.applicant, &f, &app));
+	tp_process(&e, app, x);
 	/* the unit's official seal takes the public-security code and impression */
-	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, c);
+	TU_OK(es_platform_app_make(e.p, e.maker, refused, c));
+	assert_string_equal(c, "35000000000005");
+	TU_OK(es_platform_app_file(e.p, e.maker, refused));
+	TU_OK(es_platform_app_deliver(e.p, e.maker, refused));
 	assert_string_equal(c, "35000000000005");
 	es_seal *s = NULL;
 	TU_OK(es_platform_seal_der(e.p, c, &der));
