@@ -58,8 +58,9 @@ static int new_passphrase(char *out, size_t cap, const char *dir, bool *generate
 		return cli_passphrase(out, cap, dir);
 	if ((err = es_random(rnd, sizeof(rnd))) < 0)
 		return err;
-	for (size_t i = 0; i < sizeof(rnd) && 2 * i + 2 < cap; i++)
-		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	if (cap < 2 * sizeof(rnd) + 1)
+		return es_error_set(ES_EINTERNAL, "passphrase buffer too small");
+	es_hex(out, rnd, sizeof(rnd));
 	es_wipe(rnd, sizeof(rnd));
 	cli_path(path, sizeof(path), dir, "private/passphrase");
 	*generated = true;

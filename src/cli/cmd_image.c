@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* eseal image render | import */
 #include "cli.h"
+#include "text.h"
 #include "eseal/es_render.h"
 #include "eseal/es_crypto.h"
 #include <getopt.h>
@@ -100,8 +101,7 @@ static json_t *sm3_hex(const uint8_t *p, size_t n)
 	char hex[2 * ES_SM3_DIGEST_LEN + 1];
 	if (es_sm3(d, p, n) < 0)
 		return json_null();
-	for (size_t i = 0; i < sizeof(d); i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	es_hex(hex, d, sizeof(d));
 	return json_string(hex);
 }
 

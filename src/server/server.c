@@ -233,7 +233,12 @@ int es_body_object(es_req *rq, json_t **out, const char *const *allowed)
 	return es_body_parse(rq->body.ptr, rq->body.len, es_header(rq, "Content-Type"), allowed, out);
 }
 
-/* ---- sign-in rate per address ------------------------------------------------------ */
+/*
+ * ---- sign-in rate per address ------------------------------------------------------
+ * A sliding minute: the refusals of this calendar minute plus those of the one before,
+ * weighted by how much of it is still inside the last 60 seconds. A fixed minute would
+ * let twice the limit through around its turn, and forget a burst just before it.
+ */
 
 static __typeof__(((es_signin_limiter *)0)->slots[0]) *limiter_slot(es_server *s, const char *ip, int64_t minute)
 {
@@ -241,8 +246,12 @@ static __typeof__(((es_signin_limiter *)0)->slots[0]) *limiter_slot(es_server *s
 	for (const char *c = ip; *c; c++)
 		h = h * 33 + (unsigned char)*c;
 	__typeof__(s->limiter.slots[0]) *slot = &s->limiter.slots[h % ES_ARRAY_LEN(s->limiter.slots)];
-	if (slot->minute != minute || strcmp(slot->ip, ip) != 0) {
+	if (strcmp(slot->ip, ip) != 0) {
 		snprintf(slot->ip, sizeof(slot->ip), "%s", ip);
+		slot->minute = minute;
+		slot->count = slot->previous = 0;
+	} else if (slot->minute != minute) {
+		slot->previous = slot->minute + 1 == minute ? slot->count : 0;
 		slot->minute = minute;
 		slot->count = 0;
 	}
@@ -251,9 +260,12 @@ static __typeof__(((es_signin_limiter *)0)->slots[0]) *limiter_slot(es_server *s
 
 bool es_signin_allowed(es_server *s, const char *ip)
 {
-	int64_t minute = (int64_t)time(NULL) / 60;
+	int64_t now = (int64_t)time(NULL);
 	pthread_mutex_lock(&s->limiter.mu);
-	bool ok = limiter_slot(s, ip, minute)->count < s->cfg.signin_per_ip;
+	__typeof__(s->limiter.slots[0]) *slot = limiter_slot(s, ip, now / 60);
+	/* in sixtieths: previous · (60 − seconds into this minute) + count · 60 */
+	uint64_t seen = (uint64_t)slot->previous * (uint64_t)(60 - now % 60) + (uint64_t)slot->count * 60;
+	bool ok = seen < (uint64_t)s->cfg.signin_per_ip * 60;
 	pthread_mutex_unlock(&s->limiter.mu);
 	return ok;
 }
@@ -327,8 +339,7 @@ static void request_id(es_req *rq)
 	uint8_t r[8];
 	if (es_random(r, sizeof(r)) < 0)
 		memset(r, 0, sizeof(r));
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(rq->request_id + 2 * i, 3, "%02x", r[i]);
+	es_hex(rq->request_id, r, sizeof(r));
 }
 
 static void client_address(es_req *rq)

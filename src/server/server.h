@@ -216,7 +216,7 @@ typedef struct es_signin_limiter {
 	struct {
 		char ip[64];
 		int64_t minute;
-		unsigned count;
+		unsigned count, previous; /* refusals in this minute and in the one before */
 	} slots[256];
 } es_signin_limiter;
 

@@ -10,7 +10,11 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "curl and jq are needed (scripts/deps.sh)"; exit 77; }
 T=$(mktemp -d /tmp/eseal-cli-serve.XXXXXX)
 PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
+PID2=
+cleanup() {
+  for p in ${PID:-} ${PID2:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$T"
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && tail -20 "$T/server.log" >&2; exit 1; }
 D=$T/p
@@ -222,11 +226,24 @@ expect 413 POST /api/v1/applications/batch "{\"forms\":[${big%,}]}" applicant
 expect 200 GET /metrics
 grep -q 'eseal_http_requests_total{method="POST",route="/api/v1/applications/{id}/check",status="2xx"} 1' "$T/body" || fail "metrics by route"
 grep -q "eseal_signin_failures_total" "$T/body" || fail "sign-in failures metric"
+# a second server on the same data, allowing 2 refused sign-ins a (sliding) minute: the
+# third within it is 429, however slow the machine (a password check takes time)
+"$ESEAL" serve --dir "$D" "${STORE[@]}" --listen 127.0.0.1:0 --threads 1 --signin-per-ip-per-minute 2 \
+  --port-file "$T/port2" 2>>"$T/server.log" &
+PID2=$!
+for _ in $(seq 100); do [ -s "$T/port2" ] && break; sleep 0.1; done
+[ -s "$T/port2" ] || fail "the second server did not start"
 limited=no
-for _ in $(seq 25); do
-  [ "$(call POST /api/v1/session '{"login":"maker","password":"Wrong-Password-1"}')" = 429 ] && { limited=yes; break; }
+for _ in $(seq 10); do
+  got=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary '{"login":"maker","password":"Wrong-Password-1"}' "http://127.0.0.1:$(cat "$T/port2")/api/v1/session")
+  [ "$got" = 429 ] && { limited=yes; break; }
+  [ "$got" = 401 ] || fail "a refused sign-in: $got"
 done
-[ $limited = yes ] || fail "no 429 after many sign-ins from one address"
+kill "$PID2"; wait "$PID2" 2>/dev/null || true; PID2=
+[ $limited = yes ] || fail "no 429 after refused sign-ins from one address"
+jq -e '.error.code == "ELIMIT" and (.error.message | test("wait a minute"))' "$T/body" >/dev/null ||
+  fail "the 429 body: $(cat "$T/body")"
 
 # ---- no secret in any log line or answer ---------------------------------------------------
 for secret in "${OTP[@]}" "$CLERK_OTP" "$NEWPW" "$KEY" 350102199002020021 350102198001010011 13800000000 13912345678 \

@@ -8,6 +8,7 @@
 #include "es_int.h"
 #include "ofd_int.h"
 #include "estime.h"
+#include "text.h"
 
 #define NS "xmlns:ofd=\"http://www.ofdspec.org/2016\""
 #define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -187,8 +188,7 @@ int es_ofd_make(es_buf *out, const es_ofd_make_options *opt)
 				goto done;
 	if ((err = es_ofd_pkg_new(&pkg)) < 0 || (err = es_random(rnd, sizeof(rnd))) < 0)
 		goto done;
-	for (size_t i = 0; i < 16; i++)
-		snprintf(docid + 2 * i, 3, "%02x", rnd[i]);
+	es_hex(docid, rnd, 16);
 	es_time_iso(iso, opt->time ? opt->time : es_time_now());
 	iso[10] = 0;
 
