@@ -86,6 +86,7 @@ static const struct {
 	{ "Person", ES_REC_PERSON },           { "Account", ES_REC_ACCOUNT }, { "Region", ES_REC_REGION },
 	{ "UseRequest", ES_REC_USE_REQUEST },  { "Usage", ES_REC_USAGE },     { "Audit", ES_REC_AUDIT },
 	{ "Outbox", ES_REC_OUTBOX },           { "ApiKeyInfo", ES_REC_API_KEY },
+	{ "JobSummary", ES_REC_JOB },          { "Webhook", ES_REC_WEBHOOK },
 };
 
 static int add_schemas(json_t *schemas)

@@ -4,6 +4,7 @@
 #include "server.h"
 #include "estime.h"
 #include "text.h"
+#include "eseal/es_jobs.h"
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -31,6 +32,9 @@ void es_server_config_defaults(es_server_config *c)
 	c->workers = 2;
 	c->body_document = 64u * 1024 * 1024;
 	c->keep_s = 30 * 86400;
+	c->job_workers = 1;
+	c->job_lease_s = 120;
+	c->job_poll_ms = 1000;
 }
 
 static uint64_t now_ns(void)
@@ -618,6 +622,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (rq->queued) /* resumed: the worker's answer is ready (or, spuriously, not yet) */
 		return atomic_load(&rq->worked) ? send_reply(rq) : MHD_YES;
+	if (rq->parked) { /* a long-poll resumed (jobs_bg.c): answer with the job as it is now */
+		if (!atomic_load(&rq->woken))
+			return MHD_YES;
+		rq->parked = false;
+		rq->authed = false; /* signed in again: the session may have ended meanwhile */
+		run_handler(rq);
+		return send_reply(rq);
+	}
 	if (!rq->answered && rq->is_static) {
 		int err = es_static_serve(rq);
 		if (err < 0)
@@ -632,6 +644,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (!rq->answered) {
 		run_handler(rq);
+		if (!rq->answered && rq->park_wait) {
+			/* a long-poll (GET /api/v1/jobs/{id}?wait=): the connection waits, no thread does */
+			if (es_jobs_bg_park(s, rq))
+				return MHD_YES;
+			atomic_store(&rq->woken, true); /* too many wait, or stopping: answer now */
+			rq->authed = false;
+			run_handler(rq);
+		}
 	}
 	return send_reply(rq);
 }
@@ -756,9 +776,13 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		s->pool.n++;
 		s->pool.free[s->pool.nfree++] = s->pool.all[i];
 	}
+	if (cfg->job_lease_s && (cfg->job_lease_s < ES_JOB_LEASE_MIN || cfg->job_lease_s > ES_JOB_LEASE_MAX))
+		return es_error_set(ES_EINVAL, "job_lease_s must be %d-%d (got %u)", ES_JOB_LEASE_MIN, ES_JOB_LEASE_MAX,
+				    cfg->job_lease_s);
 	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0 ||
-	    (err = es_public_start(s)) < 0) {
+	    (err = es_public_start(s)) < 0 || (err = es_jobs_bg_start(s)) < 0) {
 		es_workers_stop(&s->workers, NULL);
+		es_public_stop(s);
 		pool_close(&s->pool);
 		return err;
 	}
@@ -770,6 +794,7 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				     (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
+		es_jobs_bg_stop(s);
 		es_workers_stop(&s->workers, NULL);
 		es_public_stop(s);
 		pool_close(&s->pool);
@@ -792,6 +817,7 @@ void es_server_stop(es_server *s, unsigned drain_s)
 	MHD_socket ls = MHD_quiesce_daemon(s->daemon);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
+	es_jobs_bg_stop(s); /* long-polls answer now; background workers end their slice */
 	uint64_t until = now_ns() + (uint64_t)drain_s * 1000000000ull;
 	while (atomic_load(&s->metrics.in_flight) > 0 && now_ns() < until)
 		usleep(20000);

@@ -34,6 +34,11 @@ typedef struct es_server_config {
 	unsigned keep_s;          /* how long a kept verification lives */
 	const char *trust_dir;    /* more anchors for the verify route (peers, other makers), or NULL */
 	bool role_verify;         /* --role verify: only the "public" and "operations" routes */
+	/* batch jobs (jobs_bg.c, docs/batch-jobs.md) */
+	unsigned job_workers;     /* background threads sealing authorised jobs, 0: none */
+	unsigned job_lease_s;     /* lease of their claims */
+	unsigned job_poll_ms;     /* idle workers and long-polls look at the store this often */
+	unsigned job_retention_days; /* POST /api/v1/jobs/run purges jobs ended this long ago; 0: kept */
 } es_server_config;
 
 /* The defaults, minimums and maximums of every key (eseal serve --print-config). */
@@ -132,6 +137,11 @@ typedef struct es_req {
 	atomic_bool worked;           /* the worker has answered: the connection is resumed */
 	bool is_static;               /* a console file (static.c) */
 	const char *cache_control;    /* instead of "no-store" (static files) */
+	/* a long-poll (GET /api/v1/jobs/{id}?wait=S): parked by the handler, woken by jobs_bg.c */
+	unsigned park_wait;           /* seconds; set by the handler when it did not answer */
+	int64_t park_job, park_since;
+	bool parked;                  /* the connection is suspended in the waiter list */
+	atomic_bool woken;            /* progress, the end of the wait or a stop: answer now */
 } es_req;
 
 /* Handlers return 0 or an es_error code; one place (server.c) writes error bodies. */
@@ -243,6 +253,18 @@ void es_workers_stop(es_worker_pool *w, void (*refuse)(es_req *));
 /* Does this route's work go to the pool? */
 bool es_route_slow(const es_route *r);
 
+/* Batch jobs in the background (jobs_bg.c): sealing workers and the long-poll watcher. */
+typedef struct es_jobs_bg es_jobs_bg;
+#define ES_JOB_WAIT_MAX 30      /* seconds a long-poll waits at most */
+#define ES_JOB_WAITERS_MAX 1024 /* long-polls parked at once, then 503 */
+#define ES_JOB_SLICE 8          /* items a background worker claims between looks at a stop */
+int es_jobs_bg_start(struct es_server *s);
+/* Wake every long-poll (they answer now) and stop the workers after their slice. */
+void es_jobs_bg_stop(struct es_server *s);
+/* Suspend @p rq until its job's progress passes rq->park_since, the job ends or rq->park_wait runs out:
+ * false when too many wait (answer 503). */
+bool es_jobs_bg_park(struct es_server *s, es_req *rq);
+
 typedef struct es_server {
 	es_server_config cfg;
 	struct MHD_Daemon *daemon;
@@ -254,6 +276,7 @@ typedef struct es_server {
 	pthread_mutex_t log_mu;
 	bool secure_cookies;
 	struct es_public *pub;        /* public services' state (handlers_public.c) */
+	es_jobs_bg *jobs;             /* batch jobs in the background (jobs_bg.c) */
 } es_server;
 
 int es_server_start(es_server *s, const es_server_config *cfg);
