@@ -145,6 +145,25 @@ int h_job_get(es_req *rq)
 	return reply_job(rq, 200, job);
 }
 
+/*
+ * GET /api/v1/jobs/{id}/events: Server-Sent Events of the job's progress (jobs_bg.c). A
+ * "progress" event now and at each change (data: the job's counters and state, id: its
+ * finished count), an "end" event when the job ends, after ES_JOB_SSE_MAX seconds or at a
+ * stop; a comment every ES_JOB_SSE_BEAT seconds while nothing changes.
+ */
+int h_job_events(es_req *rq)
+{
+	int64_t job;
+	int err;
+	if ((err = es_req_id(rq, &job)) < 0 || (err = es_platform_job_get(rq->p, rq->actor, job, &rq->sse_info)) < 0)
+		return err;
+	if (!rq->srv->jobs)
+		return es_error_set(ES_ESTATE, "the server is stopping: reconnect to another node or in a moment");
+	rq->sse_job = job;
+	snprintf(rq->extra_header[0], sizeof(rq->extra_header[0]), "X-Accel-Buffering: no");
+	return es_reply_text(rq, 200, "text/event-stream; charset=utf-8", "", 0);
+}
+
 int h_job_authorise(es_req *rq)
 {
 	static const char *const fields[] = { "use_request", NULL };

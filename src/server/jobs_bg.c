@@ -14,6 +14,10 @@
  *   every job_poll_ms one thread reads the parked jobs' progress from the store (so the
  *   node running the job may be another) and resumes the connections whose job moved,
  *   ended, or whose wait ran out; the handler then answers with the job.
+ * - Server-Sent Events (GET /api/v1/jobs/{id}/events): a response whose reader suspends
+ *   the connection when it has nothing to send; the same thread appends an event when the
+ *   job moves (and a comment every ES_JOB_SSE_BEAT seconds) and resumes it; the stream
+ *   ends with an "end" event when the job ends, after ES_JOB_SSE_MAX seconds, or at a stop.
  */
 #include "server.h"
 #include "estime.h"
@@ -30,6 +34,19 @@ typedef struct waiter {
 	uint64_t until_ns;
 } waiter;
 
+/* One event stream; its bytes and flags under b->mu. Listed (in b->streams) only while suspended. */
+typedef struct es_sse es_sse;
+struct es_sse {
+	es_jobs_bg *b;
+	struct MHD_Connection *conn;
+	int64_t job, last;   /* the finished count last sent */
+	char state[12];      /* the state last sent */
+	es_buf out;
+	size_t off;
+	bool ended;          /* the end event is queued: the stream closes once it is sent */
+	uint64_t until_ns, beat_ns;
+};
+
 struct es_jobs_bg {
 	es_server *srv;
 	pthread_mutex_t mu;
@@ -43,6 +60,8 @@ struct es_jobs_bg {
 	bool have_watcher;
 	waiter *w;
 	size_t nw;
+	es_sse **streams;
+	size_t nstreams;
 };
 
 static uint64_t mono_ns(void)
@@ -188,6 +207,106 @@ static void wake(es_jobs_bg *b, size_t i)
 	MHD_resume_connection(rq->conn);
 }
 
+/* Append to a stream (under b->mu); out of memory closes it (the client reconnects). */
+static void sse_put(es_sse *st, const char *text)
+{
+	if (es_buf_puts(&st->out, text) < 0) {
+		es_error_clear();
+		st->ended = true;
+	}
+}
+
+/* Append an SSE event (under b->mu): "event: NAME" and the job's counters as data. */
+static void sse_event(es_sse *st, const char *name, const es_job_info *j)
+{
+	char data[320];
+	int64_t fin = j->done + j->failed + j->cancelled;
+	snprintf(data, sizeof(data),
+		 "event: %s\nid: %lld\ndata: {\"id\":%lld,\"state\":\"%s\",\"total\":%lld,\"done\":%lld,\"failed\":%lld,"
+		 "\"cancelled\":%lld,\"finished\":%lld}\n\n",
+		 name, (long long)fin, (long long)j->id, j->state, (long long)j->total, (long long)j->done, (long long)j->failed,
+		 (long long)j->cancelled, (long long)fin);
+	sse_put(st, data);
+	st->last = fin;
+	snprintf(st->state, sizeof(st->state), "%s", j->state);
+}
+
+static void sse_end(es_sse *st, const char *why)
+{
+	char data[160];
+	snprintf(data, sizeof(data), "event: end\ndata: {\"id\":%lld,\"reason\":\"%s\"}\n\n", (long long)st->job, why);
+	sse_put(st, data);
+	st->ended = true;
+}
+
+/* Resume stream @p i of the list (under b->mu): the reader sends what was appended. */
+static void sse_wake(es_jobs_bg *b, size_t i)
+{
+	es_sse *st = b->streams[i];
+	b->streams[i] = b->streams[--b->nstreams];
+	MHD_resume_connection(st->conn);
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	es_sse *st = cls;
+	es_jobs_bg *b = st->b;
+	ssize_t n = 0;
+	pthread_mutex_lock(&b->mu);
+	if (st->off == st->out.len && !st->ended && b->stopping)
+		sse_end(st, "the server is stopping");
+	if (st->off < st->out.len) {
+		size_t k = st->out.len - st->off < max ? st->out.len - st->off : max;
+		memcpy(buf, st->out.ptr + st->off, k);
+		st->off += k;
+		if (st->off == st->out.len)
+			st->off = st->out.len = 0;
+		n = (ssize_t)k;
+	} else if (st->ended) {
+		n = MHD_CONTENT_READER_END_OF_STREAM;
+	} else if (b->nstreams < ES_JOB_WAITERS_MAX) {
+		/* nothing to send: the connection waits in the list, no thread does */
+		MHD_suspend_connection(st->conn);
+		b->streams[b->nstreams++] = st;
+	} else {
+		sse_end(st, "too many streams: reconnect later");
+	}
+	pthread_mutex_unlock(&b->mu);
+	return n;
+}
+
+static void sse_free(void *cls)
+{
+	es_sse *st = cls;
+	es_buf_release(&st->out);
+	es_free(st);
+}
+
+struct MHD_Response *es_jobs_bg_stream(es_server *s, es_req *rq)
+{
+	es_jobs_bg *b = s->jobs;
+	es_sse *st = b ? es_calloc(1, sizeof(*st)) : NULL;
+	if (!st)
+		return NULL;
+	st->b = b;
+	st->conn = rq->conn;
+	st->job = rq->sse_job;
+	es_buf_init(&st->out, 1 << 20);
+	uint64_t now = mono_ns();
+	st->until_ns = now + (uint64_t)ES_JOB_SSE_MAX * 1000000000ull;
+	st->beat_ns = now + (uint64_t)ES_JOB_SSE_BEAT * 1000000000ull;
+	pthread_mutex_lock(&b->mu);
+	sse_event(st, "progress", &rq->sse_info);
+	if (job_moved(&rq->sse_info, INT64_MAX))
+		sse_end(st, rq->sse_info.state);
+	pthread_mutex_unlock(&b->mu);
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, st, sse_free);
+	if (!r)
+		sse_free(st);
+	return r;
+}
+
 static void *watcher_main(void *arg)
 {
 	es_jobs_bg *b = arg;
@@ -198,26 +317,29 @@ static void *watcher_main(void *arg)
 		bg_log(s, "job-watch", 0, "cannot make the system actor: long-polls wait their whole time");
 	int64_t *jobs = es_calloc(ES_JOB_WAITERS_MAX, sizeof(int64_t));
 	int64_t *moved = es_calloc(ES_JOB_WAITERS_MAX, sizeof(int64_t)); /* the job's progress, -1 ended or gone */
+	es_job_info *infos = es_calloc(ES_JOB_WAITERS_MAX, sizeof(es_job_info));
 	unsigned tick = s->cfg.job_poll_ms < 1000 ? s->cfg.job_poll_ms : 1000;
-	while (jobs && moved && !nap(b, tick)) {
+	while (jobs && moved && infos && !nap(b, tick)) {
 		size_t n = 0;
 		pthread_mutex_lock(&b->mu);
-		for (size_t i = 0; i < b->nw; i++) {
+		for (size_t i = 0; i < b->nw + b->nstreams; i++) {
+			int64_t id = i < b->nw ? b->w[i].job : b->streams[i - b->nw]->job;
 			bool seen = false;
 			for (size_t k = 0; k < n && !seen; k++)
-				seen = jobs[k] == b->w[i].job;
-			if (!seen)
-				jobs[n++] = b->w[i].job;
+				seen = jobs[k] == id;
+			if (!seen && n < ES_JOB_WAITERS_MAX)
+				jobs[n++] = id;
 		}
 		pthread_mutex_unlock(&b->mu);
 		/* the store read outside the lock: parking goes on meanwhile */
 		for (size_t k = 0; k < n; k++) {
-			es_job_info j;
-			if (!sys || es_platform_job_get(p, sys, jobs[k], &j) < 0) {
+			if (!sys || es_platform_job_get(p, sys, jobs[k], &infos[k]) < 0) {
 				es_error_clear();
 				moved[k] = -1; /* gone (or unreadable): the handler says why */
+				memset(&infos[k], 0, sizeof(infos[k]));
+				snprintf(infos[k].state, sizeof(infos[k].state), "unreadable");
 			} else {
-				moved[k] = job_moved(&j, INT64_MAX) ? -1 : j.done + j.failed + j.cancelled;
+				moved[k] = job_moved(&infos[k], INT64_MAX) ? -1 : infos[k].done + infos[k].failed + infos[k].cancelled;
 			}
 		}
 		uint64_t now = mono_ns();
@@ -233,10 +355,44 @@ static void *watcher_main(void *arg)
 			else
 				i++;
 		}
+		for (size_t i = 0; i < b->nstreams;) {
+			es_sse *st = b->streams[i];
+			const es_job_info *j = NULL;
+			for (size_t k = 0; k < n; k++)
+				if (jobs[k] == st->job)
+					j = &infos[k];
+			bool any = false;
+			if (j && strcmp(j->state, "unreadable") == 0) {
+				sse_end(st, "the store did not answer: reconnect");
+				j = NULL;
+				any = true;
+			} else if (j && (j->done + j->failed + j->cancelled != st->last || strcmp(j->state, st->state) != 0)) {
+				sse_event(st, "progress", j);
+				any = true;
+			}
+			if (st->ended) {
+				/* the end is queued already */
+			} else if (j && job_moved(j, INT64_MAX)) {
+				sse_end(st, j->state);
+				any = true;
+			} else if (now >= st->until_ns) {
+				sse_end(st, "the stream's time is up: reconnect");
+				any = true;
+			} else if (now >= st->beat_ns) {
+				sse_put(st, ": keep-alive\n\n");
+				st->beat_ns = now + (uint64_t)ES_JOB_SSE_BEAT * 1000000000ull;
+				any = true;
+			}
+			if (any)
+				sse_wake(b, i);
+			else
+				i++;
+		}
 		pthread_mutex_unlock(&b->mu);
 	}
 	es_free(jobs);
 	es_free(moved);
+	es_free(infos);
 	es_actor_free(sys);
 	return NULL;
 }
@@ -271,25 +427,28 @@ int es_jobs_bg_start(es_server *s)
 	pthread_cond_init(&b->cv, NULL);
 	s->jobs = b;
 	b->w = es_calloc(ES_JOB_WAITERS_MAX, sizeof(*b->w));
-	b->threads = es_calloc(s->cfg.job_workers ? s->cfg.job_workers : 1, sizeof(pthread_t));
-	b->sessions = es_calloc(s->cfg.job_workers + 1, sizeof(es_platform *));
-	if (!b->w || !b->threads || !b->sessions) {
-		es_jobs_bg_stop(s);
+	b->streams = es_calloc(ES_JOB_WAITERS_MAX, sizeof(*b->streams));
+	/* a verify node (--role verify) never uses a seal's key: no workers there */
+	unsigned nworkers = s->cfg.role_verify ? 0 : s->cfg.job_workers;
+	b->threads = es_calloc(nworkers ? nworkers : 1, sizeof(pthread_t));
+	b->sessions = es_calloc(nworkers + 1, sizeof(es_platform *));
+	if (!b->w || !b->streams || !b->threads || !b->sessions) {
+		es_jobs_bg_free(s);
 		return es_error_set(ES_ENOMEM, "out of memory");
 	}
-	for (unsigned i = 0; i < s->cfg.job_workers + 1; i++) {
+	for (unsigned i = 0; i < nworkers + 1; i++) {
 		if ((err = es_platform_session(&b->sessions[i], s->pool.ctx)) < 0) {
-			es_jobs_bg_stop(s);
+			es_jobs_bg_free(s);
 			return err;
 		}
 		b->nsessions++;
 	}
 	if (pthread_create(&b->watcher, NULL, watcher_main, b) != 0) {
-		es_jobs_bg_stop(s);
+		es_jobs_bg_free(s);
 		return es_error_set(ES_EINTERNAL, "cannot start the long-poll thread");
 	}
 	b->have_watcher = true;
-	for (unsigned i = 0; i < s->cfg.job_workers; i++) {
+	for (unsigned i = 0; i < nworkers; i++) {
 		worker_arg *wa = es_calloc(1, sizeof(*wa));
 		if (wa) {
 			wa->b = b;
@@ -297,7 +456,7 @@ int es_jobs_bg_start(es_server *s)
 		}
 		if (!wa || pthread_create(&b->threads[i], NULL, worker_main, wa) != 0) {
 			es_free(wa);
-			es_jobs_bg_stop(s);
+			es_jobs_bg_free(s);
 			return es_error_set(ES_EINTERNAL, "cannot start job worker %u", i + 1);
 		}
 		b->nthreads++;
@@ -314,17 +473,33 @@ void es_jobs_bg_stop(es_server *s)
 	b->stopping = true;
 	while (b->nw) /* every long-poll answers now (libmicrohttpd stops only with none suspended) */
 		wake(b, 0);
+	while (b->nstreams) { /* every stream ends now */
+		sse_end(b->streams[0], "the server is stopping");
+		sse_wake(b, 0);
+	}
 	pthread_cond_broadcast(&b->cv);
 	pthread_mutex_unlock(&b->mu);
 	for (unsigned i = 0; i < b->nthreads; i++)
 		pthread_join(b->threads[i], NULL);
 	if (b->have_watcher)
 		pthread_join(b->watcher, NULL);
+	b->nthreads = 0;
+	b->have_watcher = false;
 	for (unsigned i = 0; i < b->nsessions; i++)
 		es_platform_close(b->sessions[i]);
+	b->nsessions = 0;
+}
+
+void es_jobs_bg_free(es_server *s)
+{
+	es_jobs_bg *b = s->jobs;
+	if (!b)
+		return;
+	es_jobs_bg_stop(s);
 	es_free(b->sessions);
 	es_free(b->threads);
 	es_free(b->w);
+	es_free(b->streams);
 	pthread_mutex_destroy(&b->mu);
 	pthread_cond_destroy(&b->cv);
 	es_free(b);

@@ -257,6 +257,8 @@ static json_t *content(const char *schema)
 	if (strcmp(schema, "binary") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type", "string",
 				 "contentMediaType", "application/octet-stream");
+	if (strcmp(schema, "event-stream") == 0)
+		return json_pack("{s:{s:{s:s}}}", "text/event-stream", "schema", "type", "string");
 	if (strcmp(schema, "text") == 0)
 		return json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string");
 	return json_pack("{s:{s:o}}", "application/json", "schema", ref(schema));

@@ -289,7 +289,10 @@ static enum MHD_Result send_reply(es_req *rq)
 	if (!rq->answered)
 		reply_error(rq, 500, "EINTERNAL", "the handler gave no answer");
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(rq->out.len, rq->out.ptr ? rq->out.ptr : (void *)"", MHD_RESPMEM_MUST_COPY);
+		rq->sse_job && rq->status == 200
+			? es_jobs_bg_stream(rq->srv, rq) /* an event stream (jobs_bg.c) */
+			: MHD_create_response_from_buffer(rq->out.len, rq->out.ptr ? rq->out.ptr : (void *)"",
+							  MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	/* a route's own Cache-Control (extra header) or a static file's replaces "no-store" */
@@ -758,6 +761,12 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		return es_error_wrap(err, "trusted_proxies");
 	if (cfg->workers > 64)
 		return es_error_set(ES_EINVAL, "workers must be 0-64 (got %u)", cfg->workers);
+	if (cfg->job_workers > 16 || cfg->job_poll_ms < 100 || cfg->job_poll_ms > 60000)
+		return es_error_set(ES_EINVAL, "job_workers must be 0-16 and job_poll_ms 100-60000 (got %u, %u)",
+				    cfg->job_workers, cfg->job_poll_ms);
+	if (cfg->job_lease_s && (cfg->job_lease_s < ES_JOB_LEASE_MIN || cfg->job_lease_s > ES_JOB_LEASE_MAX))
+		return es_error_set(ES_EINVAL, "job_lease_s must be %d-%d (got %u)", ES_JOB_LEASE_MIN, ES_JOB_LEASE_MAX,
+				    cfg->job_lease_s);
 	size_t n = cfg->threads + cfg->workers; /* one platform session for each thread that may hold one */
 	s->pool.all = es_calloc(n, sizeof(es_platform *));
 	s->pool.free = es_calloc(n, sizeof(es_platform *));
@@ -776,9 +785,6 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		s->pool.n++;
 		s->pool.free[s->pool.nfree++] = s->pool.all[i];
 	}
-	if (cfg->job_lease_s && (cfg->job_lease_s < ES_JOB_LEASE_MIN || cfg->job_lease_s > ES_JOB_LEASE_MAX))
-		return es_error_set(ES_EINVAL, "job_lease_s must be %d-%d (got %u)", ES_JOB_LEASE_MIN, ES_JOB_LEASE_MAX,
-				    cfg->job_lease_s);
 	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0 ||
 	    (err = es_public_start(s)) < 0 || (err = es_jobs_bg_start(s)) < 0) {
 		es_workers_stop(&s->workers, NULL);
@@ -794,7 +800,7 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				     (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
-		es_jobs_bg_stop(s);
+		es_jobs_bg_free(s);
 		es_workers_stop(&s->workers, NULL);
 		es_public_stop(s);
 		pool_close(&s->pool);
@@ -828,6 +834,7 @@ void es_server_stop(es_server *s, unsigned drain_s)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
+	es_jobs_bg_free(s);
 	es_public_stop(s);
 	pool_close(&s->pool); /* each session writes its audit checkpoint */
 }

@@ -6,6 +6,7 @@
 #include "eseal/es_platform.h"
 #include "eseal/es_auth.h"
 #include "eseal/es_read.h"
+#include "eseal/es_jobs.h"
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -142,6 +143,9 @@ typedef struct es_req {
 	int64_t park_job, park_since;
 	bool parked;                  /* the connection is suspended in the waiter list */
 	atomic_bool woken;            /* progress, the end of the wait or a stop: answer now */
+	/* an event stream (GET /api/v1/jobs/{id}/events): the handler sets the job and its state now */
+	int64_t sse_job;
+	es_job_info sse_info;
 } es_req;
 
 /* Handlers return 0 or an es_error code; one place (server.c) writes error bodies. */
@@ -258,9 +262,15 @@ typedef struct es_jobs_bg es_jobs_bg;
 #define ES_JOB_WAIT_MAX 30      /* seconds a long-poll waits at most */
 #define ES_JOB_WAITERS_MAX 1024 /* long-polls parked at once, then 503 */
 #define ES_JOB_SLICE 8          /* items a background worker claims between looks at a stop */
+#define ES_JOB_SSE_MAX 300      /* seconds an event stream lasts, then "end" (the client reconnects) */
+#define ES_JOB_SSE_BEAT 15      /* seconds between keep-alive comments of a quiet stream */
 int es_jobs_bg_start(struct es_server *s);
-/* Wake every long-poll (they answer now) and stop the workers after their slice. */
+/* Wake every long-poll and end every stream (they answer now) and stop the workers after their
+ * slice; es_jobs_bg_free() after libmicrohttpd stopped (the streams' readers use it until then). */
 void es_jobs_bg_stop(struct es_server *s);
+void es_jobs_bg_free(struct es_server *s);
+/* The text/event-stream response of rq->sse_job (its first event: rq->sse_info), or NULL. */
+struct MHD_Response *es_jobs_bg_stream(struct es_server *s, es_req *rq);
 /* Suspend @p rq until its job's progress passes rq->park_since, the job ends or rq->park_wait runs out:
  * false when too many wait (answer 503). */
 bool es_jobs_bg_park(struct es_server *s, es_req *rq);

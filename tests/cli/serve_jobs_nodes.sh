@@ -7,7 +7,8 @@
 # it. Node A is killed with -9 while it holds claims; node B takes over, A's claimed items
 # after their lease (job_lease_s 5); A is started again and works too. Then: every document
 # sealed exactly once (one usage record per item, each matching its item's SM3s), a long-poll
-# on node B saw the progress node A made, GET /api/v1/jobs lists it (cursor, filters, bad
+# on node B saw the progress node A made, an event stream (SSE) from node B followed the job to
+# its end, GET /api/v1/jobs lists it (cursor, filters, bad
 # cursor and limit), another account cannot read it, bad wait/since values are refused, the
 # results zip verifies; retention (POST /api/v1/jobs/run with job_retention_days, the test
 # clock moved on) purges it: its results answer 410 and the job says purged_at; GET
@@ -140,6 +141,11 @@ suite() {
   expect 201 A POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$manifest\",\"purpose\":\"电子证照批量\"}" clerk
   req=$(jq -r .id "$T/body")
   expect 200 A POST "/api/v1/use-requests/$req/approve" '{"reason":"同意"}' approver
+  expect 404 B GET /api/v1/jobs/99999/events "" clerk
+  expect 403 B GET "/api/v1/jobs/$job/events" "" other
+  # Server-Sent Events from node B while the job runs (the events come from the store)
+  curl -s -N -D "$T/sse.headers" -o "$T/sse.txt" --max-time 400 -b "$T/jar.clerk" "$UB/api/v1/jobs/$job/events" &
+  local sse=$!
   expect 200 A POST "/api/v1/jobs/$job/authorise" "{\"use_request\":$req}" clerk
 
   # ---- the servers seal it; node A killed with -9 while it holds claims ----------------------------
@@ -173,6 +179,15 @@ suite() {
   done
   jq -e --argjson n "$N" '.state == "done" and .done == $n and .failed == 0 and .sealing == 0 and .pending == 0' "$T/body" >/dev/null ||
     fail "the job did not end sealed: $(jq -c 'del(.items)' "$T/body")"
+  wait "$sse" || fail "the event stream did not end when the job did: $(tail -c 300 "$T/sse.txt")"
+  grep -qi '^Content-Type: text/event-stream' "$T/sse.headers" || fail "event stream type: $(cat "$T/sse.headers")"
+  local events
+  events=$(grep -c '^event: progress' "$T/sse.txt")
+  [ "$events" -ge 3 ] || fail "$events progress events: $(head -c 600 "$T/sse.txt")"
+  sed -n 's/^data: //p' "$T/sse.txt" | jq -s -e --argjson n "$N" \
+    '(.[:-1] | map(.finished) | . == sort) and (.[-2].finished == $n and .[-2].state == "done") and .[-1].reason == "done"' >/dev/null ||
+    fail "the events: $(sed -n 's/^data: //p' "$T/sse.txt" | tail -3)"
+  [ "$(tail -3 "$T/sse.txt" | head -1)" = "event: end" ] || fail "the stream's last event: $(tail -3 "$T/sse.txt")"
   local retaken
   retaken=$(jq '[.items[] | select(.attempts > 1)] | length' "$T/body")
   # exactly once: one usage record per item, each the item's own (input and output SM3)
@@ -263,7 +278,7 @@ suite() {
   stop A
   stop B
   "$ESEAL" audit verify "${EPARGS[@]}" >/dev/null || fail "audit chain"
-  echo "$LABEL: $N documents sealed by two nodes' workers, node A killed with -9 after $done_before; $retaken items taken again after their lease; each sealed once; $polls long-polls; list, retention (410) and webhooks checked"
+  echo "$LABEL: $N documents sealed by two nodes' workers, node A killed with -9 after $done_before; $retaken items taken again after their lease; each sealed once; $polls long-polls, $events progress events; list, retention (410) and webhooks checked"
 }
 
 suite sqlite
