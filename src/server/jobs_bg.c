@@ -8,7 +8,7 @@
  *   slice. Any node of one store does so: the claims of batch.c make it safe, and a node
  *   killed with -9 leaves its claimed items to whichever worker sees their lease run out.
  *   A job refused as a whole (its seal no longer usable, the owner's role withdrawn) is
- *   left alone for a minute before it is tried again.
+ *   left alone for a minute before it is tried again; a busy store, after job_poll_ms.
  * - The long-poll watcher: a request GET /api/v1/jobs/{id}?wait=S&since=N whose job has
  *   not moved past N is parked here (its connection suspended, no poll thread held);
  *   every job_poll_ms one thread reads the parked jobs' progress from the store (so the
@@ -171,6 +171,13 @@ static void *worker_main(void *varg)
 		o.max_items = ES_JOB_SLICE;
 		o.lease_s = s->cfg.job_lease_s;
 		err = es_platform_job_run_with(p, sys, job, &o, &res);
+		if (err == ES_EDB || err == ES_ECONFLICT || err == ES_EIO) {
+			/* the store was busy or away: the others first, then this one again after job_poll_ms */
+			bg_log(s, "job-worker", job, es_error_last()->message);
+			es_error_clear();
+			after = job;
+			continue;
+		}
 		if (err < 0) {
 			/* a refusal of the whole job: it stays resumable; leave it alone a while */
 			bg_log(s, "job-worker", job, es_error_last()->message);
