@@ -76,11 +76,11 @@ suite() {
   for a in admin clerk other approver auditor; do OTP[$a]=$(e account otp "$a"); done
 
   # start NODE: eseal serve with background workers and a short lease; a test build holds each
-  # claimed item $ESEAL_TEST_JOB_ITEM_MS ms (src/platform/batch.c) so the kill lands mid-job
+  # claimed item $ESEAL_TEST_JOB_ITEM_MS ms, 25 here (src/platform/batch.c), so the kill lands mid-job
   start() {
     local n=$1
     rm -f "$T/port.$n"
-    ESEAL_TEST_JOB_ITEM_MS=${ITEM_MS:-10} ESEAL_FAKE_NOW=${FAKE_NOW:-} "$ESEAL" serve "${SARGS[@]}" --listen 127.0.0.1:0 \
+    ESEAL_TEST_JOB_ITEM_MS=${ITEM_MS:-25} ESEAL_FAKE_NOW=${FAKE_NOW:-} "$ESEAL" serve "${SARGS[@]}" --listen 127.0.0.1:0 \
       --threads 2 --job-workers 2 --job-lease-s 5 --job-poll-ms 200 --job-retention-days 30 \
       --port-file "$T/port.$n" 2>>"$T/$LABEL-$n.log" &
     PID[$n]=$!
@@ -277,6 +277,17 @@ suite() {
   jq -e '.jobs_purged == 0' "$T/body" >/dev/null || fail "purged twice: $(cat "$T/body")"
   stop A
   stop B
+  # the command line: the scheduled job with a retention (nothing left to purge), a bad one, the webhook list
+  ESEAL_FAKE_NOW=$(date -u -d "+31 days" +%Y-%m-%dT%H:%M:%SZ) "$ESEAL" jobs run "${EPARGS[@]}" --job-retention-days 30 --json \
+    >"$T/jr.json" || fail "jobs run: $(cat "$T/jr.json")"
+  jq -e '.jobs_purged == 0' "$T/jr.json" >/dev/null || fail "jobs run purged again: $(cat "$T/jr.json")"
+  local rc=0
+  "$ESEAL" jobs run "${EPARGS[@]}" --job-retention-days 99999 >/dev/null 2>&1 || rc=$?
+  [ $rc = 3 ] || fail "--job-retention-days 99999: exit $rc"
+  printf '%s\n' "$PW-1" >"$T/pw.admin"
+  "$ESEAL" platform "${EPARGS[@]}" --as admin --password-file "$T/pw.admin" --json webhook list >"$T/wl.json" ||
+    fail "webhook list: $(cat "$T/wl.json")"
+  jq -e --argjson h "$hook" '[.items[].id] == [$h]' "$T/wl.json" >/dev/null || fail "webhook list: $(cat "$T/wl.json")"
   "$ESEAL" audit verify "${EPARGS[@]}" >/dev/null || fail "audit chain"
   echo "$LABEL: $N documents sealed by two nodes' workers, node A killed with -9 after $done_before; $retaken items taken again after their lease; each sealed once; $polls long-polls, $events progress events; list, retention (410) and webhooks checked"
 }
