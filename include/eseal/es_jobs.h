@@ -67,6 +67,7 @@ typedef struct es_job_info {
 	char state[12];                /**< queued running done failed cancelled */
 	int64_t total, pending, sealing, done, failed, cancelled;
 	es_time created_at, started_at, finished_at; /**< 0 when not yet */
+	es_time purged_at;             /**< when its documents and sealed copies were removed (es_platform_job_purge), or 0 */
 } es_job_info;
 
 /** One item's result (es_platform_job_item). */
@@ -119,6 +120,43 @@ ES_EXTERN(int) es_platform_job_authorise(es_platform *p, const es_actor *actor, 
  */
 ES_EXTERN(int) es_platform_job_run(es_platform *p, const es_actor *actor, int64_t job, const char *pin, bool reclaim,
 				   es_job_run_result *res) ES_WARN_UNUSED;
+/** Options of es_platform_job_run_with(). */
+typedef struct es_job_run_options {
+	unsigned version;    /**< ES_JOB_RUN_OPTIONS_VERSION */
+	const char *pin;     /**< as es_platform_job_run() */
+	bool reclaim;        /**< as es_platform_job_run() */
+	unsigned max_items;  /**< stop after this many claims (a background worker checks for shutdown between
+				  slices); 0: until none is left */
+	unsigned lease_s;    /**< the lease of each claim, ES_JOB_LEASE_MIN..ES_JOB_LEASE_MAX; 0: ES_JOB_LEASE */
+} es_job_run_options;
+#define ES_JOB_RUN_OPTIONS_VERSION 1
+#define ES_JOB_RUN_OPTIONS_INIT { .version = ES_JOB_RUN_OPTIONS_VERSION }
+#define ES_JOB_LEASE_MIN 5
+#define ES_JOB_LEASE_MAX 3600
+/**
+ * es_platform_job_run() with options: a slice of at most @p o->max_items claims, and the
+ * lease of the claims (a short lease lets another node take a dead node's items sooner;
+ * a lease shorter than one item's sealing lets a live worker's item be taken over, which
+ * wastes its work but never seals twice). Returns as es_platform_job_run(); a slice that
+ * stopped at max_items leaves the job running.
+ */
+ES_EXTERN(int) es_platform_job_run_with(es_platform *p, const es_actor *actor, int64_t job, const es_job_run_options *o,
+					es_job_run_result *res) ES_WARN_UNUSED;
+/**
+ * The next job a background worker (eseal serve) may run, after job @p after (0: from the
+ * first): authorised, queued or running, an item free to claim now (pending, or sealing with
+ * its lease run out), and a seal whose key the platform opens without a PIN (neither a
+ * software token nor a key store nor a device: those jobs wait for an explicit run by
+ * someone who knows the PIN). *@p job is 0 when there is none. ES_ACT_JOBS.
+ */
+ES_EXTERN(int) es_platform_job_next(es_platform *p, const es_actor *actor, int64_t after, int64_t *job) ES_WARN_UNUSED;
+/**
+ * Retention: the documents and sealed copies of the jobs that ended (done, failed,
+ * cancelled) more than @p days ago are removed; the job, its items' names, states and
+ * hashes and the usage records stay, and the job tells when it was purged (purged_at).
+ * Each purge is audited ("job-purge"). @p days 1..36500. *@p purged counts the jobs. ES_ACT_JOBS.
+ */
+ES_EXTERN(int) es_platform_job_purge(es_platform *p, const es_actor *actor, unsigned days, unsigned *purged) ES_WARN_UNUSED;
 /** Cancel: items not yet sealed are cancelled (a worker's item in flight is not committed). Owner or ES_ACT_JOBS. */
 ES_EXTERN(int) es_platform_job_cancel(es_platform *p, const es_actor *actor, int64_t job) ES_WARN_UNUSED;
 /** The job's progress (owner, ES_ACT_JOBS or ES_ACT_AUDIT). */
@@ -129,7 +167,8 @@ ES_EXTERN(int) es_platform_job_item(es_platform *p, const es_actor *actor, int64
 /** The job and every item's result as JSON (docs/batch-jobs.md), appended to @p json. Same readers. */
 ES_EXTERN(int) es_platform_job_json(es_platform *p, const es_actor *actor, int64_t job, es_buf *json) ES_WARN_UNUSED;
 
-/** The results as a zip: each sealed item's copy under its name, and results.json (es_platform_job_json). */
+/** The results as a zip: each sealed item's copy under its name, and results.json (es_platform_job_json).
+ *  ES_ESTATE when the job was purged (es_platform_job_purge). */
 ES_EXTERN(int) es_platform_job_results_zip(es_platform *p, const es_actor *actor, int64_t job, es_buf *zip) ES_WARN_UNUSED;
 
 /** Documents read from a zip (es_job_docs_from_zip); release with es_job_docs_free(). */

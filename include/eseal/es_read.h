@@ -44,6 +44,8 @@ typedef enum es_record_kind {
 	ES_REC_AUDIT,
 	ES_REC_OUTBOX,
 	ES_REC_API_KEY,   /**< registered systems' API keys (never the key: name, scope, expiry) */
+	ES_REC_JOB,       /**< batch jobs (es_jobs.h): one's own; all for auditors and ES_ACT_JOBS; counters, no items */
+	ES_REC_WEBHOOK,   /**< webhook subscriptions (es_webhooks.h): system administrators; never the secret */
 } es_record_kind;
 /** "application", "seal", ... and back; -1 / NULL if unknown. */
 ES_EXTERN(int) es_record_kind_parse(const char *name);
@@ -56,7 +58,7 @@ ES_EXTERN(const char *) es_record_kind_name(es_record_kind k);
 typedef struct es_list_query {
 	const char *after;       /**< the "next" cursor of the previous page, or NULL for the first */
 	unsigned limit;          /**< page size, 1..ES_LIST_LIMIT_MAX; 0: ES_LIST_LIMIT_DEFAULT */
-	const char *state;       /**< application, seal, use request, outbox */
+	const char *state;       /**< application, seal, use request, outbox, job, webhook */
 	const char *business;    /**< application: "apply", "renew", ... */
 	int64_t unit;            /**< application, seal, person, account, use request, usage */
 	const char *office;      /**< application: the office region handling it */
@@ -65,7 +67,7 @@ typedef struct es_list_query {
 	const char *seal_kind;   /**< seal: "official", "finance", ... */
 	int expiring_days;       /**< seal: valid_end within this many days from now (renewal window) */
 	int64_t holder;          /**< seal: holder person */
-	const char *esid;        /**< use request, usage, audit (object id) */
+	const char *esid;        /**< use request, usage, audit (object id), job */
 	es_time from, to;        /**< usage, audit: period [from, to), 0 = open */
 	const char *object;      /**< audit: "seal", "application", "account", ... */
 	int64_t by;              /**< audit: by this account (-1 any; 0 is the system); usage: by this account */

@@ -84,7 +84,7 @@ static const char platform_usage[] =
 	"                                         order; the last line (--json: \"next\") is the\n"
 	"                                         cursor of the next page. KIND: application seal\n"
 	"                                         unit person account region use-request usage\n"
-	"                                         audit outbox api-key. filters: --state S\n"
+	"                                         audit outbox api-key job webhook. filters: --state S\n"
 	"                                         --business B --unit ID --office REGION --batch ID\n"
 	"                                         --waiting (waiting for me) --kind SEAL-KIND\n"
 	"                                         --expiring-days N --holder PERSON --esid ESID\n"
@@ -109,11 +109,16 @@ static const char platform_usage[] =
 	"  job show JOB                           progress (--json: every item's result)\n"
 	"  job results JOB -o DIR                 the sealed copies as DIR/NAME, results.json\n"
 	"  job cancel JOB                         items not yet sealed are cancelled\n"
+	"  job list [--state S] [--esid ESID]     one's jobs (all: auditors, run-jobs), a page at a\n"
+	"                                         time (--after CURSOR --limit N)\n"
+	"  job purge --days N                     remove the documents and sealed copies of jobs\n"
+	"                                         ended more than N days ago (audited)\n"
 	"  webhook add URL --events E[,E] [--unit ID]\n"
 	"                                         subscribe http://HOST:PORT/PATH to events\n"
 	"                                         (application.state seal.status job.finished)\n"
 	"                                         of one unit or all; prints its secret once\n"
 	"                                         (docs/webhooks.md)\n"
+	"  webhook list                           the subscriptions (never their secrets)\n"
 	"  webhook remove ID                      stop it (undelivered events are dropped)\n"
 	"  bench [N [THREADS]]                    applications end to end per second (THREADS sessions)\n"
 	"\n"
@@ -131,9 +136,12 @@ static const char platform_usage[] =
 	"exit codes: 0 done, 3 usage or I/O error, 4 refused by a rule or a role\n";
 
 static const char jobs_usage[] = "usage: eseal jobs run [--dir DIR] [--store URI] [--as LOGIN] [--json]\n"
+				 "                      [--job-retention-days N]\n"
 				 "\n"
 				 "Expire seals past their validity, suspend seals unused for a year,\n"
 				 "deliver due filings. Run it daily (cron, systemd timer).\n"
+				 "--job-retention-days N: also remove the documents and sealed copies of\n"
+				 "batch jobs ended more than N days ago (docs/batch-jobs.md).\n"
 				 "exit codes: 0 done, 3 usage or I/O error, 4 refused\n";
 
 static const char registry_usage[] =
@@ -160,7 +168,7 @@ typedef struct popts {
 		*document, *purpose, *csr, *location, *anchor, *sm3, *placement, *events;
 	/* list filters, seal document, api keys */
 	const char *state, *office, *esid, *object, *after, *expires, *scope, *allow_from, *keyword, *pin_file;
-	int64_t unit, superior, holder, batch, request, limit, by, expiring_days, page;
+	int64_t unit, superior, holder, batch, request, limit, by, expiring_days, page, days;
 	double x_mm, y_mm, w_mm, h_mm;
 	bool have_unit, waiting, riding, have_x, have_y, reclaim;
 	int nargs;
@@ -203,6 +211,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "sm3", required_argument, NULL, 59 },        { "placement", required_argument, NULL, 60 },
 		{ "w", required_argument, NULL, 56 },          { "h", required_argument, NULL, 57 },
 		{ "reclaim", no_argument, NULL, 61 },         { "events", required_argument, NULL, 62 },
+		{ "days", required_argument, NULL, 63 },       { "job-retention-days", required_argument, NULL, 63 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -275,6 +284,7 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 60: o->placement = optarg; break;
 		case 61: o->reclaim = true; break;
 		case 62: o->events = optarg; break;
+		case 63: o->days = strtoll(optarg, &end, 10); break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
@@ -881,7 +891,7 @@ static int plat_use(es_platform *p, const popts *o, const es_actor *actor)
 /* ---- batch jobs (docs/batch-jobs.md) ---------------------------------------------------------- */
 
 static const char job_cmds[] = "job create ESID DIR [options] | job authorise JOB --request ID | job run JOB [--reclaim] | "
-			       "job show|cancel JOB | job results JOB -o DIR";
+			       "job show|cancel JOB | job results JOB -o DIR | job list | job purge --days N";
 
 typedef struct job_files {
 	es_job_doc *v;
@@ -1031,14 +1041,36 @@ static int job_results(const popts *o, es_platform *p, const es_actor *actor, in
 	return err;
 }
 
+static int plat_read(es_platform *p, const popts *o, const es_actor *actor, bool list);
+
 static int plat_job(es_platform *p, const popts *o, const es_actor *actor)
 {
-	static const char *const verbs[] = { "create", "authorise", "authorize", "run", "show", "results", "cancel", NULL };
+	static const char *const verbs[] = { "create", "authorise", "authorize", "run",	 "show",
+					     "results", "cancel",    "list",	  "purge", NULL };
 	const char *verb = o->args[1];
 	int64_t job = 0;
 	int err;
 	if (!known_verb(verb, verbs))
 		return cli_usage_error("platform", "unknown job command '%s': %s", verb, job_cmds);
+	if (strcmp(verb, "list") == 0) {
+		popts l = *o;
+		if (o->nargs != 2)
+			return cli_usage_error("platform", "job list [--state S] [--esid ESID] [--after CURSOR] [--limit N]");
+		l.args[1] = (char *)"job";
+		return plat_read(p, &l, actor, true);
+	}
+	if (strcmp(verb, "purge") == 0) {
+		unsigned purged = 0;
+		if (o->nargs != 2 || o->days < 1 || o->days > 36500)
+			return cli_usage_error("platform", "job purge --days N (1..36500)");
+		if ((err = es_platform_job_purge(p, actor, (unsigned)o->days, &purged)) == 0) {
+			if (o->json)
+				cli_print_json(json_pack("{s:i}", "jobs_purged", (int)purged));
+			else
+				printf("%u jobs purged (ended more than %lld days ago)\n", purged, (long long)o->days);
+		}
+		return done_rc(o, err, "job purge");
+	}
 	if (strcmp(verb, "create") == 0) {
 		es_job_options jo = ES_JOB_OPTIONS_INIT;
 		job_files f;
@@ -1216,7 +1248,7 @@ static int print_read(const popts *o, const es_buf *js, bool list)
 }
 
 static const char read_kinds[] = "application, seal, unit, person, account, region, use-request, usage, audit, outbox, "
-				 "api-key";
+				 "api-key, job, webhook";
 
 static int plat_read(es_platform *p, const popts *o, const es_actor *actor, bool list)
 {
@@ -1576,12 +1608,17 @@ int cmd_platform(int argc, char **argv)
 				es_wipe(secret, sizeof(secret));
 			}
 			rc = done_rc(&o, err, "webhook add");
+		} else if (o.nargs == 2 && strcmp(o.args[1], "list") == 0) {
+			popts l = o;
+			l.args[1] = (char *)"webhook";
+			rc = plat_read(p, &l, actor, true);
 		} else if (o.nargs == 3 && strcmp(o.args[1], "remove") == 0 && num(o.args[2]) > 0) {
 			if ((err = es_platform_webhook_remove(p, actor, num(o.args[2]))) == 0)
 				print_id(&o, "removed", num(o.args[2]));
 			rc = done_rc(&o, err, "webhook remove");
 		} else {
-			rc = cli_usage_error("platform", "webhook add URL --events E[,E] [--unit ID] | webhook remove ID");
+			rc = cli_usage_error("platform",
+					     "webhook add URL --events E[,E] [--unit ID] | webhook list | webhook remove ID");
 		}
 	} else if (strcmp(cmd, "job") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", job_cmds) : plat_job(p, &o, actor);
@@ -1627,15 +1664,19 @@ int cmd_jobs(int argc, char **argv)
 	if (rc < 0 || o.nargs < 1 || strcmp(o.args[0], "run") != 0)
 		return cli_usage_error("jobs", "usage: eseal jobs run");
 	memset(&legacy, 0, sizeof(legacy));
+	unsigned purged = 0;
+	if (o.days < 0 || o.days > 36500)
+		return cli_usage_error("jobs", "--job-retention-days is 1..36500");
 	if ((err = open_platform(&p, &o, false, &legacy)) == 0 && (err = actor_of(p, &o, &actor)) == 0 &&
-	    (err = es_platform_jobs_run(p, actor, &jr)) == 0) {
+	    (err = es_platform_jobs_run(p, actor, &jr)) == 0 &&
+	    (o.days == 0 || (err = es_platform_job_purge(p, actor, (unsigned)o.days, &purged)) == 0)) {
 		if (o.json)
-			cli_print_json(json_pack("{s:i, s:i, s:i, s:i}", "expired", (int)jr.expired, "suspended",
+			cli_print_json(json_pack("{s:i, s:i, s:i, s:i, s:i}", "expired", (int)jr.expired, "suspended",
 						 (int)jr.suspended, "filings_sent", (int)jr.delivered, "filings_failed",
-						 (int)jr.failed));
+						 (int)jr.failed, "jobs_purged", (int)purged));
 		else
-			printf("expired %u, suspended %u, filings sent %u, failed %u\n", jr.expired, jr.suspended, jr.delivered,
-			       jr.failed);
+			printf("expired %u, suspended %u, filings sent %u, failed %u, jobs purged %u\n", jr.expired, jr.suspended,
+			       jr.delivered, jr.failed, purged);
 	}
 	rc = done_rc(&o, err, "jobs run");
 	es_actor_free(actor);

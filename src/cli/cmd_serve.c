@@ -83,6 +83,15 @@ static const key_doc keys[] = {
 	  "the web console's files, served at / (a folder, or none)" },
 	{ "client_cert_header", "NAME", K_STR, OFF(cfg.client_cert_header), 0, 0, "X-SSL-Client-Cert",
 	  "their header with the client certificate, URL-encoded PEM (nginx $ssl_client_escaped_cert)" },
+	/* batch jobs (docs/batch-jobs.md) */
+	{ "job_workers", "N", K_UINT, OFF(cfg.job_workers), 0, 16, "1",
+	  "threads that seal authorised batch jobs in the background (0: only explicit runs)" },
+	{ "job_lease_s", "SECONDS", K_UINT, OFF(cfg.job_lease_s), 5, 3600, "120",
+	  "lease of a job item a worker claims: a dead node's items are taken over after it" },
+	{ "job_poll_ms", "MS", K_UINT, OFF(cfg.job_poll_ms), 100, 60000, "1000",
+	  "how often idle job workers look for work, and long-polls for progress" },
+	{ "job_retention_days", "N", K_UINT, OFF(cfg.job_retention_days), 0, 36500, "0",
+	  "POST /api/v1/jobs/run purges the documents of jobs ended this long ago (0: kept)" },
 };
 
 static void flag_of(char *out, size_t cap, const char *key)

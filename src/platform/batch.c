@@ -88,17 +88,17 @@ typedef struct job_row {
 	uint8_t manifest[32];
 	int64_t x, y, w, h;
 	char keyword[257], reason[513];
-	es_time created, started, finished;
+	es_time created, started, finished, purged;
 } job_row;
 
 #define JOB_COLS                                                                                               \
 	"id, owner, esid, request_id, manifest, state, place, page, x_um, y_um, w_um, h_um, keyword, reason, total, " \
-	"created_at, started_at, finished_at"
+	"created_at, started_at, finished_at, purged_at"
 
 static int job_row_fn(void *vctx, const es_sval *c, size_t n)
 {
 	job_row *r = vctx;
-	if (n < 18)
+	if (n < 19)
 		return es_error_set(ES_EDB, "jobs: short row");
 	r->id = c[0].i;
 	r->owner = c[1].i;
@@ -119,6 +119,7 @@ static int job_row_fn(void *vctx, const es_sval *c, size_t n)
 	r->created = c[15].i;
 	r->started = c[16].type == ES_SV_INT ? c[16].i : 0;
 	r->finished = c[17].type == ES_SV_INT ? c[17].i : 0;
+	r->purged = c[18].type == ES_SV_INT ? c[18].i : 0;
 	return 1;
 }
 
@@ -416,6 +417,7 @@ typedef struct claim_ctx {
 	const job_row *job;
 	const char *token;
 	bool reclaim;
+	unsigned lease;
 	int64_t seq; /* 0: nothing left */
 	bool started;
 } claim_ctx;
@@ -441,7 +443,7 @@ static int claim_tx(es_platform *p, void *vctx)
 	es_time now = es_platform__now(p);
 	bool pg = strcmp(es_store_backend(p->st), "postgres") == 0;
 	/* one statement: pick the first free item (PostgreSQL: skipping rows other workers hold) and take it */
-	es_sval pv[8] = { ES_SV_S(c->token), ES_SV_I(now + ES_JOB_LEASE), ES_SV_I(r.id),     ES_SV_I(r.id),
+	es_sval pv[8] = { ES_SV_S(c->token), ES_SV_I(now + (int64_t)c->lease), ES_SV_I(r.id),     ES_SV_I(r.id),
 			  ES_SV_I(now),      ES_SV_I(c->reclaim ? 1 : 0),     ES_SV_S(c->token), ES_SV_NUL };
 	if ((err = es_store_exec(p->st,
 				 pg ? "UPDATE job_items SET state = 'sealing', claim = ?, lease_until = ?, attempts = attempts + 1 "
@@ -582,15 +584,30 @@ static void test_pause_after_claim(void)
 int es_platform_job_run(es_platform *p, const es_actor *who, int64_t job, const char *pin, bool reclaim,
 			es_job_run_result *res)
 {
+	es_job_run_options o = ES_JOB_RUN_OPTIONS_INIT;
+	o.pin = pin;
+	o.reclaim = reclaim;
+	return es_platform_job_run_with(p, who, job, &o, res);
+}
+
+int es_platform_job_run_with(es_platform *p, const es_actor *who, int64_t job, const es_job_run_options *ro,
+			     es_job_run_result *res)
+{
 	int64_t actor = es_platform__enter(p, who);
-	ES_ASSERT_ARG(p);
+	ES_ASSERT_ARG(p && ro);
 	job_row r;
 	es_job_claim claim;
 	uint8_t rnd[16];
-	unsigned sealed = 0, failed = 0;
+	unsigned sealed = 0, failed = 0, claims = 0;
 	int err;
 	if (res)
 		memset(res, 0, sizeof(*res));
+	if (ro->version != ES_JOB_RUN_OPTIONS_VERSION)
+		return es_error_set(ES_EINVAL, "job run: unknown options version %u", ro->version);
+	if (ro->lease_s && (ro->lease_s < ES_JOB_LEASE_MIN || ro->lease_s > ES_JOB_LEASE_MAX))
+		return es_error_set(ES_EINVAL, "job run: a lease of %d to %d seconds", ES_JOB_LEASE_MIN, ES_JOB_LEASE_MAX);
+	const char *pin = ro->pin;
+	bool reclaim = ro->reclaim;
 	if ((err = job_load(p, job, &r, false)) < 0 || (err = owner_or_jobs(p, actor, &r)) < 0)
 		return err;
 	if (strcmp(r.state, "queued") == 0 && !r.request)
@@ -607,7 +624,10 @@ int es_platform_job_run(es_platform *p, const es_actor *who, int64_t job, const 
 	job_options(&r, &o);
 	o.pin = pin;
 	for (;;) {
-		claim_ctx cc = { .actor = actor, .job = &r, .token = claim.token, .reclaim = reclaim };
+		if (ro->max_items && claims == ro->max_items)
+			break; /* the slice is over: the job goes on at the next call */
+		claim_ctx cc = { .actor = actor, .job = &r, .token = claim.token, .reclaim = reclaim,
+				 .lease = ro->lease_s ? ro->lease_s : ES_JOB_LEASE };
 		if ((err = es_platform__tx(p, claim_tx, &cc)) < 0)
 			break;
 		if (cc.seq == 0) {
@@ -615,6 +635,7 @@ int es_platform_job_run(es_platform *p, const es_actor *who, int64_t job, const 
 			break;
 		}
 		claim.seq = cc.seq;
+		claims++;
 		test_pause_after_claim();
 		es_buf doc = ES_BUF_INIT, out;
 		es_buf_init(&out, ES_JOB_MAX_DOC + ((size_t)8 << 20));
@@ -724,6 +745,15 @@ static int count_row(void *vctx, const es_sval *c, size_t n)
 	return 0;
 }
 
+static int purged_error(const job_row *r)
+{
+	char at[32];
+	es_time_iso(at, r->purged);
+	return es_error_set(ES_ESTATE, "job %lld was purged at %s (its retention ran out): its documents and sealed "
+				       "copies are gone; its results and usage records remain",
+			    (long long)r->id, at);
+}
+
 static int reader(es_platform *p, int64_t actor, int64_t job, job_row *r)
 {
 	int err = job_load(p, job, r, false);
@@ -751,6 +781,7 @@ int es_platform_job_get(es_platform *p, const es_actor *who, int64_t job, es_job
 	out->created_at = r.created;
 	out->started_at = r.started;
 	out->finished_at = r.finished;
+	out->purged_at = r.purged;
 	es_sval pv[1] = { ES_SV_I(job) };
 	return es_store_exec(p->st, "SELECT state, COUNT(*) FROM job_items WHERE job_id = ? GROUP BY state", pv, 1,
 			     count_row, out, NULL);
@@ -793,6 +824,8 @@ int es_platform_job_item(es_platform *p, const es_actor *who, int64_t job, int64
 	int err = reader(p, actor, job, &r);
 	if (err < 0)
 		return err;
+	if (sealed && r.purged)
+		return purged_error(&r);
 	item_ctx x = { out, sealed, false };
 	es_sval pv[2] = { ES_SV_I(job), ES_SV_I(seq) };
 	if ((err = es_store_exec(p->st,
@@ -870,6 +903,7 @@ int es_platform_job_json(es_platform *p, const es_actor *who, int64_t job, es_bu
 	iso_or_null(o, "created_at", j.created_at);
 	iso_or_null(o, "started_at", j.started_at);
 	iso_or_null(o, "finished_at", j.finished_at);
+	iso_or_null(o, "purged_at", j.purged_at);
 	es_sval pv[1] = { ES_SV_I(job) };
 	err = es_store_exec(p->st,
 			    "SELECT seq, name, state, doc_hash, out_hash, usage_id, attempts, error, NULL FROM job_items "
@@ -883,4 +917,104 @@ int es_platform_job_json(es_platform *p, const es_actor *who, int64_t job, es_bu
 	}
 	json_decref(o);
 	return err;
+}
+
+/* ---- background workers and retention ------------------------------------------------------------ */
+
+int es_platform_job_next(es_platform *p, const es_actor *who, int64_t after, int64_t *job)
+{
+	int64_t actor = es_platform__enter(p, who);
+	ES_ASSERT_ARG(p && job);
+	int err;
+	*job = 0;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_JOBS, -1, NULL)) < 0)
+		return err;
+	es_sval pv[2] = { ES_SV_I(after), ES_SV_I(es_platform__now(p)) };
+	return es_store_exec(p->st,
+			     "SELECT j.id FROM jobs j WHERE j.state IN ('queued', 'running') AND j.request_id IS NOT NULL "
+			     "AND j.id > ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.esid = j.esid AND t.kind IN "
+			     "('soft', 'keystore', 'device')) AND EXISTS (SELECT 1 FROM job_items i WHERE i.job_id = j.id AND "
+			     "(i.state = 'pending' OR (i.state = 'sealing' AND i.lease_until <= ?))) ORDER BY j.id LIMIT 1",
+			     pv, 2, seq_row, job, NULL);
+}
+
+typedef struct purge_ctx {
+	int64_t actor, job;
+	es_time before;
+	bool purged;
+} purge_ctx;
+
+static int purge_tx(es_platform *p, void *vctx)
+{
+	purge_ctx *c = vctx;
+	job_row r;
+	int64_t items = 0, changes = 0;
+	char detail[160], at[32];
+	int err = job_load(p, c->job, &r, true);
+	c->purged = false;
+	if (err < 0)
+		return err;
+	if (r.purged || !r.finished || r.finished > c->before ||
+	    (strcmp(r.state, "done") != 0 && strcmp(r.state, "failed") != 0 && strcmp(r.state, "cancelled") != 0))
+		return 0; /* another node purged it meanwhile, or it is not due */
+	es_time now = es_platform__now(p);
+	es_sval iv[2] = { ES_SV_B((const uint8_t *)"", 0), ES_SV_I(c->job) };
+	if ((err = es_store_exec(p->st, "UPDATE job_items SET doc = ?, sealed = NULL WHERE job_id = ?", iv, 2, NULL, NULL,
+				 &items)) < 0)
+		return err;
+	es_sval jv[2] = { ES_SV_I(now), ES_SV_I(c->job) };
+	if ((err = es_store_exec(p->st, "UPDATE jobs SET purged_at = ? WHERE id = ? AND purged_at IS NULL", jv, 2, NULL, NULL,
+				 &changes)) < 0 ||
+	    changes != 1)
+		return err;
+	es_time_iso(at, r.finished);
+	snprintf(detail, sizeof(detail), "job %lld purged: %lld documents and their sealed copies removed (%s at %s)",
+		 (long long)c->job, (long long)items, r.state, at);
+	c->purged = true;
+	return es_platform__audit(p, c->actor, "job-purge", "seal", r.esid, detail, NULL);
+}
+
+typedef struct id_list {
+	int64_t v[64];
+	size_t n;
+} id_list;
+
+static int id_row(void *vctx, const es_sval *c, size_t n)
+{
+	id_list *l = vctx;
+	if (n >= 1 && c[0].type == ES_SV_INT && l->n < ES_ARRAY_LEN(l->v))
+		l->v[l->n++] = c[0].i;
+	return 0;
+}
+
+int es_platform_job_purge(es_platform *p, const es_actor *who, unsigned days, unsigned *purged)
+{
+	int64_t actor = es_platform__enter(p, who);
+	ES_ASSERT_ARG(p && purged);
+	int err;
+	*purged = 0;
+	if (days < 1 || days > 36500)
+		return es_error_set(ES_EINVAL, "job retention: 1 to 36500 days (got %u)", days);
+	if ((err = es_platform__authorize(p, actor, ES_ACT_JOBS, -1, NULL)) < 0)
+		return err;
+	es_time before = es_platform__now(p) - (es_time)days * 86400;
+	int64_t after = 0;
+	for (;;) {
+		id_list l = { .n = 0 };
+		es_sval pv[2] = { ES_SV_I(before), ES_SV_I(after) };
+		if ((err = es_store_exec(p->st,
+					 "SELECT id FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND purged_at IS NULL "
+					 "AND finished_at <= ? AND id > ? ORDER BY id LIMIT 64",
+					 pv, 2, id_row, &l, NULL)) < 0)
+			return err;
+		for (size_t i = 0; i < l.n; i++) {
+			purge_ctx c = { actor, l.v[i], before, false };
+			if ((err = es_platform__tx(p, purge_tx, &c)) < 0)
+				return err;
+			*purged += c.purged;
+			after = l.v[i];
+		}
+		if (l.n < ES_ARRAY_LEN(l.v))
+			return 0;
+	}
 }

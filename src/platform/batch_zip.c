@@ -169,6 +169,13 @@ int es_platform_job_results_zip(es_platform *p, const es_actor *who, int64_t job
 	int err;
 	if ((err = es_platform_job_get(p, who, job, &j)) < 0 || (err = es_platform_job_json(p, who, job, &json)) < 0)
 		goto done;
+	if (j.purged_at) {
+		char at[32];
+		es_time_iso(at, j.purged_at);
+		err = es_error_set(ES_ESTATE, "job %lld was purged at %s (its retention ran out): its sealed copies are gone",
+				   (long long)job, at);
+		goto done;
+	}
 	if (!(sealed = es_calloc((size_t)j.total, sizeof(*sealed)))) {
 		err = es_error_set(ES_ENOMEM, "out of memory");
 		goto done;

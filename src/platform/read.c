@@ -40,6 +40,7 @@ typedef struct rec_def {
 	const char *region;   /* region of the owning unit, NULL if none */
 	unsigned roles;       /* roles that read this kind at all; 0: everyone */
 	bool self_only;       /* accounts: others than administrators see only themselves */
+	const char *owner;    /* jobs: the owner's column; others than auditors and ES_ACT_JOBS see only their own */
 	const col *cols;
 	size_t ncols;
 } rec_def;
@@ -207,27 +208,60 @@ static const col api_key_cols[] = {
 	{ "revoked_at", "k.revoked_at", C_TIME, NULL },
 };
 
+/* batch jobs (docs/batch-jobs.md): the job, its counters, never its documents */
+#define JOB_COUNT(st) "(SELECT COUNT(*) FROM job_items i WHERE i.job_id = j.id AND i.state = '" st "')"
+static const col job_cols[] = {
+	{ "id", "j.id", C_INT, NULL },
+	{ "esid", "j.esid", C_TEXT, NULL },
+	{ "state", "j.state", C_TEXT, NULL },
+	{ "owner", "j.owner", C_INT, NULL },
+	{ "use_request", "j.request_id", C_INT, NULL },
+	{ "manifest_sm3", "j.manifest", C_HEX, NULL },
+	{ "total", "j.total", C_INT, NULL },
+	{ "done", JOB_COUNT("done"), C_INT, NULL },
+	{ "failed", JOB_COUNT("failed"), C_INT, NULL },
+	{ "cancelled", JOB_COUNT("cancelled"), C_INT, NULL },
+	{ "created_at", "j.created_at", C_TIME, NULL },
+	{ "started_at", "j.started_at", C_TIME, NULL },
+	{ "finished_at", "j.finished_at", C_TIME, NULL },
+	{ "purged_at", "j.purged_at", C_TIME, NULL },
+};
+
+/* webhook subscriptions (docs/webhooks.md): never the secret */
+static const col webhook_cols[] = {
+	{ "id", "w.id", C_INT, NULL },
+	{ "url", "w.url", C_TEXT, NULL },
+	{ "events", "SUBSTR(w.events, 2, LENGTH(w.events) - 2)", C_TEXT, NULL }, /* stored as ",a,b," */
+	{ "unit_id", "w.unit_id", C_INT, NULL },
+	{ "state", "w.state", C_TEXT, NULL },
+	{ "created_by", "w.created_by", C_INT, NULL },
+	{ "created_at", "w.created_at", C_TIME, NULL },
+};
+
 #define COLS(a) a, ES_ARRAY_LEN(a)
 static const rec_def defs[] = {
 	{ ES_REC_APPLICATION, "application", "applications a JOIN units u ON u.id = a.unit_id", "a.id", true, "a.unit_id",
-	  "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, COLS(app_cols) },
+	  "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, NULL, COLS(app_cols) },
 	{ ES_REC_SEAL, "seal",
 	  "seals s JOIN units u ON u.id = s.unit_id LEFT JOIN applications h ON h.id = s.app_id", "s.esid", false,
-	  "s.unit_id", "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, COLS(seal_cols) },
-	{ ES_REC_UNIT, "unit", "units u", "u.id", true, "u.id", "u.region", 0, false, COLS(unit_cols) },
+	  "s.unit_id", "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, NULL, COLS(seal_cols) },
+	{ ES_REC_UNIT, "unit", "units u", "u.id", true, "u.id", "u.region", 0, false, NULL, COLS(unit_cols) },
 	{ ES_REC_PERSON, "person", "people pe LEFT JOIN units u ON u.id = pe.unit_id", "pe.id", true, "pe.unit_id",
-	  "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, COLS(person_cols) },
-	{ ES_REC_ACCOUNT, "account", "accounts ac", "ac.id", true, NULL, NULL, 0, true, COLS(account_cols) },
-	{ ES_REC_REGION, "region", "regions r", "r.code", false, NULL, NULL, 0, false, COLS(region_cols) },
+	  "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, NULL, COLS(person_cols) },
+	{ ES_REC_ACCOUNT, "account", "accounts ac", "ac.id", true, NULL, NULL, 0, true, NULL, COLS(account_cols) },
+	{ ES_REC_REGION, "region", "regions r", "r.code", false, NULL, NULL, 0, false, NULL, COLS(region_cols) },
 	{ ES_REC_USE_REQUEST, "use-request",
 	  "use_requests q JOIN seals s ON s.esid = q.esid JOIN units u ON u.id = s.unit_id", "q.id", true, "s.unit_id",
-	  "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, COLS(use_cols) },
+	  "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, NULL, COLS(use_cols) },
 	{ ES_REC_USAGE, "usage", "usage_records g JOIN seals s ON s.esid = g.esid JOIN units u ON u.id = s.unit_id",
-	  "g.id", true, "s.unit_id", "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, COLS(usage_cols) },
-	{ ES_REC_AUDIT, "audit", "audit_log l", "l.seq", true, NULL, NULL, R_ADMIN, false, COLS(audit_cols) },
-	{ ES_REC_OUTBOX, "outbox", "outbox o", "o.id", true, NULL, NULL, R_ADMIN, false, COLS(outbox_cols) },
+	  "g.id", true, "s.unit_id", "u.region", R_ADMIN | R_OFFICE | R_UNIT, false, NULL, COLS(usage_cols) },
+	{ ES_REC_AUDIT, "audit", "audit_log l", "l.seq", true, NULL, NULL, R_ADMIN, false, NULL, COLS(audit_cols) },
+	{ ES_REC_OUTBOX, "outbox", "outbox o", "o.id", true, NULL, NULL, R_ADMIN, false, NULL, COLS(outbox_cols) },
 	{ ES_REC_API_KEY, "api-key", "api_keys k JOIN accounts ac ON ac.id = k.account_id", "k.id", true, NULL, NULL,
-	  R_ADMIN, false, COLS(api_key_cols) },
+	  R_ADMIN, false, NULL, COLS(api_key_cols) },
+	{ ES_REC_JOB, "job", "jobs j", "j.id", true, NULL, NULL, 0, false, "j.owner", COLS(job_cols) },
+	{ ES_REC_WEBHOOK, "webhook", "webhooks w", "w.id", true, NULL, NULL, R_ADMIN, false, NULL,
+	  COLS(webhook_cols) },
 };
 
 static const rec_def *def_of(es_record_kind k)
@@ -306,12 +340,23 @@ static void area_clause(query *q, const rec_def *d, const es_actor *a)
 }
 
 /* The visibility rule: the union of what each of the actor's roles sees (docs/read.md). */
-static int visible_clause(query *q, const rec_def *d, const es_actor *a)
+static int visible_clause(es_platform *p, query *q, const rec_def *d, const es_actor *a)
 {
 	unsigned roles = es_actor_roles(a);
 	bool system = es_actor_how(a) == ES_AUTH_SYSTEM;
 	if (!system && d->roles && !(roles & d->roles))
 		return es_error_set(ES_EDENIED, "'%s' may not read %s records", es_actor_login(a), d->name);
+	if (d->owner) {
+		/* one's own (jobs); all of them for auditors and whoever may run anyone's (ES_ACT_JOBS) */
+		if (system || (roles & ES_ROLE_AUDITOR) || es_platform__may(p, es_actor_account(a), ES_ACT_JOBS, -1)) {
+			q_put(q, "1 = 1");
+		} else {
+			q_put(q, d->owner);
+			q_put(q, " = ?");
+			q_param(q, ES_SV_I(es_actor_account(a)));
+		}
+		return 0;
+	}
 	if (system || (roles & R_ADMIN) || (!d->roles && !d->self_only && !d->unit)) {
 		q_put(q, "1 = 1");
 		return 0;
@@ -455,6 +500,13 @@ static int filters(es_platform *p, query *q, const rec_def *d, const es_actor *a
 		break;
 	case ES_REC_OUTBOX:
 		filter_text(q, "o.state", f->state);
+		break;
+	case ES_REC_JOB:
+		filter_text(q, "j.state", f->state);
+		filter_text(q, "j.esid", f->esid);
+		break;
+	case ES_REC_WEBHOOK:
+		filter_text(q, "w.state", f->state);
 		break;
 	default:
 		break;
@@ -608,7 +660,7 @@ static int run(es_platform *p, const es_actor *a, const rec_def *d, const es_lis
 	q_put(&q, " FROM ");
 	q_put(&q, d->from);
 	q_put(&q, " WHERE ");
-	if ((err = visible_clause(&q, d, a)) < 0)
+	if ((err = visible_clause(p, &q, d, a)) < 0)
 		goto done;
 	if (one_id) {
 		q_put(&q, " AND ");

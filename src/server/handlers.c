@@ -201,6 +201,7 @@ static int kind_of(es_req *rq)
 		{ "people", ES_REC_PERSON },            { "accounts", ES_REC_ACCOUNT }, { "regions", ES_REC_REGION },
 		{ "use-requests", ES_REC_USE_REQUEST }, { "usage", ES_REC_USAGE },    { "audit", ES_REC_AUDIT },
 		{ "outbox", ES_REC_OUTBOX },            { "api-keys", ES_REC_API_KEY },
+		{ "jobs", ES_REC_JOB },                 { "webhooks", ES_REC_WEBHOOK },
 	};
 	const char *seg = rq->route->pattern + strlen("/api/v1/");
 	size_t n = strcspn(seg, "/");

@@ -7,6 +7,7 @@
 #include "handlers_sign.h"
 #include "eseal/es_jobs.h"
 #include "eseal/es_webhooks.h"
+#include <microhttpd.h>
 #include <strings.h>
 
 /* A results zip can be as large as a job's documents, and a little more per document. */
@@ -77,11 +78,90 @@ int h_job_create(es_req *rq)
 	return reply_job(rq, 201, job);
 }
 
+typedef struct wait_params {
+	const char *bad;
+} wait_params;
+
+static enum MHD_Result wait_param_known(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcmp(key, "wait") == 0 || strcmp(key, "since") == 0)
+		return MHD_YES;
+	((wait_params *)cls)->bad = key;
+	return MHD_NO;
+}
+
+/* A query number lo..hi, or 0 when absent. */
+static int query_uint(es_req *rq, const char *key, long long hi, long long *out)
+{
+	const char *v = es_query(rq, key);
+	char *end;
+	*out = 0;
+	if (!v)
+		return 0;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || n < 0 || n > hi || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+		return es_error_set(ES_EINVAL, "query parameter '%s' must be a whole number 0-%lld", key, hi);
+	*out = n;
+	return 0;
+}
+
+/*
+ * GET /api/v1/jobs/{id}[?wait=S&since=N]: the job now; with wait, a long-poll that answers
+ * when the job's finished items (done + failed + cancelled) pass N, when it ends, or after S
+ * seconds (at most ES_JOB_WAIT_MAX) with the job as it is. The request waits parked in
+ * jobs_bg.c, which reads the progress from the store: the job may run on any node.
+ */
 int h_job_get(es_req *rq)
 {
 	int64_t job;
+	long long wait = 0, since = 0;
+	wait_params wp = { NULL };
+	es_job_info info;
 	int err = es_req_id(rq, &job);
-	return err < 0 ? err : reply_job(rq, 200, job);
+	if (err < 0)
+		return err;
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, wait_param_known, &wp);
+	if (wp.bad)
+		return es_error_set(ES_EINVAL, "unknown query parameter '%.40s': wait and since", wp.bad);
+	if ((err = query_uint(rq, "wait", ES_JOB_WAIT_MAX, &wait)) < 0 ||
+	    (err = query_uint(rq, "since", ES_JOB_MAX_ITEMS, &since)) < 0)
+		return err;
+	if (es_query(rq, "since") && !es_query(rq, "wait"))
+		return es_error_set(ES_EINVAL, "'since' goes with 'wait' (seconds to wait for progress past it)");
+	if (wait > 0 && !atomic_load(&rq->woken)) {
+		/* the caller may read it (404 / 403 now, not after the wait) */
+		if ((err = es_platform_job_get(rq->p, rq->actor, job, &info)) < 0)
+			return err;
+		bool open = strcmp(info.state, "queued") == 0 || strcmp(info.state, "running") == 0;
+		if (open && info.done + info.failed + info.cancelled <= since) {
+			rq->park_job = job;
+			rq->park_since = since;
+			rq->park_wait = (unsigned)wait;
+			return 0; /* no answer yet: server.c parks the request */
+		}
+	}
+	return reply_job(rq, 200, job);
+}
+
+/*
+ * GET /api/v1/jobs/{id}/events: Server-Sent Events of the job's progress (jobs_bg.c). A
+ * "progress" event now and at each change (data: the job's counters and state, id: its
+ * finished count), an "end" event when the job ends, after ES_JOB_SSE_MAX seconds or at a
+ * stop; a comment every ES_JOB_SSE_BEAT seconds while nothing changes.
+ */
+int h_job_events(es_req *rq)
+{
+	int64_t job;
+	int err;
+	if ((err = es_req_id(rq, &job)) < 0 || (err = es_platform_job_get(rq->p, rq->actor, job, &rq->sse_info)) < 0)
+		return err;
+	if (!rq->srv->jobs)
+		return es_error_set(ES_ESTATE, "the server is stopping: reconnect to another node or in a moment");
+	rq->sse_job = job;
+	snprintf(rq->extra_header[0], sizeof(rq->extra_header[0]), "X-Accel-Buffering: no");
+	return es_reply_text(rq, 200, "text/event-stream; charset=utf-8", "", 0);
 }
 
 int h_job_authorise(es_req *rq)
@@ -141,6 +221,13 @@ int h_job_results(es_req *rq)
 	es_buf_init(&zip, RESULTS_REPLY_MAX);
 	if ((err = es_platform_job_results_zip(rq->p, rq->actor, job, &zip)) < 0) {
 		es_buf_release(&zip);
+		es_job_info info;
+		es_error saved = *es_error_last();
+		if (err == ES_ESTATE && es_platform_job_get(rq->p, rq->actor, job, &info) == 0 && info.purged_at) {
+			es_error_set(saved.code, "%s", saved.message);
+			return 410; /* purged by retention: gone for good */
+		}
+		es_error_set(saved.code, "%s", saved.message);
 		return err;
 	}
 	es_buf_release(&rq->out);
@@ -174,16 +261,16 @@ int es_jobs_schemas(json_t *schemas)
 				 "state", "in_sm3", "out_sm3", "usage", "attempts", "error", "additionalProperties", 0);
 	json_t *props = json_pack(
 		"{s:{s:s}, s:{s:s}, s:{s:s, s:[s,s,s,s,s]}, s:{s:s}, s:{s:[s,s]}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s},"
-		" s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:[s,s]}, s:{s:[s,s]}, s:{s:s, s:o}}",
+		" s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:[s,s]}, s:{s:[s,s]}, s:{s:[s,s]}, s:{s:s, s:o}}",
 		"id", "type", "integer", "esid", "type", "string", "state", "type", "string", "enum", "queued", "running",
 		"done", "failed", "cancelled", "manifest_sm3", "type", "string", "use_request", "type", "integer", "null",
 		"owner", "type", "integer", "total", "type", "integer", "pending", "type", "integer", "sealing", "type",
 		"integer", "done", "type", "integer", "failed", "type", "integer", "cancelled", "type", "integer", "finished",
 		"type", "integer", "created_at", "type", "string", "started_at", "type", "string", "null", "finished_at",
-		"type", "string", "null", "items", "type", "array", "items", item);
-	json_t *req = json_pack("[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]", "id", "esid", "state", "manifest_sm3",
+		"type", "string", "null", "purged_at", "type", "string", "null", "items", "type", "array", "items", item);
+	json_t *req = json_pack("[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]", "id", "esid", "state", "manifest_sm3",
 				"use_request", "owner", "total", "pending", "sealing", "done", "failed", "cancelled",
-				"finished", "created_at", "started_at", "finished_at", "items");
+				"finished", "created_at", "started_at", "finished_at", "purged_at", "items");
 	if (!form || !props || !req) {
 		json_decref(form);
 		json_decref(props);

@@ -4,6 +4,7 @@
  * seal custody (PINs, authorisations). Each reads the request, calls one platform
  * function and replies; the platform decides (docs/server.md). */
 #include "server.h"
+#include "eseal/es_jobs.h"
 #include "estime.h"
 #include "text.h"
 #include "eseal/es_pki.h"
@@ -118,11 +119,16 @@ int h_jobs_run(es_req *rq)
 	if (rq->body.len)
 		return es_error_set(ES_EINVAL, "this call takes no body");
 	memset(&r, 0, sizeof(r));
+	unsigned purged = 0;
 	if ((err = es_platform_jobs_run(rq->p, rq->actor, &r)) < 0)
 		return err;
-	return ops_reply(rq, 200, json_pack("{s:I, s:I, s:I, s:I}", "suspended", (json_int_t)r.suspended, "expired",
+	/* batch jobs' retention (serve key job_retention_days; docs/batch-jobs.md) */
+	if (rq->srv->cfg.job_retention_days &&
+	    (err = es_platform_job_purge(rq->p, rq->actor, rq->srv->cfg.job_retention_days, &purged)) < 0)
+		return err;
+	return ops_reply(rq, 200, json_pack("{s:I, s:I, s:I, s:I, s:I}", "suspended", (json_int_t)r.suspended, "expired",
 					    (json_int_t)r.expired, "delivered", (json_int_t)r.delivered, "failed",
-					    (json_int_t)r.failed));
+					    (json_int_t)r.failed, "jobs_purged", (json_int_t)purged));
 }
 
 /* A backup goes to DIR/backups under a name the server makes: never a path from the caller. */

@@ -86,6 +86,7 @@ static const struct {
 	{ "Person", ES_REC_PERSON },           { "Account", ES_REC_ACCOUNT }, { "Region", ES_REC_REGION },
 	{ "UseRequest", ES_REC_USE_REQUEST },  { "Usage", ES_REC_USAGE },     { "Audit", ES_REC_AUDIT },
 	{ "Outbox", ES_REC_OUTBOX },           { "ApiKeyInfo", ES_REC_API_KEY },
+	{ "JobSummary", ES_REC_JOB },          { "Webhook", ES_REC_WEBHOOK },
 };
 
 static int add_schemas(json_t *schemas)
@@ -256,6 +257,8 @@ static json_t *content(const char *schema)
 	if (strcmp(schema, "binary") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type", "string",
 				 "contentMediaType", "application/octet-stream");
+	if (strcmp(schema, "event-stream") == 0)
+		return json_pack("{s:{s:{s:s}}}", "text/event-stream", "schema", "type", "string");
 	if (strcmp(schema, "text") == 0)
 		return json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string");
 	return json_pack("{s:{s:o}}", "application/json", "schema", ref(schema));

@@ -26,9 +26,9 @@ void es_schemas_ops(json_t *s)
 									 "seals_made", T("integer"), "skipped", T("integer"))));
 	json_object_set_new(s, "PsbResult", obj("imported", json_pack("{s:o}", "imported", T("integer"))));
 	json_object_set_new(s, "JobsResult",
-			    obj("suspended,expired,delivered,failed",
-				json_pack("{s:o, s:o, s:o, s:o}", "suspended", T("integer"), "expired", T("integer"),
-					  "delivered", T("integer"), "failed", T("integer"))));
+			    obj("suspended,expired,delivered,failed,jobs_purged",
+				json_pack("{s:o, s:o, s:o, s:o, s:o}", "suspended", T("integer"), "expired", T("integer"),
+					  "delivered", T("integer"), "failed", T("integer"), "jobs_purged", T("integer"))));
 	json_object_set_new(s, "Backup",
 			    obj("folder,file,bytes", json_pack("{s:o, s:o, s:o}", "folder", T("string"), "file",
 							       T("string"), "bytes", T("integer"))));

@@ -4,6 +4,7 @@
 #include "server.h"
 #include "estime.h"
 #include "text.h"
+#include "eseal/es_jobs.h"
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -31,6 +32,9 @@ void es_server_config_defaults(es_server_config *c)
 	c->workers = 2;
 	c->body_document = 64u * 1024 * 1024;
 	c->keep_s = 30 * 86400;
+	c->job_workers = 1;
+	c->job_lease_s = 120;
+	c->job_poll_ms = 1000;
 }
 
 static uint64_t now_ns(void)
@@ -297,7 +301,10 @@ static enum MHD_Result send_reply(es_req *rq)
 	if (!rq->answered)
 		reply_error(rq, 500, "EINTERNAL", "the handler gave no answer");
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(rq->out.len, rq->out.ptr ? rq->out.ptr : (void *)"", MHD_RESPMEM_MUST_COPY);
+		rq->sse_job && rq->status == 200
+			? es_jobs_bg_stream(rq->srv, rq) /* an event stream (jobs_bg.c) */
+			: MHD_create_response_from_buffer(rq->out.len, rq->out.ptr ? rq->out.ptr : (void *)"",
+							  MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	/* a route's own Cache-Control (extra header) or a static file's replaces "no-store" */
@@ -629,6 +636,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (rq->queued) /* resumed: the worker's answer is ready (or, spuriously, not yet) */
 		return atomic_load(&rq->worked) ? send_reply(rq) : MHD_YES;
+	if (rq->parked) { /* a long-poll resumed (jobs_bg.c): answer with the job as it is now */
+		if (!atomic_load(&rq->woken))
+			return MHD_YES;
+		rq->parked = false;
+		rq->authed = false; /* signed in again: the session may have ended meanwhile */
+		run_handler(rq);
+		return send_reply(rq);
+	}
 	if (!rq->answered && rq->is_static) {
 		int err = es_static_serve(rq);
 		if (err < 0)
@@ -643,6 +658,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (!rq->answered) {
 		run_handler(rq);
+		if (!rq->answered && rq->park_wait) {
+			/* a long-poll (GET /api/v1/jobs/{id}?wait=): the connection waits, no thread does */
+			if (es_jobs_bg_park(s, rq))
+				return MHD_YES;
+			atomic_store(&rq->woken, true); /* too many wait, or stopping: answer now */
+			rq->authed = false;
+			run_handler(rq);
+		}
 	}
 	return send_reply(rq);
 }
@@ -749,6 +772,12 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		return es_error_wrap(err, "trusted_proxies");
 	if (cfg->workers > 64)
 		return es_error_set(ES_EINVAL, "workers must be 0-64 (got %u)", cfg->workers);
+	if (cfg->job_workers > 16 || cfg->job_poll_ms < 100 || cfg->job_poll_ms > 60000)
+		return es_error_set(ES_EINVAL, "job_workers must be 0-16 and job_poll_ms 100-60000 (got %u, %u)",
+				    cfg->job_workers, cfg->job_poll_ms);
+	if (cfg->job_lease_s && (cfg->job_lease_s < ES_JOB_LEASE_MIN || cfg->job_lease_s > ES_JOB_LEASE_MAX))
+		return es_error_set(ES_EINVAL, "job_lease_s must be %d-%d (got %u)", ES_JOB_LEASE_MIN, ES_JOB_LEASE_MAX,
+				    cfg->job_lease_s);
 	size_t n = cfg->threads + cfg->workers; /* one platform session for each thread that may hold one */
 	s->pool.all = es_calloc(n, sizeof(es_platform *));
 	s->pool.free = es_calloc(n, sizeof(es_platform *));
@@ -768,8 +797,9 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		s->pool.free[s->pool.nfree++] = s->pool.all[i];
 	}
 	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0 ||
-	    (err = es_public_start(s)) < 0) {
+	    (err = es_public_start(s)) < 0 || (err = es_jobs_bg_start(s)) < 0) {
 		es_workers_stop(&s->workers, NULL);
+		es_public_stop(s);
 		pool_close(&s->pool);
 		return err;
 	}
@@ -781,6 +811,7 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				     (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
+		es_jobs_bg_free(s);
 		es_workers_stop(&s->workers, NULL);
 		es_public_stop(s);
 		pool_close(&s->pool);
@@ -803,6 +834,7 @@ void es_server_stop(es_server *s, unsigned drain_s)
 	MHD_socket ls = MHD_quiesce_daemon(s->daemon);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
+	es_jobs_bg_stop(s); /* long-polls answer now; background workers end their slice */
 	uint64_t until = now_ns() + (uint64_t)drain_s * 1000000000ull;
 	while (atomic_load(&s->metrics.in_flight) > 0 && now_ns() < until)
 		usleep(20000);
@@ -813,6 +845,7 @@ void es_server_stop(es_server *s, unsigned drain_s)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
+	es_jobs_bg_free(s);
 	es_public_stop(s);
 	pool_close(&s->pool); /* each session writes its audit checkpoint */
 }

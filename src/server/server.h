@@ -6,6 +6,7 @@
 #include "eseal/es_platform.h"
 #include "eseal/es_auth.h"
 #include "eseal/es_read.h"
+#include "eseal/es_jobs.h"
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,6 +35,11 @@ typedef struct es_server_config {
 	unsigned keep_s;          /* how long a kept verification lives */
 	const char *trust_dir;    /* more anchors for the verify route (peers, other makers), or NULL */
 	bool role_verify;         /* --role verify: only the "public" and "operations" routes */
+	/* batch jobs (jobs_bg.c, docs/batch-jobs.md) */
+	unsigned job_workers;     /* background threads sealing authorised jobs, 0: none */
+	unsigned job_lease_s;     /* lease of their claims */
+	unsigned job_poll_ms;     /* idle workers and long-polls look at the store this often */
+	unsigned job_retention_days; /* POST /api/v1/jobs/run purges jobs ended this long ago; 0: kept */
 } es_server_config;
 
 /* The defaults, minimums and maximums of every key (eseal serve --print-config). */
@@ -132,6 +138,14 @@ typedef struct es_req {
 	atomic_bool worked;           /* the worker has answered: the connection is resumed */
 	bool is_static;               /* a console file (static.c) */
 	const char *cache_control;    /* instead of "no-store" (static files) */
+	/* a long-poll (GET /api/v1/jobs/{id}?wait=S): parked by the handler, woken by jobs_bg.c */
+	unsigned park_wait;           /* seconds; set by the handler when it did not answer */
+	int64_t park_job, park_since;
+	bool parked;                  /* the connection is suspended in the waiter list */
+	atomic_bool woken;            /* progress, the end of the wait or a stop: answer now */
+	/* an event stream (GET /api/v1/jobs/{id}/events): the handler sets the job and its state now */
+	int64_t sse_job;
+	es_job_info sse_info;
 } es_req;
 
 /* Handlers return 0 or an es_error code; one place (server.c) writes error bodies. */
@@ -243,6 +257,24 @@ void es_workers_stop(es_worker_pool *w, void (*refuse)(es_req *));
 /* Does this route's work go to the pool? */
 bool es_route_slow(const es_route *r);
 
+/* Batch jobs in the background (jobs_bg.c): sealing workers and the long-poll watcher. */
+typedef struct es_jobs_bg es_jobs_bg;
+#define ES_JOB_WAIT_MAX 30      /* seconds a long-poll waits at most */
+#define ES_JOB_WAITERS_MAX 1024 /* long-polls parked at once, then 503 */
+#define ES_JOB_SLICE 8          /* items a background worker claims between looks at a stop */
+#define ES_JOB_SSE_MAX 300      /* seconds an event stream lasts, then "end" (the client reconnects) */
+#define ES_JOB_SSE_BEAT 15      /* seconds between keep-alive comments of a quiet stream */
+int es_jobs_bg_start(struct es_server *s);
+/* Wake every long-poll and end every stream (they answer now) and stop the workers after their
+ * slice; es_jobs_bg_free() after libmicrohttpd stopped (the streams' readers use it until then). */
+void es_jobs_bg_stop(struct es_server *s);
+void es_jobs_bg_free(struct es_server *s);
+/* The text/event-stream response of rq->sse_job (its first event: rq->sse_info), or NULL. */
+struct MHD_Response *es_jobs_bg_stream(struct es_server *s, es_req *rq);
+/* Suspend @p rq until its job's progress passes rq->park_since, the job ends or rq->park_wait runs out:
+ * false when too many wait (answer 503). */
+bool es_jobs_bg_park(struct es_server *s, es_req *rq);
+
 typedef struct es_server {
 	es_server_config cfg;
 	struct MHD_Daemon *daemon;
@@ -254,6 +286,7 @@ typedef struct es_server {
 	pthread_mutex_t log_mu;
 	bool secure_cookies;
 	struct es_public *pub;        /* public services' state (handlers_public.c) */
+	es_jobs_bg *jobs;             /* batch jobs in the background (jobs_bg.c) */
 } es_server;
 
 int es_server_start(es_server *s, const es_server_config *cfg);

@@ -186,16 +186,5 @@ suite() {
 
 suite sqlite
 
-set +e
-out=$(bash "$HERE/../platform/pg.sh" start 2>/dev/null)
-rc=$?
-set -e
-if [ $rc = 77 ]; then
-  [ -z "${ESEAL_TEST_REQUIRE_PG:-}" ] || { echo "FAIL: no PostgreSQL" >&2; exit 1; }
-  echo "postgres: skipped (not installed)"
-  exit 0
-fi
-[ $rc = 0 ] || { echo "FAIL: the PostgreSQL cluster did not start" >&2; exit 1; }
-read -r PGDIR port <<<"$out"
-bash "$HERE/../platform/pg.sh" createdb "$PGDIR" "$port" batch
-suite postgres "postgres:host=127.0.0.1 port=$port user=postgres dbname=batch"
+source "$HERE/lib/pg_suite.sh"
+pg_suite batch suite

@@ -5,6 +5,7 @@
  * on both backends. The kill -9 of real processes: tests/cli/platform_batch.sh. */
 #include "tp.h"
 #include "eseal/es_jobs.h"
+#include "eseal/es_read.h"
 #include "eseal/es_crypto.h"
 #include "eseal/es_pki.h"
 #include "eseal/es_ofd.h"
@@ -395,12 +396,126 @@ static void t_stops(void **state)
 	tp_teardown(&e);
 }
 
+/* What the servers' background workers use: the next runnable job, slices, leases, retention. */
+static void t_background(void **state)
+{
+	(void)state;
+	tp_env e;
+	char esid[15];
+	docs x;
+	int64_t job, job2, next, req;
+	uint8_t mf[32];
+	unsigned purged;
+	es_job_run_result rr;
+	es_job_info info;
+	es_job_item it;
+	tp_setup(&e);
+	es_actor *appr = tp_approver(&e);
+	tp_seal(&e, ES_KIND_OFFICIAL, 0, "福建省测试厅", 0, esid);
+	docs_make(&x);
+	tp_now_days(1);
+	es_job_options o = ES_JOB_OPTIONS_INIT;
+	o.esid = esid;
+	TU_OK(es_platform_job_create(e.p, e.applicant, &o, x.d, 3, &job2, NULL)); /* never authorised */
+	TU_OK(es_platform_job_next(e.p, e.sys, 0, &next));
+	assert_int_equal(next, 0);
+	TU_OK(es_job_manifest(mf, x.d, 3));
+	req = approved_for(&e, appr, esid, mf);
+	o.request = req;
+	TU_OK(es_platform_job_create(e.p, e.applicant, &o, x.d, 3, &job, NULL));
+	TU_OK(es_platform_job_next(e.p, e.sys, 0, &next));
+	assert_int_equal(next, job);
+	TU_OK(es_platform_job_next(e.p, e.sys, job, &next));
+	assert_int_equal(next, 0);
+	TP_DENIED(es_platform_job_next(e.p, e.applicant, 0, &next));
+	/* bad options */
+	es_job_run_options ro = ES_JOB_RUN_OPTIONS_INIT;
+	ro.version = 99;
+	assert_int_equal(es_platform_job_run_with(e.p, e.sys, job, &ro, &rr), ES_EINVAL);
+	ro.version = ES_JOB_RUN_OPTIONS_VERSION;
+	ro.lease_s = ES_JOB_LEASE_MIN - 1;
+	assert_int_equal(es_platform_job_run_with(e.p, e.sys, job, &ro, &rr), ES_EINVAL);
+	ro.lease_s = ES_JOB_LEASE_MAX + 1;
+	assert_int_equal(es_platform_job_run_with(e.p, e.sys, job, &ro, &rr), ES_EINVAL);
+	/* a slice of one claim under a 5 s lease */
+	ro.lease_s = ES_JOB_LEASE_MIN;
+	ro.max_items = 1;
+	TU_OK(es_platform_job_run_with(e.p, e.sys, job, &ro, &rr));
+	assert_int_equal(rr.sealed, 1);
+	assert_string_equal(rr.state, "running");
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM job_items WHERE claim IS NOT NULL"), 0);
+	/* an item claimed by a worker that died: not free before its lease runs out, then free */
+	char q[256];
+	snprintf(q, sizeof(q),
+		 "UPDATE job_items SET state = 'sealing', claim = 'dead', lease_until = %lld WHERE job_id = %lld AND seq > 1",
+		 (long long)(es_time_now() + ES_JOB_LEASE_MIN), (long long)job);
+	sql(&e, q);
+	TU_OK(es_platform_job_next(e.p, e.sys, 0, &next));
+	assert_int_equal(next, 0);
+	tp_now_days(2);
+	TU_OK(es_platform_job_next(e.p, e.sys, 0, &next));
+	assert_int_equal(next, job);
+	ro.max_items = 0;
+	TU_OK(es_platform_job_run_with(e.p, e.sys, job, &ro, &rr));
+	assert_int_equal(rr.sealed, 2);
+	assert_string_equal(rr.state, "done");
+	assert_int_equal(usage_of(&e, req), 3);
+	TU_OK(es_platform_job_next(e.p, e.sys, 0, &next));
+	assert_int_equal(next, 0);
+	/* retention */
+	assert_int_equal(es_platform_job_purge(e.p, e.sys, 0, &purged), ES_EINVAL);
+	assert_int_equal(es_platform_job_purge(e.p, e.sys, 36501, &purged), ES_EINVAL);
+	TP_DENIED(es_platform_job_purge(e.p, e.applicant, 30, &purged));
+	TU_OK(es_platform_job_purge(e.p, e.sys, 30, &purged));
+	assert_int_equal(purged, 0);
+	tp_now_days(33);
+	TU_OK(es_platform_job_purge(e.p, e.sys, 30, &purged));
+	assert_int_equal(purged, 1); /* the job never authorised is still queued: kept */
+	TU_OK(es_platform_job_get(e.p, e.applicant, job, &info));
+	assert_true(info.purged_at > 0);
+	assert_string_equal(info.state, "done");
+	es_buf zip = ES_BUF_INIT, sealed = ES_BUF_INIT, js = ES_BUF_INIT;
+	assert_int_equal(es_platform_job_results_zip(e.p, e.applicant, job, &zip), ES_ESTATE);
+	assert_non_null(strstr(es_error_last()->message, "purged"));
+	assert_int_equal(es_platform_job_item(e.p, e.applicant, job, 1, &it, &sealed), ES_ESTATE);
+	TU_OK(es_platform_job_item(e.p, e.applicant, job, 1, &it, NULL));
+	assert_string_equal(it.state, "done");
+	TU_OK(es_platform_job_json(e.p, e.applicant, job, &js));
+	TU_OK(es_buf_put(&js, "", 1));
+	assert_null(strstr((const char *)js.ptr, "\"purged_at\":null"));
+	snprintf(q, sizeof(q), "SELECT COUNT(*) FROM job_items WHERE job_id = %lld AND (sealed IS NOT NULL OR length(doc) > 0)",
+		 (long long)job);
+	assert_int_equal(tp_count(&e, q), 0);
+	assert_int_equal(usage_of(&e, req), 3);
+	assert_int_equal(tp_count(&e, "SELECT COUNT(*) FROM audit_log WHERE event = 'job-purge'"), 1);
+	TU_OK(es_platform_job_purge(e.p, e.sys, 30, &purged));
+	assert_int_equal(purged, 0);
+	/* the list: one's own, all for the system */
+	es_buf page = ES_BUF_INIT;
+	es_list_query lq = ES_LIST_QUERY_INIT;
+	lq.state = "done";
+	TU_OK(es_platform_list(e.p, e.applicant, ES_REC_JOB, &lq, &page));
+	TU_OK(es_buf_put(&page, "", 1));
+	assert_non_null(strstr((const char *)page.ptr, "\"done\":3"));
+	page.len = 0;
+	TU_OK(es_platform_list(e.p, e.applicant_other, ES_REC_JOB, NULL, &page));
+	TU_OK(es_buf_put(&page, "", 1));
+	assert_string_equal((const char *)page.ptr, "{\"items\":[],\"next\":null}");
+	es_buf_release(&page);
+	es_buf_release(&zip);
+	es_buf_release(&sealed);
+	es_buf_release(&js);
+	docs_free(&x);
+	tp_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_job),
 		cmocka_unit_test(t_dead_worker),
 		cmocka_unit_test(t_stops),
+		cmocka_unit_test(t_background),
 	};
 	return tp_main(tests, ES_ARRAY_LEN(tests), "platform-batch");
 }

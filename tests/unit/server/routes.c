@@ -34,7 +34,7 @@ static void t_table_complete(void **state)
 			fail_msg("route %s %s has no response schema", m, r->pattern);
 		if (strcmp(r->response_schema, "binary") && strcmp(r->response_schema, "text") &&
 		    strcmp(r->response_schema, "document") && strcmp(r->response_schema, "image") &&
-		    strcmp(r->response_schema, "zip") &&
+		    strcmp(r->response_schema, "zip") && strcmp(r->response_schema, "event-stream") &&
 		    !json_object_get(schemas, r->response_schema))
 			fail_msg("route %s %s: response schema %s is not defined", m, r->pattern, r->response_schema);
 		/* "form:NAME": a multipart/form-data body described by schema NAME */
