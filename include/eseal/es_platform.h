@@ -120,6 +120,12 @@ typedef struct es_platform_options {
 	 */
 	es_time (*clock)(void *ctx);
 	void *clock_ctx;
+	/**
+	 * The API key the outbox's HTTP sender presents to the receiver (Authorization: Bearer),
+	 * e.g. another eseal platform's key bound to this platform as its peer (docs/peering.md);
+	 * NULL: none.
+	 */
+	const char *outbox_api_key;
 } es_platform_options;
 #define ES_PLATFORM_OPTIONS_VERSION 1
 #define ES_PLATFORM_OPTIONS_INIT { .version = ES_PLATFORM_OPTIONS_VERSION }

@@ -77,6 +77,8 @@ static const key_doc keys[] = {
 	{ "keep_days", "N", K_UINT, OFF(keep_days), 1, 3650, "30", "how long a kept verification (?keep=1) lives" },
 	{ "trust", "DIR", K_STR, OFF(cfg.trust_dir), 0, 0, "none",
 	  "a folder of certificates and CRLs the verify route trusts besides this platform's own" },
+	{ "peer_fetch_s", "SECONDS", K_UINT, OFF(cfg.peer_fetch_s), 0, 86400, "300",
+	  "fetch the registered peers' signed status lists this often (docs/peering.md); 0: never" },
 	{ "role", "ROLE", K_STR, OFF(role), 0, 0, "all",
 	  "all, or verify: only the public routes (verify, status, trust, TSA) and health" },
 	{ "web", "DIR", K_STR, OFF(web), 0, 0, "web/ of the source tree (developer builds), else PREFIX/share/eseal/web",

@@ -679,6 +679,10 @@ static void context_free(es_platform_context *c)
 	es_free(c->dir);
 	es_free(c->outbox_url);
 	es_free(c->outbox_dir);
+	if (c->outbox_key) {
+		es_wipe(c->outbox_key, strlen(c->outbox_key));
+		es_free(c->outbox_key);
+	}
 	for (size_t i = 0; i < c->nlegacy; i++)
 		es_free(c->legacy[i]);
 	es_free(c->legacy);
@@ -736,6 +740,7 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	c->store = es_strdup(opt->store);
 	c->dir = es_strdup(opt->dir);
 	c->outbox_url = dup_or_null(opt->outbox_url);
+	c->outbox_key = dup_or_null(opt->outbox_api_key);
 	if (opt->outbox_dir) {
 		c->outbox_dir = es_strdup(opt->outbox_dir);
 	} else {
@@ -744,7 +749,8 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 			c->outbox_dir = es_strdup((const char *)b.ptr);
 		es_buf_release(&b);
 	}
-	if (!c->store || !c->dir || !c->outbox_dir || (opt->outbox_url && !c->outbox_url)) {
+	if (!c->store || !c->dir || !c->outbox_dir || (opt->outbox_url && !c->outbox_url) ||
+	    (opt->outbox_api_key && !c->outbox_key)) {
 		err = es_error_set(ES_ENOMEM, "out of memory");
 		goto fail;
 	}

@@ -330,6 +330,31 @@ done:
 
 /* ---- filing records into the outbox ------------------------------------------- */
 
+static int file_seal_row(void *vctx, const es_sval *c, size_t n)
+{
+	json_t *j = vctx;
+	char state[16], reason[ES_PLAT_MAX_REASON + 64];
+	if (n < 3 || c[0].type != ES_SV_BLOB)
+		return ES_EINTERNAL;
+	char *b64 = es_malloc(es_base64_len(c[0].len, false) + 1);
+	if (!b64)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	es_base64(b64, c[0].b, c[0].len, false);
+	es_platform__copy(state, sizeof(state), &c[1]);
+	es_platform__copy(reason, sizeof(reason), &c[2]);
+	int bad = json_object_set_new(j, "seal", json_string(b64)) | json_object_set_new(j, "state", json_string(state)) |
+		  json_object_set_new(j, "reason", json_string(reason));
+	es_free(b64);
+	return bad ? es_error_set(ES_ENOMEM, "out of memory") : 1;
+}
+
+static int file_seal_fields(es_platform *p, const char *esid, json_t *j)
+{
+	es_sval pv[1] = { ES_SV_S(esid) };
+	return es_store_exec(p->st, "SELECT seal_der, state, COALESCE(state_reason, '') FROM seals WHERE esid = ?", pv, 1,
+			     file_seal_row, j, NULL);
+}
+
 int es_platform__file(es_platform *p, const char *esid, const char *event, int64_t tid)
 {
 	static const char *const targets[] = { "psb", "national" };
@@ -341,6 +366,11 @@ int es_platform__file(es_platform *p, const char *esid, const char *event, int64
 			      "transition", (json_int_t)tid);
 	if (!j)
 		return es_error_set(ES_ENOMEM, "out of memory");
+	/* the seal itself, its state and reason: what a receiving platform needs (docs/peering.md) */
+	if ((err = file_seal_fields(p, esid, j)) < 0) {
+		json_decref(j);
+		return err;
+	}
 	char *payload = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	if (!payload)
@@ -648,6 +678,9 @@ int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
 	int err = es_platform_seal_get(p, esid, &r);
 	if (err == ES_ENOTFOUND) {
 		es_error_clear();
+		/* a seal a peer filed here (docs/peering.md) */
+		if ((err = es_platform__peer_status(p, esid, es_platform__now(p), false, out)) != ES_ENOTFOUND)
+			return err;
 		out->status = ES_STATUS_UNKNOWN;
 		snprintf(out->reason, sizeof(out->reason), "not registered on this platform");
 		return 0;
@@ -699,6 +732,8 @@ int es_platform_seal_status_at(es_platform *p, const char *esid, es_time at, es_
 	int err = es_platform_seal_get(p, esid, &r);
 	if (err == ES_ENOTFOUND) {
 		es_error_clear();
+		if ((err = es_platform__peer_status(p, esid, at, true, out)) != ES_ENOTFOUND)
+			return err;
 		out->status = ES_STATUS_UNKNOWN;
 		snprintf(out->reason, sizeof(out->reason), "not registered on this platform");
 		return 0;

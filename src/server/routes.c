@@ -2,6 +2,7 @@
 /* The route table (routes.def) as the dispatcher's table and as the OpenAPI document. */
 #include "server.h"
 #include "store/store_limits.h"
+#include "eseal/es_peers.h"
 
 #define ROUTE(m, pat, h, auth, act, body, tag, sum, req, resp) int h(es_req *rq);
 #include "routes.def"
@@ -217,6 +218,8 @@ static int add_schemas(json_t *schemas)
 		return perr;
 	int serr = es_sign_schemas(schemas);
 	if (serr < 0)
+		return serr;
+	if ((serr = es_peer_schemas(schemas)) < 0)
 		return serr;
 	for (size_t i = 0; i < ES_ARRAY_LEN(record_schemas); i++) {
 		es_buf b = ES_BUF_INIT;

@@ -29,6 +29,7 @@ void es_server_config_defaults(es_server_config *c)
 	c->signin_per_ip = 20;
 	c->client_cert_header = "X-SSL-Client-Cert";
 	c->workers = 2;
+	c->peer_fetch_s = 300;
 	c->body_document = 64u * 1024 * 1024;
 	c->keep_s = 30 * 86400;
 }
@@ -776,6 +777,10 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		return es_error_set(ES_EIO, "cannot listen on %s: is the port in use, or the address not this machine's?",
 				    cfg->listen);
 	}
+	if ((err = es_peers_start(s)) < 0) {
+		es_server_stop(s, 0);
+		return err;
+	}
 	return 0;
 }
 
@@ -802,6 +807,7 @@ void es_server_stop(es_server *s, unsigned drain_s)
 		usleep(20000);
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
+	es_peers_stop(s);
 	es_public_stop(s);
 	pool_close(&s->pool); /* each session writes its audit checkpoint */
 }

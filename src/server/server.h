@@ -34,6 +34,7 @@ typedef struct es_server_config {
 	unsigned keep_s;          /* how long a kept verification lives */
 	const char *trust_dir;    /* more anchors for the verify route (peers, other makers), or NULL */
 	bool role_verify;         /* --role verify: only the "public" and "operations" routes */
+	unsigned peer_fetch_s;    /* fetch the peers' status lists this often (docs/peering.md); 0: never */
 } es_server_config;
 
 /* The defaults, minimums and maximums of every key (eseal serve --print-config). */
@@ -254,6 +255,7 @@ typedef struct es_server {
 	pthread_mutex_t log_mu;
 	bool secure_cookies;
 	struct es_public *pub;        /* public services' state (handlers_public.c) */
+	struct es_peer_sched *peers;  /* the peers' status-list schedule (handlers_peers.c), or NULL */
 } es_server;
 
 int es_server_start(es_server *s, const es_server_config *cfg);
@@ -278,6 +280,10 @@ void es_public_stop(es_server *s);
 /* Their OpenAPI schemas and media types (routes.c asks): NULL when @p name is not theirs. */
 int es_public_schemas(json_t *schemas);
 json_t *es_public_content(const char *name);
+/* Peering's OpenAPI schemas and its status-list schedule (handlers_peers.c). */
+int es_peer_schemas(json_t *schemas);
+int es_peers_start(es_server *s);
+void es_peers_stop(es_server *s);
 /* A route's max_body meaning "the server's document limit" (body_document), at most this. */
 #define ES_BODY_DOCUMENT ((size_t)256 * 1024 * 1024)
 /* ---- the console's static files (static.c) ------------------------------------------ */
