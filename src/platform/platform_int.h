@@ -37,6 +37,7 @@ struct es_platform_context {
 	char *dir;
 	char *outbox_url, *outbox_dir;
 	char *outbox_key;       /* es_platform_options.outbox_api_key, or NULL */
+	bool public_only;       /* opened without the master key: certificates only, no key */
 	uint8_t master[ES_BOX_KEY_LEN];
 	uint8_t data_key[ES_BOX_KEY_LEN];
 	es_cert *root, *maker, *tsa;

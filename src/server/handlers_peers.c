@@ -226,7 +226,8 @@ static void *sched_run(void *arg)
 
 int es_peers_start(es_server *s)
 {
-	if (s->cfg.peer_fetch_s == 0)
+	/* a verify node writes nothing it would have to sign for (audit checkpoints): full nodes fetch */
+	if (s->cfg.peer_fetch_s == 0 || s->cfg.role_verify)
 		return 0;
 	struct es_peer_sched *ps = es_calloc(1, sizeof(*ps));
 	if (!ps)

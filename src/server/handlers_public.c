@@ -349,7 +349,10 @@ static int make_status(es_req *rq, cached *c)
 	es_buf json = ES_BUF_INIT, sig = ES_BUF_INIT;
 	es_status_list *l = NULL;
 	int err;
-	if ((err = es_platform_status_list(rq->p, &json, &sig)) < 0 ||
+	/* a verify node has no maker key: it serves the list a full node published */
+	if ((err = es_platform_public_only(rq->p)
+			   ? es_platform_status_list_published(rq->p, &json, &sig, NULL, NULL, NULL, NULL)
+			   : es_platform_status_list(rq->p, &json, &sig)) < 0 ||
 	    (err = es_status_list_parse(&l, json.ptr, json.len, sig.ptr, sig.len)) < 0)
 		goto done;
 	if (es_base64_len(sig.len, false) >= sizeof(c->sig_b64)) {
@@ -390,7 +393,10 @@ static int from_cache(es_req *rq, cached *c, int (*make)(es_req *, cached *), bo
 	int err;
 	if ((err = check_query(rq, (const char *const[]){ NULL })) < 0)
 		return err;
-	if ((err = es_platform_status_version(rq->p, &version)) < 0)
+	/* a verify node's lists change when a full node publishes, not when a seal changes */
+	if ((err = es_platform_public_only(rq->p)
+			   ? es_platform_status_list_published(rq->p, NULL, NULL, NULL, NULL, NULL, &version)
+			   : es_platform_status_version(rq->p, &version)) < 0)
 		return err;
 	pthread_mutex_lock(&pub->mu);
 	if (!c->have || c->version != version || now - c->made >= REFRESH_S || now < c->made) {

@@ -15,6 +15,19 @@ const es_route es_routes[] = {
 };
 const size_t es_nroutes = ES_ARRAY_LEN(es_routes);
 
+bool es_route_served(const es_server_config *cfg, const es_route *r)
+{
+	bool verify_service = strcmp(r->tag, "public") == 0 && (strcmp(r->pattern, "/api/v1/verify") == 0 ||
+								 strcmp(r->pattern, "/api/v1/verifications/{id}") == 0);
+	if (cfg->role_verify)
+		/* public reads only: no sign-in, and nothing that signs (the TSA issues tokens) */
+		return r->auth == ES_ROUTE_PUBLIC && (strcmp(r->tag, "public") == 0 || strcmp(r->tag, "operations") == 0) &&
+		       strcmp(r->pattern, "/api/v1/tsa") != 0;
+	if (cfg->role_sign)
+		return !verify_service; /* verification is the verify nodes' */
+	return true;
+}
+
 /* One path against one pattern: literal segments equal, {name} segments captured. */
 static bool match(const char *pattern, const char *path, es_req *rq)
 {

@@ -33,7 +33,8 @@ typedef struct es_server_config {
 	size_t body_document;     /* a public route's document upload (POST /api/v1/verify) */
 	unsigned keep_s;          /* how long a kept verification lives */
 	const char *trust_dir;    /* more anchors for the verify route (peers, other makers), or NULL */
-	bool role_verify;         /* --role verify: only the "public" and "operations" routes */
+	bool role_verify;         /* --role verify: public reads only, never the master key (es_route_served) */
+	bool role_sign;           /* --role sign: every route but the public verification service */
 	unsigned peer_fetch_s;    /* fetch the peers' status lists this often (docs/peering.md); 0: never */
 } es_server_config;
 
@@ -163,6 +164,8 @@ extern const size_t es_nroutes;
 int es_route_match(const char *method, const char *path, es_req *rq, bool *path_known);
 /* The component schemas of the operations routes (schemas_ops.c). */
 void es_schemas_ops(json_t *schemas);
+/* Whether a node of @p cfg's role serves route @p r (docs/public-services.md "Roles"). */
+bool es_route_served(const es_server_config *cfg, const es_route *r);
 /* The OpenAPI 3.1 document of the route table. */
 int es_openapi(es_buf *out);
 /* The request and response schemas of the sign services (handlers_sign.c). */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two `eseal serve` nodes on one PostgreSQL (docs/peering.md, "Several nodes"): a seal made
+# Two `eseal serve` nodes on one PostgreSQL (docs/public-services.md, "Roles"): a seal made
 # through node 1 is revoked through node 2, and node 1's verify route reports it void at
 # once: the verify route reads a seal's status from the shared store on every request, so the
 # bound is the next request after the revocation commits (no cache to expire). Node 1's signed

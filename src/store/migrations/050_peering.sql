@@ -52,3 +52,20 @@ CREATE TABLE peer_events (
   UNIQUE (peer_id, idem_key)
 );
 CREATE INDEX peer_events_esid ON peer_events (esid, at);
+-- Independent deployment (docs/public-services.md "Roles"): what a verify node, which never opens the
+-- master key, serves. A full node writes the platform's public certificates and, on every
+-- publication, the signed status list and the CRL here; a newer publication is never
+-- replaced by an older one (version: the count of seal transitions it covers).
+CREATE TABLE published_status (
+  id BIGINT PRIMARY KEY,
+  version BIGINT NOT NULL,
+  list TEXT NOT NULL,
+  sig BLOB NOT NULL,
+  crl BLOB NOT NULL,
+  crl_this BIGINT NOT NULL,
+  crl_next BIGINT NOT NULL
+);
+CREATE TABLE public_certs (
+  role TEXT PRIMARY KEY,
+  der BLOB NOT NULL
+);
