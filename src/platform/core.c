@@ -850,6 +850,12 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	c->tsa = p->tsa;
 	c->tsa_key = p->tsa_key;
 	p->bootstrap = false;
+	/* the first full open publishes, so that a verify node has a status list and a CRL to serve */
+	int64_t published = 1;
+	if (!c->public_only && es_store_int(p->st, &published, "SELECT COUNT(*) FROM published_status", NULL, 0) == 0 &&
+	    published == 0 && es_platform__status_publish(p) < 0)
+		es_error_clear(); /* published again at the next change */
+	es_error_clear();
 	*out = p;
 	return 0;
 fail:

@@ -36,9 +36,9 @@ e --as app1 seal confirm "$esid" >/dev/null
 e --as app1 seal export "$esid" -o "$T/seal.esl" >/dev/null
 KEY=$(e --json api-key create app1 --name 角色测试 --expires 2099-01-01 | jq -r .key)
 
-start() { # start ROLE: a node of that role on D; its URL in U
+start() { # start ROLE [ARGS]: a node of that role on D (ARGS: e.g. another --dir); its URL in U
   rm -f "$T/port"
-  "$ESEAL" serve --dir "$D" --role "$1" --listen 127.0.0.1:0 --threads 2 --web none --port-file "$T/port" \
+  "$ESEAL" serve --dir "$D" --role "$@" --listen 127.0.0.1:0 --threads 2 --web none --port-file "$T/port" \
     2>>"$T/server.log" &
   PID=$!
   for _ in $(seq 100); do [ -s "$T/port" ] && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
@@ -102,6 +102,13 @@ stop
 mkdir "$D/master.key"
 ESEAL_MASTER_KEY=not-a-key start verify
 [ "$(verdict)" = invalid ] || fail "verify node with an unreadable master key"
+stop
+# or a data directory of its own, empty, on the same store
+mkdir "$T/empty"
+start verify --dir "$T/empty" --store "sqlite:$D/platform.db"
+[ "$(verdict)" = invalid ] && [ "$(code "$U/api/v1/status-list")" = 200 ] && [ "$(code "$U/api/v1/trust")" = 200 ] ||
+  fail "a verify node on an empty data directory"
+[ -z "$(ls -A "$T/empty")" ] || fail "the verify node wrote into its data directory: $(ls -A "$T/empty")"
 stop
 rmdir "$D/master.key"
 mv "$T/master.key" "$D/master.key"
