@@ -120,6 +120,20 @@ typedef struct es_platform_options {
 	 */
 	es_time (*clock)(void *ctx);
 	void *clock_ctx;
+	/**
+	 * The API key the outbox's HTTP sender presents to the receiver (Authorization: Bearer),
+	 * e.g. another eseal platform's key bound to this platform as its peer (docs/peering.md);
+	 * NULL: none.
+	 */
+	const char *outbox_api_key;
+	/**
+	 * Open without the master key (a verify node, `eseal serve --role verify`, docs/public-services.md): master_key is
+	 * ignored and may be NULL; the certificates come from the store's public copy (written by
+	 * any full open), no key is loaded, and whatever signs (making seals, the status list, the
+	 * CRL, time stamps, audit checkpoints) fails with ES_EDENIED; the status list and CRL are
+	 * the last ones a full node published (es_platform_status_list_published).
+	 */
+	bool public_only;
 } es_platform_options;
 #define ES_PLATFORM_OPTIONS_VERSION 1
 #define ES_PLATFORM_OPTIONS_INIT { .version = ES_PLATFORM_OPTIONS_VERSION }

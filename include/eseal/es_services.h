@@ -42,6 +42,18 @@ ES_EXTERN(int) es_platform_crl(es_platform *p, es_buf *der, es_time *this_update
  * current CRL (es_platform_crl).
  */
 ES_EXTERN(int) es_platform_trust_json(es_platform *p, es_buf *out) ES_WARN_UNUSED;
+/**
+ * The signed status list and CRL as a full node last published them in the store (what a
+ * verify node, es_platform_options.public_only, serves): @p json, @p sig (may be NULL), the
+ * CRL in @p crl (may be NULL) with its dates, and @p version, the count of seal transitions
+ * it covers. ES_ENOTFOUND before any publication.
+ */
+ES_EXTERN(int) es_platform_status_list_published(es_platform *p, es_buf *json, es_buf *sig, es_buf *crl,
+						 es_time *crl_this, es_time *crl_next, int64_t *version) ES_WARN_UNUSED;
+/** Sign and publish the status list and CRL now (DIR/status and the store); 0 on a verify node. */
+ES_EXTERN(int) es_platform_publish(es_platform *p) ES_WARN_UNUSED;
+/** Whether @p p was opened without the master key (es_platform_options.public_only). */
+ES_EXTERN(bool) es_platform_public_only(es_platform *p);
 /** The platform TSA answers an RFC 3161 request (es_tsp_respond() at the platform's clock). */
 ES_EXTERN(int) es_platform_tsa_respond(es_platform *p, const uint8_t *req, size_t len, es_buf *resp,
 				       es_tsp_result *out) ES_WARN_UNUSED;

@@ -5,6 +5,7 @@
 #include "eseal/es_platform.h"
 #include "eseal/es_jobs.h"
 #include "eseal/es_webhooks.h"
+#include "eseal/es_peers.h"
 #include "eseal/es_read.h"
 #include "eseal/es_seal.h"
 #include "eseal/es_crypto.h"
@@ -120,6 +121,14 @@ static const char platform_usage[] =
 	"                                         (docs/webhooks.md)\n"
 	"  webhook list                           the subscriptions (never their secrets)\n"
 	"  webhook remove ID                      stop it (undelivered events are dropped)\n"
+	"  peer add --name N --trust FILE [--status-url URL] [--key ID]\n"
+	"                                         register another platform (docs/peering.md):\n"
+	"                                         FILE is its GET /api/v1/trust document; its\n"
+	"                                         signed status list is fetched from URL; API\n"
+	"                                         key ID files its seals here\n"
+	"  peer list  |  peer remove ID  |  peer fetch [ID]  |  peer seals [--peer ID]\n"
+	"                                         peers with their last fetch; fetch their\n"
+	"                                         status lists now; the seals they filed\n"
 	"  bench [N [THREADS]]                    applications end to end per second (THREADS sessions)\n"
 	"\n"
 	"  --dir DIR      platform folder (default $ESEAL_PLATFORM_DIR or ./eseal-platform)\n"
@@ -166,6 +175,9 @@ typedef struct popts {
 	const char *name, *credit, *region, *legal_rep, *id, *mobile, *roles, *business, *kind, *function, *size,
 		*handler, *handler_mobile, *handler_id, *target, *reason, *impression, *multi, *output, *from, *to, *letter,
 		*document, *purpose, *csr, *location, *anchor, *sm3, *placement, *events;
+	/* peers */
+	const char *trust, *status_url;
+	int64_t key, peer;
 	/* list filters, seal document, api keys */
 	const char *state, *office, *esid, *object, *after, *expires, *scope, *allow_from, *keyword, *pin_file;
 	int64_t unit, superior, holder, batch, request, limit, by, expiring_days, page, days;
@@ -212,6 +224,8 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		{ "w", required_argument, NULL, 56 },          { "h", required_argument, NULL, 57 },
 		{ "reclaim", no_argument, NULL, 61 },         { "events", required_argument, NULL, 62 },
 		{ "days", required_argument, NULL, 63 },       { "job-retention-days", required_argument, NULL, 63 },
+		{ "trust", required_argument, NULL, 64 },     { "status-url", required_argument, NULL, 65 },
+		{ "key", required_argument, NULL, 66 },       { "peer", required_argument, NULL, 67 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -285,6 +299,10 @@ static int parse_opts(popts *o, int argc, char **argv, const char *usage)
 		case 61: o->reclaim = true; break;
 		case 62: o->events = optarg; break;
 		case 63: o->days = strtoll(optarg, &end, 10); break;
+		case 64: o->trust = optarg; break;
+		case 65: o->status_url = optarg; break;
+		case 66: o->key = strtoll(optarg, &end, 10); break;
+		case 67: o->peer = strtoll(optarg, &end, 10); break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return -2;
 		}
@@ -380,6 +398,10 @@ static int open_platform(es_platform **p, const popts *o, bool create, legacy_li
 	po.dir = o->dir;
 	po.master_key = key;
 	po.outbox_url = o->outbox_url;
+	/* a secret: from the environment only, never a flag (docs/peering.md) */
+	po.outbox_api_key = getenv("ESEAL_OUTBOX_API_KEY");
+	if (po.outbox_api_key && !*po.outbox_api_key)
+		po.outbox_api_key = NULL;
 	po.legacy_codes = (const char *const *)legacy->v;
 	po.nlegacy = legacy->n;
 	err = es_platform_open(p, &po);
@@ -521,6 +543,72 @@ static int64_t num(const char *s)
 	char *end;
 	long long v = strtoll(s, &end, 10);
 	return *end ? -1 : v;
+}
+
+/* eseal platform peer ... (docs/peering.md): the same JSON the HTTP route takes. */
+static int plat_peer(es_platform *p, const popts *o, const es_actor *actor)
+{
+	static const char usage[] = "peer add --name N --trust FILE [--status-url URL] [--key ID] | peer list | "
+				    "peer remove ID | peer fetch [ID] | peer seals [--peer ID]";
+	const char *sub = o->nargs >= 2 ? o->args[1] : "";
+	es_buf b = ES_BUF_INIT;
+	int err;
+	if (strcmp(sub, "add") == 0 && o->nargs == 2) {
+		json_error_t je;
+		json_t *trust = NULL;
+		int64_t id = 0;
+		if (!o->name || !o->trust)
+			return cli_usage_error("platform", "%s", usage);
+		if ((err = es_file_read(&b, o->trust, ES_PEER_MAX_BODY)) < 0)
+			return done_rc(o, err, "peer add");
+		trust = json_loadb((const char *)b.ptr, b.len, 0, &je);
+		b.len = 0;
+		if (!trust) {
+			es_buf_release(&b);
+			return done_rc(o, es_error_set(ES_EMALFORMED, "%s is not JSON: %s (the peer's GET /api/v1/trust)",
+						       o->trust, je.text),
+				       "peer add");
+		}
+		json_t *req = json_pack("{s:s, s:o}", "name", o->name, "trust", trust);
+		if (o->status_url)
+			json_object_set_new(req, "status_url", json_string(o->status_url));
+		if (o->key)
+			json_object_set_new(req, "api_key", json_integer(o->key));
+		char *text = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		err = text ? es_platform_peer_add(p, actor, (const uint8_t *)text, strlen(text), &id)
+			   : es_error_set(ES_ENOMEM, "out of memory");
+		free(text); /* jansson's */
+		es_buf_release(&b);
+		if (err == 0)
+			print_id(o, "peer", id);
+		return done_rc(o, err, "peer add");
+	}
+	if (strcmp(sub, "remove") == 0 && o->nargs == 3 && num(o->args[2]) > 0) {
+		if ((err = es_platform_peer_remove(p, actor, num(o->args[2]))) == 0)
+			print_id(o, "removed", num(o->args[2]));
+		return done_rc(o, err, "peer remove");
+	}
+	if (strcmp(sub, "fetch") == 0 && (o->nargs == 2 || (o->nargs == 3 && num(o->args[2]) > 0))) {
+		unsigned failed = 0;
+		if ((err = es_platform_allowed(p, actor, ES_ACT_ACCOUNT_ADD, -1)) == 0)
+			err = es_platform_peer_fetch(p, o->nargs == 3 ? num(o->args[2]) : 0, &failed);
+		if (err == 0 && failed)
+			err = es_error_set(ES_EIO, "%u peer(s) failed: see last_error in 'eseal platform peer list'", failed);
+		if (err == 0 && !o->json)
+			printf("fetched\n");
+		else if (err == 0)
+			cli_print_json(json_pack("{s:i}", "failed", 0));
+		return done_rc(o, err, "peer fetch");
+	}
+	if ((strcmp(sub, "list") == 0 || strcmp(sub, "seals") == 0) && o->nargs == 2) {
+		err = sub[0] == 'l' ? es_platform_peers_json(p, actor, &b) : es_platform_peer_seals_json(p, actor, o->peer, &b);
+		if (err == 0)
+			printf("%.*s\n", (int)b.len, (const char *)b.ptr);
+		es_buf_release(&b);
+		return done_rc(o, err, sub[0] == 'l' ? "peer list" : "peer seals");
+	}
+	return cli_usage_error("platform", "%s", usage);
 }
 
 static int plat_init(es_platform *p, const popts *o, const es_actor *actor)
@@ -1620,6 +1708,8 @@ int cmd_platform(int argc, char **argv)
 			rc = cli_usage_error("platform",
 					     "webhook add URL --events E[,E] [--unit ID] | webhook list | webhook remove ID");
 		}
+	} else if (strcmp(cmd, "peer") == 0) {
+		rc = plat_peer(p, &o, actor);
 	} else if (strcmp(cmd, "job") == 0) {
 		rc = o.nargs < 2 ? cli_usage_error("platform", "%s", job_cmds) : plat_job(p, &o, actor);
 	} else if (strcmp(cmd, "token") == 0) {

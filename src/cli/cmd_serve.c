@@ -31,7 +31,7 @@ typedef struct serve_settings {
 	const char *port_file;
 	unsigned max_document_mib; /* cfg.body_document in MiB */
 	unsigned keep_days;        /* cfg.keep_s in days */
-	const char *role;          /* "all" or "verify" */
+	const char *role;          /* "all", "sign" or "verify" */
 	const char *web;           /* the console's folder, or "none" */
 } serve_settings;
 
@@ -77,8 +77,11 @@ static const key_doc keys[] = {
 	{ "keep_days", "N", K_UINT, OFF(keep_days), 1, 3650, "30", "how long a kept verification (?keep=1) lives" },
 	{ "trust", "DIR", K_STR, OFF(cfg.trust_dir), 0, 0, "none",
 	  "a folder of certificates and CRLs the verify route trusts besides this platform's own" },
+	{ "peer_fetch_s", "SECONDS", K_UINT, OFF(cfg.peer_fetch_s), 0, 86400, "300",
+	  "fetch the registered peers' signed status lists this often (docs/peering.md); 0: never" },
 	{ "role", "ROLE", K_STR, OFF(role), 0, 0, "all",
-	  "all, or verify: only the public routes (verify, status, trust, TSA) and health" },
+	  "all; sign: every route but document verification; verify: the public reads only (verify, status, "
+	  "status list, trust, health), never opening the master key (docs/public-services.md)" },
 	{ "web", "DIR", K_STR, OFF(web), 0, 0, "web/ of the source tree (developer builds), else PREFIX/share/eseal/web",
 	  "the web console's files, served at / (a folder, or none)" },
 	{ "client_cert_header", "NAME", K_STR, OFF(cfg.client_cert_header), 0, 0, "X-SSL-Client-Cert",
@@ -308,11 +311,12 @@ int cmd_serve(int argc, char **argv)
 			}
 		}
 	}
-	if (!s.role || (strcmp(s.role, "all") != 0 && strcmp(s.role, "verify") != 0)) {
-		rc = cli_usage_error("serve", "role '%s': expected all or verify", s.role ? s.role : "");
+	if (!s.role || (strcmp(s.role, "all") != 0 && strcmp(s.role, "verify") != 0 && strcmp(s.role, "sign") != 0)) {
+		rc = cli_usage_error("serve", "role '%s': expected all, sign or verify", s.role ? s.role : "");
 		goto done;
 	}
 	s.cfg.role_verify = strcmp(s.role, "verify") == 0;
+	s.cfg.role_sign = strcmp(s.role, "sign") == 0;
 	{
 		struct stat st;
 		bool given = s.web && strcmp(s.web, ES_WEB_DIR) != 0;

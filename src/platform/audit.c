@@ -170,6 +170,9 @@ static int cp_sign(es_platform *p, es_audit_anchor *a)
 {
 	es_buf msg = ES_BUF_INIT, sig = ES_BUF_INIT, tst = ES_BUF_INIT;
 	int err;
+	if (!p->maker_key || !p->tsa_key)
+		return es_error_set(ES_EDENIED, "this node was opened without the master key (a verify node): it signs "
+						"nothing; a sign or all node writes the audit checkpoints");
 	if ((err = cp2_message(&msg, a)) < 0 || (err = es_sm2_sign(&sig, p->maker_key, NULL, 0, msg.ptr, msg.len)) < 0 ||
 	    (err = es_tst_create(&tst, p->tsa, p->tsa_key, msg.ptr, msg.len, a->at, NULL)) < 0)
 		goto done;

@@ -615,6 +615,7 @@ static int api_key_tx(es_platform *p, void *vctx)
 			      "sign-in refused: the key's account is disabled; ask an administrator");
 	actor_fill(p, x->actor, &r, ES_AUTH_API_KEY);
 	x->actor->scope = (uint64_t)k.scope;
+	x->actor->key_id = id;
 	return 0; /* a successful key use is audited by the actions it takes, not per request */
 }
 

@@ -45,7 +45,7 @@ int es_platform_open_dir(es_platform **out, const char *dir, const char *store, 
 {
 	ES_ASSERT_ARG(out && dir);
 	es_platform_options o = ES_PLATFORM_OPTIONS_INIT;
-	uint8_t key[32];
+	uint8_t key[32] = { 0 };
 	char uri[4200], path[4096];
 	es_buf text = ES_BUF_INIT;
 	const char *legacy[LEGACY_MAX];
@@ -56,7 +56,8 @@ int es_platform_open_dir(es_platform **out, const char *dir, const char *store, 
 		o = *base;
 	if (es_file_exists(dir) != 1)
 		return es_error_set(ES_ENOTFOUND, "no platform folder '%s': run 'eseal platform init --dir %s'", dir, dir);
-	if ((err = es_platform_master_key(key, dir)) < 0)
+	/* a verify node never reads the master key (es_platform_options.public_only) */
+	if (!o.public_only && (err = es_platform_master_key(key, dir)) < 0)
 		return err;
 	if (store)
 		snprintf(uri, sizeof(uri), "%s", store);
@@ -78,7 +79,7 @@ int es_platform_open_dir(es_platform **out, const char *dir, const char *store, 
 	es_error_clear();
 	o.store = uri;
 	o.dir = dir;
-	o.master_key = key;
+	o.master_key = o.public_only ? NULL : key;
 	o.legacy_codes = legacy;
 	o.nlegacy = nlegacy;
 	err = es_platform_open(out, &o);

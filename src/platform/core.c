@@ -643,6 +643,65 @@ done:
 	return err;
 }
 
+/* The certificates in clear (public_certs), for nodes that never open the master key. */
+static int save_public_certs(es_platform *p)
+{
+	static const char *const roles[] = { "root", "maker", "tsa" };
+	const es_cert *certs[] = { p->root, p->maker, p->tsa };
+	int err = 0;
+	for (size_t i = 0; i < 3 && err == 0; i++) {
+		es_bytes d = es_cert_der(certs[i]);
+		int64_t same = 0;
+		es_sval pv[2] = { ES_SV_S(roles[i]), ES_SV_B(d.ptr, d.len) };
+		if ((err = es_store_int(p->st, &same, "SELECT COUNT(*) FROM public_certs WHERE role = ? AND der = ?", pv, 2)) < 0)
+			break;
+		if (!same)
+			err = es_store_exec(p->st,
+					    "INSERT INTO public_certs (role, der) VALUES (?, ?) ON CONFLICT (role) DO UPDATE SET "
+					    "der = excluded.der",
+					    pv, 2, NULL, NULL, NULL);
+	}
+	return err;
+}
+
+typedef struct cert_slot {
+	es_cert **slot;
+	int err;
+} cert_slot;
+
+static int public_cert_row(void *vctx, const es_sval *c, size_t n)
+{
+	cert_slot *x = vctx;
+	if (n < 1 || c[0].type != ES_SV_BLOB)
+		return ES_EINTERNAL;
+	x->err = es_cert_from_der(x->slot, c[0].b, c[0].len);
+	return x->err < 0 ? x->err : 1;
+}
+
+static int load_public_certs(es_platform *p)
+{
+	static const char *const roles[] = { "root", "maker", "tsa" };
+	es_cert **slots[] = { &p->root, &p->maker, &p->tsa };
+	for (size_t i = 0; i < 3; i++) {
+		cert_slot x = { slots[i], 0 };
+		es_sval pv[1] = { ES_SV_S(roles[i]) };
+		int err = es_store_exec(p->st, "SELECT der FROM public_certs WHERE role = ?", pv, 1, public_cert_row, &x, NULL);
+		if (err < 0)
+			return err;
+		if (!*slots[i])
+			return es_error_set(ES_ENOTFOUND, "the store holds no public copy of the platform's %s certificate: "
+							  "open it once with its master key (eseal serve --role all or sign, "
+							  "or any eseal platform command) before a verify node",
+					    roles[i]);
+	}
+	return 0;
+}
+
+bool es_platform_public_only(es_platform *p)
+{
+	return p && p->ctx && p->ctx->public_only;
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? es_strdup(s) : NULL;
@@ -679,6 +738,10 @@ static void context_free(es_platform_context *c)
 	es_free(c->dir);
 	es_free(c->outbox_url);
 	es_free(c->outbox_dir);
+	if (c->outbox_key) {
+		es_wipe(c->outbox_key, strlen(c->outbox_key));
+		es_free(c->outbox_key);
+	}
 	for (size_t i = 0; i < c->nlegacy; i++)
 		es_free(c->legacy[i]);
 	es_free(c->legacy);
@@ -707,7 +770,7 @@ static void context_unref(es_platform_context *c)
  */
 int es_platform_open(es_platform **out, const es_platform_options *opt)
 {
-	ES_ASSERT_ARG(out && opt && opt->store && opt->dir && opt->master_key);
+	ES_ASSERT_ARG(out && opt && opt->store && opt->dir && (opt->master_key || opt->public_only));
 	int err;
 	*out = NULL;
 	if (opt->version != ES_PLATFORM_OPTIONS_VERSION)
@@ -726,7 +789,8 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	pthread_mutex_init(&c->publish_mu, NULL);
 	p->ctx = c;
 	p->bootstrap = true;
-	memcpy(c->master, opt->master_key, ES_BOX_KEY_LEN);
+	if (opt->master_key)
+		memcpy(c->master, opt->master_key, ES_BOX_KEY_LEN);
 	c->seal_days = opt->seal_days ? opt->seal_days : 730;
 	c->dpi = opt->render_dpi ? opt->render_dpi : 300;
 	c->audit_every = opt->audit_every ? opt->audit_every : 64;
@@ -736,6 +800,7 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	c->store = es_strdup(opt->store);
 	c->dir = es_strdup(opt->dir);
 	c->outbox_url = dup_or_null(opt->outbox_url);
+	c->outbox_key = dup_or_null(opt->outbox_api_key);
 	if (opt->outbox_dir) {
 		c->outbox_dir = es_strdup(opt->outbox_dir);
 	} else {
@@ -744,7 +809,8 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 			c->outbox_dir = es_strdup((const char *)b.ptr);
 		es_buf_release(&b);
 	}
-	if (!c->store || !c->dir || !c->outbox_dir || (opt->outbox_url && !c->outbox_url)) {
+	if (!c->store || !c->dir || !c->outbox_dir || (opt->outbox_url && !c->outbox_url) ||
+	    (opt->outbox_api_key && !c->outbox_key)) {
 		err = es_error_set(ES_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -767,8 +833,14 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 		goto fail;
 	if ((err = es_store_open(&p->st, c->store)) < 0)
 		goto fail;
-	if ((err = setup_authority(p)) < 0 || (err = setup_tsa(p)) < 0)
+	if (opt->public_only) {
+		c->public_only = true;
+		memset(c->master, 0, sizeof(c->master));
+		if ((err = load_public_certs(p)) < 0)
+			goto fail;
+	} else if ((err = setup_authority(p)) < 0 || (err = setup_tsa(p)) < 0 || (err = save_public_certs(p)) < 0) {
 		goto fail;
+	}
 	/* what the session loaded becomes the context's */
 	memcpy(c->data_key, p->data_key, sizeof(c->data_key));
 	c->root = p->root;
@@ -778,6 +850,12 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	c->tsa = p->tsa;
 	c->tsa_key = p->tsa_key;
 	p->bootstrap = false;
+	/* the first full open publishes, so that a verify node has a status list and a CRL to serve */
+	int64_t published = 1;
+	if (!c->public_only && es_store_int(p->st, &published, "SELECT COUNT(*) FROM published_status", NULL, 0) == 0 &&
+	    published == 0 && es_platform__status_publish(p) < 0)
+		es_error_clear(); /* published again at the next change */
+	es_error_clear();
 	*out = p;
 	return 0;
 fail:

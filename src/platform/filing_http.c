@@ -7,6 +7,7 @@
 #include "platform_int.h"
 #include <curl/curl.h>
 #include <pthread.h>
+#include <strings.h>
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc = CURLE_FAILED_INIT;
@@ -102,4 +103,109 @@ int es_filing_post(const char *url, const char *ca_file, unsigned timeout_s, con
 	snprintf(target, sizeof(target), "X-Filing-Target: %s", f->target);
 	const char *headers[] = { idem, target, NULL };
 	return es_platform__http_post(url, ca_file, timeout_s, headers, f->payload, f->len, "filing POST");
+}
+
+/* ---- a GET for the peers' status lists (peers.c) ----------------------------------------- */
+
+typedef struct get_ctx {
+	es_buf *body;
+	size_t max;
+	bool too_big;
+	es_http_got *got;
+} get_ctx;
+
+static size_t keep_body(char *ptr, size_t size, size_t n, void *vctx)
+{
+	get_ctx *g = vctx;
+	size_t len = size * n;
+	if (g->body->len + len > g->max) {
+		g->too_big = true;
+		return 0;
+	}
+	return es_buf_put(g->body, ptr, len) == 0 ? len : 0;
+}
+
+/* Copy header "Name: value" into @p out when it is @p name (case-insensitive), trimmed. */
+static void header_value(const char *line, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	if (len <= nl + 1 || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return;
+	const char *v = line + nl + 1;
+	size_t vl = len - nl - 1;
+	while (vl && (*v == ' ' || *v == '\t')) {
+		v++;
+		vl--;
+	}
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	if (vl >= cap)
+		return; /* too long to be ours: left empty, refused by the caller */
+	memcpy(out, v, vl);
+	out[vl] = 0;
+}
+
+static size_t keep_header(char *ptr, size_t size, size_t n, void *vctx)
+{
+	get_ctx *g = vctx;
+	size_t len = size * n;
+	header_value(ptr, len, "ETag", g->got->etag, sizeof(g->got->etag));
+	header_value(ptr, len, "X-Status-Signature", g->got->signature, sizeof(g->got->signature));
+	return len;
+}
+
+int es_platform__http_get(const char *url, const char *if_none_match, size_t max, unsigned timeout_s, es_buf *body,
+			  es_http_got *got)
+{
+	ES_ASSERT_ARG(url && body && got);
+	memset(got, 0, sizeof(*got));
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return es_error_set(ES_EINVAL, "the URL must start with http:// or https://");
+	if (if_none_match && (strpbrk(if_none_match, "\r\n") || strlen(if_none_match) > 128))
+		return es_error_set(ES_EINVAL, "an ETag is not a header value");
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return es_error_set(ES_EIO, "libcurl did not start (%s)", curl_easy_strerror(curl_init_rc));
+	CURL *h = curl_easy_init();
+	if (!h)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	struct curl_slist *hdr = NULL;
+	char inm[160];
+	int err = 0;
+	get_ctx g = { body, max, false, got };
+	if (if_none_match && *if_none_match) {
+		snprintf(inm, sizeof(inm), "If-None-Match: %s", if_none_match);
+		if (!(hdr = curl_slist_append(NULL, inm))) {
+			err = es_error_set(ES_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	long t = timeout_s ? (long)timeout_s : ES_PLAT_HTTP_TIMEOUT_S;
+	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK || curl_easy_setopt(h, CURLOPT_TIMEOUT, t) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, t) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_body) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &g) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, keep_header) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERDATA, &g) != CURLE_OK) {
+		err = es_error_set(ES_EINTERNAL, "libcurl refused an option");
+		goto done;
+	}
+	CURLcode rc = curl_easy_perform(h);
+	if (g.too_big) {
+		err = es_error_set(ES_ELIMIT, "the answer is larger than %zu bytes", max);
+		goto done;
+	}
+	if (rc != CURLE_OK) {
+		err = es_error_set(ES_EIO, "%s", curl_easy_strerror(rc));
+		goto done;
+	}
+	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &got->status);
+done:
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(h);
+	return err;
 }

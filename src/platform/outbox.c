@@ -37,7 +37,20 @@ done:
 static int send_http(void *ctx, const es_filing *f)
 {
 	es_platform *p = ctx;
-	return es_filing_post(p->outbox_url, NULL, ES_PLAT_HTTP_TIMEOUT_S, f);
+	if (!p->ctx->outbox_key)
+		return es_filing_post(p->outbox_url, NULL, ES_PLAT_HTTP_TIMEOUT_S, f);
+	/* a receiver that wants a registered system's key (another eseal platform, docs/peering.md) */
+	if (strlen(f->key) > 200 || strlen(f->target) > 32 || strlen(p->ctx->outbox_key) > 200)
+		return es_error_set(ES_EINVAL, "filing key, target or API key is not a header value");
+	char idem[256], target[64], auth[256];
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", f->key);
+	snprintf(target, sizeof(target), "X-Filing-Target: %s", f->target);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", p->ctx->outbox_key);
+	const char *headers[] = { idem, target, auth, NULL };
+	int err = es_platform__http_post(p->outbox_url, NULL, ES_PLAT_HTTP_TIMEOUT_S, headers, f->payload, f->len,
+					 "filing POST");
+	es_wipe(auth, sizeof(auth));
+	return err;
 }
 
 typedef struct hook_row {

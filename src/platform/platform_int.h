@@ -23,6 +23,7 @@ struct es_actor {
 	es_time when;
 	bool must_change;
 	uint64_t scope; /* API keys: allowed actions; 0 = all the roles allow */
+	int64_t key_id; /* API keys: the key's id (a peer's filings are bound to it) */
 };
 
 /*
@@ -35,6 +36,8 @@ struct es_platform_context {
 	char *store;            /* the store's URI: each session opens its own connection */
 	char *dir;
 	char *outbox_url, *outbox_dir;
+	char *outbox_key;       /* es_platform_options.outbox_api_key, or NULL */
+	bool public_only;       /* opened without the master key: certificates only, no key */
 	uint8_t master[ES_BOX_KEY_LEN];
 	uint8_t data_key[ES_BOX_KEY_LEN];
 	es_cert *root, *maker, *tsa;
@@ -153,6 +156,21 @@ int es_platform__transition(es_platform *p, const char *object, const char *id, 
 			    int64_t actor, const char *reason, int64_t *tid);
 /* Queue the filing records (public security, national platform) of a seal event. */
 int es_platform__file(es_platform *p, const char *esid, const char *event, int64_t tid);
+/* Peering (peers.c): a filed peer seal's status now or, with @p history, at @p at; ES_ENOTFOUND (no message) when none. */
+int es_platform__peer_status(es_platform *p, const char *esid, es_time at, bool history, es_status_info *out);
+/* What es_platform__http_get saw besides the body. */
+typedef struct es_http_got {
+	long status;
+	char etag[130];
+	char signature[200]; /* X-Status-Signature */
+} es_http_got;
+/* GET @p url (http or https, no redirects), with If-None-Match when given, the body (at most @p max) into @p body. */
+int es_platform__http_get(const char *url, const char *if_none_match, size_t max, unsigned timeout_s, es_buf *body,
+			  es_http_got *got);
+/* 0 if @p url is a status URL a peer may be given (http or https, no spaces). */
+int es_platform__peer_url_check(const char *url);
+/* The registration JSON of es_platform_peer_add checked alone (the fuzzer's entry). */
+int es_peer_spec_check(const uint8_t *json, size_t len);
 /*
  * Making a seal for an application (seals.c), so that no write lock is held while the
  * impression is drawn, the key pair made and the certificate issued:

@@ -97,6 +97,9 @@ int es_platform_crl(es_platform *p, es_buf *der, es_time *this_update, es_time *
 	ES_ASSERT_ARG(p && der);
 	crl_ctx x = { 0 };
 	int64_t number = 0;
+	if (!p->root_key)
+		return es_error_set(ES_EDENIED, "this node was opened without the master key (a verify node): it serves the "
+						"CRL a sign or all node published");
 	es_time now = es_platform__now(p), next = now + ES_PLAT_STATUS_NEXT_UPDATE;
 	int err = es_store_exec(p->st,
 				"SELECT state, cert_der, state_since FROM seals WHERE state IN ('revoked', 'lost', 'suspended') "
@@ -115,6 +118,56 @@ int es_platform_crl(es_platform *p, es_buf *der, es_time *this_update, es_time *
 	es_free(x.v);
 	es_free(x.serial);
 	return err;
+}
+
+/* ---- what a full node published, for verify nodes ------------------------------------------- */
+
+typedef struct pub_ctx {
+	es_buf *json, *sig, *crl;
+	es_time *crl_this, *crl_next;
+	int64_t *version;
+	bool found;
+} pub_ctx;
+
+static int pub_row(void *vctx, const es_sval *c, size_t n)
+{
+	pub_ctx *x = vctx;
+	int err = 0;
+	if (n < 6 || c[1].type != ES_SV_TEXT || c[2].type != ES_SV_BLOB || c[3].type != ES_SV_BLOB)
+		return ES_EINTERNAL;
+	x->found = true;
+	if (x->version)
+		*x->version = c[0].i;
+	if (x->json && (err = es_buf_put(x->json, c[1].s, c[1].len)) < 0)
+		return err;
+	if (x->sig && (err = es_buf_put(x->sig, c[2].b, c[2].len)) < 0)
+		return err;
+	if (x->crl && (err = es_buf_put(x->crl, c[3].b, c[3].len)) < 0)
+		return err;
+	if (x->crl_this)
+		*x->crl_this = c[4].i;
+	if (x->crl_next)
+		*x->crl_next = c[5].i;
+	return 1;
+}
+
+int es_platform_status_list_published(es_platform *p, es_buf *json, es_buf *sig, es_buf *crl, es_time *crl_this,
+				      es_time *crl_next, int64_t *version)
+{
+	ES_ASSERT_ARG(p);
+	pub_ctx x = { json, sig, crl, crl_this, crl_next, version, false };
+	int err = es_store_exec(p->st, "SELECT version, list, sig, crl, crl_this, crl_next FROM published_status WHERE id = 1",
+				NULL, 0, pub_row, &x, NULL);
+	if (err == 0 && !x.found)
+		err = es_error_set(ES_ENOTFOUND, "no status list published yet: a sign or all node publishes one at its start "
+						 "and on every change of a seal");
+	return err;
+}
+
+int es_platform_publish(es_platform *p)
+{
+	ES_ASSERT_ARG(p);
+	return es_platform__status_publish(p);
 }
 
 /* ---- the trust document (GET /api/v1/trust) ------------------------------------------------- */
@@ -158,9 +211,13 @@ int es_platform_trust_json(es_platform *p, es_buf *out)
 	es_buf crl = ES_BUF_INIT;
 	es_time tu = 0, nu = 0;
 	char t1[32], t2[32];
-	int err = es_platform_crl(p, &crl, &tu, &nu);
-	if (err < 0)
+	/* a verify node has no root key: the CRL a full node published */
+	int err = p->root_key ? es_platform_crl(p, &crl, &tu, &nu)
+			      : es_platform_status_list_published(p, NULL, NULL, &crl, &tu, &nu, NULL);
+	if (err < 0) {
+		es_buf_release(&crl);
 		return err;
+	}
 	es_time_iso(t1, tu);
 	es_time_iso(t2, nu);
 	json_t *doc = json_pack("{s:i, s:[o, o, o], s:{s:s, s:s, s:s, s:o}, s:s}", "version", 1, "certificates",

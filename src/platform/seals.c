@@ -408,6 +408,31 @@ void es_platform__made_seal_free(es_made_seal *m)
 
 /* ---- filing records into the outbox ------------------------------------------- */
 
+static int file_seal_row(void *vctx, const es_sval *c, size_t n)
+{
+	json_t *j = vctx;
+	char state[16], reason[ES_PLAT_MAX_REASON + 64];
+	if (n < 3 || c[0].type != ES_SV_BLOB)
+		return ES_EINTERNAL;
+	char *b64 = es_malloc(es_base64_len(c[0].len, false) + 1);
+	if (!b64)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	es_base64(b64, c[0].b, c[0].len, false);
+	es_platform__copy(state, sizeof(state), &c[1]);
+	es_platform__copy(reason, sizeof(reason), &c[2]);
+	int bad = json_object_set_new(j, "seal", json_string(b64)) | json_object_set_new(j, "state", json_string(state)) |
+		  json_object_set_new(j, "reason", json_string(reason));
+	es_free(b64);
+	return bad ? es_error_set(ES_ENOMEM, "out of memory") : 1;
+}
+
+static int file_seal_fields(es_platform *p, const char *esid, json_t *j)
+{
+	es_sval pv[1] = { ES_SV_S(esid) };
+	return es_store_exec(p->st, "SELECT seal_der, state, COALESCE(state_reason, '') FROM seals WHERE esid = ?", pv, 1,
+			     file_seal_row, j, NULL);
+}
+
 int es_platform__file(es_platform *p, const char *esid, const char *event, int64_t tid)
 {
 	static const char *const targets[] = { "psb", "national" };
@@ -419,6 +444,11 @@ int es_platform__file(es_platform *p, const char *esid, const char *event, int64
 			      "transition", (json_int_t)tid);
 	if (!j)
 		return es_error_set(ES_ENOMEM, "out of memory");
+	/* the seal itself, its state and reason: what a receiving platform needs (docs/peering.md) */
+	if ((err = file_seal_fields(p, esid, j)) < 0) {
+		json_decref(j);
+		return err;
+	}
 	char *payload = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	if (!payload)
@@ -726,6 +756,9 @@ int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
 	int err = es_platform_seal_get(p, esid, &r);
 	if (err == ES_ENOTFOUND) {
 		es_error_clear();
+		/* a seal a peer filed here (docs/peering.md) */
+		if ((err = es_platform__peer_status(p, esid, es_platform__now(p), false, out)) != ES_ENOTFOUND)
+			return err;
 		out->status = ES_STATUS_UNKNOWN;
 		snprintf(out->reason, sizeof(out->reason), "not registered on this platform");
 		return 0;
@@ -777,6 +810,8 @@ int es_platform_seal_status_at(es_platform *p, const char *esid, es_time at, es_
 	int err = es_platform_seal_get(p, esid, &r);
 	if (err == ES_ENOTFOUND) {
 		es_error_clear();
+		if ((err = es_platform__peer_status(p, esid, at, true, out)) != ES_ENOTFOUND)
+			return err;
 		out->status = ES_STATUS_UNKNOWN;
 		snprintf(out->reason, sizeof(out->reason), "not registered on this platform");
 		return 0;
@@ -838,6 +873,9 @@ static int list_row(void *vctx, const es_sval *c, size_t n)
 int es_platform_status_list(es_platform *p, es_buf *json, es_buf *sig)
 {
 	ES_ASSERT_ARG(p && json && sig);
+	if (!p->maker_key)
+		return es_error_set(ES_EDENIED, "this node was opened without the master key (a verify node): it serves the "
+						"status list a sign or all node published");
 	char now[32];
 	int err;
 	es_buf subj = ES_BUF_INIT;
@@ -894,11 +932,35 @@ int es_platform_status_list_verify(es_platform *p, const uint8_t *json, size_t l
  * covered by another session's publication, which began after it was committed, is not
  * published again: a burst of changes costs a few publications, not one each.
  */
+/* The publication into the store, for verify nodes (a newer one is never replaced by an older one). */
+static int publish_store(es_platform *p, int64_t version, const es_buf *json, const es_buf *sig)
+{
+	es_buf crl = ES_BUF_INIT;
+	es_time tu = 0, nu = 0;
+	int err = es_platform_crl(p, &crl, &tu, &nu);
+	if (err == 0 && (err = es_buf_put((es_buf *)json, "", 1)) == 0) {
+		((es_buf *)json)->len--;
+		es_sval pv[6] = { ES_SV_I(version), ES_SV_S((const char *)json->ptr), ES_SV_B(sig->ptr, sig->len),
+				  ES_SV_B(crl.ptr, crl.len), ES_SV_I(tu), ES_SV_I(nu) };
+		err = es_store_exec(p->st,
+				    "INSERT INTO published_status (id, version, list, sig, crl, crl_this, crl_next) VALUES "
+				    "(1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, list = "
+				    "excluded.list, sig = excluded.sig, crl = excluded.crl, crl_this = excluded.crl_this, "
+				    "crl_next = excluded.crl_next WHERE published_status.version <= excluded.version",
+				    pv, 6, NULL, NULL, NULL);
+	}
+	es_buf_release(&crl);
+	return err;
+}
+
 int es_platform__status_publish(es_platform *p)
 {
 	es_platform_context *c = p->ctx;
 	es_buf json = ES_BUF_INIT, sig = ES_BUF_INIT, path = ES_BUF_INIT;
+	int64_t version = 0;
 	int err, lock = -1;
+	if (c->public_only)
+		return 0; /* a verify node signs nothing: the full nodes publish */
 	pthread_mutex_lock(&c->publish_mu);
 	if (p->status_seq && !p->publish_pending && c->status_published >= p->status_seq) {
 		pthread_mutex_unlock(&c->publish_mu);
@@ -915,7 +977,10 @@ int es_platform__status_publish(es_platform *p)
 		err = es_error_set(ES_EIO, "cannot lock %s: %s", (const char *)path.ptr, strerror(errno));
 		goto done;
 	}
-	if ((err = es_platform_status_list(p, &json, &sig)) < 0)
+	/* the count first: the list read after it covers at least these changes */
+	if ((err = es_platform_status_version(p, &version)) < 0 || (err = es_platform_status_list(p, &json, &sig)) < 0)
+		goto done;
+	if ((err = publish_store(p, version, &json, &sig)) < 0)
 		goto done;
 	path.len = 0;
 	/* signature first: a reader that sees the new list finds its signature in place or retries */

@@ -11,6 +11,7 @@
 #include "text.h"
 #include "eseal/es_pdf.h"
 #include "eseal/es_ofd.h"
+#include "eseal/es_peers.h"
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -29,11 +30,74 @@ typedef struct cached {
 	es_time generated, next_update;
 } cached;
 
+/* The verify route's anchors: shared by the requests using them, replaced when the peers change. */
+typedef struct trust_ref {
+	es_trust *t;
+	atomic_int refs;
+	int64_t peers_version;
+} trust_ref;
+
 struct es_public {
-	es_trust *trust;      /* the platform's anchors (+ --trust DIR), shared by every thread */
+	trust_ref *trust;     /* the platform's anchors (+ --trust DIR, + the peers'), under mu */
 	pthread_mutex_t mu;
 	cached status, trust_doc;
 };
+
+static void trust_unref(trust_ref *r)
+{
+	if (r && atomic_fetch_sub(&r->refs, 1) == 1) {
+		es_trust_free(r->t);
+		es_free(r);
+	}
+}
+
+/* This platform's anchors, the --trust folder's and the registered peers' (docs/peering.md). */
+static int trust_make(es_server *s, es_platform *p, trust_ref **out)
+{
+	trust_ref *r = es_calloc(1, sizeof(*r));
+	int err;
+	*out = NULL;
+	if (!r)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	atomic_init(&r->refs, 1);
+	if ((err = es_platform_trust_new(p, &r->t)) < 0)
+		goto fail;
+	if (s->cfg.trust_dir && (err = es_trust_load_dir(r->t, s->cfg.trust_dir)) < 0) {
+		es_error_wrap(err, "--trust '%s'", s->cfg.trust_dir);
+		goto fail;
+	}
+	if ((err = es_platform_peer_trust_add(p, r->t, &r->peers_version)) < 0)
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	trust_unref(r);
+	return err;
+}
+
+/* The anchors to verify with now: remade when a peer was added or removed. */
+static int trust_get(es_req *rq, trust_ref **out)
+{
+	struct es_public *pub = rq->srv->pub;
+	int64_t version = 0;
+	trust_ref *fresh = NULL;
+	int err;
+	if ((err = es_platform_peers_version(rq->p, &version)) < 0)
+		return err;
+	pthread_mutex_lock(&pub->mu);
+	if (pub->trust->peers_version != version) {
+		if ((err = trust_make(rq->srv, rq->p, &fresh)) == 0) {
+			trust_unref(pub->trust);
+			pub->trust = fresh;
+		}
+	}
+	if (err == 0) {
+		atomic_fetch_add(&pub->trust->refs, 1);
+		*out = pub->trust;
+	}
+	pthread_mutex_unlock(&pub->mu);
+	return err;
+}
 
 int es_public_start(es_server *s)
 {
@@ -44,19 +108,14 @@ int es_public_start(es_server *s)
 	/* the document layers plug into es_verify_file() once, before any thread runs */
 	es_verify_register_pdf(es_pdf_verify_file);
 	es_verify_register_ofd(es_ofd_verify);
-	if ((err = es_platform_trust_new(s->pool.all[0], &pub->trust)) < 0)
+	if ((err = trust_make(s, s->pool.all[0], &pub->trust)) < 0)
 		goto fail;
-	if (s->cfg.trust_dir && (err = es_trust_load_dir(pub->trust, s->cfg.trust_dir)) < 0) {
-		es_error_wrap(err, "--trust '%s'", s->cfg.trust_dir);
-		goto fail;
-	}
 	pthread_mutex_init(&pub->mu, NULL);
 	es_buf_init(&pub->status.body, 0);
 	es_buf_init(&pub->trust_doc.body, 0);
 	s->pub = pub;
 	return 0;
 fail:
-	es_trust_free(pub->trust);
 	es_free(pub);
 	return err;
 }
@@ -66,7 +125,7 @@ void es_public_stop(es_server *s)
 	struct es_public *pub = s->pub;
 	if (!pub)
 		return;
-	es_trust_free(pub->trust);
+	trust_unref(pub->trust);
 	es_buf_release(&pub->status.body);
 	es_buf_release(&pub->trust_doc.body);
 	pthread_mutex_destroy(&pub->mu);
@@ -219,7 +278,10 @@ int h_verify(es_req *rq)
 	if (doc.len == 0)
 		return es_error_set(ES_EINVAL, "the document is empty: send a PDF, OFD, seal, SES_Signature or CMS");
 
-	vo.trust = rq->srv->pub->trust;
+	trust_ref *tr = NULL;
+	if ((err = trust_get(rq, &tr)) < 0)
+		return err;
+	vo.trust = tr->t;
 	vo.status = es_platform_status_fn;
 	vo.status_at = status_at;
 	vo.status_payload = rq->p;
@@ -230,6 +292,7 @@ int h_verify(es_req *rq)
 	}
 	es_report_init(&rep);
 	err = es_verify_file(&rep, doc.ptr, doc.len, &vo);
+	trust_unref(tr);
 	if (err < 0 && rep.nsigs == 0) {
 		/* not a document the verifier knows: the sender's mistake, unless the server failed */
 		es_report_release(&rep);
@@ -286,7 +349,10 @@ static int make_status(es_req *rq, cached *c)
 	es_buf json = ES_BUF_INIT, sig = ES_BUF_INIT;
 	es_status_list *l = NULL;
 	int err;
-	if ((err = es_platform_status_list(rq->p, &json, &sig)) < 0 ||
+	/* a verify node has no maker key: it serves the list a full node published */
+	if ((err = es_platform_public_only(rq->p)
+			   ? es_platform_status_list_published(rq->p, &json, &sig, NULL, NULL, NULL, NULL)
+			   : es_platform_status_list(rq->p, &json, &sig)) < 0 ||
 	    (err = es_status_list_parse(&l, json.ptr, json.len, sig.ptr, sig.len)) < 0)
 		goto done;
 	if (es_base64_len(sig.len, false) >= sizeof(c->sig_b64)) {
@@ -327,7 +393,10 @@ static int from_cache(es_req *rq, cached *c, int (*make)(es_req *, cached *), bo
 	int err;
 	if ((err = check_query(rq, (const char *const[]){ NULL })) < 0)
 		return err;
-	if ((err = es_platform_status_version(rq->p, &version)) < 0)
+	/* a verify node's lists change when a full node publishes, not when a seal changes */
+	if ((err = es_platform_public_only(rq->p)
+			   ? es_platform_status_list_published(rq->p, NULL, NULL, NULL, NULL, NULL, &version)
+			   : es_platform_status_version(rq->p, &version)) < 0)
 		return err;
 	pthread_mutex_lock(&pub->mu);
 	if (!c->have || c->version != version || now - c->made >= REFRESH_S || now < c->made) {

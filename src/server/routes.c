@@ -2,6 +2,7 @@
 /* The route table (routes.def) as the dispatcher's table and as the OpenAPI document. */
 #include "server.h"
 #include "store/store_limits.h"
+#include "eseal/es_peers.h"
 
 #define ROUTE(m, pat, h, auth, act, body, tag, sum, req, resp) int h(es_req *rq);
 #include "routes.def"
@@ -13,6 +14,19 @@ const es_route es_routes[] = {
 #undef ROUTE
 };
 const size_t es_nroutes = ES_ARRAY_LEN(es_routes);
+
+bool es_route_served(const es_server_config *cfg, const es_route *r)
+{
+	bool verify_service = strcmp(r->tag, "public") == 0 && (strcmp(r->pattern, "/api/v1/verify") == 0 ||
+								 strcmp(r->pattern, "/api/v1/verifications/{id}") == 0);
+	if (cfg->role_verify)
+		/* public reads only: no sign-in, and nothing that signs (the TSA issues tokens) */
+		return r->auth == ES_ROUTE_PUBLIC && (strcmp(r->tag, "public") == 0 || strcmp(r->tag, "operations") == 0) &&
+		       strcmp(r->pattern, "/api/v1/tsa") != 0;
+	if (cfg->role_sign)
+		return !verify_service; /* verification is the verify nodes' */
+	return true;
+}
 
 /* One path against one pattern: literal segments equal, {name} segments captured. */
 static bool match(const char *pattern, const char *path, es_req *rq)
@@ -218,6 +232,8 @@ static int add_schemas(json_t *schemas)
 		return perr;
 	int serr = es_sign_schemas(schemas);
 	if (serr < 0)
+		return serr;
+	if ((serr = es_peer_schemas(schemas)) < 0)
 		return serr;
 	for (size_t i = 0; i < ES_ARRAY_LEN(record_schemas); i++) {
 		es_buf b = ES_BUF_INIT;

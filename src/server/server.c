@@ -30,6 +30,7 @@ void es_server_config_defaults(es_server_config *c)
 	c->signin_per_ip = 20;
 	c->client_cert_header = "X-SSL-Client-Cert";
 	c->workers = 2;
+	c->peer_fetch_s = 300;
 	c->body_document = 64u * 1024 * 1024;
 	c->keep_s = 30 * 86400;
 	c->job_workers = 1;
@@ -592,10 +593,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*req_cls = rq;
 		bool known = false;
 		rq->route_index = es_route_match(method, url, rq, &known);
-		if (rq->route_index >= 0 && s->cfg.role_verify && strcmp(es_routes[rq->route_index].tag, "public") != 0 &&
-		    strcmp(es_routes[rq->route_index].tag, "operations") != 0) {
-			rq->route_index = -1; /* not served here: a verify node has no signed-in routes */
-			reply_error(rq, 404, "ENOTFOUND", "this node serves only the public routes (eseal serve --role verify)");
+		if (rq->route_index >= 0 && !es_route_served(&s->cfg, &es_routes[rq->route_index])) {
+			rq->route_index = -1; /* not served by this node's role (docs/public-services.md "Roles") */
+			reply_error(rq, 404, "ENOTFOUND",
+				    s->cfg.role_verify ? "this node serves only the public reads (eseal serve --role verify)"
+						       : "this node does not verify documents (eseal serve --role sign): ask a "
+							 "verify node");
 		} else if (rq->route_index >= 0) {
 			rq->route = &es_routes[rq->route_index];
 			bool now = false;
@@ -784,7 +787,10 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 	if (!s->pool.all || !s->pool.free)
 		return es_error_set(ES_ENOMEM, "out of memory");
 	/* the keys and settings once per process; a store connection per session */
-	if ((err = es_platform_context_open_dir(&s->pool.ctx, cfg->dir, cfg->store, NULL)) < 0) {
+	/* a verify node never opens the master key: certificates only (es_platform_options.public_only) */
+	es_platform_options base = ES_PLATFORM_OPTIONS_INIT;
+	base.public_only = cfg->role_verify;
+	if ((err = es_platform_context_open_dir(&s->pool.ctx, cfg->dir, cfg->store, &base)) < 0) {
 		pool_close(&s->pool);
 		return err;
 	}
@@ -796,6 +802,9 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		s->pool.n++;
 		s->pool.free[s->pool.nfree++] = s->pool.all[i];
 	}
+	/* a full node publishes the signed status list and CRL at once, for the verify nodes */
+	if (!cfg->role_verify && s->pool.n && es_platform_publish(s->pool.all[0]) < 0)
+		es_error_clear(); /* published again at the next change */
 	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0 ||
 	    (err = es_public_start(s)) < 0 || (err = es_jobs_bg_start(s)) < 0) {
 		es_workers_stop(&s->workers, NULL);
@@ -817,6 +826,10 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 		pool_close(&s->pool);
 		return es_error_set(ES_EIO, "cannot listen on %s: is the port in use, or the address not this machine's?",
 				    cfg->listen);
+	}
+	if ((err = es_peers_start(s)) < 0) {
+		es_server_stop(s, 0);
+		return err;
 	}
 	return 0;
 }
@@ -846,6 +859,7 @@ void es_server_stop(es_server *s, unsigned drain_s)
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
 	es_jobs_bg_free(s);
+	es_peers_stop(s);
 	es_public_stop(s);
 	pool_close(&s->pool); /* each session writes its audit checkpoint */
 }

@@ -34,7 +34,9 @@ typedef struct es_server_config {
 	size_t body_document;     /* a public route's document upload (POST /api/v1/verify) */
 	unsigned keep_s;          /* how long a kept verification lives */
 	const char *trust_dir;    /* more anchors for the verify route (peers, other makers), or NULL */
-	bool role_verify;         /* --role verify: only the "public" and "operations" routes */
+	bool role_verify;         /* --role verify: public reads only, never the master key (es_route_served) */
+	bool role_sign;           /* --role sign: every route but the public verification service */
+	unsigned peer_fetch_s;    /* fetch the peers' status lists this often (docs/peering.md); 0: never */
 	/* batch jobs (jobs_bg.c, docs/batch-jobs.md) */
 	unsigned job_workers;     /* background threads sealing authorised jobs, 0: none */
 	unsigned job_lease_s;     /* lease of their claims */
@@ -176,6 +178,8 @@ extern const size_t es_nroutes;
 int es_route_match(const char *method, const char *path, es_req *rq, bool *path_known);
 /* The component schemas of the operations routes (schemas_ops.c). */
 void es_schemas_ops(json_t *schemas);
+/* Whether a node of @p cfg's role serves route @p r (docs/public-services.md "Roles"). */
+bool es_route_served(const es_server_config *cfg, const es_route *r);
 /* The OpenAPI 3.1 document of the route table. */
 int es_openapi(es_buf *out);
 /* The request and response schemas of the sign services (handlers_sign.c). */
@@ -286,6 +290,7 @@ typedef struct es_server {
 	pthread_mutex_t log_mu;
 	bool secure_cookies;
 	struct es_public *pub;        /* public services' state (handlers_public.c) */
+	struct es_peer_sched *peers;  /* the peers' status-list schedule (handlers_peers.c), or NULL */
 	es_jobs_bg *jobs;             /* batch jobs in the background (jobs_bg.c) */
 } es_server;
 
@@ -311,6 +316,10 @@ void es_public_stop(es_server *s);
 /* Their OpenAPI schemas and media types (routes.c asks): NULL when @p name is not theirs. */
 int es_public_schemas(json_t *schemas);
 json_t *es_public_content(const char *name);
+/* Peering's OpenAPI schemas and its status-list schedule (handlers_peers.c). */
+int es_peer_schemas(json_t *schemas);
+int es_peers_start(es_server *s);
+void es_peers_stop(es_server *s);
 /* A route's max_body meaning "the server's document limit" (body_document), at most this. */
 #define ES_BODY_DOCUMENT ((size_t)256 * 1024 * 1024)
 /* ---- the console's static files (static.c) ------------------------------------------ */

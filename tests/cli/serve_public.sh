@@ -344,7 +344,7 @@ if [ "${ESEAL_TEST_CLOCK:-0}" = 1 ]; then
 fi
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/verifications/$id")" = 200 ] || fail "kept verification gone too early"
 
-# ---- a verify node (--role verify): the public routes and health, nothing signed-in ------------------
+# ---- a verify node (--role verify): the public reads and health, nothing signed-in, no TSA ---------
 rm -f "$T/port3"
 "$ESEAL" serve --dir "$D" --listen 127.0.0.1:0 --threads 1 --role verify --port-file "$T/port3" 2>"$T/server3.log" &
 PID2=$!
@@ -360,7 +360,9 @@ done
   fail "the verify node takes sign-ins"
 grep -q "role verify" "$T/body" || fail "the verify node's 404 explained"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/api/v1/applications")" = 404 ] || fail "the verify node serves applications"
-"$ESEAL" serve --dir "$D" --role sign --print-config >/dev/null 2>&1 && fail "--role sign accepted"
+"$ESEAL" serve --dir "$D" --role bogus --print-config >/dev/null 2>&1 && fail "--role bogus accepted"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/timestamp-query' --data-binary x "$V/api/v1/tsa")" = 404 ] ||
+  fail "the verify node issues time stamps (it signs nothing: tests/cli/serve_roles.sh)"
 kill "$PID2"; wait "$PID2" || true; PID2=
 
 # ---- the access log names routes, never documents; a clean stop ---------------------------------
