@@ -75,12 +75,14 @@ if ! command -v npm >/dev/null; then
 fi
 
 # npm packages from the committed lock files, never committed themselves: the
-# console's preact + htm (served under /vendor/) and its tests' playwright-core
-# and axe-core. Again only when a lock file is newer than what is installed.
+# console's preact + htm, uqr and pdf.js (served under /vendor/) and its tests'
+# playwright-core and axe-core. Again only when a lock file is newer than what is
+# installed. Optional packages are left out: pdf.js's native canvas is for node,
+# never for the browser.
 root=$(cd "$(dirname "$0")/.." && pwd)
 for d in web tests/browser/console; do
   if [ ! -f "$root/$d/node_modules/.package-lock.json" ] || [ "$root/$d/package-lock.json" -nt "$root/$d/node_modules/.package-lock.json" ]; then
     echo "deps: npm ci in $d"
-    (cd "$root/$d" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    (cd "$root/$d" && npm ci --omit=optional --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 done

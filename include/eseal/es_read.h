@@ -97,6 +97,16 @@ ES_EXTERN(int) es_platform_attachment_get(es_platform *p, const es_actor *a, int
  */
 ES_EXTERN(int) es_platform_app_impression(es_platform *p, const es_actor *a, int64_t app, es_buf *data,
 					  char *type, size_t type_cap) ES_WARN_UNUSED;
+/**
+ * The standard impression a new application would get, drawn before it is filed: of @p kind
+ * (and @p function for a special seal), named @p seal_name, for unit @p unit_id (its name and
+ * credit code), @p w_mm × @p h_mm (1-80), with a code of zeros; a PNG appended to @p png.
+ * For those who may file applications for that unit (ES_ACT_APP_CREATE); nothing is stored.
+ * @return 0, ES_EDENIED, ES_EINVAL (kind, function, name or size), ES_ENOTFOUND (no unit).
+ */
+ES_EXTERN(int) es_platform_impression_preview(es_platform *p, const es_actor *a, int64_t unit_id, int kind,
+					      int function, const char *seal_name, unsigned w_mm, unsigned h_mm,
+					      es_buf *png) ES_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

@@ -946,6 +946,49 @@ int es_platform_app_impression(es_platform *p, const es_actor *a, int64_t app, e
 	return err;
 }
 
+typedef struct unit_face {
+	char name[ES_PLAT_MAX_NAME + 1], credit[24];
+	bool found;
+} unit_face;
+
+static int unit_face_row(void *vctx, const es_sval *c, size_t n)
+{
+	unit_face *u = vctx;
+	if (n < 2)
+		return ES_EINTERNAL;
+	es_platform__copy(u->name, sizeof(u->name), &c[0]);
+	es_platform__copy(u->credit, sizeof(u->credit), &c[1]);
+	u->found = true;
+	return 1;
+}
+
+int es_platform_impression_preview(es_platform *p, const es_actor *a, int64_t unit_id, int kind, int function,
+				   const char *seal_name, unsigned w_mm, unsigned h_mm, es_buf *png)
+{
+	int64_t actor = es_platform__enter(p, a);
+	ES_ASSERT_ARG(p && a && png);
+	int err;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_APP_CREATE, unit_id, NULL)) < 0)
+		return err;
+	if (strcmp(es_seal_kind_name(kind), "unknown") == 0)
+		return es_error_set(ES_EINVAL, "unknown seal kind");
+	if (kind == ES_KIND_SPECIAL && (function == 0 || strcmp(es_seal_function_name(function), "unknown") == 0))
+		return es_error_set(ES_EINVAL, "a special seal needs its function type (contract, finance, ...)");
+	if ((err = es_platform__check_text("seal name", seal_name, ES_PLAT_MAX_NAME, true)) < 0)
+		return err;
+	if (w_mm == 0 || h_mm == 0 || w_mm > 80 || h_mm > 80)
+		return es_error_set(ES_EINVAL, "seal width and length must be 1-80 mm (measure the physical impression)");
+	unit_face u = { 0 };
+	es_sval uv[1] = { ES_SV_I(unit_id) };
+	if ((err = es_store_exec(p->st, "SELECT name, credit_code FROM units WHERE id = ?", uv, 1, unit_face_row, &u,
+				 NULL)) < 0)
+		return err;
+	if (!u.found)
+		return es_error_set(ES_ENOTFOUND, "no unit %lld", (long long)unit_id);
+	return es_platform__render_picture(p, png, kind, kind == ES_KIND_SPECIAL ? function : 0, u.name, seal_name,
+					   u.credit, "00000000000000", w_mm, h_mm);
+}
+
 /* ---- schemas ------------------------------------------------------------------------ */
 
 static json_t *col_schema(col_type t)

@@ -5,7 +5,9 @@
 #include "estime.h"
 #include "text.h"
 #include "eseal/es_seal.h"
+#include "eseal/es_render.h"
 #include <microhttpd.h>
+#include <strings.h>
 
 #define COOKIE "eseal_session"
 
@@ -474,6 +476,67 @@ int h_app_batch(es_req *rq)
 	json_t *v = json_pack("{s:I, s:o}", "batch_id", (json_int_t)batch, "ids", list);
 	err = es_reply_json(rq, 201, v);
 	json_decref(v);
+	return err;
+}
+
+/* The standard impression a form would get, before it is filed (ImpressionPreview): a PNG. */
+int h_impression_preview(es_req *rq)
+{
+	static const char *const fields[] = { "unit_id", "seal_kind", "seal_function", "seal_name", "width_mm", "height_mm",
+					      NULL };
+	json_t *b;
+	es_app_form f = ES_APP_FORM_INIT;
+	es_buf png = ES_BUF_INIT;
+	int err = es_body_object(rq, &b, fields);
+	if (err != 0)
+		return err;
+	if ((err = app_form_parse(b, &f, false)) == 0)
+		err = es_platform_impression_preview(rq->p, rq->actor, f.unit_id, f.kind, f.function, f.seal_name,
+						     f.width_mm, f.height_mm, &png);
+	json_decref(b);
+	if (err == 0)
+		err = es_reply_text(rq, 200, "image/png", png.ptr, png.len);
+	es_buf_release(&png);
+	return err;
+}
+
+/*
+ * The impression lifted from a scan (PNG or JPEG body, ?dpi= when the file has none), as
+ * `eseal image import` lifts it: a transparent PNG cropped to the ink, its size in mm and its
+ * shape in X-Eseal-Impression-Mm and X-Eseal-Impression-Shape. Nothing is stored.
+ */
+int h_impression_extract(es_req *rq)
+{
+	const char *type = es_header(rq, "Content-Type"), *dpi = es_query(rq, "dpi");
+	es_image_import_options o = ES_IMAGE_IMPORT_OPTIONS_INIT;
+	es_image_import_result r;
+	es_buf png = ES_BUF_INIT;
+	int err;
+	if (!type || (strncasecmp(type, "image/png", 9) != 0 && strncasecmp(type, "image/jpeg", 10) != 0)) {
+		es_error_set(ES_ENOTSUPPORTED, "send the scan as Content-Type: image/png or image/jpeg");
+		return 415;
+	}
+	if (dpi) {
+		char *end;
+		long v = strtol(dpi, &end, 10);
+		if (*dpi < '0' || *dpi > '9' || *end || v < 50 || v > 2400)
+			return es_error_set(ES_EINVAL, "'dpi' is the scan's resolution, 50-2400");
+		o.dpi = (unsigned)v;
+	}
+	if ((err = es_image_import(&png, &r, rq->body.ptr, rq->body.len, &o)) < 0) {
+		es_buf_release(&png);
+		if (err == ES_ENOTFOUND)
+			return es_error_wrap(err, "no red seal ink in this scan: scan the stamped paper in colour");
+		return err;
+	}
+	snprintf(rq->extra_header[0], sizeof(rq->extra_header[0]), "X-Eseal-Impression-Mm: %.1f %.1f", r.width_mm,
+		 r.height_mm);
+	snprintf(rq->extra_header[1], sizeof(rq->extra_header[1]), "X-Eseal-Impression-Shape: %s",
+		 es_render_shape_name(r.shape));
+	snprintf(rq->extra_header[2], sizeof(rq->extra_header[2]), "X-Eseal-Impression-Dpi: %u %s", r.dpi,
+		 r.dpi_source == ES_DPI_OPTION ? "given" : r.dpi_source == ES_DPI_METADATA ? "file" : "assumed");
+	err = es_reply_text(rq, 200, "image/png", png.ptr, png.len);
+	es_buf_release(&png);
 	return err;
 }
 

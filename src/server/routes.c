@@ -183,6 +183,16 @@ static int add_schemas(json_t *schemas)
 				     "type", "integer", "handler_name", "type", "string", "handler_mobile", "type", "string",
 				     "handler_id", "type", "string", "target_esid", "type", "string", "reason", "type",
 				     "string", "multi_cert_reason", "type", "string")));
+	json_object_set_new(schemas, "Scan",
+			    json_pack("{s:s, s:s}", "type", "string", "description",
+				      "a scan of a stamped impression: the bytes of a PNG or JPEG image"));
+	json_object_set_new(schemas, "ImpressionPreview",
+			    obj_schema("unit_id,seal_name,width_mm,height_mm",
+				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s, s:i, s:i}, s:{s:s, s:i, s:i}}",
+						 "unit_id", "type", "integer", "seal_kind", "type", "string", "seal_function",
+						 "type", "string", "seal_name", "type", "string", "width_mm", "type", "integer",
+						 "minimum", 1, "maximum", 80, "height_mm", "type", "integer", "minimum", 1,
+						 "maximum", 80)));
 	json_object_set_new(schemas, "Review",
 			    obj_schema("approve", json_pack("{s:{s:s}, s:{s:s}}", "approve", "type", "boolean", "reason",
 							    "type", "string")));
@@ -267,6 +277,10 @@ static json_t *content(const char *schema)
 				 "contentMediaType", "application/pdf");
 	if (strcmp(schema, "image") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "image/png", "schema", "type", "string", "contentMediaType", "image/png");
+	if (strcmp(schema, "Scan") == 0)
+		return json_pack("{s:{s:{s:s, s:s}}, s:{s:{s:s, s:s}}}", "image/png", "schema", "type", "string",
+				 "contentMediaType", "image/png", "image/jpeg", "schema", "type", "string", "contentMediaType",
+				 "image/jpeg");
 	if (strcmp(schema, "zip") == 0)
 		return json_pack("{s:{s:{s:s, s:s}}}", "application/zip", "schema", "type", "string", "contentMediaType",
 				 "application/zip");

@@ -28,6 +28,10 @@ static const struct {
 	{ ".png", "image/png" },
 	{ ".ico", "image/x-icon" },
 	{ ".woff2", "font/woff2" },
+	/* pdf.js (/vendor/pdfjs-dist/): the standard fonts and packed CMaps it fetches */
+	{ ".ttf", "font/ttf" },
+	{ ".pfb", "application/octet-stream" },
+	{ ".bcmap", "application/octet-stream" },
 	{ ".txt", "text/plain; charset=utf-8" },
 };
 

@@ -15,4 +15,4 @@ command -v node >/dev/null || { echo "skip: node is not installed (scripts/deps.
 command -v unzip >/dev/null && command -v zip >/dev/null && command -v openssl >/dev/null && command -v sqlite3 >/dev/null || { echo "skip: zip, unzip, openssl and sqlite3 are needed"; exit 77; }
 export ESEAL ESEAL_WEB=$SRC/web ESEAL_SCREENSHOTS=${ESEAL_SCREENSHOTS:-$(dirname "$ESEAL")/screenshots}
 cd "$SRC"
-exec node --test tests/browser/console/units.test.mjs tests/browser/console/console.test.mjs
+exec node --test tests/browser/console/units.test.mjs tests/browser/console/console.test.mjs tests/browser/console/business.test.mjs

@@ -161,6 +161,36 @@ fid=$(jq -r '.items[0].id' "$T/body")
 expect 200 GET "/api/v1/outbox/$fid" "" admin2
 expect 403 GET "/api/v1/outbox/$fid" "" applicant
 
+# ---- impressions drawn for the form, nothing stored: the standard one, one lifted from a scan ----
+pv="{\"unit_id\":$unit,\"seal_kind\":\"special\",\"seal_function\":\"finance\",\"seal_name\":\"福建省测试厅\",\"width_mm\":40,\"height_mm\":40}"
+expect 200 POST /api/v1/impressions/preview "$pv" applicant
+[ "$(head -c 8 "$T/body" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "the standard impression is no PNG"
+expect 403 POST /api/v1/impressions/preview "$pv" county-applicant   # another unit's
+expect 403 POST /api/v1/impressions/preview "$pv" maker              # no app-create
+expect 422 POST /api/v1/impressions/preview "${pv/\"width_mm\":40/\"width_mm\":90}" applicant
+expect 422 POST /api/v1/impressions/preview "${pv/\"seal_function\":\"finance\",/}" applicant   # special without function
+expect 422 POST /api/v1/impressions/preview "${pv/\"special\"/\"round\"}" applicant
+expect 422 POST /api/v1/impressions/preview "${pv/\"unit_id\"/\"pin\":1,\"unit_id\"}" applicant   # unknown field
+expect 403 POST /api/v1/impressions/preview "${pv/\"unit_id\":$unit/\"unit_id\":9999}" applicant   # no such unit: not theirs either
+scan() { # scan TYPE FILE [QUERY]: POST the scan, the status printed, the headers in $T/head
+  curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' -X POST -H "Authorization: Bearer ${KEY[applicant]}" \
+    -H "Content-Type: $1" --data-binary "@$2" "$U/api/v1/impressions/extract${3:-}"
+}
+"$ESEAL" image render --kind official --name 福建省测试厅 --dpi 300 -o "$T/seal300.png"
+[ "$(scan image/png "$T/seal300.png" "?dpi=300")" = 200 ] || { cat "$T/body"; fail "a rendered impression not lifted"; }
+tr -d '\r' <"$T/head" | grep -q '^X-Eseal-Impression-Shape: round$' || fail "the shape lifted"
+tr -d '\r' <"$T/head" | grep -q '^X-Eseal-Impression-Dpi: 300 given$' || fail "the dpi given"
+w=$(tr -d '\r' <"$T/head" | sed -n 's/^X-Eseal-Impression-Mm: \([0-9.]*\) .*/\1/p')
+awk -v w="$w" 'BEGIN { exit !(w > 40 && w < 44) }' || fail "a 42 mm seal lifted as $w mm"
+st=$(scan text/plain "$T/seal300.png"); [ "$st" = 415 ] || { cat "$T/body"; fail "a scan of another type answered $st"; }
+[ "$(scan image/png "$T/seal300.png" "?dpi=abc")" = 422 ] || fail "a dpi that is no number"
+[ "$(scan image/png "$T/seal300.png" "?dpi=10")" = 422 ] || fail "a dpi out of range"
+head -c 200 "$T/seal300.png" >"$T/cut.png"
+st=$(scan image/png "$T/cut.png"); [ "$st" = 400 ] || [ "$st" = 422 ] || fail "a cut PNG answered $st"
+jq -e '.error.message | length > 0' "$T/body" >/dev/null || fail "a cut PNG without a message"
+printf 'not an image' >"$T/junk"
+st=$(scan image/jpeg "$T/junk"); [ "$st" = 400 ] || [ "$st" = 422 ] || fail "junk answered $st"
+
 # ---- revoke: the seal ends --------------------------------------------------------------------
 life revoke "$C" ',"reason":"单位注销"' >/dev/null
 [ "$(seal_state "$C")" = revoked ] || fail "revoke: not revoked"

@@ -60,6 +60,12 @@ export async function call(method, path, { body, query, raw, type, as } = {}) {
   return data;
 }
 
+// The error of an answer that is not 2xx (a call made with as: 'response'), as call() throws it.
+export async function responseError(res) {
+  const body = await res.json().catch(() => null);
+  return new ApiError(res.status, body?.error?.code || 'HTTP' + res.status, body?.error?.message || res.statusText);
+}
+
 // Whether a route exists on this server (routes added later answer 404 here until merged).
 export async function routeExists(method, path) {
   const doc = await fetch('/api/openapi.json').then((r) => r.json());

@@ -19,15 +19,19 @@ import { Verify } from './pages/verify.js';
 import { SealDocument } from './pages/sealdoc.js';
 import { Usage, PinChange } from './pages/usage.js';
 import { Regions, Operations } from './pages/admin.js';
+import { Batch } from './pages/batch.js';
+import { Jobs } from './pages/jobs.js';
 
 // Each page: the roles that see it in the menu (empty: public), its component.
 const PAGES = [
   { path: 'apply', roles: ['applicant', 'unit-admin'], label: 'nav.apply', view: Apply },
+  { path: 'batch', roles: ['applicant', 'unit-admin'], label: 'nav.batch', view: Batch },
   { path: 'applications', roles: ['applicant', 'unit-admin'], label: 'nav.applications', view: Applications },
   { path: 'queue', roles: ['maker', 'reviewer'], label: 'nav.queue', view: Queue },
   { path: 'seals', roles: ['applicant', 'unit-admin', 'use-approver', 'maker', 'reviewer'], label: 'nav.seals', view: Seals },
   { path: 'use', roles: ['applicant', 'unit-admin'], label: 'nav.use', view: UseRequests },
   { path: 'seal-document', roles: ['applicant', 'unit-admin'], label: 'nav.sealdoc', view: SealDocument },
+  { path: 'jobs', roles: ['applicant', 'unit-admin'], label: 'nav.jobs', view: Jobs },
   { path: 'approvals', roles: ['use-approver'], label: 'nav.approvals', view: Approvals },
   { path: 'usage', roles: ['applicant', 'unit-admin', 'use-approver', 'auditor'], label: 'nav.usage', view: Usage },
   { path: 'pin', roles: ['applicant', 'unit-admin'], label: 'nav.pin', view: PinChange },

@@ -4,10 +4,11 @@
 // prefilled corrects a draft or a sent-back application (PATCH, then /submit).
 import { html, useState, useEffect } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv } from '../i18n.js';
-import { call } from '../api.js';
-import { Field, Message, PageTitle, go, useLoad } from '../ui.js';
+import { call, responseError } from '../api.js';
+import { Badge, Field, Message, PageTitle, go, useLoad } from '../ui.js';
 import { checkMobile, checkResidentId, checkSizeMm, checkRequired } from '../ids.js';
 import { FileField } from './use.js';
+import { renewal } from './seals.js';
 
 const KINDS = ['official', 'special', 'position', 'personal'];
 const FUNCTIONS = ['contract', 'finance', 'invoice', 'certificate', 'letter', 'audit', 'customs'];
@@ -29,8 +30,43 @@ export function blankForm(session) {
   };
 }
 
-export function Apply({ session }) {
-  return html`<${ApplicationForm} session=${session} />`;
+const NEEDS_REASON = ['change', 'revoke', 'loss']; // the platform refuses these without the reason
+
+// #/apply, or #/apply?business=renew&esid=… from a seal's row: the form with the
+// business and the seal filled in (its name, kind and size as made), the seal
+// beside it and what the business does, for a renewal its window in words.
+export function Apply({ session, route }) {
+  const business = route?.query.get('business') || '';
+  const esid = route?.query.get('esid') || '';
+  const [target, error] = useLoad(async () => {
+    if (!esid) return null;
+    const seal = await call('GET', '/seals/' + esid);
+    const app = seal.app_id ? await call('GET', '/applications/' + seal.app_id).catch(() => null) : null;
+    return { seal, app };
+  }, [esid]);
+  if (esid && error) return html`<section><${PageTitle}>${t('apply.title')}<//><${Message} error=${error} />
+    <p><a href="#/seals">${t('apply.backToSeals')}</a></p></section>`;
+  if (esid && !target) return html`<p class="loading" role="status">${t('app.loading')}</p>`;
+  let preset;
+  if (target) {
+    const { seal, app } = target;
+    preset = {
+      business: BUSINESSES.includes(business) ? business : 'change', target_esid: seal.esid, seal_name: seal.name || '',
+      seal_kind: seal.kind || 'official', seal_function: seal.function || 'contract', unit_id: String(seal.unit_id),
+      width_mm: String(app?.width_mm || 42), height_mm: String(app?.height_mm || 42),
+    };
+  }
+  return html`<${ApplicationForm} key=${business + esid} session=${session} preset=${preset} seal=${target?.seal} />`;
+}
+
+// The seal an application is about, and what the business does to it (a renewal: its window).
+function SealTarget({ seal, business }) {
+  const r = renewal(seal);
+  return html`<div class=${'msg ' + (business === 'renew' && !r.open ? 'msg-warn' : 'msg-info')} role="status">
+    <p><strong>${t('apply.about.seal', { name: seal.name, esid: seal.esid })}</strong> <${Badge} family="state" value=${seal.state} /></p>
+    ${business === 'renew' ? html`<p>${t(r.key, r.vars)}</p>` : ''}
+    ${business && business !== 'apply' ? html`<p>${t('apply.about.' + business)}</p>` : ''}
+  </div>`;
 }
 
 // #/applications/ID/edit: the filer corrects a draft or a sent-back application
@@ -82,6 +118,28 @@ async function readImpression(file) {
   return { name: file.name, bytes, url: URL.createObjectURL(new Blob([bytes], { type: 'image/png' })) };
 }
 
+const MAX_SCAN = 16 << 20; // the body limit of POST /api/v1/impressions/extract
+
+// The impression lifted from a scan by the server (POST /api/v1/impressions/extract, as `eseal
+// image import` lifts it): {imp: the PNG to file, scan: {name, url, w, h, shape, dpi, assumed}}.
+async function extractImpression(file) {
+  if (file.size > MAX_SCAN) return { imp: { error: 'v.scanSize' } };
+  const type = /\.jpe?g$/i.test(file.name) || file.type === 'image/jpeg' ? 'image/jpeg' : 'image/png';
+  const res = await call('POST', '/impressions/extract', { raw: file, type, as: 'response' });
+  if (!res.ok) throw await responseError(res);
+  const [w, h] = (res.headers.get('X-Eseal-Impression-Mm') || '').split(' ').map(Number);
+  const [dpi, src] = (res.headers.get('X-Eseal-Impression-Dpi') || '').split(' ');
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const name = file.name.replace(/\.[^.]*$/, '') + '-impression.png';
+  return {
+    imp: { name, bytes, url: URL.createObjectURL(new Blob([bytes], { type: 'image/png' })) },
+    scan: { name: file.name, url: URL.createObjectURL(file), w, h, shape: res.headers.get('X-Eseal-Impression-Shape'), dpi, assumed: src === 'assumed' },
+  };
+}
+
+// What the standard impression is drawn from: the unit, kind, function, name and size.
+const drawnFrom = (f) => JSON.stringify([f.unit_id, f.seal_kind, f.seal_kind === 'special' ? f.seal_function : '', f.seal_name.trim(), f.width_mm, f.height_mm]);
+
 // The body of a create or an edit: JSON, or multipart with the JSON as 'form' and the impression.
 function withImpression(body, imp) {
   if (!imp || !imp.bytes) return { body };
@@ -91,14 +149,19 @@ function withImpression(body, imp) {
   return { raw: form };
 }
 
-function ApplicationForm({ session, app }) {
+function ApplicationForm({ session, app, preset, seal }) {
   const editing = !!app;
-  const [form, setForm] = useState(() => (editing ? formOf(app) : blankForm(session)));
+  const [form, setForm] = useState(() => (editing ? formOf(app) : { ...blankForm(session), ...preset }));
   const [touched, setTouched] = useState({});
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const [imp, setImp] = useState(null);
   useEffect(() => () => imp?.url && URL.revokeObjectURL(imp.url), [imp]);
+  const [scan, setScan] = useState(null); // the scan beside the impression lifted from it
+  useEffect(() => () => scan?.url && URL.revokeObjectURL(scan.url), [scan]);
+  const [scanError, setScanError] = useState(null);
+  const [std, setStd] = useState(null); // the standard impression drawn by the server: {url, from} or {error}
+  useEffect(() => () => std?.url && URL.revokeObjectURL(std.url), [std]);
   const [units] = useLoad(() => (editing ? Promise.resolve(null) : call('GET', '/units', { query: { limit: 500 } })), [editing]);
   const set = (k) => (v) => {
     setForm((f) => ({ ...f, [k]: v }));
@@ -112,6 +175,7 @@ function ApplicationForm({ session, app }) {
   if (!form.unit_id) errors.unit_id = 'v.required';
   const needsTarget = form.business !== 'apply';
   if (needsTarget && !/^\d{14}$/.test(form.target_esid.trim())) errors.target_esid = 'v.esid';
+  if (NEEDS_REASON.includes(form.business) && !form.reason.trim()) errors.reason = 'v.reasonFor';
   const shown = (k) => (touched[k] || touched.__all ? errors[k] || undefined : undefined);
 
   const send = async (e, submitToo = true) => {
@@ -152,6 +216,35 @@ function ApplicationForm({ session, app }) {
       setBusy(false);
     }
   };
+  const onScan = async (file) => {
+    setScanError(null);
+    setScan(null);
+    try {
+      const got = await extractImpression(file);
+      setImp(got.imp);
+      if (got.scan) setScan(got.scan);
+    } catch (err) {
+      setImp(null);
+      setScanError(err);
+    }
+  };
+  const previewStd = async () => {
+    const need = ['unit_id', 'seal_name', 'width_mm', 'height_mm'];
+    setTouched((x) => ({ ...x, ...Object.fromEntries(need.map((k) => [k, true])) }));
+    if (need.some((k) => errors[k])) {
+      setStd({ error: new Error(t('apply.std.need')) });
+      return;
+    }
+    const body = { unit_id: Number(form.unit_id), seal_kind: form.seal_kind, seal_name: form.seal_name.trim(), width_mm: Number(form.width_mm), height_mm: Number(form.height_mm) };
+    if (form.seal_kind === 'special') body.seal_function = form.seal_function;
+    try {
+      const res = await call('POST', '/impressions/preview', { body, as: 'response' });
+      if (!res.ok) throw await responseError(res);
+      setStd({ url: URL.createObjectURL(await res.blob()), from: drawnFrom(form) });
+    } catch (error) {
+      setStd({ error });
+    }
+  };
   const keep = (masked) => (masked ? t('edit.keep', { value: masked }) : t('edit.keepNone'));
 
   return html`<section>
@@ -160,6 +253,7 @@ function ApplicationForm({ session, app }) {
       ${app.state === 'rejected' ? html`<div class="msg msg-error" role="alert"><strong>${t('apps.rejected')}</strong> ${app.review_reason}</div>` : ''}
       <p>${t('edit.intro')} <a href=${'#/applications/' + app.id}>${t('edit.back')}</a></p>`
     : html`<p>${t('apply.intro')}</p>`}
+    ${seal ? html`<${SealTarget} seal=${seal} business=${form.business} />` : ''}
     <${Message} error=${error} />
     <form onSubmit=${send} novalidate class="form-grid" aria-describedby="apply-required">
       <p id="apply-required" class="hint">${t('apply.required')}</p>
@@ -194,7 +288,8 @@ function ApplicationForm({ session, app }) {
         <${Field} label=${t('apply.handlerName')} name="handler_name" value=${form.handler_name} onInput=${set('handler_name')} error=${shown('handler_name')} autocomplete="name" required />
         <${Field} label=${t('apply.mobile')} name="handler_mobile" value=${form.handler_mobile} onInput=${set('handler_mobile')} error=${shown('handler_mobile')} type="tel" inputmode="numeric" autocomplete="tel" hint=${editing ? keep(app.handler_mobile) : undefined} required=${!editing} />
         <${Field} label=${t('apply.idNumber')} name="handler_id" value=${form.handler_id} onInput=${set('handler_id')} error=${shown('handler_id')} hint=${editing ? keep(app.handler_id) : t('apply.idNumber.hint')} required=${!editing} />
-        <${Field} as="textarea" label=${t('apply.reason')} name="reason" value=${form.reason} onInput=${set('reason')} />
+        <${Field} as="textarea" label=${t(NEEDS_REASON.includes(form.business) ? 'apply.reasonNeeded' : 'apply.reason')} name="reason" value=${form.reason}
+          onInput=${set('reason')} error=${shown('reason')} required=${NEEDS_REASON.includes(form.business)} />
       </fieldset>
       <fieldset>
         <legend>${t('apply.section.impression')}</legend>
@@ -203,12 +298,25 @@ function ApplicationForm({ session, app }) {
             <${FileField} label=${t('apply.impression')} name="impression" accept="image/png,.png" hint=${t('apply.impression.hint')}
               onFile=${async (f) => setImp(await readImpression(f))} />
             ${imp?.error ? html`<p class="error" role="alert">${t(imp.error)}</p>` : ''}
-            ${!imp && !editing ? html`<p class="hint">${t('apply.impression.standard')}</p>` : ''}
+            <${FileField} label=${t('apply.scan')} name="scan" accept="image/png,image/jpeg,.png,.jpg,.jpeg" hint=${t('apply.scan.hint')} onFile=${onScan} />
+            <${Message} error=${scanError} />
+            ${!imp && !editing ? html`<p class="hint">${t('apply.impression.standard')}</p>
+              <div class="actions"><button type="button" name="preview_standard" onClick=${previewStd}>${t('apply.std.preview')}</button></div>
+              ${std?.error ? html`<${Message} error=${std.error} />` : ''}` : ''}
           </div>
+          ${scan ? html`<figure class="impression scan">
+            <img src=${scan.url} alt=${t('apply.scan.alt', { name: scan.name })} width="168" height="168" />
+            <figcaption>${t('apply.scan.caption', { name: scan.name })}</figcaption>
+          </figure>` : ''}
+          ${!imp && std?.url ? html`<figure class="impression standard">
+            <img src=${std.url} alt=${t('apply.std.alt', { name: form.seal_name })} width="168" height="168" />
+            <figcaption>${t('apply.std.caption')}${std.from !== drawnFrom(form) ? html`<br /><strong>${t('apply.std.stale')}</strong>` : ''}</figcaption>
+          </figure>` : ''}
           ${imp?.url ? html`<figure class="impression">
             <img src=${imp.url} alt=${t('apply.impression.alt', { name: imp.name })} width="168" height="168"
               onError=${() => setImp({ error: 'v.pngDecode' })} />
-            <figcaption>${t('apply.impression.chosen', { name: imp.name })}</figcaption>
+            <figcaption>${t('apply.impression.chosen', { name: imp.name })}${scan ? html`<br />${t('apply.scan.size', { w: scan.w.toFixed(1), h: scan.h.toFixed(1), shape: tv('shape', scan.shape) })}
+              ${scan.assumed ? t('apply.scan.assumed', { dpi: scan.dpi }) : ''}` : ''}</figcaption>
           </figure>` : editing ? html`<figure class="impression">
             <img src=${'/api/v1/applications/' + app.id + '/impression'} alt=${t('apps.impression.alt', { name: app.seal_name })} width="168" height="168" />
             <figcaption>${t('apply.impression.current')}</figcaption>

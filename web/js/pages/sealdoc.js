@@ -3,26 +3,99 @@
 // /api/v1/documents/seal, docs/sign-services.md): multipart/form-data with the
 // document, the seal, the request and the placement (page and position in
 // millimetres, a keyword, or a riding seal); the sealed document is the answer.
-// For a position, the page is shown as the server draws it (POST
-// /api/v1/documents/preview: a PNG, the page count and size in mm) with the
-// seal's picture on it: drag it, or move it with the arrow keys, and the
-// millimetres follow (and the other way round).
+// For a position, the page is shown with the seal's picture on it: a PDF drawn
+// in the browser by pdf.js (/vendor/pdfjs-dist/), an OFD as the server draws it
+// (POST /api/v1/documents/preview: a PNG, the page count and size in mm; also
+// the PDF's fallback when pdf.js cannot read it): drag it, or move it with the
+// arrow keys, and the millimetres follow (and the other way round). For a
+// riding seal (骑缝章) every page is shown side by side with its slice of the
+// seal on the right edge, as the server puts them.
 // While a server lacks the route (it is not in /api/openapi.json) the page says so.
 import { html, useState, useEffect, useRef } from '/vendor/htm/preact/standalone.mjs';
 import { t } from '../i18n.js';
-import { call, routeExists, ApiError } from '../api.js';
+import { call, routeExists, responseError, ApiError } from '../api.js';
 import { Field, Message, PageTitle, useLoad } from '../ui.js';
 import { FileField } from './use.js';
 import { sm3Hex } from '../sm3.js';
 
 const PREVIEW_DPI = 96;
+const PT_PER_MM = 72 / 25.4;
+const RIDING_PAGES_SHOWN = 12;
+const isPdf = (file) => file.bytes.length > 4 && String.fromCharCode(...file.bytes.subarray(0, 5)) === '%PDF-';
+
+// pdf.js, loaded on first use (its worker from the same server: the page's content security policy).
+let pdfjs = null;
+async function loadPdfjs() {
+  if (!pdfjs) {
+    pdfjs = import('/vendor/pdfjs-dist/build/pdf.min.mjs').then((m) => {
+      m.GlobalWorkerOptions.workerSrc = '/vendor/pdfjs-dist/build/pdf.worker.min.mjs';
+      return m;
+    });
+  }
+  return pdfjs;
+}
+
+// The document opened by pdf.js once per chosen file.
+const opened = new WeakMap();
+async function pdfDocument(file) {
+  if (!opened.has(file)) {
+    opened.set(file, loadPdfjs().then((m) => m.getDocument({
+      data: file.bytes.slice(), isEvalSupported: false, verbosity: 0,
+      standardFontDataUrl: '/vendor/pdfjs-dist/standard_fonts/', cMapUrl: '/vendor/pdfjs-dist/cmaps/', cMapPacked: true,
+    }).promise));
+  }
+  return opened.get(file);
+}
+
+// One page of a PDF drawn by pdf.js at 96 dpi: {url, pages, w, h, page, by: 'pdfjs'} (w, h in mm).
+async function pdfPage(file, page, dpi = PREVIEW_DPI) {
+  const doc = await pdfDocument(file);
+  if (page > doc.numPages) throw new ApiError(422, 'EINVAL', t('sealdoc.noSuchPage', { page, pages: doc.numPages }));
+  const p = await doc.getPage(page);
+  const at1 = p.getViewport({ scale: 1 });
+  const vp = p.getViewport({ scale: dpi / 72 });
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(vp.width);
+  canvas.height = Math.round(vp.height);
+  await p.render({ canvasContext: canvas.getContext('2d'), viewport: vp }).promise;
+  const blob = await new Promise((ok) => canvas.toBlob(ok, 'image/png'));
+  return { url: URL.createObjectURL(blob), pages: doc.numPages, w: at1.width / PT_PER_MM, h: at1.height / PT_PER_MM, page, by: 'pdfjs' };
+}
+
+// One page as the server draws it: {url, pages, w, h, page, by: 'server'}.
+async function serverPage(file, page, dpi = PREVIEW_DPI) {
+  const form = new FormData();
+  form.append('document', new Blob([file.bytes]), file.name);
+  form.append('page', String(page));
+  form.append('dpi', String(dpi));
+  const res = await call('POST', '/documents/preview', { raw: form, as: 'response' });
+  if (!res.ok) throw await responseError(res);
+  const [w, h] = (res.headers.get('X-Eseal-Page-Size-Mm') || '').split(' ').map(Number);
+  const pages = Number(res.headers.get('X-Eseal-Pages'));
+  return { url: URL.createObjectURL(await res.blob()), pages, w, h, page, by: 'server' };
+}
+
+// A page of the chosen file: a PDF by pdf.js (the server when pdf.js cannot), an OFD by the server.
+async function drawPage(file, page, dpi) {
+  if (isPdf(file)) {
+    try {
+      return await pdfPage(file, page, dpi);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+    }
+  }
+  return serverPage(file, page, dpi);
+}
 const DEFAULT_STAMP_MM = 40;
 const NUM = /^\d+(\.\d+)?$/;
 
-// The error of an answer that is not 2xx, as the API's other calls throw it.
-async function failed(res) {
-  const body = await res.json().catch(() => null);
-  return new ApiError(res.status, body?.error?.code || 'HTTP' + res.status, body?.error?.message || res.statusText);
+// How a seal is placed: at a position, on a keyword, or across the pages (riding).
+export function HowField({ how, setHow }) {
+  return html`<${Field} as="select" label=${t('sealdoc.how')} name="how" value=${how} onInput=${setHow}>
+    <option value="position">${t('sealdoc.position')}</option>
+    <option value="keyword">${t('sealdoc.keyword')}</option>
+    <option value="riding">${t('sealdoc.riding')}</option>
+  <//>`;
 }
 
 // One page drawn by the server: {url, pages, w, h} (w, h in mm), or the error.
@@ -32,17 +105,10 @@ function usePreview(file, page, on) {
     if (!file || !on || !/^\d+$/.test(page) || Number(page) < 1) return undefined;
     let live = true;
     let url = '';
-    const form = new FormData();
-    form.append('document', new Blob([file.bytes]), file.name);
-    form.append('page', page);
-    form.append('dpi', String(PREVIEW_DPI));
     setView((v) => (v && !v.error ? { ...v, loading: true } : { loading: true }));
-    call('POST', '/documents/preview', { raw: form, as: 'response' }).then(async (res) => {
-      if (!res.ok) throw await failed(res);
-      const [w, h] = (res.headers.get('X-Eseal-Page-Size-Mm') || '').split(' ').map(Number);
-      const pages = Number(res.headers.get('X-Eseal-Pages'));
-      url = URL.createObjectURL(await res.blob());
-      if (live) setView({ url, pages, w, h, page: Number(page) });
+    drawPage(file, Number(page)).then((v) => {
+      url = v.url;
+      if (live) setView(v);
       else URL.revokeObjectURL(url);
     }).catch((error) => live && setView({ error }));
     return () => {
@@ -90,7 +156,7 @@ function Sheet({ view, stamp, esid, place, onPlace }) {
     moveTo(x + d[0], y + d[1]);
   };
   const pct = (v, of) => (100 * v) / of + '%';
-  return html`<div class="sheet" ref=${sheet} onPointerDown=${down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
+  return html`<div class="sheet" ref=${sheet} data-by=${view.by} onPointerDown=${down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
     <img class="page" src=${view.url} alt=${t('sealdoc.pageAlt', { page: view.page, pages: view.pages })} draggable="false" />
     <button type="button" class="stamp" aria-describedby="stamp-hint"
       aria-label=${t('sealdoc.stamp', { x: x.toFixed(1), y: y.toFixed(1) })}
@@ -98,6 +164,50 @@ function Sheet({ view, stamp, esid, place, onPlace }) {
       onKeyDown=${key}>
       <img src=${'/api/v1/seals/' + esid + '/picture'} alt="" draggable="false" />
     </button>
+  </div>`;
+}
+
+// Every page side by side (the first RIDING_PAGES_SHOWN), each with its slice of the
+// seal on its right edge from y mm down: page i of n shows slice i of the picture,
+// 1/n of the seal's width, as the server puts them (docs/pdf.md, riding seal).
+function RidingPreview({ file, stamp, esid, y }) {
+  const [pages, setPages] = useState(null);
+  useEffect(() => {
+    let live = true;
+    const urls = [];
+    (async () => {
+      const first = await drawPage(file, 1, 48);
+      urls.push(first.url);
+      const all = [first];
+      for (let i = 2; i <= Math.min(first.pages, RIDING_PAGES_SHOWN) && live; i++) {
+        const v = await drawPage(file, i, 48);
+        urls.push(v.url);
+        all.push(v);
+      }
+      if (live) setPages(all);
+    })().catch((error) => live && setPages({ error }));
+    return () => {
+      live = false;
+      urls.forEach((u) => URL.revokeObjectURL(u));
+    };
+  }, [file]);
+  if (!pages) return html`<p class="hint" role="status">${t('sealdoc.drawing')}</p>`;
+  if (pages.error) return html`<${Message} kind="warn">${t('sealdoc.noPreview')} ${pages.error.message}<//>`;
+  const n = pages[0].pages;
+  if (n < 2) return html`<${Message} kind="warn">${t('sealdoc.ridingOne')}<//>`;
+  const pct = (v, of) => (100 * v) / of + '%';
+  const top = Number(y) || 0;
+  return html`<div class="riding">
+    <p class="hint">${t('sealdoc.ridingHint', { pages: n, w: (stamp.w / n).toFixed(1) })}</p>
+    <ol class="riding-pages">${pages.map((v, i) => html`<li>
+      <div class="sheet riding-page" data-by=${v.by}>
+        <img class="page" src=${v.url} alt=${t('sealdoc.pageAlt', { page: i + 1, pages: n })} draggable="false" />
+        <div class="slice" style=${{ left: pct(v.w - stamp.w / n, v.w), top: pct(top, v.h), width: pct(stamp.w / n, v.w), height: pct(stamp.h, v.h) }}>
+          <img src=${'/api/v1/seals/' + esid + '/picture'} alt="" draggable="false" style=${{ width: n * 100 + '%', marginLeft: -i * 100 + '%' }} />
+        </div>
+      </div>
+    </li>`)}</ol>
+    ${n > pages.length ? html`<p class="hint">${t('sealdoc.ridingMore', { shown: pages.length, pages: n })}</p>` : ''}
   </div>`;
 }
 
@@ -132,6 +242,7 @@ export function SealDocument() {
     else if (chosen && file.sm3 !== chosen.doc_sm3) v.file = 'v.docMismatch';
     if (how === 'position' && !(/^\d+$/.test(place.page) && NUM.test(place.x) && NUM.test(place.y))) v.place = 'v.place';
     if (how === 'keyword' && !place.keyword.trim()) v.keyword = 'v.required';
+    if (how === 'riding' && !NUM.test(place.y)) v.place = 'v.place';
     setErrs(v);
     if (Object.keys(v).length) return;
     setError(null);
@@ -150,9 +261,10 @@ export function SealDocument() {
       form.append('x_mm', place.x);
       form.append('y_mm', place.y);
     } else if (how === 'keyword') form.append('keyword', place.keyword.trim());
+    else if (how === 'riding' && NUM.test(place.y)) form.append('y_mm', place.y);
     try {
       const res = await call('POST', '/documents/seal', { raw: form, as: 'response' });
-      if (!res.ok) throw await failed(res);
+      if (!res.ok) throw await responseError(res);
       const blob = await res.blob();
       setOut({ name: file.name.replace(/(\.\w+)$/, '-sealed$1'), url: URL.createObjectURL(blob) });
     } catch (err) {
@@ -171,11 +283,7 @@ export function SealDocument() {
       <//>
       <${FileField} label=${t('sealdoc.file')} name="document" accept=".pdf,.ofd" onFile=${async (f) => { const bytes = new Uint8Array(await f.arrayBuffer()); setOut(null); setFile({ name: f.name, bytes, sm3: sm3Hex(bytes) }); }} />
       ${errs.file ? html`<p class="error" role="alert">${t(errs.file)}</p>` : ''}
-      <${Field} as="select" label=${t('sealdoc.how')} name="how" value=${how} onInput=${setHow}>
-        <option value="position">${t('sealdoc.position')}</option>
-        <option value="keyword">${t('sealdoc.keyword')}</option>
-        <option value="riding">${t('sealdoc.riding')}</option>
-      <//>
+      <${HowField} how=${how} setHow=${setHow} />
       ${how === 'position' ? html`<div class="pair">
         <${Field} label=${t('sealdoc.page')} name="page" value=${place.page} onInput=${setP('page')} inputmode="numeric"
           hint=${shown ? t('sealdoc.pages', { pages: shown.pages }) : undefined} />
@@ -189,6 +297,8 @@ export function SealDocument() {
         ${shown && chosen && stamp ? html`<${Sheet} view=${shown} stamp=${stamp} esid=${chosen.esid} place=${place}
           onPlace=${(nx, ny) => setPlace((p) => ({ ...p, x: nx, y: ny }))} />` : ''}
       </div>` : ''}` : ''}
+      ${how === 'riding' ? html`<${Field} label=${t('sealdoc.y')} name="y_mm" value=${place.y} onInput=${setP('y')} inputmode="decimal" error=${errs.place} />
+      ${file && chosen && stamp ? html`<div class="preview"><${RidingPreview} file=${file} stamp=${stamp} esid=${chosen.esid} y=${place.y} /></div>` : ''}` : ''}
       ${how === 'keyword' ? html`<${Field} label=${t('sealdoc.keywordText')} name="keyword" value=${place.keyword} onInput=${setP('keyword')} error=${errs.keyword} />` : ''}
       <div class="actions"><button type="submit" class="primary">${t('sealdoc.submit')}</button></div>
     </form>
