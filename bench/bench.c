@@ -13,11 +13,13 @@
 #include "eseal/es_platform.h"
 #include "eseal/es_ofd.h"
 #include "eseal/es_ofd_render.h"
+#include "eseal/es_pdf.h"
 #include "doc/pdf/pdf_int.h"
 #include "estime.h"
 #include "file.h"
 #include <unistd.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <time.h>
 
 static double now_s(void)
@@ -445,6 +447,113 @@ static bool measure_docs_interleaved(const bench_fixture *f, doc_rates *ours, do
 	return ok;
 }
 
+/* ---- in-process rates for the HTTP bench (bench/http.sh) -------------------- */
+
+/*
+ * What `POST /api/v1/verify` does per request, in this process: es_verify_file
+ * with the platform's anchors (es_platform_trust_new, loaded once and shared)
+ * and its live seal status (one store session per thread), on @threads threads
+ * for @seconds: the ceiling the route is compared with.
+ */
+typedef struct verify_worker {
+	pthread_t th;
+	es_platform *p;
+	const es_trust *trust;
+	es_bytes doc;
+	double seconds;
+	unsigned long n;
+	int err;
+} verify_worker;
+
+static int status_at_fn(es_status_info *out, const char *esid, es_time at, void *payload)
+{
+	return es_platform_seal_status_at(payload, esid, at, out);
+}
+
+static void *verify_loop(void *arg)
+{
+	verify_worker *w = arg;
+	es_verify_options vo = ES_VERIFY_OPTIONS_INIT;
+	double t0 = now_s();
+	vo.trust = w->trust;
+	vo.status = es_platform_status_fn;
+	vo.status_at = status_at_fn;
+	vo.status_payload = w->p;
+	do {
+		es_report rep;
+		es_report_init(&rep);
+		if (es_verify_file(&rep, w->doc.ptr, w->doc.len, &vo) < 0 || rep.verdict != ES_VERDICT_VALID)
+			w->err = -1;
+		es_report_release(&rep);
+		w->n++;
+	} while (!w->err && now_s() - t0 < w->seconds);
+	return NULL;
+}
+
+static int verify_rate(const char *dir, const char *file, unsigned threads, double seconds)
+{
+	es_buf doc = ES_BUF_INIT;
+	es_trust *trust = NULL;
+	verify_worker w[16];
+	double t0, el;
+	unsigned long total = 0;
+	int bad = 0;
+
+	if (threads == 0 || threads > 16)
+		threads = 1;
+	es_verify_register_pdf(es_pdf_verify_file);
+	es_verify_register_ofd(es_ofd_verify);
+	if (es_file_read(&doc, file, 1 << 26))
+		die("read the document");
+	memset(w, 0, sizeof(w));
+	for (unsigned i = 0; i < threads; i++)
+		if (es_platform_open_dir(&w[i].p, dir, NULL, NULL))
+			die("open the platform");
+	if (es_platform_trust_new(w[0].p, &trust))
+		die("the platform's anchors");
+	t0 = now_s();
+	for (unsigned i = 0; i < threads; i++) {
+		w[i].trust = trust;
+		w[i].doc.ptr = doc.ptr;
+		w[i].doc.len = doc.len;
+		w[i].seconds = seconds;
+		if (pthread_create(&w[i].th, NULL, verify_loop, &w[i]) != 0)
+			die("thread");
+	}
+	for (unsigned i = 0; i < threads; i++) {
+		pthread_join(w[i].th, NULL);
+		total += w[i].n;
+		bad |= w[i].err;
+		es_platform_close(w[i].p);
+	}
+	el = now_s() - t0;
+	printf("verify_per_s %.1f\n", bad ? 0.0 : (double)total / el);
+	es_trust_free(trust);
+	es_buf_release(&doc);
+	if (bad) {
+		fprintf(stderr, "bench: the document does not verify as valid in this process\n");
+		return 3;
+	}
+	return 0;
+}
+
+/* Documents sealed through the platform in this process (use request, key, time stamp, audit), as the sign route does. */
+static int seal_rate(void)
+{
+	char dir[] = "/tmp/eseal-bench-seal-XXXXXX", uri[128];
+	double plat = 0, raw = 0;
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	snprintf(uri, sizeof(uri), "sqlite:%s/documents.db", dir);
+	if (es_platform_bench_documents(uri, dir, 100, &plat, &raw))
+		die("platform documents");
+	printf("seal_per_s %.1f\nraw_seal_per_s %.1f\n", plat, raw);
+	snprintf(uri, sizeof(uri), "rm -rf '%s'", dir); /* mkdtemp's name: no quote in it */
+	if (system(uri) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", dir);
+	return 0;
+}
+
 /* Applications end to end with 1, 2 and 4 threads, each on its own session of one context. */
 static void bench_platform(const char *uri, const char *dir, const char *backend)
 {
@@ -506,12 +615,16 @@ int main(int argc, char **argv)
 	es_process_tune(); /* as the eseal command does */
 	if (argc == 2 && strcmp(argv[1], "--docs-rates") == 0)
 		return docs_child();
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--verify-rate") == 0)
+		return verify_rate(argv[2], argv[3], argc == 5 ? (unsigned)strtoul(argv[4], NULL, 10) : 1, 5.0);
+	if (argc == 2 && strcmp(argv[1], "--seal-rate") == 0)
+		return seal_rate();
 	if (argc == 2 && strcmp(argv[1], "--docs") == 0) {
 		print_docs(); /* the documents section alone */
 		return 0;
 	}
 	if (argc != 1) {
-		fprintf(stderr, "usage: eseal_bench [--docs] (make bench)\n");
+		fprintf(stderr, "usage: eseal_bench [--docs | --seal-rate | --verify-rate DIR FILE [THREADS]] (make bench)\n");
 		return 3;
 	}
 	printf("eseal %s benchmark (one core; rates per second)\n\n", es_version());
