@@ -452,8 +452,9 @@ static bool measure_docs_interleaved(const bench_fixture *f, doc_rates *ours, do
 /*
  * What `POST /api/v1/verify` does per request, in this process: es_verify_file
  * with the platform's anchors (es_platform_trust_new, loaded once and shared)
- * and its live seal status (one store session per thread), on @threads threads
- * for @seconds: the ceiling the route is compared with.
+ * and its live seal status (one store session per thread), then the JSON
+ * report, on @threads threads for @seconds: the ceiling the route is compared
+ * with (the difference is HTTP).
  */
 typedef struct verify_worker {
 	pthread_t th;
@@ -481,9 +482,15 @@ static void *verify_loop(void *arg)
 	vo.status_payload = w->p;
 	do {
 		es_report rep;
+		es_buf json = ES_BUF_INIT;
 		es_report_init(&rep);
 		if (es_verify_file(&rep, w->doc.ptr, w->doc.len, &vo) < 0 || rep.verdict != ES_VERDICT_VALID)
 			w->err = -1;
+		/* the answer the route sends */
+		es_report_finish(&rep);
+		if (es_report_json(&json, &rep) < 0)
+			w->err = -1;
+		es_buf_release(&json);
 		es_report_release(&rep);
 		w->n++;
 	} while (!w->err && now_s() - t0 < w->seconds);
