@@ -218,6 +218,27 @@ typedef struct es_ofd_sign_options {
 ES_EXTERN(int) es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_options *opt,
 			   const es_seal *seal, const es_cert *cert, const es_sm2_key *key) ES_WARN_UNUSED;
 
+/** The most documents es_ofd_sign_many() takes at once. */
+#define ES_OFD_SIGN_MANY_MAX 4096
+
+/**
+ * es_ofd_sign() over @p n documents with the same options, seal, certificate
+ * and key (batches of licences): @p outs[i] gets the signed @p ofds[i] (of
+ * @p lens[i] bytes) appended, exactly what es_ofd_sign() would write with the
+ * same time and signature. The package files of all the documents are
+ * digested together (es_sm3_many, one file per SIMD lane), which is several
+ * times faster than one document after the other; give a kept signer
+ * (@p opt->signer) so the seal is hashed once. Memory: every document of the
+ * batch is held open until its digests are done (batches of 16 to 256 are
+ * plenty). On an error, @p failed (when not NULL) gets the index of the
+ * document that failed (@p n when all were signed) and the message names it
+ * ("document 3 of the batch: ..."): the outputs before it are signed, it
+ * and the ones after are left as they were; seal those again without it.
+ */
+ES_EXTERN(int) es_ofd_sign_many(es_buf *outs, const uint8_t *const *ofds, const size_t *lens, size_t n,
+				const es_ofd_sign_options *opt, const es_seal *seal, const es_cert *cert,
+				const es_sm2_key *key, size_t *failed) ES_WARN_UNUSED;
+
 /* ---- benchmark ----------------------------------------------------------------- */
 
 /** OFDs sealed per second and raw SM2 signatures per second over @p seconds each. */

@@ -213,6 +213,13 @@ typedef struct es_tst_info {
  */
 ES_EXTERN(int) es_tst_verify(es_tst_info *out, const uint8_t *token, size_t toklen,
 			     const void *data, size_t len) ES_WARN_UNUSED;
+/**
+ * es_tst_verify() with the TSA certificate read through @p trust's cache of
+ * parsed certificates (es_trust_cert_from_der; @p trust may be NULL): what a
+ * verifier checking many tokens of one TSA calls.
+ */
+ES_EXTERN(int) es_tst_verify_trust(es_tst_info *out, const es_trust *trust, const uint8_t *token, size_t toklen,
+				   const void *data, size_t len) ES_WARN_UNUSED;
 ES_EXTERN(void) es_tst_info_release(es_tst_info *info);
 
 /** The largest TimeStampReq es_tsp_respond() reads (a request is ~100 bytes). */

@@ -555,6 +555,12 @@ done:
 int es_tst_verify(es_tst_info *out, const uint8_t *token, size_t toklen, const void *data,
 		  size_t len)
 {
+	return es_tst_verify_trust(out, NULL, token, toklen, data, len);
+}
+
+int es_tst_verify_trust(es_tst_info *out, const es_trust *trust, const uint8_t *token, size_t toklen,
+			const void *data, size_t len)
+{
 	const unsigned char *p = token;
 	PKCS7 *p7 = NULL;
 	PKCS7_SIGNED *sd;
@@ -617,7 +623,16 @@ int es_tst_verify(es_tst_info *out, const uint8_t *token, size_t toklen, const v
 		err = tst_fail(out, ES_EVERIFY, "tsa certificate is not in the token");
 		goto done;
 	}
-	if ((err = es_crypto__cert_from_x509(&ec, cert)) < 0) {
+	{
+		/* through the store's parsed-certificate cache when there is one: the same
+		 * TSA certificate comes with every token */
+		unsigned char *der = NULL;
+		int n = i2d_X509(cert, &der);
+		err = n <= 0 ? es_crypto__fail(ES_ECRYPTO, "cannot encode the certificate")
+			     : es_trust_cert_from_der(trust, &ec, der, (size_t)n);
+		OPENSSL_free(der);
+	}
+	if (err < 0) {
 		err = tst_fail(out, err, "cannot read the tsa certificate");
 		goto done;
 	}

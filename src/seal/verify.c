@@ -256,7 +256,7 @@ static void seal_checks(es_sig_report *s, const es_seal *seal, const es_verify_o
 		char tg[32], cd[32];
 		memset(&ti, 0, sizeof(ti));
 		es_time_iso(cd, f->create_date);
-		if (es_tst_verify(&ti, f->timestamp.ptr, f->timestamp.len, f->signed_value.ptr, f->signed_value.len) < 0) {
+		if (es_tst_verify_trust(&ti, o->trust, f->timestamp.ptr, f->timestamp.len, f->signed_value.ptr, f->signed_value.len) < 0) {
 			es_sig_report_check(s, "seal-timestamp", ES_RESULT_FAIL, false,
 					    "the seal's time stamp does not verify: %s",
 					    ti.reason[0] ? ti.reason : es_error_last()->message);
@@ -654,7 +654,7 @@ int es_verify_ses(es_report *r, const es_ses_sig *sig, const es_verify_options *
 	if (f->timestamp.len) {
 		es_tst_info ti;
 		memset(&ti, 0, sizeof(ti));
-		err = es_tst_verify(&ti, f->timestamp.ptr, f->timestamp.len, f->signature.ptr, f->signature.len);
+		err = es_tst_verify_trust(&ti, o->trust, f->timestamp.ptr, f->timestamp.len, f->signature.ptr, f->signature.len);
 		if (err == 0) {
 			char tg[32];
 			es_time_iso(tg, ti.gen_time);

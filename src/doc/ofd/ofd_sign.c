@@ -372,29 +372,59 @@ static void compact_time(char out[20], es_time t)
 	snprintf(out, 20, "%.4s%.2s%.2s%.2s%.2s%.2sZ", iso, iso + 5, iso + 8, iso + 11, iso + 14, iso + 17);
 }
 
-int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_options *opt, const es_seal *seal,
-		const es_cert *cert, const es_sm2_key *key)
-{
-	int err, n;
+/*
+ * One document being signed: es_ofd_sign() runs job_prepare, the part
+ * digests and job_finish on one; es_ofd_sign_many() prepares a batch, hashes
+ * the parts of all of them together (es_sm3_many: one part per SIMD lane),
+ * then finishes each.
+ */
+typedef struct job {
 	ctx c;
-	unsigned max_id = 0, n_sign = 0;
-	char id[32], folder[NAME_CAP], xml_path[NAME_CAP], tmp[NAME_CAP * 2], when[20];
-	es_buf sx = ES_BUF_INIT, sv = ES_BUF_INIT;
-	double w, h;
 	es_time t;
 	bool is_seal;
+	char id[32], folder[NAME_CAP], xml_path[NAME_CAP];
+	/* the package files the signature references, in package order */
+	size_t nref;
+	const char **ref_name;
+	const uint8_t **ref_ptr;
+	size_t *ref_len;
+	uint8_t (*ref_md)[32];
+} job;
 
-	ES_ASSERT_ARG(out && (ofd || len == 0) && opt && opt->version == ES_OFD_SIGN_OPTIONS_VERSION && cert &&
-		      (key || (opt->signer && opt->type == ES_OFD_SEAL)));
-	is_seal = opt->type == ES_OFD_SEAL;
-	if (is_seal && !seal)
+static void job_release(job *j)
+{
+	es_free(j->ref_name);
+	es_free(j->ref_ptr);
+	es_free(j->ref_len);
+	es_free(j->ref_md);
+	es_free(j->c.pages);
+	es_free(j->c.stamps);
+	xmlFreeDoc(j->c.ofd);
+	xmlFreeDoc(j->c.doc);
+	xmlFreeDoc(j->c.sigs);
+	es_ofd_pkg_free(j->c.pkg);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Everything up to the digests: placement, Sign_N, the Signatures.xml entry, the list of files to digest. */
+static int job_prepare(job *j, const uint8_t *ofd, size_t len, const es_ofd_sign_options *opt, const es_seal *seal)
+{
+	ctx *c = &j->c;
+	int err, n;
+	unsigned max_id = 0, n_sign = 0;
+	char tmp[NAME_CAP * 2];
+	double w, h;
+	size_t count;
+
+	memset(j, 0, sizeof(*j));
+	j->is_seal = opt->type == ES_OFD_SEAL;
+	if (j->is_seal && !seal)
 		return es_error_set(ES_EINVAL, "Type=Seal needs a seal");
-	memset(&c, 0, sizeof(c));
-	c.o = opt;
-	t = opt->time ? opt->time : es_time_now();
-	if ((err = es_ofd_pkg_open(&c.pkg, ofd, len, NULL)) < 0 || (err = load_doc(&c)) < 0 ||
-	    (err = check_existing(&c, &max_id)) < 0)
-		goto done;
+	c->o = opt;
+	j->t = opt->time ? opt->time : es_time_now();
+	if ((err = es_ofd_pkg_open(&c->pkg, ofd, len, NULL)) < 0 || (err = load_doc(c)) < 0 ||
+	    (err = check_existing(c, &max_id)) < 0)
+		return err;
 	w = opt->w > 0 ? opt->w : 0;
 	h = opt->h > 0 ? opt->h : 0;
 	if (seal && (w == 0 || h == 0)) {
@@ -406,60 +436,87 @@ int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_o
 	}
 	w = w > 0 ? w : 40;
 	h = h > 0 ? h : 40;
-	if ((err = place(&c, w, h)) < 0)
-		goto done;
+	if ((err = place(c, w, h)) < 0)
+		return err;
 
 	/* Sign_N: the first free folder next to Signatures.xml */
 	{
-		const char *slash = strrchr(c.spath, '/');
-		int dl = slash ? (int)(slash - c.spath) + 1 : 0;
+		const char *slash = strrchr(c->spath, '/');
+		int dl = slash ? (int)(slash - c->spath) + 1 : 0;
 		for (;; n_sign++) {
 			bool used = false;
-			n = snprintf(folder, sizeof(folder), "%.*sSign_%u/", dl, c.spath, n_sign);
-			if (n < 0 || (size_t)n >= sizeof(folder) || n_sign > ES_OFD_MAX_SIGNATURES) {
-				err = es_error_set(ES_ELIMIT, "no room for another Sign_N folder next to '%s'", c.spath);
-				goto done;
-			}
-			for (size_t i = 0; i < es_ofd_pkg_count(c.pkg) && !used; i++)
-				used = has_prefix(es_ofd_pkg_name(c.pkg, i), folder);
+			n = snprintf(j->folder, sizeof(j->folder), "%.*sSign_%u/", dl, c->spath, n_sign);
+			if (n < 0 || (size_t)n >= sizeof(j->folder) || n_sign > ES_OFD_MAX_SIGNATURES)
+				return es_error_set(ES_ELIMIT, "no room for another Sign_N folder next to '%s'", c->spath);
+			for (size_t i = 0; i < es_ofd_pkg_count(c->pkg) && !used; i++)
+				used = has_prefix(es_ofd_pkg_name(c->pkg, i), j->folder);
 			if (!used)
 				break;
 		}
 	}
-	snprintf(id, sizeof(id), "s%03u", max_id + 1);
-	n = snprintf(xml_path, sizeof(xml_path), "%sSignature.xml", folder);
-	if (n < 0 || (size_t)n >= sizeof(xml_path)) {
-		err = es_error_set(ES_ELIMIT, "signature path '%sSignature.xml' too long", folder);
-		goto done;
-	}
+	snprintf(j->id, sizeof(j->id), "s%03u", max_id + 1);
+	n = snprintf(j->xml_path, sizeof(j->xml_path), "%sSignature.xml", j->folder);
+	if (n < 0 || (size_t)n >= sizeof(j->xml_path))
+		return es_error_set(ES_ELIMIT, "signature path '%sSignature.xml' too long", j->folder);
 
 	/* OFD.xml gets <ofd:Signatures> before digesting (ofdrw OFDSigner.exeSign) */
-	if (!c.has_spath) {
-		xmlNodePtr body = es_ofd__child(xmlDocGetRootElement(c.ofd), "DocBody");
+	if (!c->has_spath) {
+		xmlNodePtr body = es_ofd__child(xmlDocGetRootElement(c->ofd), "DocBody");
 		const char *prefix = body->ns && body->ns->prefix ? (const char *)body->ns->prefix : NULL;
 		snprintf(tmp, sizeof(tmp), "<%s%sSignatures>/%s</%s%sSignatures>", prefix ? prefix : "", prefix ? ":" : "",
-			 c.spath, prefix ? prefix : "", prefix ? ":" : "");
-		if ((err = insert_before_close(&c, "OFD.xml", body, tmp, false)) < 0)
-			goto done;
+			 c->spath, prefix ? prefix : "", prefix ? ":" : "");
+		if ((err = insert_before_close(c, "OFD.xml", body, tmp, false)) < 0)
+			return err;
 		snprintf(tmp, sizeof(tmp),
 			 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signatures " NS
 			 "><ofd:MaxSignId>%s</ofd:MaxSignId><ofd:Signature ID=\"%s\" Type=\"%s\" BaseLoc=\"/%s\"/>"
 			 "</ofd:Signatures>\n",
-			 id, id, is_seal ? "Seal" : "Sign", xml_path);
-		if ((err = es_ofd_pkg_put(c.pkg, c.spath, tmp, strlen(tmp))) < 0)
-			goto done;
+			 j->id, j->id, j->is_seal ? "Seal" : "Sign", j->xml_path);
+		if ((err = es_ofd_pkg_put(c->pkg, c->spath, tmp, strlen(tmp))) < 0)
+			return err;
 	} else {
-		xmlNodePtr root = xmlDocGetRootElement(c.sigs);
+		xmlNodePtr root = xmlDocGetRootElement(c->sigs);
 		const char *prefix = root->ns && root->ns->prefix ? (const char *)root->ns->prefix : NULL;
 		snprintf(tmp, sizeof(tmp), "<%s%sSignature ID=\"%s\" Type=\"%s\" BaseLoc=\"/%s\"/>", prefix ? prefix : "",
-			 prefix ? ":" : "", id, is_seal ? "Seal" : "Sign", xml_path);
-		if ((err = insert_before_close(&c, c.spath, root, tmp, true)) < 0 ||
-		    (err = update_max_id(&c, root, id)) < 0)
-			goto done;
+			 prefix ? ":" : "", j->id, j->is_seal ? "Seal" : "Sign", j->xml_path);
+		if ((err = insert_before_close(c, c->spath, root, tmp, true)) < 0 ||
+		    (err = update_max_id(c, root, j->id)) < 0)
+			return err;
 	}
 
-	/* Signature.xml */
-	compact_time(when, t);
+	/* the files to digest: every one but the new folder's and (unless whole) Signatures.xml */
+	count = es_ofd_pkg_count(c->pkg);
+	j->ref_name = es_calloc(count ? count : 1, sizeof(*j->ref_name));
+	j->ref_ptr = es_calloc(count ? count : 1, sizeof(*j->ref_ptr));
+	j->ref_len = es_calloc(count ? count : 1, sizeof(*j->ref_len));
+	j->ref_md = es_calloc(count ? count : 1, sizeof(*j->ref_md));
+	if (!j->ref_name || !j->ref_ptr || !j->ref_len || !j->ref_md)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	for (size_t i = 0; i < count; i++) {
+		const char *name = es_ofd_pkg_name(c->pkg, i);
+		es_bytes b;
+		if (has_prefix(name, j->folder) || (!opt->whole && strcmp(name, c->spath) == 0))
+			continue;
+		if ((err = es_ofd_pkg_get(&b, c->pkg, name)) < 0)
+			return err;
+		j->ref_name[j->nref] = name;
+		j->ref_ptr[j->nref] = b.ptr;
+		j->ref_len[j->nref] = b.len;
+		j->nref++;
+	}
+	return 0;
+}
+
+/* Signature.xml over the digests in j->ref_md, the signed value, the package written to @out. */
+static int job_finish(job *j, es_buf *out, const es_ofd_sign_options *opt, const es_seal *seal, const es_cert *cert,
+		      const es_sm2_key *key)
+{
+	ctx *c = &j->c;
+	char tmp[NAME_CAP * 2], when[20];
+	es_buf sx = ES_BUF_INIT, sv = ES_BUF_INIT;
+	int err;
+
+	compact_time(when, j->t);
 	err = es_buf_printf(&sx,
 			    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signature " NS "><ofd:SignedInfo>"
 			    "<ofd:Provider ProviderName=\"");
@@ -475,75 +532,155 @@ int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_o
 				    "<ofd:SignatureDateTime>%s</ofd:SignatureDateTime>"
 				    "<ofd:References CheckMethod=\"1.2.156.10197.1.401\">",
 				    es_version(), when);
-	for (size_t i = 0; err == 0 && i < es_ofd_pkg_count(c.pkg); i++) {
-		const char *name = es_ofd_pkg_name(c.pkg, i);
-		es_bytes b;
-		uint8_t md[32];
+	for (size_t i = 0; err == 0 && i < j->nref; i++) {
 		char b64[64];
-		if (has_prefix(name, folder) || (!opt->whole && strcmp(name, c.spath) == 0))
-			continue;
-		if ((err = es_ofd_pkg_get(&b, c.pkg, name)) < 0 || (err = es_sm3(md, b.ptr, b.len)) < 0 ||
-		    (err = es_ofd__b64(b64, sizeof(b64), md, 32)) < 0)
+		if ((err = es_ofd__b64(b64, sizeof(b64), j->ref_md[i], 32)) < 0)
 			break;
 		err = es_buf_puts(&sx, "<ofd:Reference FileRef=\"/");
 		if (err == 0)
-			err = es_ofd__xml_escape(&sx, name);
+			err = es_ofd__xml_escape(&sx, j->ref_name[i]);
 		if (err == 0)
-			err = es_buf_printf(&sx, "\"><ofd:CheckValue>%s</ofd:CheckValue></ofd:Reference>", b64);
+			err = es_buf_puts(&sx, "\"><ofd:CheckValue>");
+		if (err == 0)
+			err = es_buf_puts(&sx, b64);
+		if (err == 0)
+			err = es_buf_puts(&sx, "</ofd:CheckValue></ofd:Reference>");
 	}
 	if (err == 0)
 		err = es_buf_puts(&sx, "</ofd:References>");
-	for (size_t i = 0; err == 0 && i < c.nstamps; i++) {
-		const stamp *s = &c.stamps[i];
+	for (size_t i = 0; err == 0 && i < c->nstamps; i++) {
+		const stamp *s = &c->stamps[i];
 		err = es_buf_printf(&sx, "<ofd:StampAnnot ID=\"%zu\" PageRef=\"%s\" Boundary=\"%.2f %.2f %.2f %.2f\"",
-				    i + 1, c.pages[s->page].id, s->x, s->y, s->w, s->h);
+				    i + 1, c->pages[s->page].id, s->x, s->y, s->w, s->h);
 		if (err == 0 && s->clip)
 			err = es_buf_printf(&sx, " Clip=\"%.2f %.2f %.2f %.2f\"", s->cx, s->cy, s->cw, s->ch);
 		if (err == 0)
 			err = es_buf_puts(&sx, "/>");
 	}
-	if (err == 0 && is_seal)
-		err = es_buf_printf(&sx, "<ofd:Seal><ofd:BaseLoc>/%sSeal.esl</ofd:BaseLoc></ofd:Seal>", folder);
+	if (err == 0 && j->is_seal)
+		err = es_buf_printf(&sx, "<ofd:Seal><ofd:BaseLoc>/%sSeal.esl</ofd:BaseLoc></ofd:Seal>", j->folder);
 	if (err == 0)
 		err = es_buf_printf(&sx, "</ofd:SignedInfo><ofd:SignedValue>/%sSignedValue.dat</ofd:SignedValue>"
 					 "</ofd:Signature>\n",
-				    folder);
+				    j->folder);
 	if (err < 0)
 		goto done;
 
 	/* the signed value over the Signature.xml bytes */
-	if (is_seal) {
+	if (j->is_seal) {
 		es_sign_options so = ES_SIGN_OPTIONS_INIT;
 		char prop[NAME_CAP + 1];
 		const es_seal_fields *f = es_seal_fields_get(seal);
-		snprintf(prop, sizeof(prop), "/%s", xml_path);
+		snprintf(prop, sizeof(prop), "/%s", j->xml_path);
 		so.data = sx.ptr;
 		so.data_len = sx.len;
 		so.property_info = prop;
-		so.time = t;
+		so.time = j->t;
 		so.tsa_cert = opt->tsa_cert;
 		so.tsa_key = opt->tsa_key;
 		if ((err = opt->signer ? es_ses_signer_sign(opt->signer, &sv, &so) : es_ses_sign(&sv, &so, seal, cert, key)) < 0)
 			goto done;
-		snprintf(tmp, sizeof(tmp), "%sSeal.esl", folder);
-		if ((err = es_ofd_pkg_put(c.pkg, tmp, f->der.ptr, f->der.len)) < 0)
+		snprintf(tmp, sizeof(tmp), "%sSeal.esl", j->folder);
+		if ((err = es_ofd_pkg_put(c->pkg, tmp, f->der.ptr, f->der.len)) < 0)
 			goto done;
-	} else if ((err = es_ofd__cms_sign(&sv, sx.ptr, sx.len, t, cert, key)) < 0) {
+	} else if ((err = es_ofd__cms_sign(&sv, sx.ptr, sx.len, j->t, cert, key)) < 0) {
 		goto done;
 	}
-	snprintf(tmp, sizeof(tmp), "%sSignedValue.dat", folder);
-	if ((err = es_ofd_pkg_put(c.pkg, xml_path, sx.ptr, sx.len)) < 0 ||
-	    (err = es_ofd_pkg_put(c.pkg, tmp, sv.ptr, sv.len)) < 0)
+	snprintf(tmp, sizeof(tmp), "%sSignedValue.dat", j->folder);
+	if ((err = es_ofd_pkg_put(c->pkg, j->xml_path, sx.ptr, sx.len)) < 0 ||
+	    (err = es_ofd_pkg_put(c->pkg, tmp, sv.ptr, sv.len)) < 0)
 		goto done;
-	err = es_ofd_pkg_write(out, c.pkg);
+	err = es_ofd_pkg_write(out, c->pkg);
 done:
 	es_buf_release(&sx);
 	es_buf_release(&sv);
-	es_free(c.pages);
-	es_free(c.stamps);
-	xmlFreeDoc(c.ofd);
-	xmlFreeDoc(c.doc);
-	xmlFreeDoc(c.sigs);
-	es_ofd_pkg_free(c.pkg);
+	return err;
+}
+
+#define SIGN_ARGS_OK(opt, cert, key)                                                                  \
+	((opt) && (opt)->version == ES_OFD_SIGN_OPTIONS_VERSION && (cert) &&                          \
+	 ((key) || ((opt)->signer && (opt)->type == ES_OFD_SEAL)))
+
+int es_ofd_sign(es_buf *out, const uint8_t *ofd, size_t len, const es_ofd_sign_options *opt, const es_seal *seal,
+		const es_cert *cert, const es_sm2_key *key)
+{
+	job j;
+	int err;
+
+	ES_ASSERT_ARG(out && (ofd || len == 0) && SIGN_ARGS_OK(opt, cert, key));
+	err = job_prepare(&j, ofd, len, opt, seal);
+	for (size_t i = 0; err == 0 && i < j.nref; i++)
+		err = es_sm3(j.ref_md[i], j.ref_ptr[i], j.ref_len[i]);
+	if (err == 0)
+		err = job_finish(&j, out, opt, seal, cert, key);
+	job_release(&j);
+	return err;
+}
+
+int es_ofd_sign_many(es_buf *outs, const uint8_t *const *ofds, const size_t *lens, size_t n,
+		     const es_ofd_sign_options *opt, const es_seal *seal, const es_cert *cert, const es_sm2_key *key,
+		     size_t *failed)
+{
+	job *jobs = NULL;
+	const uint8_t **ptrs = NULL;
+	size_t *plens = NULL, total = 0, k = 0, at = 0;
+	uint8_t (*mds)[32] = NULL;
+	int err = 0;
+
+	ES_ASSERT_ARG(outs && ofds && lens && SIGN_ARGS_OK(opt, cert, key));
+	if (failed)
+		*failed = n;
+	if (n == 0)
+		return 0;
+	if (n > ES_OFD_SIGN_MANY_MAX)
+		return es_error_set(ES_ELIMIT, "a batch of %zu documents: at most %d at once", n, ES_OFD_SIGN_MANY_MAX);
+	for (size_t i = 0; i < n; i++)
+		ES_ASSERT_ARG(ofds[i] || lens[i] == 0);
+	if (!(jobs = es_calloc(n, sizeof(*jobs))))
+		return es_error_set(ES_ENOMEM, "out of memory");
+	for (at = 0; at < n; at++) {
+		if ((err = job_prepare(&jobs[at], ofds[at], lens[at], opt, seal)) < 0)
+			goto done;
+		total += jobs[at].nref;
+	}
+	/* every part of every document in one es_sm3_many call */
+	ptrs = es_calloc(total ? total : 1, sizeof(*ptrs));
+	plens = es_calloc(total ? total : 1, sizeof(*plens));
+	mds = es_calloc(total ? total : 1, sizeof(*mds));
+	if (!ptrs || !plens || !mds) {
+		err = es_error_set(ES_ENOMEM, "out of memory");
+		at = 0;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < jobs[i].nref; r++, k++) {
+			ptrs[k] = jobs[i].ref_ptr[r];
+			plens[k] = jobs[i].ref_len[r];
+		}
+	if ((err = es_sm3_many(mds, ptrs, plens, total)) < 0) {
+		at = 0; /* none finished */
+		goto done;
+	}
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < jobs[i].nref; r++, k++)
+			memcpy(jobs[i].ref_md[r], mds[k], 32);
+	for (at = 0; at < n; at++) {
+		if ((err = job_finish(&jobs[at], &outs[at], opt, seal, cert, key)) < 0)
+			goto done;
+		job_release(&jobs[at]);
+	}
+done:
+	if (err < 0) {
+		err = es_error_wrap(err, "document %zu of the batch", at + 1);
+		if (failed)
+			*failed = at;
+	}
+	for (size_t i = 0; i < n; i++)
+		job_release(&jobs[i]);
+	es_free(jobs);
+	es_free(ptrs);
+	es_free(plens);
+	es_free(mds);
 	return err;
 }

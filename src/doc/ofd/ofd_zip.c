@@ -158,6 +158,24 @@ static int stream_entry(const es_ofd_pkg *p, const pkg_entry *e, int (*fn)(void 
 	return err;
 }
 
+/* Entries up to this size are kept in memory once checked (es_ofd_pkg_open),
+ * up to ES_OFD_KEEP_TOTAL bytes for the package. */
+#define ES_OFD_KEEP_ENTRY (1u << 20)
+#define ES_OFD_KEEP_TOTAL (16u << 20)
+
+typedef struct keep_sink {
+	uint8_t *dst; /* e->len + 1 bytes; stream_entry never feeds more than e->len */
+	size_t off;
+} keep_sink;
+
+static int keep_feed(void *ctx, const uint8_t *b, size_t n)
+{
+	keep_sink *k = ctx;
+	memcpy(k->dst + k->off, b, n);
+	k->off += n;
+	return 0;
+}
+
 static int md_feed(void *ctx, const uint8_t *b, size_t n)
 {
 	return es_md_update(ctx, b, n);
@@ -414,17 +432,34 @@ int es_ofd_pkg_open(es_ofd_pkg **out, const uint8_t *data, size_t len, const es_
 			goto done;
 	}
 	/*
-	 * Pass 2: inflate every entry once, 64 KiB at a time, keeping nothing:
-	 * sizes and CRCs are checked and the total is enforced on the bytes
-	 * as they come. Entries are inflated again when asked for.
+	 * Pass 2: inflate every entry once, 64 KiB at a time: sizes and CRCs
+	 * are checked and the total is enforced on the bytes as they come.
+	 * Entries up to ES_OFD_KEEP_ENTRY bytes are kept as they are checked
+	 * (a signer reads them all: inflating them twice cost a CRC pass and a
+	 * copy per entry); bigger ones are inflated again when asked for.
 	 */
 	p->za = za;
 	total = 0;
-	for (size_t i = 0; i < p->n; i++)
-		if ((err = stream_entry(p, &p->v[i], NULL, NULL, &total, max_total)) < 0) {
+	for (size_t i = 0, kept = 0; i < p->n; i++) {
+		pkg_entry *e = &p->v[i];
+		keep_sink k = { NULL, 0 };
+		if (e->len <= ES_OFD_KEEP_ENTRY && kept + e->len <= ES_OFD_KEEP_TOTAL &&
+		    !(k.dst = es_malloc(e->len + 1))) {
+			err = es_error_set(ES_ENOMEM, "out of memory");
 			p->za = NULL;
 			goto done;
 		}
+		if ((err = stream_entry(p, e, k.dst ? keep_feed : NULL, &k, &total, max_total)) < 0) {
+			es_free(k.dst);
+			p->za = NULL;
+			goto done;
+		}
+		if (k.dst) {
+			k.dst[e->len] = 0;
+			e->data = k.dst;
+			kept += e->len;
+		}
+	}
 	za = NULL;
 	*out = p;
 	p = NULL;

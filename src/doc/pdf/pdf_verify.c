@@ -734,7 +734,7 @@ static void check_cms_timestamp(es_sig_report *e, const uint8_t *der, size_t len
 		return;
 	memset(&ti, 0, sizeof(ti));
 	memset(&pr, 0, sizeof(pr));
-	if (es_tst_verify(&ti, tok.ptr, tok.len, sigv.ptr, sigv.len) != 0) {
+	if (es_tst_verify_trust(&ti, opt->trust, tok.ptr, tok.len, sigv.ptr, sigv.len) != 0) {
 		es_sig_report_check(e, "timestamp", ES_RESULT_FAIL, false, "RFC 3161 time stamp does not verify: %s",
 				    ti.reason[0] ? ti.reason : es_error_last()->message);
 		es_tst_info_release(&ti);

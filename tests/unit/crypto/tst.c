@@ -117,6 +117,49 @@ static void test_tst__flips_and_truncations(void **state)
 	fx_pki_free(&p);
 }
 
+/* es_tst_verify_trust: the TSA certificate read once through the store's cache; same answers as without. */
+static void test_tst__trust_cache(void **state)
+{
+	fx_pki p;
+	es_buf tok = ES_BUF_INIT;
+	es_tst_info a, b;
+	es_trust *t = NULL;
+	(void)state;
+	fx_pki_make(&p);
+	make_token(&tok, &p);
+	TU_OK(es_trust_new(&t));
+	TU_OK(es_tst_verify_trust(&a, t, tok.ptr, tok.len, data, sizeof(data) - 1));
+	TU_OK(es_tst_verify_trust(&b, t, tok.ptr, tok.len, data, sizeof(data) - 1));
+	assert_ptr_equal(a.tsa_cert, b.tsa_cert); /* parsed once */
+	assert_int_equal(a.gen_time, GEN_TIME);
+	es_tst_info_release(&a);
+	es_tst_info_release(&b);
+	TU_OK(es_tst_verify_trust(&a, NULL, tok.ptr, tok.len, data, sizeof(data) - 1));
+	es_tst_info_release(&a);
+	assert_int_equal(es_tst_verify_trust(&a, t, tok.ptr, tok.len, "x", 1), ES_EVERIFY);
+	assert_null(a.tsa_cert);
+	/* every single-bit flip: the same answer with and without the cache (certificate bytes included) */
+	for (size_t i = 0; i < tok.len; i++) {
+		int r1, r2;
+		uint8_t saved = tok.ptr[i];
+		tok.ptr[i] ^= (uint8_t)(0x01u << (i % 8));
+		r1 = es_tst_verify(&a, tok.ptr, tok.len, data, sizeof(data) - 1);
+		r2 = es_tst_verify_trust(&b, t, tok.ptr, tok.len, data, sizeof(data) - 1);
+		tok.ptr[i] = saved;
+		assert_int_equal(r1, r2);
+		if (r1 == 0) {
+			es_bytes x = es_cert_der(a.tsa_cert), y = es_cert_der(b.tsa_cert);
+			assert_int_equal(x.len, y.len);
+			assert_memory_equal(x.ptr, y.ptr, x.len);
+			es_tst_info_release(&a);
+			es_tst_info_release(&b);
+		}
+	}
+	es_trust_free(t);
+	es_buf_release(&tok);
+	fx_pki_free(&p);
+}
+
 static void test_tst__garbage(void **state)
 {
 	es_tst_info info;
@@ -170,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_tst__create_and_verify),
 		cmocka_unit_test(test_tst__wrong_data_and_bad_inputs),
 		cmocka_unit_test(test_tst__flips_and_truncations),
+		cmocka_unit_test(test_tst__trust_cache),
 		cmocka_unit_test(test_tst__garbage),
 		cmocka_unit_test(test_tst__openssl_cli_parses_token),
 	};

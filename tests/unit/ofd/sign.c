@@ -950,6 +950,108 @@ static void test_ofd_sign__page_has_text(void **state)
 	es_buf_release(&deep);
 }
 
+/* es_ofd_sign_many: the parts of a batch digested together give what es_ofd_sign gives, one by one. */
+static void test_ofd_sign__many_matches_one_by_one(void **state)
+{
+	enum { N = 21 };
+	es_buf docs[N], outs[N], one, a_xml, b_xml;
+	const uint8_t *ptrs[N];
+	size_t lens[N], failed = 0;
+	es_ofd_sign_options so = ES_OFD_SIGN_OPTIONS_INIT;
+	es_report r;
+	(void)state;
+	so.time = es_time_now(); /* one time for all: Signature.xml is then a function of the document */
+	so.x = 30;
+	so.y = 40;
+	for (size_t i = 0; i < N; i++) {
+		char l0[64];
+		const char *lines[] = { l0, "统一社会信用代码 91110105061311021A", "第二行" };
+		snprintf(l0, sizeof(l0), "电子证照 第 %zu 号", i);
+		make(&docs[i], lines, i % 3 + 1);
+		if (i % 5 == 4) { /* some already sealed once: Signatures.xml edited, Sign_1 */
+			es_buf tmp;
+			TU_OK(sign(&tmp, &docs[i], &so));
+			es_buf_release(&docs[i]);
+			docs[i] = tmp;
+		}
+		ptrs[i] = docs[i].ptr;
+		lens[i] = docs[i].len;
+		es_buf_init(&outs[i], ES_BUF_DEFAULT_MAX);
+	}
+	TU_OK(es_ofd_sign_many(outs, ptrs, lens, N, &so, seal, P.signer, P.signer_key, &failed));
+	assert_int_equal(failed, N);
+	for (size_t i = 0; i < N; i++) {
+		es_ofd_pkg *pa = NULL, *pb = NULL;
+		es_bytes a, b;
+		const char *xml = i % 5 == 4 ? "Doc_0/Signs/Sign_1/Signature.xml" : "Doc_0/Signs/Sign_0/Signature.xml";
+		verify(&r, &outs[i]);
+		assert_int_equal(r.nsigs, i % 5 == 4 ? 2 : 1);
+		want(&r.sigs[r.nsigs - 1], "references", ES_RESULT_PASS, "references match (SM3)");
+		assert_valid(&r);
+		es_report_release(&r);
+		TU_OK(sign(&one, &docs[i], &so));
+		TU_OK(es_ofd_pkg_open(&pa, outs[i].ptr, outs[i].len, NULL));
+		TU_OK(es_ofd_pkg_open(&pb, one.ptr, one.len, NULL));
+		assert_int_equal(es_ofd_pkg_count(pa), es_ofd_pkg_count(pb));
+		TU_OK(es_ofd_pkg_get(&a, pa, xml));
+		TU_OK(es_ofd_pkg_get(&b, pb, xml));
+		es_buf_init(&a_xml, ES_BUF_DEFAULT_MAX);
+		es_buf_init(&b_xml, ES_BUF_DEFAULT_MAX);
+		TU_OK(es_buf_put(&a_xml, a.ptr, a.len));
+		TU_OK(es_buf_put(&b_xml, b.ptr, b.len));
+		assert_string_equal((const char *)a_xml.ptr, (const char *)b_xml.ptr);
+		es_buf_release(&a_xml);
+		es_buf_release(&b_xml);
+		es_ofd_pkg_free(pa);
+		es_ofd_pkg_free(pb);
+		es_buf_release(&one);
+	}
+
+	/* a kept signer, as batches use */
+	TU_OK(es_ses_signer_new(&so.signer, seal, P.signer, P.signer_key));
+	for (size_t i = 0; i < N; i++)
+		outs[i].len = 0;
+	TU_OK(es_ofd_sign_many(outs, ptrs, lens, N, &so, seal, P.signer, NULL, NULL));
+	verify(&r, &outs[N - 1]);
+	assert_valid(&r);
+	es_report_release(&r);
+	es_ses_signer_free(so.signer);
+	so.signer = NULL;
+
+	/* a bad document names itself; nothing is appended from it on */
+	for (size_t i = 0; i < N; i++)
+		outs[i].len = 0;
+	ptrs[3] = (const uint8_t *)"junk";
+	lens[3] = 4;
+	assert_true(es_ofd_sign_many(outs, ptrs, lens, N, &so, seal, P.signer, P.signer_key, &failed) < 0);
+	assert_int_equal(failed, 3);
+	assert_non_null(strstr(es_error_last()->message, "document 4 of the batch"));
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(outs[i].len, 0);
+	/* a blank page is refused as one by one */
+	{
+		const char *blank[] = { "" };
+		es_buf b;
+		make(&b, blank, 1);
+		ptrs[3] = b.ptr;
+		lens[3] = b.len;
+		assert_int_equal(es_ofd_sign_many(outs, ptrs, lens, N, &so, seal, P.signer, P.signer_key, &failed),
+				 ES_EDENIED);
+		assert_int_equal(failed, 3);
+		es_buf_release(&b);
+	}
+	/* empty and oversized batches */
+	assert_int_equal(es_ofd_sign_many(outs, ptrs, lens, 0, &so, seal, P.signer, P.signer_key, &failed), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(es_ofd_sign_many(outs, ptrs, lens, ES_OFD_SIGN_MANY_MAX + 1, &so, seal, P.signer,
+					  P.signer_key, &failed),
+			 ES_ELIMIT);
+	for (size_t i = 0; i < N; i++) {
+		es_buf_release(&docs[i]);
+		es_buf_release(&outs[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -972,6 +1074,7 @@ int main(void)
 		cmocka_unit_test(test_ofd_sign__page_size),
 		cmocka_unit_test(test_ofd_sign__bad_inputs),
 		cmocka_unit_test(test_ofd_sign__find_text),
+		cmocka_unit_test(test_ofd_sign__many_matches_one_by_one),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
