@@ -260,6 +260,8 @@ size_t es_workers_depth(es_worker_pool *w);
 void es_workers_stop(es_worker_pool *w, void (*refuse)(es_req *));
 /* Does this route's work go to the pool? */
 bool es_route_slow(const es_route *r);
+/* The first pattern of the slow list that names no route of the table, or NULL (the route test). */
+const char *es_route_slow_unknown(void);
 
 /* Batch jobs in the background (jobs_bg.c): sealing workers and the long-poll watcher. */
 typedef struct es_jobs_bg es_jobs_bg;

@@ -24,7 +24,43 @@ static const struct {
 	{ "POST", "/api/v1/seals/{esid}/token" },            /* PBKDF2 of two PINs */
 	{ "POST", "/api/v1/seals/{esid}/pin" },
 	{ "POST", "/api/v1/seals/{esid}/pin-reset" },
+	{ "POST", "/api/v1/accounts" },                      /* PBKDF2 of the one-time password */
+	{ "POST", "/api/v1/accounts/{login}/one-time-password" },
+	{ "POST", "/api/v1/verify" },                        /* a document parsed, SM2 verifications */
+	{ "POST", "/api/v1/tsa" },                           /* SM2 signature */
+	{ "POST", "/api/v1/documents/seal" },                /* the document parsed and signed */
+	{ "POST", "/api/v1/documents/preview" },             /* pages drawn */
+	{ "POST", "/api/v1/seals/{esid}/sign-digest" },
+	{ "POST", "/svs/v1/SignData" },
+	{ "POST", "/svs/v1/VerifySignedData" },
+	{ "POST", "/svs/v1/SignMessage" },
+	{ "POST", "/svs/v1/VerifySignedMessage" },
+	{ "POST", "/svs/v1/ValidateCert" },                  /* chain and live CRL */
+	{ "POST", "/api/v1/jobs" },                          /* a zip opened, every document hashed */
+	{ "GET", "/api/v1/jobs/{id}/results" },              /* a zip written */
+	{ "POST", "/api/v1/filings" },                       /* the peer's seal verified */
+	{ "POST", "/api/v1/peers" },
+	{ "POST", "/api/v1/peers/{id}/fetch" },              /* an outbound HTTP request */
+	{ "POST", "/api/v1/impressions/preview" },           /* an impression drawn */
+	{ "POST", "/api/v1/impressions/extract" },           /* a scan processed */
+	/*
+	 * Not POST /api/v1/jobs/{id}/run: it seals until the job ends and would hold a worker
+	 * (sign-ins wait for them) for minutes; the job workers (jobs_bg.c) do that work.
+	 */
 };
+
+const char *es_route_slow_unknown(void)
+{
+	for (size_t i = 0; i < ES_ARRAY_LEN(slow_routes); i++) {
+		bool found = false;
+		for (size_t j = 0; j < es_nroutes && !found; j++)
+			found = strcmp(slow_routes[i].method, es_routes[j].method) == 0 &&
+				strcmp(slow_routes[i].pattern, es_routes[j].pattern) == 0;
+		if (!found)
+			return slow_routes[i].pattern;
+	}
+	return NULL;
+}
 
 bool es_route_slow(const es_route *r)
 {
