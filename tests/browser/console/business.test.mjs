@@ -455,3 +455,71 @@ test('impressions: the standard one previewed before filing, a scan\'s impressio
   clean(page, 'impressions');
   await page.context().close();
 });
+
+test('peers: the administrator registers a peer from a trust document, fetches its status list, lists its seals, removes it', async () => {
+  const page = await person();
+  await signIn(page, 'admin');
+  await go(page, 'ops');
+  await page.waitForSelector('text=尚未登记互认平台');
+  // this platform's own trust document stands for the peer's (one maker, one peer: no other peer holds it)
+  const trust = await page.evaluate(async () => JSON.stringify(await (await fetch('/api/v1/trust')).json()));
+  const statusUrl = new URL('/api/v1/status-list', page.url()).href;
+  await page.fill('input[name=peer_name]', '福州市电子印章平台');
+  await page.fill('textarea[name=peer_trust]', '{"not": "a trust document"}');
+  await page.fill('input[name=peer_status_url]', 'ftp://city.example/list');
+  await page.getByRole('button', { name: '登记', exact: true }).click();
+  assert.ok((await page.locator('.peers').innerText()).includes('这不是信任文档'), 'a wrong document named in words');
+  assert.ok((await page.locator('.peers').innerText()).includes('地址须以 http:// 或 https:// 开头'), 'a wrong URL named');
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'peer_trust', 'the first wrong field focused');
+  await page.fill('textarea[name=peer_trust]', trust);
+  await page.fill('input[name=peer_status_url]', statusUrl);
+  await page.getByRole('button', { name: '登记', exact: true }).click();
+  await page.waitForSelector('text=已登记互认平台“福州市电子印章平台”');
+  const row = page.locator('.peers tbody tr', { hasText: '福州市电子印章平台' });
+  assert.ok((await row.innerText()).includes('/api/v1/status-list'), 'the status URL listed');
+  // fetch now: the signed list verifies with the registered maker
+  await row.getByRole('button', { name: '立即获取状态列表' }).click();
+  await page.waitForSelector('text=已获取“福州市电子印章平台”的状态列表');
+  const peers = await api(page, '/peers');
+  assert.equal(peers.length, 1);
+  assert.ok(peers[0].status_list.last_success, 'the fetch recorded: ' + JSON.stringify(peers[0]));
+  assert.equal(await row.locator('td').nth(4).innerText().then((s) => s.trim() !== '—'), true, 'the last success shown');
+  await row.getByRole('button', { name: '查看备案印章' }).click();
+  await page.waitForSelector('text=该平台尚未备案任何印章');
+  await review(page, 'ops-peers');
+  // the same maker again: refused in words
+  page.expected.add('POST /api/v1/peers 409');
+  await page.fill('input[name=peer_name]', '福州市平台（重复）');
+  await page.fill('textarea[name=peer_trust]', trust);
+  await page.getByRole('button', { name: '登记', exact: true }).click();
+  await page.waitForSelector('.peers .msg-error');
+  assert.ok((await page.locator('.peers .msg-error').innerText()).includes('registered already'), 'why, from the server');
+  // removed after a confirmation; "keep" keeps it
+  await row.getByRole('button', { name: '移除' }).click();
+  await page.getByRole('button', { name: '保留' }).click();
+  assert.deepEqual((await api(page, '/peers')).map((p) => p.state), ['active'], 'kept');
+  await row.getByRole('button', { name: '移除' }).click();
+  assert.ok((await row.innerText()).includes('确定移除“福州市电子印章平台”吗'), 'the confirmation says what removal does');
+  await page.getByRole('button', { name: '确定移除' }).click();
+  await page.waitForSelector('text=已移除互认平台“福州市电子印章平台”');
+  assert.deepEqual((await api(page, '/peers')).map((p) => p.state), ['removed'], 'removed, kept for the record');
+  await row.locator('.badge', { hasText: '已移除' }).waitFor();
+  // a peer whose list cannot be fetched: the failure and its reason shown, nothing changed
+  page.expected.add('POST /api/v1/peers/');
+  await page.fill('input[name=peer_name]', '无法访问的平台');
+  await page.fill('textarea[name=peer_trust]', trust);
+  await page.fill('input[name=peer_status_url]', 'http://127.0.0.1:9/api/v1/status-list');
+  await page.getByRole('button', { name: '登记', exact: true }).click();
+  await page.waitForSelector('text=已登记互认平台“无法访问的平台”');
+  await page.locator('.peers tbody tr', { hasText: '无法访问的平台' }).getByRole('button', { name: '立即获取状态列表' }).click();
+  await page.waitForSelector('text=获取“无法访问的平台”的状态列表失败');
+  const failed = (await api(page, '/peers')).find((p) => p.name === '无法访问的平台');
+  assert.ok(failed.status_list.last_error, 'the error recorded');
+  assert.ok((await page.locator('.peers .msg-error').innerText()).includes(failed.status_list.last_error.slice(0, 20)), 'the reason shown');
+  await review(page, 'ops-peers-failed');
+  await page.locator('.peers tbody tr', { hasText: '无法访问的平台' }).getByRole('button', { name: '移除' }).click();
+  await page.getByRole('button', { name: '确定移除' }).click();
+  await page.waitForSelector('text=已移除互认平台“无法访问的平台”');
+  clean(page, 'peers');
+  await page.context().close();
+});
