@@ -265,6 +265,9 @@ test('a batch sealing job: a zip uploaded, authorised by a use request for its m
       if (b && window.seen.at(-1) !== b) window.seen.push(b);
     }).observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true });
   });
+  // the progress comes through Server-Sent Events (GET /api/v1/jobs/ID/events), not a poll
+  const streams = [];
+  page.on('response', (r) => { if (r.url().endsWith(`/api/v1/jobs/${jobId}/events`)) streams.push([r.status(), r.headers()['content-type']]); });
   await page.getByRole('button', { name: '开始盖章' }).click();
   await page.waitForFunction(() => ['盖章中', '已完成'].includes(document.querySelector('main p .badge')?.innerText) ||
     document.querySelector('main .msg-error'), null, { timeout: 120000 });
@@ -277,6 +280,9 @@ test('a batch sealing job: a zip uploaded, authorised by a use request for its m
   const seen = await page.evaluate(() => window.seen);
   console.log('job states the page showed while it ran: ' + seen.join(' → '));
   assert.equal(seen.at(-1), '已完成', 'followed to its end: ' + seen);
+  assert.ok(streams.length >= 1, 'the page listened to the job\'s events');
+  assert.equal(streams[0][0], 200, 'the stream answered');
+  assert.match(streams[0][1], /^text\/event-stream/, 'an event stream');
   assert.match(during, /进度：已完成 \d \/ 5 份/, 'the progress in words');
   assert.equal(await page.locator('progress').evaluate((p) => [p.value, p.max].join('/')), '5/5');
   const items = await page.locator('tbody tr').allInnerTexts();
@@ -295,6 +301,19 @@ test('a batch sealing job: a zip uploaded, authorised by a use request for its m
   assert.deepEqual(names, ['licence-1.pdf', 'licence-2.pdf', 'licence-3.pdf', 'licence-4.pdf', 'results.json']);
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).manifest_sm3, manifest);
   assert.equal(verifySealed(path.join(out, 'licence-2.pdf')).verdict, 'valid', 'a sealed copy verifies');
+  // the job in the list of one's jobs, by state, with its link
+  await go(page, 'jobs');
+  const listed = page.locator('.job-list tbody tr', { hasText: `批量盖章任务 ${jobId}` });
+  assert.match(await listed.innerText(), /已完成[\s\S]*4 份已盖章、1 份失败，共 5 份/, 'state and counts listed');
+  await page.selectOption('select[name=job_state]', 'queued');
+  await page.waitForSelector('text=没有符合条件的任务');
+  await page.selectOption('select[name=job_state]', 'done');
+  await listed.waitFor();
+  await review(page, 'jobs-list');
+  await listed.getByRole('link').click();
+  await page.waitForURL(new RegExp(`#/jobs/${jobId}$`));
+  await settle(page);
+  assert.equal(await page.locator('main p .badge').innerText(), '已完成');
   // an unknown job is named, with the way back
   page.expected.add('GET /api/v1/jobs/999 404');
   await go(page, 'jobs/999');
