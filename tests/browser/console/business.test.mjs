@@ -301,6 +301,28 @@ test('a batch sealing job: a zip uploaded, authorised by a use request for its m
   assert.deepEqual(names, ['licence-1.pdf', 'licence-2.pdf', 'licence-3.pdf', 'licence-4.pdf', 'results.json']);
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).manifest_sm3, manifest);
   assert.equal(verifySealed(path.join(out, 'licence-2.pdf')).verdict, 'valid', 'a sealed copy verifies');
+  // followJob where the stream fails (a stand-in EventSource that errs at once): it polls instead
+  const fallback = await page.evaluate(async (id) => {
+    const { followJob } = await import('/js/pages/jobs.js');
+    const real = window.EventSource;
+    let opened = 0;
+    window.EventSource = class {
+      constructor() { opened++; this.readyState = 0; setTimeout(() => { this.readyState = 2; this.onerror?.(new Event('error')); }, 10); }
+      addEventListener() {}
+      close() { this.readyState = 2; }
+    };
+    window.EventSource.CLOSED = 2;
+    try {
+      const states = await new Promise((ok, bad) => {
+        const seen = [];
+        followJob(id, (j) => { seen.push(j.state); if (seen.length === 3) ok(seen); }, bad, () => seen.length >= 3);
+      });
+      return { opened, states };
+    } finally {
+      window.EventSource = real;
+    }
+  }, jobId);
+  assert.deepEqual(fallback, { opened: 1, states: ['done', 'done', 'done'] }, 'one stream tried, then read by polling');
   // the job in the list of one's jobs, by state, with its link
   await go(page, 'jobs');
   const listed = page.locator('.job-list tbody tr', { hasText: `批量盖章任务 ${jobId}` });
