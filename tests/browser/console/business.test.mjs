@@ -189,6 +189,7 @@ test('from a seal\'s row: a renewal inside its window, a loss report with its re
   await page.waitForURL(/#\/applications\/\d+$/);
   assert.equal((await api(page, '/seals/' + fresh)).state, 'lost', 'the seal lost at submission');
   await go(page, 'seals');
+  await row(fresh).locator('ul.row-actions a').first().waitFor(); // the row's actions come after the list
   assert.deepEqual(await links(fresh), ['注销', '补办'], 'a lost seal: revoke or reissue');
 
   // a PIN unlock from the row
