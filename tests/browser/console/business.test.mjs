@@ -189,6 +189,7 @@ test('from a seal\'s row: a renewal inside its window, a loss report with its re
   await page.waitForURL(/#\/applications\/\d+$/);
   assert.equal((await api(page, '/seals/' + fresh)).state, 'lost', 'the seal lost at submission');
   await go(page, 'seals');
+  await row(fresh).locator('ul.row-actions a').first().waitFor(); // the row's actions come after the list
   assert.deepEqual(await links(fresh), ['注销', '补办'], 'a lost seal: revoke or reissue');
 
   // a PIN unlock from the row
@@ -265,6 +266,9 @@ test('a batch sealing job: a zip uploaded, authorised by a use request for its m
       if (b && window.seen.at(-1) !== b) window.seen.push(b);
     }).observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true });
   });
+  // the progress comes through Server-Sent Events (GET /api/v1/jobs/ID/events), not a poll
+  const streams = [];
+  page.on('response', (r) => { if (r.url().endsWith(`/api/v1/jobs/${jobId}/events`)) streams.push([r.status(), r.headers()['content-type']]); });
   await page.getByRole('button', { name: '开始盖章' }).click();
   await page.waitForFunction(() => ['盖章中', '已完成'].includes(document.querySelector('main p .badge')?.innerText) ||
     document.querySelector('main .msg-error'), null, { timeout: 120000 });
@@ -277,6 +281,9 @@ test('a batch sealing job: a zip uploaded, authorised by a use request for its m
   const seen = await page.evaluate(() => window.seen);
   console.log('job states the page showed while it ran: ' + seen.join(' → '));
   assert.equal(seen.at(-1), '已完成', 'followed to its end: ' + seen);
+  assert.ok(streams.length >= 1, 'the page listened to the job\'s events');
+  assert.equal(streams[0][0], 200, 'the stream answered');
+  assert.match(streams[0][1], /^text\/event-stream/, 'an event stream');
   assert.match(during, /进度：已完成 \d \/ 5 份/, 'the progress in words');
   assert.equal(await page.locator('progress').evaluate((p) => [p.value, p.max].join('/')), '5/5');
   const items = await page.locator('tbody tr').allInnerTexts();
@@ -295,6 +302,41 @@ test('a batch sealing job: a zip uploaded, authorised by a use request for its m
   assert.deepEqual(names, ['licence-1.pdf', 'licence-2.pdf', 'licence-3.pdf', 'licence-4.pdf', 'results.json']);
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).manifest_sm3, manifest);
   assert.equal(verifySealed(path.join(out, 'licence-2.pdf')).verdict, 'valid', 'a sealed copy verifies');
+  // followJob where the stream fails (a stand-in EventSource that errs at once): it polls instead
+  const fallback = await page.evaluate(async (id) => {
+    const { followJob } = await import('/js/pages/jobs.js');
+    const real = window.EventSource;
+    let opened = 0;
+    window.EventSource = class {
+      constructor() { opened++; this.readyState = 0; setTimeout(() => { this.readyState = 2; this.onerror?.(new Event('error')); }, 10); }
+      addEventListener() {}
+      close() { this.readyState = 2; }
+    };
+    window.EventSource.CLOSED = 2;
+    try {
+      const states = await new Promise((ok, bad) => {
+        const seen = [];
+        followJob(id, (j) => { seen.push(j.state); if (seen.length === 3) ok(seen); }, bad, () => seen.length >= 3);
+      });
+      return { opened, states };
+    } finally {
+      window.EventSource = real;
+    }
+  }, jobId);
+  assert.deepEqual(fallback, { opened: 1, states: ['done', 'done', 'done'] }, 'one stream tried, then read by polling');
+  // the job in the list of one's jobs, by state, with its link
+  await go(page, 'jobs');
+  const listed = page.locator('.job-list tbody tr', { hasText: `批量盖章任务 ${jobId}` });
+  assert.match(await listed.innerText(), /已完成[\s\S]*4 份已盖章、1 份失败，共 5 份/, 'state and counts listed');
+  await page.selectOption('select[name=job_state]', 'queued');
+  await page.waitForSelector('text=没有符合条件的任务');
+  await page.selectOption('select[name=job_state]', 'done');
+  await listed.waitFor();
+  await review(page, 'jobs-list');
+  await listed.getByRole('link').click();
+  await page.waitForURL(new RegExp(`#/jobs/${jobId}$`));
+  await settle(page);
+  assert.equal(await page.locator('main p .badge').innerText(), '已完成');
   // an unknown job is named, with the way back
   page.expected.add('GET /api/v1/jobs/999 404');
   await go(page, 'jobs/999');
@@ -453,5 +495,73 @@ test('impressions: the standard one previewed before filing, a scan\'s impressio
   const held = await page.evaluate(async (id) => Array.from(new Uint8Array(await (await fetch(`/api/v1/applications/${id}/impression`)).arrayBuffer())), page.url().match(/(\d+)$/)[1]);
   assert.ok(Buffer.from(held).equals(lifted), 'the impression filed is the one lifted');
   clean(page, 'impressions');
+  await page.context().close();
+});
+
+test('peers: the administrator registers a peer from a trust document, fetches its status list, lists its seals, removes it', async () => {
+  const page = await person();
+  await signIn(page, 'admin');
+  await go(page, 'ops');
+  await page.waitForSelector('text=尚未登记互认平台');
+  // this platform's own trust document stands for the peer's (one maker, one peer: no other peer holds it)
+  const trust = await page.evaluate(async () => JSON.stringify(await (await fetch('/api/v1/trust')).json()));
+  const statusUrl = new URL('/api/v1/status-list', page.url()).href;
+  await page.fill('input[name=peer_name]', '福州市电子印章平台');
+  await page.fill('textarea[name=peer_trust]', '{"not": "a trust document"}');
+  await page.fill('input[name=peer_status_url]', 'ftp://city.example/list');
+  await page.getByRole('button', { name: '登记', exact: true }).click();
+  assert.ok((await page.locator('.peers').innerText()).includes('这不是信任文档'), 'a wrong document named in words');
+  assert.ok((await page.locator('.peers').innerText()).includes('地址须以 http:// 或 https:// 开头'), 'a wrong URL named');
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'peer_trust', 'the first wrong field focused');
+  await page.fill('textarea[name=peer_trust]', trust);
+  await page.fill('input[name=peer_status_url]', statusUrl);
+  await page.getByRole('button', { name: '登记', exact: true }).click();
+  await page.waitForSelector('text=已登记互认平台“福州市电子印章平台”');
+  const row = page.locator('.peers tbody tr', { hasText: '福州市电子印章平台' });
+  assert.ok((await row.innerText()).includes('/api/v1/status-list'), 'the status URL listed');
+  // fetch now: the signed list verifies with the registered maker
+  await row.getByRole('button', { name: '立即获取状态列表' }).click();
+  await page.waitForSelector('text=已获取“福州市电子印章平台”的状态列表');
+  const peers = await api(page, '/peers');
+  assert.equal(peers.length, 1);
+  assert.ok(peers[0].status_list.last_success, 'the fetch recorded: ' + JSON.stringify(peers[0]));
+  assert.equal(await row.locator('td').nth(4).innerText().then((s) => s.trim() !== '—'), true, 'the last success shown');
+  await row.getByRole('button', { name: '查看备案印章' }).click();
+  await page.waitForSelector('text=该平台尚未备案任何印章');
+  await review(page, 'ops-peers');
+  // the same maker again: refused in words
+  page.expected.add('POST /api/v1/peers 409');
+  await page.fill('input[name=peer_name]', '福州市平台（重复）');
+  await page.fill('textarea[name=peer_trust]', trust);
+  await page.getByRole('button', { name: '登记', exact: true }).click();
+  await page.waitForSelector('.peers .msg-error');
+  assert.ok((await page.locator('.peers .msg-error').innerText()).includes('registered already'), 'why, from the server');
+  // removed after a confirmation; "keep" keeps it
+  await row.getByRole('button', { name: '移除' }).click();
+  await page.getByRole('button', { name: '保留' }).click();
+  assert.deepEqual((await api(page, '/peers')).map((p) => p.state), ['active'], 'kept');
+  await row.getByRole('button', { name: '移除' }).click();
+  assert.ok((await row.innerText()).includes('确定移除“福州市电子印章平台”吗'), 'the confirmation says what removal does');
+  await page.getByRole('button', { name: '确定移除' }).click();
+  await page.waitForSelector('text=已移除互认平台“福州市电子印章平台”');
+  assert.deepEqual((await api(page, '/peers')).map((p) => p.state), ['removed'], 'removed, kept for the record');
+  await row.locator('.badge', { hasText: '已移除' }).waitFor();
+  // a peer whose list cannot be fetched: the failure and its reason shown, nothing changed
+  page.expected.add('POST /api/v1/peers/');
+  await page.fill('input[name=peer_name]', '无法访问的平台');
+  await page.fill('textarea[name=peer_trust]', trust);
+  await page.fill('input[name=peer_status_url]', 'http://127.0.0.1:9/api/v1/status-list');
+  await page.getByRole('button', { name: '登记', exact: true }).click();
+  await page.waitForSelector('text=已登记互认平台“无法访问的平台”');
+  await page.locator('.peers tbody tr', { hasText: '无法访问的平台' }).getByRole('button', { name: '立即获取状态列表' }).click();
+  await page.waitForSelector('text=获取“无法访问的平台”的状态列表失败');
+  const failed = (await api(page, '/peers')).find((p) => p.name === '无法访问的平台');
+  assert.ok(failed.status_list.last_error, 'the error recorded');
+  assert.ok((await page.locator('.peers .msg-error').innerText()).includes(failed.status_list.last_error.slice(0, 20)), 'the reason shown');
+  await review(page, 'ops-peers-failed');
+  await page.locator('.peers tbody tr', { hasText: '无法访问的平台' }).getByRole('button', { name: '移除' }).click();
+  await page.getByRole('button', { name: '确定移除' }).click();
+  await page.waitForSelector('text=已移除互认平台“无法访问的平台”');
+  clean(page, 'peers');
   await page.context().close();
 });

@@ -93,6 +93,8 @@ export async function person(viewport = { width: 1280, height: 900 }) {
   });
   page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
   page.on('requestfailed', (r) => {
+    // an event stream the page closed itself (EventSource.close() while it was open) is not a failure
+    if (r.resourceType() === 'eventsource' && r.failure()?.errorText === 'net::ERR_ABORTED') return;
     if (!r.url().startsWith('blob:')) page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
   });
   page.on('response', (r) => {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The system administrator's pages: regions (GB/T 2260, GET/POST
 // /api/v1/regions), and operations: the trust list (GET /api/v1/trust), the
-// filings outbox (GET /api/v1/outbox), a sealed backup (POST /api/v1/backups)
-// and the scheduled jobs run now (POST /api/v1/jobs/run).
+// filings outbox (GET /api/v1/outbox), a sealed backup (POST /api/v1/backups),
+// the scheduled jobs run now (POST /api/v1/jobs/run) and the peers (/api/v1/peers).
 import { html, useState } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv, fmtTime } from '../i18n.js';
-import { call } from '../api.js';
+import { call, responseError } from '../api.js';
 import { Badge, Field, Message, PageTitle, Pager, RunOnce, Table, useLoad } from '../ui.js';
 import { checkRequired } from '../ids.js';
 
@@ -123,5 +123,179 @@ export function Operations() {
       { label: 'SM3', render: (c) => html`<code class="hash">${c.sm3}</code>` },
     ]} />
     ${trust.crl ? html`<p>${t('ops.crl', { issuer: trust.crl.issuer, this: fmtTime(trust.crl.this_update), next: fmtTime(trust.crl.next_update) })}</p>` : ''}` : ''}
+
+    <${Peers} />
   </section>`;
+}
+
+// The peers (docs/peering.md): other seal platforms whose seals are filed here and trusted.
+// GET /api/v1/peers lists them; an administrator registers one from its GET /api/v1/trust
+// document (or its maker certificate and anchors in PEM), removes one after a confirmation,
+// fetches its signed status list now, and reads the seals it filed (GET /api/v1/peer-seals).
+export function checkPeer(form) {
+  const errors = { name: checkRequired(form.name) };
+  if (form.how === 'trust') {
+    let doc;
+    try {
+      doc = JSON.parse(form.trust);
+    } catch {
+      doc = null;
+    }
+    if (!form.trust.trim()) errors.trust = 'v.required';
+    else if (!doc || typeof doc !== 'object' || !Array.isArray(doc.certificates)) errors.trust = 'peers.v.trust';
+  } else {
+    if (!/-----BEGIN CERTIFICATE-----/.test(form.maker)) errors.maker = 'peers.v.pem';
+    if (!/-----BEGIN CERTIFICATE-----/.test(form.anchors)) errors.anchors = 'peers.v.pem';
+  }
+  const url = form.status_url.trim();
+  if (url && (!/^https?:\/\/\S+$/.test(url) || url.length > 512)) errors.status_url = 'peers.v.url';
+  if (form.api_key.trim() && !/^[1-9]\d*$/.test(form.api_key.trim())) errors.api_key = 'peers.v.key';
+  return errors;
+}
+
+const pemBlocks = (text) => text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) || [];
+
+export function peerBody(form) {
+  const body = { name: form.name.trim() };
+  if (form.how === 'trust') body.trust = JSON.parse(form.trust);
+  else {
+    body.maker = pemBlocks(form.maker)[0];
+    body.anchors = pemBlocks(form.anchors);
+  }
+  if (form.status_url.trim()) body.status_url = form.status_url.trim();
+  if (form.api_key.trim()) body.api_key = Number(form.api_key.trim());
+  return body;
+}
+
+const EMPTY_PEER = { name: '', how: 'trust', trust: '', maker: '', anchors: '', status_url: '', api_key: '' };
+
+export function Peers() {
+  const [peers, error, reload] = useLoad(() => call('GET', '/peers'), []);
+  const [form, setForm] = useState(EMPTY_PEER);
+  const [touched, setTouched] = useState({});
+  const [sendError, setSendError] = useState(null);
+  const [done, setDone] = useState('');
+  const [confirming, setConfirming] = useState(null);
+  const [fetched, setFetched] = useState(null); // {peer, error?}
+  const [shown, setShown] = useState(null); // the peer whose seals are listed
+  const set = (k) => (v) => {
+    setForm((f) => ({ ...f, [k]: v }));
+    setTouched((x) => ({ ...x, [k]: true }));
+  };
+  const errors = checkPeer(form);
+  const err = (k) => (touched[k] || touched.__all ? errors[k] || undefined : undefined);
+  const submit = async (e) => {
+    e.preventDefault();
+    setTouched({ __all: true });
+    const bad = Object.entries(errors).find(([, v]) => v);
+    if (bad) {
+      document.querySelector(`[name="peer_${bad[0]}"]`)?.focus();
+      return;
+    }
+    setSendError(null);
+    setDone('');
+    try {
+      const r = await call('POST', '/peers', { body: peerBody(form) });
+      setDone(t('peers.added', { name: form.name.trim(), id: r.id }));
+      setForm(EMPTY_PEER);
+      setTouched({});
+      reload();
+    } catch (x) {
+      setSendError(x);
+    }
+  };
+  const remove = async (p) => {
+    setSendError(null);
+    setDone('');
+    try {
+      await call('DELETE', '/peers/' + p.id);
+      setDone(t('peers.removed', { name: p.name }));
+      setConfirming(null);
+      if (shown?.id === p.id) setShown(null);
+      reload();
+    } catch (x) {
+      setSendError(x);
+    }
+  };
+  // 200: fetched; 502: the fetch failed and the peer's last_error says why (the answer is the peer)
+  const fetchNow = async (p) => {
+    setFetched({ peer: p, busy: true });
+    try {
+      const res = await call('POST', `/peers/${p.id}/fetch`, { as: 'response' });
+      if (res.ok) setFetched({ peer: await res.json() });
+      else if (res.status === 502) {
+        const peer = await res.json();
+        setFetched({ peer, failed: peer.status_list?.last_error || '' });
+      } else setFetched({ peer: p, error: await responseError(res) });
+    } catch (x) {
+      setFetched({ peer: p, error: x });
+    }
+    reload();
+  };
+  // the active first, then the removed (kept for the record)
+  const list = Array.isArray(peers) ? [...peers].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || a.id - b.id) : [];
+  return html`<div class="peers">
+    <h2>${t('peers.title')}</h2>
+    <p>${t('peers.intro')}</p>
+    <${Message} error=${error} />
+    ${peers ? html`<${Table} caption=${t('peers.caption', { n: list.filter((p) => p.state === 'active').length })} rows=${list} empty=${t('peers.empty')} columns=${[
+      { label: t('col.id'), key: 'id' },
+      { label: t('peers.name'), key: 'name' },
+      { label: t('peers.maker'), render: (p) => p.maker },
+      { label: t('peers.statusUrl'), render: (p) => (p.status_url ? html`<code>${p.status_url}</code>` : t('peers.noUrl')) },
+      { label: t('peers.lastSuccess'), render: (p) => fmtTime(p.status_list?.last_success) },
+      { label: t('peers.lastError'), render: (p) => (p.status_list?.last_error ? html`<span class="error">${p.status_list.last_error}</span>` : '—') },
+      { label: t('peers.seals'), render: (p) => String(p.seals ?? 0) },
+      { label: t('col.state'), render: (p) => html`<${Badge} family="peerState" value=${p.state} tone=${{ active: 'green', removed: 'grey' }[p.state]} />` },
+      { label: t('col.actions'), render: (p) => p.state !== 'active' ? html`<button type="button" onClick=${() => setShown(p)}>${t('peers.showSeals')}</button>` : confirming === p.id ? html`<div class="confirm" role="group" aria-label=${t('peers.confirm', { name: p.name })}>
+          <p>${t('peers.confirm', { name: p.name })}</p>
+          <button type="button" class="danger" onClick=${() => remove(p)}>${t('peers.removeYes')}</button>
+          <button type="button" onClick=${() => setConfirming(null)}>${t('peers.keep')}</button>
+        </div>` : html`<div class="row-buttons">
+          <button type="button" disabled=${!p.status_url || fetched?.busy} onClick=${() => fetchNow(p)}>${t('peers.fetch')}</button>
+          <button type="button" onClick=${() => setShown(p)}>${t('peers.showSeals')}</button>
+          <button type="button" class="danger" onClick=${() => setConfirming(p.id)}>${t('peers.remove')}</button>
+        </div>` },
+    ]} />` : ''}
+    ${fetched?.busy ? html`<p class="hint" role="status">${t('peers.fetching', { name: fetched.peer.name })}</p>` : ''}
+    ${fetched && !fetched.busy ? (fetched.error ? html`<${Message} error=${fetched.error} />`
+      : fetched.failed !== undefined ? html`<div class="msg msg-error" role="alert"><strong>${t('peers.fetchFailed', { name: fetched.peer.name })}</strong>
+          <span class="detail">${fetched.failed}</span></div>`
+      : html`<${Message} kind="ok">${t('peers.fetched', { name: fetched.peer.name, at: fmtTime(fetched.peer.status_list?.last_success),
+          generated: fmtTime(fetched.peer.status_list?.generated) })}<//>`) : ''}
+    ${done ? html`<${Message} kind="ok">${done}<//>` : ''}
+    <${Message} error=${sendError} />
+    ${shown ? html`<${PeerSeals} peer=${shown} key=${shown.id} />` : ''}
+    <h3>${t('peers.new')}</h3>
+    <form onSubmit=${submit} novalidate class="form-grid">
+      <${Field} label=${t('peers.name')} name="peer_name" value=${form.name} onInput=${set('name')} error=${err('name')} required />
+      <${Field} as="select" label=${t('peers.how')} name="peer_how" value=${form.how} onInput=${set('how')}>
+        <option value="trust">${t('peers.how.trust')}</option>
+        <option value="pem">${t('peers.how.pem')}</option>
+      <//>
+      ${form.how === 'trust'
+        ? html`<${Field} as="textarea" label=${t('peers.trust')} name="peer_trust" value=${form.trust} onInput=${set('trust')} error=${err('trust')} hint=${t('peers.trust.hint')} required />`
+        : html`<${Field} as="textarea" label=${t('peers.makerPem')} name="peer_maker" value=${form.maker} onInput=${set('maker')} error=${err('maker')} required />
+          <${Field} as="textarea" label=${t('peers.anchors')} name="peer_anchors" value=${form.anchors} onInput=${set('anchors')} error=${err('anchors')} hint=${t('peers.anchors.hint')} required />`}
+      <${Field} label=${t('peers.statusUrl')} name="peer_status_url" value=${form.status_url} onInput=${set('status_url')} error=${err('status_url')} hint=${t('peers.statusUrl.hint')} inputmode="url" />
+      <${Field} label=${t('peers.apiKey')} name="peer_api_key" value=${form.api_key} onInput=${set('api_key')} error=${err('api_key')} hint=${t('peers.apiKey.hint')} inputmode="numeric" />
+      <div class="actions"><button type="submit" class="primary">${t('peers.submit')}</button></div>
+    </form>
+  </div>`;
+}
+
+function PeerSeals({ peer }) {
+  const [seals, error] = useLoad(() => call('GET', '/peer-seals', { query: { peer: peer.id } }), [peer.id]);
+  return html`<div class="card peer-seals">
+    <h3>${t('peers.sealsOf', { name: peer.name })}</h3>
+    <${Message} error=${error} />
+    ${seals ? html`<${Table} caption=${t('peers.sealsOf', { name: peer.name })} rows=${seals} empty=${t('peers.noSeals')} columns=${[
+      { label: t('col.esid'), render: (s) => html`<code>${s.esid}</code>` },
+      { label: t('col.sealName'), key: 'name' },
+      { label: t('col.state'), render: (s) => html`<${Badge} family="state" value=${s.state} />` },
+      { label: t('peers.since'), render: (s) => fmtTime(s.since) },
+      { label: t('peers.source'), render: (s) => tv('peerSource', s.source) },
+      { label: t('col.validEnd'), render: (s) => fmtTime(s.valid_end) },
+    ]} />` : ''}
+  </div>`;
 }

@@ -3,41 +3,138 @@
 // and one placement (POST /api/v1/jobs); the use request for the job's
 // manifest filed, approved by a use approver and bound to the job
 // (POST …/authorise); then run (POST …/run, continue on error) with the
-// progress and every item's result shown as it goes, cancelled if need be, and
-// the sealed files downloaded as a zip (GET …/results).
+// progress (Server-Sent Events, GET …/events) and every item's result shown as
+// it goes, cancelled if need be, and the sealed files downloaded as a zip
+// (GET …/results). The user's jobs are listed by state (GET /api/v1/jobs).
 import { html, useState, useEffect, useRef } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv, fmtTime } from '../i18n.js';
 import { call } from '../api.js';
-import { Badge, Field, Message, PageTitle, Table, go, useLoad } from '../ui.js';
+import { Badge, Field, Message, PageTitle, Pager, Table, go, useLoad } from '../ui.js';
 import { FileField } from './use.js';
 import { HowField } from './sealdoc.js';
 
 const ENDED = ['done', 'failed', 'cancelled'];
 const POLL_MS = 1000;
 
-// Follows a job: onJob(job) now and every second until done(job) (default: it has
-// ended); returns the function that stops it. The one place that asks for
-// progress: it polls GET /api/v1/jobs/{id} today, and can switch to SSE or long-poll.
-export function followJob(id, onJob, onError, done = (job) => ENDED.includes(job.state)) {
+// Follows a job: onJob(job) now and at each change until done(job) (default: it has ended);
+// returns the function that stops it. The one place that asks for progress: it reads the job
+// (GET /api/v1/jobs/{id}, with its items), then, while it is not done, listens to the job's
+// Server-Sent Events (GET /api/v1/jobs/{id}/events: a "progress" event at each change of its
+// counters or state, an "end" event when it ends) and reads the job again at each. Where
+// EventSource is missing or the stream fails (no answer, an error status), it polls every second.
+export function followJob(id, onJob, onError, done = (job) => ENDED.includes(job.state), { sse = true } = {}) {
   let live = true;
   let timer = 0;
-  const tick = async () => {
+  let source = null;
+  let reading = false;
+  let again = false;
+  const close = () => {
+    source?.close();
+    source = null;
+  };
+  // one read at a time; an event that arrives meanwhile asks for one more read after it;
+  // null once there is nothing more to follow
+  const read = async () => {
+    if (reading) {
+      again = true;
+      return 'more';
+    }
+    reading = true;
     try {
-      const job = await call('GET', '/jobs/' + id);
-      if (!live) return;
-      onJob(job);
-      if (done(job)) return;
+      do {
+        again = false;
+        const job = await call('GET', '/jobs/' + id);
+        if (!live) return null;
+        onJob(job);
+        if (done(job)) {
+          live = false;
+          close();
+          return null;
+        }
+      } while (again && live);
+    } finally {
+      reading = false;
+    }
+    return 'more';
+  };
+  const poll = async () => {
+    try {
+      if (!(await read())) return;
     } catch (err) {
       if (!live) return;
       onError(err);
     }
-    timer = setTimeout(tick, POLL_MS);
+    if (live) timer = setTimeout(poll, POLL_MS);
   };
-  tick();
+  const listen = () => {
+    let heard = false;
+    source = new EventSource(`/api/v1/jobs/${id}/events`);
+    const onEvent = () => {
+      heard = true;
+      read().catch((err) => live && onError(err));
+    };
+    source.addEventListener('progress', onEvent);
+    source.addEventListener('end', () => {
+      close(); // ended: the stream is done; the last read shows the end
+      read().catch((err) => live && onError(err));
+    });
+    source.onerror = () => {
+      // a stream that never spoke, or one the browser gave up on: poll instead
+      if (!live) return;
+      if (!heard || source?.readyState === EventSource.CLOSED) {
+        close();
+        poll();
+      }
+    };
+  };
+  // the first read; then the stream, or (no EventSource, or the read failed) the poll
+  (async () => {
+    try {
+      if (!(await read())) return;
+      if (sse && typeof EventSource === 'function') {
+        listen();
+        return;
+      }
+    } catch (err) {
+      if (!live) return;
+      onError(err);
+    }
+    if (live) timer = setTimeout(poll, POLL_MS);
+  })();
   return () => {
     live = false;
+    close();
     clearTimeout(timer);
   };
+}
+
+const JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'];
+const JOB_TONES = { done: 'green', failed: 'red', cancelled: 'grey', running: 'blue', queued: 'amber' };
+
+// The user's jobs a page at a time (GET /api/v1/jobs: one's own; all for auditors), by state.
+function JobList() {
+  const [state, setState] = useState('');
+  const [after, setAfter] = useState([]);
+  const [jobs, error, reload] = useLoad(() => call('GET', '/jobs', { query: { state, limit: 20, after: after[after.length - 1] } }), [state, after.length]);
+  return html`<div class="job-list">
+    <h2>${t('jobs.list')}</h2>
+    <div class="filters">
+      <${Field} as="select" label=${t('filter.state')} name="job_state" value=${state} onInput=${(v) => { setState(v); setAfter([]); }}>
+        <option value="">${t('filter.all')}</option>
+        ${JOB_STATES.map((s) => html`<option value=${s}>${tv('jobState', s)}</option>`)}
+      <//>
+      <button type="button" onClick=${reload}>${t('list.refresh')}</button>
+    </div>
+    <${Message} error=${error} />
+    ${jobs ? html`<${Table} caption=${t('jobs.list')} rows=${jobs.items} empty=${t('jobs.none')} columns=${[
+      { label: t('jobs.number'), render: (j) => html`<a href=${'#/jobs/' + j.id}>${t('jobs.one', { id: j.id })}</a>` },
+      { label: t('col.esid'), render: (j) => html`<code>${j.esid}</code>` },
+      { label: t('col.state'), render: (j) => html`<${Badge} family="jobState" value=${j.state} tone=${JOB_TONES[j.state]} />` },
+      { label: t('jobs.col.progress'), render: (j) => t('jobs.counts', { done: j.done, failed: j.failed, total: j.total }) },
+      { label: t('col.created'), render: (j) => fmtTime(j.created_at) },
+    ]} />
+    <${Pager} after=${after} setAfter=${setAfter} next=${jobs.next} />` : ''}
+  </div>`;
 }
 
 export function Jobs({ route }) {
@@ -108,6 +205,7 @@ function JobCreate() {
       <${Field} label=${t('jobs.reason')} name="reason" value=${place.reason} onInput=${setP('reason')} />
       <div class="actions"><button type="submit" class="primary" disabled=${busy}>${t('jobs.create')}</button></div>
     </form>
+    <${JobList} />
     <h2>${t('jobs.open')}</h2>
     <form class="filters" onSubmit=${(e) => { e.preventDefault(); if (/^\d+$/.test(open.trim())) go('jobs/' + open.trim()); }}>
       <${Field} label=${t('jobs.number')} name="job" value=${open} onInput=${setOpen} inputmode="numeric" />
@@ -214,7 +312,7 @@ function JobView({ id }) {
   const left = job.pending + job.sealing;
   return html`<section>
     ${title}
-    <p><${Badge} family="jobState" value=${job.state} tone=${{ done: 'green', failed: 'red', cancelled: 'grey', running: 'blue', queued: 'amber' }[job.state]} />
+    <p><${Badge} family="jobState" value=${job.state} tone=${JOB_TONES[job.state]} />
       ${' '}${t('jobs.of', { esid: job.esid, created: fmtTime(job.created_at) })}</p>
     <div class="progress-line">
       <label for="job-progress">${t('jobs.progress', { finished: job.finished, total: job.total })}</label>
