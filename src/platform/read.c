@@ -892,7 +892,7 @@ int es_platform_attachment_get(es_platform *p, const es_actor *a, int64_t id, es
 }
 
 typedef struct preview_ctx {
-	char kind[16], function[16], seal_name[128], unit_name[128], credit[24];
+	char kind[16], function[16], seal_name[ES_PLAT_MAX_NAME + 1], unit_name[ES_PLAT_MAX_NAME + 1], credit[24];
 	int64_t w, h;
 	bool found;
 } preview_ctx;
