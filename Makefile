@@ -46,14 +46,16 @@ asan: deps
 	$(SAN_ENV) ctest --test-dir build-asan --output-on-failure -j$(JOBS) $(if $(ASAN_SKIP),-E '$(ASAN_SKIP)')
 
 # The multi-threaded tests under ThreadSanitizer: the platform's threads on one
-# context (both backends), two PKCS#11 handles on one token, and eseal serve under
-# concurrent requests and SIGTERM. Only what they need is built.
+# context (both backends), two PKCS#11 handles on one token, eseal serve under
+# concurrent requests and SIGTERM, its job workers and long-polls beside the poll
+# threads (serve_jobs), and its peer-fetch thread (serve_peering). Only what they
+# need is built.
 tsan: deps
 	@cmake -S . -B build-tsan -DES_DEVELOPER=ON -DES_TEST_CLOCK=ON -DES_SANITIZE=thread \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target eseal_cli unit-platform-threads unit-keystore-pkcs11
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp ctest --test-dir build-tsan --output-on-failure \
-		-R '^(unit-platform-threads|unit-keystore-pkcs11|cli-serve_concurrent)$$'
+		-R '^(unit-platform-threads|unit-keystore-pkcs11|cli-serve_(concurrent|jobs|peering))$$'
 
 fuzz-build: deps
 	@CC=clang cmake -S . -B build-fuzz -DES_FUZZ=ON -DES_SANITIZE='address;undefined' \
