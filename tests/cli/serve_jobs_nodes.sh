@@ -2,7 +2,7 @@
 # Batch jobs sealed by the servers themselves (docs/batch-jobs.md, "Workers in the server"):
 # two `eseal serve` nodes on one store, on SQLite and on PostgreSQL (a throwaway cluster from
 # tests/platform/pg.sh; skipped when PostgreSQL is not installed, unless ESEAL_TEST_REQUIRE_PG
-# is set). A zip of $ESEAL_NODES_DOCS documents (150 in make check, 2 000 in make check-long)
+# is set). A zip of $ESEAL_NODES_DOCS documents (100 in make check, 2 000 in make check-long)
 # is uploaded to node A and authorised; nobody calls /run: the nodes' background workers seal
 # it. Node A is killed with -9 while it holds claims; node B takes over, A's claimed items
 # after their lease (job_lease_s 5); A is started again and works too. Then: every document
@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 LABEL=setup
 fail() { echo "FAIL ($LABEL): $*" >&2; for f in "$T"/*.log; do [ -f "$f" ] && { echo "== $f" >&2; grep -v '"route"' "$f" | tail -8 >&2; }; done; exit 1; }
-N=${ESEAL_NODES_DOCS:-150}
+N=${ESEAL_NODES_DOCS:-100}
 
 # ---- the zip (the same for both stores): N small OFDs, made 20 at a time and copied ----------------
 mkdir -p "$T/src" "$T/z"
