@@ -29,21 +29,7 @@ mkdir -p "$T/docs"
 for i in $(seq -w 1 "$N"); do
   "$ESEAL" ofd make -o "$T/docs/licence-$i.ofd" --title 营业执照 "营业执照 第 $i 号" "名称：福州甲有限公司" >/dev/null
 done
-python3 - "$T/docs/contract.pdf" <<'PY'
-import sys
-c = b"BT /F1 14 Tf 72 760 Td (Contract: the buyer seals here) Tj ET"
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-out = bytearray(b"%PDF-1.7\n"); offs = []
-for i, o in enumerate(objs):
-    offs.append(len(out)); out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
-x = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-for o in offs: out += b"%010d 00000 n \n" % o
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$(dirname "$0")/lib/mkpdf.py" "$T/docs/contract.pdf" "Contract: the buyer seals here"
 printf 'not a document\n' >"$T/docs/zz-notes.txt"
 TOTAL=$((N + 2))
 VALID=$((N + 1))

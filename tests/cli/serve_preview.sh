@@ -52,23 +52,7 @@ header() { tr -d '\r' <"$T/headers" | sed -n "s/^$1: //Ip"; }
 png_size() { python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); assert d[:8]==b"\x89PNG\r\n\x1a\n", "not a PNG"; print(*struct.unpack(">II", d[16:24]))' "$1"; }
 
 # ---- documents: a two-page A4 PDF, a two-page OFD ------------------------------------------------
-python3 - "$T/two.pdf" <<'PY'
-import sys
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>"]
-for i, t in enumerate([b"Page one", b"Page two"]):
-    c = b"BT /F1 14 Tf 72 760 Td (" + t + b") Tj ET"
-    objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R /Resources << /Font << /F1 7 0 R >> >> >>" % (4 + 2 * i))
-    objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
-objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-out = bytearray(b"%PDF-1.7\n"); offs = []
-for i, o in enumerate(objs):
-    offs.append(len(out)); out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
-x = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-for o in offs: out += b"%010d 00000 n \n" % o
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$(dirname "$0")/lib/mkpdf.py" "$T/two.pdf" "Page one" "Page two"
 "$ESEAL" ofd make -o "$T/two.ofd" "第一页" $'\f' "第二页" >/dev/null
 
 # ---- pictures of pages ------------------------------------------------------------------------

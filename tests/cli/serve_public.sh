@@ -51,22 +51,7 @@ CESID=11010500000001
 "$ESEAL" ca init --dir "$CA" >/dev/null
 "$ESEAL" cert issue --dir "$CA" --esid $CESID --unit 示例科技有限公司 --credit-code 91110105061311021A >/dev/null
 "$ESEAL" seal make --dir "$CA" --esid $CESID --name 示例科技有限公司 >/dev/null
-python3 - "$T/doc.pdf" <<'PY'
-import sys
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        None, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-content = b"BT /F1 14 Tf 72 760 Td (Licence No. 2026-042) Tj ET"
-objs[3] = b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
-out = bytearray(b"%PDF-1.7\n"); offs = []
-for i, o in enumerate(objs):
-    offs.append(len(out)); out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
-x = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-for o in offs: out += b"%010d 00000 n \n" % o
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$(dirname "$0")/lib/mkpdf.py" "$T/doc.pdf" "Licence No. 2026-042"
 "$ESEAL" pdf sign "$T/doc.pdf" --dir "$CA" --esid $CESID --ses --tsa --page 1 --x 120 --y 30 -o "$T/sealed.pdf" >/dev/null
 
 # ---- the server -----------------------------------------------------------------------------

@@ -75,24 +75,7 @@ for a in admin clerk approver reviewer; do
 done
 
 # ---- documents: a two-page PDF with text, a two-page OFD ---------------------------------------
-python3 - "$T/contract.pdf" <<'PY'
-import sys
-text = [b"Purchase contract 2026-17: the buyer seals here", b"Page two: terms and the buyer's seal"]
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>"]
-for i, t in enumerate(text):
-    c = b"BT /F1 14 Tf 72 760 Td (" + t + b") Tj ET"
-    objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R /Resources << /Font << /F1 7 0 R >> >> >>" % (4 + 2 * i))
-    objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
-objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-out = bytearray(b"%PDF-1.7\n"); offs = []
-for i, o in enumerate(objs):
-    offs.append(len(out)); out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
-x = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-for o in offs: out += b"%010d 00000 n \n" % o
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$(dirname "$0")/lib/mkpdf.py" "$T/contract.pdf" "Purchase contract 2026-17: the buyer seals here" "Page two: terms and the buyer's seal"
 "$ESEAL" ofd make -o "$T/licence.ofd" --title 营业执照 "营业执照" "名称：福州甲有限公司" "登记机关盖章处" >/dev/null
 "$ESEAL" ofd make -o "$T/two.ofd" "第一页" $'\f' "第二页" >/dev/null
 
