@@ -62,20 +62,10 @@ fuzz-build: deps
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build-fuzz -j$(JOBS) --target $(FUZZ_TARGETS)
 
-# Every libFuzzer target for FUZZ_SECONDS, seeded with its committed corpus
-# (new inputs go to a scratch folder, the committed corpus stays as it is).
-# An input that runs over 30 s is a finding (a hang), not a stall of make check.
+# Every libFuzzer target for FUZZ_SECONDS, JOBS at a time, seeded with its committed
+# corpus (scripts/fuzz_smoke.sh: new inputs go to a scratch folder; a hang over 30 s is a finding).
 fuzz-smoke: fuzz-build
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		name=$${t#fuzz_}; scratch=$$(mktemp -d); \
-		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
-		$(SAN_ENV) ./build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=2048 \
-			-max_len=65536 -print_final_stats=1 -artifact_prefix=$$scratch/ \
-			$$scratch fuzz/corpora/$$name 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || true; \
-		if ls $$scratch/crash-* $$scratch/leak-* $$scratch/timeout-* >/dev/null 2>&1; then \
-			echo "fuzz: $$t found a problem:"; ls $$scratch; exit 1; fi; \
-		rm -rf $$scratch; \
-	done
+	@$(SAN_ENV) bash scripts/fuzz_smoke.sh $(FUZZ_SECONDS) $(JOBS) $(FUZZ_TARGETS)
 
 fuzz: FUZZ_SECONDS = $(FUZZ_LONG_SECONDS)
 fuzz: fuzz-smoke

@@ -183,6 +183,9 @@ ES_EXTERN(int) es_platform_ping(es_platform *p) ES_WARN_UNUSED;
  */
 ES_EXTERN(int) es_platform_allowed(es_platform *p, const es_actor *actor, es_action action, int64_t unit_id) ES_WARN_UNUSED;
 
+/** The name of @p action as API-key scopes and the OpenAPI document spell it ("app-check"). */
+ES_EXTERN(const char *) es_platform_action_name(es_action action);
+
 /**
  * Called inside the transaction of every recorded state change (the one place
  * es_platform__transition), after it is written: object "application" or "seal",

@@ -111,7 +111,7 @@ static const struct {
 	{ ES_ACT_BACKUP, "backup" },
 };
 
-const char *es_platform__action_name(es_action action)
+const char *es_platform_action_name(es_action action)
 {
 	for (size_t i = 0; i < ES_ARRAY_LEN(action_names); i++)
 		if (action_names[i].action == action)

@@ -206,7 +206,7 @@ static int authorize(es_platform *p, int64_t actor, es_action action, int64_t un
 				deny_pending(p, actor, rules[i].what);
 				return es_error_set(ES_EDENIED,
 						    "the API key of '%s' is not allowed '%s' (%s): ask for a key with that scope",
-						    a->login, es_platform__action_name(action), rules[i].what);
+						    a->login, es_platform_action_name(action), rules[i].what);
 			}
 		}
 		if (actor == ES_ACCOUNT_SYSTEM) {

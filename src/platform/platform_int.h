@@ -116,8 +116,6 @@ es_platform_context *es_platform__context_keep(es_platform *p);
  * actor (refused there with ES_EAUTH).
  */
 int64_t es_platform__enter(es_platform *p, const es_actor *who);
-/* The scope name of an action ("app-check"). */
-const char *es_platform__action_name(es_action action);
 /* The actor of the call in progress if it is account @p actor, else NULL (refused with ES_EAUTH). */
 const es_actor *es_platform__who(es_platform *p, int64_t actor);
 /* The platform's clock: es_platform_options.clock, else es_time_now(). */

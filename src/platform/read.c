@@ -556,7 +556,7 @@ static json_t *scope_json(uint64_t bits)
 	json_t *arr = json_array();
 	for (unsigned b = 0; arr && b < 63; b++)
 		if (bits & ES_SCOPE(b))
-			json_array_append_new(arr, json_string(es_platform__action_name((es_action)b)));
+			json_array_append_new(arr, json_string(es_platform_action_name((es_action)b)));
 	return arr;
 }
 

@@ -745,6 +745,72 @@ int h_person_add(es_req *rq)
 	return err < 0 ? err : reply_created(rq, id);
 }
 
+#define ROLE_NAMES "applicant, maker, reviewer, unit-admin, use-approver, auditor, sysadmin"
+
+/* The role bits of the body's "roles" (a list of role names); 0 if it is not one. */
+static unsigned roles_field(json_t *b)
+{
+	json_t *roles = json_object_get(b, "roles"), *r;
+	unsigned bits = 0;
+	size_t i;
+	if (!json_is_array(roles))
+		return 0;
+	json_array_foreach(roles, i, r)
+	{
+		unsigned bit = json_is_string(r) ? es_role_parse(json_string_value(r)) : 0;
+		if (!bit)
+			return 0;
+		bits |= bit;
+	}
+	return bits;
+}
+
+/*
+ * PATCH /api/v1/accounts/{id}: a system administrator replaces an account's roles and
+ * disables it or enables it again (each audited). Both are checked before either is done.
+ */
+int h_account_edit(es_req *rq)
+{
+	static const char *const fields[] = { "roles", "disabled", NULL };
+	json_t *b, *rec = NULL;
+	es_buf cur = ES_BUF_INIT;
+	int64_t id;
+	int err;
+	if ((err = es_req_id(rq, &id)) < 0 || (err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	json_t *disabled = json_object_get(b, "disabled");
+	unsigned bits = roles_field(b);
+	if (!json_object_get(b, "roles") && !disabled)
+		err = es_error_set(ES_EINVAL, "give 'roles' (a list of: " ROLE_NAMES ") or 'disabled' (true or false)");
+	else if (json_object_get(b, "roles") && !bits)
+		err = es_error_set(ES_EINVAL, "'roles' must be a list of: " ROLE_NAMES);
+	else if (disabled && !json_is_boolean(disabled))
+		err = es_error_set(ES_EINVAL, "'disabled' must be true or false");
+	else if ((err = es_platform_get(rq->p, rq->actor, ES_REC_ACCOUNT, rq->params[0], &cur)) == 0 &&
+		 !(rec = json_loadb((const char *)cur.ptr, cur.len, 0, NULL)))
+		err = es_error_set(ES_EINTERNAL, "the account record cannot be read back");
+	const char *login = rec ? str_field(rec, "login") : NULL;
+	if (err == 0 && !login)
+		err = es_error_set(ES_EINTERNAL, "the account record has no login");
+	/* an account is enabled before its roles change, and disabled after */
+	if (err == 0 && json_is_false(disabled))
+		err = es_platform_account_disable(rq->p, rq->actor, login, false);
+	if (err == 0 && bits)
+		err = es_platform_account_set_roles(rq->p, rq->actor, login, bits);
+	if (err == 0 && json_is_true(disabled))
+		err = es_platform_account_disable(rq->p, rq->actor, login, true);
+	json_decref(rec);
+	json_decref(b);
+	es_buf_release(&cur);
+	if (err < 0)
+		return err;
+	es_buf out = ES_BUF_INIT;
+	if ((err = es_platform_get(rq->p, rq->actor, ES_REC_ACCOUNT, rq->params[0], &out)) == 0)
+		err = es_reply_text(rq, 200, "application/json; charset=utf-8", out.ptr, out.len);
+	es_buf_release(&out);
+	return err;
+}
+
 int h_account_add(es_req *rq)
 {
 	static const char *const fields[] = { "login", "roles", "unit_id", "region", NULL };
@@ -755,22 +821,9 @@ int h_account_add(es_req *rq)
 	if ((err = es_body_object(rq, &b, fields)) != 0)
 		return err;
 	const char *login = str_field(b, "login");
-	json_t *roles = json_object_get(b, "roles");
-	unsigned bits = 0;
-	size_t i;
-	json_t *r;
-	json_array_foreach(roles, i, r)
-	{
-		unsigned bit = json_is_string(r) ? es_role_parse(json_string_value(r)) : 0;
-		if (!bit) {
-			bits = 0;
-			break;
-		}
-		bits |= bit;
-	}
-	if (!login || !json_is_array(roles) || !bits)
-		err = es_error_set(ES_EINVAL, "give 'login' and 'roles', a list of: applicant, maker, reviewer, unit-admin, "
-					      "use-approver, auditor, sysadmin");
+	unsigned bits = roles_field(b);
+	if (!login || !bits)
+		err = es_error_set(ES_EINVAL, "give 'login' and 'roles', a list of: " ROLE_NAMES);
 	else if ((err = es_platform_account_add(rq->p, rq->actor, login, bits,
 						json_integer_value(json_object_get(b, "unit_id")), str_field(b, "region"),
 						&id)) == 0)

@@ -337,6 +337,60 @@ int h_batch_authorise(es_req *rq)
 	return err < 0 ? err : ops_reply(rq, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
+/*
+ * POST /api/v1/seals/{esid}/device: a device seal. The holder's device made its key pair
+ * and a PKCS#10 request (PEM); the platform issues the certificate, binds the seal to it
+ * and destroys its own copy of the key. The answer carries the certificate as PEM, to
+ * load into the device.
+ */
+int h_seal_device(es_req *rq)
+{
+	static const char *const fields[] = { "csr", NULL };
+	json_t *b;
+	es_buf der = ES_BUF_INIT, pem = ES_BUF_INIT;
+	es_cert *cert = NULL;
+	int err;
+	if ((err = ops_esid(rq)) < 0 || (err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	const char *csr = ops_str(b, "csr");
+	if (!csr)
+		err = es_error_set(ES_EINVAL, "give 'csr': the device's PKCS#10 request as PEM");
+	else if ((err = es_platform_seal_bind_device(rq->p, rq->actor, rq->params[0], (const uint8_t *)csr, strlen(csr),
+						     &der)) == 0 &&
+		 (err = es_cert_from_der(&cert, der.ptr, der.len)) == 0)
+		err = es_cert_to_pem(&pem, cert);
+	json_decref(b);
+	es_cert_free(cert);
+	es_buf_release(&der);
+	if (err == 0)
+		err = ops_reply(rq, 200, json_pack("{s:s, s:s%}", "esid", rq->params[0], "certificate", (const char *)pem.ptr,
+						   pem.len));
+	es_buf_release(&pem);
+	return err;
+}
+
+/*
+ * POST /api/v1/seals/{esid}/device-uses: the record (用章记录) of one document a device seal
+ * signed in its holder's device, under a batch authorisation in force.
+ */
+int h_device_use(es_req *rq)
+{
+	static const char *const fields[] = { "doc_sm3", NULL };
+	json_t *b;
+	uint8_t h[32];
+	int64_t id = 0;
+	int err;
+	if ((err = ops_esid(rq)) < 0 || (err = es_body_object(rq, &b, fields)) != 0)
+		return err;
+	const char *hex = ops_str(b, "doc_sm3");
+	if (!hex || es_unhex(h, sizeof(h), hex, strlen(hex), false) < 0)
+		err = es_error_set(ES_EINVAL, "'doc_sm3' must be the document's SM3 as 64 lower-case hex digits");
+	else
+		err = es_platform_device_use(rq->p, rq->actor, rq->params[0], h, &id);
+	json_decref(b);
+	return err < 0 ? err : ops_reply(rq, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
 /* ---- client certificates from a trusted TLS terminator ------------------------------------- */
 
 #define COOKIE "eseal_session"

@@ -353,11 +353,8 @@ int es_openapi(es_buf *out)
 		json_object_set_new(op, "security",
 				    r->auth == ES_ROUTE_PUBLIC ? json_array()
 							       : json_pack("[{s:[]}, {s:[]}]", "session", "apiKey"));
-		if (r->action) {
-			char ext[32];
-			snprintf(ext, sizeof(ext), "%d", r->action);
-			json_object_set_new(op, "x-eseal-action", json_string(ext));
-		}
+		if (r->action)
+			json_object_set_new(op, "x-eseal-action", json_string(es_platform_action_name((es_action)r->action)));
 		json_object_set_new(op, "x-eseal-max-body", json_integer((json_int_t)r->max_body));
 		/* path parameters */
 		json_t *params = json_array();

@@ -53,6 +53,16 @@ void es_schemas_ops(json_t *s)
 							     T("string"), "to", T("string"), "letter", T("string"))));
 	json_object_set_new(s, "CertificateMap", obj("certificate", json_pack("{s:{s:s, s:s}}", "certificate", "type", "string",
 									      "pattern", "-----BEGIN CERTIFICATE-----")));
+	json_object_set_new(s, "DeviceRequest", obj("csr", json_pack("{s:{s:s, s:s}}", "csr", "type", "string", "pattern",
+								      "-----BEGIN (NEW )?CERTIFICATE REQUEST-----")));
+	json_object_set_new(s, "DeviceCertificate",
+			    obj("esid,certificate", json_pack("{s:o, s:{s:s, s:s}}", "esid", T("string"), "certificate", "type",
+							      "string", "pattern", "-----BEGIN CERTIFICATE-----")));
+	json_object_set_new(s, "DeviceUse", obj("doc_sm3", json_pack("{s:{s:s, s:s}}", "doc_sm3", "type", "string", "pattern",
+								     "^[0-9a-f]{64}$")));
+	json_object_set_new(s, "AccountEdit",
+			    obj("", json_pack("{s:{s:s, s:{s:s}}, s:o}", "roles", "type", "array", "items", "type", "string",
+					      "disabled", T("boolean"))));
 	json_object_set_new(s, "BatchAuthorisation",
 			    obj("purpose,from,to", json_pack("{s:o, s:o, s:o}", "purpose", T("string"), "from", T("string"),
 							     "to", T("string"))));

@@ -6,6 +6,7 @@
 #include "text.h"
 #include "eseal/es_jobs.h"
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
@@ -430,6 +431,33 @@ static void access_log(es_req *rq)
 		 (unsigned long long)us, (long long)rq->account);
 }
 
+/*
+ * A test build only (ES_TEST_FAULTS): $ESEAL_TEST_ROUTE_LOG names a file to which every
+ * answered request appends "METHOD PATTERN STATUS", whatever --quiet says. The route
+ * coverage test (tests/routes_covered.sh) reads the files the server tests leave, to show
+ * every route was answered with a success and with a refusal. A release build has no such file.
+ */
+static void test_route_log(const es_req *rq)
+{
+#ifdef ES_TEST_FAULTS
+	const char *path = getenv("ESEAL_TEST_ROUTE_LOG");
+	if (!path || !*path || !rq->route)
+		return;
+	char line[300];
+	int n = snprintf(line, sizeof(line), "%s %s %u\n", rq->method, rq->route->pattern, rq->status);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	ssize_t w = write(fd, line, (size_t)n); /* one write under O_APPEND: lines never interleave */
+	(void)w;
+	close(fd);
+#else
+	(void)rq;
+#endif
+}
+
 static const uint64_t latency_bounds_us[] = { 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000 };
 
 static void count(es_req *rq)
@@ -690,6 +718,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		rq->status = 499; /* the client went away */
 	count(rq);
 	access_log(rq);
+	test_route_log(rq);
 	atomic_fetch_sub(&rq->srv->metrics.in_flight, 1);
 	es_buf_release(&rq->body);
 	es_buf_release(&rq->out);

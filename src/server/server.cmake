@@ -7,3 +7,7 @@ add_library(eseal_server STATIC ${ES_SERVER_SOURCES})
 target_include_directories(eseal_server PRIVATE ${CMAKE_SOURCE_DIR}/src/base ${CMAKE_SOURCE_DIR}/src
   ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(eseal_server PUBLIC eseal_core PkgConfig::MHD PkgConfig::JANSSON Threads::Threads)
+if(ES_TEST_CLOCK)
+  # a test build: $ESEAL_TEST_ROUTE_LOG (server.c, the route coverage test)
+  target_compile_definitions(eseal_server PRIVATE ES_TEST_FAULTS=1)
+endif()

@@ -31,6 +31,7 @@ static const struct {
 	{ "POST", "/api/v1/documents/seal" },                /* the document parsed and signed */
 	{ "POST", "/api/v1/documents/preview" },             /* pages drawn */
 	{ "POST", "/api/v1/seals/{esid}/sign-digest" },
+	{ "POST", "/api/v1/seals/{esid}/device" },           /* issues a certificate (SM2) */
 	{ "POST", "/svs/v1/SignData" },
 	{ "POST", "/svs/v1/VerifySignedData" },
 	{ "POST", "/svs/v1/SignMessage" },

@@ -41,6 +41,16 @@ esid=$(e --as maker --json app make "$app" | num esid)
 e --as maker app file "$app" >/dev/null
 e --as maker app deliver "$app" >/dev/null
 e --as applicant seal confirm "$esid" >/dev/null
+# a second seal, for the device binding over HTTP
+app2=$(e --as applicant --json app create --unit "$unit" --name 福建省测试厅财务专用章 --kind special --function finance \
+  --handler 王五 --handler-mobile 13800000000 --handler-id 350102199002020021 | num application)
+e --as applicant app submit "$app2" >/dev/null
+e --as maker app check "$app2" >/dev/null
+e --as reviewer app approve "$app2" >/dev/null
+esid2=$(e --as maker --json app make "$app2" | num esid)
+e --as maker app file "$app2" >/dev/null
+e --as maker app deliver "$app2" >/dev/null
+e --as applicant seal confirm "$esid2" >/dev/null
 declare -A OTP
 for a in admin applicant maker reviewer auditor approver ua; do OTP[$a]=$(e account otp "$a"); done
 
@@ -218,6 +228,43 @@ want 403 as applicant -H 'Content-Type: application/json' --data-binary "$batch"
 want 409 as approver -H 'Content-Type: application/json' --data-binary "$batch" "$U/api/v1/seals/$esid/batch-authorisations"
 grep -q "is not a device seal" "$T/body" || fail "batch authorisation refusal: $(cat "$T/body")"
 want 404 as ua -H 'Content-Type: application/json' --data-binary "$auth" "$U/api/v1/seals/123/authorisations"
+
+# ---- a device seal: the holder's device makes the key pair, the platform the certificate ----
+openssl genpkey -algorithm SM2 -out "$T/device.key" 2>/dev/null
+openssl req -new -key "$T/device.key" -sm3 -sigopt distid:1234567812345678 -subj "/CN=usb key" -out "$T/device.csr"
+jq -Rs '{csr: .}' "$T/device.csr" >"$T/device.json"
+want 403 as applicant -H 'Content-Type: application/json' --data-binary @"$T/device.json" "$U/api/v1/seals/$esid2/device"
+want 400 as ua -H 'Content-Type: application/json' --data-binary '{"csr":"not a request"}' "$U/api/v1/seals/$esid2/device"
+want 200 as ua -H 'Content-Type: application/json' --data-binary @"$T/device.json" "$U/api/v1/seals/$esid2/device"
+jq -r .certificate "$T/body" >"$T/device.crt"
+cmp -s <(openssl x509 -in "$T/device.crt" -noout -pubkey) <(openssl pkey -in "$T/device.key" -pubout) ||
+  fail "the device certificate is not for the device's key"
+want 409 as ua -H 'Content-Type: application/json' --data-binary @"$T/device.json" "$U/api/v1/seals/$esid2/device"
+# its uses: under a batch authorisation only, each recorded with the document's SM3
+use="{\"doc_sm3\":\"$(printf 'a licence' | openssl dgst -sm3 -r | cut -c1-64)\"}"
+want 403 as applicant -H 'Content-Type: application/json' --data-binary "$use" "$U/api/v1/seals/$esid2/device-uses"
+want 403 as applicant -H 'Content-Type: application/json' --data-binary "$batch" "$U/api/v1/seals/$esid2/batch-authorisations"
+want 201 as approver -H 'Content-Type: application/json' --data-binary "$batch" "$U/api/v1/seals/$esid2/batch-authorisations"
+want 422 as applicant -H 'Content-Type: application/json' --data-binary '{"doc_sm3":"XYZ"}' "$U/api/v1/seals/$esid2/device-uses"
+want 201 as applicant -H 'Content-Type: application/json' --data-binary "$use" "$U/api/v1/seals/$esid2/device-uses"
+usage=$(num id <"$T/body")
+want 200 as applicant "$U/api/v1/usage/$usage"
+jq -e ".esid == \"$esid2\"" "$T/body" >/dev/null || fail "the device use recorded: $(cat "$T/body")"
+want 409 as applicant -H 'Content-Type: application/json' --data-binary "$use" "$U/api/v1/seals/$esid/device-uses"
+
+# ---- accounts: roles replaced, disabled and enabled again by a system administrator ----------
+want 200 as admin "$U/api/v1/accounts?limit=100"
+acct=$(jq -r '.items[] | select(.login == "reviewer") | .id' "$T/body")
+want 403 as ua -H 'Content-Type: application/json' -X PATCH --data-binary '{"disabled":true}' "$U/api/v1/accounts/$acct"
+want 422 as admin -H 'Content-Type: application/json' -X PATCH --data-binary '{"roles":["wizard"]}' "$U/api/v1/accounts/$acct"
+want 422 as admin -H 'Content-Type: application/json' -X PATCH --data-binary '{}' "$U/api/v1/accounts/$acct"
+want 404 as admin -H 'Content-Type: application/json' -X PATCH --data-binary '{"disabled":true}' "$U/api/v1/accounts/999999"
+want 200 as admin -H 'Content-Type: application/json' -X PATCH --data-binary '{"roles":["reviewer","use-approver"],"disabled":true}' "$U/api/v1/accounts/$acct"
+jq -e '.disabled == true and (.roles | sort) == ["reviewer","use-approver"]' "$T/body" >/dev/null || fail "account edited: $(cat "$T/body")"
+want 401 as reviewer "$U/api/v1/applications"
+want 200 as admin -H 'Content-Type: application/json' -X PATCH --data-binary '{"roles":["reviewer"],"disabled":false}' "$U/api/v1/accounts/$acct"
+signin reviewer "$NEWPW-4"
+want 200 as reviewer "$U/api/v1/applications"
 
 # ---- the OpenAPI document knows the uploads ---------------------------------------------------
 want 200 curl -s -o "$T/body" -w '%{http_code}' "$U/api/openapi.json"
