@@ -34,11 +34,12 @@ test: build
 	ctest --test-dir build --output-on-failure -j$(JOBS)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer, but for the two
-# browser tests (about 5 minutes of Chromium running JavaScript) and the two-node job
-# test (100 documents on each store): the C they reach is run under ASan by the
-# server scripts, serve_jobs, unit-platform-batch and unit-ofd-render (`make asan
-# ASAN_SKIP=` runs all).
-ASAN_SKIP ?= ^cli-(console|ofd_browser|serve_jobs_nodes)$$
+# browser tests (about 5 minutes of Chromium running JavaScript), the two-node job
+# test (100 documents on each store) and the server scripts run again on PostgreSQL
+# (serve_pg): the C they reach is run under ASan by the server scripts on SQLite,
+# serve_jobs, the unit tests of the platform on both stores, unit-platform-batch and
+# unit-ofd-render (`make asan ASAN_SKIP=` runs all).
+ASAN_SKIP ?= ^cli-(console|ofd_browser|serve_jobs_nodes|serve_pg)$$
 asan: deps
 	@cmake -S . -B build-asan -DES_DEVELOPER=ON -DES_TEST_CLOCK=ON -DES_SANITIZE='address;undefined' \
 		-DCMAKE_BUILD_TYPE=Debug >/dev/null
