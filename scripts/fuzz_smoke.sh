@@ -13,12 +13,16 @@ one() {
   local t=$1 name=${1#fuzz_} scratch
   scratch=$OUT/$t
   mkdir -p "$scratch/new"
+  local rc=0 runs found=
   ./build-fuzz/"$t" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="$scratch/" "$scratch/new" "fuzz/corpora/$name" >"$scratch/log" 2>&1
-  local runs
+    -print_final_stats=1 -artifact_prefix="$scratch/" "$scratch/new" "fuzz/corpora/$name" >"$scratch/log" 2>&1 || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/log")
-  if ls "$scratch"/crash-* "$scratch"/leak-* "$scratch"/timeout-* "$scratch"/oom-* >/dev/null 2>&1; then
-    echo "fuzz: $t found a problem:"; grep -E 'ERROR|SUMMARY' "$scratch/log"; ls "$scratch"
+  for f in "$scratch"/crash-* "$scratch"/leak-* "$scratch"/timeout-* "$scratch"/oom-*; do
+    [ -e "$f" ] && found="$found ${f##*/}"
+  done
+  if [ -n "$found" ] || [ $rc != 0 ]; then
+    echo "fuzz: $t found a problem (exit $rc):${found:- no input kept}"
+    grep -E 'ERROR|SUMMARY|==[0-9]+==' "$scratch/log" | head -20
     return 1
   fi
   echo "fuzz: $t ${SECONDS_EACH}s, ${runs:-?} runs, no finding"
