@@ -602,6 +602,37 @@ static void print_docs(void)
 	fixture_release(&f);
 }
 
+/*
+ * --ofd-loop N: N licences sealed in memory one by one, then N in batches of DOC_BATCH, with
+ * the time of each: a fixed amount of work, for profilers (valgrind --tool=callgrind, perf).
+ */
+static int ofd_loop(unsigned long n)
+{
+	bench_fixture f;
+	doc_state s;
+	fixture_setup(&f);
+	doc_state_init(&s, &f);
+	double t0 = now_s();
+	for (unsigned long i = 0; i < n; i++) {
+		s.sealed.len = 0;
+		if (es_ofd_sign(&s.sealed, s.doc.ptr, s.doc.len, &s.so, f.seal, f.signer, f.sk))
+			die("ofd sign");
+	}
+	double t1 = now_s();
+	for (unsigned long i = 0; i < n; i += DOC_BATCH) {
+		for (size_t k = 0; k < DOC_BATCH; k++)
+			s.bouts[k].len = 0;
+		if (es_ofd_sign_many(s.bouts, s.bptr, s.blen, DOC_BATCH, &s.so, f.seal, f.signer, f.sk, NULL))
+			die("ofd sign many");
+	}
+	double t2 = now_s();
+	printf("ofd-loop: %lu one by one in %.3f s (%.0f/s); %lu in batches of %d in %.3f s (%.0f/s)\n", n, t1 - t0,
+	       (double)n / (t1 - t0), n, DOC_BATCH, t2 - t1, (double)n / (t2 - t1));
+	doc_state_release(&s);
+	fixture_release(&f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double raw_sign, raw_verify, raw_sm3, rate;
@@ -626,12 +657,14 @@ int main(int argc, char **argv)
 		return verify_rate(argv[2], argv[3], argc == 5 ? (unsigned)strtoul(argv[4], NULL, 10) : 1, 5.0);
 	if (argc == 2 && strcmp(argv[1], "--seal-rate") == 0)
 		return seal_rate();
+	if (argc == 3 && strcmp(argv[1], "--ofd-loop") == 0)
+		return ofd_loop(strtoul(argv[2], NULL, 10));
 	if (argc == 2 && strcmp(argv[1], "--docs") == 0) {
 		print_docs(); /* the documents section alone */
 		return 0;
 	}
 	if (argc != 1) {
-		fprintf(stderr, "usage: eseal_bench [--docs | --seal-rate | --verify-rate DIR FILE [THREADS]] (make bench)\n");
+		fprintf(stderr, "usage: eseal_bench [--docs | --seal-rate | --ofd-loop N | --verify-rate DIR FILE [THREADS]] (make bench)\n");
 		return 3;
 	}
 	printf("eseal %s benchmark (one core; rates per second)\n\n", es_version());
