@@ -197,6 +197,7 @@ const zh = {
     title: '账号与 API 密钥', caption: '共 {n} 个账号', new: '新建账号', create: '创建账号', 'login.hint': '小写字母、数字、点、横线或下划线，2–64 个字符',
     'unit.hint': '申请人、单位印章管理员、用印审批人须属于某个单位', noUnit: '不属于单位（机构人员）', enabled: '正常', disabled: '已停用',
     otp: '重置一次性密码', 'otp.for': '为 {login} 生成新的一次性密码', otpFor: '{login} 的一次性密码：',
+    disable: '停用', 'disable.for': '停用账号 {login}：立即不能再以任何方式登录', enable: '启用', 'enable.for': '重新启用账号 {login}',
     once: '只显示这一次，请立即安全地交给使用人；平台只保存其摘要，无法再次查看。',
   },
   keys: {
@@ -479,6 +480,7 @@ const en = {
     title: 'Accounts and API keys', caption: '{n} accounts', new: 'New account', create: 'Create the account', 'login.hint': 'Lower-case letters, digits, dot, dash or underscore, 2-64 characters',
     'unit.hint': 'Applicants, unit seal administrators and use approvers belong to a unit', noUnit: 'No unit (office staff)', enabled: 'Enabled', disabled: 'Disabled',
     otp: 'New one-time password', 'otp.for': 'A new one-time password for {login}', otpFor: 'One-time password of {login}:',
+    disable: 'Disable', 'disable.for': 'Disable the account {login}: no sign-in by any means, at once', enable: 'Enable', 'enable.for': 'Enable the account {login} again',
     once: 'Shown this once: hand it over safely now. The platform keeps only a digest and cannot show it again.',
   },
   keys: {

@@ -279,6 +279,15 @@ test('a use request, the approver\'s queue, and the other pages of each role', a
   await admin.waitForFunction(() => !document.querySelector('.secret'));
   const r2 = await fetch(base + '/api/v1/session', { headers: { Authorization: 'Bearer ' + key } });
   assert.equal(r2.status, 401, 'the revoked key is refused');
+  // an account disabled is refused at once, and enabled again
+  await admin.getByRole('button', { name: '停用账号 clerk2：立即不能再以任何方式登录' }).click();
+  await admin.waitForFunction(() => [...document.querySelectorAll('tr')].some((tr) => tr.innerText.includes('clerk2') && tr.innerText.includes('已停用')));
+  const r3 = await fetch(base + '/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'clerk2', password: pw }) });
+  assert.equal(r3.status, 401, 'a disabled account cannot sign in');
+  await admin.getByRole('button', { name: '重新启用账号 clerk2' }).click();
+  await admin.waitForFunction(() => [...document.querySelectorAll('tr')].some((tr) => tr.innerText.includes('clerk2') && tr.innerText.includes('正常')));
+  const r4 = await fetch(base + '/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'clerk2', password: pw }) });
+  assert.equal(r4.status, 200, 'enabled again, it signs in');
   clean(admin, 'accounts');
   await Promise.all([applicant, approver, auditor, admin].map((p) => p.context().close()));
 });

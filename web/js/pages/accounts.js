@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The administrator's accounts and API keys: create an account with roles (its
-// one-time password shown once), give a new one-time password, create an API
+// one-time password shown once), give a new one-time password, disable an account
+// (no sign-in by any means, at once) or enable it again, create an API
 // key for a registered system (shown once: only its hash is kept) and revoke it.
 import { html, useState } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv, fmtTime } from '../i18n.js';
@@ -57,6 +58,16 @@ export function Accounts() {
       setActError(err);
     }
   };
+  const setDisabled = async (a, disabled) => {
+    setActError(null);
+    try {
+      await call('PATCH', '/accounts/' + a.id, { body: { disabled } });
+      setSecret(null);
+      reload();
+    } catch (err) {
+      setActError(err);
+    }
+  };
   const makeKey = async (e) => {
     e.preventDefault();
     const v = {};
@@ -100,7 +111,10 @@ export function Accounts() {
       { label: t('col.unit'), render: (a) => unitName(a.unit_id) },
       { label: t('col.state'), render: (a) => (a.disabled ? t('accounts.disabled') : t('accounts.enabled')) },
       { label: t('col.created'), render: (a) => fmtTime(a.created_at) },
-      { label: t('col.actions'), render: (a) => html`<button type="button" onClick=${() => otp(a.login)} aria-label=${t('accounts.otp.for', { login: a.login })}>${t('accounts.otp')}</button>` },
+      { label: t('col.actions'), render: (a) => html`<button type="button" onClick=${() => otp(a.login)} aria-label=${t('accounts.otp.for', { login: a.login })}>${t('accounts.otp')}</button>
+        ${a.disabled
+          ? html` <button type="button" onClick=${() => setDisabled(a, false)} aria-label=${t('accounts.enable.for', { login: a.login })}>${t('accounts.enable')}</button>`
+          : html` <button type="button" class="danger" onClick=${() => setDisabled(a, true)} aria-label=${t('accounts.disable.for', { login: a.login })}>${t('accounts.disable')}</button>`}` },
     ]} />` : ''}
     <div class="cols">
       <form onSubmit=${create} novalidate class="card">
