@@ -93,6 +93,8 @@ r admin POST /api/v1/accounts /api/v1/accounts "${J[@]}" "{\"login\":\"clerk\",\
 r admin GET /api/v1/accounts /api/v1/accounts
 r admin GET "/api/v1/accounts/{id}" /api/v1/accounts/1
 r admin POST "/api/v1/accounts/{login}/one-time-password" /api/v1/accounts/clerk/one-time-password
+clerk=$(curl -s -b "$T/jar.admin" "$U/api/v1/accounts?limit=100" | jq -r '.items[] | select(.login == "clerk") | .id')
+r admin PATCH "/api/v1/accounts/{id}" "/api/v1/accounts/$clerk" "${J[@]}" '{"disabled":true}'
 r admin POST /api/v1/api-keys /api/v1/api-keys "${J[@]}" '{"login":"maker","name":"OA","expires":"2099-01-01T00:00:00Z","scope":"read"}'
 key=$(jq -r .id "$T/body")
 r admin GET /api/v1/api-keys /api/v1/api-keys
@@ -117,6 +119,24 @@ r auditor POST /api/v1/audit/verify /api/v1/audit/verify "${J[@]}" @"$T/anchor.j
 r ua POST "/api/v1/seals/{esid}/token" "/api/v1/seals/$esid/token" "${J[@]}" '{"user_pin":"user-pin-1","admin_pin":"admin-pin-1"}'
 r applicant POST "/api/v1/seals/{esid}/pin" "/api/v1/seals/$esid/pin" "${J[@]}" '{"old_pin":"user-pin-1","new_pin":"user-pin-2"}'
 r ua POST "/api/v1/seals/{esid}/authorisations" "/api/v1/seals/$esid/authorisations" "${J[@]}" "{\"unit_id\":$sub,\"from\":\"2026-01-01T00:00:00Z\",\"to\":\"2099-01-01T00:00:00Z\",\"letter\":\"授权书\"}"
+# a device seal: a second seal, bound to a device's key, its batch authorisation and a use
+form2="{\"unit_id\":$unit,\"seal_kind\":\"special\",\"seal_function\":\"contract\",\"seal_name\":\"福建省测试厅合同专用章\",\"width_mm\":40,\"height_mm\":40,\"handler_name\":\"王五\",\"handler_mobile\":\"13800000000\",\"handler_id\":\"350102199002020021\"}"
+r applicant POST /api/v1/applications /api/v1/applications "${J[@]}" "$form2"
+app2=$(jq -r .id "$T/body")
+r applicant POST "/api/v1/applications/{id}/submit" "/api/v1/applications/$app2/submit"
+r maker POST "/api/v1/applications/{id}/check" "/api/v1/applications/$app2/check"
+r reviewer POST "/api/v1/applications/{id}/review" "/api/v1/applications/$app2/review" "${J[@]}" '{"approve":true}'
+r maker POST "/api/v1/applications/{id}/make" "/api/v1/applications/$app2/make"
+esid2=$(jq -r .result_esid "$T/body")
+r maker POST "/api/v1/applications/{id}/file" "/api/v1/applications/$app2/file"
+r maker POST "/api/v1/applications/{id}/deliver" "/api/v1/applications/$app2/deliver"
+r applicant POST "/api/v1/seals/{esid}/confirm" "/api/v1/seals/$esid2/confirm"
+openssl genpkey -algorithm SM2 -out "$T/device.key" 2>/dev/null
+openssl req -new -key "$T/device.key" -sm3 -sigopt distid:1234567812345678 -subj "/CN=usb key" -out "$T/device.csr"
+jq -Rs '{csr: .}' "$T/device.csr" >"$T/device.json"
+r ua POST "/api/v1/seals/{esid}/device" "/api/v1/seals/$esid2/device" "${J[@]}" @"$T/device.json"
+r approver POST "/api/v1/seals/{esid}/batch-authorisations" "/api/v1/seals/$esid2/batch-authorisations" "${J[@]}" '{"purpose":"批量","from":"2026-01-01T00:00:00Z","to":"2099-01-01T00:00:00Z"}'
+r applicant POST "/api/v1/seals/{esid}/device-uses" "/api/v1/seals/$esid2/device-uses" "${J[@]}" "{\"doc_sm3\":\"$doc\"}"
 printf 'name,credit_code,region,legal_rep\n福州甲有限公司,91350100100000067Q,350100,赵一\n' >"$T/feed.csv"
 r admin POST /api/v1/registry/imports /api/v1/registry/imports -F "file=@$T/feed.csv"
 printf '[{"seal_code": "35000000000099", "credit_code": "91350100100000016G", "name": "福建省测试厅", "kind": "official"}]' >"$T/psb.json"
