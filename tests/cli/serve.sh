@@ -52,6 +52,8 @@ call() {
   fi
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
   curl "${args[@]}" "$U$path"
+  # every answer kept, by who asked, for the search for secrets at the end
+  { cat "$T/body"; echo; } >>"$T/answers.${who:-anonymous}"
 }
 expect() { local want=$1; shift; local got; got=$(call "$@"); [ "$got" = "$want" ] || { cat "$T/body" >&2; fail "expected $want, got $got: $*"; }; }
 code() { jq -r .error.code "$T/body"; }
@@ -251,6 +253,17 @@ for secret in "${OTP[@]}" "$CLERK_OTP" "$NEWPW" "$KEY" 350102199002020021 350102
   grep -qF -- "$secret" "$T/server.log" && fail "a secret in the server log: ${secret:0:4}…"
 done
 grep -q '"route": "/api/v1/applications/{id}/check"' "$T/server.log" || fail "access log line"
+# ... nor in any answer: no password or one-time password made outside the answer itself, and
+# no full ID or mobile number to a role that may not see them (only maker and reviewer may)
+for secret in "${OTP[@]}" "$NEWPW"; do
+  grep -qF -- "$secret" "$T"/answers.* && fail "a password in an answer: ${secret:0:4}… ($(grep -lF -- "$secret" "$T"/answers.*))"
+done
+for who in anonymous applicant auditor approver admin; do
+  [ -f "$T/answers.$who" ] || continue
+  for pii in 350102199002020021 350102198001010011 13800000000 13912345678; do
+    grep -qF -- "$pii" "$T/answers.$who" && fail "personal data in full in an answer to $who: ${pii:0:4}…"
+  done
+done
 
 # ---- SIGTERM: a clean stop, the audit chain intact ------------------------------------------
 kill -TERM "$PID"
