@@ -25,8 +25,10 @@ const THEN = { ESEAL_FAKE_NOW: past };
 setup({
   accounts: (unit) => ({ applicant: ['applicant', unit], approver: ['use-approver', unit], clerk: ['applicant', unit], maker: ['maker'], reviewer: ['reviewer'] }),
   initEnv: THEN,
-  // a test build holds each claimed job item this long (src/platform/batch.c), so that the progress is seen
-  env: { ESEAL_TEST_JOB_ITEM_MS: '400' },
+  // a test build holds each claimed job item this long (src/platform/batch.c), so that the progress is seen;
+  // no background job workers: the job is sealed by the page's run, not before the person clicks it (a
+  // background worker would seal an authorised job at once, and the page would find it done, however fast)
+  env: { ESEAL_TEST_JOB_ITEM_MS: '400', ESEAL_SERVE_JOB_WORKERS: '0' },
 });
 
 // `eseal platform --as LOGIN`, its password set through the one-time one; env: a fake clock.
