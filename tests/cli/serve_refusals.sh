@@ -4,7 +4,8 @@
 # action, over the body limit, with a wrong content type, malformed JSON and an unknown
 # field; then every secured route with a session idle past its 30 minutes (the server
 # restarted with the clock moved on). The routes are read from the served OpenAPI
-# document, so a new route in routes.def is swept as soon as it exists.
+# document, so a new route in routes.def is swept as soon as it exists. Also the session
+# cookie's attributes: HttpOnly and SameSite=Strict, and Secure behind an https public URL.
 set -euo pipefail
 ESEAL=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,6 +56,10 @@ signin() {
 }
 
 start
+# the session cookie: script cannot read it, other sites cannot send it; not Secure over http
+signin admin "${OTP[admin]}"
+grep -i '^set-cookie:' "$T/headers" | grep -q 'HttpOnly; SameSite=Strict' || fail "cookie attributes: $(grep -i '^set-cookie:' "$T/headers")"
+grep -i '^set-cookie:' "$T/headers" | grep -qi 'secure' && fail "a Secure cookie without an https public URL"
 for a in "${LOGINS[@]}"; do
   signin "$a" "${OTP[$a]}"
   [ "$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary \
@@ -79,8 +84,11 @@ python3 "$SRC/tests/cli/lib/refusals.py" "$U" "$T/state.json" || fail "refusals"
 # the same sessions 31 minutes later: idle past their time-out, every secured route says 401
 if [ "${ESEAL_TEST_CLOCK:-1}" = 1 ]; then
   stop
-  ESEAL_FAKE_NOW=$(date -u -d "+31 minutes" +%Y-%m-%dT%H:%M:%SZ) start
+  ESEAL_FAKE_NOW=$(date -u -d "+31 minutes" +%Y-%m-%dT%H:%M:%SZ) ESEAL_SERVE_PUBLIC_URL=https://platform.example start
   python3 "$SRC/tests/cli/lib/refusals.py" "$U" "$T/state.json" --expired || fail "expired sessions"
+  # behind an https public URL the cookie is Secure too
+  signin admin "Refusal-Sweep-2026-5x"
+  grep -i '^set-cookie:' "$T/headers" | grep -q 'HttpOnly; SameSite=Strict; Secure' || fail "no Secure cookie behind https: $(grep -i '^set-cookie:' "$T/headers")"
 else
   echo "skipped: expired sessions (this build ignores ESEAL_FAKE_NOW)"
 fi
