@@ -94,6 +94,15 @@ else
 fi
 stop
 
+# connections: two from one address at most, idle ones (and half requests) closed after 4 s
+"$ESEAL" serve --dir "$D" "${STORE[@]}" --listen 127.0.0.1:0 --threads 2 --web none --port-file "$T/port" \
+  --per-ip-connections 2 --timeout-s 4 2>>"$T/server.log" &
+PID=$!
+for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
+[ -s "$T/port" ] || fail "the server did not start"
+python3 "$SRC/tests/cli/lib/connlimits.py" 127.0.0.1 "$(cat "$T/port")" || fail "connection limits"
+stop
+
 # nothing secret in the log the sweep left
 for secret in "${OTP[@]}" "$KEY" Refusal-Sweep-2026 $(cut -c1-20 "$T"/state.d/*.csrf) $(cut -d= -f2 "$T"/state.d/*.cookie | cut -c1-20); do
   grep -qF -- "$secret" "$T/server.log" && fail "a secret in the server log: ${secret:0:4}…"
