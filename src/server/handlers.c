@@ -297,17 +297,23 @@ int h_list(es_req *rq)
 	return err;
 }
 
+/* One record as the read side writes it (es_platform_get), the caller's view of it. */
+int es_reply_record(es_req *rq, unsigned status, es_record_kind kind, const char *id)
+{
+	es_buf b = ES_BUF_INIT;
+	int err = es_platform_get(rq->p, rq->actor, kind, id, &b);
+	if (err == 0)
+		err = es_reply_text(rq, status, "application/json; charset=utf-8", b.ptr, b.len);
+	es_buf_release(&b);
+	return err;
+}
+
 int h_get(es_req *rq)
 {
 	int kind = kind_of(rq);
-	es_buf b = ES_BUF_INIT;
-	int err;
 	if (kind < 0)
 		return es_error_set(ES_EINTERNAL, "route without a record kind");
-	if ((err = es_platform_get(rq->p, rq->actor, (es_record_kind)kind, rq->params[0], &b)) == 0)
-		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
-	es_buf_release(&b);
-	return err;
+	return es_reply_record(rq, 200, (es_record_kind)kind, rq->params[0]);
 }
 
 int es_req_id(es_req *rq, int64_t *out)
@@ -358,13 +364,8 @@ int h_attachment(es_req *rq)
 static int reply_record(es_req *rq, unsigned status, es_record_kind kind, int64_t id)
 {
 	char s[24];
-	es_buf b = ES_BUF_INIT;
 	snprintf(s, sizeof(s), "%lld", (long long)id);
-	int err = es_platform_get(rq->p, rq->actor, kind, s, &b);
-	if (err == 0)
-		err = es_reply_text(rq, status, "application/json; charset=utf-8", b.ptr, b.len);
-	es_buf_release(&b);
-	return err;
+	return es_reply_record(rq, status, kind, s);
 }
 
 /* The form's fields from the JSON body into @p f (a new form, or the changes of an edit: absent stays 0). */
@@ -700,13 +701,7 @@ int h_region_add(es_req *rq)
 	else if ((err = es_platform_region_add(rq->p, rq->actor, code, name)) == 0)
 		snprintf(id, sizeof(id), "%s", code);
 	json_decref(b);
-	if (err < 0)
-		return err;
-	es_buf out = ES_BUF_INIT;
-	if ((err = es_platform_get(rq->p, rq->actor, ES_REC_REGION, id, &out)) == 0)
-		err = es_reply_text(rq, 201, "application/json; charset=utf-8", out.ptr, out.len);
-	es_buf_release(&out);
-	return err;
+	return err < 0 ? err : es_reply_record(rq, 201, ES_REC_REGION, id);
 }
 
 int h_unit_add(es_req *rq)
@@ -802,13 +797,7 @@ int h_account_edit(es_req *rq)
 	json_decref(rec);
 	json_decref(b);
 	es_buf_release(&cur);
-	if (err < 0)
-		return err;
-	es_buf out = ES_BUF_INIT;
-	if ((err = es_platform_get(rq->p, rq->actor, ES_REC_ACCOUNT, rq->params[0], &out)) == 0)
-		err = es_reply_text(rq, 200, "application/json; charset=utf-8", out.ptr, out.len);
-	es_buf_release(&out);
-	return err;
+	return err < 0 ? err : es_reply_record(rq, 200, ES_REC_ACCOUNT, rq->params[0]);
 }
 
 int h_account_add(es_req *rq)
@@ -841,13 +830,7 @@ int h_account_add(es_req *rq)
 int h_seal_confirm(es_req *rq)
 {
 	int err = es_platform_seal_confirm(rq->p, rq->actor, rq->params[0]);
-	if (err < 0)
-		return err;
-	es_buf out = ES_BUF_INIT;
-	if ((err = es_platform_get(rq->p, rq->actor, ES_REC_SEAL, rq->params[0], &out)) == 0)
-		err = es_reply_text(rq, 200, "application/json; charset=utf-8", out.ptr, out.len);
-	es_buf_release(&out);
-	return err;
+	return err < 0 ? err : es_reply_record(rq, 200, ES_REC_SEAL, rq->params[0]);
 }
 
 int h_use_request(es_req *rq)

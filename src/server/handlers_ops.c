@@ -30,16 +30,6 @@ static int ops_reply(es_req *rq, unsigned status, json_t *v)
 	return err;
 }
 
-static int ops_record(es_req *rq, es_record_kind kind, const char *id)
-{
-	es_buf b = ES_BUF_INIT;
-	int err = es_platform_get(rq->p, rq->actor, kind, id, &b);
-	if (err == 0)
-		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
-	es_buf_release(&b);
-	return err;
-}
-
 static const char *ops_str(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
@@ -75,7 +65,7 @@ int h_app_attach(es_req *rq)
 		return es_error_set(ES_EINVAL, "give the file a name: a 'name' part, or a filename in the 'file' part");
 	if ((err = es_platform_app_attach(rq->p, rq->actor, app, kind, name, data, len)) < 0)
 		return err;
-	return ops_record(rq, ES_REC_APPLICATION, rq->params[0]);
+	return es_reply_record(rq, 200, ES_REC_APPLICATION, rq->params[0]);
 }
 
 int h_registry_import(es_req *rq)
@@ -316,7 +306,7 @@ int h_seal_authorise(es_req *rq)
 		err = es_platform_seal_authorise(rq->p, rq->actor, rq->params[0], json_integer_value(unit),
 						 from, to, ops_str(b, "letter"));
 	json_decref(b);
-	return err < 0 ? err : ops_record(rq, ES_REC_SEAL, rq->params[0]);
+	return err < 0 ? err : es_reply_record(rq, 200, ES_REC_SEAL, rq->params[0]);
 }
 
 int h_batch_authorise(es_req *rq)

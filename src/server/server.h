@@ -194,9 +194,11 @@ json_t *es_session_json(const es_actor *a, const char *csrf);
 int es_reply_json(es_req *rq, unsigned status, json_t *v);
 /* Reply with JSON text already made (the library's record encoders). */
 int es_reply_text(es_req *rq, unsigned status, const char *type, const void *data, size_t len);
-/* The request body as a JSON object whose keys are all in @p allowed (NULL-terminated): 422 naming the field. */
+/* One record of the read side (es_platform_get) as the caller may see it, with @p status. */
+int es_reply_record(es_req *rq, unsigned status, es_record_kind kind, const char *id);
 /* ES_EINVAL naming the first key of @p obj not in @p allowed (NULL-ended), found in @p where. */
 int es_json_known_fields(json_t *obj, const char *const *allowed, const char *where);
+/* The request body as a JSON object whose keys are all in @p allowed (NULL-terminated): 422 naming the field. */
 int es_body_object(es_req *rq, json_t **out, const char *const *allowed);
 /* The same on bytes and a Content-Type (what the fuzzer drives): 0, a negative es_error, or 415. */
 int es_body_parse(const uint8_t *body, size_t len, const char *type, const char *const *allowed, json_t **out);

@@ -11,16 +11,8 @@
 # filing read back: with the other server scripts, every route is driven over HTTP.
 set -euo pipefail
 ESEAL=$1
-command -v curl >/dev/null && command -v jq >/dev/null || { echo "curl and jq are needed (scripts/deps.sh)"; exit 77; }
-T=$(mktemp -d /tmp/eseal-cli-serve-business.XXXXXX)
-PID=
-cleanup() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && grep -v '^{"time' "$T/server.log" | tail -20 >&2; exit 1; }
-D=$T/p
-STORE=()
-[ -n "${ESEAL_TEST_STORE:-}" ] && STORE=(--store "$ESEAL_TEST_STORE")
-e() { "$ESEAL" platform --dir "$D" "${STORE[@]}" "$@"; }
+source "$(dirname "$0")/lib/serve.sh"
+serve_setup serve-business
 export ESEAL_FAKE_NOW=2026-01-10T00:00:00Z
 [ "$("$ESEAL" platform --help >/dev/null 2>&1; echo ok)" = ok ] || fail "help"
 
@@ -45,17 +37,8 @@ for a in applicant maker reviewer keeper approver admin2 county-applicant county
   [ -n "${KEY[$a]}" ] && [ "${KEY[$a]}" != null ] || fail "API key of $a"
 done
 
-start() { # start DATE: the server with its clock at DATE
-  export ESEAL_FAKE_NOW=$1
-  rm -f "$T/port"
-  "$ESEAL" serve --dir "$D" "${STORE[@]}" --listen 127.0.0.1:0 --threads 2 --port-file "$T/port" --web none \
-    2>>"$T/server.log" &
-  PID=$!
-  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  [ -s "$T/port" ] || fail "the server did not start"
-  U=http://127.0.0.1:$(cat "$T/port")
-}
-stop() { kill "-${1:-TERM}" "$PID"; wait "$PID" || fail "exit status after SIG${1:-TERM}"; PID=; }
+start() { export ESEAL_FAKE_NOW=$1; serve_start; } # start DATE: the server with its clock at DATE
+stop() { serve_stop "$@"; }
 call() { # call METHOD PATH [JSON] WHO: the answer in $T/body, the status printed
   local method=$1 path=$2 body=${3:-} who=$4
   local args=(-s -o "$T/body" -w '%{http_code}' -X "$method" -H "Authorization: Bearer ${KEY[$who]}")

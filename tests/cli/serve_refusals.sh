@@ -9,17 +9,9 @@
 set -euo pipefail
 ESEAL=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-command -v curl >/dev/null && command -v jq >/dev/null && command -v python3 >/dev/null ||
-  { echo "curl, jq and python3 are needed (scripts/deps.sh)"; exit 77; }
-T=$(mktemp -d /tmp/eseal-cli-serve-refusals.XXXXXX)
-PID=
-cleanup() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && grep -v '^{"time' "$T/server.log" | tail -20 >&2; exit 1; }
-D=$T/p
-STORE=()
-[ -n "${ESEAL_TEST_STORE:-}" ] && STORE=(--store "$ESEAL_TEST_STORE")
-e() { "$ESEAL" platform --dir "$D" "${STORE[@]}" "$@"; }
+source "$SRC/tests/cli/lib/serve.sh"
+command -v python3 >/dev/null || { echo "python3 is needed (scripts/deps.sh)"; exit 77; }
+serve_setup serve-refusals
 
 e init >/dev/null
 e region add 350000 福建省 >/dev/null
@@ -34,16 +26,6 @@ LOGINS=(admin applicant keeper maker reviewer auditor approver)
 declare -A OTP
 for a in "${LOGINS[@]}"; do OTP[$a]=$(e account otp "$a"); done
 
-start() {
-  "$ESEAL" serve --dir "$D" "${STORE[@]}" --listen 127.0.0.1:0 --threads 2 --web none --port-file "$T/port" \
-    2>>"$T/server.log" &
-  PID=$!
-  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  [ -s "$T/port" ] || fail "the server did not start"
-  U=http://127.0.0.1:$(cat "$T/port")
-}
-stop() { kill -TERM "$PID"; wait "$PID" || fail "exit status after SIGTERM"; PID=; rm -f "$T/port"; }
-
 # sign in LOGIN PASSWORD: the cookie and CSRF token into $T/state.d/LOGIN.*
 signin() {
   local got
@@ -55,7 +37,7 @@ signin() {
   jq -r .csrf_token "$T/body" >"$T/state.d/$1.csrf"
 }
 
-start
+serve_start
 # the session cookie: script cannot read it, other sites cannot send it; not Secure over http
 signin admin "${OTP[admin]}"
 grep -i '^set-cookie:' "$T/headers" | grep -q 'HttpOnly; SameSite=Strict' || fail "cookie attributes: $(grep -i '^set-cookie:' "$T/headers")"
@@ -83,8 +65,8 @@ python3 "$SRC/tests/cli/lib/refusals.py" "$U" "$T/state.json" || fail "refusals"
 
 # the same sessions 31 minutes later: idle past their time-out, every secured route says 401
 if [ "${ESEAL_TEST_CLOCK:-1}" = 1 ]; then
-  stop
-  ESEAL_FAKE_NOW=$(date -u -d "+31 minutes" +%Y-%m-%dT%H:%M:%SZ) ESEAL_SERVE_PUBLIC_URL=https://platform.example start
+  serve_stop
+  ESEAL_FAKE_NOW=$(date -u -d "+31 minutes" +%Y-%m-%dT%H:%M:%SZ) ESEAL_SERVE_PUBLIC_URL=https://platform.example serve_start
   python3 "$SRC/tests/cli/lib/refusals.py" "$U" "$T/state.json" --expired || fail "expired sessions"
   # behind an https public URL the cookie is Secure too
   signin admin "Refusal-Sweep-2026-5x"
@@ -92,16 +74,12 @@ if [ "${ESEAL_TEST_CLOCK:-1}" = 1 ]; then
 else
   echo "skipped: expired sessions (this build ignores ESEAL_FAKE_NOW)"
 fi
-stop
+serve_stop
 
 # connections: two from one address at most, idle ones (and half requests) closed after 4 s
-"$ESEAL" serve --dir "$D" "${STORE[@]}" --listen 127.0.0.1:0 --threads 2 --web none --port-file "$T/port" \
-  --per-ip-connections 2 --timeout-s 4 2>>"$T/server.log" &
-PID=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-[ -s "$T/port" ] || fail "the server did not start"
+serve_start --per-ip-connections 2 --timeout-s 4
 python3 "$SRC/tests/cli/lib/connlimits.py" 127.0.0.1 "$(cat "$T/port")" || fail "connection limits"
-stop
+serve_stop
 
 # nothing secret in the log the sweep left
 for secret in "${OTP[@]}" "$KEY" Refusal-Sweep-2026 $(cut -c1-20 "$T"/state.d/*.csrf) $(cut -d= -f2 "$T"/state.d/*.cookie | cut -c1-20); do
