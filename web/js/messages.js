@@ -198,6 +198,8 @@ const zh = {
     'unit.hint': '申请人、单位印章管理员、用印审批人须属于某个单位', noUnit: '不属于单位（机构人员）', enabled: '正常', disabled: '已停用',
     otp: '重置一次性密码', 'otp.for': '为 {login} 生成新的一次性密码', otpFor: '{login} 的一次性密码：',
     disable: '停用', 'disable.for': '停用账号 {login}：立即不能再以任何方式登录', enable: '启用', 'enable.for': '重新启用账号 {login}',
+    roles: '更改角色', 'roles.for': '更改账号 {login} 的角色', 'roles.title': '更改 {login} 的角色', 'roles.save': '保存角色', 'roles.cancel': '取消',
+    'roles.hint': '新角色立即生效，旧角色的权限同时失去；审计员不能兼任其他角色，制作员与审核员应由不同的人担任。', rolesChanged: '{login} 的角色已改为：{roles}',
     once: '只显示这一次，请立即安全地交给使用人；平台只保存其摘要，无法再次查看。',
   },
   keys: {
@@ -481,6 +483,8 @@ const en = {
     'unit.hint': 'Applicants, unit seal administrators and use approvers belong to a unit', noUnit: 'No unit (office staff)', enabled: 'Enabled', disabled: 'Disabled',
     otp: 'New one-time password', 'otp.for': 'A new one-time password for {login}', otpFor: 'One-time password of {login}:',
     disable: 'Disable', 'disable.for': 'Disable the account {login}: no sign-in by any means, at once', enable: 'Enable', 'enable.for': 'Enable the account {login} again',
+    roles: 'Change roles', 'roles.for': 'Change the roles of {login}', 'roles.title': 'Roles of {login}', 'roles.save': 'Save the roles', 'roles.cancel': 'Cancel',
+    'roles.hint': 'The new roles apply at once and the old ones are lost; an auditor holds no other role, and makers and reviewers should be different people.', rolesChanged: 'The roles of {login} are now: {roles}',
     once: 'Shown this once: hand it over safely now. The platform keeps only a digest and cannot show it again.',
   },
   keys: {

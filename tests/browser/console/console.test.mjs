@@ -288,6 +288,22 @@ test('a use request, the approver\'s queue, and the other pages of each role', a
   await admin.waitForFunction(() => [...document.querySelectorAll('tr')].some((tr) => tr.innerText.includes('clerk2') && tr.innerText.includes('正常')));
   const r4 = await fetch(base + '/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'clerk2', password: pw }) });
   assert.equal(r4.status, 200, 'enabled again, it signs in');
+  // its roles changed: applicant and use approver
+  await admin.getByRole('button', { name: '更改账号 clerk2 的角色' }).click();
+  await admin.click('input[name=edit_roles][value=use-approver]');
+  await admin.getByRole('button', { name: '保存角色' }).click();
+  await admin.waitForSelector('text=clerk2 的角色已改为');
+  const me = await (await fetch(base + '/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'clerk2', password: pw }) })).json();
+  assert.deepEqual([...me.roles].sort(), ['applicant', 'use-approver'], 'the new roles at the next sign-in');
+  // an auditor holds no other role: the refusal is shown, nothing changes
+  admin.expected.add('PATCH /api/v1/accounts/');
+  await admin.getByRole('button', { name: '更改账号 clerk2 的角色' }).click();
+  await admin.click('input[name=edit_roles][value=auditor]');
+  await admin.getByRole('button', { name: '保存角色' }).click();
+  await admin.waitForSelector('.msg-error');
+  assert.ok((await admin.locator('.msg-error').innerText()).includes('auditor'), 'the refusal says why: ' + await admin.locator('.msg-error').innerText());
+  await admin.getByRole('button', { name: '取消' }).click();
+  admin.expected.delete('PATCH /api/v1/accounts/');
   clean(admin, 'accounts');
   await Promise.all([applicant, approver, auditor, admin].map((p) => p.context().close()));
 });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The administrator's accounts and API keys: create an account with roles (its
 // one-time password shown once), give a new one-time password, disable an account
-// (no sign-in by any means, at once) or enable it again, create an API
+// (no sign-in by any means, at once) or enable it again, change its roles, create an API
 // key for a registered system (shown once: only its hash is kept) and revoke it.
 import { html, useState } from '/vendor/htm/preact/standalone.mjs';
 import { t, tv, fmtTime } from '../i18n.js';
@@ -29,6 +29,8 @@ export function Accounts() {
   const [actError, setActError] = useState(null);
   const [key, setKey] = useState({ login: '', name: '', expires: '', scope: 'read', allow_from: '' });
   const [keys, setKeys] = useState([]); // created here, for revoking
+  const [editing, setEditing] = useState(null); // { account, roles }: the roles being changed
+  const [done, setDone] = useState(null);
   const unitName = (id) => units?.items.find((u) => u.id === id)?.name || (id ? '#' + id : '—');
 
   const create = async (e) => {
@@ -54,6 +56,23 @@ export function Accounts() {
     try {
       const r = await call('POST', `/accounts/${encodeURIComponent(who)}/one-time-password`);
       setSecret({ label: t('accounts.otpFor', { login: r.login }), value: r.one_time_password });
+    } catch (err) {
+      setActError(err);
+    }
+  };
+  const saveRoles = async (e) => {
+    e.preventDefault();
+    if (!editing.roles.length) {
+      setErrs({ editRoles: 'v.roles' });
+      return;
+    }
+    setErrs({});
+    setActError(null);
+    try {
+      const r = await call('PATCH', '/accounts/' + editing.account.id, { body: { roles: editing.roles } });
+      setDone(t('accounts.rolesChanged', { login: r.login, roles: r.roles.map((x) => tv('role', x)).join('、') }));
+      setEditing(null);
+      reload();
     } catch (err) {
       setActError(err);
     }
@@ -114,8 +133,22 @@ export function Accounts() {
       { label: t('col.actions'), render: (a) => html`<button type="button" onClick=${() => otp(a.login)} aria-label=${t('accounts.otp.for', { login: a.login })}>${t('accounts.otp')}</button>
         ${a.disabled
           ? html` <button type="button" onClick=${() => setDisabled(a, false)} aria-label=${t('accounts.enable.for', { login: a.login })}>${t('accounts.enable')}</button>`
-          : html` <button type="button" class="danger" onClick=${() => setDisabled(a, true)} aria-label=${t('accounts.disable.for', { login: a.login })}>${t('accounts.disable')}</button>`}` },
+          : html` <button type="button" class="danger" onClick=${() => setDisabled(a, true)} aria-label=${t('accounts.disable.for', { login: a.login })}>${t('accounts.disable')}</button>`}
+        ${' '}<button type="button" onClick=${() => { setDone(null); setEditing({ account: a, roles: [...(a.roles || [])] }); }} aria-label=${t('accounts.roles.for', { login: a.login })}>${t('accounts.roles')}</button>` },
     ]} />` : ''}
+    <${Message} kind="ok">${done}<//>
+    ${editing ? html`<form onSubmit=${saveRoles} novalidate class="card" aria-labelledby="roles-edit-title">
+      <h2 id="roles-edit-title">${t('accounts.roles.title', { login: editing.account.login })}</h2>
+      <p class="hint">${t('accounts.roles.hint')}</p>
+      <fieldset aria-describedby=${errs.editRoles ? 'edit-roles-err' : undefined}>
+        <legend>${t('col.roles')}</legend>
+        ${ROLES.map((r) => html`<label class="check"><input type="checkbox" name="edit_roles" value=${r} checked=${editing.roles.includes(r)}
+          onChange=${() => setEditing({ ...editing, roles: editing.roles.includes(r) ? editing.roles.filter((x) => x !== r) : [...editing.roles, r] })} /> ${tv('role', r)}</label>`)}
+        ${errs.editRoles ? html`<p class="error" id="edit-roles-err" role="alert">${t(errs.editRoles)}</p>` : ''}
+      </fieldset>
+      <button type="submit" class="primary">${t('accounts.roles.save')}</button>
+      ${' '}<button type="button" onClick=${() => setEditing(null)}>${t('accounts.roles.cancel')}</button>
+    </form>` : ''}
     <div class="cols">
       <form onSubmit=${create} novalidate class="card">
         <h2>${t('accounts.new')}</h2>
