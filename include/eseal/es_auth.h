@@ -10,8 +10,8 @@
  * docs/identity.md states every rule below and why.
  *
  * - Passwords: PBKDF2-HMAC-SM3, a 16-byte random salt per hash and the cost
- *   stored in the hash, so raising es_platform_options.password_cost
- *   re-hashes each password at its next sign-in. Rules: at least
+ *   stored in the hash, so raising es_platform_options.password_cost (or
+ *   $ESEAL_PASSWORD_COST) re-hashes each password at its next sign-in. Rules: at least
  *   ES_PASSWORD_MIN characters, three of the four classes (lower, upper,
  *   digit, other), not containing the login. An account given a one-time
  *   password must change it before anything else.
@@ -44,8 +44,14 @@ extern "C" {
 #define ES_PASSWORD_MAX 128
 #define ES_SIGNIN_TRIES 5
 #define ES_SIGNIN_LOCK_SECONDS (15 * 60)
-/** Default PBKDF2-HMAC-SM3 iterations of a new password hash. */
+/**
+ * Default PBKDF2-HMAC-SM3 iterations of a new password hash; es_platform_open() takes
+ * $ESEAL_PASSWORD_COST instead when es_platform_options.password_cost is 0 (within
+ * ES_PASSWORD_COST_MIN..ES_PASSWORD_COST_MAX, else ES_EINVAL).
+ */
 #define ES_PASSWORD_COST_DEFAULT 120000u
+#define ES_PASSWORD_COST_MIN 1000u
+#define ES_PASSWORD_COST_MAX 10000000u
 /** "esk_" + up to 19 digits + "_" + 43 base64url characters. */
 #define ES_API_KEY_MAX 80
 /** One-time passwords handed out by es_platform_account_otp(). */

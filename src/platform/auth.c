@@ -147,8 +147,8 @@ int es_scope_parse(const char *names, uint64_t *out)
 #define PW_PREFIX "pbkdf2-sm3$"
 #define PW_SALT 16
 #define PW_LEN 32
-#define PW_COST_MIN 1000u
-#define PW_COST_MAX 10000000u
+#define PW_COST_MIN ES_PASSWORD_COST_MIN
+#define PW_COST_MAX ES_PASSWORD_COST_MAX
 
 static bool contains_ci(const char *hay, const char *needle)
 {

@@ -768,6 +768,26 @@ static void context_unref(es_platform_context *c)
  * opened and the authority and time-stamping authority are loaded (made on first use)
  * through that session, then the session points at what the context owns.
  */
+/*
+ * The cost of new password hashes when the options leave it 0: $ESEAL_PASSWORD_COST
+ * (PBKDF2-HMAC-SM3 iterations, es_auth.h) or ES_PASSWORD_COST_DEFAULT. Hashes made at a
+ * lower cost are raised to it at their next sign-in.
+ */
+static int password_cost_env(unsigned *out)
+{
+	const char *v = getenv("ESEAL_PASSWORD_COST");
+	*out = ES_PASSWORD_COST_DEFAULT;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*end || v[0] == '-' || n < ES_PASSWORD_COST_MIN || n > ES_PASSWORD_COST_MAX)
+		return es_error_set(ES_EINVAL, "$ESEAL_PASSWORD_COST must be a number of iterations from %u to %u",
+				    ES_PASSWORD_COST_MIN, ES_PASSWORD_COST_MAX);
+	*out = (unsigned)n;
+	return 0;
+}
+
 int es_platform_open(es_platform **out, const es_platform_options *opt)
 {
 	ES_ASSERT_ARG(out && opt && opt->store && opt->dir && (opt->master_key || opt->public_only));
@@ -777,6 +797,9 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 		return es_error_set(ES_EINVAL, "es_platform_options version %u: this library takes version %u "
 					       "(initialise with ES_PLATFORM_OPTIONS_INIT)",
 				    opt->version, ES_PLATFORM_OPTIONS_VERSION);
+	unsigned cost = opt->password_cost;
+	if (!cost && (err = password_cost_env(&cost)) < 0)
+		return err;
 	es_platform *p = es_calloc(1, sizeof(*p));
 	es_platform_context *c = es_calloc(1, sizeof(*c));
 	if (!p || !c) {
@@ -794,7 +817,7 @@ int es_platform_open(es_platform **out, const es_platform_options *opt)
 	c->seal_days = opt->seal_days ? opt->seal_days : 730;
 	c->dpi = opt->render_dpi ? opt->render_dpi : 300;
 	c->audit_every = opt->audit_every ? opt->audit_every : 64;
-	c->password_cost = opt->password_cost ? opt->password_cost : ES_PASSWORD_COST_DEFAULT;
+	c->password_cost = cost;
 	c->clock = opt->clock;
 	c->clock_ctx = opt->clock_ctx;
 	c->store = es_strdup(opt->store);

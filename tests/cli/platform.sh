@@ -34,6 +34,13 @@ e --as admin account add app1 --roles applicant --unit "$unit" >/dev/null
 e --as admin account add aud --roles auditor >/dev/null
 expect_rc 4 e --as maker region add 350200 厦门市
 grep -q "needs the role sysadmin" "$T/err" || fail "role message"
+# the cost of new password hashes: $ESEAL_PASSWORD_COST (make check sets 2000), checked
+want_cost=${ESEAL_PASSWORD_COST:-120000}
+command -v sqlite3 >/dev/null && { sqlite3 "$T/p/platform.db" "SELECT hash FROM credentials" | grep -qF "pbkdf2-sm3\$$want_cost\$" ||
+  fail "no password hash at cost $want_cost: $(sqlite3 "$T/p/platform.db" "SELECT substr(hash, 1, 20) FROM credentials")"; }
+ESEAL_PASSWORD_COST=12 expect_rc 3 e account otp maker
+grep -q "ESEAL_PASSWORD_COST must be a number of iterations from 1000 to 10000000" "$T/err" || fail "a bad cost: $(cat "$T/err")"
+ESEAL_PASSWORD_COST=2k expect_rc 3 e account otp maker
 person=$(e --as app1 --json person add --name 李四 --id 350102198001010011 --mobile 13912345678 | sed -n 's/.*"person": \([0-9]*\).*/\1/p')
 e --as aud person show "$person" | grep -q '350102\*\*\*\*\*\*\*\*0011' || fail "masked for auditor"
 e --as maker person show "$person" | grep -q '350102198001010011' || fail "clear for maker"
