@@ -45,6 +45,8 @@ start() {
 stop() { kill -TERM "$PID"; local rc=0; wait "$PID" || rc=$?; PID=; [ $rc = 0 ] || fail "server exit status $rc (66: a data race)"; }
 
 # ---- one poll thread, one worker: the poll thread answers while sign-ins hash ----------
+# sign-ins at the deployed cost (make check lowers $ESEAL_PASSWORD_COST): here they must be slow work
+export ESEAL_PASSWORD_COST=120000
 start --threads 1 --workers 1
 signin_bad() { curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
   --data-binary '{"login":"nobody","password":"Wrong-Password-1"}' "$U/api/v1/session" >>"$T/signins"; }
