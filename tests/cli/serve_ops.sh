@@ -32,24 +32,8 @@ e account add reviewer --roles reviewer >/dev/null
 e account add auditor --roles auditor >/dev/null
 e account add approver --roles use-approver >/dev/null
 e account add ua --roles unit-admin --unit "$unit" >/dev/null
-# made_seal NAME [app create flags]: a seal applied for, made, delivered and confirmed: its esID
-# and its application
-made_seal() {
-  local name=$1 a s
-  shift
-  a=$(e --as applicant --json app create --unit "$unit" --name "$name" --handler 王五 \
-    --handler-mobile 13800000000 --handler-id 350102199002020021 "$@" | num application)
-  e --as applicant app submit "$a" >/dev/null
-  e --as maker app check "$a" >/dev/null
-  e --as reviewer app approve "$a" >/dev/null
-  s=$(e --as maker --json app make "$a" | num esid)
-  e --as maker app file "$a" >/dev/null
-  e --as maker app deliver "$a" >/dev/null
-  e --as applicant seal confirm "$s" >/dev/null
-  echo "$s $a"
-}
-read -r esid app < <(made_seal 福建省测试厅)
-read -r esid2 _ < <(made_seal 福建省测试厅财务专用章 --kind special --function finance) # for the device binding over HTTP
+read -r esid app < <(seal_made e applicant "$unit")
+read -r esid2 _ < <(seal_made e applicant "$unit" --name 福建省测试厅财务专用章 --kind special --function finance) # for the device binding over HTTP
 [ ${#esid} = 14 ] && [ ${#esid2} = 14 ] && [ -n "$app" ] || fail "the seals made from the command line: '$esid' '$esid2'"
 declare -A OTP
 for a in admin applicant maker reviewer auditor approver ua; do OTP[$a]=$(e account otp "$a"); done

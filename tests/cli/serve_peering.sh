@@ -33,19 +33,7 @@ serve() {
 }
 
 # ---- platform A: one active seal, a signature made with it, the seal exported --------------
-make_seal() { # make_seal UNIT: a new active seal of UNIT on A, its esID printed
-  local app esid
-  app=$(A --as app1 --json app create --unit "$1" --name 福建省测试厅 --handler 王五 \
-    --handler-mobile 13800000000 --handler-id 350102199002020021 | num application)
-  A --as app1 app submit "$app" >/dev/null
-  A --as maker app check "$app" >/dev/null
-  A --as reviewer app approve "$app" >/dev/null
-  esid=$(A --as maker --json app make "$app" | num esid)
-  A --as maker app file "$app" >/dev/null
-  A --as maker app deliver "$app" >/dev/null
-  A --as app1 seal confirm "$esid" >/dev/null
-  printf '%s\n' "$esid"
-}
+make_seal() { seal_made A app1 "$1" | cut -d' ' -f1; } # make_seal UNIT: a new active seal of UNIT on A, its esID
 A init >/dev/null
 A region add 350000 福建省 >/dev/null
 unit=$(A --json unit add --name 福建省测试厅 --credit-code 91350100100000016G --region 350000 | num unit)

@@ -29,15 +29,8 @@ e account add maker --roles maker >/dev/null
 e account add reviewer --roles reviewer >/dev/null
 e account add app1 --roles applicant --unit "$unit" >/dev/null
 e account add appr --roles use-approver --unit "$unit" >/dev/null
-app=$(e --as app1 --json app create --unit "$unit" --name 福建省测试厅 --handler 王五 \
-  --handler-mobile 13800000000 --handler-id 350102199002020021 | num application)
-e --as app1 app submit "$app" >/dev/null
-e --as maker app check "$app" >/dev/null
-e --as reviewer app approve "$app" >/dev/null
-esid=$(e --as maker --json app make "$app" | num esid)
-e --as maker app file "$app" >/dev/null
-e --as maker app deliver "$app" >/dev/null
-e --as app1 seal confirm "$esid" >/dev/null
+read -r esid app < <(seal_made e app1 "$unit")
+[ ${#esid} = 14 ] || fail "no seal made: '$esid'"
 printf '采购合同 2026-001\n' >"$T/contract.txt"
 req=$(e --as app1 --json use request "$esid" --document "$T/contract.txt" --purpose 采购合同 | num request)
 e --as appr use approve "$req" >/dev/null

@@ -25,14 +25,8 @@ unit=$(e --json unit add --name 福建省测试厅 --credit-code 913501001000000
 e account add maker --roles maker >/dev/null
 e account add reviewer --roles reviewer >/dev/null
 e account add app1 --roles applicant --unit "$unit" >/dev/null
-app=$(e --as app1 --json app create --unit "$unit" "${form[@]}" | num application)
-e --as app1 app submit "$app" >/dev/null
-e --as maker app check "$app" >/dev/null
-e --as reviewer app approve "$app" >/dev/null
-esid=$(e --as maker --json app make "$app" | num esid)
-e --as maker app file "$app" >/dev/null
-e --as maker app deliver "$app" >/dev/null
-e --as app1 seal confirm "$esid" >/dev/null
+read -r esid app < <(seal_made e app1 "$unit")
+[ ${#esid} = 14 ] || fail "no seal made: '$esid'"
 e --as app1 seal export "$esid" -o "$T/seal.esl" >/dev/null
 KEY=$(e --json api-key create app1 --name 角色测试 --expires 2099-01-01 | jq -r .key)
 

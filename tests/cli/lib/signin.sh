@@ -34,3 +34,22 @@ e() {
 		"$ESEAL" platform "${EPARGS[@]}" "$@"
 	fi
 }
+
+# seal_made CMD APPLICANT UNIT [app create flags]: through CMD (e, or a wrapper of it for
+# another platform), a seal applied for by APPLICANT for UNIT, checked and made by "maker",
+# approved by "reviewer", filed, delivered and confirmed: prints "ESID APPLICATION".
+# Without --name the seal is named 福建省测试厅, with the handler 王五.
+seal_made() {
+	local cmd=$1 who=$2 unit=$3 app esid
+	shift 3
+	app=$("$cmd" --as "$who" --json app create --unit "$unit" --name 福建省测试厅 --handler 王五 \
+		--handler-mobile 13800000000 --handler-id 350102199002020021 "$@" | jq -r .application)
+	"$cmd" --as "$who" app submit "$app" >/dev/null
+	"$cmd" --as maker app check "$app" >/dev/null
+	"$cmd" --as reviewer app approve "$app" >/dev/null
+	esid=$("$cmd" --as maker --json app make "$app" | jq -r .esid)
+	"$cmd" --as maker app file "$app" >/dev/null
+	"$cmd" --as maker app deliver "$app" >/dev/null
+	"$cmd" --as "$who" seal confirm "$esid" >/dev/null
+	printf '%s %s\n' "$esid" "$app"
+}
