@@ -223,6 +223,8 @@ ES_EXTERN(int) es_platform_person_get(es_platform *p, const es_actor *actor, int
 ES_EXTERN(int) es_platform_account_add(es_platform *p, const es_actor *actor, const char *login, unsigned roles,
 				       int64_t unit_id, const char *region, int64_t *id) ES_WARN_UNUSED;
 ES_EXTERN(int) es_platform_account_find(es_platform *p, const char *login, int64_t *id) ES_WARN_UNUSED;
+/** The login of account @p id into @p out (@p cap bytes); ES_ENOTFOUND if there is none. */
+ES_EXTERN(int) es_platform_account_login(es_platform *p, int64_t id, char *out, size_t cap) ES_WARN_UNUSED;
 /** Replace the roles of account @p login (sysadmin); audited with the old and the new roles. */
 ES_EXTERN(int) es_platform_account_set_roles(es_platform *p, const es_actor *actor, const char *login,
 					     unsigned roles) ES_WARN_UNUSED;

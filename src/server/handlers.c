@@ -767,8 +767,8 @@ static unsigned roles_field(json_t *b)
 int h_account_edit(es_req *rq)
 {
 	static const char *const fields[] = { "roles", "disabled", NULL };
-	json_t *b, *rec = NULL;
-	es_buf cur = ES_BUF_INIT;
+	json_t *b;
+	char login[65]; /* the platform keeps logins to 64 bytes */
 	int64_t id;
 	int err;
 	if ((err = es_req_id(rq, &id)) < 0 || (err = es_body_object(rq, &b, fields)) != 0)
@@ -781,12 +781,8 @@ int h_account_edit(es_req *rq)
 		err = es_error_set(ES_EINVAL, "'roles' must be a list of: " ROLE_NAMES);
 	else if (disabled && !json_is_boolean(disabled))
 		err = es_error_set(ES_EINVAL, "'disabled' must be true or false");
-	else if ((err = es_platform_get(rq->p, rq->actor, ES_REC_ACCOUNT, rq->params[0], &cur)) == 0 &&
-		 !(rec = json_loadb((const char *)cur.ptr, cur.len, 0, NULL)))
-		err = es_error_set(ES_EINTERNAL, "the account record cannot be read back");
-	const char *login = rec ? str_field(rec, "login") : NULL;
-	if (err == 0 && !login)
-		err = es_error_set(ES_EINTERNAL, "the account record has no login");
+	else
+		err = es_platform_account_login(rq->p, id, login, sizeof(login));
 	/* an account is enabled before its roles change, and disabled after */
 	if (err == 0 && json_is_false(disabled))
 		err = es_platform_account_disable(rq->p, rq->actor, login, false);
@@ -794,9 +790,7 @@ int h_account_edit(es_req *rq)
 		err = es_platform_account_set_roles(rq->p, rq->actor, login, bits);
 	if (err == 0 && json_is_true(disabled))
 		err = es_platform_account_disable(rq->p, rq->actor, login, true);
-	json_decref(rec);
 	json_decref(b);
-	es_buf_release(&cur);
 	return err < 0 ? err : es_reply_record(rq, 200, ES_REC_ACCOUNT, rq->params[0]);
 }
 
