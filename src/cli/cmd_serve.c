@@ -89,6 +89,9 @@ static const key_doc keys[] = {
 	/* batch jobs (docs/batch-jobs.md) */
 	{ "job_workers", "N", K_UINT, OFF(cfg.job_workers), 0, 16, "1",
 	  "threads that seal authorised batch jobs in the background (0: only explicit runs)" },
+	{ "job_runs", "N", K_UINT, OFF(cfg.job_runs), 1, 16, "2",
+	  "explicit job runs (POST /api/v1/jobs/{id}/run) sealing at once, each on its own thread; more wait (16), "
+	  "then 503" },
 	{ "job_lease_s", "SECONDS", K_UINT, OFF(cfg.job_lease_s), 5, 3600, "120",
 	  "lease of a job item a worker claims: a dead node's items are taken over after it" },
 	{ "job_poll_ms", "MS", K_UINT, OFF(cfg.job_poll_ms), 100, 60000, "1000",

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const place_names[] = { "position", "keyword", "riding" };
 
@@ -567,7 +568,9 @@ static int blob_row(void *vctx, const es_sval *c, size_t n)
 /*
  * A test build only (ES_TEST_FAULTS): $ESEAL_TEST_JOB_ITEM_MS holds each claimed item that
  * many milliseconds before it is sealed, so a test can kill a worker with -9 while it holds
- * a claim, whatever the machine's speed. A release build has no such pause.
+ * a claim, whatever the machine's speed. $ESEAL_TEST_JOB_GATE names a file: while it exists,
+ * each claimed item waits (ten minutes at most), so a test holds a run where it wants it and
+ * lets it go by removing the file. A release build has no such pause.
  */
 static void test_pause_after_claim(void)
 {
@@ -576,6 +579,11 @@ static void test_pause_after_claim(void)
 	long v = ms ? strtol(ms, NULL, 10) : 0;
 	if (v > 0 && v <= 10000) {
 		struct timespec ts = { v / 1000, (v % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	const char *gate = getenv("ESEAL_TEST_JOB_GATE");
+	for (int i = 0; gate && *gate && i < 30000 && access(gate, F_OK) == 0; i++) {
+		struct timespec ts = { 0, 20 * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 #endif

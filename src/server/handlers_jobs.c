@@ -196,8 +196,19 @@ int h_job_run(es_req *rq)
 	if ((pin && !json_is_string(pin)) || (rc && !json_is_boolean(rc)))
 		err = es_error_set(ES_EINVAL, "'pin' is a string, 'reclaim' true or false");
 	else if ((err = es_platform_job_get(rq->p, rq->actor, job, &info)) == 0 &&
-		 (err = es_sign_key_may_use(rq, info.esid)) == 0)
-		err = es_platform_job_run(rq->p, rq->actor, job, pin ? json_string_value(pin) : NULL, json_is_true(rc), &res);
+		 (err = es_sign_key_may_use(rq, info.esid)) == 0) {
+		/* a slice at a time, so that a stopping server answers after one slice (the job stays
+		 * running, resumable here or on another node) rather than after the whole job */
+		es_job_run_options o = ES_JOB_RUN_OPTIONS_INIT;
+		o.pin = pin ? json_string_value(pin) : NULL;
+		o.reclaim = json_is_true(rc);
+		o.max_items = ES_JOB_SLICE;
+		o.lease_s = rq->srv->cfg.job_lease_s;
+		do
+			err = es_platform_job_run_with(rq->p, rq->actor, job, &o, &res);
+		while (err == 0 && res.sealed + res.failed > 0 && strcmp(res.state, "running") == 0 &&
+		       !es_jobs_bg_stopping(rq->srv));
+	}
 	json_decref(b); /* the PIN goes with it */
 	return err < 0 ? err : reply_job(rq, 200, job);
 }

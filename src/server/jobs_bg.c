@@ -117,6 +117,11 @@ static bool stopping(es_jobs_bg *b)
 	return stop;
 }
 
+bool es_jobs_bg_stopping(es_server *s)
+{
+	return s->jobs && stopping(s->jobs);
+}
+
 typedef struct worker_arg {
 	es_jobs_bg *b;
 	es_platform *p;

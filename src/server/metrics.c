@@ -43,6 +43,9 @@ int es_metrics_text(es_server *s, es_buf *out)
 				    "# HELP eseal_worker_queue Slow requests queued or running on the worker pool.\n"
 				    "# TYPE eseal_worker_queue gauge\n"
 				    "eseal_worker_queue %zu\n"
+				    "# HELP eseal_job_runs Explicit job runs (POST /api/v1/jobs/{id}/run) queued or sealing.\n"
+				    "# TYPE eseal_job_runs gauge\n"
+				    "eseal_job_runs %zu\n"
 				    "# HELP eseal_signin_failures_total Refused sign-ins (password, API key).\n"
 				    "# TYPE eseal_signin_failures_total counter\n"
 				    "eseal_signin_failures_total %llu\n",
@@ -50,6 +53,7 @@ int es_metrics_text(es_server *s, es_buf *out)
 				    (unsigned long long)atomic_load(&m->latency_count),
 				    (long long)atomic_load(&m->in_flight) - 1 /* not counting this request */,
 				    es_workers_depth(&s->workers),
+				    es_workers_depth(&s->runs),
 				    (unsigned long long)atomic_load(&m->signin_failures));
 	return err;
 }

@@ -35,6 +35,7 @@ void es_server_config_defaults(es_server_config *c)
 	c->body_document = 64u * 1024 * 1024;
 	c->keep_s = 30 * 86400;
 	c->job_workers = 1;
+	c->job_runs = 2;
 	c->job_lease_s = 120;
 	c->job_poll_ms = 1000;
 }
@@ -681,6 +682,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			reply_es_error(rq, err);
 		return send_reply(rq);
 	}
+	if (!rq->answered && es_route_long(rq->route)) {
+		if (es_workers_submit(&s->runs, rq))
+			return MHD_YES;
+		snprintf(rq->extra_header[1], sizeof(rq->extra_header[1]), "Retry-After: 5");
+		reply_error(rq, 503, "ELIMIT",
+			    "as many job runs as the server allows (job_runs) are sealing: try again in a moment; "
+			    "authorised jobs are also sealed in the background");
+	}
 	if (!rq->answered && s->workers.n && es_route_slow(rq->route)) {
 		if (es_workers_submit(&s->workers, rq))
 			return MHD_YES;
@@ -810,7 +819,10 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 	if (cfg->job_lease_s && (cfg->job_lease_s < ES_JOB_LEASE_MIN || cfg->job_lease_s > ES_JOB_LEASE_MAX))
 		return es_error_set(ES_EINVAL, "job_lease_s must be %d-%d (got %u)", ES_JOB_LEASE_MIN, ES_JOB_LEASE_MAX,
 				    cfg->job_lease_s);
-	size_t n = cfg->threads + cfg->workers; /* one platform session for each thread that may hold one */
+	if (cfg->job_runs < 1 || cfg->job_runs > 16)
+		return es_error_set(ES_EINVAL, "job_runs must be 1-16 (got %u)", cfg->job_runs);
+	/* one platform session for each thread that may hold one */
+	size_t n = cfg->threads + cfg->workers + (cfg->role_verify ? 0 : cfg->job_runs);
 	s->pool.all = es_calloc(n, sizeof(es_platform *));
 	s->pool.free = es_calloc(n, sizeof(es_platform *));
 	if (!s->pool.all || !s->pool.free)
@@ -834,9 +846,12 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 	/* a full node publishes the signed status list and CRL at once, for the verify nodes */
 	if (!cfg->role_verify && s->pool.n && es_platform_publish(s->pool.all[0]) < 0)
 		es_error_clear(); /* published again at the next change */
+	/* a verify node serves no job route: no job-run threads there */
 	if ((err = es_workers_start(&s->workers, cfg->workers, ES_WORKER_QUEUE, run_handler)) < 0 ||
+	    (err = es_workers_start(&s->runs, cfg->role_verify ? 0 : cfg->job_runs, ES_JOB_RUN_QUEUE, run_handler)) < 0 ||
 	    (err = es_public_start(s)) < 0 || (err = es_jobs_bg_start(s)) < 0) {
 		es_workers_stop(&s->workers, NULL);
+		es_workers_stop(&s->runs, NULL);
 		es_public_stop(s);
 		pool_close(&s->pool);
 		return err;
@@ -844,13 +859,14 @@ int es_server_start(es_server *s, const es_server_config *cfg)
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
 			 (v6 ? MHD_USE_IPv6 : 0);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)n, MHD_OPTION_CONNECTION_LIMIT,
+				     MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
 				     cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
 				     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				     (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		es_jobs_bg_free(s);
 		es_workers_stop(&s->workers, NULL);
+		es_workers_stop(&s->runs, NULL);
 		es_public_stop(s);
 		pool_close(&s->pool);
 		return es_error_set(ES_EIO, "cannot listen on %s: is the port in use, or the address not this machine's?",
@@ -882,6 +898,7 @@ void es_server_stop(es_server *s, unsigned drain_s)
 		usleep(20000);
 	/* work still queued is refused, work running finishes; their answers go out */
 	es_workers_stop(&s->workers, refuse_stopping);
+	es_workers_stop(&s->runs, refuse_stopping); /* a run ends after its slice (es_jobs_bg_stopping) */
 	until = now_ns() + 2000000000ull;
 	while (atomic_load(&s->metrics.in_flight) > 0 && now_ns() < until)
 		usleep(20000);

@@ -39,6 +39,7 @@ typedef struct es_server_config {
 	unsigned peer_fetch_s;    /* fetch the peers' status lists this often (docs/peering.md); 0: never */
 	/* batch jobs (jobs_bg.c, docs/batch-jobs.md) */
 	unsigned job_workers;     /* background threads sealing authorised jobs, 0: none */
+	unsigned job_runs;        /* explicit runs (POST /api/v1/jobs/{id}/run) at once, each on its own thread */
 	unsigned job_lease_s;     /* lease of their claims */
 	unsigned job_poll_ms;     /* idle workers and long-polls look at the store this often */
 	unsigned job_retention_days; /* POST /api/v1/jobs/run purges jobs ended this long ago; 0: kept */
@@ -253,6 +254,7 @@ typedef struct es_worker_pool {
 } es_worker_pool;
 
 #define ES_WORKER_QUEUE 256
+#define ES_JOB_RUN_QUEUE 16 /* explicit job runs waiting for a thread of their pool, then 503 */
 int es_workers_start(es_worker_pool *w, unsigned n, size_t queue, void (*run)(es_req *));
 /* Suspend the request's connection and queue it; false when the queue is full (answer 503). */
 bool es_workers_submit(es_worker_pool *w, es_req *rq);
@@ -262,7 +264,10 @@ size_t es_workers_depth(es_worker_pool *w);
 void es_workers_stop(es_worker_pool *w, void (*refuse)(es_req *));
 /* Does this route's work go to the pool? */
 bool es_route_slow(const es_route *r);
-/* The first pattern of the slow list that names no route of the table, or NULL (the route test). */
+/* Does this route's work go to the pool of job runs (minutes, not milliseconds: it must hold
+ * neither a poll thread nor a worker that sign-ins wait for)? */
+bool es_route_long(const es_route *r);
+/* The first pattern of the slow or long lists that names no route of the table, or NULL (the route test). */
 const char *es_route_slow_unknown(void);
 
 /* Batch jobs in the background (jobs_bg.c): sealing workers and the long-poll watcher. */
@@ -277,6 +282,8 @@ int es_jobs_bg_start(struct es_server *s);
  * slice; es_jobs_bg_free() after libmicrohttpd stopped (the streams' readers use it until then). */
 void es_jobs_bg_stop(struct es_server *s);
 void es_jobs_bg_free(struct es_server *s);
+/* Has es_jobs_bg_stop() begun (an explicit run then ends after its slice)? */
+bool es_jobs_bg_stopping(struct es_server *s);
 /* The text/event-stream response of rq->sse_job (its first event: rq->sse_info), or NULL. */
 struct MHD_Response *es_jobs_bg_stream(struct es_server *s, es_req *rq);
 /* Suspend @p rq until its job's progress passes rq->park_since, the job ends or rq->park_wait runs out:
@@ -290,6 +297,7 @@ typedef struct es_server {
 	es_metrics metrics;
 	es_signin_limiter limiter;
 	es_worker_pool workers;
+	es_worker_pool runs;          /* explicit job runs (es_route_long) */
 	FILE *log;
 	pthread_mutex_t log_mu;
 	bool secure_cookies;

@@ -44,22 +44,34 @@ static const struct {
 	{ "POST", "/api/v1/peers/{id}/fetch" },              /* an outbound HTTP request */
 	{ "POST", "/api/v1/impressions/preview" },           /* an impression drawn */
 	{ "POST", "/api/v1/impressions/extract" },           /* a scan processed */
-	/*
-	 * Not POST /api/v1/jobs/{id}/run: it seals until the job ends and would hold a worker
-	 * (sign-ins wait for them) for minutes; the job workers (jobs_bg.c) do that work.
-	 */
+	/* Not POST /api/v1/jobs/{id}/run: it seals until the job ends, for minutes; see long_routes */
 };
+
+/* The long routes: each on a thread of the job-run pool, so that neither a poll thread (whose
+ * other connections would wait, keep-alive ones included) nor a worker (sign-ins wait for them)
+ * is held for minutes. */
+static const struct {
+	const char *method, *pattern;
+} long_routes[] = {
+	{ "POST", "/api/v1/jobs/{id}/run" }, /* seals until no item is left to claim */
+};
+
+static bool route_known(const char *method, const char *pattern)
+{
+	for (size_t j = 0; j < es_nroutes; j++)
+		if (strcmp(method, es_routes[j].method) == 0 && strcmp(pattern, es_routes[j].pattern) == 0)
+			return true;
+	return false;
+}
 
 const char *es_route_slow_unknown(void)
 {
-	for (size_t i = 0; i < ES_ARRAY_LEN(slow_routes); i++) {
-		bool found = false;
-		for (size_t j = 0; j < es_nroutes && !found; j++)
-			found = strcmp(slow_routes[i].method, es_routes[j].method) == 0 &&
-				strcmp(slow_routes[i].pattern, es_routes[j].pattern) == 0;
-		if (!found)
+	for (size_t i = 0; i < ES_ARRAY_LEN(slow_routes); i++)
+		if (!route_known(slow_routes[i].method, slow_routes[i].pattern))
 			return slow_routes[i].pattern;
-	}
+	for (size_t i = 0; i < ES_ARRAY_LEN(long_routes); i++)
+		if (!route_known(long_routes[i].method, long_routes[i].pattern))
+			return long_routes[i].pattern;
 	return NULL;
 }
 
@@ -67,6 +79,14 @@ bool es_route_slow(const es_route *r)
 {
 	for (size_t i = 0; r && i < ES_ARRAY_LEN(slow_routes); i++)
 		if (strcmp(slow_routes[i].method, r->method) == 0 && strcmp(slow_routes[i].pattern, r->pattern) == 0)
+			return true;
+	return false;
+}
+
+bool es_route_long(const es_route *r)
+{
+	for (size_t i = 0; r && i < ES_ARRAY_LEN(long_routes); i++)
+		if (strcmp(long_routes[i].method, r->method) == 0 && strcmp(long_routes[i].pattern, r->pattern) == 0)
 			return true;
 	return false;
 }

@@ -39,6 +39,12 @@ ESEAL_SERVE_CONFIG=$T/c.json "$ESEAL" serve --print-config | jq -e '.threads == 
 "$ESEAL" serve --config "$T/eff.json" --print-config | diff - "$T/eff.json" >/dev/null || fail "print-config round trip"
 "$ESEAL" serve --help >"$T/help"
 for k in $(jq -r 'keys[]' "$T/eff.json"); do grep -q "key \"$k\"" "$T/help" || fail "--help lacks key $k"; done
+# docs/cli/serve.md carries this --help word for word, and a row of its table for every key
+awk '/^```/ { n++; next } n == 1' "$SRC/docs/cli/serve.md" | diff - "$T/help" >/dev/null ||
+  fail "docs/cli/serve.md's usage differs from eseal serve --help: paste the new one in"
+for k in $(jq -r 'keys[]' "$T/eff.json"); do
+  grep -q "^| \`$k\` |" "$SRC/docs/cli/serve.md" || fail "docs/cli/serve.md has no row for key $k"
+done
 # refusals name what is wrong
 echo '{"threads": 4, "thread_count": 9}' >"$T/bad.json"
 refused "unknown key 'thread_count'" --config "$T/bad.json" --print-config

@@ -11,7 +11,7 @@ command -v curl >/dev/null && command -v jq >/dev/null && command -v sqlite3 >/d
   { echo "curl, jq, sqlite3 and unzip are needed (scripts/deps.sh)"; exit 77; }
 T=$(mktemp -d /tmp/eseal-cli-serve-jobs.XXXXXX)
 PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$T"; }
+cleanup() { rm -f "$T/gate"; [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$T/server.log" ] && tail -20 "$T/server.log" >&2; exit 1; }
 D=$T/p
@@ -37,7 +37,7 @@ start() {
   rm -f "$T/port"
   # a test build holds each claimed job item 25 ms (ESEAL_TEST_JOB_ITEM_MS, src/platform/batch.c):
   # the kill -9 below lands while the job runs, on a machine of any speed
-  ESEAL_TEST_JOB_ITEM_MS=25 "$ESEAL" serve --dir "$D" --listen 127.0.0.1:0 --threads 3 --port-file "$T/port" 2>>"$T/server.log" &
+  ESEAL_TEST_JOB_ITEM_MS=25 "$ESEAL" serve --dir "$D" --listen 127.0.0.1:0 --threads 3 --port-file "$T/port" "$@" 2>>"$T/server.log" &
   PID=$!
   for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
   [ -s "$T/port" ] || fail "the server did not start"
@@ -184,5 +184,54 @@ jq -e '.secret | test("^whsec_[0-9a-f]{64}$")' "$T/body" >/dev/null || fail "web
 expect 403 DELETE "/api/v1/webhooks/$hook" "" clerk
 expect 200 DELETE "/api/v1/webhooks/$hook" "" admin
 expect 404 DELETE "/api/v1/webhooks/$hook" "" admin
+
+# ---- a run holds no poll thread, and a stopping server answers it after one slice ------------------
+# One poll thread, no background worker; each claimed item waits while $T/gate exists
+# (ESEAL_TEST_JOB_GATE, a test build's hook): a run held there must leave the server answering.
+kill -TERM "$PID"; wait "$PID" || fail "exit status after SIGTERM"; PID=
+touch "$T/gate"
+ESEAL_TEST_JOB_GATE=$T/gate start --threads 1 --job-workers 0
+for a in clerk approver; do signin "$a" "$PW-${NUM[$a]}"; done
+expect_upload 201 clerk "$T/job2.json" "documents=@$T/docs.zip" "esid=$esid"
+job2=$(jq -r .id "$T/job2.json")
+expect 201 POST /api/v1/use-requests "{\"esid\":\"$esid\",\"doc_sm3\":\"$manifest\",\"purpose\":\"电子证照批量\"}" clerk
+req2=$(jq -r .id "$T/body")
+expect 200 POST "/api/v1/use-requests/$req2/approve" '{"reason":"同意"}' approver
+expect 200 POST "/api/v1/jobs/$job2/authorise" "{\"use_request\":$req2}" clerk
+curl -s -o "$T/run2.json" -w '%{http_code}' -b "$T/jar.clerk" -H "X-CSRF-Token: $(cat "$T/csrf.clerk")" \
+  -H 'Content-Type: application/json' --data-binary '{}' "$U/api/v1/jobs/$job2/run" >"$T/run2.code" & R3=$!
+for _ in $(seq 600); do
+  [ "$(q "SELECT COUNT(*) FROM job_items WHERE job_id = $job2 AND state = 'sealing'")" -ge 1 ] && break
+  sleep 0.1
+done
+[ "$(q "SELECT COUNT(*) FROM job_items WHERE job_id = $job2 AND state = 'sealing'")" = 1 ] || fail "the run claimed no item"
+# the run waits at the gate: the one poll thread still answers, a new connection and a kept-alive one
+# (before this change the run held the poll thread, and these waited for the whole job)
+got=$(curl -s -o "$T/h" -w '%{http_code}' --max-time 60 "$U/healthz") || true
+[ "$got" = 200 ] || fail "/healthz while a run seals: $got"
+got=$(curl -s -o "$T/j1" -w '%{http_code}' --max-time 60 -b "$T/jar.clerk" "$U/api/v1/jobs/$job2" \
+  --next -s -o "$T/j2" -w ' %{http_code}' --max-time 60 -b "$T/jar.clerk" "$U/api/v1/jobs/$job2") || true
+[ "$got" = "200 200" ] || fail "the job read while it runs: $got"
+jq -e '.state == "running" and .sealing == 1 and .done == 0' "$T/j2" >/dev/null || fail "while held: $(jq -c 'del(.items)' "$T/j2")"
+[ ! -s "$T/run2.code" ] || fail "the run answered while held: $(cat "$T/run2.code")"
+curl -s "$U/metrics" | grep -q '^eseal_job_runs 1$' || fail "the job-run gauge: $(curl -s "$U/metrics" | grep job_runs)"
+# SIGTERM while it runs: once the server says it is stopping, the gate opens; the run ends its slice
+# (8 claims), answers with the job still running, and the server exits 0
+kill -TERM "$PID"
+for _ in $(seq 600); do grep -q "finishing requests in flight" "$T/server.log" && break; sleep 0.1; done
+rm -f "$T/gate"
+wait "$PID" || fail "exit status after SIGTERM with a run in flight"; PID=
+wait "$R3" || true
+[ "$(cat "$T/run2.code")" = 200 ] || fail "the run cut by the stop: $(cat "$T/run2.code") $(cat "$T/run2.json")"
+jq -e --argjson n $((N + 1)) '.state == "running" and .done > 0 and .done + .failed < $n and .sealing == 0' "$T/run2.json" \
+  >/dev/null || fail "the run's answer at the stop: $(jq -c 'del(.items)' "$T/run2.json")"
+stopped_at=$(jq .done "$T/run2.json")
+start --threads 1 --job-workers 0
+signin clerk "$PW-1"
+expect 200 POST "/api/v1/jobs/$job2/run" '{}' clerk
+jq -e --argjson n "$N" '.state == "done" and .done == $n and .failed == 1' "$T/body" >/dev/null ||
+  fail "the run resumed after the stop: $(jq -c 'del(.items)' "$T/body")"
+[ "$(q "SELECT COUNT(*) FROM usage_records WHERE request_id = $req2")" = "$N" ] || fail "usage records of the resumed job"
+
 "$ESEAL" audit verify --dir "$D" >/dev/null || fail "audit chain"
-echo "serve_jobs: $((N + 1)) documents uploaded as a zip; the server killed with -9 after $before, $left items left claimed; $N sealed once each and verified, 1 failed"
+echo "serve_jobs: $((N + 1)) documents uploaded as a zip; the server killed with -9 after $before, $left items left claimed; $N sealed once each and verified, 1 failed; a held run left the one poll thread answering; SIGTERM ended a run after $stopped_at items, resumed to the end"
