@@ -793,6 +793,87 @@ static void fp_inv(uint64_t r[4], const uint64_t a[4])
 	es_wipe(x, sizeof(x));
 }
 
+/*
+ * The variable-time form (libsecp256k1's modinv64_var): 62 divsteps per
+ * matrix, the zeros at the bottom of g skipped at once (count trailing
+ * zeros) and up to 6 bits of g cancelled per step, stopping when g = 0.
+ * Its time depends on the input: only for public values or values blinded
+ * by a fresh random factor (affine_x_blinded). eta is minus the delta of
+ * the original divsteps (delta = 1 at the start).
+ */
+static int64_t sg_divsteps_62_var(int64_t eta, uint64_t f0, uint64_t g0, sg_trans *t)
+{
+	uint64_t u = 1, v = 0, q = 0, r = 1, f = f0, g = g0, m, w, tmp;
+	int i = 62, limit, zeros;
+
+	for (;;) {
+		/* the zeros at the bottom of g, at most i: each a divstep that halves g */
+		zeros = __builtin_ctzll(g | (UINT64_MAX << i));
+		g >>= zeros;
+		u <<= zeros;
+		v <<= zeros;
+		eta -= zeros;
+		i -= zeros;
+		if (i == 0)
+			break;
+		/* f and g odd: cancel the bottom min(limit, 6 or 4) bits of g with a multiple of f */
+		limit = (int)eta + 1 > i ? i : (int)eta + 1;
+		if (eta < 0) {
+			eta = -eta;
+			tmp = f;
+			f = g;
+			g = 0 - tmp;
+			tmp = u;
+			u = q;
+			q = 0 - tmp;
+			tmp = v;
+			v = r;
+			r = 0 - tmp;
+			limit = (int)eta + 1 > i ? i : (int)eta + 1;
+			m = (UINT64_MAX >> (64 - limit)) & 63U;
+			w = (f * g * (f * f - 2)) & m;
+		} else {
+			m = (UINT64_MAX >> (64 - limit)) & 15U;
+			w = f + (((f + 1) & 4) << 1);
+			w = (0 - w * g) & m;
+		}
+		g += f * w;
+		q += u * w;
+		r += v * w;
+	}
+	t->u = (int64_t)u;
+	t->v = (int64_t)v;
+	t->q = (int64_t)q;
+	t->r = (int64_t)r;
+	return eta;
+}
+
+/* r = a^-1 (Montgomery form in and out; 0 for 0), variable time: public or blinded input only */
+static void fp_inv_var(uint64_t r[4], const uint64_t a[4])
+{
+	sg62 d = { { 0 } }, e = { { 1 } }, f = SG_P, g;
+	sg_trans t;
+	int64_t eta = -1;
+	uint64_t x[4];
+
+	to_sg62(&g, a);
+	/* 724 original divsteps suffice for 256-bit inputs: 12 matrices of 62 */
+	for (int i = 0; i < 12; i++) {
+		if ((g.v[0] | g.v[1] | g.v[2] | g.v[3] | g.v[4]) == 0)
+			break;
+		eta = sg_divsteps_62_var(eta, (uint64_t)f.v[0], (uint64_t)g.v[0], &t);
+		sg_update_de(&d, &e, &t);
+		sg_update_fg(&f, &g, &t);
+	}
+	if ((g.v[0] | g.v[1] | g.v[2] | g.v[3] | g.v[4]) != 0) {
+		fp_inv(r, a); /* not reached: the bound holds for every input */
+		return;
+	}
+	sg_normalize(&d, f.v[4]);
+	from_sg62(x, &d);
+	fp_mul(r, x, R3_P);
+}
+
 static void fp_to_mont(uint64_t r[4], const uint64_t a[4])
 {
 	fp_mul(r, a, RR_P);
@@ -1392,6 +1473,34 @@ static void affine_x(uint64_t x[4], const jpoint *p)
 	fp_from_mont(x, x);
 }
 
+/*
+ * The same through a blinded inversion: 1/Z = b / (Z b) with b a fresh
+ * random nonzero field element (Montgomery form). Z b is uniform over the
+ * nonzero elements whatever Z is, so the variable-time inversion of it
+ * (fp_inv_var, about half the time of fp_inv) tells nothing about Z, nor
+ * so about the nonce: Z b is declassified for the ctgrind check, the one
+ * place signing does so before the signature itself. b = 0 (one chance in
+ * 2^256) takes the constant-time inversion.
+ */
+static void affine_x_blinded(uint64_t x[4], const jpoint *p, const uint64_t b[4])
+{
+	uint64_t zb[4], zi[4], zero = ct_is_zero(b);
+	DECLASSIFY(&zero, sizeof(zero)); /* whether b = 0: one chance in 2^256, and nothing about Z */
+	if (zero) {
+		affine_x(x, p);
+		return;
+	}
+	fp_mul(zb, p->z, b);
+	DECLASSIFY(zb, sizeof(zb));
+	fp_inv_var(zi, zb);
+	fp_mul(zi, zi, b);
+	fp_sqr(zi, zi);
+	fp_mul(x, p->x, zi);
+	fp_from_mont(x, x);
+	es_wipe(zb, sizeof(zb));
+	es_wipe(zi, sizeof(zi));
+}
+
 static void affine_xy(uint64_t x[4], uint64_t y[4], const jpoint *p)
 {
 	uint64_t zi[4], zi2[4];
@@ -1500,7 +1609,13 @@ void es_sm2p_key_clear(es_sm2p_key *k)
 int es_sm2p_sign_k(const es_sm2p_key *key, const uint8_t e[32], const uint8_t nonce[32],
 		   uint8_t sig[64])
 {
-	uint64_t k[4], x[4], ev[4], r[4], rk[4], s[4], bad;
+	return es_sm2p_sign_kb(key, e, nonce, NULL, sig);
+}
+
+int es_sm2p_sign_kb(const es_sm2p_key *key, const uint8_t e[32], const uint8_t nonce[32],
+		    const uint8_t blind[32], uint8_t sig[64])
+{
+	uint64_t k[4], x[4], ev[4], r[4], rk[4], s[4], b[4], bad;
 	jpoint R;
 
 	if (!key->has_priv)
@@ -1509,7 +1624,14 @@ int es_sm2p_sign_k(const es_sm2p_key *key, const uint8_t e[32], const uint8_t no
 	from_be(k, nonce);
 	bad = ct_is_zero(k) | ~ct_lt(k, N);
 	mul_g_ct(&R, k);
-	affine_x(x, &R);
+	if (blind) {
+		from_be(b, blind);
+		mod_reduce_once(b, b, P);
+		affine_x_blinded(x, &R, b);
+		es_wipe(b, sizeof(b));
+	} else {
+		affine_x(x, &R);
+	}
 	mod_reduce_once(x, x, N);
 	from_be(ev, e);
 	mod_reduce_once(ev, ev, N);
@@ -1564,8 +1686,8 @@ static void hedged_nonce(uint8_t k[32], const es_sm2p_key *key, const uint8_t e[
 	es_wipe(&st, sizeof(st));
 }
 
-int es_sm2p_sign_rnd(const es_sm2p_key *key, const uint8_t e[32], const uint8_t rnd[32],
-		     unsigned attempt, uint8_t sig[64])
+static int sign_rnd(const es_sm2p_key *key, const uint8_t e[32], const uint8_t rnd[32], const uint8_t *blind,
+		    unsigned attempt, uint8_t sig[64])
 {
 	uint8_t nonce[32];
 	int rc;
@@ -1573,9 +1695,15 @@ int es_sm2p_sign_rnd(const es_sm2p_key *key, const uint8_t e[32], const uint8_t 
 	if (!key->has_priv)
 		return -1;
 	hedged_nonce(nonce, key, e, rnd, (uint8_t)attempt);
-	rc = es_sm2p_sign_k(key, e, nonce, sig);
+	rc = es_sm2p_sign_kb(key, e, nonce, blind, sig);
 	es_wipe(nonce, sizeof(nonce));
 	return rc;
+}
+
+int es_sm2p_sign_rnd(const es_sm2p_key *key, const uint8_t e[32], const uint8_t rnd[32],
+		     unsigned attempt, uint8_t sig[64])
+{
+	return sign_rnd(key, e, rnd, NULL, attempt, sig);
 }
 
 /*
@@ -1589,8 +1717,9 @@ int es_sm2p_sign_rnd(const es_sm2p_key *key, const uint8_t e[32], const uint8_t 
  * about k.
  */
 #define RND_POOL 16
+#define RND_SHARE 64 /* 32 bytes for the nonce, 32 for the inversion's blinding factor */
 static _Thread_local struct {
-	uint8_t b[RND_POOL][32];
+	uint8_t b[RND_POOL][RND_SHARE];
 	unsigned left;
 } rnd_pool;
 static pthread_once_t rnd_once = PTHREAD_ONCE_INIT;
@@ -1605,7 +1734,7 @@ static void rnd_pool_init(void)
 	(void)pthread_atfork(NULL, NULL, rnd_pool_drop);
 }
 
-static int rnd_take(uint8_t out[32])
+static int rnd_take(uint8_t out[RND_SHARE])
 {
 	pthread_once(&rnd_once, rnd_pool_init);
 	if (rnd_pool.left == 0 || rnd_pool.left > RND_POOL) {
@@ -1614,14 +1743,14 @@ static int rnd_take(uint8_t out[32])
 		rnd_pool.left = RND_POOL;
 	}
 	rnd_pool.left--;
-	memcpy(out, rnd_pool.b[rnd_pool.left], 32);
-	es_wipe(rnd_pool.b[rnd_pool.left], 32);
+	memcpy(out, rnd_pool.b[rnd_pool.left], RND_SHARE);
+	es_wipe(rnd_pool.b[rnd_pool.left], RND_SHARE);
 	return 0;
 }
 
 int es_sm2p_sign(const es_sm2p_key *key, const uint8_t e[32], uint8_t sig[64])
 {
-	uint8_t rnd[32];
+	uint8_t rnd[RND_SHARE];
 	int rc = -1;
 
 	if (!key->has_priv)
@@ -1630,7 +1759,7 @@ int es_sm2p_sign(const es_sm2p_key *key, const uint8_t e[32], uint8_t sig[64])
 	for (unsigned tries = 0; tries < 64 && rc < 0; tries++) {
 		if (rnd_take(rnd) < 0)
 			break;
-		rc = es_sm2p_sign_rnd(key, e, rnd, tries, sig);
+		rc = sign_rnd(key, e, rnd, rnd + 32, tries, sig);
 	}
 	es_wipe(rnd, sizeof(rnd));
 	return rc;
@@ -1744,7 +1873,7 @@ size_t es_sm2p_raw_to_der(uint8_t der[72], const uint8_t raw[64])
 	return (size_t)(p - der);
 }
 
-void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], const uint8_t a[32])
+void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], uint8_t var[32], const uint8_t a[32])
 {
 	uint64_t x[4], m[4], r[4];
 
@@ -1758,6 +1887,9 @@ void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], const uint8_t a[32])
 	fp_inv_fermat(r, m);
 	fp_from_mont(r, r);
 	to_be(fermat, r);
+	fp_inv_var(r, m);
+	fp_from_mont(r, r);
+	to_be(var, r);
 }
 
 void es_sm2p_ct_probe(int op, const uint8_t in[64], unsigned reps)

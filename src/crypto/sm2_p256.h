@@ -67,6 +67,13 @@ int es_sm2p_sign_rnd(const es_sm2p_key *k, const uint8_t e[32], const uint8_t rn
  */
 int es_sm2p_sign_k(const es_sm2p_key *k, const uint8_t e[32], const uint8_t nonce[32],
 		   uint8_t sig[64]);
+/*
+ * The same with the inversion of the point's Z blinded by @p blind (32
+ * random bytes, reduced mod p) and then done in variable time, as
+ * es_sm2p_sign does; NULL: the constant-time inversion.
+ */
+int es_sm2p_sign_kb(const es_sm2p_key *k, const uint8_t e[32], const uint8_t nonce[32],
+		    const uint8_t blind[32], uint8_t sig[64]);
 /* Verify raw r||s over e: 0 when valid, -1 when not (variable time, public data). */
 int es_sm2p_verify(es_sm2p_key *k, const uint8_t e[32], const uint8_t sig[64]);
 
@@ -79,10 +86,11 @@ int es_sm2p_der_to_raw(uint8_t raw[64], const uint8_t *der, size_t len);
 size_t es_sm2p_raw_to_der(uint8_t der[72], const uint8_t raw[64]);
 
 /*
- * Tests: a^-1 mod p (a reduced mod p first; 0 for 0) by safegcd, which
- * signing uses, and by the Fermat chain, big-endian.
+ * Tests: a^-1 mod p (a reduced mod p first; 0 for 0) by constant-time
+ * safegcd, by the Fermat chain and by variable-time safegcd (which signing
+ * uses on a blinded value), big-endian.
  */
-void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], const uint8_t a[32]);
+void es_sm2p_test_inv(uint8_t sg[32], uint8_t fermat[32], uint8_t var[32], const uint8_t a[32]);
 
 /*
  * Timing probes of `eseal bench crypto` (dudect style) for the paths

@@ -84,7 +84,7 @@ static void example_key(es_sm2p_key *k)
 static void test_sm2p__inverse_mod_p(void **state)
 {
 	static const char *const hex_p = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF";
-	uint8_t a[32], sg[32], fe[32], pb[32], zero[32] = { 0 };
+	uint8_t a[32], sg[32], fe[32], vt[32], pb[32], zero[32] = { 0 };
 	BIGNUM *bp, *ba, *bi, *prod;
 	BN_CTX *ctx = BN_CTX_new();
 	(void)state;
@@ -96,9 +96,20 @@ static void test_sm2p__inverse_mod_p(void **state)
 	assert_non_null(ctx);
 	assert_non_null(prod);
 	/* 0 -> 0 */
-	es_sm2p_test_inv(sg, fe, zero);
+	es_sm2p_test_inv(sg, fe, vt, zero);
 	assert_memory_equal(sg, zero, 32);
 	assert_memory_equal(fe, zero, 32);
+	assert_memory_equal(vt, zero, 32);
+	/* the variable-time inversion on many more inputs: its number of rounds varies with them */
+	for (int i = 0; i < 20000; i++) {
+		assert_int_equal(RAND_bytes(a, 32), 1);
+		if (i % 4 == 1)
+			memset(a, 0xff, 1 + i % 31); /* close to p (reduced first) */
+		else if (i % 4 == 2)
+			memset(a, 0, 1 + i % 31); /* small */
+		es_sm2p_test_inv(sg, fe, vt, a);
+		assert_memory_equal(vt, sg, 32);
+	}
 	for (int i = 0; i < 3000; i++) {
 		if (i == 0) {
 			memset(a, 0, 32);
@@ -123,8 +134,9 @@ static void test_sm2p__inverse_mod_p(void **state)
 			if (i % 3 == 0)
 				memset(a, 0, 16); /* small values */
 		}
-		es_sm2p_test_inv(sg, fe, a);
+		es_sm2p_test_inv(sg, fe, vt, a);
 		assert_memory_equal(sg, fe, 32);
+		assert_memory_equal(vt, fe, 32);
 		assert_non_null(BN_bin2bn(a, 32, ba));
 		assert_non_null(BN_bin2bn(sg, 32, bi));
 		assert_int_equal(BN_mod_mul(prod, ba, bi, bp, ctx), 1);
