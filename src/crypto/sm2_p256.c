@@ -1536,6 +1536,8 @@ int es_sm2p_public_point(uint8_t out[65], const uint8_t d[32])
 	return 0;
 }
 
+static void nonce_prefix(es_sm2p_key *key);
+
 int es_sm2p_key_init(es_sm2p_key *k, const uint8_t point[65], const uint8_t *d)
 {
 	uint64_t x[4], y[4], l[4], rhs[4], t[4];
@@ -1585,6 +1587,7 @@ int es_sm2p_key_init(es_sm2p_key *k, const uint8_t point[65], const uint8_t *d)
 		mont_mul(t, t, RR_N, N, N0INV);
 		mont_pow(k->dinv, t, N_MINUS_2, N, N0INV, ONE_N);
 	}
+	nonce_prefix(k);
 	k->has_priv = true;
 	rc = 0;
 done:
@@ -1603,6 +1606,7 @@ void es_sm2p_key_clear(es_sm2p_key *k)
 	es_free(t);
 	es_free(atomic_exchange(&k->comb, NULL));
 	es_wipe(k->dinv, sizeof(k->dinv));
+	es_wipe(&k->nonce_sm3, sizeof(k->nonce_sm3));
 	k->has_priv = false;
 }
 
@@ -1659,31 +1663,44 @@ int es_sm2p_sign_kb(const es_sm2p_key *key, const uint8_t e[32], const uint8_t n
 }
 
 /*
- * Hedged nonce: k = SM3(label || i || rnd || K || e), with rnd 32 fresh
- * bytes from OpenSSL's private DRBG, K the key's secret as stored
+ * Hedged nonce: k = SM3(label || K || 0^16 || i || (rnd XOR e)), with rnd
+ * 32 fresh bytes from OpenSSL's private DRBG, K the key's secret as stored
  * ((1+d)^-1 mod n, Montgomery form: a bijection of d), e the digest being
  * signed and i the attempt (a k outside [1, n-1] or one GB/T 32918.2 says
- * to discard is drawn again, probability 2^-32). With a good generator k
- * is as random as rnd; with a repeating or weak one, k still differs for
- * every (key, digest) pair and repeats only where the signature would be
- * the same, so the key cannot be solved from two signatures. SM3 has no
- * table or branch on its data: constant time in rnd, K and k.
+ * to discard is drawn again, probability 2^-32). The first 64 bytes depend
+ * on the key alone: their compression is done once, when the key is set
+ * up (key->nonce_sm3), and a signature pays one compression for its nonce.
+ * With a good generator, rnd XOR e is as random as rnd and k as random as
+ * it; with a repeating or weak one, rnd XOR e still differs for every
+ * digest, so k differs for every (key, digest) pair and repeats only where
+ * the signature would be the same: the key cannot be solved from two
+ * signatures. SM3 has no table or branch on its data: constant time in
+ * rnd, K and k.
  */
 static const char nonce_label[16] = "eseal sm2 nonce";
+
+static void nonce_prefix(es_sm2p_key *key)
+{
+	static const uint8_t zeros[16];
+	es_sm3s_init(&key->nonce_sm3);
+	es_sm3s_update(&key->nonce_sm3, nonce_label, sizeof(nonce_label));
+	es_sm3s_update(&key->nonce_sm3, key->dinv, sizeof(key->dinv));
+	es_sm3s_update(&key->nonce_sm3, zeros, sizeof(zeros));
+}
 
 static void hedged_nonce(uint8_t k[32], const es_sm2p_key *key, const uint8_t e[32],
 			 const uint8_t rnd[32], uint8_t attempt)
 {
-	es_sm3_state st;
+	es_sm3_state st = key->nonce_sm3;
+	uint8_t tail[33];
 
-	es_sm3s_init(&st);
-	es_sm3s_update(&st, nonce_label, sizeof(nonce_label));
-	es_sm3s_update(&st, &attempt, 1);
-	es_sm3s_update(&st, rnd, 32);
-	es_sm3s_update(&st, key->dinv, sizeof(key->dinv));
-	es_sm3s_update(&st, e, 32);
+	tail[0] = attempt;
+	for (int i = 0; i < 32; i++)
+		tail[1 + i] = rnd[i] ^ e[i];
+	es_sm3s_update(&st, tail, sizeof(tail));
 	es_sm3s_final(&st, k);
 	es_wipe(&st, sizeof(st));
+	es_wipe(tail, sizeof(tail));
 }
 
 static int sign_rnd(const es_sm2p_key *key, const uint8_t e[32], const uint8_t rnd[32], const uint8_t *blind,

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/sm3_fast.h"
+
 /* An affine point in Montgomery form (x*R mod p, y*R mod p). */
 typedef struct es_sm2p_affine {
 	uint64_t x[4], y[4];
@@ -28,6 +30,7 @@ typedef struct es_sm2p_key {
 	uint64_t px[4], py[4]; /* public point, Montgomery form mod p */
 	bool has_priv;
 	uint64_t dinv[4]; /* (1+d)^-1 mod n, Montgomery form mod n (secret) */
+	es_sm3_state nonce_sm3; /* SM3 after the nonce's first block: label, dinv, zeros (secret) */
 	/* P, 3P, ..., 31P in affine form, built on first verification */
 	_Atomic(es_sm2p_affine *) table;
 	/* P's comb table (37 x 64 points), built after ES_SM2P_COMB_AFTER verifications */

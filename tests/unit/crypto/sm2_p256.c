@@ -231,6 +231,21 @@ static void test_sm2p__hedged_nonce(void **state)
 	assert_int_equal(es_sm2p_sign_rnd(&k2, e1, rnd, 0, s4), 0);
 	assert_int_equal(es_sm2p_verify(&k2, e1, s4), 0);
 	assert_memory_not_equal(s1, s4, 32);
+	/* the derivation itself, by OpenSSL's SM3: k = SM3(label || K || 0^16 || i || (rnd XOR e)) */
+	{
+		static const char label[16] = "eseal sm2 nonce";
+		uint8_t msg[16 + 32 + 16 + 33] = { 0 }, k_want[32], s_want[64];
+		unsigned int len = 0;
+		memcpy(msg, label, 16);
+		memcpy(msg + 16, k.dinv, 32);
+		msg[64] = 1;
+		for (int i = 0; i < 32; i++)
+			msg[65 + i] = rnd[i] ^ e2[i];
+		assert_int_equal(EVP_Digest(msg, sizeof(msg), k_want, &len, EVP_sm3(), NULL), 1);
+		assert_int_equal(es_sm2p_sign_k(&k, e2, k_want, s_want), 0);
+		assert_int_equal(es_sm2p_sign_rnd(&k, e2, rnd, 1, s3), 0);
+		assert_memory_equal(s3, s_want, 64);
+	}
 	/* a public key alone cannot sign */
 	es_sm2p_key_clear(&k2);
 	assert_int_equal(es_sm2p_key_init(&k2, point, NULL), 0);
