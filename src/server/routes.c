@@ -348,6 +348,13 @@ int es_openapi(es_buf *out)
 		for (size_t k = 0; k < ES_ARRAY_LEN(error_statuses); k++)
 			json_object_set_new(responses, error_statuses[k],
 					    json_pack("{s:s}", "$ref", "#/components/responses/Error"));
+		/* a full queue of the worker or job-run pool, or a stopping server; /readyz: the store away */
+		if (es_route_slow(r) || es_route_long(r))
+			json_object_set_new(responses, "503", json_pack("{s:s}", "$ref", "#/components/responses/Error"));
+		else if (strcmp(r->pattern, "/readyz") == 0)
+			json_object_set_new(responses, "503",
+					    json_pack("{s:s, s:o}", "description", "not ready", "content",
+						      content(r->response_schema)));
 		json_t *op = json_pack("{s:s, s:[s], s:s, s:o}", "summary", r->summary, "tags", r->tag, "operationId", opid,
 				       "responses", responses);
 		json_object_set_new(op, "security",
