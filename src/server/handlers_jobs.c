@@ -190,6 +190,12 @@ int h_job_run(es_req *rq)
 	int err;
 	if ((err = es_req_id(rq, &job)) < 0)
 		return err;
+	if (es_jobs_bg_stopping(rq->srv)) {
+		/* a run that waited in the queue while the server began to stop: it starts no slice */
+		snprintf(rq->extra_header[1], sizeof(rq->extra_header[1]), "Retry-After: 5");
+		es_error_set(ES_ELIMIT, "the server is stopping: run the job again in a moment or on another node");
+		return 503;
+	}
 	if (rq->body.len && (err = es_body_object(rq, &b, fields)) != 0)
 		return err;
 	json_t *pin = json_object_get(b, "pin"), *rc = json_object_get(b, "reclaim");

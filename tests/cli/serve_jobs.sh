@@ -190,7 +190,7 @@ expect 404 DELETE "/api/v1/webhooks/$hook" "" admin
 # (ESEAL_TEST_JOB_GATE, a test build's hook): a run held there must leave the server answering.
 kill -TERM "$PID"; wait "$PID" || fail "exit status after SIGTERM"; PID=
 touch "$T/gate"
-ESEAL_TEST_JOB_GATE=$T/gate start --threads 1 --job-workers 0
+ESEAL_TEST_JOB_GATE=$T/gate start --threads 1 --job-workers 0 --job-runs 1
 for a in clerk approver; do signin "$a" "$PW-${NUM[$a]}"; done
 expect_upload 201 clerk "$T/job2.json" "documents=@$T/docs.zip" "esid=$esid"
 job2=$(jq -r .id "$T/job2.json")
@@ -215,13 +215,26 @@ got=$(curl -s -o "$T/j1" -w '%{http_code}' --max-time 60 -b "$T/jar.clerk" "$U/a
 jq -e '.state == "running" and .sealing == 1 and .done == 0' "$T/j2" >/dev/null || fail "while held: $(jq -c 'del(.items)' "$T/j2")"
 [ ! -s "$T/run2.code" ] || fail "the run answered while held: $(cat "$T/run2.code")"
 curl -s "$U/metrics" | grep -q '^eseal_job_runs 1$' || fail "the job-run gauge: $(curl -s "$U/metrics" | grep job_runs)"
+# the job-run pool (one thread here) is full: 16 more runs wait in its queue, the next is refused at once
+# runq OUT [curl args]: POST the run, the body to OUT, the status printed
+runq() { local out=$1; shift; curl -s -o "$out" -w '%{http_code}' -b "$T/jar.clerk" -H "X-CSRF-Token: $(cat "$T/csrf.clerk")" \
+  -H 'Content-Type: application/json' --data-binary '{}' "$@" "$U/api/v1/jobs/$job2/run"; }
+Q=()
+for i in $(seq 16); do runq /dev/null >"$T/queued.$i" & Q+=($!); done
+for _ in $(seq 600); do curl -s "$U/metrics" | grep -q '^eseal_job_runs 17$' && break; sleep 0.1; done
+curl -s "$U/metrics" | grep -q '^eseal_job_runs 17$' || fail "one run held and 16 queued: $(curl -s "$U/metrics" | grep job_runs)"
+got=$(runq "$T/busy.json" -D "$T/busy.h")
+[ "$got" = 503 ] && grep -qi '^Retry-After: 5' "$T/busy.h" && jq -e '.error.message | test("job_runs")' "$T/busy.json" >/dev/null ||
+  fail "the 18th run: $got $(cat "$T/busy.json")"
 # SIGTERM while it runs: once the server says it is stopping, the gate opens; the run ends its slice
 # (8 claims), answers with the job still running, and the server exits 0
 kill -TERM "$PID"
 for _ in $(seq 600); do grep -q "finishing requests in flight" "$T/server.log" && break; sleep 0.1; done
 rm -f "$T/gate"
 wait "$PID" || fail "exit status after SIGTERM with a run in flight"; PID=
-wait "$R3" || true
+wait "$R3" "${Q[@]}" || true
+# the queued runs start no slice on a stopping server: 503, to run again elsewhere or later
+for i in $(seq 16); do [ "$(cat "$T/queued.$i")" = 503 ] || fail "queued run $i at the stop: $(cat "$T/queued.$i")"; done
 [ "$(cat "$T/run2.code")" = 200 ] || fail "the run cut by the stop: $(cat "$T/run2.code") $(cat "$T/run2.json")"
 jq -e --argjson n $((N + 1)) '.state == "running" and .done > 0 and .done + .failed < $n and .sealing == 0' "$T/run2.json" \
   >/dev/null || fail "the run's answer at the stop: $(jq -c 'del(.items)' "$T/run2.json")"
@@ -234,4 +247,4 @@ jq -e --argjson n "$N" '.state == "done" and .done == $n and .failed == 1' "$T/b
 [ "$(q "SELECT COUNT(*) FROM usage_records WHERE request_id = $req2")" = "$N" ] || fail "usage records of the resumed job"
 
 "$ESEAL" audit verify --dir "$D" >/dev/null || fail "audit chain"
-echo "serve_jobs: $((N + 1)) documents uploaded as a zip; the server killed with -9 after $before, $left items left claimed; $N sealed once each and verified, 1 failed; a held run left the one poll thread answering; SIGTERM ended a run after $stopped_at items, resumed to the end"
+echo "serve_jobs: $((N + 1)) documents uploaded as a zip; the server killed with -9 after $before, $left items left claimed; $N sealed once each and verified, 1 failed; a held run left the one poll thread answering; 16 runs queued behind it, the 17th refused 503; SIGTERM ended the held run after $stopped_at items and refused the queued ones, resumed to the end"
