@@ -1115,11 +1115,16 @@ static void comb_build(es_sm2p_affine (*tab)[COMB_COLS], const uint64_t bx[4], c
 
 static void select_init(void);
 
+/* es_sm2p_sign inverts a blinded Z in variable time, unless $ESEAL_SM2_CT_INVERSION is set
+ * (docs/crypto.md, "Constant time"): read once, with the tables */
+static bool sign_blinded = true;
+
 static void g_tab_build(void)
 {
 	static jpoint pts[COMB_ROWS * COMB_COLS];
 	static uint64_t acc[COMB_ROWS * COMB_COLS][4];
 
+	sign_blinded = getenv("ESEAL_SM2_CT_INVERSION") == NULL;
 	fp_arith_init();
 	select_init();
 	comb_build(g_tab, GX_M, GY_M, pts, acc);
@@ -1772,11 +1777,12 @@ int es_sm2p_sign(const es_sm2p_key *key, const uint8_t e[32], uint8_t sig[64])
 
 	if (!key->has_priv)
 		return -1;
+	g_tab_ready();
 	/* a DRBG failure is an error, never a fall back to a deterministic nonce */
 	for (unsigned tries = 0; tries < 64 && rc < 0; tries++) {
 		if (rnd_take(rnd) < 0)
 			break;
-		rc = sign_rnd(key, e, rnd, rnd + 32, tries, sig);
+		rc = sign_rnd(key, e, rnd, sign_blinded ? rnd + 32 : NULL, tries, sig);
 	}
 	es_wipe(rnd, sizeof(rnd));
 	return rc;
