@@ -86,6 +86,16 @@ ES_EXTERN(int) es_platform_peers_json(struct es_platform *p, const es_actor *act
 /** Filed peer seals as a JSON array ({esid, peer, name, state, since, reason, source, filed}); @p peer 0: all. */
 ES_EXTERN(int) es_platform_peer_seals_json(struct es_platform *p, const es_actor *actor, int64_t peer,
 					   es_buf *out) ES_WARN_UNUSED;
+/**
+ * One page of es_platform_peers_json(), by id: {"items": [...], "next": cursor or null}.
+ * @p after: the "next" of the previous page, or NULL for the first (anything else that is
+ * not a cursor is ES_EINVAL); @p limit 1..ES_LIST_LIMIT_MAX, 0: ES_LIST_LIMIT_DEFAULT.
+ */
+ES_EXTERN(int) es_platform_peers_page(struct es_platform *p, const es_actor *actor, const char *after,
+				      unsigned limit, es_buf *out) ES_WARN_UNUSED;
+/** One page of es_platform_peer_seals_json(), by esID, as es_platform_peers_page(). */
+ES_EXTERN(int) es_platform_peer_seals_page(struct es_platform *p, const es_actor *actor, int64_t peer,
+					   const char *after, unsigned limit, es_buf *out) ES_WARN_UNUSED;
 
 /**
  * Add the active peers' anchors (as anchors) and maker certificates (as intermediates) to

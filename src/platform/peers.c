@@ -10,6 +10,7 @@
 #include "estime.h"
 #include "text.h"
 #include "eseal/es_peers.h"
+#include "eseal/es_read.h"
 #include "eseal/es_verify.h"
 #include <jansson.h>
 
@@ -624,25 +625,18 @@ static int dump(json_t *arr, es_buf *out)
 	return err;
 }
 
-int es_platform_peers_json(es_platform *p, const es_actor *who, es_buf *out)
+/*
+ * The peers (by id) or the filed seals of one peer or all (by esID), after the cursor @p after
+ * ("" : from the first), at most @p limit of them (0: all), into the array @p arr.
+ */
+static int peers_rows(es_platform *p, int64_t after, unsigned limit, json_t *arr)
 {
-	int64_t actor = es_platform__enter(p, who);
-	ES_ASSERT_ARG(p && out);
-	int err;
-	if ((err = es_platform__authorize(p, actor, ES_ACT_AUDIT, -1, NULL)) < 0)
-		return err;
-	json_t *arr = json_array();
-	if (!arr)
-		return es_error_set(ES_ENOMEM, "out of memory");
-	if ((err = es_store_exec(p->st,
-				 "SELECT id, name, maker_subject, status_url, key_id, state, (SELECT COUNT(*) FROM peer_seals s "
-				 "WHERE s.peer_id = peers.id), last_fetch_at, last_ok_at, last_error, etag, list_generated, "
-				 "list_next_update, created_at FROM peers ORDER BY id",
-				 NULL, 0, peers_row, arr, NULL)) < 0) {
-		json_decref(arr);
-		return err;
-	}
-	return dump(arr, out);
+	es_sval pv[2] = { ES_SV_I(after), ES_SV_I(limit ? (int64_t)limit : INT64_MAX) };
+	return es_store_exec(p->st,
+			     "SELECT id, name, maker_subject, status_url, key_id, state, (SELECT COUNT(*) FROM peer_seals s "
+			     "WHERE s.peer_id = peers.id), last_fetch_at, last_ok_at, last_error, etag, list_generated, "
+			     "list_next_update, created_at FROM peers WHERE id > ? ORDER BY id LIMIT ?",
+			     pv, 2, peers_row, arr, NULL);
 }
 
 static int pseal_row(void *vctx, const es_sval *c, size_t n)
@@ -664,6 +658,33 @@ static int pseal_row(void *vctx, const es_sval *c, size_t n)
 	return 0;
 }
 
+static int peer_seals_rows(es_platform *p, int64_t peer, const char *after, unsigned limit, json_t *arr)
+{
+	es_sval pv[4] = { ES_SV_I(peer), ES_SV_I(peer), ES_SV_S(after), ES_SV_I(limit ? (int64_t)limit : INT64_MAX) };
+	return es_store_exec(p->st,
+			     "SELECT esid, peer_id, name, state, state_since, state_reason, state_source, filed_at, "
+			     "valid_start, valid_end FROM peer_seals WHERE (? = 0 OR peer_id = ?) AND esid > ? ORDER BY esid "
+			     "LIMIT ?",
+			     pv, 4, pseal_row, arr, NULL);
+}
+
+int es_platform_peers_json(es_platform *p, const es_actor *who, es_buf *out)
+{
+	int64_t actor = es_platform__enter(p, who);
+	ES_ASSERT_ARG(p && out);
+	int err;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_AUDIT, -1, NULL)) < 0)
+		return err;
+	json_t *arr = json_array();
+	if (!arr)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	if ((err = peers_rows(p, 0, 0, arr)) < 0) {
+		json_decref(arr);
+		return err;
+	}
+	return dump(arr, out);
+}
+
 int es_platform_peer_seals_json(es_platform *p, const es_actor *who, int64_t peer, es_buf *out)
 {
 	int64_t actor = es_platform__enter(p, who);
@@ -674,15 +695,85 @@ int es_platform_peer_seals_json(es_platform *p, const es_actor *who, int64_t pee
 	json_t *arr = json_array();
 	if (!arr)
 		return es_error_set(ES_ENOMEM, "out of memory");
-	es_sval pv[2] = { ES_SV_I(peer), ES_SV_I(peer) };
-	if ((err = es_store_exec(p->st,
-				 "SELECT esid, peer_id, name, state, state_since, state_reason, state_source, filed_at, "
-				 "valid_start, valid_end FROM peer_seals WHERE (? = 0 OR peer_id = ?) ORDER BY esid",
-				 pv, 2, pseal_row, arr, NULL)) < 0) {
+	if ((err = peer_seals_rows(p, peer, "", 0, arr)) < 0) {
 		json_decref(arr);
 		return err;
 	}
 	return dump(arr, out);
+}
+
+/* {"items": arr's first @p limit, "next": the key @p key of the last of them when arr has more} */
+static int dump_page(json_t *arr, unsigned limit, const char *key, es_buf *out)
+{
+	json_t *next = json_null();
+	if (json_array_size(arr) > limit) {
+		json_array_remove(arr, limit);
+		json_t *k = json_object_get(json_array_get(arr, limit - 1), key);
+		char cur[32];
+		if (json_is_integer(k))
+			snprintf(cur, sizeof(cur), "%lld", (long long)json_integer_value(k));
+		else
+			snprintf(cur, sizeof(cur), "%s", json_is_string(k) ? json_string_value(k) : "");
+		json_decref(next);
+		next = json_string(cur);
+	}
+	json_t *page = json_pack("{s:o, s:o}", "items", arr, "next", next);
+	if (!page)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	return dump(page, out);
+}
+
+/* A cursor this platform gave: digits only, at most 20 (an id, an esID) */
+static int page_args(const char *after, unsigned *limit)
+{
+	if (after) {
+		size_t n = strlen(after);
+		bool digits = n > 0 && n <= 20;
+		for (size_t i = 0; digits && i < n; i++)
+			digits = after[i] >= '0' && after[i] <= '9';
+		if (!digits)
+			return es_error_set(ES_EINVAL, "the cursor is not one this platform gave: start again without 'after'");
+	}
+	if (*limit > ES_LIST_LIMIT_MAX)
+		return es_error_set(ES_EINVAL, "a page holds 1 to %d records", ES_LIST_LIMIT_MAX);
+	if (*limit == 0)
+		*limit = ES_LIST_LIMIT_DEFAULT;
+	return 0;
+}
+
+int es_platform_peers_page(es_platform *p, const es_actor *who, const char *after, unsigned limit, es_buf *out)
+{
+	int64_t actor = es_platform__enter(p, who);
+	ES_ASSERT_ARG(p && out);
+	int err;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_AUDIT, -1, NULL)) < 0 || (err = page_args(after, &limit)) < 0)
+		return err;
+	json_t *arr = json_array();
+	if (!arr)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	if ((err = peers_rows(p, after ? strtoll(after, NULL, 10) : 0, limit + 1, arr)) < 0) {
+		json_decref(arr);
+		return err;
+	}
+	return dump_page(arr, limit, "id", out);
+}
+
+int es_platform_peer_seals_page(es_platform *p, const es_actor *who, int64_t peer, const char *after, unsigned limit,
+				es_buf *out)
+{
+	int64_t actor = es_platform__enter(p, who);
+	ES_ASSERT_ARG(p && out);
+	int err;
+	if ((err = es_platform__authorize(p, actor, ES_ACT_READ, -1, NULL)) < 0 || (err = page_args(after, &limit)) < 0)
+		return err;
+	json_t *arr = json_array();
+	if (!arr)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	if ((err = peer_seals_rows(p, peer, after ? after : "", limit + 1, arr)) < 0) {
+		json_decref(arr);
+		return err;
+	}
+	return dump_page(arr, limit, "esid", out);
 }
 
 /* ---- the verifier's view: trust and status ------------------------------------------------- */

@@ -214,6 +214,7 @@ static int kind_of(es_req *rq)
 }
 
 typedef struct qcheck {
+	const char *const *allowed;
 	const char *bad;
 } qcheck;
 
@@ -226,14 +227,21 @@ static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const cha
 	(void)kind;
 	(void)value;
 	qcheck *q = cls;
-	for (size_t i = 0; list_params[i]; i++)
-		if (strcmp(list_params[i], key) == 0)
+	for (size_t i = 0; q->allowed[i]; i++)
+		if (strcmp(q->allowed[i], key) == 0)
 			return MHD_YES;
 	q->bad = key;
 	return MHD_NO;
 }
 
-static int int_param(es_req *rq, const char *key, int64_t lo, int64_t hi, int64_t *out)
+int es_query_known(es_req *rq, const char *const *allowed)
+{
+	qcheck qc = { allowed, NULL };
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, check_param, &qc);
+	return qc.bad ? es_error_set(ES_EINVAL, "unknown query parameter '%.40s'", qc.bad) : 0;
+}
+
+int es_query_int(es_req *rq, const char *key, int64_t lo, int64_t hi, int64_t *out)
 {
 	const char *v = es_query(rq, key);
 	if (!v)
@@ -258,19 +266,17 @@ static int time_param(es_req *rq, const char *key, es_time *out)
 int h_list(es_req *rq)
 {
 	int kind = kind_of(rq);
-	qcheck qc = { NULL };
 	es_list_query q = ES_LIST_QUERY_INIT;
 	int64_t limit = 0, unit = 0, batch = 0, days = 0, holder = 0, by = -1;
 	int err;
 	if (kind < 0)
 		return es_error_set(ES_EINTERNAL, "route without a record kind");
-	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, check_param, &qc);
-	if (qc.bad)
-		return es_error_set(ES_EINVAL, "unknown query parameter '%.40s'", qc.bad);
-	if ((err = int_param(rq, "limit", 1, ES_LIST_LIMIT_MAX, &limit)) < 0 ||
-	    (err = int_param(rq, "unit", 1, INT64_MAX, &unit)) < 0 || (err = int_param(rq, "batch", 1, INT64_MAX, &batch)) < 0 ||
-	    (err = int_param(rq, "expiring_days", 1, 3650, &days)) < 0 ||
-	    (err = int_param(rq, "holder", 1, INT64_MAX, &holder)) < 0 || (err = int_param(rq, "by", 0, INT64_MAX, &by)) < 0 ||
+	if ((err = es_query_known(rq, list_params)) < 0 || (err = es_query_int(rq, "limit", 1, ES_LIST_LIMIT_MAX, &limit)) < 0 ||
+	    (err = es_query_int(rq, "unit", 1, INT64_MAX, &unit)) < 0 ||
+	    (err = es_query_int(rq, "batch", 1, INT64_MAX, &batch)) < 0 ||
+	    (err = es_query_int(rq, "expiring_days", 1, 3650, &days)) < 0 ||
+	    (err = es_query_int(rq, "holder", 1, INT64_MAX, &holder)) < 0 ||
+	    (err = es_query_int(rq, "by", 0, INT64_MAX, &by)) < 0 ||
 	    (err = time_param(rq, "from", &q.from)) < 0 || (err = time_param(rq, "to", &q.to)) < 0)
 		return err;
 	const char *w = es_query(rq, "waiting_for_me");

@@ -7,6 +7,7 @@
  */
 #include "server.h"
 #include "eseal/es_peers.h"
+#include "eseal/es_read.h"
 #include <strings.h>
 
 static int reply_buf(es_req *rq, unsigned status, es_buf *b)
@@ -55,11 +56,16 @@ int h_peer_add(es_req *rq)
 	return err;
 }
 
+/* GET /api/v1/peers?limit=&after=: a page of peers, by id */
 int h_peer_list(es_req *rq)
 {
+	static const char *const params[] = { "limit", "after", NULL };
+	int64_t limit = 0;
+	int err;
+	if ((err = es_query_known(rq, params)) < 0 || (err = es_query_int(rq, "limit", 1, ES_LIST_LIMIT_MAX, &limit)) < 0)
+		return err;
 	es_buf b = ES_BUF_INIT;
-	int err = es_platform_peers_json(rq->p, rq->actor, &b);
-	if (err == 0)
+	if ((err = es_platform_peers_page(rq->p, rq->actor, es_query(rq, "after"), (unsigned)limit, &b)) == 0)
 		err = reply_buf(rq, 200, &b);
 	es_buf_release(&b);
 	return err;
@@ -109,20 +115,17 @@ int h_peer_fetch(es_req *rq)
 	return err;
 }
 
+/* GET /api/v1/peer-seals?peer=&limit=&after=: a page of filed seals, by esID */
 int h_peer_seals(es_req *rq)
 {
-	const char *v = es_query(rq, "peer");
-	int64_t peer = 0;
-	if (v) {
-		char *end;
-		long long n = strtoll(v, &end, 10);
-		if (!*v || *end || n <= 0)
-			return es_error_set(ES_EINVAL, "'peer' is a peer's id (a positive number)");
-		peer = n;
-	}
+	static const char *const params[] = { "peer", "limit", "after", NULL };
+	int64_t peer = 0, limit = 0;
+	int err;
+	if ((err = es_query_known(rq, params)) < 0 || (err = es_query_int(rq, "peer", 1, INT64_MAX, &peer)) < 0 ||
+	    (err = es_query_int(rq, "limit", 1, ES_LIST_LIMIT_MAX, &limit)) < 0)
+		return err;
 	es_buf b = ES_BUF_INIT;
-	int err = es_platform_peer_seals_json(rq->p, rq->actor, peer, &b);
-	if (err == 0)
+	if ((err = es_platform_peer_seals_page(rq->p, rq->actor, peer, es_query(rq, "after"), (unsigned)limit, &b)) == 0)
 		err = reply_buf(rq, 200, &b);
 	es_buf_release(&b);
 	return err;
@@ -170,14 +173,21 @@ int es_peer_schemas(json_t *s)
 			  "properties", "last_attempt", tnull, "last_success", tnull, "last_error", snull, "etag", snull,
 			  "generated", tnull, "next_update", tnull, "created", time, "required", "id", "name", "maker",
 			  "state", "status_list"));
-	n |= json_object_set_new(s, "PeerList",
-				 json_pack("{s:s, s:{s:s}}", "type", "array", "items", "$ref", "#/components/schemas/Peer"));
-	n |= json_object_set_new(
-		s, "PeerSealList",
-		json_pack("{s:s, s:{s:s, s:{s:O, s:O, s:O, s:O, s:O, s:O, s:{s:s, s:[s,s]}, s:O, s:O, s:O}}}", "type",
-			  "array", "items", "type", "object", "properties", "esid", str, "peer", num, "name", str, "state",
-			  str, "since", time, "reason", str, "source", "type", "string", "enum", "filing", "status-list",
-			  "filed", time, "valid_start", time, "valid_end", time));
+	n |= json_object_set_new(s, "PeerSeal",
+				 json_pack("{s:s, s:{s:O, s:O, s:O, s:O, s:O, s:O, s:{s:s, s:[s,s]}, s:O, s:O, s:O},"
+					   " s:[s,s,s,s]}",
+					   "type", "object", "properties", "esid", str, "peer", num, "name", str, "state", str,
+					   "since", time, "reason", snull, "source", "type", "string", "enum", "filing",
+					   "status-list", "filed", time, "valid_start", time, "valid_end", time, "required",
+					   "esid", "peer", "state", "filed"));
+	/* pages like every list: {"items": [...], "next": the cursor of the next page or null} */
+	for (int i = 0; i < 2; i++)
+		n |= json_object_set_new(s, i ? "PeerSealList" : "PeerList",
+					 json_pack("{s:s, s:{s:{s:s, s:{s:s}}, s:{s:[s,s]}}, s:[s,s], s:b}", "type", "object",
+						   "properties", "items", "type", "array", "items", "$ref",
+						   i ? "#/components/schemas/PeerSeal" : "#/components/schemas/Peer",
+						   "next", "type", "string", "null", "required", "items", "next",
+						   "additionalProperties", 0));
 	json_decref(str);
 	json_decref(num);
 	json_decref(time);

@@ -207,6 +207,10 @@ int es_body_parse(const uint8_t *body, size_t len, const char *type, const char 
 int es_req_id(es_req *rq, int64_t *out);
 /* A query-string value or NULL. */
 const char *es_query(es_req *rq, const char *key);
+/* ES_EINVAL naming the first query parameter not in @p allowed (NULL-ended), else 0. */
+int es_query_known(es_req *rq, const char *const *allowed);
+/* The query number @p key in lo..hi into *@p out (left as it is when absent); ES_EINVAL naming it. */
+int es_query_int(es_req *rq, const char *key, int64_t lo, int64_t hi, int64_t *out);
 /* A header value or NULL. */
 const char *es_header(es_req *rq, const char *key);
 

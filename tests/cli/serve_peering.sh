@@ -122,8 +122,14 @@ grep -q "another maker" "$T/body" || fail "another maker's seal: $(cat "$T/body"
 ESEAL_OUTBOX_API_KEY=$KEY_A A --outbox-url "$U_b/api/v1/filings" outbox deliver >"$T/deliver.txt"
 grep -q "filings sent 2, failed 0" "$T/deliver.txt" || fail "A's outbox to B: $(cat "$T/deliver.txt")"
 expect 200 GET /api/v1/peer-seals "$ADMIN"
-jq -e --arg e "$esid" --argjson p "$peer" '[.[] | select(.esid == $e and .peer == $p and .state == "active" and .source == "filing")] | length == 1' \
+jq -e --arg e "$esid" --argjson p "$peer" '[.items[] | select(.esid == $e and .peer == $p and .state == "active" and .source == "filing")] | length == 1' \
   "$T/body" >/dev/null || fail "B does not list A's seal: $(cat "$T/body")"
+expect 200 GET "/api/v1/peers?limit=1" "$ADMIN"
+jq -e --argjson p "$peer" '.items[0].id == $p and .next == null' "$T/body" >/dev/null || fail "peers, one page: $(cat "$T/body")"
+expect 422 GET "/api/v1/peer-seals?after=abc" "$ADMIN"
+expect 422 GET "/api/v1/peer-seals?limit=501" "$ADMIN"
+expect 422 GET "/api/v1/peers?colour=red" "$ADMIN"
+expect 422 GET "/api/v1/peer-seals?peer=0" "$ADMIN"
 curl -s "$U_b/api/v1/seals/$esid/status" | jq -e '.status == "active"' >/dev/null || fail "B's status route on A's seal"
 # B's verify route trusts A now: the seal, and the signature A's seal made
 [ "$(verdict "$T/seal.esl")" = valid ] || fail "B does not trust A's seal: $(curl -s -F document=@"$T/seal.esl" "$U_b/api/v1/verify" | jq -c '[.signatures[0].checks[] | select(.result != "pass")]')"
@@ -149,6 +155,37 @@ curl -s "$U_b/api/v1/seals/$esid/status" | jq -e '.status == "revoked"' >/dev/nu
 esid2=$(make_seal "$unit")
 A --as app1 seal export "$esid2" -o "$T/seal2.esl" >/dev/null
 ESEAL_OUTBOX_API_KEY=$KEY_A A --outbox-url "$U_b/api/v1/filings" outbox deliver | grep -q "failed 0" || fail "second seal filing"
+# the filed seals are cursor-paged like every list: one at a time, in esID order, the same seals
+expect 200 GET "/api/v1/peer-seals?peer=$peer&limit=500" "$ADMIN"
+all=$(jq -c '[.items[].esid]' "$T/body")
+[ "$(jq length <<<"$all")" -ge 2 ] || fail "two seals filed: $all"
+paged=() cur=
+while :; do
+  expect 200 GET "/api/v1/peer-seals?peer=$peer&limit=1${cur:+&after=$cur}" "$ADMIN"
+  [ "$(jq '.items | length' "$T/body")" = 1 ] || fail "a page of one: $(cat "$T/body")"
+  paged+=("$(jq -r '.items[0].esid' "$T/body")")
+  cur=$(jq -r '.next // empty' "$T/body")
+  [ -n "$cur" ] || break
+  [ "${#paged[@]}" -le 100 ] || fail "the pages do not end"
+done
+[ "$(printf '%s\n' "${paged[@]}" | jq -R . | jq -sc .)" = "$all" ] || fail "paged one by one: ${paged[*]}, all at once: $all"
+# the pages are as docs/openapi.json says (PeerSealList, PeerList)
+cp "$T/body" "$T/seals-page.json"
+expect 200 GET "/api/v1/peers" "$ADMIN"
+python3 - "$(dirname "$0")/../../docs/openapi.json" "$T/seals-page.json" PeerSealList "$T/body" PeerList <<'PY' || fail "a peers page is not as documented"
+import json, sys
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+doc = json.load(open(sys.argv[1]))
+registry = Registry().with_resource("urn:eseal:openapi", Resource.from_contents(doc, default_specification=DRAFT202012))
+bad = 0
+for path, name in zip(sys.argv[2::2], sys.argv[3::2]):
+    v = Draft202012Validator({"$ref": "urn:eseal:openapi#/components/schemas/" + name}, registry=registry)
+    for e in v.iter_errors(json.load(open(path))):
+        print(name, e.message[:200], "/".join(map(str, e.path))); bad += 1
+sys.exit(1 if bad else 0)
+PY
 lapp=$(A --as app1 --json app create --business loss --target "$esid2" --reason 丢失 --unit "$unit" --name 福建省测试厅 \
   --handler 王五 --handler-mobile 13800000000 --handler-id 350102199002020021 | num application)
 A --as app1 app submit "$lapp" >/dev/null

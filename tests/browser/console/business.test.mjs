@@ -524,7 +524,7 @@ test('peers: the administrator registers a peer from a trust document, fetches i
   // fetch now: the signed list verifies with the registered maker
   await row.getByRole('button', { name: '立即获取状态列表' }).click();
   await page.waitForSelector('text=已获取“福州市电子印章平台”的状态列表');
-  const peers = await api(page, '/peers');
+  const peers = (await api(page, '/peers')).items;
   assert.equal(peers.length, 1);
   assert.ok(peers[0].status_list.last_success, 'the fetch recorded: ' + JSON.stringify(peers[0]));
   assert.equal(await row.locator('td').nth(4).innerText().then((s) => s.trim() !== '—'), true, 'the last success shown');
@@ -541,12 +541,12 @@ test('peers: the administrator registers a peer from a trust document, fetches i
   // removed after a confirmation; "keep" keeps it
   await row.getByRole('button', { name: '移除' }).click();
   await page.getByRole('button', { name: '保留' }).click();
-  assert.deepEqual((await api(page, '/peers')).map((p) => p.state), ['active'], 'kept');
+  assert.deepEqual((await api(page, '/peers')).items.map((p) => p.state), ['active'], 'kept');
   await row.getByRole('button', { name: '移除' }).click();
   assert.ok((await row.innerText()).includes('确定移除“福州市电子印章平台”吗'), 'the confirmation says what removal does');
   await page.getByRole('button', { name: '确定移除' }).click();
   await page.waitForSelector('text=已移除互认平台“福州市电子印章平台”');
-  assert.deepEqual((await api(page, '/peers')).map((p) => p.state), ['removed'], 'removed, kept for the record');
+  assert.deepEqual((await api(page, '/peers')).items.map((p) => p.state), ['removed'], 'removed, kept for the record');
   await row.locator('.badge', { hasText: '已移除' }).waitFor();
   // a peer whose list cannot be fetched: the failure and its reason shown, nothing changed
   page.expected.add('POST /api/v1/peers/');
@@ -557,7 +557,7 @@ test('peers: the administrator registers a peer from a trust document, fetches i
   await page.waitForSelector('text=已登记互认平台“无法访问的平台”');
   await page.locator('.peers tbody tr', { hasText: '无法访问的平台' }).getByRole('button', { name: '立即获取状态列表' }).click();
   await page.waitForSelector('text=获取“无法访问的平台”的状态列表失败');
-  const failed = (await api(page, '/peers')).find((p) => p.name === '无法访问的平台');
+  const failed = (await api(page, '/peers')).items.find((p) => p.name === '无法访问的平台');
   assert.ok(failed.status_list.last_error, 'the error recorded');
   assert.ok((await page.locator('.peers .msg-error').innerText()).includes(failed.status_list.last_error.slice(0, 20)), 'the reason shown');
   await review(page, 'ops-peers-failed');

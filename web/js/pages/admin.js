@@ -170,7 +170,9 @@ export function peerBody(form) {
 const EMPTY_PEER = { name: '', how: 'trust', trust: '', maker: '', anchors: '', status_url: '', api_key: '' };
 
 export function Peers() {
-  const [peers, error, reload] = useLoad(() => call('GET', '/peers'), []);
+  // a page of up to 500 peers (a province registers a few dozen); more pages with the pager
+  const [after, setAfter] = useState([]);
+  const [peers, error, reload] = useLoad(() => call('GET', '/peers', { query: { limit: 500, after: after[after.length - 1] } }), [after.length]);
   const [form, setForm] = useState(EMPTY_PEER);
   const [touched, setTouched] = useState({});
   const [sendError, setSendError] = useState(null);
@@ -233,7 +235,7 @@ export function Peers() {
     reload();
   };
   // the active first, then the removed (kept for the record)
-  const list = Array.isArray(peers) ? [...peers].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || a.id - b.id) : [];
+  const list = peers ? [...peers.items].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || a.id - b.id) : [];
   return html`<div class="peers">
     <h2>${t('peers.title')}</h2>
     <p>${t('peers.intro')}</p>
@@ -256,7 +258,8 @@ export function Peers() {
           <button type="button" onClick=${() => setShown(p)}>${t('peers.showSeals')}</button>
           <button type="button" class="danger" onClick=${() => setConfirming(p.id)}>${t('peers.remove')}</button>
         </div>` },
-    ]} />` : ''}
+    ]} />
+    ${peers.next || after.length ? html`<${Pager} after=${after} setAfter=${setAfter} next=${peers.next} />` : ''}` : ''}
     ${fetched?.busy ? html`<p class="hint" role="status">${t('peers.fetching', { name: fetched.peer.name })}</p>` : ''}
     ${fetched && !fetched.busy ? (fetched.error ? html`<${Message} error=${fetched.error} />`
       : fetched.failed !== undefined ? html`<div class="msg msg-error" role="alert"><strong>${t('peers.fetchFailed', { name: fetched.peer.name })}</strong>
@@ -285,17 +288,19 @@ export function Peers() {
 }
 
 function PeerSeals({ peer }) {
-  const [seals, error] = useLoad(() => call('GET', '/peer-seals', { query: { peer: peer.id } }), [peer.id]);
+  const [after, setAfter] = useState([]);
+  const [seals, error] = useLoad(() => call('GET', '/peer-seals', { query: { peer: peer.id, limit: 50, after: after[after.length - 1] } }), [peer.id, after.length]);
   return html`<div class="card peer-seals">
     <h3>${t('peers.sealsOf', { name: peer.name })}</h3>
     <${Message} error=${error} />
-    ${seals ? html`<${Table} caption=${t('peers.sealsOf', { name: peer.name })} rows=${seals} empty=${t('peers.noSeals')} columns=${[
+    ${seals ? html`<${Table} caption=${t('peers.sealsOf', { name: peer.name })} rows=${seals.items} empty=${t('peers.noSeals')} columns=${[
       { label: t('col.esid'), render: (s) => html`<code>${s.esid}</code>` },
       { label: t('col.sealName'), key: 'name' },
       { label: t('col.state'), render: (s) => html`<${Badge} family="state" value=${s.state} />` },
       { label: t('peers.since'), render: (s) => fmtTime(s.since) },
       { label: t('peers.source'), render: (s) => tv('peerSource', s.source) },
       { label: t('col.validEnd'), render: (s) => fmtTime(s.valid_end) },
-    ]} />` : ''}
+    ]} />
+    ${seals.next || after.length ? html`<${Pager} after=${after} setAfter=${setAfter} next=${seals.next} />` : ''}` : ''}
   </div>`;
 }
