@@ -626,12 +626,15 @@ static int dump(json_t *arr, es_buf *out)
 }
 
 /*
- * The peers (by id) or the filed seals of one peer or all (by esID), after the cursor @p after
- * ("" : from the first), at most @p limit of them (0: all), into the array @p arr.
+ * The peers (by id; @p peer unused) or the filed seals of peer @p peer, 0: all (by esID),
+ * after the cursor @p after ("" : from the first), at most @p limit of them, into @p arr.
  */
-static int peers_rows(es_platform *p, int64_t after, unsigned limit, json_t *arr)
+typedef int (*rows_fn)(es_platform *p, int64_t peer, const char *after, int64_t limit, json_t *arr);
+
+static int peers_rows(es_platform *p, int64_t peer, const char *after, int64_t limit, json_t *arr)
 {
-	es_sval pv[2] = { ES_SV_I(after), ES_SV_I(limit ? (int64_t)limit : INT64_MAX) };
+	(void)peer;
+	es_sval pv[2] = { ES_SV_I(*after ? strtoll(after, NULL, 10) : 0), ES_SV_I(limit) };
 	return es_store_exec(p->st,
 			     "SELECT id, name, maker_subject, status_url, key_id, state, (SELECT COUNT(*) FROM peer_seals s "
 			     "WHERE s.peer_id = peers.id), last_fetch_at, last_ok_at, last_error, etag, list_generated, "
@@ -658,48 +661,14 @@ static int pseal_row(void *vctx, const es_sval *c, size_t n)
 	return 0;
 }
 
-static int peer_seals_rows(es_platform *p, int64_t peer, const char *after, unsigned limit, json_t *arr)
+static int peer_seals_rows(es_platform *p, int64_t peer, const char *after, int64_t limit, json_t *arr)
 {
-	es_sval pv[4] = { ES_SV_I(peer), ES_SV_I(peer), ES_SV_S(after), ES_SV_I(limit ? (int64_t)limit : INT64_MAX) };
+	es_sval pv[4] = { ES_SV_I(peer), ES_SV_I(peer), ES_SV_S(after), ES_SV_I(limit) };
 	return es_store_exec(p->st,
 			     "SELECT esid, peer_id, name, state, state_since, state_reason, state_source, filed_at, "
 			     "valid_start, valid_end FROM peer_seals WHERE (? = 0 OR peer_id = ?) AND esid > ? ORDER BY esid "
 			     "LIMIT ?",
 			     pv, 4, pseal_row, arr, NULL);
-}
-
-int es_platform_peers_json(es_platform *p, const es_actor *who, es_buf *out)
-{
-	int64_t actor = es_platform__enter(p, who);
-	ES_ASSERT_ARG(p && out);
-	int err;
-	if ((err = es_platform__authorize(p, actor, ES_ACT_AUDIT, -1, NULL)) < 0)
-		return err;
-	json_t *arr = json_array();
-	if (!arr)
-		return es_error_set(ES_ENOMEM, "out of memory");
-	if ((err = peers_rows(p, 0, 0, arr)) < 0) {
-		json_decref(arr);
-		return err;
-	}
-	return dump(arr, out);
-}
-
-int es_platform_peer_seals_json(es_platform *p, const es_actor *who, int64_t peer, es_buf *out)
-{
-	int64_t actor = es_platform__enter(p, who);
-	ES_ASSERT_ARG(p && out);
-	int err;
-	if ((err = es_platform__authorize(p, actor, ES_ACT_READ, -1, NULL)) < 0)
-		return err;
-	json_t *arr = json_array();
-	if (!arr)
-		return es_error_set(ES_ENOMEM, "out of memory");
-	if ((err = peer_seals_rows(p, peer, "", 0, arr)) < 0) {
-		json_decref(arr);
-		return err;
-	}
-	return dump(arr, out);
 }
 
 /* {"items": arr's first @p limit, "next": the key @p key of the last of them when arr has more} */
@@ -723,9 +692,19 @@ static int dump_page(json_t *arr, unsigned limit, const char *key, es_buf *out)
 	return dump(page, out);
 }
 
-/* A cursor this platform gave: digits only, at most 20 (an id, an esID) */
-static int page_args(const char *after, unsigned *limit)
+/*
+ * The whole list as an array (@p key NULL), or one page of @p limit (0: the default) after the
+ * cursor @p after as {"items", "next"}, the cursor being the last item's @p key: a cursor this
+ * platform gave is digits only, at most 20 (an id, an esID).
+ */
+static int peer_list(es_platform *p, const es_actor *who, es_action act, rows_fn rows, int64_t peer,
+		     const char *after, unsigned limit, const char *key, es_buf *out)
 {
+	int64_t actor = es_platform__enter(p, who);
+	ES_ASSERT_ARG(p && out);
+	int err;
+	if ((err = es_platform__authorize(p, actor, act, -1, NULL)) < 0)
+		return err;
 	if (after) {
 		size_t n = strlen(after);
 		bool digits = n > 0 && n <= 20;
@@ -734,46 +713,39 @@ static int page_args(const char *after, unsigned *limit)
 		if (!digits)
 			return es_error_set(ES_EINVAL, "the cursor is not one this platform gave: start again without 'after'");
 	}
-	if (*limit > ES_LIST_LIMIT_MAX)
+	if (limit > ES_LIST_LIMIT_MAX)
 		return es_error_set(ES_EINVAL, "a page holds 1 to %d records", ES_LIST_LIMIT_MAX);
-	if (*limit == 0)
-		*limit = ES_LIST_LIMIT_DEFAULT;
-	return 0;
+	if (limit == 0)
+		limit = ES_LIST_LIMIT_DEFAULT;
+	json_t *arr = json_array();
+	if (!arr)
+		return es_error_set(ES_ENOMEM, "out of memory");
+	if ((err = rows(p, peer, after ? after : "", key ? (int64_t)limit + 1 : INT64_MAX, arr)) < 0) {
+		json_decref(arr);
+		return err;
+	}
+	return key ? dump_page(arr, limit, key, out) : dump(arr, out);
+}
+
+int es_platform_peers_json(es_platform *p, const es_actor *who, es_buf *out)
+{
+	return peer_list(p, who, ES_ACT_AUDIT, peers_rows, 0, NULL, 0, NULL, out);
+}
+
+int es_platform_peer_seals_json(es_platform *p, const es_actor *who, int64_t peer, es_buf *out)
+{
+	return peer_list(p, who, ES_ACT_READ, peer_seals_rows, peer, NULL, 0, NULL, out);
 }
 
 int es_platform_peers_page(es_platform *p, const es_actor *who, const char *after, unsigned limit, es_buf *out)
 {
-	int64_t actor = es_platform__enter(p, who);
-	ES_ASSERT_ARG(p && out);
-	int err;
-	if ((err = es_platform__authorize(p, actor, ES_ACT_AUDIT, -1, NULL)) < 0 || (err = page_args(after, &limit)) < 0)
-		return err;
-	json_t *arr = json_array();
-	if (!arr)
-		return es_error_set(ES_ENOMEM, "out of memory");
-	if ((err = peers_rows(p, after ? strtoll(after, NULL, 10) : 0, limit + 1, arr)) < 0) {
-		json_decref(arr);
-		return err;
-	}
-	return dump_page(arr, limit, "id", out);
+	return peer_list(p, who, ES_ACT_AUDIT, peers_rows, 0, after, limit, "id", out);
 }
 
 int es_platform_peer_seals_page(es_platform *p, const es_actor *who, int64_t peer, const char *after, unsigned limit,
 				es_buf *out)
 {
-	int64_t actor = es_platform__enter(p, who);
-	ES_ASSERT_ARG(p && out);
-	int err;
-	if ((err = es_platform__authorize(p, actor, ES_ACT_READ, -1, NULL)) < 0 || (err = page_args(after, &limit)) < 0)
-		return err;
-	json_t *arr = json_array();
-	if (!arr)
-		return es_error_set(ES_ENOMEM, "out of memory");
-	if ((err = peer_seals_rows(p, peer, after ? after : "", limit + 1, arr)) < 0) {
-		json_decref(arr);
-		return err;
-	}
-	return dump_page(arr, limit, "esid", out);
+	return peer_list(p, who, ES_ACT_READ, peer_seals_rows, peer, after, limit, "esid", out);
 }
 
 /* ---- the verifier's view: trust and status ------------------------------------------------- */
