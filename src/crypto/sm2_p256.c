@@ -768,13 +768,28 @@ static void from_sg62(uint64_t r[4], const sg62 *a)
 	r[3] = a3 >> 6 | a4 << 56;
 }
 
+/* r = d normalised with the sign of f (f = +-1 at the end), out of the plain-integer inverse of aR
+ * into Montgomery form: (aR)^-1 R^3 / R = a^-1 R */
+static void sg_result(uint64_t r[4], sg62 *d, int64_t f_sign)
+{
+	uint64_t x[4];
+	sg_normalize(d, f_sign);
+	from_sg62(x, d);
+	fp_mul(r, x, R3_P);
+	es_wipe(x, sizeof(x));
+}
+
+static bool sg_is_zero(const sg62 *g)
+{
+	return (g->v[0] | g->v[1] | g->v[2] | g->v[3] | g->v[4]) == 0;
+}
+
 /* r = a^-1 (Montgomery form in and out; 0 for 0), constant time */
 static void fp_inv(uint64_t r[4], const uint64_t a[4])
 {
 	sg62 d = { { 0 } }, e = { { 1 } }, f = SG_P, g;
 	sg_trans t;
 	int64_t zeta = -1;
-	uint64_t x[4];
 
 	to_sg62(&g, a);
 	for (int i = 0; i < 10; i++) {
@@ -782,15 +797,12 @@ static void fp_inv(uint64_t r[4], const uint64_t a[4])
 		sg_update_de(&d, &e, &t);
 		sg_update_fg(&f, &g, &t);
 	}
-	sg_normalize(&d, f.v[4]);
-	from_sg62(x, &d);
-	fp_mul(r, x, R3_P);
+	sg_result(r, &d, f.v[4]);
 	es_wipe(&d, sizeof(d));
 	es_wipe(&e, sizeof(e));
 	es_wipe(&f, sizeof(f));
 	es_wipe(&g, sizeof(g));
 	es_wipe(&t, sizeof(t));
-	es_wipe(x, sizeof(x));
 }
 
 /*
@@ -854,24 +866,18 @@ static void fp_inv_var(uint64_t r[4], const uint64_t a[4])
 	sg62 d = { { 0 } }, e = { { 1 } }, f = SG_P, g;
 	sg_trans t;
 	int64_t eta = -1;
-	uint64_t x[4];
 
 	to_sg62(&g, a);
 	/* 724 original divsteps suffice for 256-bit inputs: 12 matrices of 62 */
-	for (int i = 0; i < 12; i++) {
-		if ((g.v[0] | g.v[1] | g.v[2] | g.v[3] | g.v[4]) == 0)
-			break;
+	for (int i = 0; i < 12 && !sg_is_zero(&g); i++) {
 		eta = sg_divsteps_62_var(eta, (uint64_t)f.v[0], (uint64_t)g.v[0], &t);
 		sg_update_de(&d, &e, &t);
 		sg_update_fg(&f, &g, &t);
 	}
-	if ((g.v[0] | g.v[1] | g.v[2] | g.v[3] | g.v[4]) != 0) {
+	if (!sg_is_zero(&g))
 		fp_inv(r, a); /* not reached: the bound holds for every input */
-		return;
-	}
-	sg_normalize(&d, f.v[4]);
-	from_sg62(x, &d);
-	fp_mul(r, x, R3_P);
+	else
+		sg_result(r, &d, f.v[4]);
 }
 
 static void fp_to_mont(uint64_t r[4], const uint64_t a[4])
