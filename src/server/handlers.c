@@ -238,7 +238,12 @@ int es_query_known(es_req *rq, const char *const *allowed)
 {
 	qcheck qc = { allowed, NULL };
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, check_param, &qc);
-	return qc.bad ? es_error_set(ES_EINVAL, "unknown query parameter '%.40s'", qc.bad) : 0;
+	if (!qc.bad)
+		return 0;
+	char names[256] = "";
+	for (size_t i = 0, n = 0; allowed[i] && n < sizeof(names); i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "", allowed[i]);
+	return es_error_set(ES_EINVAL, "unknown query parameter '%.40s': this route takes %s", qc.bad, names);
 }
 
 int es_query_int(es_req *rq, const char *key, int64_t lo, int64_t hi, int64_t *out)
@@ -248,7 +253,8 @@ int es_query_int(es_req *rq, const char *key, int64_t lo, int64_t hi, int64_t *o
 		return 0;
 	char *end;
 	long long n = strtoll(v, &end, 10);
-	if (!*v || *end || n < lo || n > hi)
+	/* digits, with a minus where negatives are allowed: no spaces nor plus signs before them */
+	if (!*v || *end || n < lo || n > hi || v[0] == ' ' || v[0] == '+' || v[0] == '\t')
 		return es_error_set(ES_EINVAL, "query parameter '%s' must be a number %lld-%lld", key, (long long)lo,
 				    (long long)hi);
 	*out = n;

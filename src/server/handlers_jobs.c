@@ -78,35 +78,6 @@ int h_job_create(es_req *rq)
 	return reply_job(rq, 201, job);
 }
 
-typedef struct wait_params {
-	const char *bad;
-} wait_params;
-
-static enum MHD_Result wait_param_known(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	(void)kind;
-	(void)value;
-	if (strcmp(key, "wait") == 0 || strcmp(key, "since") == 0)
-		return MHD_YES;
-	((wait_params *)cls)->bad = key;
-	return MHD_NO;
-}
-
-/* A query number lo..hi, or 0 when absent. */
-static int query_uint(es_req *rq, const char *key, long long hi, long long *out)
-{
-	const char *v = es_query(rq, key);
-	char *end;
-	*out = 0;
-	if (!v)
-		return 0;
-	long long n = strtoll(v, &end, 10);
-	if (!*v || *end || n < 0 || n > hi || v[0] == '-' || v[0] == '+' || v[0] == ' ')
-		return es_error_set(ES_EINVAL, "query parameter '%s' must be a whole number 0-%lld", key, hi);
-	*out = n;
-	return 0;
-}
-
 /*
  * GET /api/v1/jobs/{id}[?wait=S&since=N]: the job now; with wait, a long-poll that answers
  * when the job's finished items (done + failed + cancelled) pass N, when it ends, or after S
@@ -116,17 +87,14 @@ static int query_uint(es_req *rq, const char *key, long long hi, long long *out)
 int h_job_get(es_req *rq)
 {
 	int64_t job;
-	long long wait = 0, since = 0;
-	wait_params wp = { NULL };
+	static const char *const params[] = { "wait", "since", NULL };
+	int64_t wait = 0, since = 0;
 	es_job_info info;
 	int err = es_req_id(rq, &job);
 	if (err < 0)
 		return err;
-	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, wait_param_known, &wp);
-	if (wp.bad)
-		return es_error_set(ES_EINVAL, "unknown query parameter '%.40s': wait and since", wp.bad);
-	if ((err = query_uint(rq, "wait", ES_JOB_WAIT_MAX, &wait)) < 0 ||
-	    (err = query_uint(rq, "since", ES_JOB_MAX_ITEMS, &since)) < 0)
+	if ((err = es_query_known(rq, params)) < 0 || (err = es_query_int(rq, "wait", 0, ES_JOB_WAIT_MAX, &wait)) < 0 ||
+	    (err = es_query_int(rq, "since", 0, ES_JOB_MAX_ITEMS, &since)) < 0)
 		return err;
 	if (es_query(rq, "since") && !es_query(rq, "wait"))
 		return es_error_set(ES_EINVAL, "'since' goes with 'wait' (seconds to wait for progress past it)");
