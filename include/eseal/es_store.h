@@ -100,6 +100,12 @@ ES_EXTERN(int) es_store_exec(es_store *st, const char *sql, const es_sval *param
 /** Run a query expecting at most one row of one integer; ES_ENOTFOUND if none. */
 ES_EXTERN(int) es_store_int(es_store *st, int64_t *out, const char *sql, const es_sval *params,
 			    size_t nparams) ES_WARN_UNUSED;
+/**
+ * Run a query expecting at most one row of one text (or integer) column, copied into @p out
+ * (truncated to @p cap - 1 bytes, NUL-terminated; "" for NULL); ES_ENOTFOUND if no row.
+ */
+ES_EXTERN(int) es_store_text(es_store *st, char *out, size_t cap, const char *sql, const es_sval *params,
+			     size_t nparams) ES_WARN_UNUSED;
 /** A consistent snapshot of the whole store, taken while others keep writing. */
 ES_EXTERN(int) es_store_snapshot(es_store *st, es_buf *out) ES_WARN_UNUSED;
 /** Load a snapshot (of the same backend) into a new, empty store at @p uri; then es_store_open it. */

@@ -1106,31 +1106,12 @@ int es_platform_app_deliver(es_platform *p, const es_actor *who, int64_t app)
 	return step(p, actor, app, ES_ACT_APP_DELIVER, false, NULL, NULL);
 }
 
-typedef struct state_ctx {
-	char *out;
-	size_t cap;
-	bool found;
-} state_ctx;
-
-static int state_row(void *vctx, const es_sval *c, size_t n)
-{
-	state_ctx *x = vctx;
-	if (n < 1)
-		return ES_EINTERNAL;
-	es_platform__copy(x->out, x->cap, &c[0]);
-	x->found = true;
-	return 1;
-}
-
 int es_platform_app_state(es_platform *p, int64_t app, char *out, size_t cap)
 {
 	ES_ASSERT_ARG(p && out && cap > 0);
-	state_ctx x = { out, cap, false };
 	es_sval pv[1] = { ES_SV_I(app) };
-	int err = es_store_exec(p->st, "SELECT state FROM applications WHERE id = ?", pv, 1, state_row, &x, NULL);
-	if (err < 0)
-		return err;
-	if (!x.found)
+	int err = es_store_text(p->st, out, cap, "SELECT state FROM applications WHERE id = ?", pv, 1);
+	if (err == ES_ENOTFOUND)
 		return es_error_set(ES_ENOTFOUND, "no application %lld", (long long)app);
-	return 0;
+	return err;
 }

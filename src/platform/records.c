@@ -410,30 +410,12 @@ int es_platform_account_find(es_platform *p, const char *login, int64_t *id)
 	return err;
 }
 
-typedef struct login_ctx {
-	char *out;
-	size_t cap;
-	bool found;
-} login_ctx;
-
-static int login_row(void *vctx, const es_sval *c, size_t n)
-{
-	login_ctx *x = vctx;
-	if (n < 1)
-		return ES_EINTERNAL;
-	es_platform__copy(x->out, x->cap, &c[0]);
-	x->found = true;
-	return 1;
-}
-
 int es_platform_account_login(es_platform *p, int64_t id, char *out, size_t cap)
 {
 	ES_ASSERT_ARG(p && out && cap);
-	login_ctx x = { out, cap, false };
 	es_sval pv[1] = { ES_SV_I(id) };
-	out[0] = 0;
-	int err = es_store_exec(p->st, "SELECT login FROM accounts WHERE id = ?", pv, 1, login_row, &x, NULL);
-	if (err == 0 && !x.found)
+	int err = es_store_text(p->st, out, cap, "SELECT login FROM accounts WHERE id = ?", pv, 1);
+	if (err == ES_ENOTFOUND)
 		return es_error_set(ES_ENOTFOUND, "no account %lld", (long long)id);
 	return err;
 }

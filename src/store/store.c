@@ -237,6 +237,43 @@ int es_store_int(es_store *st, int64_t *out, const char *sql, const es_sval *par
 	return 0;
 }
 
+typedef struct text_ctx {
+	char *out;
+	size_t cap;
+	bool found;
+} text_ctx;
+
+static int text_row(void *ctx, const es_sval *cols, size_t n)
+{
+	text_ctx *c = ctx;
+	if (n < 1)
+		return 1;
+	size_t len = 0;
+	if (cols[0].type == ES_SV_TEXT) {
+		len = cols[0].len < c->cap - 1 ? cols[0].len : c->cap - 1;
+		memcpy(c->out, cols[0].s, len);
+	} else if (cols[0].type == ES_SV_INT) {
+		len = (size_t)snprintf(c->out, c->cap, "%lld", (long long)cols[0].i);
+		len = len < c->cap ? len : c->cap - 1;
+	} else if (cols[0].type != ES_SV_NULL) {
+		return es_error_set(ES_EDB, "expected a text column");
+	}
+	c->out[len] = 0;
+	c->found = true;
+	return 1;
+}
+
+int es_store_text(es_store *st, char *out, size_t cap, const char *sql, const es_sval *params, size_t nparams)
+{
+	ES_ASSERT_ARG(out && cap);
+	text_ctx c = { out, cap, false };
+	out[0] = 0;
+	int err = es_store_exec(st, sql, params, nparams, text_row, &c, NULL);
+	if (err < 0)
+		return err;
+	return c.found ? 0 : ES_ENOTFOUND;
+}
+
 int es_store_next(es_store *st, int64_t *out, const char *counter)
 {
 	ES_ASSERT_ARG(st && out && counter && st->in_tx);

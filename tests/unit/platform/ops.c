@@ -364,6 +364,17 @@ static void t_store_basics(void **state)
 	TU_OK(es_store_exec(st, "INSERT INTO settings (name, value) VALUES (?, ?)", inj, 2, NULL, NULL, NULL));
 	TU_OK(es_store_commit(st));
 	assert_int_equal(count(st, "SELECT COUNT(*) FROM seals"), 0);
+	/* one text: whole, cut to the buffer, an integer as digits, NULL as "", no row */
+	char txt[8];
+	es_sval nm[1] = { ES_SV_S("x'); DROP TABLE seals; --") };
+	TU_OK(es_store_text(st, txt, sizeof(txt), "SELECT name FROM settings WHERE name = ?", nm, 1));
+	assert_string_equal(txt, "x'); DR");
+	TU_OK(es_store_text(st, txt, sizeof(txt), "SELECT 42", NULL, 0));
+	assert_string_equal(txt, "42");
+	TU_OK(es_store_text(st, txt, sizeof(txt), "SELECT NULL", NULL, 0));
+	assert_string_equal(txt, "");
+	assert_int_equal(es_store_text(st, txt, sizeof(txt), "SELECT name FROM settings WHERE name = 'none'", NULL, 0),
+			 ES_ENOTFOUND);
 	/* foreign keys are enforced */
 	TU_OK(es_store_begin(st));
 	es_sval fk[1] = { ES_SV_S("999999") };
