@@ -20,8 +20,28 @@ void es_sm3s_init(es_sm3_state *s);
 void es_sm3s_update(es_sm3_state *s, const void *data, size_t len);
 /* Finish into @p out; the state must be initialised again before reuse. */
 void es_sm3s_final(es_sm3_state *s, uint8_t out[32]);
-/* Compress @p nblocks 64-byte blocks into @p v. */
+/* Compress @p nblocks 64-byte blocks into @p v (the implementation of es_sm3s_impl()). */
 void es_sm3s_blocks(uint32_t v[8], const uint8_t *p, size_t nblocks);
+
+/*
+ * The one-stream compressions (sm3_fast.c): portable C, always built, and
+ * on x86-64 with AVX-512VL, BMI1 and BMI2 the same rounds with the message
+ * expansion in 128-bit vectors.
+ */
+enum { ES_SM3S_PORTABLE = 1, ES_SM3S_AVX512 = 2 };
+/* The one es_sm3s_blocks runs: the CPU's best unless forced. */
+int es_sm3s_impl(void);
+/* Whether this CPU can run @p impl: 1 or 0. */
+int es_sm3s_impl_available(int impl);
+/* Tests and benchmarks: use @p impl (0: the CPU's best again); -1 when not available. */
+int es_sm3s_force_impl(int impl);
+
+/*
+ * What the x86-64 CPU has of the instruction sets the SM3 code chooses
+ * from at run time (sm3_many.c; 0 on other processors).
+ */
+enum { ES_SM3_CPU_AVX2 = 1, ES_SM3_CPU_AVX512F = 2, ES_SM3_CPU_AVX512VL = 4, ES_SM3_CPU_BMI = 8 };
+unsigned es_sm3_cpu(void);
 /* SM3(head || data), head 32 bytes (e = SM3(Z || M) of SM2). */
 void es_sm3s_hash_head(uint8_t out[32], const uint8_t head[32], const void *data, size_t len);
 /*

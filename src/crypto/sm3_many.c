@@ -225,17 +225,32 @@ __attribute__((target("avx512f"))) static void sm3m_compress_avx512(uint32_t *v,
 
 static int sm3m_forced; /* tests: 0 the CPU's best, else 1, 8 or 16 */
 
+unsigned es_sm3_cpu(void)
+{
+	unsigned cpu = 0;
+
+#ifdef SM3M_HAVE_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2"))
+		cpu |= ES_SM3_CPU_AVX2;
+	if (__builtin_cpu_supports("avx512f"))
+		cpu |= ES_SM3_CPU_AVX512F;
+	if (__builtin_cpu_supports("avx512vl"))
+		cpu |= ES_SM3_CPU_AVX512VL;
+	if (__builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2"))
+		cpu |= ES_SM3_CPU_BMI;
+#endif
+	return cpu;
+}
+
 int es_sm3m_lanes_available(int lanes)
 {
 	if (lanes == 1)
 		return 1;
-#ifdef SM3M_HAVE_X86
-	__builtin_cpu_init();
 	if (lanes == 8)
-		return __builtin_cpu_supports("avx2") ? 1 : 0;
+		return (es_sm3_cpu() & ES_SM3_CPU_AVX2) ? 1 : 0;
 	if (lanes == 16)
-		return __builtin_cpu_supports("avx512f") ? 1 : 0;
-#endif
+		return (es_sm3_cpu() & ES_SM3_CPU_AVX512F) ? 1 : 0;
 	return 0;
 }
 

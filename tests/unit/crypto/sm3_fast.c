@@ -2,7 +2,10 @@
 /*
  * Our SM3 (src/crypto/sm3_fast.c) against GB/T 32905 Appendix A and
  * against OpenSSL's on every length up to 1100 bytes, fed in uneven pieces;
- * SM3(head || M) with the per-thread prefix cache against OpenSSL.
+ * every compression this CPU has (portable C always, the vector message
+ * expansion with AVX-512VL) against OpenSSL on every length up to 5000
+ * bytes and on random messages; SM3(head || M) with the per-thread prefix
+ * cache against OpenSSL.
  */
 #include "es_int.h"
 #include "testutil.h"
@@ -53,6 +56,80 @@ static void test_sm3s__against_openssl(void **state)
 		digest(a, buf, len, 1 + len % 67);
 		assert_memory_equal(a, b, 32);
 	}
+}
+
+/* a fixed-seed generator, so that a failure repeats (xorshift64*) */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return rnd_state * 0x2545f4914f6cdd1du;
+}
+
+static void check_impl(int impl, const uint8_t *buf, size_t len, size_t piece)
+{
+	uint8_t a[32], b[32];
+	unsigned int n = 0;
+	assert_int_equal(EVP_Digest(buf, len, b, &n, EVP_sm3(), NULL), 1);
+	digest(a, buf, len, piece);
+	if (memcmp(a, b, 32) != 0)
+		fail_msg("impl %d: %zu bytes in pieces of %zu differ from OpenSSL", impl, len, piece);
+}
+
+/*
+ * Each compression (forced with es_sm3s_force_impl) against OpenSSL's:
+ * every length 0..5000 at an odd address, whole and in pieces, then 2000
+ * random messages of random lengths up to 5000 bytes fed in random pieces;
+ * es_sm3s_blocks on many blocks at once agrees between the compressions.
+ */
+static void test_sm3s__impls_against_openssl(void **state)
+{
+	enum { MAX = 5000 };
+	static const int impls[] = { ES_SM3S_PORTABLE, ES_SM3S_AVX512 };
+	uint8_t *buf = malloc(MAX + 64), blk[78 * 64 + 5];
+	uint32_t v_ref[8] = { 0 };
+	int tried = 0;
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < MAX + 64; i++)
+		buf[i] = (uint8_t)rnd();
+	for (size_t i = 0; i < sizeof(blk); i++)
+		blk[i] = (uint8_t)rnd();
+	for (size_t c = 0; c < sizeof(impls) / sizeof(impls[0]); c++) {
+		uint32_t v[8];
+		if (!es_sm3s_impl_available(impls[c])) {
+			assert_int_equal(es_sm3s_force_impl(impls[c]), -1);
+			continue;
+		}
+		tried++;
+		assert_int_equal(es_sm3s_force_impl(impls[c]), 0);
+		assert_int_equal(es_sm3s_impl(), impls[c]);
+		for (size_t len = 0; len <= MAX; len++) {
+			check_impl(impls[c], buf + 1, len, len ? len : 1);
+			if (len % 7 == 0)
+				check_impl(impls[c], buf + 3, len, 1 + len % 131);
+		}
+		for (int r = 0; r < 2000; r++) {
+			size_t len = rnd() % (MAX + 1), off = rnd() % 64;
+			for (size_t i = 0; i < 16; i++)
+				buf[rnd() % (MAX + 64)] = (uint8_t)rnd();
+			check_impl(impls[c], buf + off, len, 1 + rnd() % (len + 1));
+		}
+		/* 78 blocks in one call, from an unaligned address */
+		for (int i = 0; i < 8; i++)
+			v[i] = (uint32_t)i * 0x01020304u;
+		es_sm3s_blocks(v, blk + 5, 78);
+		if (tried == 1)
+			memcpy(v_ref, v, sizeof(v));
+		assert_memory_equal(v, v_ref, sizeof(v));
+	}
+	assert_true(tried >= 1);
+	assert_int_equal(es_sm3s_force_impl(0), 0);
+	assert_true(es_sm3s_impl() == ES_SM3S_PORTABLE || es_sm3s_impl() == ES_SM3S_AVX512);
+	free(buf);
 }
 
 /* SM3(head || m) by OpenSSL */
@@ -162,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sm3s__standard_vectors),
 		cmocka_unit_test(test_sm3s__against_openssl),
+		cmocka_unit_test(test_sm3s__impls_against_openssl),
 		cmocka_unit_test(test_sm3s__prefixed),
 		cmocka_unit_test(test_sm3s__prefixed_threads),
 	};
