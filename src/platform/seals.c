@@ -781,16 +781,9 @@ int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
 	return 0;
 }
 
-typedef struct at_ctx {
-	bool found;
-	char state[16];
-	es_time at;
-	char reason[ES_PLAT_MAX_REASON + 64];
-} at_ctx;
-
-static int at_row(void *vctx, const es_sval *c, size_t n)
+int es_platform__state_row(void *vctx, const es_sval *c, size_t n)
 {
-	at_ctx *x = vctx;
+	es_state_row *x = vctx;
 	if (n < 3)
 		return ES_EINTERNAL;
 	x->found = true;
@@ -819,12 +812,12 @@ int es_platform_seal_status_at(es_platform *p, const char *esid, es_time at, es_
 	if (err < 0)
 		return err;
 	/* the state history: the last recorded change at or before the instant */
-	at_ctx x = { 0 };
+	es_state_row x = { 0 };
 	es_sval pv[2] = { ES_SV_S(esid), ES_SV_I(at) };
 	if ((err = es_store_exec(p->st,
 				 "SELECT to_state, at, reason FROM transitions WHERE object = 'seal' AND object_id = ? "
 				 "AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
-				 pv, 2, at_row, &x, NULL)) < 0)
+				 pv, 2, es_platform__state_row, &x, NULL)) < 0)
 		return err;
 	if (!x.found) {
 		out->status = ES_STATUS_UNKNOWN;
