@@ -705,28 +705,12 @@ int es_platform_seal_get(es_platform *p, const char *esid, es_seal_record *out)
 	return err;
 }
 
-typedef struct der_ctx {
-	es_buf *out;
-	bool found;
-} der_ctx;
-
-static int der_row(void *vctx, const es_sval *c, size_t n)
-{
-	der_ctx *x = vctx;
-	if (n < 1 || c[0].type != ES_SV_BLOB)
-		return ES_EINTERNAL;
-	x->found = true;
-	int err = es_buf_put(x->out, c[0].b, c[0].len);
-	return err < 0 ? err : 1;
-}
-
 int es_platform_seal_der(es_platform *p, const char *esid, es_buf *out)
 {
 	ES_ASSERT_ARG(p && esid && out);
-	der_ctx x = { out, false };
 	es_sval pv[1] = { ES_SV_S(esid) };
-	int err = es_store_exec(p->st, "SELECT seal_der FROM seals WHERE esid = ?", pv, 1, der_row, &x, NULL);
-	if (err == 0 && !x.found)
+	int err = es_store_blob(p->st, out, "SELECT seal_der FROM seals WHERE esid = ?", pv, 1);
+	if (err == ES_ENOTFOUND)
 		err = es_error_set(ES_ENOTFOUND, "no seal %s", esid);
 	return err;
 }
