@@ -177,6 +177,9 @@ extern const size_t es_nroutes;
 
 /* Match a method and path: the route index, or -1 (and *path_known when another method would match). */
 int es_route_match(const char *method, const char *path, es_req *rq, bool *path_known);
+/* An OpenAPI object schema: @p props (a reference taken), the comma-separated @p required_csv
+ * required, no other property (routes.c). */
+json_t *es_schema_object(const char *required_csv, json_t *props);
 /* The component schemas of the operations routes (schemas_ops.c). */
 void es_schemas_ops(json_t *schemas);
 /* Whether a node of @p cfg's role serves route @p r (docs/public-services.md "Roles"). */
