@@ -275,7 +275,7 @@ bool es_route_slow(const es_route *r);
  * neither a poll thread nor a worker that sign-ins wait for)? */
 bool es_route_long(const es_route *r);
 /* The first pattern of the slow or long lists that names no route of the table, or NULL (the route test). */
-const char *es_route_slow_unknown(void);
+const char *es_slow_long_route_unknown(void);
 
 /* Batch jobs in the background (jobs_bg.c): sealing workers and the long-poll watcher. */
 typedef struct es_jobs_bg es_jobs_bg;
