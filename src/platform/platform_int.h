@@ -174,7 +174,9 @@ typedef struct es_http_got {
 	char etag[130];
 	char signature[200]; /* X-Status-Signature */
 } es_http_got;
-/* GET @p url (http or https, no redirects), with If-None-Match when given, the body (at most @p max) into @p body. */
+/* GET @p url (http or https, no redirects, @p timeout_s to connect and in all), with If-None-Match
+ * when given, the body (at most @p max) into @p body; the status is the caller's to judge.
+ * Peers' status lists (peers.c) and eseal verify --status-url (src/cli/http_get.c). */
 int es_platform__http_get(const char *url, const char *if_none_match, size_t max, unsigned timeout_s, es_buf *body,
 			  es_http_got *got);
 /* 0 if @p url is a status URL a peer may be given (http or https, no spaces). */
