@@ -106,6 +106,12 @@ ES_EXTERN(int) es_store_int(es_store *st, int64_t *out, const char *sql, const e
  */
 ES_EXTERN(int) es_store_text(es_store *st, char *out, size_t cap, const char *sql, const es_sval *params,
 			     size_t nparams) ES_WARN_UNUSED;
+/**
+ * Run a query expecting at most one row of one blob column, appended to @p out (nothing for
+ * NULL; ES_EDB for a column of another type); ES_ENOTFOUND (no message) if no row.
+ */
+ES_EXTERN(int) es_store_blob(es_store *st, es_buf *out, const char *sql, const es_sval *params,
+			     size_t nparams) ES_WARN_UNUSED;
 /** A consistent snapshot of the whole store, taken while others keep writing. */
 ES_EXTERN(int) es_store_snapshot(es_store *st, es_buf *out) ES_WARN_UNUSED;
 /** Load a snapshot (of the same backend) into a new, empty store at @p uri; then es_store_open it. */

@@ -44,10 +44,11 @@ int cli_read_file(es_buf *out, const char *path);
 int cli_write_file(const char *path, const void *data, size_t len);
 
 /*
- * GET @p url (http or https, no redirects, 60 s at most) into @p body (at most @p max
- * bytes); response header @p header (may be NULL) into @p hval. ES_EIO unless HTTP 200.
+ * GET the status list at @p url (http or https, no redirects, 60 s at most) into @p body
+ * (at most @p max bytes) and its X-Status-Signature header into @p sig_b64 ("" when
+ * absent or longer than the platform keeps). ES_EIO unless HTTP 200.
  */
-int cli_http_get(const char *url, es_buf *body, size_t max, const char *header, char *hval, size_t hcap);
+int cli_status_list_get(const char *url, es_buf *body, size_t max, char *sig_b64, size_t cap);
 /* Decode standard base64 (with padding) into @p out. */
 int cli_unbase64(es_buf *out, const char *b64);
 

@@ -35,9 +35,27 @@ int cli_key_load(es_sm2_key **out, const char *path, const char *pass);
 int cli_key_save(const char *path, const es_sm2_key *key, const char *pass);
 
 /*
+ * The files a signing command names: --dir DIR --esid ESID, or --seal,
+ * --cert and --key (explicit files override DIR's). CLI_SIGNER_LONGOPTS
+ * are their getopt_long entries, returning 'd', 'e', 's', 'c' and 'k';
+ * cli_signer_option() keeps @arg when @c is one of those and returns
+ * false for any other option.
+ */
+typedef struct cli_signer_files {
+	const char *dir, *esid, *seal, *cert, *key;
+} cli_signer_files;
+
+#define CLI_SIGNER_LONGOPTS \
+	{ "dir", required_argument, NULL, 'd' }, { "esid", required_argument, NULL, 'e' }, \
+	{ "seal", required_argument, NULL, 's' }, { "cert", required_argument, NULL, 'c' }, \
+	{ "key", required_argument, NULL, 'k' }
+
+bool cli_signer_option(cli_signer_files *f, int c, const char *arg);
+
+/*
  * What a signing command needs: the seal, the signer certificate and key,
  * and optionally the authority's time-stamping certificate and key. With
- * @dir and @esid the files default to DIR/seals/ESID.esl and
+ * f->dir and f->esid the files default to DIR/seals/ESID.esl and
  * DIR/signers/ESID.crt/.key; explicit files override. @need_seal false
  * for signatures without a seal (OFD Type=Sign).
  */
@@ -48,8 +66,7 @@ typedef struct cli_signer {
 	es_buf seal_der;
 } cli_signer;
 
-int cli_signer_load(cli_signer *s, const char *dir, const char *esid, const char *seal_file, const char *cert_file,
-		    const char *key_file, bool need_seal, bool tsa);
+int cli_signer_load(cli_signer *s, const cli_signer_files *f, bool need_seal, bool tsa);
 void cli_signer_release(cli_signer *s);
 
 /*

@@ -308,9 +308,8 @@ static int parse_double(double *out, const char *s)
 static int ofd_sign(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },     { "esid", required_argument, NULL, 'e' },
-		{ "seal", required_argument, NULL, 's' },    { "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },     { "type", required_argument, NULL, 'T' },
+		CLI_SIGNER_LONGOPTS,
+		{ "type", required_argument, NULL, 'T' },
 		{ "page", required_argument, NULL, 'p' },    { "x", required_argument, NULL, 'X' },
 		{ "y", required_argument, NULL, 'Y' },       { "keyword", required_argument, NULL, 'K' },
 		{ "nth", required_argument, NULL, 'N' },     { "riding", no_argument, NULL, 'R' },
@@ -321,7 +320,7 @@ static int ofd_sign(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *esid = NULL, *seal_file = NULL, *cert_file = NULL, *key_file = NULL;
+	cli_signer_files files = { 0 };
 	const char *output = NULL;
 	bool json = false, tsa = false, batch_mode = false;
 	long jobs = 0;
@@ -332,15 +331,11 @@ static int ofd_sign(int argc, char **argv)
 	es_buf in = ES_BUF_INIT, out = ES_BUF_INIT;
 
 	memset(&sg, 0, sizeof(sg));
-	memset(&sg, 0, sizeof(sg));
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "ho:j:", longopts, NULL)) != -1) {
+		if (cli_signer_option(&files, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'e': esid = optarg; break;
-		case 's': seal_file = optarg; break;
-		case 'c': cert_file = optarg; break;
-		case 'k': key_file = optarg; break;
 		case 'T':
 			if (strcmp(optarg, "seal") == 0)
 				so.type = ES_OFD_SEAL;
@@ -402,7 +397,7 @@ static int ofd_sign(int argc, char **argv)
 							       : "give one IN.ofd and -o OUT.ofd");
 	if (so.place == ES_OFD_PLACE_NONE && so.type != ES_OFD_SIGN)
 		return cli_usage_error("ofd sign", "--no-stamp is for --type sign");
-	if (cli_signer_load(&sg, dir, esid, seal_file, cert_file, key_file, so.type == ES_OFD_SEAL, tsa) < 0) {
+	if (cli_signer_load(&sg, &files, so.type == ES_OFD_SEAL, tsa) < 0) {
 		rc = json ? cli_fail_json("ofd sign") : cli_fail("ofd sign");
 		goto done;
 	}

@@ -79,9 +79,8 @@ static void default_output(char *out, size_t cap, const char *in, const char *ou
 static int pdf_sign_cmd(int argc, char **argv, bool batch)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },     { "esid", required_argument, NULL, 'e' },
-		{ "seal", required_argument, NULL, 's' },    { "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },     { "tsa", no_argument, NULL, 't' },
+		CLI_SIGNER_LONGOPTS,
+		{ "tsa", no_argument, NULL, 't' },
 		{ "ses", no_argument, NULL, 'S' },           { "cms", no_argument, NULL, 'C' },
 		{ "page", required_argument, NULL, 'p' },    { "x", required_argument, NULL, 'x' },
 		{ "y", required_argument, NULL, 'y' },       { "width", required_argument, NULL, 'W' },
@@ -93,7 +92,7 @@ static int pdf_sign_cmd(int argc, char **argv, bool batch)
 		{ "json", no_argument, NULL, 'j' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *esid = NULL, *seal_file = NULL, *cert_file = NULL, *key_file = NULL;
+	cli_signer_files files = { 0 };
 	const char *output = NULL, *outdir = NULL, *picture = NULL;
 	bool tsa = false, json = false;
 	int c, rc = ES_EXIT_USAGE;
@@ -107,12 +106,9 @@ static int pdf_sign_cmd(int argc, char **argv, bool batch)
 	es_buf_init(&j.pic, ES_BUF_DEFAULT_MAX);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if (cli_signer_option(&files, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'e': esid = optarg; break;
-		case 's': seal_file = optarg; break;
-		case 'c': cert_file = optarg; break;
-		case 'k': key_file = optarg; break;
 		case 't': tsa = true; break;
 		case 'S': j.so.encoding = ES_PDF_SES; break;
 		case 'C': j.so.encoding = ES_PDF_CMS; break;
@@ -156,11 +152,11 @@ static int pdf_sign_cmd(int argc, char **argv, bool batch)
 	}
 	if (batch ? (optind >= argc || !outdir) : (optind + 1 != argc))
 		return cli_usage_error(cmd, batch ? "give --out-dir and one or more FILEs" : "give one FILE");
-	if (!(dir && esid) && (!seal_file || !cert_file || !key_file))
+	if (!(files.dir && files.esid) && (!files.seal || !files.cert || !files.key))
 		return cli_usage_error(cmd, "give --dir and --esid, or --seal, --cert and --key");
-	if (tsa && !dir)
+	if (tsa && !files.dir)
 		return cli_usage_error(cmd, "--tsa needs --dir (the authority folder with tsa.crt)");
-	if (cli_signer_load(&j.sg, dir, esid, seal_file, cert_file, key_file, true, tsa) < 0) {
+	if (cli_signer_load(&j.sg, &files, true, tsa) < 0) {
 		rc = json ? cli_fail_json(cmd) : cli_fail("%s", cmd);
 		goto done;
 	}

@@ -36,14 +36,13 @@ static int unhex32(uint8_t out[32], const char *hex)
 int cmd_sign(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },  { "esid", required_argument, NULL, 'e' },
-		{ "seal", required_argument, NULL, 's' }, { "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },  { "tsa", no_argument, NULL, 't' },
+		CLI_SIGNER_LONGOPTS,
+		{ "tsa", no_argument, NULL, 't' },
 		{ "property", required_argument, NULL, 'p' }, { "hash", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *esid = NULL, *seal_file = NULL, *cert_file = NULL, *key_file = NULL;
+	cli_signer_files files = { 0 };
 	const char *prop = NULL, *hash_hex = NULL, *output = NULL, *input = NULL;
 	bool tsa = false, json = false;
 	int c, rc = ES_EXIT_USAGE;
@@ -55,12 +54,9 @@ int cmd_sign(int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if (cli_signer_option(&files, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'e': esid = optarg; break;
-		case 's': seal_file = optarg; break;
-		case 'c': cert_file = optarg; break;
-		case 'k': key_file = optarg; break;
 		case 't': tsa = true; break;
 		case 'p': prop = optarg; break;
 		case 'H': hash_hex = optarg; break;
@@ -76,11 +72,11 @@ int cmd_sign(int argc, char **argv)
 		return cli_usage_error("sign", "give one FILE or --hash HEX");
 	if (hash_hex && unhex32(hash, hash_hex) < 0)
 		return cli_usage_error("sign", "--hash must be 64 hex digits (an SM3 hash)");
-	if (!(dir && esid) && (!seal_file || !cert_file || !key_file))
+	if (!(files.dir && files.esid) && (!files.seal || !files.cert || !files.key))
 		return cli_usage_error("sign", "give --dir and --esid, or --seal, --cert and --key");
-	if (tsa && !dir)
+	if (tsa && !files.dir)
 		return cli_usage_error("sign", "--tsa needs --dir (the authority folder with tsa.crt)");
-	if (cli_signer_load(&sg, dir, esid, seal_file, cert_file, key_file, true, tsa) < 0)
+	if (cli_signer_load(&sg, &files, true, tsa) < 0)
 		return json ? cli_fail_json("sign") : cli_fail("sign");
 	so.tsa_cert = sg.tsa_cert;
 	so.tsa_key = sg.tsa_key;

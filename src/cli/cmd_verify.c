@@ -161,7 +161,7 @@ int cmd_verify(int argc, char **argv)
 	} else if (status_url) {
 		/* the same list over HTTP: the body is the signed JSON, the signature base64 in a header */
 		char sig_b64[512];
-		if (cli_http_get(status_url, &sl_json, ES_STATUS_LIST_MAX, "X-Status-Signature", sig_b64, sizeof(sig_b64)) < 0 ||
+		if (cli_status_list_get(status_url, &sl_json, ES_STATUS_LIST_MAX, sig_b64, sizeof(sig_b64)) < 0 ||
 		    (sig_b64[0] && cli_unbase64(&sl_sig, sig_b64) < 0) ||
 		    es_status_list_parse(&sl, sl_json.ptr, sl_json.len, sl_sig.ptr, sl_sig.len) < 0) {
 			rc = json ? cli_fail_json("status") : cli_fail("cannot read the status list at '%s'", status_url);

@@ -146,9 +146,21 @@ void cli_signer_release(cli_signer *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int cli_signer_load(cli_signer *s, const char *dir, const char *esid, const char *seal_file, const char *cert_file,
-		    const char *key_file, bool need_seal, bool tsa)
+bool cli_signer_option(cli_signer_files *f, int c, const char *arg)
 {
+	switch (c) {
+	case 'd': f->dir = arg; return true;
+	case 'e': f->esid = arg; return true;
+	case 's': f->seal = arg; return true;
+	case 'c': f->cert = arg; return true;
+	case 'k': f->key = arg; return true;
+	default: return false;
+	}
+}
+
+int cli_signer_load(cli_signer *s, const cli_signer_files *f, bool need_seal, bool tsa)
+{
+	const char *dir = f->dir, *esid = f->esid, *seal_file = f->seal, *cert_file = f->cert, *key_file = f->key;
 	char pass[128] = "", p1[4096], p2[4096], p3[4096];
 	int err = 0;
 
@@ -200,13 +212,13 @@ int cli_bench_begin(int argc, char **argv, const char *cmd, const char *usage, c
 		    bool *json)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },  { "esid", required_argument, NULL, 'e' },
-		{ "seal", required_argument, NULL, 's' }, { "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },  { "seconds", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'J' },       { "help", no_argument, NULL, 'h' },
+		CLI_SIGNER_LONGOPTS,
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *esid = NULL, *seal_file = NULL, *cert_file = NULL, *key_file = NULL;
+	cli_signer_files files = { 0 };
 	char *end;
 	int c;
 
@@ -215,12 +227,9 @@ int cli_bench_begin(int argc, char **argv, const char *cmd, const char *usage, c
 	*json = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (cli_signer_option(&files, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'e': esid = optarg; break;
-		case 's': seal_file = optarg; break;
-		case 'c': cert_file = optarg; break;
-		case 'k': key_file = optarg; break;
 		case 'S':
 			*seconds = strtod(optarg, &end);
 			if (end == optarg || *end || !(*seconds > 0 && *seconds <= 600))
@@ -231,7 +240,7 @@ int cli_bench_begin(int argc, char **argv, const char *cmd, const char *usage, c
 		default: return cli_usage_error(cmd, "unknown option");
 		}
 	}
-	if (cli_signer_load(sg, dir, esid, seal_file, cert_file, key_file, true, false) < 0)
+	if (cli_signer_load(sg, &files, true, false) < 0)
 		return cli_fail("%s", cmd);
 	return -1;
 }

@@ -148,17 +148,19 @@ static int prev_row(void *vctx, const es_sval *c, size_t n)
 	return 1;
 }
 
-typedef struct last_cp {
+/* The last row of the audit log or of its checkpoints: SELECT seq, hash ... LIMIT 1. */
+typedef struct seq_hash {
 	int64_t seq;
 	uint8_t hash[32];
 	bool found;
-} last_cp;
+	const char *what; /* "checkpoint" or "head", for the message when the row is malformed */
+} seq_hash;
 
-static int last_cp_row(void *vctx, const es_sval *c, size_t n)
+static int seq_hash_row(void *vctx, const es_sval *c, size_t n)
 {
-	last_cp *l = vctx;
+	seq_hash *l = vctx;
 	if (n < 2 || c[0].type != ES_SV_INT || c[1].type != ES_SV_BLOB || c[1].len != 32)
-		return es_error_set(ES_EDB, "audit checkpoint malformed");
+		return es_error_set(ES_EDB, "audit %s malformed", l->what);
 	l->seq = c[0].i;
 	memcpy(l->hash, c[1].b, 32);
 	l->found = true;
@@ -198,11 +200,11 @@ done:
 static int checkpoint_at(es_platform *p, int64_t seq, const uint8_t hash[32], es_audit_anchor *out)
 {
 	es_audit_anchor a;
-	last_cp l = { 0, { 0 }, false };
+	seq_hash l = { .what = "checkpoint" };
 	int err;
 	memset(&a, 0, sizeof(a));
 	if ((err = es_store_exec(p->st, "SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1", NULL, 0,
-				 last_cp_row, &l, NULL)) < 0)
+				 seq_hash_row, &l, NULL)) < 0)
 		return err;
 	if (l.found && l.seq >= seq) {
 		if (l.seq > seq)
@@ -327,23 +329,6 @@ void es_platform__audit_denied(es_platform *p)
 
 /* ---- checkpoint on demand / on close, anchors -------------------------------- */
 
-typedef struct head_ctx {
-	int64_t seq;
-	uint8_t hash[32];
-	bool found;
-} head_ctx;
-
-static int head_row(void *vctx, const es_sval *c, size_t n)
-{
-	head_ctx *h = vctx;
-	if (n < 2 || c[0].type != ES_SV_INT || c[1].type != ES_SV_BLOB || c[1].len != 32)
-		return es_error_set(ES_EDB, "audit head malformed");
-	h->seq = c[0].i;
-	memcpy(h->hash, c[1].b, 32);
-	h->found = true;
-	return 1;
-}
-
 typedef struct cp_load_ctx {
 	es_audit_anchor *a;
 	bool found;
@@ -402,13 +387,13 @@ typedef struct checkpoint_ctx {
 static int checkpoint_tx(es_platform *p, void *ctx)
 {
 	checkpoint_ctx *c = ctx;
-	head_ctx h = { 0, { 0 }, false };
+	seq_hash h = { .what = "head" };
 	/* take the audit counter's row lock: checkpoints are written one after the other */
 	es_sval lv[1] = { ES_SV_S("audit") };
 	int err = es_store_exec(p->st, "UPDATE counters SET value = value WHERE name = ?", lv, 1, NULL, NULL, NULL);
 	if (err < 0)
 		return err;
-	if ((err = es_store_exec(p->st, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", NULL, 0, head_row,
+	if ((err = es_store_exec(p->st, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", NULL, 0, seq_hash_row,
 				 &h, NULL)) < 0 ||
 	    !h.found)
 		return err;

@@ -489,21 +489,6 @@ done:
 	return err;
 }
 
-typedef struct blob_ctx {
-	es_buf *b;
-	bool found;
-} blob_ctx;
-
-static int blob_row(void *ctx, const es_sval *c, size_t n)
-{
-	blob_ctx *x = ctx;
-	if (n < 1 || c[0].type != ES_SV_BLOB)
-		return ES_EINTERNAL;
-	x->found = true;
-	int err = es_buf_put(x->b, c[0].b, c[0].len);
-	return err < 0 ? err : 1;
-}
-
 static int load_authority(es_platform *p, const es_buf *blob)
 {
 	es_buf plain = ES_BUF_INIT;
@@ -551,21 +536,17 @@ static int setup_authority(es_platform *p)
 {
 	es_buf blob = ES_BUF_INIT, fresh = ES_BUF_INIT;
 	es_sval pv[1] = { ES_SV_S("authority") };
-	blob_ctx x = { &blob, false };
-	int err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL);
-	if (err < 0)
-		goto done;
-	if (!x.found) {
+	int err = es_store_blob(p->st, &blob, "SELECT value FROM settings WHERE name = ?", pv, 1);
+	if (err == ES_ENOTFOUND) {
 		auth_ctx a = { &fresh, "authority" };
 		if ((err = new_authority(&fresh, p->master, es_platform__now(p))) < 0 || (err = es_platform__tx(p, auth_tx, &a)) < 0)
 			goto done;
-		if ((err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL)) < 0)
-			goto done;
-		if (!x.found) {
+		err = es_store_blob(p->st, &blob, "SELECT value FROM settings WHERE name = ?", pv, 1);
+		if (err == ES_ENOTFOUND)
 			err = es_error_set(ES_EDB, "authority record missing after creation");
-			goto done;
-		}
 	}
+	if (err < 0)
+		goto done;
 	err = load_authority(p, &blob);
 done:
 	es_buf_release(&blob);
@@ -611,21 +592,18 @@ static int setup_tsa(es_platform *p)
 {
 	es_buf blob = ES_BUF_INIT, fresh = ES_BUF_INIT, plain = ES_BUF_INIT;
 	es_sval pv[1] = { ES_SV_S("tsa") };
-	blob_ctx x = { &blob, false };
 	es_bytes c = { NULL, 0 }, k = { NULL, 0 };
-	int err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL);
+	int err = es_store_blob(p->st, &blob, "SELECT value FROM settings WHERE name = ?", pv, 1);
+	if (err == ES_ENOTFOUND) {
+		auth_ctx a = { &fresh, "tsa" };
+		if ((err = new_tsa(p, &fresh)) < 0 || (err = es_platform__tx(p, auth_tx, &a)) < 0)
+			goto done;
+		err = es_store_blob(p->st, &blob, "SELECT value FROM settings WHERE name = ?", pv, 1);
+		if (err == ES_ENOTFOUND)
+			err = es_error_set(ES_EDB, "time-stamping authority record missing after creation");
+	}
 	if (err < 0)
 		goto done;
-	if (!x.found) {
-		auth_ctx a = { &fresh, "tsa" };
-		if ((err = new_tsa(p, &fresh)) < 0 || (err = es_platform__tx(p, auth_tx, &a)) < 0 ||
-		    (err = es_store_exec(p->st, "SELECT value FROM settings WHERE name = ?", pv, 1, blob_row, &x, NULL)) < 0)
-			goto done;
-		if (!x.found) {
-			err = es_error_set(ES_EDB, "time-stamping authority record missing after creation");
-			goto done;
-		}
-	}
 	if (es_box_open(&plain, p->master, (const uint8_t *)"tsa", 3, blob.ptr, blob.len) < 0) {
 		err = es_error_set(ES_EAUTH, "the master key does not open this platform's time-stamping authority: use "
 					       "the master key the platform was created with");
@@ -664,29 +642,18 @@ static int save_public_certs(es_platform *p)
 	return err;
 }
 
-typedef struct cert_slot {
-	es_cert **slot;
-	int err;
-} cert_slot;
-
-static int public_cert_row(void *vctx, const es_sval *c, size_t n)
-{
-	cert_slot *x = vctx;
-	if (n < 1 || c[0].type != ES_SV_BLOB)
-		return ES_EINTERNAL;
-	x->err = es_cert_from_der(x->slot, c[0].b, c[0].len);
-	return x->err < 0 ? x->err : 1;
-}
-
 static int load_public_certs(es_platform *p)
 {
 	static const char *const roles[] = { "root", "maker", "tsa" };
 	es_cert **slots[] = { &p->root, &p->maker, &p->tsa };
 	for (size_t i = 0; i < 3; i++) {
-		cert_slot x = { slots[i], 0 };
+		es_buf der = ES_BUF_INIT;
 		es_sval pv[1] = { ES_SV_S(roles[i]) };
-		int err = es_store_exec(p->st, "SELECT der FROM public_certs WHERE role = ?", pv, 1, public_cert_row, &x, NULL);
-		if (err < 0)
+		int err = es_store_blob(p->st, &der, "SELECT der FROM public_certs WHERE role = ?", pv, 1);
+		if (err == 0)
+			err = es_cert_from_der(slots[i], der.ptr, der.len);
+		es_buf_release(&der);
+		if (err < 0 && err != ES_ENOTFOUND)
 			return err;
 		if (!*slots[i])
 			return es_error_set(ES_ENOTFOUND, "the store holds no public copy of the platform's %s certificate: "

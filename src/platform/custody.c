@@ -93,6 +93,19 @@ static int seal_row_get(es_platform *p, const char *esid, seal_row *s)
 	return err;
 }
 
+/* The seal @esid, its key still held by the platform, for @actor to move into a token,
+ * a key store or a device. */
+static int platform_held_seal(es_platform *p, int64_t actor, const char *esid, seal_row *s)
+{
+	int err;
+	if ((err = seal_row_get(p, esid, s)) < 0 ||
+	    (err = es_platform__authorize(p, actor, ES_ACT_TOKEN, s->unit_id, NULL)) < 0)
+		return err;
+	if (strcmp(s->custody, "platform") != 0)
+		return es_error_set(ES_ESTATE, "seal %s is already held in a %s token", esid, s->custody);
+	return 0;
+}
+
 /* ---- use requests -------------------------------------------------------------- */
 
 typedef struct use_ctx {
@@ -348,13 +361,8 @@ static int token_init_tx(es_platform *p, void *vctx)
 	uint8_t us[16], as[16];
 	char aad[64];
 	int err;
-	if ((err = seal_row_get(p, c->esid, &s)) < 0 ||
-	    (err = es_platform__authorize(p, c->actor, ES_ACT_TOKEN, s.unit_id, NULL)) < 0)
+	if ((err = platform_held_seal(p, c->actor, c->esid, &s)) < 0)
 		goto done;
-	if (strcmp(s.custody, "platform") != 0) {
-		err = es_error_set(ES_ESTATE, "seal %s is already held in a %s token", c->esid, s.custody);
-		goto done;
-	}
 	if ((err = es_platform__signer_key(p, c->esid, &key)) < 0 || (err = es_sm2_key_private_pem(&pem, key, NULL)) < 0)
 		goto done;
 	tok_aad(aad, sizeof(aad), c->esid, "user");
@@ -833,6 +841,22 @@ static int pinfail_tx(es_platform *p, void *vctx)
 	return es_platform__audit(p, c->actor, c->locked ? "pin-locked" : "pin-failed", "seal", c->esid, detail, NULL);
 }
 
+/* Log out of @ks (when @logout) and close it: a failing logout changes nothing about the
+ * outcome @err of the work done (the session ends with close). */
+static void keystore_end(es_keystore *ks, bool logout, int err)
+{
+	if (!ks)
+		return;
+	es_error saved = *es_error_last();
+	if (logout && es_keystore_logout(ks) < 0) {
+		if (err < 0)
+			es_error_set(saved.code, "%s", saved.message);
+		else
+			es_error_clear();
+	}
+	es_keystore_close(ks);
+}
+
 /* User PIN login; refusals say what the holder does next (never the PIN). A software
  * token counts and audits its own failures; a PKCS#11 refusal is audited here. */
 static int keystore_login(es_platform *p, int64_t actor, const char *esid, const es_key_location *loc, es_keystore *ks,
@@ -917,25 +941,10 @@ int es_platform_seal_sign(es_platform *p, const es_actor *who, const char *esid,
 	err = es_buf_put(sig_out, sig.ptr, sig.len);
 	goto done;
 refused:
-	{
-		/* the refusal itself is audited; the original message is kept */
-		es_error saved = *es_error_last();
-		if (es_platform__tx(p, denied_tx, &c) < 0)
-			es_error_clear();
-		es_error_set(saved.code, "%s", saved.message);
-	}
+	/* the refusal itself is audited; the original message is kept */
+	es_platform__use_refused(p, c.actor, c.esid, c.id, c.note);
 done:
-	if (ks) {
-		/* a failing logout changes nothing about the outcome (the session ends with close) */
-		es_error saved = *es_error_last();
-		if (es_keystore_logout(ks) < 0) {
-			if (err < 0)
-				es_error_set(saved.code, "%s", saved.message);
-			else
-				es_error_clear();
-		}
-		es_keystore_close(ks);
-	}
+	keystore_end(ks, true, err);
 	es_sm2_key_free(key);
 	es_buf_release(&sig);
 	return err;
@@ -988,13 +997,8 @@ static int device_tx(es_platform *p, void *vctx)
 	int err;
 	memset(&r, 0, sizeof(r));
 	es_buf_init(&r.seal, ES_BUF_DEFAULT_MAX);
-	if ((err = seal_row_get(p, c->esid, &s)) < 0 ||
-	    (err = es_platform__authorize(p, c->actor, ES_ACT_TOKEN, s.unit_id, NULL)) < 0)
+	if ((err = platform_held_seal(p, c->actor, c->esid, &s)) < 0)
 		goto done;
-	if (strcmp(s.custody, "platform") != 0) {
-		err = es_error_set(ES_ESTATE, "seal %s is already held in a %s token", c->esid, s.custody);
-		goto done;
-	}
 	if (c->token_esid) {
 		/* the software token of another seal: its unit administrator too, and it must be a token */
 		seal_row t;
@@ -1186,16 +1190,7 @@ int es_platform_seal_bind_keystore(es_platform *p, const es_actor *who, const ch
 			err = es_buf_put(cert_out, tmp.ptr, tmp.len);
 	}
 done:
-	if (ks) {
-		es_error saved = *es_error_last();
-		if (pin && es_keystore_logout(ks) < 0) {
-			if (err < 0)
-				es_error_set(saved.code, "%s", saved.message);
-			else
-				es_error_clear();
-		}
-		es_keystore_close(ks);
-	}
+	keystore_end(ks, pin != NULL, err);
 	es_sm2_key_free(pub);
 	es_buf_release(&tmp);
 	return err;
@@ -1283,12 +1278,8 @@ int es_platform_device_use(es_platform *p, const es_actor *who, const char *esid
 	ES_ASSERT_ARG(p && esid && doc_hash);
 	use_ctx c = { .actor = actor, .esid = esid, .hash = doc_hash };
 	int err = es_platform__tx(p, device_use_tx, &c);
-	if (err == ES_EDENIED || err == ES_ESTATE || err == ES_ECONFLICT) {
-		es_error saved = *es_error_last();
-		if (es_platform__tx(p, denied_tx, &c) < 0)
-			es_error_clear();
-		es_error_set(saved.code, "%s", saved.message);
-	}
+	if (err == ES_EDENIED || err == ES_ESTATE || err == ES_ECONFLICT)
+		es_platform__use_refused(p, c.actor, c.esid, c.id, c.note);
 	if (err == 0 && usage_id)
 		*usage_id = c.id;
 	return err;

@@ -105,7 +105,7 @@ int es_filing_post(const char *url, const char *ca_file, unsigned timeout_s, con
 	return es_platform__http_post(url, ca_file, timeout_s, headers, f->payload, f->len, "filing POST");
 }
 
-/* ---- a GET for the peers' status lists (peers.c) ----------------------------------------- */
+/* ---- a GET for status lists: the peers' (peers.c) and eseal verify --status-url's --------- */
 
 typedef struct get_ctx {
 	es_buf *body;
@@ -190,7 +190,8 @@ int es_platform__http_get(const char *url, const char *if_none_match, size_t max
 	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_body) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &g) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, keep_header) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HEADERDATA, &g) != CURLE_OK) {
+	    curl_easy_setopt(h, CURLOPT_HEADERDATA, &g) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_USERAGENT, "eseal") != CURLE_OK) {
 		err = es_error_set(ES_EINTERNAL, "libcurl refused an option");
 		goto done;
 	}

@@ -806,10 +806,10 @@ int es_platform_peer_trust_add(es_platform *p, es_trust *t, int64_t *version)
 			     trust_row, &x, NULL);
 }
 
+/* A filed seal's state and validity: SELECT state, state_since, state_reason, valid_start, valid_end. */
 typedef struct pstat {
-	bool found;
-	char state[16], reason[257];
-	es_time since, valid_start, valid_end;
+	es_state_row now;
+	es_time valid_start, valid_end;
 } pstat;
 
 static int pstat_row(void *vctx, const es_sval *c, size_t n)
@@ -817,13 +817,9 @@ static int pstat_row(void *vctx, const es_sval *c, size_t n)
 	pstat *s = vctx;
 	if (n < 5)
 		return ES_EINTERNAL;
-	s->found = true;
-	es_platform__copy(s->state, sizeof(s->state), &c[0]);
-	s->since = c[1].i;
-	es_platform__copy(s->reason, sizeof(s->reason), &c[2]);
 	s->valid_start = c[3].i;
 	s->valid_end = c[4].i;
-	return 1;
+	return es_platform__state_row(&s->now, c, n);
 }
 
 static es_seal_status peer_status_of(const char *state)
@@ -849,32 +845,30 @@ int es_platform__peer_status(es_platform *p, const char *esid, es_time at, bool 
 				pv, 1, pstat_row, &s, NULL);
 	if (err < 0)
 		return err;
-	if (!s.found)
+	if (!s.now.found)
 		return ES_ENOTFOUND;
 	if (history) {
-		pstat h = { 0 };
+		es_state_row h = { 0 };
 		es_sval hv[2] = { ES_SV_S(esid), ES_SV_I(at) };
 		if ((err = es_store_exec(p->st,
-					 "SELECT state, at, reason, 0, 0 FROM peer_events WHERE esid = ? AND at <= ? ORDER BY "
+					 "SELECT state, at, reason FROM peer_events WHERE esid = ? AND at <= ? ORDER BY "
 					 "at DESC, id DESC LIMIT 1",
-					 hv, 2, pstat_row, &h, NULL)) < 0)
+					 hv, 2, es_platform__state_row, &h, NULL)) < 0)
 			return err;
 		if (!h.found) {
 			out->status = ES_STATUS_UNKNOWN;
 			snprintf(out->reason, sizeof(out->reason), "the peer had filed no state of the seal at that time");
 			return 0;
 		}
-		memcpy(s.state, h.state, sizeof(s.state));
-		memcpy(s.reason, h.reason, sizeof(s.reason));
-		s.since = h.since;
+		s.now = h;
 	}
-	out->status = peer_status_of(s.state);
-	out->since = s.since;
+	out->status = peer_status_of(s.now.state);
+	out->since = s.now.at;
 	if (out->status == ES_STATUS_ACTIVE && at >= s.valid_end) {
 		out->status = ES_STATUS_EXPIRED;
 		out->since = s.valid_end;
 	}
-	es_text_copy(out->reason, sizeof(out->reason), s.reason);
+	es_text_copy(out->reason, sizeof(out->reason), s.now.reason);
 	return 0;
 }
 
@@ -921,9 +915,9 @@ static int recv_tx(es_platform *p, void *vctx)
 	if (n) {
 		r->duplicate = true;
 		es_sval sv[1] = { ES_SV_S(f->esid) };
-		pstat s = { 0 };
-		if ((err = es_store_exec(p->st, "SELECT state, state_since, state_reason, 0, 0 FROM peer_seals WHERE esid = ?",
-					 sv, 1, pstat_row, &s, NULL)) < 0)
+		es_state_row s = { 0 };
+		if ((err = es_store_exec(p->st, "SELECT state, state_since, state_reason FROM peer_seals WHERE esid = ?",
+					 sv, 1, es_platform__state_row, &s, NULL)) < 0)
 			return err;
 		memcpy(r->state, s.state, sizeof(r->state));
 		return 0;
@@ -989,9 +983,9 @@ static int recv_tx(es_platform *p, void *vctx)
 				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				 iv, 9, NULL, NULL, NULL)) < 0)
 		return err;
-	pstat s = { 0 };
-	if ((err = es_store_exec(p->st, "SELECT state, state_since, state_reason, 0, 0 FROM peer_seals WHERE esid = ?", ev, 1,
-				 pstat_row, &s, NULL)) < 0)
+	es_state_row s = { 0 };
+	if ((err = es_store_exec(p->st, "SELECT state, state_since, state_reason FROM peer_seals WHERE esid = ?", ev, 1,
+				 es_platform__state_row, &s, NULL)) < 0)
 		return err;
 	memcpy(r->state, s.state, sizeof(r->state));
 	snprintf(ids, sizeof(ids), "%lld", (long long)c->peer->id);

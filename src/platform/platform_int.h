@@ -154,6 +154,18 @@ int es_platform__transition(es_platform *p, const char *object, const char *id, 
 			    int64_t actor, const char *reason, int64_t *tid);
 /* Queue the filing records (public security, national platform) of a seal event. */
 int es_platform__file(es_platform *p, const char *esid, const char *event, int64_t tid);
+/*
+ * A seal's state, since when and why: the row callback es_platform__state_row() reads the
+ * first three columns of "SELECT state, at, reason ..." (of seals, peer_seals, transitions
+ * or peer_events) and keeps the first row; found stays false when there is none.
+ */
+typedef struct es_state_row {
+	bool found;
+	char state[16];
+	es_time at;
+	char reason[ES_PLAT_MAX_REASON + 64];
+} es_state_row;
+int es_platform__state_row(void *vctx, const es_sval *c, size_t n);
 /* Peering (peers.c): a filed peer seal's status now or, with @p history, at @p at; ES_ENOTFOUND (no message) when none. */
 int es_platform__peer_status(es_platform *p, const char *esid, es_time at, bool history, es_status_info *out);
 /* What es_platform__http_get saw besides the body. */
@@ -162,7 +174,9 @@ typedef struct es_http_got {
 	char etag[130];
 	char signature[200]; /* X-Status-Signature */
 } es_http_got;
-/* GET @p url (http or https, no redirects), with If-None-Match when given, the body (at most @p max) into @p body. */
+/* GET @p url (http or https, no redirects, @p timeout_s to connect and in all), with If-None-Match
+ * when given, the body (at most @p max) into @p body; the status is the caller's to judge.
+ * Peers' status lists (peers.c) and eseal verify --status-url (src/cli/http_get.c). */
 int es_platform__http_get(const char *url, const char *if_none_match, size_t max, unsigned timeout_s, es_buf *body,
 			  es_http_got *got);
 /* 0 if @p url is a status URL a peer may be given (http or https, no spaces). */

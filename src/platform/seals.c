@@ -705,28 +705,12 @@ int es_platform_seal_get(es_platform *p, const char *esid, es_seal_record *out)
 	return err;
 }
 
-typedef struct der_ctx {
-	es_buf *out;
-	bool found;
-} der_ctx;
-
-static int der_row(void *vctx, const es_sval *c, size_t n)
-{
-	der_ctx *x = vctx;
-	if (n < 1 || c[0].type != ES_SV_BLOB)
-		return ES_EINTERNAL;
-	x->found = true;
-	int err = es_buf_put(x->out, c[0].b, c[0].len);
-	return err < 0 ? err : 1;
-}
-
 int es_platform_seal_der(es_platform *p, const char *esid, es_buf *out)
 {
 	ES_ASSERT_ARG(p && esid && out);
-	der_ctx x = { out, false };
 	es_sval pv[1] = { ES_SV_S(esid) };
-	int err = es_store_exec(p->st, "SELECT seal_der FROM seals WHERE esid = ?", pv, 1, der_row, &x, NULL);
-	if (err == 0 && !x.found)
+	int err = es_store_blob(p->st, out, "SELECT seal_der FROM seals WHERE esid = ?", pv, 1);
+	if (err == ES_ENOTFOUND)
 		err = es_error_set(ES_ENOTFOUND, "no seal %s", esid);
 	return err;
 }
@@ -781,16 +765,9 @@ int es_platform_status_fn(es_status_info *out, const char *esid, void *payload)
 	return 0;
 }
 
-typedef struct at_ctx {
-	bool found;
-	char state[16];
-	es_time at;
-	char reason[ES_PLAT_MAX_REASON + 64];
-} at_ctx;
-
-static int at_row(void *vctx, const es_sval *c, size_t n)
+int es_platform__state_row(void *vctx, const es_sval *c, size_t n)
 {
-	at_ctx *x = vctx;
+	es_state_row *x = vctx;
 	if (n < 3)
 		return ES_EINTERNAL;
 	x->found = true;
@@ -819,12 +796,12 @@ int es_platform_seal_status_at(es_platform *p, const char *esid, es_time at, es_
 	if (err < 0)
 		return err;
 	/* the state history: the last recorded change at or before the instant */
-	at_ctx x = { 0 };
+	es_state_row x = { 0 };
 	es_sval pv[2] = { ES_SV_S(esid), ES_SV_I(at) };
 	if ((err = es_store_exec(p->st,
 				 "SELECT to_state, at, reason FROM transitions WHERE object = 'seal' AND object_id = ? "
 				 "AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
-				 pv, 2, at_row, &x, NULL)) < 0)
+				 pv, 2, es_platform__state_row, &x, NULL)) < 0)
 		return err;
 	if (!x.found) {
 		out->status = ES_STATUS_UNKNOWN;

@@ -84,12 +84,32 @@ static const char *str_field(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+int es_session_start(es_req *rq, int err, es_actor *a)
+{
+	char token[ES_SESSION_TOKEN_LEN], csrf[ES_SESSION_TOKEN_LEN];
+	if (err == ES_EAUTH)
+		es_signin_failed(rq->srv, rq->client);
+	if (err < 0)
+		return err;
+	if ((err = es_platform_session_open(rq->p, a, token, csrf)) == 0) {
+		snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
+			 rq->srv->secure_cookies ? "; Secure" : "");
+		json_t *v = es_session_json(a, csrf);
+		err = es_reply_json(rq, 200, v);
+		json_decref(v);
+	}
+	rq->account = es_actor_account(a);
+	es_actor_free(a);
+	es_wipe(token, sizeof(token));
+	es_wipe(csrf, sizeof(csrf));
+	return err;
+}
+
 int h_session_open(es_req *rq)
 {
 	static const char *const fields[] = { "login", "password", NULL };
 	json_t *body;
 	es_actor *a = NULL;
-	char token[ES_SESSION_TOKEN_LEN], csrf[ES_SESSION_TOKEN_LEN];
 	int err;
 	if (!es_signin_allowed(rq->srv, rq->client)) {
 		es_error_set(ES_ELIMIT, "too many sign-in attempts from this address: wait a minute");
@@ -105,21 +125,7 @@ int h_session_open(es_req *rq)
 	es_credential c = { .kind = ES_AUTH_PASSWORD, .login = login, .password = pw, .source_addr = rq->client };
 	err = es_platform_authenticate(rq->p, &c, &a);
 	json_decref(body); /* the password goes with it */
-	if (err == ES_EAUTH)
-		es_signin_failed(rq->srv, rq->client);
-	if (err < 0)
-		return err;
-	if ((err = es_platform_session_open(rq->p, a, token, csrf)) == 0) {
-		snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
-			 rq->srv->secure_cookies ? "; Secure" : "");
-		json_t *v = es_session_json(a, csrf);
-		err = es_reply_json(rq, 200, v);
-		json_decref(v);
-	}
-	rq->account = es_actor_account(a);
-	es_actor_free(a);
-	es_wipe(token, sizeof(token));
-	return err;
+	return es_session_start(rq, err, a);
 }
 
 int h_session_get(es_req *rq)
@@ -240,7 +246,7 @@ int es_query_known(es_req *rq, const char *const *allowed)
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, check_param, &qc);
 	if (!qc.bad)
 		return 0;
-	char names[256] = "";
+	char names[256] = "none";
 	for (size_t i = 0, n = 0; allowed[i] && n < sizeof(names); i++)
 		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "", allowed[i]);
 	return es_error_set(ES_EINVAL, "unknown query parameter '%.40s': this route takes %s", qc.bad, names);

@@ -383,8 +383,6 @@ int h_device_use(es_req *rq)
 
 /* ---- client certificates from a trusted TLS terminator ------------------------------------- */
 
-#define COOKIE "eseal_session"
-
 /* %XX decoding of a header value (nginx's $ssl_client_escaped_cert); 0 or -1 on a bad escape. */
 static int percent_decode(es_buf *out, const char *s)
 {
@@ -414,7 +412,6 @@ int h_session_cert(es_req *rq)
 	es_buf pem = ES_BUF_INIT;
 	es_cert *cert = NULL;
 	es_actor *a = NULL;
-	char token[ES_SESSION_TOKEN_LEN], csrf[ES_SESSION_TOKEN_LEN];
 	int err;
 	if (!es_signin_allowed(rq->srv, rq->client)) {
 		es_error_set(ES_ELIMIT, "too many sign-in attempts from this address: wait a minute");
@@ -436,20 +433,7 @@ int h_session_cert(es_req *rq)
 			    .possession_proved = true };
 	err = es_platform_authenticate(rq->p, &c, &a);
 	es_cert_free(cert);
-	if (err == ES_EAUTH)
-		es_signin_failed(rq->srv, rq->client);
-	if (err < 0)
-		return err;
-	if ((err = es_platform_session_open(rq->p, a, token, csrf)) == 0) {
-		snprintf(rq->set_cookie, sizeof(rq->set_cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
-			 rq->srv->secure_cookies ? "; Secure" : "");
-		err = ops_reply(rq, 200, es_session_json(a, csrf));
-	}
-	rq->account = es_actor_account(a);
-	es_actor_free(a);
-	es_wipe(token, sizeof(token));
-	es_wipe(csrf, sizeof(csrf));
-	return err;
+	return es_session_start(rq, err, a);
 }
 
 /* A system administrator maps a certificate (PEM) to an account, for certificate sign-in. */

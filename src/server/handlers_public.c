@@ -135,33 +135,6 @@ void es_public_stop(es_server *s)
 
 /* ---- small helpers -------------------------------------------------------------------- */
 
-typedef struct qcheck {
-	const char *const *allowed;
-	const char *bad;
-} qcheck;
-
-static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	(void)kind;
-	(void)value;
-	qcheck *q = cls;
-	for (size_t i = 0; q->allowed[i]; i++)
-		if (strcmp(q->allowed[i], key) == 0)
-			return MHD_YES;
-	q->bad = key;
-	return MHD_NO;
-}
-
-/* Unknown query parameters are 422 naming them (docs/server.md). */
-static int check_query(es_req *rq, const char *const *allowed)
-{
-	qcheck q = { allowed, NULL };
-	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, check_param, &q);
-	if (q.bad)
-		return es_error_set(ES_EINVAL, "unknown query parameter '%.40s'", q.bad);
-	return 0;
-}
-
 static int flag(const char *what, const char *v, size_t n, bool *out)
 {
 	if ((n == 1 && v[0] == '1') || (n == 4 && strncmp(v, "true", 4) == 0))
@@ -233,7 +206,7 @@ int h_verify(es_req *rq)
 	es_buf out = ES_BUF_INIT;
 	int err;
 
-	if ((err = check_query(rq, params)) < 0)
+	if ((err = es_query_known(rq, params)) < 0)
 		return err;
 	if ((v = es_query(rq, "keep")) && (err = flag("keep", v, strlen(v), &keep)) < 0)
 		return err;
@@ -324,7 +297,7 @@ int h_verification(es_req *rq)
 	static const char *const params[] = { NULL };
 	es_buf b = ES_BUF_INIT;
 	int err;
-	if ((err = check_query(rq, params)) < 0)
+	if ((err = es_query_known(rq, params)) < 0)
 		return err;
 	if ((err = es_platform_verification_get(rq->p, rq->params[0], &b)) == 0)
 		err = es_reply_text(rq, 200, "application/json; charset=utf-8", b.ptr, b.len);
@@ -391,7 +364,7 @@ static int from_cache(es_req *rq, cached *c, int (*make)(es_req *, cached *), bo
 	char etag[40], sig[160], last[40], expires[40];
 	es_buf body = ES_BUF_INIT;
 	int err;
-	if ((err = check_query(rq, (const char *const[]){ NULL })) < 0)
+	if ((err = es_query_known(rq, (const char *const[]){ NULL })) < 0)
 		return err;
 	/* a verify node's lists change when a full node publishes, not when a seal changes */
 	if ((err = es_platform_public_only(rq->p)
@@ -451,7 +424,7 @@ int h_tsa(es_req *rq)
 	es_buf resp = ES_BUF_INIT;
 	es_tsp_result r;
 	int err;
-	if ((err = check_query(rq, (const char *const[]){ NULL })) < 0)
+	if ((err = es_query_known(rq, (const char *const[]){ NULL })) < 0)
 		return err;
 	if (!type || strncasecmp(type, "application/timestamp-query", 27) != 0 || (type[27] && type[27] != ';')) {
 		es_error_set(ES_ENOTSUPPORTED, "send a DER TimeStampReq as Content-Type: application/timestamp-query "

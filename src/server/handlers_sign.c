@@ -29,14 +29,22 @@ int es_form_text(const es_part *f, const char *name, char *out, size_t cap)
 	return 0;
 }
 
-int es_form_uint(const es_part *parts, size_t n, const char *name, unsigned long long max, unsigned long long *out)
+int es_form_field(const es_part *parts, size_t n, const char *name, char *out, size_t cap)
 {
 	const es_part *f = es_multipart_get(parts, n, name);
-	char buf[24], *end;
 	int err;
 	if (!f)
 		return 0;
-	if ((err = es_form_text(f, name, buf, sizeof(buf))) < 0)
+	if ((err = es_form_text(f, name, out, cap)) < 0)
+		return err;
+	return 1;
+}
+
+int es_form_uint(const es_part *parts, size_t n, const char *name, unsigned long long max, unsigned long long *out)
+{
+	char buf[24], *end;
+	int err = es_form_field(parts, n, name, buf, sizeof(buf));
+	if (err <= 0)
 		return err;
 	errno = 0;
 	unsigned long long v = strtoull(buf, &end, 10);
@@ -48,12 +56,9 @@ int es_form_uint(const es_part *parts, size_t n, const char *name, unsigned long
 
 int es_form_mm(const es_part *parts, size_t n, const char *name, double *out)
 {
-	const es_part *f = es_multipart_get(parts, n, name);
 	char buf[24], *end;
-	int err;
-	if (!f)
-		return 0;
-	if ((err = es_form_text(f, name, buf, sizeof(buf))) < 0)
+	int err = es_form_field(parts, n, name, buf, sizeof(buf));
+	if (err <= 0)
 		return err;
 	errno = 0;
 	double v = strtod(buf, &end);
@@ -79,19 +84,15 @@ int es_form_placement(const es_part *parts, size_t n, es_seal_document_options *
 {
 	char placement[16] = "position";
 	unsigned long long page = 0;
-	const es_part *f;
 	int err;
 	t->keyword[0] = t->reason[0] = 0;
 	if ((err = es_form_uint(parts, n, "page", 100000, &page)) < 0 || (err = es_form_mm(parts, n, "x_mm", &o->x_mm)) < 0 ||
 	    (err = es_form_mm(parts, n, "y_mm", &o->y_mm)) < 0 || (err = es_form_mm(parts, n, "width_mm", &o->w_mm)) < 0 ||
 	    (err = es_form_mm(parts, n, "height_mm", &o->h_mm)) < 0)
 		return err;
-	if ((f = es_multipart_get(parts, n, "placement")) &&
-	    (err = es_form_text(f, "placement", placement, sizeof(placement))) < 0)
-		return err;
-	if ((f = es_multipart_get(parts, n, "keyword")) && (err = es_form_text(f, "keyword", t->keyword, sizeof(t->keyword))) < 0)
-		return err;
-	if ((f = es_multipart_get(parts, n, "reason")) && (err = es_form_text(f, "reason", t->reason, sizeof(t->reason))) < 0)
+	if ((err = es_form_field(parts, n, "placement", placement, sizeof(placement))) < 0 ||
+	    (err = es_form_field(parts, n, "keyword", t->keyword, sizeof(t->keyword))) < 0 ||
+	    (err = es_form_field(parts, n, "reason", t->reason, sizeof(t->reason))) < 0)
 		return err;
 	if (strcmp(placement, "position") == 0)
 		o->place = ES_DOC_PLACE_POSITION;
@@ -156,12 +157,11 @@ int h_document_seal(es_req *rq)
 		return es_error_set(ES_EINVAL, "give the fields 'document' (the file), 'esid' and 'use_request'");
 	es_seal_document_options o = ES_SEAL_DOCUMENT_OPTIONS_INIT;
 	es_form_place_text pt;
-	const es_part *f;
 	if ((err = es_form_text(f_esid, "esid", esid, sizeof(esid))) < 0 ||
 	    (err = es_form_uint(parts, n, "use_request", INT64_MAX, &request)) < 0 ||
 	    (err = es_form_placement(parts, n, &o, &pt)) < 0)
 		return err;
-	if ((f = es_multipart_get(parts, n, "pin")) && (err = es_form_text(f, "pin", pin, sizeof(pin))) < 0)
+	if ((err = es_form_field(parts, n, "pin", pin, sizeof(pin))) < 0)
 		return err;
 	o.esid = esid;
 	o.request = (int64_t)request;

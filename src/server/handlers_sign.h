@@ -7,9 +7,11 @@
 
 /* A caller signed in with an API key may sign only with the seals granted to that key. */
 int es_sign_key_may_use(es_req *rq, const char *esid);
-/* Form fields (multipart/form-data): a text field into @p out; a whole number up to @p max and
- * millimetres 0..5000 (1: given, 0: absent, negative: ES_EINVAL naming the field). */
+/* Form fields (multipart/form-data): the text of part @p f into @p out; the text of the field
+ * @p name, a whole number up to @p max and millimetres 0..5000 (1: given, 0: absent and @p out
+ * untouched, negative: ES_EINVAL naming the field). */
 int es_form_text(const es_part *f, const char *name, char *out, size_t cap);
+int es_form_field(const es_part *parts, size_t n, const char *name, char *out, size_t cap);
 int es_form_uint(const es_part *parts, size_t n, const char *name, unsigned long long max, unsigned long long *out);
 int es_form_mm(const es_part *parts, size_t n, const char *name, double *out);
 /* Every part of the form is one of @p fields (NULL-terminated): ES_EINVAL naming the first other. */

@@ -338,56 +338,45 @@ done:
 
 /* ---- schemas (routes.c) ----------------------------------------------------------------------------- */
 
-static json_t *object(json_t *props, const char *required_csv)
-{
-	json_t *req = json_array();
-	const char *p = required_csv;
-	while (p && *p) {
-		size_t n = strcspn(p, ",");
-		json_array_append_new(req, json_stringn(p, n));
-		p += n + (p[n] == ',');
-	}
-	return json_pack("{s:s, s:o, s:o, s:b}", "type", "object", "properties", props, "required", req,
-			 "additionalProperties", 0);
-}
-
 int es_svs_schemas(json_t *schemas)
 {
 	static const char b64[] = "base64";
-	json_object_set_new(schemas, "SvsExportCert", object(json_pack("{s:{s:s}}", "esid", "type", "string"), "esid"));
+	json_object_set_new(schemas, "SvsExportCert",
+			    es_schema_object("esid", json_pack("{s:{s:s}}", "esid", "type", "string")));
 	json_object_set_new(schemas, "SvsCert",
-			    object(json_pack("{s:{s:s}, s:{s:s, s:s}}", "esid", "type", "string", "cert", "type", "string",
-					     "contentEncoding", b64),
-				   "esid,cert"));
+			    es_schema_object("esid,cert",
+					     json_pack("{s:{s:s}, s:{s:s, s:s}}", "esid", "type", "string", "cert", "type",
+						       "string", "contentEncoding", b64)));
 	json_object_set_new(schemas, "SvsValidateCert",
-			    object(json_pack("{s:{s:s, s:s}, s:{s:s, s:[i,i]}}", "cert", "type", "string", "contentEncoding",
-					     b64, "level", "type", "integer", "enum", 1, 2),
-				   "cert"));
+			    es_schema_object("cert", json_pack("{s:{s:s, s:s}, s:{s:s, s:[i,i]}}", "cert", "type", "string",
+							       "contentEncoding", b64, "level", "type", "integer", "enum", 1,
+							       2)));
 	json_object_set_new(schemas, "SvsValidation",
-			    object(json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "valid", "type", "boolean",
-					     "result", "type", "integer", "status", "type", "string", "reason", "type", "string",
-					     "report", "type", "object"),
-				   "valid,result,status,reason"));
+			    es_schema_object("valid,result,status,reason",
+					     json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "valid", "type",
+						       "boolean", "result", "type", "integer", "status", "type", "string",
+						       "reason", "type", "string", "report", "type", "object")));
 	json_object_set_new(schemas, "SvsSign",
-			    object(json_pack("{s:{s:s}, s:{s:s, s:s}, s:{s:s}, s:{s:s}}", "esid", "type", "string", "data",
-					     "type", "string", "contentEncoding", b64, "use_request", "type", "integer", "pin",
-					     "type", "string"),
-				   "esid,data,use_request"));
+			    es_schema_object("esid,data,use_request",
+					     json_pack("{s:{s:s}, s:{s:s, s:s}, s:{s:s}, s:{s:s}}", "esid", "type", "string",
+						       "data", "type", "string", "contentEncoding", b64, "use_request", "type",
+						       "integer", "pin", "type", "string")));
 	json_object_set_new(schemas, "SvsSigned",
-			    object(json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s, s:s}, s:{s:s, s:s}}", "esid", "type", "string",
-					     "use_request", "type", "integer", "usage", "type", "integer", "signature", "type",
-					     "string", "contentEncoding", b64, "message", "type", "string", "contentEncoding",
-					     b64),
-				   "esid,use_request,usage"));
+			    es_schema_object("esid,use_request,usage",
+					     json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s, s:s}, s:{s:s, s:s}}", "esid", "type",
+						       "string", "use_request", "type", "integer", "usage", "type", "integer",
+						       "signature", "type", "string", "contentEncoding", b64, "message", "type",
+						       "string", "contentEncoding", b64)));
 	json_object_set_new(schemas, "SvsVerifyData",
-			    object(json_pack("{s:{s:s, s:s}, s:{s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:[i,i,i]}}", "cert",
-					     "type", "string", "contentEncoding", b64, "esid", "type", "string", "data", "type",
-					     "string", "contentEncoding", b64, "signature", "type", "string", "contentEncoding",
-					     b64, "level", "type", "integer", "enum", 0, 1, 2),
-				   "data,signature"));
+			    es_schema_object("data,signature",
+					     json_pack("{s:{s:s, s:s}, s:{s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:[i,i,i]}}",
+						       "cert", "type", "string", "contentEncoding", b64, "esid", "type", "string",
+						       "data", "type", "string", "contentEncoding", b64, "signature", "type",
+						       "string", "contentEncoding", b64, "level", "type", "integer", "enum", 0, 1,
+						       2)));
 	json_object_set_new(schemas, "SvsVerifyMessage",
-			    object(json_pack("{s:{s:s, s:s}, s:{s:s, s:s}}", "message", "type", "string", "contentEncoding",
-					     b64, "data", "type", "string", "contentEncoding", b64),
-				   "message"));
+			    es_schema_object("message", json_pack("{s:{s:s, s:s}, s:{s:s, s:s}}", "message", "type", "string",
+								  "contentEncoding", b64, "data", "type", "string",
+								  "contentEncoding", b64)));
 	return 0;
 }

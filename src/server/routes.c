@@ -79,7 +79,7 @@ static json_t *ref(const char *name)
 	return json_pack("{s:s}", "$ref", buf);
 }
 
-static json_t *obj_schema(const char *required_csv, json_t *props)
+json_t *es_schema_object(const char *required_csv, json_t *props)
 {
 	json_t *req = json_array();
 	const char *p = required_csv;
@@ -106,41 +106,41 @@ static const struct {
 static int add_schemas(json_t *schemas)
 {
 	json_object_set_new(schemas, "Error",
-			    obj_schema("error", json_pack("{s:o}", "error",
-							  obj_schema("code,message,request_id",
+			    es_schema_object("error", json_pack("{s:o}", "error",
+							  es_schema_object("code,message,request_id",
 								     json_pack("{s:{s:s}, s:{s:s}, s:{s:s}}", "code", "type",
 									       "string", "message", "type", "string",
 									       "request_id", "type", "string")))));
-	json_object_set_new(schemas, "Ok", obj_schema("ok", json_pack("{s:{s:s}}", "ok", "type", "boolean")));
+	json_object_set_new(schemas, "Ok", es_schema_object("ok", json_pack("{s:{s:s}}", "ok", "type", "boolean")));
 	json_object_set_new(schemas, "Health",
-			    obj_schema("status", json_pack("{s:{s:s}, s:{s:s}}", "status", "type", "string", "detail",
+			    es_schema_object("status", json_pack("{s:{s:s}, s:{s:s}}", "status", "type", "string", "detail",
 							   "type", "string")));
 	json_object_set_new(schemas, "OpenAPI", json_pack("{s:s}", "type", "object"));
-	json_object_set_new(schemas, "Created", obj_schema("id", json_pack("{s:{s:s}}", "id", "type", "integer")));
+	json_object_set_new(schemas, "Created", es_schema_object("id", json_pack("{s:{s:s}}", "id", "type", "integer")));
 	json_object_set_new(schemas, "SignIn",
-			    obj_schema("login,password", json_pack("{s:{s:s, s:i}, s:{s:s, s:i}}", "login", "type",
+			    es_schema_object("login,password", json_pack("{s:{s:s, s:i}, s:{s:s, s:i}}", "login", "type",
 								   "string", "maxLength", 64, "password", "type",
 								   "string", "maxLength", 128)));
 	json_object_set_new(
 		schemas, "Session",
-		obj_schema("account,login,roles,how,must_change_password",
+		es_schema_object("account,login,roles,how,must_change_password",
 			   json_pack("{s:{s:s}, s:{s:s}, s:{s:s, s:{s:s}}, s:{s:[s,s]}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}",
 				     "account", "type", "integer", "login", "type", "string", "roles", "type", "array",
 				     "items", "type", "string", "unit_id", "type", "integer", "null", "region", "type",
 				     "string", "how", "type", "string", "must_change_password", "type", "boolean",
 				     "csrf_token", "type", "string")));
 	json_object_set_new(schemas, "PasswordChange",
-			    obj_schema("login,old_password,new_password",
+			    es_schema_object("login,old_password,new_password",
 				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}}", "login", "type", "string", "old_password",
 						 "type", "string", "new_password", "type", "string")));
 	json_object_set_new(schemas, "SealStatus",
-			    obj_schema("esid,status,at",
+			    es_schema_object("esid,status,at",
 				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:[s,s]}, s:{s:s}}", "esid", "type",
 						 "string", "status", "type", "string", "at", "type", "string", "since",
 						 "type", "string", "null", "reason", "type", "string")));
 	json_object_set_new(
 		schemas, "ApplicationForm",
-		obj_schema("unit_id,seal_name,width_mm,height_mm",
+		es_schema_object("unit_id,seal_name,width_mm,height_mm",
 			   json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s},"
 				     " s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}",
 				     "business", "type", "string", "unit_id", "type", "integer", "seal_kind", "type", "string",
@@ -153,19 +153,19 @@ static int add_schemas(json_t *schemas)
 	json_object_set_new(json_object_get(json_object_get(schemas, "ApplicationForm"), "properties"), "batch_id",
 			    json_pack("{s:s}", "type", "integer"));
 	json_object_set_new(schemas, "ApplicationBatch",
-			    obj_schema("forms", json_pack("{s:{s:s, s:i, s:i, s:{s:s}}}", "forms", "type", "array",
+			    es_schema_object("forms", json_pack("{s:{s:s, s:i, s:i, s:{s:s}}}", "forms", "type", "array",
 							  "minItems", 1, "maxItems", 100, "items", "$ref",
 							  "#/components/schemas/ApplicationForm")));
 	json_object_set_new(schemas, "ApplicationBatchCreated",
-			    obj_schema("batch_id,ids", json_pack("{s:{s:s}, s:{s:s, s:{s:s}}}", "batch_id", "type",
+			    es_schema_object("batch_id,ids", json_pack("{s:{s:s}, s:{s:s, s:{s:s}}}", "batch_id", "type",
 								 "integer", "ids", "type", "array", "items", "type",
 								 "integer")));
 	json_object_set_new(
 		schemas, "ApplicationBatchSummary",
-		obj_schema("batch,applications",
+		es_schema_object("batch,applications",
 			   json_pack("{s:{s:s}, s:{s:s, s:o}}", "batch", "type", "integer", "applications", "type", "array",
 				     "items",
-				     obj_schema("application,business,state,kind,function,seal_name,width_mm,length_mm,esid",
+				     es_schema_object("application,business,state,kind,function,seal_name,width_mm,length_mm,esid",
 						json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s},"
 							  " s:{s:s}, s:{s:s}}",
 							  "application", "type", "integer", "business", "type", "string",
@@ -175,7 +175,7 @@ static int add_schemas(json_t *schemas)
 							  "string")))));
 	json_object_set_new(
 		schemas, "ApplicationEdit",
-		obj_schema("",
+		es_schema_object("",
 			   json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s},"
 				     " s:{s:s}, s:{s:s}, s:{s:s}}",
 				     "seal_kind", "type", "string", "seal_function", "type", "string", "seal_name", "type",
@@ -187,49 +187,49 @@ static int add_schemas(json_t *schemas)
 			    json_pack("{s:s, s:s}", "type", "string", "description",
 				      "a scan of a stamped impression: the bytes of a PNG or JPEG image"));
 	json_object_set_new(schemas, "ImpressionPreview",
-			    obj_schema("unit_id,seal_name,width_mm,height_mm",
+			    es_schema_object("unit_id,seal_name,width_mm,height_mm",
 				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s, s:i, s:i}, s:{s:s, s:i, s:i}}",
 						 "unit_id", "type", "integer", "seal_kind", "type", "string", "seal_function",
 						 "type", "string", "seal_name", "type", "string", "width_mm", "type", "integer",
 						 "minimum", 1, "maximum", 80, "height_mm", "type", "integer", "minimum", 1,
 						 "maximum", 80)));
 	json_object_set_new(schemas, "Review",
-			    obj_schema("approve", json_pack("{s:{s:s}, s:{s:s}}", "approve", "type", "boolean", "reason",
+			    es_schema_object("approve", json_pack("{s:{s:s}, s:{s:s}}", "approve", "type", "boolean", "reason",
 							    "type", "string")));
 	json_object_set_new(schemas, "OneTimePassword",
-			    obj_schema("login,one_time_password", json_pack("{s:{s:s}, s:{s:s}}", "login", "type", "string",
+			    es_schema_object("login,one_time_password", json_pack("{s:{s:s}, s:{s:s}}", "login", "type", "string",
 									    "one_time_password", "type", "string")));
 	json_object_set_new(schemas, "ApiKeyRequest",
-			    obj_schema("login,name,expires",
+			    es_schema_object("login,name,expires",
 				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "login", "type", "string",
 						 "name", "type", "string", "expires", "type", "string", "scope", "type",
 						 "string", "allow_from", "type", "string")));
 	json_object_set_new(schemas, "ApiKey",
-			    obj_schema("id,key", json_pack("{s:{s:s}, s:{s:s}}", "id", "type", "integer", "key", "type",
+			    es_schema_object("id,key", json_pack("{s:{s:s}, s:{s:s}}", "id", "type", "integer", "key", "type",
 							   "string")));
 	json_object_set_new(schemas, "UnitRequest",
-			    obj_schema("name,credit_code,region",
+			    es_schema_object("name,credit_code,region",
 				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "name", "type", "string",
 						 "credit_code", "type", "string", "region", "type", "string", "superior", "type",
 						 "integer", "legal_rep", "type", "string")));
 	json_object_set_new(schemas, "PersonRequest",
-			    obj_schema("name,resident_id",
+			    es_schema_object("name,resident_id",
 				       json_pack("{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "name", "type", "string",
 						 "resident_id", "type", "string", "mobile", "type", "string", "unit_id", "type",
 						 "integer")));
 	json_object_set_new(schemas, "AccountRequest",
-			    obj_schema("login,roles",
+			    es_schema_object("login,roles",
 				       json_pack("{s:{s:s}, s:{s:s, s:{s:s}}, s:{s:s}, s:{s:s}}", "login", "type", "string",
 						 "roles", "type", "array", "items", "type", "string", "unit_id", "type",
 						 "integer", "region", "type", "string")));
 	json_object_set_new(schemas, "RegionRequest",
-			    obj_schema("code,name", json_pack("{s:{s:s}, s:{s:s}}", "code", "type", "string", "name",
+			    es_schema_object("code,name", json_pack("{s:{s:s}, s:{s:s}}", "code", "type", "string", "name",
 							      "type", "string")));
 	json_object_set_new(schemas, "UseRequestForm",
-			    obj_schema("esid,doc_sm3,purpose",
+			    es_schema_object("esid,doc_sm3,purpose",
 				       json_pack("{s:{s:s}, s:{s:s, s:s}, s:{s:s}}", "esid", "type", "string", "doc_sm3",
 						 "type", "string", "pattern", "^[0-9a-f]{64}$", "purpose", "type", "string")));
-	json_object_set_new(schemas, "Decision", obj_schema("", json_pack("{s:{s:s}}", "reason", "type", "string")));
+	json_object_set_new(schemas, "Decision", es_schema_object("", json_pack("{s:{s:s}}", "reason", "type", "string")));
 	es_schemas_ops(schemas);
 	const es_upload_spec *spec;
 	for (size_t i = 0; (spec = es_upload_spec_at(i)); i++) {
@@ -256,7 +256,7 @@ static int add_schemas(json_t *schemas)
 		char list[64];
 		snprintf(list, sizeof(list), "%sList", record_schemas[i].name);
 		json_object_set_new(schemas, list,
-				    obj_schema("items,next", json_pack("{s:{s:s, s:o}, s:{s:[s,s]}}", "items", "type",
+				    es_schema_object("items,next", json_pack("{s:{s:s, s:o}, s:{s:[s,s]}}", "items", "type",
 								       "array", "items", ref(record_schemas[i].name),
 								       "next", "type", "string", "null")));
 	}

@@ -177,6 +177,9 @@ extern const size_t es_nroutes;
 
 /* Match a method and path: the route index, or -1 (and *path_known when another method would match). */
 int es_route_match(const char *method, const char *path, es_req *rq, bool *path_known);
+/* An OpenAPI object schema: @p props (a reference taken), the comma-separated @p required_csv
+ * required, no other property (routes.c). */
+json_t *es_schema_object(const char *required_csv, json_t *props);
 /* The component schemas of the operations routes (schemas_ops.c). */
 void es_schemas_ops(json_t *schemas);
 /* Whether a node of @p cfg's role serves route @p r (docs/public-services.md "Roles"). */
@@ -207,7 +210,7 @@ int es_body_parse(const uint8_t *body, size_t len, const char *type, const char 
 int es_req_id(es_req *rq, int64_t *out);
 /* A query-string value or NULL. */
 const char *es_query(es_req *rq, const char *key);
-/* ES_EINVAL naming the first query parameter not in @p allowed (NULL-ended), else 0. */
+/* ES_EINVAL naming the first query parameter not in @p allowed (NULL-ended) and the ones allowed, else 0. */
 int es_query_known(es_req *rq, const char *const *allowed);
 /* The query number @p key in lo..hi into *@p out (left as it is when absent); ES_EINVAL naming it. */
 int es_query_int(es_req *rq, const char *key, int64_t lo, int64_t hi, int64_t *out);
@@ -272,7 +275,7 @@ bool es_route_slow(const es_route *r);
  * neither a poll thread nor a worker that sign-ins wait for)? */
 bool es_route_long(const es_route *r);
 /* The first pattern of the slow or long lists that names no route of the table, or NULL (the route test). */
-const char *es_route_slow_unknown(void);
+const char *es_slow_long_route_unknown(void);
 
 /* Batch jobs in the background (jobs_bg.c): sealing workers and the long-poll watcher. */
 typedef struct es_jobs_bg es_jobs_bg;
@@ -322,6 +325,10 @@ void es_pool_give(es_platform_pool *pool, es_platform *p);
 /* Refused sign-ins (passwords, keys) per address per minute: false when over the limit. */
 bool es_signin_allowed(es_server *s, const char *ip);
 void es_signin_failed(es_server *s, const char *ip);
+/* The end of a sign-in, after es_platform_authenticate() returned @p err and @p a (taken):
+ * a refusal is counted for the address; else the session is opened, its cookie set and
+ * answered with 200. */
+int es_session_start(es_req *rq, int err, es_actor *a);
 
 /* The HTTP status of an es_error code (one table). */
 unsigned es_http_status(int code);

@@ -7,10 +7,12 @@
 #include "server.h"
 #include <microhttpd.h>
 
-/* The slow routes: what runs on a worker. */
-static const struct {
+typedef struct route_name {
 	const char *method, *pattern;
-} slow_routes[] = {
+} route_name;
+
+/* The slow routes: what runs on a worker. */
+static const route_name slow_routes[] = {
 	{ "POST", "/api/v1/session" },                       /* PBKDF2-HMAC-SM3 */
 	{ "POST", "/api/v1/password" },                      /* PBKDF2 twice */
 	{ "POST", "/api/v1/session/certificate" },           /* SM2 chain check */
@@ -50,45 +52,45 @@ static const struct {
 /* The long routes: each on a thread of the job-run pool, so that neither a poll thread (whose
  * other connections would wait, keep-alive ones included) nor a worker (sign-ins wait for them)
  * is held for minutes. */
-static const struct {
-	const char *method, *pattern;
-} long_routes[] = {
+static const route_name long_routes[] = {
 	{ "POST", "/api/v1/jobs/{id}/run" }, /* seals until no item is left to claim */
 };
 
-static bool route_known(const char *method, const char *pattern)
+static bool route_known(const route_name *name)
 {
 	for (size_t j = 0; j < es_nroutes; j++)
-		if (strcmp(method, es_routes[j].method) == 0 && strcmp(pattern, es_routes[j].pattern) == 0)
+		if (strcmp(name->method, es_routes[j].method) == 0 && strcmp(name->pattern, es_routes[j].pattern) == 0)
 			return true;
 	return false;
 }
 
-const char *es_route_slow_unknown(void)
+const char *es_slow_long_route_unknown(void)
 {
 	for (size_t i = 0; i < ES_ARRAY_LEN(slow_routes); i++)
-		if (!route_known(slow_routes[i].method, slow_routes[i].pattern))
+		if (!route_known(&slow_routes[i]))
 			return slow_routes[i].pattern;
 	for (size_t i = 0; i < ES_ARRAY_LEN(long_routes); i++)
-		if (!route_known(long_routes[i].method, long_routes[i].pattern))
+		if (!route_known(&long_routes[i]))
 			return long_routes[i].pattern;
 	return NULL;
 }
 
-bool es_route_slow(const es_route *r)
+static bool route_listed(const route_name *list, size_t n, const es_route *r)
 {
-	for (size_t i = 0; r && i < ES_ARRAY_LEN(slow_routes); i++)
-		if (strcmp(slow_routes[i].method, r->method) == 0 && strcmp(slow_routes[i].pattern, r->pattern) == 0)
+	for (size_t i = 0; r && i < n; i++)
+		if (strcmp(list[i].method, r->method) == 0 && strcmp(list[i].pattern, r->pattern) == 0)
 			return true;
 	return false;
 }
 
+bool es_route_slow(const es_route *r)
+{
+	return route_listed(slow_routes, ES_ARRAY_LEN(slow_routes), r);
+}
+
 bool es_route_long(const es_route *r)
 {
-	for (size_t i = 0; r && i < ES_ARRAY_LEN(long_routes); i++)
-		if (strcmp(long_routes[i].method, r->method) == 0 && strcmp(long_routes[i].pattern, r->pattern) == 0)
-			return true;
-	return false;
+	return route_listed(long_routes, ES_ARRAY_LEN(long_routes), r);
 }
 
 static void *worker_main(void *arg)

@@ -274,6 +274,37 @@ int es_store_text(es_store *st, char *out, size_t cap, const char *sql, const es
 	return c.found ? 0 : ES_ENOTFOUND;
 }
 
+typedef struct blob_ctx {
+	es_buf *out;
+	bool found;
+} blob_ctx;
+
+static int blob_row(void *ctx, const es_sval *cols, size_t n)
+{
+	blob_ctx *c = ctx;
+	if (n < 1)
+		return 1;
+	if (cols[0].type == ES_SV_BLOB && cols[0].len) {
+		int err = es_buf_put(c->out, cols[0].b, cols[0].len);
+		if (err < 0)
+			return err;
+	} else if (cols[0].type != ES_SV_BLOB && cols[0].type != ES_SV_NULL) {
+		return es_error_set(ES_EDB, "expected a blob column");
+	}
+	c->found = true;
+	return 1;
+}
+
+int es_store_blob(es_store *st, es_buf *out, const char *sql, const es_sval *params, size_t nparams)
+{
+	ES_ASSERT_ARG(out);
+	blob_ctx c = { out, false };
+	int err = es_store_exec(st, sql, params, nparams, blob_row, &c, NULL);
+	if (err < 0)
+		return err;
+	return c.found ? 0 : ES_ENOTFOUND;
+}
+
 int es_store_next(es_store *st, int64_t *out, const char *counter)
 {
 	ES_ASSERT_ARG(st && out && counter && st->in_tx);

@@ -160,13 +160,11 @@ kill -TERM "$PID"
 wait "$PID" || fail "exit status after SIGTERM"
 PID=
 
-python3 - "$SRC/docs/openapi.json" "$T/recorded" <<'PY'
+PYTHONPATH="$SRC/tests/cli/lib" python3 - "$SRC/docs/openapi.json" "$T/recorded" <<'PY'
 import json, sys
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-doc = json.load(open(sys.argv[1]))
-registry = Registry().with_resource("urn:eseal:openapi", Resource.from_contents(doc, default_specification=
-    __import__("referencing.jsonschema", fromlist=["DRAFT202012"]).DRAFT202012))
+from schema import OpenAPI
+api = OpenAPI(sys.argv[1])
+doc = api.doc
 bad, checked, statuses = 0, 0, set()
 refusals = False
 for line in open(sys.argv[2]):
@@ -189,12 +187,11 @@ for line in open(sys.argv[2]):
     content = resp["content"]
     if "application/json" not in content:
         continue
-    schema = {"$ref": "urn:eseal:openapi#" + content["application/json"]["schema"]["$ref"][1:]}
     try:
         body = json.load(open(path))
     except ValueError as e:
         print("%s %s %s: not JSON: %s" % (method, pattern, status, e)); bad += 1; continue
-    errors = sorted(Draft202012Validator(schema, registry=registry).iter_errors(body), key=lambda e: list(e.path))
+    errors = api.errors(content["application/json"]["schema"]["$ref"][1:], body)
     for e in errors[:3]:
         print("%s %s %s: %s at %s" % (method, pattern, status, e.message[:200], "/".join(map(str, e.path))))
     bad += bool(errors)

@@ -375,6 +375,17 @@ static void t_store_basics(void **state)
 	assert_string_equal(txt, "");
 	assert_int_equal(es_store_text(st, txt, sizeof(txt), "SELECT name FROM settings WHERE name = 'none'", NULL, 0),
 			 ES_ENOTFOUND);
+	/* one blob: appended whole (NUL bytes kept), NULL as nothing, a text refused, no row */
+	es_buf blob = ES_BUF_INIT;
+	TU_OK(es_store_blob(st, &blob, "SELECT value FROM settings WHERE name = ?", nm, 1));
+	assert_int_equal(blob.len, 3);
+	assert_memory_equal(blob.ptr, "\0\1\2", 3);
+	TU_OK(es_store_blob(st, &blob, "SELECT NULL", NULL, 0));
+	assert_int_equal(blob.len, 3);
+	assert_int_equal(es_store_blob(st, &blob, "SELECT name FROM settings WHERE name = ?", nm, 1), ES_EDB);
+	assert_int_equal(es_store_blob(st, &blob, "SELECT value FROM settings WHERE name = 'none'", NULL, 0),
+			 ES_ENOTFOUND);
+	es_buf_release(&blob);
 	/* foreign keys are enforced */
 	TU_OK(es_store_begin(st));
 	es_sval fk[1] = { ES_SV_S("999999") };

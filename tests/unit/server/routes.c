@@ -21,10 +21,10 @@ static void t_table_complete(void **state)
 	(void)state;
 	json_t *doc = openapi();
 	json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
-	/* the worker pool's list (worker.c) names routes of the table, none renamed away */
-	const char *stale = es_route_slow_unknown();
+	/* the slow and long lists of the pools (worker.c) name routes of the table, none renamed away */
+	const char *stale = es_slow_long_route_unknown();
 	if (stale)
-		fail_msg("the slow-route list names %s, which no route has", stale);
+		fail_msg("the slow- or long-route list names %s, which no route has", stale);
 	for (size_t i = 0; i < es_nroutes; i++) {
 		const es_route *r = &es_routes[i];
 		const char *m = r->method;
